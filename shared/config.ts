@@ -1,0 +1,62 @@
+import { ConfigInvalid } from './errors';
+
+/**
+ * Environment variable names: the contract between infra (which sets them on each Lambda), local mode
+ * (which sets them on the process) and the handlers (which read them once, at import).
+ */
+export const EnvNames = {
+  TABLE_NAME: 'TABLE_NAME',
+  EVENT_BUS_NAME: 'EVENT_BUS_NAME',
+  STATE_MACHINE_ARN: 'STATE_MACHINE_ARN',
+  /** Secret JSON `{"reseller","user","password"}` */
+  YAY_SECRET_ARN: 'YAY_SECRET_ARN',
+  /** Secret JSON `{"stripe":["whsec_…"],"shopify":["…"],"woocommerce":["…"]}`: several per provider during rotation */
+  WEBHOOK_SECRET_ARN: 'WEBHOOK_SECRET_ARN',
+  /** Secret JSON `{"key":"…"}`: the HMAC key that derives Yay customer names */
+  NAMING_KEY_SECRET_ARN: 'NAMING_KEY_SECRET_ARN',
+  YAY_API_BASE_URL: 'YAY_API_BASE_URL',
+  YAY_STORE_FRONT: 'YAY_STORE_FRONT',
+  PAYMENT_WINDOW_SECONDS: 'PAYMENT_WINDOW_SECONDS',
+  /** JSON `{"SKU":{"GBP":"10.000"}}` */
+  CREDIT_CATALOG: 'CREDIT_CATALOG',
+  /** Seconds a secret value is cached before it is read again (rotation without deploy). */
+  SECRETS_MAX_AGE_SECONDS: 'SECRETS_MAX_AGE_SECONDS',
+  /** Timeout of one Yay HTTP call, milliseconds. */
+  YAY_TIMEOUT_MS: 'YAY_TIMEOUT_MS',
+} as const;
+
+export type EnvName = keyof typeof EnvNames;
+
+/** Reads a required variable; throws {@link ConfigInvalid} naming it when missing or empty. */
+export function requireEnv(name: EnvName, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new ConfigInvalid(`environment variable ${name} is required but not set`);
+  }
+  return value;
+}
+
+/** Reads an optional variable, or the default when unset. */
+export function optionalEnv(name: EnvName, fallback: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? fallback : value;
+}
+
+/** Reads a positive integer variable; throws naming it when malformed. */
+export function intEnv(
+  name: EnvName,
+  fallback: number | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') {
+    if (fallback === undefined)
+      throw new ConfigInvalid(`environment variable ${name} is required but not set`);
+    return fallback;
+  }
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new ConfigInvalid(`environment variable ${name} must be a positive integer, got "${raw}"`);
+  }
+  return value;
+}

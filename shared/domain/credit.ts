@@ -1,0 +1,65 @@
+import { OrderInvalid } from '../errors';
+
+/**
+ * A credit amount in integer thousandths of a pound (10.000 GBP → 10000). Never a float inside the
+ * code: Yay takes three decimals on the wire, and rounding errors on an irreversible transfer are money.
+ */
+export type Millis = number & { readonly __brand: 'Millis' };
+
+/** The smallest transfer Yay accepts: 0.01. */
+export const MIN_TRANSFER = 10 as Millis;
+
+const DECIMAL = /^(\d+)(?:\.(\d{1,3}))?$/;
+
+/**
+ * Parses "10.000", "10", "0.5" or a number such as 10.5 into thousandths.
+ * Throws {@link OrderInvalid} naming the value for negatives, NaN, more than three decimals or junk.
+ */
+export function parseCredit(value: unknown): Millis {
+  let text: string;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value))
+      throw new OrderInvalid(`credit amount ${String(value)} is not a finite number`);
+    // Numbers from JSON (Yay may send balances as numbers): take their shortest decimal form.
+    text = String(value);
+    if (/e/i.test(text)) text = value.toFixed(3);
+  } else if (typeof value === 'string') {
+    text = value.trim();
+  } else {
+    throw new OrderInvalid(
+      `credit amount ${JSON.stringify(value) ?? String(value)} is not a number or string`,
+    );
+  }
+  if (text.startsWith('-')) throw new OrderInvalid(`credit amount "${text}" is negative`);
+  const match = DECIMAL.exec(text);
+  if (!match) {
+    const decimals = /^\d+\.(\d+)$/.exec(text)?.[1];
+    if (decimals && decimals.length > 3) {
+      throw new OrderInvalid(`credit amount "${text}" has more than three decimals`);
+    }
+    throw new OrderInvalid(`credit amount "${text}" is not a decimal number`);
+  }
+  const whole = Number(match[1]);
+  const fraction = Number((match[2] ?? '').padEnd(3, '0'));
+  const millis = whole * 1000 + fraction;
+  if (!Number.isSafeInteger(millis)) throw new OrderInvalid(`credit amount "${text}" is too large`);
+  return millis as Millis;
+}
+
+/** Parses a transfer amount: as {@link parseCredit}, and at least 0.01. */
+export function parseTransferAmount(value: unknown): Millis {
+  const millis = parseCredit(value);
+  if (millis < MIN_TRANSFER) {
+    throw new OrderInvalid(`credit amount "${formatCredit(millis)}" is below the minimum transfer of 0.010`);
+  }
+  return millis;
+}
+
+/** Formats thousandths with exactly three decimals, as Yay expects on the wire: 10000 → "10.000". */
+export function formatCredit(millis: number): string {
+  if (!Number.isSafeInteger(millis) || millis < 0)
+    throw new OrderInvalid(`credit amount ${millis} is not valid`);
+  const whole = Math.floor(millis / 1000);
+  const fraction = String(millis % 1000).padStart(3, '0');
+  return `${whole}.${fraction}`;
+}

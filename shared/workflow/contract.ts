@@ -1,0 +1,111 @@
+import type { OrderEvent } from '../domain/order-event';
+
+/**
+ * The data contract of the `CustomerProvisioning` state machine: what each Lambda step receives and
+ * returns, and where the state machine puts it (ResultPath). Infra builds the graph from these names;
+ * handlers implement them. Every step is idempotent: the same input twice gives the same effect once.
+ *
+ * Execution input (from dispatch, a console start, or a replay): {@link ExecutionInput}.
+ *
+ * Create customer   (create-customer)   payload $            → $.customer : CustomerRef
+ * Record customer   (record-customer)   payload $            → $.payment  : PaymentState
+ * Payment confirmed? Choice  $.payment.paid == true → Transfer credit, else → Wait for payment
+ * Wait for payment  (await-payment, .waitForTaskToken, timeout = payment window)
+ *                   payload { orderKey: $.order.orderKey, taskToken: $$.Task.Token } → $.payment : PaymentState
+ *                   Catch States.Timeout → outcome expired; Catch PaymentFailed → outcome payment_failed
+ * Transfer credit   (transfer-credit)   payload $            → $.transfer : TransferResult
+ *                   Retry ResellerBalanceTooLow hourly (alarmed), LeaseBusy, YayUnavailable, YayRateLimited
+ *                   Catch TransferOutcomeUnknown → Reconcile transfer
+ * Credit moved?     Choice  $.transfer.status == APPLIED → outcome fulfilled, SKIPPED → outcome needs_review
+ * Reconcile transfer(reconcile-transfer) payload $           → $.reconcile : ReconcileResult
+ *                   Choice applied → outcome fulfilled; retry → Transfer credit; needs_review → outcome needs_review
+ * Record outcome    (record-outcome)    payload $ (with $.outcome set by a Pass state, $.error by a Catch)
+ *                   → $.recorded; then Choice: outcome failed → Fail, else Succeed.
+ * Any other caught error (Catch States.ALL with ResultPath $.error) → outcome failed → Record outcome.
+ */
+export interface ExecutionInput {
+  order: OrderEvent;
+}
+
+export interface CustomerRef {
+  uuid: string;
+  /** The platform-unique Yay customer name (derived from the buyer key). */
+  name: string;
+  /** True when this call created it; false when an existing customer was reused or adopted. */
+  created: boolean;
+}
+
+export interface PaymentState {
+  paid: boolean;
+}
+
+export type TransferStatus = 'APPLIED' | 'SKIPPED';
+export interface TransferResult {
+  status: TransferStatus;
+  /** Thousandths of a pound moved (0 when SKIPPED). */
+  amount: number;
+  /** Why no credit moved, when SKIPPED (unpriced order). */
+  reason?: string;
+}
+
+export type ReconcileDecision = 'applied' | 'retry' | 'needs_review';
+export interface ReconcileResult {
+  decision: ReconcileDecision;
+  reason: string;
+}
+
+export const Outcomes = ['fulfilled', 'payment_failed', 'expired', 'needs_review', 'failed'] as const;
+export type Outcome = (typeof Outcomes)[number];
+
+/** What a Catch with ResultPath `$.error` leaves in the state. */
+export interface CaughtError {
+  Error: string;
+  Cause?: string;
+}
+
+export interface RecordOutcomeInput extends ExecutionInput {
+  outcome: Outcome;
+  customer?: CustomerRef;
+  transfer?: TransferResult;
+  error?: CaughtError;
+}
+
+/** Await-payment's payload; the handler stores the token unless the order is already paid. */
+export interface AwaitPaymentInput {
+  orderKey: string;
+  taskToken: string;
+}
+
+/** Function folder names under `functions/`; each has `handler.ts` exporting `handler`. */
+export const FunctionNames = [
+  'webhook-intake',
+  'dispatch',
+  'create-customer',
+  'record-customer',
+  'await-payment',
+  'transfer-credit',
+  'reconcile-transfer',
+  'record-outcome',
+  'sweep',
+  'daily-reconciliation',
+] as const;
+export type FunctionName = (typeof FunctionNames)[number];
+
+/** State names as the graph uses them (they read as sentences). */
+export const StateNames = {
+  createCustomer: 'Create customer',
+  recordCustomer: 'Record customer',
+  paymentConfirmed: 'Payment confirmed?',
+  waitForPayment: 'Wait for payment',
+  transferCredit: 'Transfer credit',
+  creditMoved: 'Credit moved?',
+  reconcileTransfer: 'Reconcile transfer',
+  transferReconciled: 'Transfer reconciled?',
+  recordOutcome: 'Record outcome',
+  outcomeFailed: 'Outcome failed?',
+  done: 'Done',
+  failed: 'Provisioning failed',
+} as const;
+
+/** Name of the state machine. */
+export const STATE_MACHINE_NAME = 'CustomerProvisioning';
