@@ -1,0 +1,235 @@
+import type { OrderEvent } from '../domain/order-event';
+import type { CaughtError, Outcome } from '../workflow/contract';
+
+/** Where the buyer's money stands, as the payment events last said. */
+export type PaymentStatus = 'unpaid' | 'paid' | 'failed';
+
+/** `open` while the execution runs, `awaiting_payment` while a task token waits; terminal = an {@link Outcome}. */
+export type OrderState = 'open' | 'awaiting_payment' | Outcome;
+
+/** States after which the order leaves the sparse open-orders index. */
+export const TerminalStates: readonly OrderState[] = [
+  'fulfilled',
+  'payment_failed',
+  'expired',
+  'needs_review',
+  'failed',
+];
+
+/** True when the state is an outcome (the order is no longer open). */
+export function isTerminal(state: OrderState): boolean {
+  return TerminalStates.includes(state);
+}
+
+/** One order as stored. `taskToken` is a secret: never log it, never show it (see {@link OrderView}). */
+export interface OrderRecord {
+  orderKey: string;
+  /** Absent on a stub written by a payment event that arrived before the order itself. */
+  event?: OrderEvent;
+  buyerKey?: string;
+  state: OrderState;
+  payment: PaymentStatus;
+  /** Set by a refund event; a refunded order never gets credit. */
+  refunded?: boolean;
+  customerUuid?: string;
+  customerName?: string;
+  taskToken?: string;
+  /** Name of the current execution (`executionName(orderKey, replays)`). */
+  executionName?: string;
+  executionArn?: string;
+  /** Deliberate replays so far: the current execution name carries `-r<replays>` when > 0. */
+  replays: number;
+  createdAt: string;
+  updatedAt: string;
+  paidAt?: string;
+  outcome?: Outcome;
+  lastError?: CaughtError;
+  /** Why the last replay was made (ops CLI or sweep). */
+  replayReason?: string;
+}
+
+/** An order as the ops CLI shows it: the task token replaced by whether one is stored. */
+export type OrderView = Omit<OrderRecord, 'taskToken'> & { waitingForPayment: boolean };
+
+/**
+ * The transfer protocol's states (DESIGN.md §4). `IN_FLIGHT` is written before the Yay call: found again
+ * by a later attempt it means "a call may have happened", which is treated exactly as `UNKNOWN`.
+ * `CANCELLED` is written by a refund that arrived before the call, so the call can never start afterwards.
+ */
+export type TransferIntentStatus =
+  | 'PENDING'
+  | 'IN_FLIGHT'
+  | 'APPLIED'
+  | 'REJECTED'
+  | 'UNKNOWN'
+  | 'NOT_APPLIED'
+  | 'NEEDS_REVIEW'
+  | 'CANCELLED';
+
+/** States from which a Yay call may (again) be started. */
+export const StartableTransferStatuses: readonly TransferIntentStatus[] = ['PENDING', 'NOT_APPLIED'];
+/** States whose outcome is not yet settled (the sweep reconciles them). */
+export const UnsettledTransferStatuses: readonly TransferIntentStatus[] = [
+  'PENDING',
+  'NOT_APPLIED',
+  'IN_FLIGHT',
+  'UNKNOWN',
+];
+
+export interface TransferIntent {
+  orderKey: string;
+  status: TransferIntentStatus;
+  /** Thousandths of a pound. 0 on a CANCELLED intent written before any transfer was planned. */
+  amount: number;
+  customerUuid?: string;
+  customerName?: string;
+  /** Yay calls started so far. */
+  attempts: number;
+  /** Id of the attempt that holds (or last held) IN_FLIGHT. */
+  attemptId?: string;
+  /** Snapshots taken just before the current attempt's call (thousandths). */
+  resellerBalanceBefore?: number;
+  /** Absent when the customer's balance could not be read: reconciliation is then undecidable. */
+  customerBalanceBefore?: number;
+  /** Human-readable reason of the last transition (error message, reconcile decision, operator). */
+  reason?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Fields a transition may set beside the status. */
+export type TransferPatch = Partial<
+  Pick<
+    TransferIntent,
+    | 'attemptId'
+    | 'resellerBalanceBefore'
+    | 'customerBalanceBefore'
+    | 'reason'
+    | 'customerUuid'
+    | 'customerName'
+  >
+> & { incrementAttempts?: boolean };
+
+/** The buyer → Yay customer mapping: a repeat buyer is topped up, never given a second account. */
+export interface BuyerCustomer {
+  buyerKey: string;
+  customerUuid: string;
+  customerName: string;
+  createdAt: string;
+}
+
+/** Orders: every write is one conditional write on the order item (dynalite has no transactions). */
+export interface OrderStore {
+  /** Strongly consistent read, token included (internal use only). */
+  get(orderKey: string): Promise<OrderRecord | undefined>;
+  /**
+   * Records an order from a placed/paid event. Creates it (`created: true`), fills in a stub left by an
+   * early payment event, or returns the existing order untouched. Payment status is never changed here.
+   */
+  record(
+    event: OrderEvent,
+    executionName: string,
+    now: Date,
+  ): Promise<{ order: OrderRecord; created: boolean }>;
+  /**
+   * Sets the payment status from `unpaid` (or a missing order: a stub is created) to `paid`/`failed`.
+   * `applied` is false when the order already had another final status (e.g. failed then paid); the
+   * returned order then shows what stands.
+   */
+  markPayment(
+    orderKey: string,
+    status: 'paid' | 'failed',
+    now: Date,
+  ): Promise<{ applied: boolean; order: OrderRecord }>;
+  /** Marks the order refunded (idempotent; creates a stub when unknown). */
+  markRefunded(orderKey: string, now: Date): Promise<OrderRecord>;
+  /**
+   * The payment handshake (DESIGN.md §6): stores the token only while the order is `unpaid`.
+   * `stored: false` returns the order as it stands (paid/failed/missing) so the caller resumes at once.
+   */
+  storeTaskToken(
+    orderKey: string,
+    taskToken: string,
+    now: Date,
+  ): Promise<{ stored: true } | { stored: false; order: OrderRecord | undefined }>;
+  /** Writes the customer against the order, creating the order from the execution input if unknown. */
+  recordCustomer(
+    event: OrderEvent,
+    customer: { uuid: string; name: string },
+    now: Date,
+  ): Promise<OrderRecord>;
+  /** Writes the outcome, leaves the open index, drops the token. Never downgrades a `fulfilled` order. */
+  recordOutcome(
+    orderKey: string,
+    outcome: Outcome,
+    error: CaughtError | undefined,
+    now: Date,
+  ): Promise<{ applied: boolean; order: OrderRecord }>;
+  /** Records the execution now running the order. */
+  setExecution(orderKey: string, executionName: string, executionArn: string, now: Date): Promise<void>;
+  /**
+   * Claims replay number `expectedReplays + 1` (conditional on the count, so two concurrent replays
+   * cannot both start) and re-opens the order. Returns false when someone else replayed first.
+   */
+  beginReplay(
+    orderKey: string,
+    expectedReplays: number,
+    executionName: string,
+    reason: string,
+    now: Date,
+  ): Promise<boolean>;
+  /** Every order in the sparse open-orders index (non-terminal, started). */
+  listOpen(): Promise<OrderRecord[]>;
+}
+
+/** The ops CLI's read side (local-mode `npm run ops -- status|list`). Tokens are never returned. */
+export interface OrderQueries {
+  /** One order with its transfer intent, or undefined. */
+  getOrder(orderKey: string): Promise<(OrderView & { transfer?: TransferIntent }) | undefined>;
+  /** Orders, optionally of one state, oldest first. */
+  listOrders(filter?: { state?: OrderState }): Promise<OrderView[]>;
+}
+
+export interface BuyerStore {
+  getCustomer(buyerKey: string): Promise<BuyerCustomer | undefined>;
+  /** Records the mapping if absent; returns what stands (the first customer recorded wins). */
+  putCustomer(buyerKey: string, customer: { uuid: string; name: string }, now: Date): Promise<BuyerCustomer>;
+  /** Every recorded buyer → customer (daily reconciliation). */
+  listCustomers(): Promise<BuyerCustomer[]>;
+}
+
+export interface TransferStore {
+  getIntent(orderKey: string): Promise<TransferIntent | undefined>;
+  /** Creates a PENDING intent unless one exists; returns what stands. */
+  createIntent(
+    orderKey: string,
+    plan: { amount: number; customerUuid: string; customerName: string },
+    now: Date,
+  ): Promise<{ intent: TransferIntent; created: boolean }>;
+  /**
+   * Moves the intent from one of `from` to `to` (one conditional write). Undefined when the intent was
+   * not in one of `from` (someone else moved it first).
+   */
+  transition(
+    orderKey: string,
+    from: readonly TransferIntentStatus[],
+    to: TransferIntentStatus,
+    patch: TransferPatch,
+    now: Date,
+  ): Promise<TransferIntent | undefined>;
+  /**
+   * A refund: writes CANCELLED when no call was ever started (absent, PENDING or NOT_APPLIED).
+   * Returns the intent as it stands afterwards, so the caller sees APPLIED / IN_FLIGHT / UNKNOWN.
+   */
+  cancelForRefund(orderKey: string, now: Date): Promise<TransferIntent>;
+  /** Intents not yet settled (PENDING, NOT_APPLIED, IN_FLIGHT, UNKNOWN), via the sparse index. */
+  listUnsettled(): Promise<TransferIntent[]>;
+}
+
+/** Per-customer lease: two transfers to one customer never overlap. */
+export interface LeaseStore {
+  /** True when taken (absent or expired); false when another holder's lease is live. */
+  acquire(resource: string, holder: string, ttlSeconds: number, now: Date): Promise<boolean>;
+  /** Releases only our own lease (a conditional delete); a lease already taken over is left alone. */
+  release(resource: string, holder: string): Promise<void>;
+}

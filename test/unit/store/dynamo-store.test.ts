@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
+import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
+import { orderEvent } from '../workflow/fixtures';
+
+const NOW = new Date('2026-11-27T06:00:00.000Z');
+const LATER = new Date('2026-11-27T06:05:00.000Z');
+
+describe('createDynamoStore', () => {
+  let dynamo: LocalDynamo;
+  let store: DynamoStore;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(async () => {
+    await dynamo.stop();
+  });
+  beforeEach(async () => {
+    store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
+  });
+
+  describe('orders', () => {
+    it('records an order once and returns the first record when the same event arrives twice', async () => {
+      const event = orderEvent();
+      const first = await store.record(event, 'exec-1', NOW);
+      const second = await store.record(event, 'exec-other', LATER);
+      expect(first.created).toBe(true);
+      expect(second.created).toBe(false);
+      expect(second.order.executionName).toBe('exec-1');
+      expect(second.order.createdAt).toBe(NOW.toISOString());
+      expect(await store.listOpen()).toHaveLength(1);
+    });
+
+    it('completes a stub left by a payment event that arrived before the order', async () => {
+      const event = orderEvent();
+      const paid = await store.markPayment(event.orderKey, 'paid', NOW);
+      expect(paid.applied).toBe(true);
+      expect(paid.order.event).toBeUndefined();
+      expect(await store.listOpen()).toHaveLength(0);
+
+      const recorded = await store.record(event, 'exec-1', LATER);
+      expect(recorded.created).toBe(true);
+      expect(recorded.order.payment).toBe('paid');
+      expect(recorded.order.event?.orderKey).toBe(event.orderKey);
+      expect(await store.listOpen()).toHaveLength(1);
+    });
+
+    it('refuses to mark a failed payment paid and reports what stands', async () => {
+      const event = orderEvent();
+      await store.record(event, 'exec-1', NOW);
+      await store.markPayment(event.orderKey, 'failed', NOW);
+      const result = await store.markPayment(event.orderKey, 'paid', LATER);
+      expect(result.applied).toBe(false);
+      expect(result.order.payment).toBe('failed');
+    });
+
+    it('stores a task token only while the order is unpaid', async () => {
+      const unpaid = orderEvent({ orderId: 'o-unpaid' });
+      const paid = orderEvent({ orderId: 'o-paid', kind: 'paid' });
+      await store.record(unpaid, 'e1', NOW);
+      await store.record(paid, 'e2', NOW);
+
+      expect(await store.storeTaskToken(unpaid.orderKey, 'test-only-token-1', NOW)).toEqual({ stored: true });
+      const refused = await store.storeTaskToken(paid.orderKey, 'test-only-token-2', NOW);
+      expect(refused.stored).toBe(false);
+      expect((await store.get(paid.orderKey))?.taskToken).toBeUndefined();
+      expect((await store.get(unpaid.orderKey))?.state).toBe('awaiting_payment');
+    });
+
+    it('hides the task token from the ops views', async () => {
+      const event = orderEvent();
+      await store.record(event, 'e1', NOW);
+      await store.storeTaskToken(event.orderKey, 'test-only-token', NOW);
+      const view = await store.getOrder(event.orderKey);
+      expect(view?.waitingForPayment).toBe(true);
+      expect(JSON.stringify(view)).not.toContain('test-only-token');
+      expect(JSON.stringify(await store.listOrders())).not.toContain('test-only-token');
+    });
+
+    it('leaves the open index on an outcome and never downgrades a fulfilled order', async () => {
+      const event = orderEvent();
+      await store.record(event, 'e1', NOW);
+      await store.storeTaskToken(event.orderKey, 'test-only-token', NOW);
+      const done = await store.recordOutcome(event.orderKey, 'fulfilled', undefined, LATER);
+      expect(done.applied).toBe(true);
+      expect(done.order.taskToken).toBeUndefined();
+      expect(await store.listOpen()).toHaveLength(0);
+
+      const late = await store.recordOutcome(event.orderKey, 'failed', { Error: 'YayUnavailable' }, LATER);
+      expect(late.applied).toBe(false);
+      expect((await store.get(event.orderKey))?.outcome).toBe('fulfilled');
+    });
+
+    it('lists orders by state, terminal or open', async () => {
+      await store.record(orderEvent({ orderId: 'a' }), 'ea', NOW);
+      await store.record(orderEvent({ orderId: 'b' }), 'eb', LATER);
+      await store.recordOutcome('stripe:acct_test:b', 'expired', undefined, LATER);
+      expect((await store.listOrders()).map((o) => o.orderKey)).toEqual([
+        'stripe:acct_test:a',
+        'stripe:acct_test:b',
+      ]);
+      expect((await store.listOrders({ state: 'open' })).map((o) => o.orderKey)).toEqual([
+        'stripe:acct_test:a',
+      ]);
+      expect((await store.listOrders({ state: 'expired' })).map((o) => o.orderKey)).toEqual([
+        'stripe:acct_test:b',
+      ]);
+    });
+
+    it('lets only one of two concurrent replays claim the next replay number', async () => {
+      const event = orderEvent();
+      await store.record(event, 'e0', NOW);
+      const claims = await Promise.all([
+        store.beginReplay(event.orderKey, 0, 'e-r1', 'ops', LATER),
+        store.beginReplay(event.orderKey, 0, 'e-r1', 'sweep', LATER),
+      ]);
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect((await store.get(event.orderKey))?.replays).toBe(1);
+    });
+  });
+
+  describe('buyers', () => {
+    it('keeps the first customer recorded for a buyer', async () => {
+      await store.putCustomer('buyer-1', { uuid: 'uuid-1', name: 'n1' }, NOW);
+      const second = await store.putCustomer('buyer-1', { uuid: 'uuid-2', name: 'n2' }, LATER);
+      expect(second.customerUuid).toBe('uuid-1');
+      expect(await store.listCustomers()).toHaveLength(1);
+    });
+  });
+
+  describe('transfer intents', () => {
+    const plan = { amount: 10_000, customerUuid: 'uuid-1', customerName: 'n1' };
+
+    it('creates one intent per order however often it is asked', async () => {
+      const first = await store.createIntent('o1', plan, NOW);
+      const second = await store.createIntent('o1', { ...plan, amount: 1 }, LATER);
+      expect(first.created).toBe(true);
+      expect(second.created).toBe(false);
+      expect(second.intent.amount).toBe(10_000);
+    });
+
+    it('moves an intent only from the expected states, once', async () => {
+      await store.createIntent('o1', plan, NOW);
+      const moves = await Promise.all([
+        store.transition('o1', ['PENDING'], 'IN_FLIGHT', { attemptId: 'a', incrementAttempts: true }, NOW),
+        store.transition('o1', ['PENDING'], 'IN_FLIGHT', { attemptId: 'b', incrementAttempts: true }, NOW),
+      ]);
+      expect(moves.filter(Boolean)).toHaveLength(1);
+      const intent = await store.getIntent('o1');
+      expect(intent?.attempts).toBe(1);
+      expect(await store.listUnsettled()).toHaveLength(1);
+      await store.transition('o1', ['IN_FLIGHT'], 'APPLIED', {}, LATER);
+      expect(await store.listUnsettled()).toHaveLength(0);
+    });
+
+    it('cancels for a refund only before a call was started', async () => {
+      expect((await store.cancelForRefund('o-none', NOW)).status).toBe('CANCELLED');
+      await store.createIntent('o-pending', plan, NOW);
+      expect((await store.cancelForRefund('o-pending', NOW)).status).toBe('CANCELLED');
+      await store.createIntent('o-flight', plan, NOW);
+      await store.transition('o-flight', ['PENDING'], 'IN_FLIGHT', {}, NOW);
+      expect((await store.cancelForRefund('o-flight', NOW)).status).toBe('IN_FLIGHT');
+    });
+  });
+
+  describe('leases', () => {
+    it('grants a lease to one holder until it is released or expires', async () => {
+      expect(await store.acquire('customer-1', 'h1', 60, NOW)).toBe(true);
+      expect(await store.acquire('customer-1', 'h2', 60, NOW)).toBe(false);
+      await store.release('customer-1', 'h2');
+      expect(await store.acquire('customer-1', 'h2', 60, NOW)).toBe(false);
+      await store.release('customer-1', 'h1');
+      expect(await store.acquire('customer-1', 'h2', 60, NOW)).toBe(true);
+      const afterExpiry = new Date(NOW.getTime() + 61_000);
+      expect(await store.acquire('customer-1', 'h3', 60, afterExpiry)).toBe(true);
+    });
+  });
+});
