@@ -1,0 +1,369 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { formatCredit, type Millis } from '../../../shared/domain/credit';
+import type { YayCredentials } from '../../../shared/secrets';
+import { Interruption, type SandboxFaults, type SandboxRoute, seededRandom, validateFaults } from './faults';
+import { type LedgerAnswer, SandboxLedger, type SandboxStoreFront } from './ledger';
+
+export type { InterruptSpec, SandboxFaults, SandboxRoute } from './faults';
+export type { SandboxCustomer, SandboxStoreFront, SandboxTransfer, SandboxUser } from './ledger';
+
+/**
+ * How the sandbox answers where the real API is undocumented (YAY_API.md "Unknowns"). Each variant
+ * the client must tolerate can be switched on, so tests exercise it over real HTTP.
+ */
+export interface SandboxBehaviour {
+  /** Answer a create with 201 but without `uuid` in `result`. Default false. */
+  omitUuidOnCreate: boolean;
+  /** Balances as JSON numbers (`10.5`, as the docs show) or strings (`"10.500"`). Default 'number'. */
+  amountsAs: 'number' | 'string';
+  /** Answer HTTP 200 for everything and put the real status only in the envelope's `status_code`. */
+  statusInEnvelopeOnly: boolean;
+  /** `GET /account/reseller/{uuid}` carries a `balance` field. Default true. */
+  balanceOnCustomerRecord: boolean;
+  /**
+   * `GET /account/balance` with `X-Auth-For: <customer name>`: 'honoured' answers that customer's balance,
+   * 'ignored' answers the reseller's own (a header the API does not know), 'rejected' answers 400.
+   */
+  authForBalance: 'honoured' | 'ignored' | 'rejected';
+}
+
+export interface SandboxOptions {
+  /** The only credentials accepted. Default: obvious fakes ({@link DEFAULT_SANDBOX_CREDENTIALS}). */
+  credentials?: YayCredentials;
+  /** Store fronts `store_front` may name. Default: one, {@link DEFAULT_STORE_FRONT}. */
+  storeFronts?: SandboxStoreFront[];
+  /** The reseller's starting balance in thousandths. Default 100000 (100.000). */
+  resellerBalance?: Millis;
+  /** Port on 127.0.0.1. Default 0: a free port. */
+  port?: number;
+  faults?: SandboxFaults;
+  behaviour?: Partial<SandboxBehaviour>;
+}
+
+/** One line of the request log. Headers are never logged: they carry the password. */
+export interface SandboxRequestLogEntry {
+  method: string;
+  path: string;
+  /** The status decided (also for a dropped answer, which the caller never sees). */
+  status: number;
+  authFor?: string;
+  fault?: 'dropped' | 'truncated' | 'injected-error' | 'rate-limited' | 'forbidden';
+}
+
+/** A snapshot of the sandbox's state; mutating it changes nothing. */
+export interface SandboxState {
+  resellerBalance: Millis;
+  customers: import('./ledger').SandboxCustomer[];
+  transfers: import('./ledger').SandboxTransfer[];
+  requests: SandboxRequestLogEntry[];
+}
+
+export interface YaySandbox {
+  /** Base URL, e.g. `http://127.0.0.1:40123`. */
+  readonly url: string;
+  readonly credentials: YayCredentials;
+  readonly storeFronts: readonly SandboxStoreFront[];
+  /** A deep copy of customers, transfers, balances and the request log. */
+  readonly state: SandboxState;
+  /** Replaces every fault (`setFaults({})` clears them); counts of `dropNext`/`truncateNext` restart. */
+  setFaults(faults: SandboxFaults): void;
+  /** Changes some undocumented-behaviour variants; the rest stay. */
+  setBehaviour(behaviour: Partial<SandboxBehaviour>): void;
+  /** Sets the reseller's balance, e.g. a top-up. */
+  setResellerBalance(balance: Millis): void;
+  /** Stops listening and destroys open connections (and answers still waiting on latency). */
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_SANDBOX_CREDENTIALS: YayCredentials = Object.freeze({
+  reseller: 'sandbox-reseller',
+  user: 'sandbox-user',
+  password: 'test-only-not-a-secret',
+});
+
+export const DEFAULT_STORE_FRONT: SandboxStoreFront = Object.freeze({
+  uuid: '5a4d0000-0000-4000-8000-00000000f001',
+  name: 'Sandbox store',
+});
+
+const DEFAULT_BEHAVIOUR: SandboxBehaviour = {
+  omitUuidOnCreate: false,
+  amountsAs: 'number',
+  statusInEnvelopeOnly: false,
+  balanceOnCustomerRecord: true,
+  authForBalance: 'honoured',
+};
+
+const MAX_BODY_BYTES = 1_000_000;
+
+const STATUS_MESSAGES: Record<number, string> = {
+  200: 'OK',
+  201: 'Created',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  413: 'Payload Too Large',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+};
+
+const CUSTOMER_PATH = /^\/account\/reseller\/([^/]+)$/;
+
+/**
+ * Starts a stateful, in-process Yay API stand-in on 127.0.0.1 for tests and local mode. It answers as
+ * YAY_API.md documents (auth headers, envelope, customers, store fronts, balance transfers) and injects
+ * faults on demand: latency, 5xx, 429 above a concurrency limit, and lost or truncated answers after
+ * the change was applied — the cases an exactly-once protocol has to survive.
+ * Test and local tooling only: nothing under functions/ or shared/ imports it.
+ */
+export async function startYaySandbox(options: SandboxOptions = {}): Promise<YaySandbox> {
+  const credentials = options.credentials ?? DEFAULT_SANDBOX_CREDENTIALS;
+  const storeFronts = (options.storeFronts ?? [DEFAULT_STORE_FRONT]).map((front) => ({ ...front }));
+  const ledger = new SandboxLedger(storeFronts, options.resellerBalance ?? (100_000 as Millis));
+  const behaviour: SandboxBehaviour = { ...DEFAULT_BEHAVIOUR, ...options.behaviour };
+  const requests: SandboxRequestLogEntry[] = [];
+  const drop = new Interruption();
+  const truncate = new Interruption();
+  const pendingTimers = new Set<NodeJS.Timeout>();
+  let faults: SandboxFaults = {};
+  let random: () => number = Math.random;
+  let inFlight = 0;
+
+  const setFaults = (next: SandboxFaults): void => {
+    validateFaults(next);
+    faults = { ...next };
+    random = next.errorSeed === undefined ? Math.random : seededRandom(next.errorSeed);
+    drop.set(next.dropNext);
+    truncate.set(next.truncateNext);
+  };
+  setFaults(options.faults ?? {});
+
+  const amount = (millis: Millis): number | string =>
+    behaviour.amountsAs === 'string' ? formatCredit(millis) : millis / 1000;
+
+  const wait = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        pendingTimers.delete(timer);
+        resolve();
+      }, ms);
+      pendingTimers.add(timer);
+    });
+
+  const authorised = (req: IncomingMessage): boolean =>
+    sameText(req.headers['x-auth-reseller'], credentials.reseller) &&
+    sameText(req.headers['x-auth-user'], credentials.user) &&
+    sameText(req.headers['x-auth-password'], credentials.password);
+
+  const route = (method: string, path: string, body: unknown, authFor: string | undefined): LedgerAnswer => {
+    if (method === 'GET' && path === '/authenticated') return { status: 200, result: {} };
+    if (method === 'GET' && path === '/account/store') {
+      return { status: 200, result: storeFronts.map((front) => ({ ...front })) };
+    }
+    if (method === 'GET' && path === '/account/reseller') {
+      return { status: 200, result: ledger.customers.map((customer) => ledger.publicView(customer)) };
+    }
+    if (method === 'POST' && path === '/account/reseller') {
+      const answer = ledger.create(body);
+      if (answer.status === 201 && behaviour.omitUuidOnCreate) {
+        const { uuid: _omitted, ...rest } = answer.result as Record<string, unknown>;
+        return { status: 201, result: rest };
+      }
+      return { status: answer.status, result: answer.result };
+    }
+    if (method === 'GET' && path === '/account/balance') {
+      if (authFor === undefined || behaviour.authForBalance === 'ignored') {
+        return { status: 200, result: { balance: amount(ledger.resellerBalance) } };
+      }
+      if (behaviour.authForBalance === 'rejected') return { status: 400, result: {} };
+      const customer = ledger.byName(authFor);
+      if (!customer) return { status: 404, result: {} };
+      return { status: 200, result: { balance: amount(customer.balance) } };
+    }
+    const match = CUSTOMER_PATH.exec(path);
+    if (match?.[1]) {
+      const uuid = decodeURIComponent(match[1]);
+      if (method === 'GET') {
+        const customer = ledger.byUuid(uuid);
+        if (!customer) return { status: 404, result: {} };
+        const view = ledger.publicView(customer);
+        return {
+          status: 200,
+          result: behaviour.balanceOnCustomerRecord ? { ...view, balance: amount(customer.balance) } : view,
+        };
+      }
+      if (method === 'PUT') {
+        const answer = ledger.transfer(uuid, body, Date.now());
+        if (answer.status === 200 && answer.result && typeof answer.result === 'object') {
+          const customer = ledger.byUuid(uuid);
+          return {
+            status: 200,
+            result: { ...(answer.result as object), balance: amount(customer?.balance ?? (0 as Millis)) },
+          };
+        }
+        return answer;
+      }
+    }
+    return { status: 404, result: {} };
+  };
+
+  const routeKind = (method: string, path: string): SandboxRoute | undefined => {
+    if (method === 'POST' && path === '/account/reseller') return 'create';
+    if (method === 'PUT' && CUSTOMER_PATH.test(path)) return 'transfer';
+    return undefined;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    inFlight += 1;
+    res.on('close', () => {
+      inFlight -= 1;
+    });
+    const method = req.method ?? 'GET';
+    const path = new URL(req.url ?? '/', 'http://sandbox').pathname;
+    const authForHeader = req.headers['x-auth-for'];
+    const authFor = typeof authForHeader === 'string' && authForHeader !== '' ? authForHeader : undefined;
+    const entry: SandboxRequestLogEntry = { method, path, status: 0, ...(authFor ? { authFor } : {}) };
+    requests.push(entry);
+
+    const send = (answer: LedgerAnswer): void => {
+      entry.status = answer.status;
+      const httpStatus = behaviour.statusInEnvelopeOnly ? 200 : answer.status;
+      const payload = JSON.stringify({
+        result: answer.result,
+        status_code: answer.status,
+        status_message: STATUS_MESSAGES[answer.status] ?? 'Error',
+      });
+      res.writeHead(httpStatus, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(payload),
+      });
+      res.end(payload);
+    };
+
+    // Checked on arrival, so requests held by latency count as in flight, as they would upstream.
+    if (faults.maxConcurrent !== undefined && inFlight > faults.maxConcurrent) {
+      entry.fault = 'rate-limited';
+      req.resume();
+      send({ status: 429, result: {} });
+      return;
+    }
+
+    const raw = await readBody(req);
+    if (faults.latencyMs) await wait(faults.latencyMs);
+    if (res.destroyed) return;
+    if (raw === undefined) return send({ status: 413, result: {} });
+    if (faults.errorRate && random() < faults.errorRate) {
+      entry.fault = 'injected-error';
+      return send({ status: 500, result: {} });
+    }
+    if (faults.forbidden) {
+      entry.fault = 'forbidden';
+      return send({ status: 403, result: {} });
+    }
+    if (!authorised(req)) return send({ status: 401, result: {} });
+
+    let body: unknown;
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return send({ status: 400, result: {} });
+      }
+    }
+    const answer = route(method, path, body, authFor);
+    const kind = routeKind(method, path);
+    if (drop.take(kind)) {
+      // The change is applied; the caller never hears about it.
+      entry.status = answer.status;
+      entry.fault = 'dropped';
+      req.socket.destroy();
+      return;
+    }
+    if (truncate.take(kind)) {
+      entry.status = answer.status;
+      entry.fault = 'truncated';
+      const payload = Buffer.from(
+        JSON.stringify({ result: answer.result, status_code: answer.status, status_message: 'OK' }),
+      );
+      res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': payload.length });
+      res.write(payload.subarray(0, Math.floor(payload.length / 2)), () => req.socket.destroy());
+      return;
+    }
+    send(answer);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ result: {}, status_code: 500, status_message: 'Internal Server Error' }));
+      } else {
+        res.destroy();
+      }
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    credentials,
+    storeFronts,
+    get state(): SandboxState {
+      return structuredClone({
+        resellerBalance: ledger.resellerBalance,
+        customers: ledger.customers,
+        transfers: ledger.transfers,
+        requests,
+      });
+    },
+    setFaults,
+    setBehaviour(next) {
+      Object.assign(behaviour, next);
+    },
+    setResellerBalance(balance) {
+      if (!Number.isSafeInteger(balance) || balance < 0) {
+        throw new RangeError(`sandbox reseller balance must be non-negative integer millis, got ${balance}`);
+      }
+      ledger.resellerBalance = balance;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const timer of pendingTimers) clearTimeout(timer);
+        pendingTimers.clear();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Reads the body, or `undefined` when it is larger than the sandbox accepts. */
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) tooLarge = true;
+    else chunks.push(chunk);
+  }
+  return tooLarge ? undefined : Buffer.concat(chunks);
+}
+
+/** Compares a header with the expected credential without leaking its length through timing of the compare. */
+function sameText(actual: string | string[] | undefined, expected: string): boolean {
+  if (typeof actual !== 'string') return false;
+  const a = Buffer.from(actual);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,476 @@
+import { z } from 'zod';
+import { formatCredit, MIN_TRANSFER, type Millis, parseCredit } from '../domain/credit';
+import { YayAddressSchema } from '../domain/order-event';
+import {
+  ConfigInvalid,
+  OrderInvalid,
+  YayAuthFailed,
+  YayRateLimited,
+  YayRejected,
+  YayUnavailable,
+} from '../errors';
+import type { YayCredentials } from '../secrets';
+import type { CreateCustomerInput, YayApi, YayCustomer } from './types';
+
+export interface YayClientOptions {
+  /** e.g. `https://api.yay.com`; white-label hosts differ. No user-info part. */
+  baseUrl: string;
+  /** The credentials, or a function that reads them (e.g. through the secrets cache) before every call. */
+  credentials: YayCredentials | (() => Promise<YayCredentials>);
+  /** Per call, including reading the body. Default 10000. */
+  timeoutMs?: number;
+  /** Default `yay-provisioning/0.1`. */
+  userAgent?: string;
+  /** Default: Node's global fetch. */
+  fetch?: typeof fetch;
+}
+
+export type YayMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface YayRequestOptions {
+  /** Sent as JSON. */
+  body?: unknown;
+  /** `X-Auth-For: <customer name>`: run the call on behalf of that customer. */
+  authFor?: string;
+}
+
+/** A successful answer: the envelope's `result` and the status that counted. */
+export interface YayResponse {
+  httpStatus: number;
+  /** The HTTP status, or the envelope's `status_code` when only the envelope reports the error. */
+  status: number;
+  statusMessage?: string;
+  result: unknown;
+}
+
+/** {@link YayApi} plus the raw call, for probing undocumented paths (`ops yay-check`). */
+export interface YayClient extends YayApi {
+  /** One call with the auth headers; throws the mapped error for anything but 2xx. */
+  request(method: YayMethod, path: string, options?: YayRequestOptions): Promise<YayResponse>;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_USER_AGENT = 'yay-provisioning/0.1';
+
+/**
+ * Error codes that prove the request never left this machine: name resolution and connection
+ * set-up failures. Anything else (timeouts, resets, unknown codes) may have reached Yay, which the
+ * transfer protocol must then treat as an unknown outcome.
+ */
+const NEVER_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_NONAME',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+]);
+
+const StatusCodeSchema = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^\d{3}$/)
+    .transform(Number),
+]);
+
+/** Every answer is `{result, status_code, status_message}`; `result` is an object or an array. */
+const EnvelopeSchema = z.object({
+  result: z.unknown(),
+  status_code: StatusCodeSchema.optional(),
+  status_message: z.string().optional(),
+});
+
+const AmountSchema = z.union([z.number(), z.string()]);
+const BalanceSchema = z.looseObject({ balance: AmountSchema });
+
+const CustomerListSchema = z.array(
+  z.looseObject({
+    uuid: z.string().min(1),
+    name: z.string().min(1),
+    contact_name: z.string().nullish(),
+    store_front: z.string().nullish(),
+  }),
+);
+
+const CreatedSchema = z.looseObject({ uuid: z.string().min(1).optional() });
+
+const StoreFrontsSchema = z.union([
+  z.array(z.record(z.string(), z.unknown())),
+  z.record(z.string(), z.unknown()),
+]);
+
+/** The create body as the guide shows it; checked before sending so bad input never reaches Yay. */
+const CreateCustomerInputSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"'),
+  contact_name: z.string().trim().min(1),
+  store_front: z.string().trim().min(1),
+  users: z
+    .array(
+      z.object({
+        contact_first_name: z.string().trim().min(1),
+        contact_last_name: z.string().trim().min(1),
+        name: z.string().trim().min(1),
+        password: z.string().min(8),
+        role_id: z.literal('3'),
+        email: z.email(),
+      }),
+    )
+    .min(1),
+  addresses: z.array(YayAddressSchema).min(1),
+});
+
+/** Header values must be visible ASCII; checked here because fetch's own error would quote the value. */
+const HEADER_SAFE = /^[\x21-\x7e]+$/;
+
+/**
+ * Creates the typed Yay API client over fetch. Every call carries the three auth headers and a
+ * User-Agent, has a timeout, reads the envelope, and maps failures onto the error classes the state
+ * machine retries or catches. It never retries by itself: retries belong to the state machine, where
+ * they are visible and bounded. Credentials never appear in a thrown error or its `cause` chain.
+ */
+export function createYayClient(options: YayClientOptions): YayClient {
+  const base = parseBaseUrl(options.baseUrl);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) {
+    throw new ConfigInvalid(`Yay client option timeoutMs must be a positive integer, got ${timeoutMs}`);
+  }
+  const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const readCredentials =
+    typeof options.credentials === 'function'
+      ? options.credentials
+      : async () => options.credentials as YayCredentials;
+
+  async function request(
+    method: YayMethod,
+    path: string,
+    call: YayRequestOptions = {},
+  ): Promise<YayResponse> {
+    const context = `${method} ${path}`;
+    const credentials = checkCredentials(await readCredentials());
+    const secrets = [credentials.password, credentials.user, credentials.reseller];
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': userAgent,
+      'x-auth-reseller': credentials.reseller,
+      'x-auth-user': credentials.user,
+      'x-auth-password': credentials.password,
+    };
+    if (call.authFor !== undefined) {
+      if (!HEADER_SAFE.test(call.authFor)) {
+        throw new OrderInvalid(`X-Auth-For customer name "${call.authFor}" is not a valid header value`);
+      }
+      headers['x-auth-for'] = call.authFor;
+    }
+    let body: string | undefined;
+    if (call.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(call.body);
+    }
+
+    let response: Response;
+    let text: string;
+    try {
+      // Redirects are not followed: fetch would replay the X-Auth-* headers to wherever they point.
+      response = await fetchImpl(`${base}${path}`, {
+        method,
+        headers,
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      throw transportError(error, context, timeoutMs, secrets, 'sending');
+    }
+    try {
+      text = await response.text();
+    } catch (error) {
+      // The status line arrived, so Yay received the request: whatever it did may have happened.
+      throw transportError(error, context, timeoutMs, secrets, 'reading');
+    }
+    return readEnvelope(context, response.status, text);
+  }
+
+  async function readBalance(context: string, result: unknown): Promise<Millis> {
+    const parsed = BalanceSchema.safeParse(result);
+    if (!parsed.success) throw unexpectedBody(context, parsed.error);
+    return readAmount(context, parsed.data.balance);
+  }
+
+  const client: YayClient = {
+    request,
+
+    async checkAuthentication() {
+      await request('GET', '/authenticated');
+    },
+
+    async createCustomer(input: CreateCustomerInput) {
+      const checked = CreateCustomerInputSchema.safeParse(input);
+      if (!checked.success) {
+        throw new OrderInvalid(`create customer input is invalid: ${describeIssues(checked.error)}`);
+      }
+      const { result } = await request('POST', '/account/reseller', { body: input });
+      // The create answer is undocumented: a missing uuid is tolerated and the caller looks the name up.
+      const created = CreatedSchema.safeParse(result);
+      return created.success && created.data.uuid ? { uuid: created.data.uuid } : {};
+    },
+
+    async listCustomers(): Promise<YayCustomer[]> {
+      const context = 'GET /account/reseller';
+      const { result } = await request('GET', '/account/reseller');
+      const parsed = CustomerListSchema.safeParse(result);
+      if (!parsed.success) throw unexpectedBody(context, parsed.error);
+      return parsed.data.map((customer) => ({
+        uuid: customer.uuid,
+        name: customer.name,
+        ...(customer.contact_name ? { contact_name: customer.contact_name } : {}),
+        ...(customer.store_front ? { store_front: customer.store_front } : {}),
+      }));
+    },
+
+    async listStoreFronts() {
+      const { result } = await request('GET', '/account/store');
+      const parsed = StoreFrontsSchema.safeParse(result);
+      if (!parsed.success) throw unexpectedBody('GET /account/store', parsed.error);
+      if (Array.isArray(parsed.data)) return parsed.data;
+      return Object.keys(parsed.data).length === 0 ? [] : [parsed.data];
+    },
+
+    async transferCredit(customerUuid: string, amount: Millis) {
+      const path = customerPath(customerUuid);
+      if (!Number.isSafeInteger(amount) || amount < MIN_TRANSFER) {
+        throw new OrderInvalid(
+          `transfer amount ${amount} (thousandths) is below the minimum of 0.010 or not an integer`,
+        );
+      }
+      await request('PUT', path, { body: { balance: formatCredit(amount) } });
+    },
+
+    async resellerBalance() {
+      const context = 'GET /account/balance';
+      const { result } = await request('GET', '/account/balance');
+      return readBalance(context, result);
+    },
+
+    async customerBalance(customer) {
+      const path = customerPath(customer.uuid);
+      if (customer.name.trim() === '') throw new OrderInvalid('customer name is empty');
+      // Candidate 1: a `balance` field on the customer's own record.
+      try {
+        const { result } = await request('GET', path);
+        const parsed = BalanceSchema.safeParse(result);
+        if (parsed.success) return readAmount(`GET ${path}`, parsed.data.balance);
+      } catch (error) {
+        // A refusal means "not this path"; transient and auth errors must reach the caller, who retries.
+        if (!(error instanceof YayRejected)) throw error;
+      }
+      // Candidate 2: the balance call run on behalf of the customer.
+      const before = await client.resellerBalance();
+      let onBehalf: Millis;
+      try {
+        const { result } = await request('GET', '/account/balance', { authFor: customer.name });
+        const parsed = BalanceSchema.safeParse(result);
+        if (!parsed.success) return undefined;
+        onBehalf = await readAmount('GET /account/balance (X-Auth-For)', parsed.data.balance);
+      } catch (error) {
+        if (error instanceof YayRejected) return undefined;
+        throw error;
+      }
+      // A server that ignores X-Auth-For answers the reseller's own balance. That cannot be told apart
+      // from a customer whose balance happens to equal it, so equality is undecidable, not a reading.
+      const after = await client.resellerBalance();
+      if (onBehalf === before || onBehalf === after) return undefined;
+      return onBehalf;
+    },
+  };
+  return client;
+}
+
+function parseBaseUrl(baseUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new ConfigInvalid(`Yay client option baseUrl "${baseUrl}" is not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigInvalid(`Yay client option baseUrl "${baseUrl}" must be http(s)`);
+  }
+  if (url.username || url.password) {
+    // Do not echo it: the user-info part may hold a password.
+    throw new ConfigInvalid(
+      'Yay client option baseUrl must not contain user-info (credentials go in headers)',
+    );
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+function customerPath(uuid: string): string {
+  if (typeof uuid !== 'string' || uuid.trim() === '') throw new OrderInvalid('customer uuid is empty');
+  return `/account/reseller/${encodeURIComponent(uuid)}`;
+}
+
+function checkCredentials(credentials: YayCredentials): YayCredentials {
+  for (const field of ['reseller', 'user', 'password'] as const) {
+    const value = credentials?.[field];
+    if (typeof value !== 'string' || !HEADER_SAFE.test(value)) {
+      // Names the field, never the value.
+      throw new ConfigInvalid(`Yay credentials field ${field} is missing or not a valid header value`);
+    }
+  }
+  return credentials;
+}
+
+function readEnvelope(context: string, httpStatus: number, text: string): YayResponse {
+  let json: unknown;
+  let envelope: z.infer<typeof EnvelopeSchema> | undefined;
+  try {
+    json = JSON.parse(text);
+    const parsed = EnvelopeSchema.safeParse(json);
+    if (parsed.success) envelope = parsed.data;
+  } catch {
+    envelope = undefined;
+  }
+  // Yay may report an error only inside the envelope, under HTTP 200; the worse of the two counts.
+  const envelopeStatus = envelope?.status_code;
+  const status =
+    httpStatus >= 300 || envelopeStatus === undefined || envelopeStatus < 300 ? httpStatus : envelopeStatus;
+  if (status >= 300) throw statusError(context, status);
+  if (!envelope) {
+    throw new YayUnavailable(`${context}: Yay answered ${httpStatus} without the JSON envelope`, true);
+  }
+  return {
+    httpStatus,
+    status,
+    result: envelope.result,
+    ...(envelope.status_message ? { statusMessage: envelope.status_message } : {}),
+  };
+}
+
+function statusError(context: string, status: number): Error {
+  if (status === 401 || status === 403) {
+    return new YayAuthFailed(
+      `${context}: Yay refused the credentials (${status}); check the secret and the IP allow-list`,
+    );
+  }
+  if (status === 429) return new YayRateLimited(`${context}: Yay is rate limiting (429)`);
+  if (status >= 500) return new YayUnavailable(`${context}: Yay answered ${status}`, true);
+  if (status < 400) {
+    return new YayRejected(`${context}: Yay answered a redirect (${status}); check the base URL`, status);
+  }
+  return new YayRejected(`${context}: Yay refused the request (${status})`, status);
+}
+
+function transportError(
+  error: unknown,
+  context: string,
+  timeoutMs: number,
+  secrets: string[],
+  phase: 'sending' | 'reading',
+): YayUnavailable {
+  const cause = sanitize(error, secrets);
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return new YayUnavailable(`${context}: no answer within ${timeoutMs} ms`, true, { cause });
+  }
+  if (phase === 'sending' && neverSent(error)) {
+    return new YayUnavailable(
+      `${context}: could not connect (${errorCode(error) ?? 'no connection'})`,
+      false,
+      {
+        cause,
+      },
+    );
+  }
+  const what = phase === 'reading' ? 'the answer was cut off' : 'the connection failed';
+  return new YayUnavailable(`${context}: ${what} (${errorCode(error) ?? 'network error'})`, true, { cause });
+}
+
+/** True when every failure in the chain is one of the set-up errors in {@link NEVER_SENT_CODES}. */
+function neverSent(error: unknown): boolean {
+  const cause = (error as { cause?: unknown })?.cause;
+  if (cause instanceof AggregateError) return cause.errors.length > 0 && cause.errors.every(hasNeverSentCode);
+  // fetch refuses some ports before connecting ("bad port"), per the Fetch standard.
+  if (cause instanceof Error && cause.message === 'bad port') return true;
+  return hasNeverSentCode(cause);
+}
+
+function hasNeverSentCode(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && NEVER_SENT_CODES.has(code);
+}
+
+function errorCode(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    if (current instanceof AggregateError) return errorCode(current.errors[0]);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * Rebuilds an error chain from plain Errors holding only name, message and code, with any credential
+ * text removed. The originals may carry sockets, requests or header objects; none of that may travel
+ * into logs or the state machine's `$.error`.
+ */
+function sanitize(error: unknown, secrets: string[], depth = 0): Error | undefined {
+  if (depth > 4 || error === undefined || error === null) return undefined;
+  const source = error instanceof Error ? error : new Error(String(error));
+  const clean = new Error(redact(source.message, secrets), {
+    cause: sanitize((source as { cause?: unknown }).cause, secrets, depth + 1),
+  });
+  clean.name = source.name;
+  const code = (source as { code?: unknown }).code;
+  if (typeof code === 'string') Object.assign(clean, { code });
+  if (!clean.cause) delete (clean as { cause?: unknown }).cause;
+  clean.stack = `${clean.name}: ${clean.message}`;
+  return clean;
+}
+
+function redact(text: string, secrets: string[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret.length >= 3) out = out.split(secret).join('[redacted]');
+  return out;
+}
+
+/** Amounts come back as numbers or strings, and balances may be negative; never a float inside. */
+async function readAmount(context: string, value: number | string): Promise<Millis> {
+  try {
+    if (typeof value === 'number') {
+      // JSON numbers carry binary noise (10.1 * 3 = 30.299999999999997): accept noise, not sub-milli amounts.
+      const rounded = Math.round(value * 1000);
+      if (Number.isFinite(value) && Math.abs(value * 1000 - rounded) < 1e-6) {
+        return (Object.is(rounded, -0) ? 0 : rounded) as Millis;
+      }
+      return parseCredit(value);
+    }
+    const text = value.trim();
+    return (text.startsWith('-') ? -parseCredit(text.slice(1)) : parseCredit(text)) as Millis;
+  } catch (error) {
+    throw new YayUnavailable(
+      `${context}: Yay answered an unreadable balance: ${error instanceof Error ? error.message : String(error)}`,
+      true,
+    );
+  }
+}
+
+function unexpectedBody(context: string, error: z.ZodError): YayUnavailable {
+  return new YayUnavailable(`${context}: Yay answered an unexpected body (${describeIssues(error)})`, true);
+}
+
+/** Names the fields and what was wrong; zod 4 issue messages do not quote the values. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    .join('; ');
+}
