@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { buyerKey, orderKey } from '../domain/keys';
+import type { Buyer, OrderEventKind } from '../domain/order-event';
+import { type CreditCatalog, creditForLines } from './catalog';
+import { type IntakeEvent, type Normalized, validateIntakeEvent } from './events';
+import { MalformedPayload, parseField, required, toYayAddress } from './payload';
+
+/** WooCommerce topics intake acts on. */
+export const WooCommerceTopics = ['order.created', 'order.updated'] as const;
+
+/** Order status → kind. Statuses not listed (e.g. `checkout-draft`, `trash`) are acknowledged and ignored. */
+export const WooCommerceStatusKinds: Readonly<Record<string, OrderEventKind>> = {
+  pending: 'placed',
+  'on-hold': 'placed',
+  processing: 'paid',
+  completed: 'paid',
+  failed: 'payment_failed',
+  cancelled: 'payment_failed',
+  refunded: 'refunded',
+};
+
+const WooAddress = z.object({
+  first_name: z.string().nullish(),
+  last_name: z.string().nullish(),
+  address_1: z.string().nullish(),
+  address_2: z.string().nullish(),
+  city: z.string().nullish(),
+  state: z.string().nullish(),
+  postcode: z.string().nullish(),
+  country: z.string().nullish(),
+  email: z.string().nullish(),
+  phone: z.string().nullish(),
+});
+
+/** The fields of a WooCommerce REST v3 order intake reads. */
+export const WooOrderSchema = z.object({
+  id: z.number().int().positive().transform(String),
+  status: z.string().min(1),
+  currency: z.string().length(3),
+  date_created_gmt: z.string().min(1),
+  date_modified_gmt: z.string().nullish(),
+  /** 0 for a guest checkout. */
+  customer_id: z.number().int().nonnegative().default(0),
+  billing: WooAddress,
+  line_items: z.array(z.object({ sku: z.string().nullish(), quantity: z.number().int().nonnegative() })),
+});
+
+export interface WooCommerceContext {
+  catalog: CreditCatalog;
+  topic: string | undefined;
+  /** `X-WC-Webhook-Source`: the store URL, e.g. `https://shop.example.com/`. */
+  source: string | undefined;
+}
+
+/** WooCommerce `*_gmt` dates carry no zone designator; they are UTC. */
+function gmtToIso(value: string): string {
+  const date = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
+  return Number.isNaN(date.getTime()) ? value : date.toISOString();
+}
+
+function storeHost(source: string | undefined): string {
+  const value = source?.trim();
+  if (!value) throw new MalformedPayload('missing_header', 'x-wc-webhook-source: header is required');
+  try {
+    return new URL(value).host.toLowerCase();
+  } catch {
+    throw new MalformedPayload('missing_header', 'x-wc-webhook-source: is not a URL');
+  }
+}
+
+/**
+ * Maps a WooCommerce order webhook to an order event, by the order's status (see
+ * {@link WooCommerceStatusKinds}). Store: the host of `X-WC-Webhook-Source`.
+ */
+export function normalizeWooCommerce(payload: unknown, ctx: WooCommerceContext): Normalized {
+  const topic = ctx.topic?.trim();
+  if (!topic) throw new MalformedPayload('missing_header', 'x-wc-webhook-topic: header is required');
+  if (!(WooCommerceTopics as readonly string[]).includes(topic)) return { outcome: 'ignored', topic };
+  const store = storeHost(ctx.source);
+  const order = parseField(WooOrderSchema, payload, '');
+  const kind = WooCommerceStatusKinds[order.status];
+  if (!kind) return { outcome: 'ignored', topic: `${topic}:${order.status}` };
+
+  const firstName = required(order.billing.first_name, 'billing.first_name').trim();
+  const lastName = required(order.billing.last_name, 'billing.last_name').trim();
+  const email = required(order.billing.email, 'billing.email');
+  const buyer: Buyer = { name: `${firstName} ${lastName}`, firstName, lastName, email };
+  if (order.billing.phone) buyer.phone = order.billing.phone;
+  const occurredAt = gmtToIso(order.date_modified_gmt ?? order.date_created_gmt);
+  const event: IntakeEvent = {
+    kind,
+    provider: 'woocommerce',
+    store,
+    orderId: order.id,
+    orderKey: orderKey('woocommerce', store, order.id),
+    buyerKey: buyerKey(
+      'woocommerce',
+      store,
+      order.customer_id > 0 ? String(order.customer_id) : undefined,
+      email,
+    ),
+    buyer,
+    credit: creditForLines(ctx.catalog, order.currency, order.line_items),
+    // X-WC-Webhook-Delivery-ID changes per delivery; this id is the same for the same order change.
+    sourceEventId: `${topic}:${order.id}:${order.status}:${occurredAt}`,
+    occurredAt,
+  };
+  const address = toYayAddress({
+    line1: order.billing.address_1,
+    line2: order.billing.address_2,
+    city: order.billing.city,
+    state: order.billing.state,
+    zip: order.billing.postcode,
+    country: order.billing.country,
+  });
+  if (address) event.address = address;
+  return { outcome: 'event', event: validateIntakeEvent(event) };
+}
