@@ -1,4 +1,4 @@
-/** Which calls an interruption applies to: the create, the transfer, or whatever comes next. */
+/** Which calls an interruption applies to: the create, the transfer, or any request at all. */
 export type SandboxRoute = 'create' | 'transfer' | 'any';
 
 /** A one-shot interruption, or `count` of them. */
@@ -60,7 +60,7 @@ export class Interruption {
 
   /** True (and counts down) when this request's route should be interrupted. */
   take(route: SandboxRoute | undefined): boolean {
-    if (this.remaining === 0 || route === undefined) return false;
+    if (this.remaining === 0) return false;
     if (this.route !== 'any' && this.route !== route) return false;
     this.remaining -= 1;
     return true;

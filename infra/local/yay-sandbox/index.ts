@@ -49,7 +49,7 @@ export interface SandboxRequestLogEntry {
   /** The status decided (also for a dropped answer, which the caller never sees). */
   status: number;
   authFor?: string;
-  fault?: 'dropped' | 'truncated' | 'injected-error' | 'rate-limited' | 'forbidden';
+  fault?: 'dropped' | 'truncated' | 'injected-error' | 'rate-limited' | 'forbidden' | 'abandoned';
 }
 
 /** A snapshot of the sandbox's state; mutating it changes nothing. */
@@ -253,7 +253,6 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
 
     const raw = await readBody(req);
     if (faults.latencyMs) await wait(faults.latencyMs);
-    if (res.destroyed) return;
     if (raw === undefined) return send({ status: 413, result: {} });
     if (faults.errorRate && random() < faults.errorRate) {
       entry.fault = 'injected-error';
@@ -274,6 +273,12 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
       }
     }
     const answer = route(method, path, body, authFor);
+    if (res.destroyed) {
+      // The caller gave up (timeout) while the latency ran; like a real server, the change still lands.
+      entry.status = answer.status;
+      entry.fault = 'abandoned';
+      return;
+    }
     const kind = routeKind(method, path);
     if (drop.take(kind)) {
       // The change is applied; the caller never hears about it.

@@ -1,0 +1,158 @@
+import { describe, expect, it, vi } from 'vitest';
+import { YayAuthFailed, YayRejected, YayUnavailable } from '../../../shared/errors';
+import { ensureCustomer, storeCustomerInput } from '../../../shared/yay/ensure-customer';
+import type { YayApi } from '../../../shared/yay/types';
+import { exposeError, sampleCustomerInput, useYaySandbox } from '../../helpers/yay-sandbox';
+
+describe('ensureCustomer', () => {
+  const yay = useYaySandbox();
+  const input = (name = 'cqz7k2m4n5p6r7s8t9v2w') =>
+    sampleCustomerInput(name, yay.sandbox.storeFronts[0]?.uuid ?? '');
+
+  it('creates the customer and reports created when the name is new', async () => {
+    const result = await ensureCustomer(yay.client(), input());
+    const { customers, requests } = yay.sandbox.state;
+    expect(customers).toHaveLength(1);
+    expect(result).toEqual({ uuid: customers[0]?.uuid, created: true });
+    // Create first: no list call on the happy path.
+    expect(requests.map((entry) => `${entry.method} ${entry.path}`)).toEqual(['POST /account/reseller']);
+  });
+
+  it('adopts the existing customer with created false when run a second time', async () => {
+    const first = await ensureCustomer(yay.client(), input());
+    const second = await ensureCustomer(yay.client(), input());
+    expect(second).toEqual({ uuid: first.uuid, created: false });
+    expect(yay.sandbox.state.customers).toHaveLength(1);
+  });
+
+  it('leaves exactly one customer when the create answer is lost after it was applied', async () => {
+    yay.sandbox.setFaults({ dropNext: 'create' });
+    const result = await ensureCustomer(yay.client(), input());
+    const { customers } = yay.sandbox.state;
+    expect(customers).toHaveLength(1);
+    expect(result).toEqual({ uuid: customers[0]?.uuid, created: true });
+  });
+
+  it('leaves exactly one customer when the create answer is cut off mid-body', async () => {
+    yay.sandbox.setFaults({ truncateNext: 'create' });
+    const result = await ensureCustomer(yay.client(), input());
+    expect(yay.sandbox.state.customers.map((customer) => customer.uuid)).toEqual([result.uuid]);
+  });
+
+  it('leaves exactly one customer when the first create times out and the retry meets the duplicate', async () => {
+    // Latency beyond the timeout: the first attempt gives up, the sandbox still applies it, the list is
+    // read before it lands, so the attempt fails; the state machine's retry then adopts.
+    yay.sandbox.setFaults({ latencyMs: 300 });
+    const slow = yay.client({ timeoutMs: 100 });
+    await expect(ensureCustomer(slow, input())).rejects.toBeInstanceOf(YayUnavailable);
+    yay.sandbox.setFaults({});
+    await vi.waitFor(() => expect(yay.sandbox.state.customers).toHaveLength(1), {
+      timeout: 2_000,
+      interval: 20,
+    });
+    const retry = await ensureCustomer(yay.client(), input());
+    expect(yay.sandbox.state.customers).toHaveLength(1);
+    expect(retry).toEqual({ uuid: yay.sandbox.state.customers[0]?.uuid, created: false });
+  });
+
+  it('creates one customer when two attempts race on the same name', async () => {
+    const results = await Promise.all([
+      ensureCustomer(yay.client(), input()),
+      ensureCustomer(yay.client(), input()),
+    ]);
+    expect(yay.sandbox.state.customers).toHaveLength(1);
+    expect(results.map((result) => result.uuid)).toEqual([
+      yay.sandbox.state.customers[0]?.uuid,
+      yay.sandbox.state.customers[0]?.uuid,
+    ]);
+    expect(results.map((result) => result.created).sort()).toEqual([false, true]);
+  });
+
+  it('looks the name up when the create answer carries no uuid', async () => {
+    yay.sandbox.setBehaviour({ omitUuidOnCreate: true });
+    const result = await ensureCustomer(yay.client(), input());
+    expect(result).toEqual({ uuid: yay.sandbox.state.customers[0]?.uuid, created: true });
+  });
+
+  it('rethrows the original unknown-outcome error when the name is not found afterwards', async () => {
+    const client = yay.client();
+    const lost = new YayUnavailable('POST /account/reseller: Yay answered 502', true);
+    const api: YayApi = { ...client, createCustomer: vi.fn().mockRejectedValue(lost) };
+    await expect(ensureCustomer(api, input())).rejects.toBe(lost);
+    expect(yay.sandbox.state.requests.map((entry) => entry.path)).toEqual(['/account/reseller']);
+  });
+
+  it('rethrows a 400 that is not a duplicate name, leaving no customer', async () => {
+    const error = await ensureCustomer(
+      yay.client(),
+      sampleCustomerInput('cunknownfront', 'no-such-store-front'),
+    ).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(YayRejected);
+    expect((error as YayRejected).statusCode).toBe(400);
+    expect(yay.sandbox.state.customers).toHaveLength(0);
+  });
+
+  it('rethrows without looking up when the request certainly never reached Yay', async () => {
+    const listCustomers = vi.fn();
+    const api = {
+      createCustomer: vi.fn().mockRejectedValue(new YayUnavailable('refused', false)),
+      listCustomers,
+    } as unknown as YayApi;
+    await expect(ensureCustomer(api, input())).rejects.toMatchObject({ mayHaveReachedYay: false });
+    expect(listCustomers).not.toHaveBeenCalled();
+  });
+
+  it('rethrows an auth failure untouched', async () => {
+    const client = yay.client({
+      credentials: { ...yay.sandbox.credentials, password: 'test-only-wrong-password' },
+    });
+    await expect(ensureCustomer(client, input())).rejects.toBeInstanceOf(YayAuthFailed);
+  });
+
+  it('asks for a retry when the uuid-less create is not listed yet', async () => {
+    const api = {
+      createCustomer: vi.fn().mockResolvedValue({}),
+      listCustomers: vi.fn().mockResolvedValue([]),
+    } as unknown as YayApi;
+    const error = await ensureCustomer(api, input()).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(YayUnavailable);
+    expect((error as YayUnavailable).mayHaveReachedYay).toBe(true);
+  });
+});
+
+describe('storeCustomerInput', () => {
+  const yay = useYaySandbox();
+  const params = () => ({
+    name: 'cstoreinput',
+    storeFront: yay.sandbox.storeFronts[0]?.uuid ?? '',
+    buyer: { name: 'Ada Lovelace', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' },
+    address: { street_one: '1 Test Street', city: 'London', zip: 'N1 1AA', country_code: 'GB' },
+  });
+
+  it('builds a body the sandbox accepts, with one store user and one address', async () => {
+    const body = storeCustomerInput(params());
+    await ensureCustomer(yay.client(), body);
+    const [customer] = yay.sandbox.state.customers;
+    expect(customer).toMatchObject({ name: 'cstoreinput', contact_name: 'Ada Lovelace' });
+    expect(customer?.users).toEqual([
+      expect.objectContaining({ role_id: '3', email: 'ada@example.com', hadPassword: true }),
+    ]);
+    expect(customer?.addresses).toHaveLength(1);
+  });
+
+  it('generates a fresh password each time that reaches nothing but the create body', async () => {
+    const first = storeCustomerInput(params());
+    const second = storeCustomerInput(params());
+    const password = first.users[0]?.password ?? '';
+    expect(password).not.toBe(second.users[0]?.password);
+    await ensureCustomer(yay.client(), first);
+    expect(JSON.stringify(yay.sandbox.state)).not.toContain(password);
+  });
+
+  it('keeps the generated password out of errors when the create fails', async () => {
+    const body = storeCustomerInput({ ...params(), storeFront: 'no-such-store-front' });
+    const error = await ensureCustomer(yay.client(), body).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(YayRejected);
+    expect(exposeError(error)).not.toContain(body.users[0]?.password);
+  });
+});
