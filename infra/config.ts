@@ -1,0 +1,231 @@
+import { z } from 'zod';
+import { parseCredit } from '../shared/domain/credit';
+import { ConfigInvalid } from '../shared/errors';
+
+/**
+ * CDK context keys: the deploy-time configuration, validated once at synth so a typo fails the synth with
+ * a message naming the key instead of surfacing as a broken Lambda at 3 a.m. Defaults for the required
+ * ones live in cdk.json; override with `npx cdk synth -c key=value`.
+ */
+export const ContextKeys = {
+  /** Yay API base URL (https). */
+  yayApiBaseUrl: 'yay:apiBaseUrl',
+  /** UUID of the reseller's Yay store front. */
+  yayStoreFront: 'yay:storeFront',
+  /** Days an unpaid order waits for its payment before it expires (1–365: a Standard execution lives ≤ 1 year). */
+  paymentWindowDays: 'provisioning:paymentWindowDays',
+  /** E-mail subscribed to the alarm topic; empty for none. */
+  alarmEmail: 'provisioning:alarmEmail',
+  /** `{"SKU":{"GBP":"10.000"}}`: credit per SKU, for orders that carry no explicit amount. */
+  creditCatalog: 'provisioning:creditCatalog',
+  /** Optional: import the Yay credentials secret instead of creating it. */
+  yaySecretArn: 'provisioning:yaySecretArn',
+  /** Optional: import the webhook signing secrets instead of creating them. */
+  webhookSecretArn: 'provisioning:webhookSecretArn',
+  /** Optional: import the naming key secret instead of creating it. */
+  namingKeySecretArn: 'provisioning:namingKeySecretArn',
+  /** Optional: partner event bus name (Stripe/Shopify native EventBridge delivery), e.g. `aws.partner/stripe.com/ed_…`. */
+  partnerEventBusName: 'provisioning:partnerEventBusName',
+  /** Optional: GBP headroom the reseller balance must keep above the credit still owed before it alarms (default 0). */
+  resellerBalanceFloor: 'provisioning:resellerBalanceFloor',
+  /** Optional: CloudWatch Logs retention in days (default 90). */
+  logRetentionDays: 'provisioning:logRetentionDays',
+} as const;
+
+/** The validated, typed deploy-time configuration. */
+export interface InfraConfig {
+  readonly yayApiBaseUrl: string;
+  readonly yayStoreFront: string;
+  readonly paymentWindowDays: number;
+  readonly alarmEmail: string | undefined;
+  /** SKU → currency → thousandths of a pound. */
+  readonly creditCatalog: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  readonly yaySecretArn: string | undefined;
+  readonly webhookSecretArn: string | undefined;
+  readonly namingKeySecretArn: string | undefined;
+  readonly partnerEventBusName: string | undefined;
+  /** Thousandths of a pound. */
+  readonly resellerBalanceFloorMillis: number;
+  readonly logRetentionDays: number;
+}
+
+/** Anything that can answer a context lookup: an App, a Stack, or a test's plain map. */
+export type ContextSource = (key: string) => unknown;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
+const RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function fail(key: string, expectation: string, value: unknown): never {
+  throw new ConfigInvalid(`context ${key} ${expectation}, got ${show(value)}`);
+}
+
+/** `-c key=value` on the CLI always yields strings; cdk.json yields JSON types. Accept both. */
+function asNumber(key: string, raw: unknown, expectation: string): number {
+  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail(key, expectation, raw);
+  return value;
+}
+
+function optionalString(raw: unknown): string | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw === 'string' && raw.trim() === '') return undefined;
+  return typeof raw === 'string' ? raw.trim() : undefined;
+}
+
+function optionalSecretArn(key: string, raw: unknown): string | undefined {
+  if (raw !== undefined && raw !== null && typeof raw !== 'string') fail(key, 'must be a secret ARN', raw);
+  const value = optionalString(raw);
+  if (value !== undefined && !SECRET_ARN.test(value)) {
+    fail(key, 'must be a Secrets Manager secret ARN (arn:aws:secretsmanager:…)', raw);
+  }
+  return value;
+}
+
+const CatalogSchema = z.record(z.string().min(1), z.record(z.string().regex(/^[A-Z]{3}$/), z.unknown()));
+
+function parseCatalog(key: string, raw: unknown): InfraConfig['creditCatalog'] {
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      fail(key, 'must be a JSON object {"SKU":{"GBP":"10.000"}}', raw);
+    }
+  }
+  const parsed = CatalogSchema.safeParse(value);
+  if (!parsed.success) {
+    const where = parsed.error.issues[0]?.path.join('.') ?? '';
+    fail(
+      `${key}${where ? `.${where}` : ''}`,
+      'must map SKU to {"<ISO currency>": "<amount>"}, e.g. {"CREDIT-10":{"GBP":"10.000"}}',
+      raw,
+    );
+  }
+  const catalog: Record<string, Record<string, number>> = {};
+  for (const [sku, prices] of Object.entries(parsed.data)) {
+    const priced: Record<string, number> = {};
+    catalog[sku] = priced;
+    for (const [currency, amount] of Object.entries(prices)) {
+      try {
+        priced[currency] = parseCredit(amount);
+      } catch (error) {
+        fail(
+          `${key}.${sku}.${currency}`,
+          `must be a credit amount with at most three decimals (${(error as Error).message})`,
+          amount,
+        );
+      }
+    }
+  }
+  return catalog;
+}
+
+/**
+ * Reads and validates every context key. Throws {@link ConfigInvalid} whose message starts with
+ * `context <key>` and shows the offending value, e.g. `context yay:storeFront must be a UUID, got "abc"`.
+ */
+export function loadInfraConfig(get: ContextSource): InfraConfig {
+  const K = ContextKeys;
+
+  const baseUrl = get(K.yayApiBaseUrl);
+  if (typeof baseUrl !== 'string' || !z.url({ protocol: /^https$/ }).safeParse(baseUrl).success) {
+    fail(K.yayApiBaseUrl, 'must be an https URL', baseUrl);
+  }
+
+  const storeFront = get(K.yayStoreFront);
+  if (typeof storeFront !== 'string' || !UUID.test(storeFront))
+    fail(K.yayStoreFront, 'must be a UUID', storeFront);
+
+  const windowRaw = get(K.paymentWindowDays);
+  const paymentWindowDays = asNumber(K.paymentWindowDays, windowRaw, 'must be a whole number of days 1–365');
+  if (paymentWindowDays < 1 || paymentWindowDays > 365) {
+    fail(K.paymentWindowDays, 'must be a whole number of days 1–365', windowRaw);
+  }
+
+  const emailRaw = get(K.alarmEmail);
+  if (emailRaw !== undefined && emailRaw !== null && typeof emailRaw !== 'string') {
+    fail(K.alarmEmail, 'must be an e-mail address or empty', emailRaw);
+  }
+  const alarmEmail = optionalString(emailRaw);
+  if (alarmEmail !== undefined && !z.email().safeParse(alarmEmail).success) {
+    fail(K.alarmEmail, 'must be an e-mail address or empty', emailRaw);
+  }
+
+  const catalogRaw = get(K.creditCatalog);
+  if (catalogRaw === undefined) fail(K.creditCatalog, 'is required', catalogRaw);
+  const creditCatalog = parseCatalog(K.creditCatalog, catalogRaw);
+
+  const busRaw = get(K.partnerEventBusName);
+  if (busRaw !== undefined && busRaw !== null && typeof busRaw !== 'string') {
+    fail(K.partnerEventBusName, 'must be an event bus name', busRaw);
+  }
+  const partnerEventBusName = optionalString(busRaw);
+  if (
+    partnerEventBusName !== undefined &&
+    !/^aws\.partner\/[.\-_A-Za-z0-9/]{1,240}$/.test(partnerEventBusName)
+  ) {
+    fail(K.partnerEventBusName, 'must be a partner event bus name (aws.partner/…)', busRaw);
+  }
+
+  const floorRaw = get(K.resellerBalanceFloor);
+  let resellerBalanceFloorMillis = 0;
+  if (floorRaw !== undefined && floorRaw !== null && floorRaw !== '') {
+    try {
+      resellerBalanceFloorMillis = parseCredit(floorRaw);
+    } catch {
+      fail(K.resellerBalanceFloor, 'must be a GBP amount with at most three decimals', floorRaw);
+    }
+  }
+
+  const retentionRaw = get(K.logRetentionDays);
+  let logRetentionDays = 90;
+  if (retentionRaw !== undefined && retentionRaw !== null && retentionRaw !== '') {
+    logRetentionDays = asNumber(
+      K.logRetentionDays,
+      retentionRaw,
+      'must be a CloudWatch Logs retention in days',
+    );
+    if (!RETENTION_DAYS.includes(logRetentionDays)) {
+      fail(K.logRetentionDays, `must be one of ${RETENTION_DAYS.join(', ')}`, retentionRaw);
+    }
+  }
+
+  return Object.freeze({
+    yayApiBaseUrl: baseUrl.replace(/\/+$/, ''),
+    yayStoreFront: storeFront,
+    paymentWindowDays,
+    alarmEmail,
+    creditCatalog,
+    yaySecretArn: optionalSecretArn(K.yaySecretArn, get(K.yaySecretArn)),
+    webhookSecretArn: optionalSecretArn(K.webhookSecretArn, get(K.webhookSecretArn)),
+    namingKeySecretArn: optionalSecretArn(K.namingKeySecretArn, get(K.namingKeySecretArn)),
+    partnerEventBusName,
+    resellerBalanceFloorMillis,
+    logRetentionDays,
+  });
+}
+
+/**
+ * The credit catalog as the Lambdas' `CREDIT_CATALOG` env var takes it (`{"SKU":{"GBP":"10.000"}}`):
+ * re-formatted from the parsed amounts so the wire form is always canonical.
+ */
+export function catalogEnvValue(
+  catalog: InfraConfig['creditCatalog'],
+  format: (millis: number) => string,
+): string {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [sku, prices] of Object.entries(catalog)) {
+    out[sku] = Object.fromEntries(
+      Object.entries(prices).map(([currency, millis]) => [currency, format(millis)]),
+    );
+  }
+  return JSON.stringify(out);
+}

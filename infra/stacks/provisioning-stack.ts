@@ -1,0 +1,284 @@
+import { Arn, ArnFormat, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, type IEventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { EnvName } from '../../shared/config';
+import { formatCredit } from '../../shared/domain/credit';
+import { DetailTypes, EVENT_SOURCE } from '../../shared/domain/order-event';
+import { TableSchema } from '../../shared/store/schema';
+import { type FunctionName, FunctionNames, STATE_MACHINE_NAME } from '../../shared/workflow/contract';
+import { catalogEnvValue, type InfraConfig } from '../config';
+import { DeadLetterQueue } from '../constructs/dead-letter-queue';
+import { Monitoring } from '../constructs/monitoring';
+import { ProvisioningFunction } from '../constructs/provisioning-function';
+import { ProvisioningWorkflow } from '../constructs/provisioning-workflow';
+import { ProvisioningSchedules } from '../constructs/schedules';
+import { WebhookApi } from '../constructs/webhook-api';
+
+/** Props of {@link ProvisioningStack}. */
+export interface ProvisioningStackProps extends StackProps {
+  readonly config: InfraConfig;
+  /** False: inline placeholder code instead of esbuild bundles (local mode, fast tests). */
+  readonly bundle: boolean;
+  readonly table: ITableV2;
+  readonly bus: IEventBus;
+  readonly yaySecret: ISecret;
+  readonly webhookSecret: ISecret;
+  readonly namingKeySecret: ISecret;
+}
+
+/** How long one Yay HTTP call may take before it counts as unavailable (or, for a transfer, unknown). */
+const YAY_TIMEOUT_MS = 10_000;
+/** Secrets are re-read this often, so a rotated value applies within minutes and no deploy. */
+const SECRETS_MAX_AGE_SECONDS = 300;
+
+/** Item reads (no streams: nothing here consumes one). */
+const TABLE_READ = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+];
+/** Item writes; TransactWriteItems is authorized by these per item. */
+const TABLE_WRITE = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
+
+/** Per-function sizing: what differs from the 30 s / 512 MB default. */
+const SIZING: Partial<Record<FunctionName, { timeout: Duration; memorySize?: number }>> = {
+  // Shopify wants an answer within 5 s; intake only verifies, maps and publishes.
+  'webhook-intake': { timeout: Duration.seconds(10) },
+  // May page through GET /account/reseller to adopt a customer whose create had an unknown outcome.
+  'create-customer': { timeout: Duration.seconds(60) },
+  'transfer-credit': { timeout: Duration.seconds(60) },
+  'reconcile-transfer': { timeout: Duration.seconds(60) },
+  sweep: { timeout: Duration.minutes(5) },
+  'daily-reconciliation': { timeout: Duration.minutes(10) },
+};
+
+/**
+ * Everything stateless: the Lambdas, the `CustomerProvisioning` state machine, the webhook API, the bus
+ * rules, the schedules and the alarms. Can be destroyed and redeployed at will; the data lives in
+ * {@link StatefulStack}.
+ */
+export class ProvisioningStack extends Stack {
+  readonly functions: Readonly<Record<FunctionName, ProvisioningFunction>>;
+  readonly workflow: ProvisioningWorkflow;
+  readonly api: WebhookApi;
+  readonly schedules: ProvisioningSchedules;
+  readonly monitoring: Monitoring;
+  readonly dispatchDeadLetters: DeadLetterQueue;
+  readonly partnerDeadLetters: DeadLetterQueue | undefined;
+
+  constructor(scope: Construct, id: string, props: ProvisioningStackProps) {
+    super(scope, id, props);
+    const { config, table, bus, yaySecret, webhookSecret, namingKeySecret } = props;
+    const logRetention = config.logRetentionDays as RetentionDays;
+
+    const yay: Partial<Record<EnvName, string>> = {
+      YAY_API_BASE_URL: config.yayApiBaseUrl,
+      YAY_STORE_FRONT: config.yayStoreFront,
+      YAY_SECRET_ARN: yaySecret.secretArn,
+      YAY_TIMEOUT_MS: String(YAY_TIMEOUT_MS),
+      SECRETS_MAX_AGE_SECONDS: String(SECRETS_MAX_AGE_SECONDS),
+    };
+    const tableEnv: Partial<Record<EnvName, string>> = { TABLE_NAME: table.tableName };
+    const paymentWindowSeconds = String(config.paymentWindowDays * 86_400);
+    const environments: Record<FunctionName, Partial<Record<EnvName, string>>> = {
+      'webhook-intake': {
+        EVENT_BUS_NAME: bus.eventBusName,
+        WEBHOOK_SECRET_ARN: webhookSecret.secretArn,
+        SECRETS_MAX_AGE_SECONDS: String(SECRETS_MAX_AGE_SECONDS),
+        CREDIT_CATALOG: catalogEnvValue(config.creditCatalog, formatCredit),
+      },
+      // STATE_MACHINE_ARN is added below, once the state machine exists.
+      dispatch: { ...tableEnv, EVENT_BUS_NAME: bus.eventBusName },
+      'create-customer': {
+        ...tableEnv,
+        ...yay,
+        NAMING_KEY_SECRET_ARN: namingKeySecret.secretArn,
+      },
+      'record-customer': { ...tableEnv },
+      'await-payment': { ...tableEnv },
+      'transfer-credit': { ...tableEnv, ...yay },
+      'reconcile-transfer': { ...tableEnv, ...yay },
+      'record-outcome': { ...tableEnv },
+      sweep: { ...tableEnv, ...yay, PAYMENT_WINDOW_SECONDS: paymentWindowSeconds },
+      'daily-reconciliation': { ...tableEnv, ...yay },
+    };
+
+    const functions = {} as Record<FunctionName, ProvisioningFunction>;
+    for (const name of FunctionNames) {
+      functions[name] = new ProvisioningFunction(this, pascal(name), {
+        name,
+        environment: environments[name],
+        bundle: props.bundle,
+        logRetention,
+        ...SIZING[name],
+      });
+    }
+    this.functions = functions;
+    const fn = (name: FunctionName): IFunction => functions[name].fn;
+
+    // Least privilege, one line per need. Intake never touches the table; only the sweep reads the open-orders
+    // index (written by hand rather than grantReadWriteData, whose `index/*` would cover every index).
+    for (const name of FunctionNames) {
+      if (name === 'webhook-intake') continue;
+      const actions = name === 'daily-reconciliation' ? TABLE_READ : [...TABLE_READ, ...TABLE_WRITE];
+      fn(name).addToRolePolicy(new PolicyStatement({ actions, resources: [table.tableArn] }));
+    }
+    fn('sweep').addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${table.tableArn}/index/${TableSchema.openOrdersIndex.name}`],
+      }),
+    );
+    for (const name of [
+      'create-customer',
+      'transfer-credit',
+      'reconcile-transfer',
+      'sweep',
+      'daily-reconciliation',
+    ] as const) {
+      yaySecret.grantRead(fn(name));
+    }
+    namingKeySecret.grantRead(fn('create-customer'));
+    webhookSecret.grantRead(fn('webhook-intake'));
+    bus.grantPutEventsTo(fn('webhook-intake'));
+    bus.grantPutEventsTo(fn('dispatch'));
+
+    this.workflow = new ProvisioningWorkflow(this, 'Workflow', {
+      functions: {
+        createCustomer: fn('create-customer'),
+        recordCustomer: fn('record-customer'),
+        awaitPayment: fn('await-payment'),
+        transferCredit: fn('transfer-credit'),
+        reconcileTransfer: fn('reconcile-transfer'),
+        recordOutcome: fn('record-outcome'),
+      },
+      paymentWindow: Duration.days(config.paymentWindowDays),
+      logRetention,
+    });
+    const stateMachine = this.workflow.stateMachine;
+
+    // The name is fixed, so the ARN can be written without a reference: await-payment sits inside the state
+    // machine, and a reference from its role back to the state machine would be a dependency cycle.
+    const stateMachineArn = Arn.format(
+      {
+        service: 'states',
+        resource: 'stateMachine',
+        resourceName: STATE_MACHINE_NAME,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      },
+      this,
+    );
+    const executionsArn = Arn.format(
+      {
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${STATE_MACHINE_NAME}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      },
+      this,
+    );
+    const taskResponse = new PolicyStatement({
+      actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+      resources: [stateMachineArn],
+    });
+    fn('await-payment').addToRolePolicy(taskResponse);
+    for (const name of ['dispatch', 'sweep'] as const) {
+      functions[name].fn.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+      stateMachine.grantStartExecution(fn(name));
+      fn(name).addToRolePolicy(taskResponse);
+      fn(name).addToRolePolicy(
+        new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn] }),
+      );
+      Validations.of(functions[name].fn).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${STATE_MACHINE_NAME}:*]`,
+        reason:
+          'Executions are named per order at run time; the grant is limited to this state machine’s executions.',
+      });
+    }
+
+    // Bus → dispatch: every order fact, retried for a day, then dead-lettered (alarmed).
+    this.dispatchDeadLetters = new DeadLetterQueue(this, 'DispatchDeadLetters');
+    new Rule(this, 'OrderEventsToDispatch', {
+      description: 'Order and payment facts published by intake start or resume the provisioning workflow',
+      eventBus: bus,
+      eventPattern: { source: [EVENT_SOURCE], detailType: Object.values(DetailTypes) },
+      targets: [
+        new LambdaFunction(fn('dispatch'), {
+          deadLetterQueue: this.dispatchDeadLetters.queue,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
+    // Stripe/Shopify native EventBridge delivery: the partner bus feeds intake, which maps and republishes.
+    if (config.partnerEventBusName) {
+      this.partnerDeadLetters = new DeadLetterQueue(this, 'PartnerDeadLetters');
+      const partnerBus = EventBus.fromEventBusName(this, 'PartnerBus', config.partnerEventBusName);
+      new Rule(this, 'PartnerEventsToIntake', {
+        description: 'Native store events (partner event source) are normalized by webhook-intake',
+        eventBus: partnerBus,
+        eventPattern: { source: Match.prefix('aws.partner/') },
+        targets: [
+          new LambdaFunction(fn('webhook-intake'), {
+            deadLetterQueue: this.partnerDeadLetters.queue,
+            retryAttempts: 185,
+            maxEventAge: Duration.hours(24),
+          }),
+        ],
+      });
+    }
+
+    this.api = new WebhookApi(this, 'WebhookApi', { intake: fn('webhook-intake'), logRetention });
+
+    this.schedules = new ProvisioningSchedules(this, 'Schedules', {
+      sweep: fn('sweep'),
+      dailyReconciliation: fn('daily-reconciliation'),
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stateMachine,
+      intake: fn('webhook-intake'),
+      api: this.api.api,
+      deadLetterQueues: {
+        Dispatch: this.dispatchDeadLetters.queue,
+        Sweep: this.schedules.sweepDeadLetters.queue,
+        Reconciliation: this.schedules.reconciliationDeadLetters.queue,
+        ...(this.partnerDeadLetters ? { Partner: this.partnerDeadLetters.queue } : {}),
+      },
+      alarmEmail: config.alarmEmail,
+      resellerBalanceFloorMillis: config.resellerBalanceFloorMillis,
+    });
+
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.url,
+      description: 'Base URL of POST /webhooks/<provider>',
+    });
+    new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
+    new CfnOutput(this, 'YaySecretArn', { value: yaySecret.secretArn });
+    new CfnOutput(this, 'WebhookSecretArn', { value: webhookSecret.secretArn });
+    new CfnOutput(this, 'NamingKeySecretArn', { value: namingKeySecret.secretArn });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+  }
+}
+
+/** `transfer-credit` → `TransferCredit`: construct ids (never change once deployed). */
+function pascal(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+}
