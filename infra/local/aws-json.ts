@@ -1,0 +1,133 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A thrown service error: rendered the way AWS JSON protocols render them (`__type` in the body and the
+ * `x-amzn-ErrorType` header), so the SDK raises an exception whose `name` is {@link AwsServiceError.type}.
+ */
+export class AwsServiceError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly statusCode = 400,
+  ) {
+    super(message);
+    this.name = type;
+  }
+}
+
+/** One operation of a JSON-protocol service: request body in, response body out. */
+export type AwsJsonOperation = (input: Record<string, unknown>) => Promise<unknown> | unknown;
+
+export interface AwsJsonServiceOptions {
+  /** `X-Amz-Target` prefix, e.g. `AWSStepFunctions` or `secretsmanager`. */
+  readonly targetPrefix: string;
+  /** `1.0` or `1.1`: only the response content type differs. */
+  readonly jsonVersion: '1.0' | '1.1';
+  readonly operations: Readonly<Record<string, AwsJsonOperation>>;
+}
+
+/** A started loopback stand-in: its endpoint URL and a way to stop it. */
+export interface LoopbackServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES)
+      throw new AwsServiceError('ValidationException', 'request body too large', 413);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: unknown): void {
+  const text = JSON.stringify(body ?? {});
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/**
+ * Serves the AWS JSON 1.0/1.1 protocol on 127.0.0.1 for exactly the operations given: one POST per call,
+ * the operation named by `X-Amz-Target: <prefix>.<Operation>`. Signatures are not checked (the SDK signs
+ * with the fake local credentials); an operation the handlers never make answers `UnknownOperationException`
+ * so a new call in a handler shows up as a clear failure instead of a silent success.
+ */
+export function awsJsonHandler(options: AwsJsonServiceOptions) {
+  const contentType = `application/x-amz-json-${options.jsonVersion}`;
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      if (req.method !== 'POST')
+        throw new AwsServiceError('UnknownOperationException', 'only POST is served', 404);
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const [prefix, operationName] = target.split('.');
+      const operation = operationName ? options.operations[operationName] : undefined;
+      if (prefix !== options.targetPrefix || !operation || !operationName) {
+        throw new AwsServiceError(
+          'UnknownOperationException',
+          `operation ${target || '(none)'} is not served locally`,
+        );
+      }
+      const raw = await readBody(req);
+      let input: Record<string, unknown>;
+      try {
+        input = raw.trim() === '' ? {} : (JSON.parse(raw) as Record<string, unknown>);
+      } catch {
+        throw new AwsServiceError('SerializationException', 'request body is not JSON');
+      }
+      const output = await operation(input);
+      send(res, 200, contentType, output);
+    } catch (error) {
+      const serviceError =
+        error instanceof AwsServiceError
+          ? error
+          : new AwsServiceError(
+              'InternalFailure',
+              error instanceof Error ? error.message : 'internal error',
+              500,
+            );
+      res.setHeader('x-amzn-ErrorType', serviceError.type);
+      send(res, serviceError.statusCode, contentType, {
+        __type: serviceError.type,
+        message: serviceError.message,
+      });
+    }
+  };
+}
+
+/** Listens on 127.0.0.1 (port 0 = a free port) and resolves once listening. */
+export async function listenLoopback(
+  handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>,
+  port = 0,
+): Promise<LoopbackServer> {
+  const server: Server = createServer((req, res) => {
+    void handler(req, res);
+  });
+  // Keep-alive sockets would hold `close()` open for the SDK's idle timeout.
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${actual}`,
+    port: actual,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

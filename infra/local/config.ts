@@ -1,0 +1,132 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { ConfigInvalid } from '../../shared/errors';
+
+/** The variables local mode reads (DESIGN.md §9); `.env.example` documents each. */
+export const LocalEnvNames = [
+  'PORT',
+  'YAY_API_BASE_URL',
+  'YAY_RESELLER',
+  'YAY_USER',
+  'YAY_PASSWORD',
+  'YAY_STORE_FRONT',
+  'STRIPE_WEBHOOK_SECRET',
+  'SHOPIFY_WEBHOOK_SECRET',
+  'WOOCOMMERCE_WEBHOOK_SECRET',
+  'LOCAL_DATA_DIR',
+  'LOCAL_MAX_WAIT_SECONDS',
+  'LOCAL_LOG_FORMAT',
+] as const;
+
+/**
+ * Fake signing secrets for local mode when none is set. They are obviously not secrets (anyone can read
+ * them here), which is the point: with the sandbox nothing real can be reached with them.
+ */
+export const DEFAULT_WEBHOOK_SECRETS = {
+  stripe: 'whsec_local_test_only_not_a_secret',
+  shopify: 'shopify_local_test_only_not_a_secret',
+  woocommerce: 'woocommerce_local_test_only_not_a_secret',
+} as const;
+
+/** Local mode's validated configuration. Secrets are held here and only handed to the Secrets stand-in. */
+export interface LocalConfig {
+  readonly port: number;
+  /** Set: a real (or separately run) Yay endpoint, and the credentials below are required. Unset: the sandbox. */
+  readonly yayApiBaseUrl: string | undefined;
+  /** Unset values mean "the sandbox's defaults". */
+  readonly yayCredentials: { reseller?: string; user?: string; password?: string };
+  readonly yayStoreFront: string | undefined;
+  readonly webhookSecrets: { stripe: string; shopify: string; woocommerce: string };
+  readonly dataDir: string;
+  readonly maxWaitSeconds: number;
+  readonly logFormat: 'human' | 'json';
+  /** True when no variable of {@link LocalEnvNames} was set: print the getting-started hint. */
+  readonly allDefaults: boolean;
+}
+
+/**
+ * Reads `.env` (when present) into `env` without overriding what is already set, as `node --env-file`
+ * does: the shell wins over the file.
+ */
+export function loadDotEnv(
+  file = resolve(process.cwd(), '.env'),
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
+  if (!existsSync(file)) return false;
+  const parsed = parseEnv(readFileSync(file, 'utf8'));
+  for (const [key, value] of Object.entries(parsed)) {
+    if (env[key] === undefined) env[key] = value;
+  }
+  return true;
+}
+
+function value(env: NodeJS.ProcessEnv, name: (typeof LocalEnvNames)[number]): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+/**
+ * Validates the local environment; every failure is a {@link ConfigInvalid} naming the variable (and
+ * never echoing a secret's value).
+ */
+export function readLocalConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LocalConfig {
+  const portRaw = value(env, 'PORT');
+  const port = portRaw === undefined ? 3000 : Number(portRaw);
+  if (!Number.isSafeInteger(port) || port < 0 || port > 65_535) {
+    throw new ConfigInvalid(`environment variable PORT must be an integer from 0 to 65535, got "${portRaw}"`);
+  }
+  const baseUrl = value(env, 'YAY_API_BASE_URL');
+  if (baseUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(baseUrl);
+    } catch {
+      throw new ConfigInvalid(`environment variable YAY_API_BASE_URL must be a URL, got "${baseUrl}"`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new ConfigInvalid('environment variable YAY_API_BASE_URL must be an http(s) URL');
+    }
+    for (const name of ['YAY_RESELLER', 'YAY_USER', 'YAY_PASSWORD', 'YAY_STORE_FRONT'] as const) {
+      if (value(env, name) === undefined) {
+        throw new ConfigInvalid(`environment variable ${name} is required when YAY_API_BASE_URL is set`);
+      }
+    }
+  }
+  const waitRaw = value(env, 'LOCAL_MAX_WAIT_SECONDS');
+  const maxWaitSeconds = waitRaw === undefined ? 300 : Number(waitRaw);
+  if (!Number.isFinite(maxWaitSeconds) || maxWaitSeconds <= 0) {
+    throw new ConfigInvalid(
+      `environment variable LOCAL_MAX_WAIT_SECONDS must be a positive number, got "${waitRaw}"`,
+    );
+  }
+  const format = value(env, 'LOCAL_LOG_FORMAT') ?? 'human';
+  if (format !== 'human' && format !== 'json') {
+    throw new ConfigInvalid(
+      `environment variable LOCAL_LOG_FORMAT must be "human" or "json", got "${format}"`,
+    );
+  }
+  const dir = value(env, 'LOCAL_DATA_DIR') ?? '.local';
+  const reseller = value(env, 'YAY_RESELLER');
+  const user = value(env, 'YAY_USER');
+  const password = value(env, 'YAY_PASSWORD');
+  return {
+    port,
+    yayApiBaseUrl: baseUrl,
+    yayCredentials: {
+      ...(reseller ? { reseller } : {}),
+      ...(user ? { user } : {}),
+      ...(password ? { password } : {}),
+    },
+    yayStoreFront: value(env, 'YAY_STORE_FRONT'),
+    webhookSecrets: {
+      stripe: value(env, 'STRIPE_WEBHOOK_SECRET') ?? DEFAULT_WEBHOOK_SECRETS.stripe,
+      shopify: value(env, 'SHOPIFY_WEBHOOK_SECRET') ?? DEFAULT_WEBHOOK_SECRETS.shopify,
+      woocommerce: value(env, 'WOOCOMMERCE_WEBHOOK_SECRET') ?? DEFAULT_WEBHOOK_SECRETS.woocommerce,
+    },
+    dataDir: isAbsolute(dir) ? dir : resolve(cwd, dir),
+    maxWaitSeconds,
+    logFormat: format,
+    allDefaults: LocalEnvNames.every((name) => value(env, name) === undefined),
+  };
+}

@@ -1,0 +1,490 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Millis } from '../../shared/domain/credit';
+import {
+  createDynamoStore,
+  createTable,
+  type DynamoStore,
+  isTerminal,
+  type OrderView,
+} from '../../shared/store';
+import { type LoopbackServer, listenLoopback } from './aws-json';
+import { type LocalConfig, readLocalConfig } from './config';
+import { LocalEventBus } from './event-bus';
+import { sendHttpApiResult, toHttpApiEvent } from './http-adapter';
+import { LocalLambda } from './lambda';
+import { type LineSink, progressPrinter } from './progress';
+import { parseSchedule } from './schedules';
+import { LocalSecretIds, LocalSecrets } from './secrets';
+import { type ExecutionRecord, LocalStepFunctions } from './step-functions';
+import { LOCAL_REGION, type LocalTemplate, synthesizeLocalTemplate } from './template';
+import {
+  DEFAULT_SANDBOX_CREDENTIALS,
+  DEFAULT_STORE_FRONT,
+  type SandboxOptions,
+  startYaySandbox,
+  type YaySandbox,
+} from './yay-sandbox';
+
+import './polyfills';
+
+type DynaliteFactory = (options: { path?: string; createTableMs?: number }) => Server;
+// dynalite ships CommonJS without types: load it through require and type the one call made.
+const dynalite = createRequire(import.meta.url)('dynalite') as DynaliteFactory;
+
+/** Local table and bus names: what the handlers are told through TABLE_NAME / EVENT_BUS_NAME. */
+export const LOCAL_TABLE_NAME = 'yay-provisioning';
+export const LOCAL_BUS_NAME = 'yay-provisioning';
+/** Fake AWS credentials for the SDK: the stand-ins do not check signatures. */
+const FAKE_AWS_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local-test-only-not-a-secret' };
+
+/** Written to `<dataDir>/runtime.json` while local mode runs: how the ops CLI finds it. */
+export interface RuntimeInfo {
+  pid: number;
+  url: string;
+  stateMachineArn: string;
+  tableName: string;
+  startedAt: string;
+  endpoints: { sfn: string; eventbridge: string; secretsManager: string; dynamodb: string; yay: string };
+}
+
+export interface StartLocalOptions {
+  /** Where configuration is read from (DESIGN.md §9 variables). Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Overrides of the configuration read from `env` (tests use port 0 and their own data dir). */
+  readonly overrides?: Partial<Pick<LocalConfig, 'port' | 'dataDir' | 'maxWaitSeconds' | 'logFormat'>>;
+  /** Options for the in-process Yay sandbox (ignored when YAY_API_BASE_URL is set). */
+  readonly sandbox?: Omit<SandboxOptions, 'credentials' | 'storeFronts'>;
+  /** Where progress lines go. Default stdout; `() => {}` for none. */
+  readonly print?: LineSink;
+  /** Run the template's schedules on timers (the sweep at once). Default true. */
+  readonly schedules?: boolean;
+  /** Extra CDK context for the synthesis. */
+  readonly context?: Record<string, unknown>;
+}
+
+/** A running local mode. */
+export interface LocalRuntime {
+  /** `http://127.0.0.1:<port>`: webhooks at `/webhooks/{stripe,shopify,woocommerce}`, `GET /healthz`. */
+  readonly url: string;
+  readonly config: LocalConfig;
+  readonly info: RuntimeInfo;
+  readonly template: LocalTemplate;
+  /** The in-process sandbox, or undefined when YAY_API_BASE_URL names another endpoint. */
+  readonly sandbox: YaySandbox | undefined;
+  readonly workflow: LocalStepFunctions;
+  readonly store: DynamoStore;
+  /** Invokes one of the template's functions as Lambda would (e.g. `runtime.invoke('sweep', {})`). */
+  invoke(functionName: string, payload: unknown): Promise<unknown>;
+  /** Runs a schedule's target now, as its timer would. */
+  runSchedule(functionName: string): Promise<unknown>;
+  /**
+   * Resolves with the order once it is terminal and no execution of it runs; rejects naming the order
+   * and its last state after `timeoutMs`.
+   */
+  waitForOrder(orderKey: string, timeoutMs?: number): Promise<OrderView>;
+  /** Resolves once no execution runs and no bus delivery is in flight. */
+  idle(timeoutMs?: number): Promise<void>;
+  /** Stops timers, servers, executions (recorded ABORTED), dynalite and the sandbox. */
+  stop(): Promise<void>;
+}
+
+let active: Promise<LocalRuntime> | undefined;
+/** Ports of the stand-ins of the first runtime of this process: handlers' SDK clients keep pointing there. */
+let standInPorts: { sfn: number; eventbridge: number; secrets: number; dynamodb: number } | undefined;
+
+function scheduledEvent(id: string): unknown {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: LOCAL_REGION,
+    resources: [`arn:aws:events:${LOCAL_REGION}:000000000000:rule/${id}`],
+    detail: {},
+  };
+}
+
+/** EventBridge Scheduler fills its context attributes into the target input; so does local mode. */
+function schedulerInput(input: unknown): unknown {
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return JSON.parse(
+    JSON.stringify(input)
+      .replaceAll('<aws.scheduler.scheduled-time>', now)
+      .replaceAll('<aws.scheduler.execution-id>', randomUUID())
+      .replaceAll('<aws.scheduler.attempt-number>', '0'),
+  );
+}
+
+/** The naming key lives under the data dir: customer names must derive the same way after a restart. */
+function namingKey(dataDir: string): string {
+  const file = join(dataDir, 'naming-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return key;
+}
+
+async function startDynalite(
+  dataDir: string,
+  port: number,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${actual}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+const MAX_WEBHOOK_BYTES = 6 * 1024 * 1024;
+
+async function readRaw(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    // API Gateway refuses bodies past its payload limit before the function runs; so does local mode.
+    if (size > MAX_WEBHOOK_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/**
+ * Starts local mode: the real workflow on one machine (DESIGN.md §8). One per process — the handlers
+ * build their AWS clients at import, so the stand-ins' endpoints are fixed for the process's lifetime;
+ * a second start after `stop()` binds the same stand-in ports again.
+ */
+export function startLocal(options: StartLocalOptions = {}): Promise<LocalRuntime> {
+  if (active) throw new Error('local mode is already running in this process (one runtime per process)');
+  active = start(options).catch((error: unknown) => {
+    active = undefined;
+    throw error;
+  });
+  return active;
+}
+
+async function start(options: StartLocalOptions): Promise<LocalRuntime> {
+  const config: LocalConfig = { ...readLocalConfig(options.env ?? process.env), ...options.overrides };
+  const print: LineSink = options.print ?? ((line) => process.stdout.write(`${line}\n`));
+  mkdirSync(config.dataDir, { recursive: true });
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // Keep stopping the rest: a half-stopped runtime would hold ports and the leveldb lock.
+      }
+    }
+  };
+  try {
+    const dynamo = await startDynalite(config.dataDir, standInPorts?.dynamodb ?? 0);
+    cleanups.push(() => dynamo.close());
+
+    let sandbox: YaySandbox | undefined;
+    const storeFront = config.yayStoreFront ?? DEFAULT_STORE_FRONT.uuid;
+    const credentials = {
+      reseller: config.yayCredentials.reseller ?? DEFAULT_SANDBOX_CREDENTIALS.reseller,
+      user: config.yayCredentials.user ?? DEFAULT_SANDBOX_CREDENTIALS.user,
+      password: config.yayCredentials.password ?? DEFAULT_SANDBOX_CREDENTIALS.password,
+    };
+    if (!config.yayApiBaseUrl) {
+      sandbox = await startYaySandbox({
+        resellerBalance: 100_000 as Millis,
+        ...options.sandbox,
+        credentials,
+        storeFronts: [{ ...DEFAULT_STORE_FRONT, uuid: storeFront }],
+      });
+      cleanups.push(() => sandbox?.stop());
+    }
+    const yayUrl = config.yayApiBaseUrl ?? (sandbox as YaySandbox).url;
+
+    const template = await synthesizeLocalTemplate({
+      'yay:apiBaseUrl': 'https://api.yay.com',
+      'yay:storeFront': storeFront,
+      ...options.context,
+    });
+
+    const secrets = new LocalSecrets();
+    secrets.set(LocalSecretIds.yay, credentials);
+    secrets.set(LocalSecretIds.webhooks, {
+      stripe: [config.webhookSecrets.stripe],
+      shopify: [config.webhookSecrets.shopify],
+      woocommerce: [config.webhookSecrets.woocommerce],
+    });
+    secrets.set(LocalSecretIds.namingKey, { key: namingKey(config.dataDir) });
+
+    // Bound before the handlers exist; the engine and bus are attached right after (they need the env).
+    let workflow: LocalStepFunctions | undefined;
+    let bus: LocalEventBus | undefined;
+    const sfnServer: LoopbackServer = await listenLoopback(
+      (req, res) => (workflow as LocalStepFunctions).serviceHandler()(req, res),
+      standInPorts?.sfn ?? 0,
+    );
+    cleanups.push(() => sfnServer.close());
+    const busServer = await listenLoopback(
+      (req, res) => (bus as LocalEventBus).serviceHandler()(req, res),
+      standInPorts?.eventbridge ?? 0,
+    );
+    cleanups.push(() => busServer.close());
+    const secretsServer = await listenLoopback(secrets.serviceHandler(), standInPorts?.secrets ?? 0);
+    cleanups.push(() => secretsServer.close());
+    standInPorts ??= {
+      sfn: sfnServer.port,
+      eventbridge: busServer.port,
+      secrets: secretsServer.port,
+      dynamodb: Number(new URL(dynamo.url).port),
+    };
+
+    const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:${template.stateMachineName}`;
+    // Constant settings the template gives the functions (catalog, payment window, Powertools names),
+    // then what only local mode knows. Set before any handler module is imported: they read it at import.
+    for (const fn of template.functions.values()) {
+      // NODE_OPTIONS is for the Lambda runtime; set here it would leak into every child process.
+      const { NODE_OPTIONS: _nodeOptions, ...environment } = fn.environment;
+      Object.assign(process.env, environment);
+    }
+    const paymentWindow = Number(process.env.PAYMENT_WINDOW_SECONDS);
+    Object.assign(process.env, {
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: FAKE_AWS_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: FAKE_AWS_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_SFN: sfnServer.url,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: busServer.url,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsServer.url,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+      TABLE_NAME: LOCAL_TABLE_NAME,
+      EVENT_BUS_NAME: LOCAL_BUS_NAME,
+      STATE_MACHINE_ARN: stateMachineArn,
+      YAY_SECRET_ARN: LocalSecretIds.yay,
+      WEBHOOK_SECRET_ARN: LocalSecretIds.webhooks,
+      NAMING_KEY_SECRET_ARN: LocalSecretIds.namingKey,
+      YAY_API_BASE_URL: yayUrl,
+      YAY_STORE_FRONT: storeFront,
+      // The sweep expires unpaid orders past the window; keep it in step with the capped callback timeout.
+      ...(Number.isFinite(paymentWindow)
+        ? {
+            PAYMENT_WINDOW_SECONDS: String(
+              Math.max(1, Math.ceil(Math.min(paymentWindow, config.maxWaitSeconds))),
+            ),
+          }
+        : {}),
+      POWERTOOLS_DEV: 'false',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      // Human progress replaces the handlers' JSON logs; with LOCAL_LOG_FORMAT=json they are shown too.
+      POWERTOOLS_LOG_LEVEL:
+        config.logFormat === 'json' ? (process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO') : 'SILENT',
+    });
+
+    const client = new DynamoDBClient({
+      endpoint: dynamo.url,
+      region: LOCAL_REGION,
+      credentials: FAKE_AWS_CREDENTIALS,
+    });
+    cleanups.push(() => client.destroy());
+    await createTable(client, LOCAL_TABLE_NAME);
+    const store = createDynamoStore({ tableName: LOCAL_TABLE_NAME, client });
+
+    const lambda = new LocalLambda(template.functions);
+    await lambda.preload();
+    const invoke = (name: string, payload: unknown) => lambda.invoke(name, payload);
+
+    workflow = new LocalStepFunctions({
+      stateMachineName: template.stateMachineName,
+      definition: template.definition,
+      invoke,
+      dataDir: config.dataDir,
+      maxWaitSeconds: config.maxWaitSeconds,
+    });
+    const printer = progressPrinter(config.logFormat, print);
+    workflow.events.on('event', printer);
+    cleanups.push(() => workflow?.shutdown());
+    bus = new LocalEventBus({
+      busName: LOCAL_BUS_NAME,
+      rules: template.rules,
+      invoke,
+      onDeliveryFailed: (fn, event, error) =>
+        print(
+          config.logFormat === 'json'
+            ? JSON.stringify({
+                level: 'ERROR',
+                message: 'event delivery failed',
+                function: fn,
+                detailType: event['detail-type'],
+                error: error.name,
+              })
+            : `delivery of "${event['detail-type']}" to ${fn} failed after 3 attempts: ${error.name}`,
+        ),
+    });
+
+    const webhookServer = createServer((req, res) => {
+      void (async () => {
+        const path = (req.url ?? '/').split('?')[0];
+        if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok' });
+        if (!/^\/webhooks\/[^/]+$/.test(path ?? '')) {
+          return json(res, 404, { error: 'not_found', message: `no route for ${req.method} ${path}` });
+        }
+        if (req.method !== 'POST') {
+          return json(res, 405, { error: 'method_not_allowed', message: 'webhooks are POST only' });
+        }
+        const body = await readRaw(req);
+        if (!body) return json(res, 413, { error: 'payload_too_large', message: 'request body too large' });
+        const result = await lambda.invoke('webhook-intake', toHttpApiEvent(req, body));
+        sendHttpApiResult(res, result as Parameters<typeof sendHttpApiResult>[1]);
+      })().catch((error: unknown) => {
+        // What API Gateway answers when the integration fails; the cause goes to the progress log by name.
+        print(`webhook intake failed: ${error instanceof Error ? error.name : 'error'}`);
+        if (!res.headersSent) json(res, 500, { message: 'Internal Server Error' });
+      });
+    });
+    webhookServer.keepAliveTimeout = 1000;
+    await new Promise<void>((resolve, reject) => {
+      webhookServer.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new Error(`PORT ${config.port} is already in use: set PORT to a free port (or 0 for any)`)
+            : error,
+        ),
+      );
+      webhookServer.listen(config.port, '127.0.0.1', () => resolve());
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          webhookServer.close(() => resolve());
+          webhookServer.closeAllConnections();
+        }),
+    );
+    const url = `http://127.0.0.1:${(webhookServer.address() as AddressInfo).port}`;
+
+    const info: RuntimeInfo = {
+      pid: process.pid,
+      url,
+      stateMachineArn,
+      tableName: LOCAL_TABLE_NAME,
+      startedAt: new Date().toISOString(),
+      endpoints: {
+        sfn: sfnServer.url,
+        eventbridge: busServer.url,
+        secretsManager: secretsServer.url,
+        dynamodb: dynamo.url,
+        yay: yayUrl,
+      },
+    };
+    const infoFile = join(config.dataDir, 'runtime.json');
+    writeFileSync(infoFile, `${JSON.stringify(info, null, 2)}\n`);
+    cleanups.push(() => rmSync(infoFile, { force: true }));
+
+    // Schedules: the sweep right away (it finds orders a previous process left behind), then on its rate.
+    const running = new Map<string, Promise<unknown>>();
+    const runSchedule = (functionName: string): Promise<unknown> => {
+      const schedule = template.schedules.find((s) => s.functionName === functionName);
+      if (!schedule) return Promise.reject(new Error(`no schedule targets ${functionName}`));
+      // A tick while the previous run of the same schedule still runs is skipped, not stacked.
+      const current = running.get(functionName);
+      if (current) return current;
+      const input =
+        schedule.input === undefined ? scheduledEvent(schedule.id) : schedulerInput(schedule.input);
+      const run = invoke(functionName, input).finally(() => running.delete(functionName));
+      running.set(functionName, run);
+      return run;
+    };
+    const timers: NodeJS.Timeout[] = [];
+    const tick = (functionName: string) => {
+      runSchedule(functionName).catch((error: unknown) =>
+        print(
+          `${functionName} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+        ),
+      );
+    };
+    if (options.schedules !== false) {
+      for (const schedule of template.schedules) {
+        const parsed = parseSchedule(schedule.expression);
+        const isSweep = schedule.functionName === 'sweep';
+        const first = isSweep ? 0 : parsed.firstDelayMs(new Date());
+        const startTimer = setTimeout(() => {
+          tick(schedule.functionName);
+          timers.push(setInterval(() => tick(schedule.functionName), parsed.intervalMs));
+        }, first);
+        timers.push(startTimer);
+      }
+    }
+    cleanups.push(async () => {
+      for (const timer of timers) clearTimeout(timer);
+      await Promise.allSettled([...running.values()]);
+    });
+
+    const runtime: LocalRuntime = {
+      url,
+      config,
+      info,
+      template,
+      sandbox,
+      workflow,
+      store,
+      invoke,
+      runSchedule,
+      async waitForOrder(orderKey, timeoutMs = 30_000) {
+        const deadline = Date.now() + timeoutMs;
+        let last: OrderView | undefined;
+        while (Date.now() < deadline) {
+          last = await store.getOrder(orderKey);
+          const busy = (workflow as LocalStepFunctions)
+            .list('RUNNING')
+            .some((record: ExecutionRecord) => record.orderKey === orderKey);
+          if (last && isTerminal(last.state) && !busy) return last;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        throw new Error(
+          `order ${orderKey} did not finish within ${timeoutMs} ms (last state: ${last ? last.state : 'not recorded'})`,
+        );
+      },
+      async idle(timeoutMs = 60_000) {
+        await (bus as LocalEventBus).idle();
+        await (workflow as LocalStepFunctions).idle(timeoutMs);
+        await (bus as LocalEventBus).idle();
+      },
+      async stop() {
+        await stopAll();
+        active = undefined;
+      },
+    };
+    return runtime;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** Reads `<dataDir>/runtime.json` of a running local mode, or undefined when none is recorded. */
+export function readRuntimeInfo(dataDir: string): RuntimeInfo | undefined {
+  const file = join(dataDir, 'runtime.json');
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as RuntimeInfo;
+}

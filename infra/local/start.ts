@@ -1,0 +1,68 @@
+/**
+ * `npm start`: local mode in the foreground (DESIGN.md §8). Reads `.env` when present, starts everything
+ * on loopback, prints one line per state each order passes through, and stops cleanly on Ctrl-C.
+ */
+import './polyfills';
+import { loadDotEnv, readLocalConfig } from './config';
+import { startLocal } from './runtime';
+
+function fail(error: unknown): never {
+  // Configuration errors name the variable; nothing else is echoed (a message never carries a secret).
+  process.stderr.write(
+    `local mode failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+}
+
+const json = process.argv.includes('--json');
+if (json) process.env.LOCAL_LOG_FORMAT = 'json';
+loadDotEnv();
+let config: ReturnType<typeof readLocalConfig>;
+try {
+  config = readLocalConfig();
+} catch (error) {
+  fail(error);
+}
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const runtime = await startLocal().catch(fail);
+
+if (config.logFormat === 'json') {
+  say(
+    JSON.stringify({ level: 'INFO', message: 'local mode ready', url: runtime.url, dataDir: config.dataDir }),
+  );
+} else {
+  say(`Local mode ready on ${runtime.url}`);
+  say(
+    `  webhooks   POST ${runtime.url}/webhooks/{stripe,shopify,woocommerce}   health GET ${runtime.url}/healthz`,
+  );
+  say(
+    `  Yay        ${runtime.sandbox ? `sandbox at ${runtime.info.endpoints.yay}` : runtime.info.endpoints.yay}`,
+  );
+  say(`  data       ${config.dataDir} (a restart resumes from here)`);
+  say(`  waits      every Wait, Retry interval and payment timeout capped at ${config.maxWaitSeconds} s`);
+  for (const schedule of runtime.template.schedules)
+    say(`  schedule   ${schedule.functionName} ${schedule.expression}`);
+  if (config.allDefaults) {
+    say('');
+    say('No configuration set: running on sandbox defaults (see .env.example). Send a signed test order:');
+    say(`  npx tsx infra/local/send-sample.ts --url ${runtime.url} paid`);
+    say('  (or "unpaid", then "confirm <session id>" to complete an asynchronous payment)');
+  }
+  say('Ctrl-C to stop.');
+}
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  say(
+    config.logFormat === 'json'
+      ? JSON.stringify({ level: 'INFO', message: 'stopping', signal })
+      : `${signal}: stopping…`,
+  );
+  await runtime.stop();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

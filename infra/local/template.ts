@@ -1,0 +1,294 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { assertSupportedPattern, type EventPattern } from './event-pattern';
+
+/** Where local mode pretends to be: every ARN it makes up uses these. */
+export const LOCAL_REGION = 'eu-west-2';
+export const LOCAL_ACCOUNT = '000000000000';
+
+/** The metadata key infra puts on every AWS::Lambda::Function: the folder name under `functions/`. */
+export const FUNCTION_METADATA_KEY = 'yay:function';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+interface CfnResource {
+  Type: string;
+  Properties?: Record<string, Json>;
+  Metadata?: Record<string, Json>;
+}
+/** The part of a synthesized CloudFormation template local mode reads. */
+export interface CfnTemplate {
+  Resources?: Record<string, CfnResource>;
+  Outputs?: Record<string, { Value: Json; Export?: { Name: Json } }>;
+}
+
+/** One Lambda function of the template, by its folder name. */
+export interface LocalFunction {
+  readonly name: string;
+  readonly logicalId: string;
+  readonly timeoutSeconds: number;
+  /** Environment values that are plain strings in the template (references are set by local mode). */
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/** A bus rule that invokes functions. `bus` is `default` or `provisioning` (the project's own bus). */
+export interface LocalRule {
+  readonly id: string;
+  readonly bus: 'default' | 'provisioning';
+  readonly pattern: EventPattern;
+  readonly targets: ReadonlyArray<{ functionName: string; input?: Json; inputPath?: string }>;
+}
+
+/** A schedule that invokes a function: `rate(…)` or `cron(…)`. */
+export interface LocalSchedule {
+  readonly id: string;
+  readonly expression: string;
+  readonly functionName: string;
+  readonly input?: Json;
+}
+
+/** Everything local mode runs, as the provisioning template says it. */
+export interface LocalTemplate {
+  readonly stateMachineName: string;
+  readonly definition: StateMachineDefinition;
+  readonly functions: ReadonlyMap<string, LocalFunction>;
+  readonly rules: readonly LocalRule[];
+  readonly schedules: readonly LocalSchedule[];
+}
+
+/** The local ARN of a function, as the rewritten definition and the stand-ins name it. */
+export function localFunctionArn(name: string): string {
+  return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name}`;
+}
+
+/** The function folder name from a local function ARN or a bare name; undefined for anything else. */
+export function functionNameFromArn(arnOrName: string): string | undefined {
+  const match = /^arn:aws:lambda:[^:]*:[^:]*:function:([^:]+)(?::.*)?$/.exec(arnOrName);
+  if (match) return match[1];
+  return /^[A-Za-z0-9-_]+$/.test(arnOrName) ? arnOrName : undefined;
+}
+
+class Resolver {
+  private readonly functionsById: Map<string, string>;
+  private readonly exports: Map<string, Json>;
+
+  constructor(
+    private readonly template: CfnTemplate,
+    others: readonly CfnTemplate[],
+  ) {
+    this.functionsById = new Map();
+    for (const [id, resource] of Object.entries(template.Resources ?? {})) {
+      const name = resource.Metadata?.[FUNCTION_METADATA_KEY];
+      if (resource.Type === 'AWS::Lambda::Function' && typeof name === 'string')
+        this.functionsById.set(id, name);
+    }
+    this.exports = new Map();
+    for (const other of others) {
+      for (const output of Object.values(other.Outputs ?? {})) {
+        const exportName = output.Export?.Name;
+        if (typeof exportName === 'string') this.exports.set(exportName, output.Value);
+      }
+    }
+  }
+
+  functionName(logicalId: string): string | undefined {
+    return this.functionsById.get(logicalId);
+  }
+
+  private pseudo(name: string): string | undefined {
+    switch (name) {
+      case 'AWS::Region':
+        return LOCAL_REGION;
+      case 'AWS::AccountId':
+        return LOCAL_ACCOUNT;
+      case 'AWS::Partition':
+        return 'aws';
+      case 'AWS::URLSuffix':
+        return 'amazonaws.com';
+      case 'AWS::StackName':
+        return 'local';
+      default:
+        return undefined;
+    }
+  }
+
+  private ref(id: string): string {
+    const pseudo = this.pseudo(id);
+    if (pseudo !== undefined) return pseudo;
+    const fn = this.functionsById.get(id);
+    if (fn) return fn;
+    return `local-${id}`;
+  }
+
+  private getAtt(id: string, attribute: string): string {
+    const fn = this.functionsById.get(id);
+    if (fn && attribute === 'Arn') return localFunctionArn(fn);
+    return `arn:aws:local:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${id}/${attribute}`;
+  }
+
+  /** Resolves the intrinsics CDK emits (Ref, GetAtt, Join, Sub, ImportValue, Select, Split) to plain JSON. */
+  resolve(value: Json): Json {
+    if (Array.isArray(value)) return value.map((item) => this.resolve(item));
+    if (value === null || typeof value !== 'object') return value;
+    const keys = Object.keys(value);
+    if (keys.length === 1) {
+      const key = keys[0] as string;
+      const arg = value[key] as Json;
+      switch (key) {
+        case 'Ref':
+          return this.ref(String(arg));
+        case 'Fn::GetAtt': {
+          const [id, attribute] = Array.isArray(arg) ? arg.map(String) : String(arg).split('.');
+          return this.getAtt(String(id), String(attribute));
+        }
+        case 'Fn::Join': {
+          const [separator, parts] = arg as [string, Json[]];
+          return (this.resolve(parts) as Json[]).map(String).join(separator);
+        }
+        case 'Fn::Select': {
+          const [index, list] = arg as [Json, Json];
+          return (this.resolve(list) as Json[])[Number(this.resolve(index))] ?? null;
+        }
+        case 'Fn::Split': {
+          const [separator, text] = arg as [string, Json];
+          return String(this.resolve(text)).split(separator);
+        }
+        case 'Fn::ImportValue': {
+          const name = String(this.resolve(arg));
+          const exported = this.exports.get(name);
+          return exported === undefined ? `import-${name}` : this.resolve(exported);
+        }
+        case 'Fn::Sub': {
+          const [text, vars] = Array.isArray(arg)
+            ? (arg as [string, Record<string, Json>])
+            : [String(arg), {}];
+          return text.replace(/\$\{([^}!]+)\}/g, (_, name: string) => {
+            if (vars && name in vars) return String(this.resolve(vars[name] as Json));
+            const [id, attribute] = name.split('.');
+            return attribute ? this.getAtt(String(id), attribute) : this.ref(String(id));
+          });
+        }
+        default:
+          break;
+      }
+    }
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.resolve(v)]));
+  }
+
+  get resources(): Array<[string, CfnResource]> {
+    return Object.entries(this.template.Resources ?? {});
+  }
+}
+
+function targetFunction(arn: Json, where: string): string {
+  const name = typeof arn === 'string' ? functionNameFromArn(arn) : undefined;
+  if (!name)
+    throw new Error(`${where} targets ${JSON.stringify(arn)}, which is not a function of the template`);
+  return name;
+}
+
+/**
+ * Reads what local mode runs from the synthesized provisioning template (and the stateful one, for the
+ * values it exports): the state machine definition with every Lambda ARN resolved to a local function
+ * ARN named after the function's `yay:function` metadata, the bus rules and the schedules.
+ */
+export function extractLocalTemplate(
+  provisioning: CfnTemplate,
+  others: readonly CfnTemplate[] = [],
+): LocalTemplate {
+  const resolver = new Resolver(provisioning, others);
+  const functions = new Map<string, LocalFunction>();
+  let definition: StateMachineDefinition | undefined;
+  let stateMachineName = 'CustomerProvisioning';
+  const rules: LocalRule[] = [];
+  const schedules: LocalSchedule[] = [];
+
+  for (const [id, resource] of resolver.resources) {
+    const props = resource.Properties ?? {};
+    if (resource.Type === 'AWS::Lambda::Function') {
+      const name = resolver.functionName(id);
+      if (!name) continue;
+      const variables = ((props.Environment as Record<string, Json> | undefined)?.Variables ?? {}) as Record<
+        string,
+        Json
+      >;
+      const environment: Record<string, string> = {};
+      for (const [key, raw] of Object.entries(variables)) {
+        if (typeof raw === 'string') environment[key] = raw;
+      }
+      functions.set(name, {
+        name,
+        logicalId: id,
+        timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : 3,
+        environment,
+      });
+    } else if (resource.Type === 'AWS::StepFunctions::StateMachine') {
+      if (definition) throw new Error('the provisioning template has more than one state machine');
+      const raw = props.DefinitionString ?? props.Definition;
+      const resolved = resolver.resolve(raw as Json);
+      definition = (typeof resolved === 'string'
+        ? JSON.parse(resolved)
+        : resolved) as unknown as StateMachineDefinition;
+      if (typeof props.StateMachineName === 'string') stateMachineName = props.StateMachineName;
+    } else if (resource.Type === 'AWS::Events::Rule') {
+      const targets = ((props.Targets ?? []) as Array<Record<string, Json>>).map((target) => {
+        if (target.InputTransformer) throw new Error(`rule ${id}: InputTransformer is not supported locally`);
+        return {
+          functionName: targetFunction(resolver.resolve(target.Arn as Json), `rule ${id}`),
+          ...(target.Input !== undefined
+            ? { input: JSON.parse(String(resolver.resolve(target.Input))) as Json }
+            : {}),
+          ...(typeof target.InputPath === 'string' ? { inputPath: target.InputPath } : {}),
+        };
+      });
+      if (typeof props.ScheduleExpression === 'string') {
+        for (const target of targets) {
+          schedules.push({
+            id,
+            expression: props.ScheduleExpression,
+            functionName: target.functionName,
+            ...(target.input !== undefined ? { input: target.input } : {}),
+          });
+        }
+        continue;
+      }
+      const pattern = resolver.resolve(props.EventPattern as Json) as EventPattern;
+      assertSupportedPattern(pattern);
+      const busName =
+        props.EventBusName === undefined ? 'default' : resolver.resolve(props.EventBusName as Json);
+      rules.push({ id, bus: busName === 'default' ? 'default' : 'provisioning', pattern, targets });
+    } else if (resource.Type === 'AWS::Scheduler::Schedule') {
+      const target = props.Target as Record<string, Json>;
+      schedules.push({
+        id,
+        expression: String(props.ScheduleExpression),
+        functionName: targetFunction(resolver.resolve(target.Arn as Json), `schedule ${id}`),
+        ...(target.Input !== undefined
+          ? { input: JSON.parse(String(resolver.resolve(target.Input))) as Json }
+          : {}),
+      });
+    }
+  }
+  if (!definition) throw new Error('the provisioning template has no AWS::StepFunctions::StateMachine');
+  return { stateMachineName, definition, functions, rules, schedules };
+}
+
+/**
+ * Synthesizes the CDK app in-process without bundling (the handlers run from source here) into a
+ * temporary folder that is removed before returning, and extracts the local template.
+ */
+export async function synthesizeLocalTemplate(context?: Record<string, unknown>): Promise<LocalTemplate> {
+  process.env.CDK_DISABLE_CLI_TELEMETRY = 'true';
+  const outdir = mkdtempSync(join(tmpdir(), 'yay-local-synth-'));
+  try {
+    const { buildApp } = await import('../app-factory');
+    const built = buildApp({ bundle: false, outdir, ...(context ? { context } : {}) });
+    const assembly = built.app.synth();
+    const provisioning = assembly.getStackArtifact(built.provisioning.artifactId).template as CfnTemplate;
+    const stateful = assembly.getStackArtifact(built.stateful.artifactId).template as CfnTemplate;
+    return extractLocalTemplate(provisioning, [stateful]);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
