@@ -22,7 +22,13 @@ export function parseCredit(value: unknown): Millis {
       throw new OrderInvalid(`credit amount ${String(value)} is not a finite number`);
     // Numbers from JSON (Yay may send balances as numbers): take their shortest decimal form.
     text = String(value);
-    if (/e/i.test(text)) text = value.toFixed(3);
+    // Exponent notation only appears below 1e-6 or from 1e21 up. toFixed would round a tiny amount to
+    // "0.000" and silently accept it, so both ends are refused here, naming the value.
+    if (/e/i.test(text)) {
+      if (value < 0) throw new OrderInvalid(`credit amount "${text}" is negative`);
+      if (Math.abs(value) < 1) throw new OrderInvalid(`credit amount "${text}" has more than three decimals`);
+      throw new OrderInvalid(`credit amount "${text}" is too large`);
+    }
   } else if (typeof value === 'string') {
     text = value.trim();
   } else {

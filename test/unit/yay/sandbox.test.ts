@@ -1,0 +1,416 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  DEFAULT_SANDBOX_CREDENTIALS,
+  type SandboxOptions,
+  startYaySandbox,
+  type YaySandbox,
+} from '../../../infra/local/yay-sandbox';
+import type { Millis } from '../../../shared/domain/credit';
+import { sampleCustomerInput } from '../../helpers/yay-sandbox';
+
+const AUTH = {
+  'x-auth-reseller': DEFAULT_SANDBOX_CREDENTIALS.reseller,
+  'x-auth-user': DEFAULT_SANDBOX_CREDENTIALS.user,
+  'x-auth-password': DEFAULT_SANDBOX_CREDENTIALS.password,
+};
+
+interface Answer {
+  http: number;
+  body: { result: unknown; status_code: number; status_message: string };
+}
+
+describe('startYaySandbox', () => {
+  const started: YaySandbox[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((sandbox) => sandbox.stop()));
+  });
+
+  async function start(options?: SandboxOptions): Promise<YaySandbox> {
+    const sandbox = await startYaySandbox(options);
+    started.push(sandbox);
+    return sandbox;
+  }
+
+  async function call(
+    sandbox: YaySandbox,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = AUTH,
+  ): Promise<Answer> {
+    const response = await fetch(`${sandbox.url}${path}`, {
+      method,
+      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { http: response.status, body: await response.json() };
+  }
+
+  async function createCustomer(sandbox: YaySandbox, name: string): Promise<string> {
+    const answer = await call(
+      sandbox,
+      'POST',
+      '/account/reseller',
+      sampleCustomerInput(name, sandbox.storeFronts[0]?.uuid ?? ''),
+    );
+    return (answer.body.result as { uuid: string }).uuid;
+  }
+
+  describe('authentication and envelope', () => {
+    it('listens on a free loopback port', async () => {
+      const sandbox = await start();
+      expect(sandbox.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    });
+
+    it('answers 401 in the envelope when an auth header is missing or wrong', async () => {
+      const sandbox = await start();
+      const { 'x-auth-user': _user, ...withoutUser } = AUTH;
+      for (const headers of [{}, withoutUser, { ...AUTH, 'x-auth-password': 'test-only-wrong' }]) {
+        const answer = await call(sandbox, 'GET', '/authenticated', undefined, headers);
+        expect(answer).toEqual({
+          http: 401,
+          body: { result: {}, status_code: 401, status_message: 'Unauthorized' },
+        });
+      }
+    });
+
+    it('answers GET /authenticated with the envelope when the credentials match', async () => {
+      const sandbox = await start();
+      await expect(call(sandbox, 'GET', '/authenticated')).resolves.toEqual({
+        http: 200,
+        body: { result: {}, status_code: 200, status_message: 'OK' },
+      });
+    });
+
+    it('accepts only the credentials it was started with', async () => {
+      const credentials = { reseller: 'r1', user: 'u1', password: 'test-only-other' };
+      const sandbox = await start({ credentials });
+      expect((await call(sandbox, 'GET', '/authenticated')).http).toBe(401);
+      const answer = await call(sandbox, 'GET', '/authenticated', undefined, {
+        'x-auth-reseller': 'r1',
+        'x-auth-user': 'u1',
+        'x-auth-password': 'test-only-other',
+      });
+      expect(answer.http).toBe(200);
+    });
+
+    it('answers 404 in the envelope for an unknown path', async () => {
+      const sandbox = await start();
+      await expect(call(sandbox, 'GET', '/nowhere')).resolves.toEqual({
+        http: 404,
+        body: { result: {}, status_code: 404, status_message: 'Not Found' },
+      });
+    });
+
+    it('puts the status only in the envelope when asked to', async () => {
+      const sandbox = await start({ behaviour: { statusInEnvelopeOnly: true } });
+      const answer = await call(sandbox, 'GET', '/nowhere');
+      expect(answer.http).toBe(200);
+      expect(answer.body.status_code).toBe(404);
+    });
+  });
+
+  describe('POST /account/reseller', () => {
+    it('answers 201 with the created object including a uuid, without user details', async () => {
+      const sandbox = await start();
+      const answer = await call(
+        sandbox,
+        'POST',
+        '/account/reseller',
+        sampleCustomerInput('cnew', sandbox.storeFronts[0]?.uuid ?? ''),
+      );
+      expect(answer.http).toBe(201);
+      expect(answer.body.status_code).toBe(201);
+      expect(answer.body.result).toMatchObject({
+        name: 'cnew',
+        contact_name: 'Geoff Wilson',
+        uuid: expect.any(String),
+      });
+      expect(JSON.stringify(answer.body)).not.toContain('test-only-store-password');
+    });
+
+    it('omits the uuid from the created object when configured to', async () => {
+      const sandbox = await start({ behaviour: { omitUuidOnCreate: true } });
+      const answer = await call(
+        sandbox,
+        'POST',
+        '/account/reseller',
+        sampleCustomerInput('cnew', sandbox.storeFronts[0]?.uuid ?? ''),
+      );
+      expect(answer.http).toBe(201);
+      expect(answer.body.result).not.toHaveProperty('uuid');
+      expect(sandbox.state.customers).toHaveLength(1);
+    });
+
+    it('answers a bare 400 when the name is taken', async () => {
+      const sandbox = await start();
+      await createCustomer(sandbox, 'ctaken');
+      const answer = await call(
+        sandbox,
+        'POST',
+        '/account/reseller',
+        sampleCustomerInput('ctaken', sandbox.storeFronts[0]?.uuid ?? ''),
+      );
+      expect(answer).toEqual({
+        http: 400,
+        body: { result: {}, status_code: 400, status_message: 'Bad Request' },
+      });
+      expect(sandbox.state.customers).toHaveLength(1);
+    });
+
+    it.each([
+      ['the store front does not exist', { store_front: 'no-such-front' }],
+      ['there is no user', { users: [] }],
+      ['no user has role_id 3', { users: [{ name: 'admin', role_id: '1', password: 'test-only-x' }] }],
+      ['there is no address', { addresses: [] }],
+      ['the contact name is missing', { contact_name: '' }],
+    ])('answers 400 and creates nothing when %s', async (_case, change) => {
+      const sandbox = await start();
+      const answer = await call(sandbox, 'POST', '/account/reseller', {
+        ...sampleCustomerInput('cinvalid', sandbox.storeFronts[0]?.uuid ?? ''),
+        ...change,
+      });
+      expect(answer.http).toBe(400);
+      expect(sandbox.state.customers).toHaveLength(0);
+    });
+
+    it('creates a customer without a store from name and contact name alone', async () => {
+      const sandbox = await start();
+      const answer = await call(sandbox, 'POST', '/account/reseller', {
+        name: 'cplain',
+        contact_name: 'Plain',
+      });
+      expect(answer.http).toBe(201);
+    });
+
+    it('answers 400 for a body that is not JSON', async () => {
+      const sandbox = await start();
+      const response = await fetch(`${sandbox.url}/account/reseller`, {
+        method: 'POST',
+        headers: AUTH,
+        body: '{nope',
+      });
+      expect(response.status).toBe(400);
+    });
+
+    it('keeps no password in its state or request log', async () => {
+      const sandbox = await start();
+      await createCustomer(sandbox, 'csecret');
+      const state = sandbox.state;
+      expect(state.customers[0]?.users[0]?.hadPassword).toBe(true);
+      const text = JSON.stringify(state);
+      expect(text).not.toContain('test-only-store-password');
+      expect(text).not.toContain(DEFAULT_SANDBOX_CREDENTIALS.password);
+      expect(state.requests).toEqual([{ method: 'POST', path: '/account/reseller', status: 201 }]);
+    });
+  });
+
+  describe('reading accounts', () => {
+    it('lists customers with the documented fields', async () => {
+      const sandbox = await start();
+      const uuid = await createCustomer(sandbox, 'clisted');
+      const answer = await call(sandbox, 'GET', '/account/reseller');
+      expect(answer.body.result).toEqual([
+        {
+          uuid,
+          name: 'clisted',
+          contact_name: 'Geoff Wilson',
+          store_front: sandbox.storeFronts[0]?.uuid,
+          phone: null,
+          allow_outbound: true,
+        },
+      ]);
+    });
+
+    it('answers one customer with its balance, and 404 for an unknown uuid', async () => {
+      const sandbox = await start();
+      const uuid = await createCustomer(sandbox, 'cone');
+      await expect(call(sandbox, 'GET', `/account/reseller/${uuid}`)).resolves.toMatchObject({
+        http: 200,
+        body: { result: { uuid, balance: 0 } },
+      });
+      expect((await call(sandbox, 'GET', '/account/reseller/unknown')).http).toBe(404);
+    });
+
+    it('lists the store fronts it was started with', async () => {
+      const fronts = [
+        { uuid: 'front-a', name: 'A' },
+        { uuid: 'front-b', name: 'B' },
+      ];
+      const sandbox = await start({ storeFronts: fronts });
+      await expect(call(sandbox, 'GET', '/account/store')).resolves.toMatchObject({
+        body: { result: fronts },
+      });
+    });
+
+    it('answers the reseller balance as a number, or a string when configured', async () => {
+      const sandbox = await start({ resellerBalance: 10_500 as Millis });
+      await expect(call(sandbox, 'GET', '/account/balance')).resolves.toMatchObject({
+        body: { result: { balance: 10.5 } },
+      });
+      sandbox.setBehaviour({ amountsAs: 'string' });
+      await expect(call(sandbox, 'GET', '/account/balance')).resolves.toMatchObject({
+        body: { result: { balance: '10.500' } },
+      });
+    });
+
+    it('answers the customer balance when X-Auth-For names the customer', async () => {
+      const sandbox = await start();
+      const uuid = await createCustomer(sandbox, 'cfor');
+      await call(sandbox, 'PUT', `/account/reseller/${uuid}`, { balance: '3.000' });
+      await expect(
+        call(sandbox, 'GET', '/account/balance', undefined, { ...AUTH, 'x-auth-for': 'cfor' }),
+      ).resolves.toMatchObject({ body: { result: { balance: 3 } } });
+      expect(
+        (await call(sandbox, 'GET', '/account/balance', undefined, { ...AUTH, 'x-auth-for': 'cnone' })).http,
+      ).toBe(404);
+    });
+  });
+
+  describe('PUT /account/reseller/{uuid}', () => {
+    it('moves the amount from the reseller to the customer and records the transfer', async () => {
+      const sandbox = await start({ resellerBalance: 50_000 as Millis });
+      const uuid = await createCustomer(sandbox, 'cpaid');
+      const answer = await call(sandbox, 'PUT', `/account/reseller/${uuid}`, { balance: '10.000' });
+      expect(answer.http).toBe(200);
+      const state = sandbox.state;
+      expect(state.resellerBalance).toBe(40_000);
+      expect(state.customers[0]?.balance).toBe(10_000);
+      expect(state.transfers).toEqual([{ customerUuid: uuid, amount: 10_000, at: expect.any(Number) }]);
+    });
+
+    it.each([
+      ['below 0.01', '0.009'],
+      ['above the reseller balance', '50.001'],
+      ['not a decimal', 'ten'],
+      ['more than three decimals', '1.0001'],
+      ['negative', '-1.000'],
+    ])('answers 400 and moves nothing when the amount is %s', async (_case, balance) => {
+      const sandbox = await start({ resellerBalance: 50_000 as Millis });
+      const uuid = await createCustomer(sandbox, 'climits');
+      expect((await call(sandbox, 'PUT', `/account/reseller/${uuid}`, { balance })).http).toBe(400);
+      expect(sandbox.state.resellerBalance).toBe(50_000);
+      expect(sandbox.state.transfers).toHaveLength(0);
+    });
+
+    it('accepts exactly the whole reseller balance, and more after a top-up', async () => {
+      const sandbox = await start({ resellerBalance: 1_000 as Millis });
+      const uuid = await createCustomer(sandbox, 'cwhole');
+      expect((await call(sandbox, 'PUT', `/account/reseller/${uuid}`, { balance: '1.000' })).http).toBe(200);
+      expect((await call(sandbox, 'PUT', `/account/reseller/${uuid}`, { balance: '0.010' })).http).toBe(400);
+      sandbox.setResellerBalance(5_000 as Millis);
+      expect((await call(sandbox, 'PUT', `/account/reseller/${uuid}`, { balance: 5 })).http).toBe(200);
+      expect(sandbox.state.customers[0]?.balance).toBe(6_000);
+    });
+
+    it('answers 404 for an unknown uuid', async () => {
+      const sandbox = await start();
+      expect((await call(sandbox, 'PUT', '/account/reseller/unknown', { balance: '1.000' })).http).toBe(404);
+    });
+
+    it('refuses a reseller balance that is not integer millis, naming it', async () => {
+      const sandbox = await start();
+      expect(() => sandbox.setResellerBalance(1.5 as Millis)).toThrow(/1\.5/);
+    });
+  });
+
+  describe('faults', () => {
+    it('answers 500 to every request at errorRate 1 and applies nothing', async () => {
+      const sandbox = await start({ faults: { errorRate: 1 } });
+      const answer = await call(sandbox, 'POST', '/account/reseller', {
+        name: 'cfail',
+        contact_name: 'Fail',
+      });
+      expect(answer).toEqual({
+        http: 500,
+        body: { result: {}, status_code: 500, status_message: 'Internal Server Error' },
+      });
+      expect(sandbox.state.customers).toHaveLength(0);
+      expect(sandbox.state.requests[0]?.fault).toBe('injected-error');
+    });
+
+    it('fails the same requests on every run when the error rate is seeded', async () => {
+      const statuses = async (): Promise<number[]> => {
+        const sandbox = await start({ faults: { errorRate: 0.5, errorSeed: 42 } });
+        const out: number[] = [];
+        for (let i = 0; i < 20; i += 1) out.push((await call(sandbox, 'GET', '/authenticated')).http);
+        return out;
+      };
+      const first = await statuses();
+      expect(await statuses()).toEqual(first);
+      expect(first).toContain(500);
+      expect(first).toContain(200);
+    });
+
+    it('answers 429 above maxConcurrent in-flight requests', async () => {
+      const sandbox = await start({ faults: { maxConcurrent: 2, latencyMs: 100 } });
+      const answers = await Promise.all([1, 2, 3, 4].map(() => call(sandbox, 'GET', '/authenticated')));
+      expect(answers.map((answer) => answer.http).sort()).toEqual([200, 200, 429, 429]);
+      expect(answers.find((answer) => answer.http === 429)?.body.status_code).toBe(429);
+    });
+
+    it('applies a dropped create and then destroys the socket without answering, once', async () => {
+      const sandbox = await start();
+      sandbox.setFaults({ dropNext: 'create' });
+      const body = sampleCustomerInput('cdrop', sandbox.storeFronts[0]?.uuid ?? '');
+      await expect(call(sandbox, 'POST', '/account/reseller', body)).rejects.toThrow(/fetch failed/);
+      expect(sandbox.state.customers).toHaveLength(1);
+      expect(sandbox.state.requests[0]).toMatchObject({ status: 201, fault: 'dropped' });
+      expect(
+        (await call(sandbox, 'POST', '/account/reseller', { name: 'cnext', contact_name: 'N' })).http,
+      ).toBe(201);
+    });
+
+    it('drops only the route it was set for, as many times as counted', async () => {
+      const sandbox = await start();
+      const uuid = await createCustomer(sandbox, 'ccount');
+      sandbox.setFaults({ dropNext: { route: 'transfer', count: 2 } });
+      expect((await call(sandbox, 'GET', '/account/balance')).http).toBe(200);
+      await expect(call(sandbox, 'PUT', `/account/reseller/${uuid}`, { balance: '1.000' })).rejects.toThrow();
+      await expect(call(sandbox, 'PUT', `/account/reseller/${uuid}`, { balance: '1.000' })).rejects.toThrow();
+      expect((await call(sandbox, 'PUT', `/account/reseller/${uuid}`, { balance: '1.000' })).http).toBe(200);
+      expect(sandbox.state.transfers).toHaveLength(3);
+    });
+
+    it('sends half an answer and resets the connection for truncateNext', async () => {
+      const sandbox = await start({ faults: { truncateNext: 'any' } });
+      const response = await fetch(`${sandbox.url}/account/balance`, { headers: AUTH });
+      expect(response.status).toBe(200);
+      await expect(response.text()).rejects.toThrow();
+    });
+
+    it('answers 403 to everything while forbidden', async () => {
+      const sandbox = await start({ faults: { forbidden: true } });
+      expect((await call(sandbox, 'GET', '/authenticated')).body.status_code).toBe(403);
+      sandbox.setFaults({});
+      expect((await call(sandbox, 'GET', '/authenticated')).http).toBe(200);
+    });
+
+    it('holds answers for latencyMs so a short client timeout fires', async () => {
+      const sandbox = await start({ faults: { latencyMs: 1_000 } });
+      const timedOut = fetch(`${sandbox.url}/authenticated`, {
+        headers: AUTH,
+        signal: AbortSignal.timeout(50),
+      });
+      await expect(timedOut).rejects.toMatchObject({ name: 'TimeoutError' });
+    });
+
+    it('names the field of an invalid fault setting', async () => {
+      const sandbox = await start();
+      expect(() => sandbox.setFaults({ errorRate: 2 })).toThrow(/errorRate/);
+      expect(() => sandbox.setFaults({ maxConcurrent: 0 })).toThrow(/maxConcurrent/);
+      expect(() => sandbox.setFaults({ latencyMs: -1 })).toThrow(/latencyMs/);
+      expect(() => sandbox.setFaults({ dropNext: { route: 'create', count: -1 } })).toThrow(/count/);
+    });
+
+    it('stops promptly while answers wait on latency', async () => {
+      const sandbox = await startYaySandbox({ faults: { latencyMs: 60_000 } });
+      const pending = fetch(`${sandbox.url}/authenticated`, { headers: AUTH }).catch(
+        (error: unknown) => error,
+      );
+      await vi.waitFor(() => expect(sandbox.state.requests).toHaveLength(1), { interval: 5 });
+      await sandbox.stop();
+      await expect(pending).resolves.toBeInstanceOf(Error);
+    });
+  });
+});
