@@ -1,4 +1,25 @@
-// Placeholder so the infra can be synthesized while the handler is written; replaced by the real handler.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented yet');
+import { EnvNames, requireEnv } from '../../shared/config';
+import { createCustomer } from '../../shared/workflow/create-customer';
+import { ExecutionInputSchema, parseInput } from '../../shared/workflow/input';
+import { workflowHandler } from '../../shared/workflow/lambda';
+import {
+  namingKeyFromEnv,
+  observability,
+  secretsFromEnv,
+  storeFromEnv,
+  yayFromEnv,
+} from '../../shared/workflow/runtime';
+
+const secrets = secretsFromEnv();
+const deps = {
+  ...observability,
+  buyers: storeFromEnv(),
+  yay: yayFromEnv(secrets),
+  namingKey: namingKeyFromEnv(secrets),
+  storeFront: requireEnv(EnvNames.YAY_STORE_FRONT),
 };
+
+/** "Create customer": execution input → CustomerRef (reused, created or adopted). */
+export const handler = workflowHandler(async (event: unknown) =>
+  createCustomer(deps, parseInput(ExecutionInputSchema, event, 'execution input')),
+);

@@ -1,4 +1,12 @@
-// Placeholder so the infra can be synthesized while the handler is written; replaced by the real handler.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented yet');
-};
+import { ExecutionInputSchema, parseInput } from '../../shared/workflow/input';
+import { workflowHandler } from '../../shared/workflow/lambda';
+import { reconcileTransfer } from '../../shared/workflow/reconcile-transfer';
+import { observability, secretsFromEnv, storeFromEnv, yayFromEnv } from '../../shared/workflow/runtime';
+
+const store = storeFromEnv();
+const deps = { ...observability, transfers: store, leases: store, yay: yayFromEnv(secretsFromEnv()) };
+
+/** "Reconcile transfer": execution state → ReconcileResult (applied / retry / needs_review). */
+export const handler = workflowHandler(async (event: unknown) =>
+  reconcileTransfer(deps, parseInput(ExecutionInputSchema, event, 'reconcile input').order.orderKey),
+);

@@ -1,4 +1,12 @@
-// Placeholder so the infra can be synthesized while the handler is written; replaced by the real handler.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented yet');
-};
+import { parseInput, RecordCustomerInputSchema } from '../../shared/workflow/input';
+import { workflowHandler } from '../../shared/workflow/lambda';
+import { recordCustomer } from '../../shared/workflow/record-customer';
+import { observability, storeFromEnv } from '../../shared/workflow/runtime';
+
+const store = storeFromEnv();
+const deps = { ...observability, buyers: store, orders: store };
+
+/** "Record customer": `{ order, customer }` → PaymentState. */
+export const handler = workflowHandler(async (event: unknown) =>
+  recordCustomer(deps, parseInput(RecordCustomerInputSchema, event, 'record customer input')),
+);

@@ -1,4 +1,11 @@
-// Placeholder so the infra can be synthesized while the handler is written; replaced by the real handler.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented yet');
-};
+import { parseInput, RecordOutcomeInputSchema } from '../../shared/workflow/input';
+import { workflowHandler } from '../../shared/workflow/lambda';
+import { recordOutcome } from '../../shared/workflow/record-outcome';
+import { observability, storeFromEnv } from '../../shared/workflow/runtime';
+
+const deps = { ...observability, orders: storeFromEnv() };
+
+/** "Record outcome": the order's final state and error; leaves the open index. */
+export const handler = workflowHandler(async (event: unknown) =>
+  recordOutcome(deps, parseInput(RecordOutcomeInputSchema, event, 'record outcome input')),
+);

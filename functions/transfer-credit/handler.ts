@@ -1,4 +1,18 @@
-// Placeholder so the infra can be synthesized while the handler is written; replaced by the real handler.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented yet');
+import { parseInput, TransferInputSchema } from '../../shared/workflow/input';
+import { workflowHandler } from '../../shared/workflow/lambda';
+import { observability, secretsFromEnv, storeFromEnv, yayFromEnv } from '../../shared/workflow/runtime';
+import { transferCredit } from '../../shared/workflow/transfer-credit';
+
+const store = storeFromEnv();
+const deps = {
+  ...observability,
+  orders: store,
+  transfers: store,
+  leases: store,
+  yay: yayFromEnv(secretsFromEnv()),
 };
+
+/** "Transfer credit": `{ order, customer }` → TransferResult, exactly once (DESIGN.md §4). */
+export const handler = workflowHandler(async (event: unknown) =>
+  transferCredit(deps, parseInput(TransferInputSchema, event, 'transfer credit input')),
+);

@@ -25,6 +25,11 @@ import type { OrderEvent } from '../domain/order-event';
  */
 export interface ExecutionInput {
   order: OrderEvent;
+  /**
+   * The execution's own ARN, set by dispatch / sweep / replay when they start it (the name is known up
+   * front), so every step's log lines carry it. Optional: a console start may leave it out.
+   */
+  executionArn?: string;
 }
 
 export interface CustomerRef {
@@ -74,6 +79,8 @@ export interface RecordOutcomeInput extends ExecutionInput {
 export interface AwaitPaymentInput {
   orderKey: string;
   taskToken: string;
+  /** Optional `$$.Execution.Id`, only for log lines. */
+  executionArn?: string;
 }
 
 /** Function folder names under `functions/`; each has `handler.ts` exporting `handler`. */

@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import { formatCredit } from '../domain/credit';
+import { LeaseBusy, OrderInvalid, YayRejected } from '../errors';
+import { MetricNames } from '../observability';
+import type { LeaseStore, OrderStore, TransferIntent, TransferStore } from '../store/types';
+import type { YayApi } from '../yay/types';
+import type { ReconcileResult } from './contract';
+import type { Observability } from './ports';
+import { customerLease, DEFAULT_LEASE_SECONDS } from './transfer-credit';
+
+export interface ReconcileTransferDeps extends Observability {
+  transfers: TransferStore;
+  leases: LeaseStore;
+  yay: YayApi;
+  leaseSeconds?: number;
+}
+
+/**
+ * "Reconcile transfer": decides an UNKNOWN (or interrupted IN_FLIGHT) transfer from Yay's state, never
+ * by calling again. Under the customer's lease (so no other transfer moves the balance meanwhile):
+ * - balance now = snapshot + amount → APPLIED ('applied');
+ * - balance now = snapshot → provably not applied → NOT_APPLIED ('retry': the graph goes back to Transfer credit);
+ * - no snapshot, unreadable balance, or any other difference (the customer may have spent credit on calls)
+ *   → NEEDS_REVIEW ('needs_review'), metric + alarm, and `ops resolve-transfer` for a person.
+ * Intents already decided answer from the table. Idempotent.
+ */
+export async function reconcileTransfer(
+  deps: ReconcileTransferDeps,
+  orderKey: string,
+): Promise<ReconcileResult> {
+  const intent = await deps.transfers.getIntent(orderKey);
+  const early = intent
+    ? fromStatus(intent)
+    : { decision: 'retry' as const, reason: 'no transfer was attempted yet' };
+  if (early || !intent) return early as ReconcileResult;
+
+  const uuid = intent.customerUuid;
+  const name = intent.customerName;
+  if (!uuid || !name) return needsReview(deps, orderKey, 'the intent names no customer');
+
+  const holder = `reconcile:${orderKey}#${randomUUID()}`;
+  const lease = customerLease(uuid);
+  if (!(await deps.leases.acquire(lease, holder, deps.leaseSeconds ?? DEFAULT_LEASE_SECONDS, deps.now()))) {
+    throw new LeaseBusy(`a transfer to customer ${uuid} is in progress; reconcile after it`);
+  }
+  try {
+    const current = await deps.transfers.getIntent(orderKey);
+    const decided = current && fromStatus(current);
+    if (!current || decided) return decided ?? { decision: 'retry', reason: 'no transfer was attempted yet' };
+    return await decide(deps, current, { uuid, name });
+  } finally {
+    await deps.leases.release(lease, holder);
+  }
+}
+
+function fromStatus(intent: TransferIntent): ReconcileResult | undefined {
+  switch (intent.status) {
+    case 'APPLIED':
+      return { decision: 'applied', reason: 'the transfer is recorded as applied' };
+    case 'PENDING':
+    case 'NOT_APPLIED':
+      return { decision: 'retry', reason: 'no call is outstanding; the transfer may be attempted' };
+    case 'NEEDS_REVIEW':
+      return { decision: 'needs_review', reason: intent.reason ?? 'waiting for an operator decision' };
+    case 'REJECTED':
+      throw new YayRejected(`the transfer was refused by Yay: ${intent.reason ?? 'no reason given'}`, 400);
+    case 'CANCELLED':
+      throw new OrderInvalid('the order was refunded before credit moved; no credit will move');
+    default:
+      return undefined;
+  }
+}
+
+async function decide(
+  deps: ReconcileTransferDeps,
+  intent: TransferIntent,
+  customer: { uuid: string; name: string },
+): Promise<ReconcileResult> {
+  const from = [intent.status];
+  const before = intent.customerBalanceBefore;
+  if (before === undefined) {
+    return needsReview(deps, intent.orderKey, 'no customer balance snapshot was taken before the call', from);
+  }
+  let now: number | undefined;
+  try {
+    now = await deps.yay.customerBalance(customer);
+  } catch (error) {
+    const reason = error instanceof Error ? error.name : 'error';
+    return needsReview(deps, intent.orderKey, `the customer balance could not be read (${reason})`, from);
+  }
+  if (now === undefined) {
+    return needsReview(
+      deps,
+      intent.orderKey,
+      'the customer balance cannot be read on this Yay endpoint',
+      from,
+    );
+  }
+  if (now === before + intent.amount) {
+    await deps.transfers.transition(
+      intent.orderKey,
+      from,
+      'APPLIED',
+      { reason: 'reconciled: the customer balance rose by the amount' },
+      deps.now(),
+    );
+    deps.metrics.addMetric(MetricNames.CreditMovedMillis, 'None', intent.amount);
+    deps.log.info('unknown transfer reconciled as applied', { amountMillis: intent.amount });
+    return {
+      decision: 'applied',
+      reason: `customer balance rose from ${formatCredit(before)} by the amount`,
+    };
+  }
+  if (now === before) {
+    await deps.transfers.transition(
+      intent.orderKey,
+      from,
+      'NOT_APPLIED',
+      { reason: 'reconciled: the customer balance did not change' },
+      deps.now(),
+    );
+    deps.log.info('unknown transfer reconciled as not applied; retrying');
+    return { decision: 'retry', reason: `customer balance still ${formatCredit(before)}: not applied` };
+  }
+  return needsReview(
+    deps,
+    intent.orderKey,
+    `customer balance went from ${formatCredit(before)} to ${formatCredit(Math.max(now, 0))}, ` +
+      `neither unchanged nor up by ${formatCredit(intent.amount)}`,
+    from,
+  );
+}
+
+async function needsReview(
+  deps: ReconcileTransferDeps,
+  orderKey: string,
+  reason: string,
+  from: TransferIntent['status'][] = ['UNKNOWN', 'IN_FLIGHT'],
+): Promise<ReconcileResult> {
+  await deps.transfers.transition(orderKey, from, 'NEEDS_REVIEW', { reason }, deps.now());
+  deps.metrics.addMetric(MetricNames.TransfersNeedingReview, 'Count', 1);
+  deps.log.error('transfer needs an operator decision (ops resolve-transfer)', { reason });
+  return { decision: 'needs_review', reason };
+}
+
+export interface ResolveTransferDeps extends Observability {
+  transfers: TransferStore;
+  orders: OrderStore;
+}
+
+/**
+ * The operator's decision on an undecidable transfer (`npm run ops -- resolve-transfer <order> applied|not-applied`),
+ * after checking Yay by hand. `applied` settles the intent and marks the order fulfilled; `not-applied`
+ * makes the transfer startable again, and a replay (`ops replay`) then moves the credit.
+ * Throws naming the current status when the intent is not awaiting a decision.
+ */
+export async function resolveTransfer(
+  deps: ResolveTransferDeps,
+  orderKey: string,
+  decision: 'applied' | 'not-applied',
+  note = 'operator decision',
+): Promise<TransferIntent> {
+  const to = decision === 'applied' ? 'APPLIED' : 'NOT_APPLIED';
+  const resolved = await deps.transfers.transition(
+    orderKey,
+    ['UNKNOWN', 'NEEDS_REVIEW'],
+    to,
+    { reason: `resolved by operator: ${note}` },
+    deps.now(),
+  );
+  if (!resolved) {
+    const intent = await deps.transfers.getIntent(orderKey);
+    if (intent?.status === to) return intent;
+    throw new OrderInvalid(
+      intent
+        ? `transfer for ${orderKey} is ${intent.status}, not awaiting a decision`
+        : `no transfer is recorded for ${orderKey}`,
+    );
+  }
+  if (decision === 'applied') {
+    await deps.orders.recordOutcome(orderKey, 'fulfilled', undefined, deps.now());
+  }
+  deps.log.info('transfer resolved by operator', { decision });
+  return resolved;
+}

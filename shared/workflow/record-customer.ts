@@ -1,0 +1,31 @@
+import type { BuyerStore, OrderStore } from '../store/types';
+import type { CustomerRef, ExecutionInput, PaymentState } from './contract';
+import type { Observability } from './ports';
+
+export interface RecordCustomerDeps extends Observability {
+  buyers: BuyerStore;
+  orders: OrderStore;
+}
+
+/**
+ * "Record customer": writes the customer against the buyer (first one wins) and the order, then says
+ * whether payment is already in: the event said `paid`, or a confirmation reached the order first.
+ * Two writes, each idempotent; a crash between them is repaired by the retry.
+ */
+export async function recordCustomer(
+  deps: RecordCustomerDeps,
+  input: ExecutionInput & { customer: CustomerRef },
+): Promise<PaymentState> {
+  const { order, customer } = input;
+  const now = deps.now();
+  const mapping = await deps.buyers.putCustomer(order.buyerKey, customer, now);
+  if (mapping.customerUuid !== customer.uuid) {
+    // Cannot happen through create-customer (it reuses the mapping); a hand-edited input could do it.
+    deps.log.warn('buyer already mapped to another customer; the recorded mapping stands', {
+      recordedUuid: mapping.customerUuid,
+      customerUuid: customer.uuid,
+    });
+  }
+  const stored = await deps.orders.recordCustomer(order, customer, now);
+  return { paid: order.kind === 'paid' || stored.payment === 'paid' };
+}

@@ -1,0 +1,239 @@
+import { executionName } from '../domain/keys';
+import { OrderInvalid } from '../errors';
+import { MetricNames } from '../observability';
+import type { LeaseStore, OrderRecord, OrderStore, TransferStore } from '../store/types';
+import type { YayApi } from '../yay/types';
+import type { ExecutionInput } from './contract';
+import { startExecution } from './dispatch';
+import type { Observability, WorkflowControl } from './ports';
+import { reconcileTransfer } from './reconcile-transfer';
+import { DEFAULT_LEASE_SECONDS } from './transfer-credit';
+
+export interface ReplayDeps extends Observability {
+  orders: OrderStore;
+  workflow: WorkflowControl;
+}
+
+export interface ReplayResult {
+  executionName: string;
+  executionArn: string;
+}
+
+/**
+ * Starts a fresh execution for an order (`npm run ops -- replay <order>`, and the sweep for an execution
+ * that failed while the order was open). The name gets the next `-r<n>` suffix, claimed with a conditional
+ * write so two replays never both start. Every step is idempotent, so a replay can never create a second
+ * customer or move credit twice. Refuses while the current execution runs (two executions would fight over
+ * the payment token) unless `force`.
+ */
+export async function replayOrder(
+  deps: ReplayDeps,
+  orderKey: string,
+  reason: string,
+  options: { force?: boolean } = {},
+): Promise<ReplayResult> {
+  const order = await deps.orders.get(orderKey);
+  if (!order) throw new OrderInvalid(`order ${orderKey} is not recorded`);
+  if (!order.event) {
+    throw new OrderInvalid(
+      `order ${orderKey} has only payment events so far; there is nothing to replay yet`,
+    );
+  }
+  if (!options.force && order.executionName) {
+    const current = order.executionArn ?? deps.workflow.executionArn(order.executionName);
+    if ((await deps.workflow.status(current)) === 'RUNNING') {
+      throw new OrderInvalid(
+        `order ${orderKey} is still running as ${order.executionName}; stop it first or force`,
+      );
+    }
+  }
+  const name = executionName(orderKey, order.replays + 1);
+  if (!(await deps.orders.beginReplay(orderKey, order.replays, name, reason, deps.now()))) {
+    throw new OrderInvalid(`order ${orderKey} was replayed by someone else just now; check its status`);
+  }
+  const arn = deps.workflow.executionArn(name);
+  const input: ExecutionInput = { order: order.event, executionArn: arn };
+  const started = await deps.workflow.start(name, input);
+  await deps.orders.setExecution(orderKey, name, started.executionArn, deps.now());
+  deps.log.info('order replayed', { execution: started.executionArn, reason });
+  return { executionName: name, executionArn: started.executionArn };
+}
+
+export interface SweepDeps extends ReplayDeps {
+  transfers: TransferStore;
+  leases: LeaseStore;
+  yay: YayApi;
+}
+
+export interface SweepOptions {
+  /** The payment window: an unpaid order older than this whose execution is gone is expired. */
+  paymentWindowSeconds: number;
+  /** Orders touched more recently than this are left alone (dispatch may be mid-way). Default 300. */
+  minAgeSeconds?: number;
+  /** Automatic replays per order before the sweep leaves it to a person. Default 3. */
+  maxAutoReplays?: number;
+  leaseSeconds?: number;
+}
+
+export interface SweepReport {
+  open: number;
+  restarted: string[];
+  replayed: string[];
+  expired: string[];
+  resumed: string[];
+  gaveUp: string[];
+  reconciled: Record<string, string>;
+  resellerBalance?: number;
+  creditOwed: number;
+}
+
+/**
+ * The 15-minute sweep: what no event will fix by itself.
+ * - open orders whose execution never started or is gone: start it (same name: idempotent);
+ * - open orders whose execution FAILED/ABORTED/TIMED_OUT without recording an outcome: replay (`-r<n>`);
+ * - unpaid orders past the payment window with no running execution: outcome `expired`;
+ * - running executions whose payment is decided but whose task still waits (a lost resume): resume again;
+ * - UNKNOWN or interrupted transfers: reconcile from Yay's balances;
+ * - reseller balance against credit still owed to paid orders: metrics for the alarm and dashboard.
+ * One order's failure is logged and does not stop the rest.
+ */
+export async function sweep(deps: SweepDeps, options: SweepOptions): Promise<SweepReport> {
+  const now = deps.now();
+  const minAgeMs = (options.minAgeSeconds ?? 300) * 1000;
+  const maxReplays = options.maxAutoReplays ?? 3;
+  const report: SweepReport = {
+    open: 0,
+    restarted: [],
+    replayed: [],
+    expired: [],
+    resumed: [],
+    gaveUp: [],
+    reconciled: {},
+    creditOwed: 0,
+  };
+  const open = await deps.orders.listOpen();
+  report.open = open.length;
+  for (const order of open) {
+    if (now.getTime() - Date.parse(order.updatedAt) < minAgeMs) continue;
+    try {
+      await sweepOrder(deps, order, options, maxReplays, now, report);
+    } catch (error) {
+      deps.log.error('sweep could not handle an order', {
+        orderKey: order.orderKey,
+        error: errorText(error),
+      });
+    }
+  }
+
+  const staleMs = (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
+  for (const intent of await deps.transfers.listUnsettled()) {
+    const age = now.getTime() - Date.parse(intent.updatedAt);
+    const unresolved = intent.status === 'UNKNOWN' || (intent.status === 'IN_FLIGHT' && age > staleMs);
+    if (!unresolved || age < minAgeMs) continue;
+    try {
+      const result = await reconcileTransfer(deps, intent.orderKey);
+      report.reconciled[intent.orderKey] = result.decision;
+    } catch (error) {
+      deps.log.warn('sweep could not reconcile a transfer', {
+        orderKey: intent.orderKey,
+        error: errorText(error),
+      });
+    }
+  }
+
+  report.creditOwed = await creditOwed(deps, open);
+  deps.metrics.addMetric(MetricNames.CreditOwedMillis, 'None', report.creditOwed);
+  try {
+    report.resellerBalance = await deps.yay.resellerBalance();
+    deps.metrics.addMetric(MetricNames.ResellerBalanceMillis, 'None', report.resellerBalance);
+    if (report.resellerBalance < report.creditOwed) {
+      deps.log.error('reseller balance is below the credit still owed; top up', {
+        resellerBalanceMillis: report.resellerBalance,
+        creditOwedMillis: report.creditOwed,
+      });
+    }
+  } catch (error) {
+    deps.log.warn('reseller balance could not be read', { error: errorText(error) });
+  }
+  deps.log.info('sweep done', { ...report });
+  return report;
+}
+
+async function sweepOrder(
+  deps: SweepDeps,
+  order: OrderRecord,
+  options: SweepOptions,
+  maxReplays: number,
+  now: Date,
+  report: SweepReport,
+): Promise<void> {
+  const name = order.executionName ?? executionName(order.orderKey, order.replays || undefined);
+  const status = await deps.workflow.status(order.executionArn ?? deps.workflow.executionArn(name));
+  const pastWindow =
+    order.payment !== 'paid' &&
+    now.getTime() - Date.parse(order.createdAt) > options.paymentWindowSeconds * 1000;
+
+  if (status === 'RUNNING') {
+    if (order.taskToken && order.payment === 'paid') {
+      const resumed = await deps.workflow.resume(order.taskToken, { paid: true });
+      if (resumed.resumed) report.resumed.push(order.orderKey);
+    } else if (order.taskToken && order.payment === 'failed') {
+      const failed = await deps.workflow.fail(
+        order.taskToken,
+        'PaymentFailed',
+        'the store reported the payment failed',
+      );
+      if (failed.resumed) report.resumed.push(order.orderKey);
+    }
+    return;
+  }
+  if (status === 'SUCCEEDED' || status === 'PENDING_REDRIVE') {
+    deps.log.warn('execution is not running but the order is still open', {
+      status,
+      orderKey: order.orderKey,
+    });
+    return;
+  }
+  if (pastWindow) {
+    await deps.orders.recordOutcome(
+      order.orderKey,
+      order.payment === 'failed' ? 'payment_failed' : 'expired',
+      { Error: 'States.Timeout', Cause: 'no payment within the payment window (found by the sweep)' },
+      now,
+    );
+    report.expired.push(order.orderKey);
+    return;
+  }
+  if (status === undefined) {
+    await startExecution(deps, order);
+    report.restarted.push(order.orderKey);
+    return;
+  }
+  // FAILED, ABORTED or TIMED_OUT without an outcome on the order.
+  if (order.replays >= maxReplays) {
+    deps.log.error('order keeps failing; left for an operator (ops replay)', {
+      orderKey: order.orderKey,
+      replays: order.replays,
+      status,
+    });
+    report.gaveUp.push(order.orderKey);
+    return;
+  }
+  await replayOrder(deps, order.orderKey, `sweep: execution ${status} while the order was open`);
+  report.replayed.push(order.orderKey);
+}
+
+async function creditOwed(deps: SweepDeps, open: OrderRecord[]): Promise<number> {
+  let owed = 0;
+  for (const order of open) {
+    const amount = order.event?.credit.amount;
+    if (order.payment !== 'paid' || order.refunded || !amount) continue;
+    const intent = await deps.transfers.getIntent(order.orderKey);
+    if (!intent || intent.status === 'PENDING' || intent.status === 'NOT_APPLIED') owed += amount;
+  }
+  return owed;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
