@@ -15,7 +15,10 @@ import type { CreateCustomerInput, YayApi, YayCustomer } from './types';
 export interface YayClientOptions {
   /** e.g. `https://api.yay.com`; white-label hosts differ. No user-info part. */
   baseUrl: string;
-  /** The credentials, or a function that reads them (e.g. through the secrets cache) before every call. */
+  /**
+   * The credentials, or a function that reads them (e.g. through the secrets cache) before every call.
+   * An error the function throws (such as ConfigInvalid) propagates unchanged.
+   */
   credentials: YayCredentials | (() => Promise<YayCredentials>);
   /** Per call, including reading the body. Default 10000. */
   timeoutMs?: number;
@@ -154,6 +157,7 @@ export function createYayClient(options: YayClientOptions): YayClient {
     path: string,
     call: YayRequestOptions = {},
   ): Promise<YayResponse> {
+    if (!path.startsWith('/')) throw new TypeError(`Yay request path must start with "/", got "${path}"`);
     const context = `${method} ${path}`;
     const credentials = checkCredentials(await readCredentials());
     const secrets = [credentials.password, credentials.user, credentials.reseller];
@@ -199,7 +203,7 @@ export function createYayClient(options: YayClientOptions): YayClient {
     return readEnvelope(context, response.status, text);
   }
 
-  async function readBalance(context: string, result: unknown): Promise<Millis> {
+  function readBalance(context: string, result: unknown): Millis {
     const parsed = BalanceSchema.safeParse(result);
     if (!parsed.success) throw unexpectedBody(context, parsed.error);
     return readAmount(context, parsed.data.balance);
@@ -279,7 +283,7 @@ export function createYayClient(options: YayClientOptions): YayClient {
         const { result } = await request('GET', '/account/balance', { authFor: customer.name });
         const parsed = BalanceSchema.safeParse(result);
         if (!parsed.success) return undefined;
-        onBehalf = await readAmount('GET /account/balance (X-Auth-For)', parsed.data.balance);
+        onBehalf = readAmount('GET /account/balance (X-Auth-For)', parsed.data.balance);
       } catch (error) {
         if (error instanceof YayRejected) return undefined;
         throw error;
@@ -443,7 +447,7 @@ function redact(text: string, secrets: string[]): string {
 }
 
 /** Amounts come back as numbers or strings, and balances may be negative; never a float inside. */
-async function readAmount(context: string, value: number | string): Promise<Millis> {
+function readAmount(context: string, value: number | string): Millis {
   try {
     if (typeof value === 'number') {
       // JSON numbers carry binary noise (10.1 * 3 = 30.299999999999997): accept noise, not sub-milli amounts.

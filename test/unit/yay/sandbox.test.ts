@@ -43,7 +43,7 @@ describe('startYaySandbox', () => {
       headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { http: response.status, body: await response.json() };
+    return { http: response.status, body: (await response.json()) as Answer['body'] };
   }
 
   async function createCustomer(sandbox: YaySandbox, name: string): Promise<string> {
@@ -412,5 +412,21 @@ describe('startYaySandbox', () => {
       await sandbox.stop();
       await expect(pending).resolves.toBeInstanceOf(Error);
     });
+  });
+});
+
+describe('yay sandbox packaging', () => {
+  it('is imported by nothing under functions/ or shared/, so no Lambda bundle ships it', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const offenders: string[] = [];
+    for (const root of ['functions', 'shared']) {
+      const entries = await readdir(root, { recursive: true, withFileTypes: true });
+      for (const entry of entries) {
+        if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+        const file = `${entry.parentPath}/${entry.name}`;
+        if (/yay-sandbox/.test(await readFile(file, 'utf8'))) offenders.push(file);
+      }
+    }
+    expect(offenders).toEqual([]);
   });
 });
