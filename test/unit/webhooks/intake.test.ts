@@ -2,6 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Provider } from '../../../shared/domain/keys';
 import { ConfigInvalid } from '../../../shared/errors';
 import { secretsManagerReader } from '../../../shared/secrets';
 import { parseCreditCatalog } from '../../../shared/webhooks/catalog';
@@ -32,7 +33,7 @@ function recorder() {
 
 function deps(overrides: Partial<IntakeDeps> = {}): IntakeDeps {
   return {
-    secrets: { secretsFor: vi.fn(async (provider) => TEST_SECRETS[provider]) },
+    secrets: { secretsFor: vi.fn(async (provider: Provider) => TEST_SECRETS[provider]) },
     publisher: eventBridgePublisher(new EventBridgeClient({}), 'provisioning-test'),
     catalog: parseCreditCatalog(TEST_CATALOG_JSON),
     now: () => NOW_MS,
