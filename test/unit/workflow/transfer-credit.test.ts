@@ -1,0 +1,301 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  LeaseBusy,
+  OrderInvalid,
+  ResellerBalanceTooLow,
+  TransferOutcomeUnknown,
+  YayRateLimited,
+  YayRejected,
+  YayUnavailable,
+} from '../../../shared/errors';
+import { MetricNames } from '../../../shared/observability';
+import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
+import type { CustomerRef } from '../../../shared/workflow/contract';
+import { reconcileTransfer, resolveTransfer } from '../../../shared/workflow/reconcile-transfer';
+import { type TransferCreditDeps, transferCredit } from '../../../shared/workflow/transfer-credit';
+import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
+import { FakeYay, recordingObservability } from './fakes';
+import { orderEvent } from './fixtures';
+
+describe('transferCredit', () => {
+  let dynamo: LocalDynamo;
+  let store: DynamoStore;
+  let yay: FakeYay;
+  let obs: ReturnType<typeof recordingObservability>;
+  let deps: TransferCreditDeps;
+  let customer: CustomerRef;
+  const order = orderEvent({ kind: 'paid' });
+  const input = () => ({ order, customer });
+  const reconcileDeps = () => ({ ...obs.observability, transfers: store, leases: store, yay });
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(async () => {
+    await dynamo.stop();
+  });
+  beforeEach(async () => {
+    store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
+    yay = new FakeYay();
+    obs = recordingObservability();
+    customer = { uuid: yay.addCustomer('ctestcustomer', 2_000), name: 'ctestcustomer', created: true };
+    deps = { ...obs.observability, orders: store, transfers: store, leases: store, yay };
+    await store.record(order, 'exec', obs.observability.now());
+  });
+
+  const balanceOf = () => yay.customers.get(customer.uuid)?.balance;
+
+  it('moves the credit once and records APPLIED when Yay answers 2xx', async () => {
+    const result = await transferCredit(deps, input());
+    expect(result).toEqual({ status: 'APPLIED', amount: 10_000 });
+    expect(yay.applied).toEqual([{ uuid: customer.uuid, amount: 10_000 }]);
+    const intent = await store.getIntent(order.orderKey);
+    expect(intent).toMatchObject({
+      status: 'APPLIED',
+      attempts: 1,
+      customerBalanceBefore: 2_000,
+      resellerBalanceBefore: 100_000,
+    });
+    expect(obs.recorded.metricTotal(MetricNames.CreditMovedMillis)).toBe(10_000);
+    expect(await store.acquire(`customer:${customer.uuid}`, 'other', 60, obs.observability.now())).toBe(true);
+  });
+
+  it('returns APPLIED without calling Yay again when run a second time', async () => {
+    await transferCredit(deps, input());
+    const again = await transferCredit(deps, input());
+    expect(again).toEqual({ status: 'APPLIED', amount: 10_000 });
+    expect(yay.transferCalls).toHaveLength(1);
+    expect(balanceOf()).toBe(12_000);
+  });
+
+  it('skips without an intent when the order has no credit price', async () => {
+    const unpriced = orderEvent({
+      credit: { amount: null, currency: 'EUR', unpricedReason: 'currency EUR not in catalog' },
+    });
+    const result = await transferCredit(deps, { order: unpriced, customer });
+    expect(result).toEqual({ status: 'SKIPPED', amount: 0, reason: 'currency EUR not in catalog' });
+    expect(await store.getIntent(unpriced.orderKey)).toBeUndefined();
+    expect(yay.transferCalls).toHaveLength(0);
+  });
+
+  it('throws ResellerBalanceTooLow without calling when the reseller cannot cover it, and succeeds after a top-up', async () => {
+    yay.resellerMillis = 9_999;
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(ResellerBalanceTooLow);
+    expect(yay.transferCalls).toHaveLength(0);
+    expect((await store.getIntent(order.orderKey))?.status).toBe('PENDING');
+    yay.resellerMillis = 50_000;
+    await expect(transferCredit(deps, input())).resolves.toMatchObject({ status: 'APPLIED' });
+    expect(yay.applied).toHaveLength(1);
+  });
+
+  it('records REJECTED and never calls again when Yay refuses', async () => {
+    yay.transferFaults.push('rejected');
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(YayRejected);
+    expect((await store.getIntent(order.orderKey))?.status).toBe('REJECTED');
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(YayRejected);
+    expect(yay.transferCalls).toHaveLength(1);
+    expect(yay.applied).toHaveLength(0);
+  });
+
+  it.each([
+    ['the request never left', 'never-sent' as const, YayUnavailable],
+    ['Yay rate-limited it', 'rate-limited' as const, YayRateLimited],
+  ])('puts the intent back to PENDING and retries safely when %s', async (_, fault, errorClass) => {
+    yay.transferFaults.push(fault);
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(errorClass);
+    expect((await store.getIntent(order.orderKey))?.status).toBe('PENDING');
+    await expect(transferCredit(deps, input())).resolves.toMatchObject({ status: 'APPLIED' });
+    expect(yay.applied).toHaveLength(1);
+    expect((await store.getIntent(order.orderKey))?.attempts).toBe(2);
+  });
+
+  it('goes UNKNOWN, then reconciles as applied without a second call, when the answer is lost after applying', async () => {
+    yay.transferFaults.push('lost-answer');
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
+    expect((await store.getIntent(order.orderKey))?.status).toBe('UNKNOWN');
+    // A retry of the transfer step itself must not call again.
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
+
+    const decision = await reconcileTransfer(reconcileDeps(), order.orderKey);
+    expect(decision.decision).toBe('applied');
+    expect(await transferCredit(deps, input())).toEqual({ status: 'APPLIED', amount: 10_000 });
+    expect(yay.transferCalls).toHaveLength(1);
+    expect(balanceOf()).toBe(12_000);
+  });
+
+  it('goes UNKNOWN, reconciles as provably not applied, and the retry applies it exactly once', async () => {
+    yay.transferFaults.push('timeout-not-applied');
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
+    const decision = await reconcileTransfer(reconcileDeps(), order.orderKey);
+    expect(decision.decision).toBe('retry');
+    expect((await store.getIntent(order.orderKey))?.status).toBe('NOT_APPLIED');
+    await expect(transferCredit(deps, input())).resolves.toMatchObject({ status: 'APPLIED' });
+    expect(yay.transferCalls).toHaveLength(2);
+    expect(yay.applied).toHaveLength(1);
+    expect(balanceOf()).toBe(12_000);
+  });
+
+  it('sends an undecidable UNKNOWN to review with a metric, and an operator resolves it', async () => {
+    yay.transferFaults.push('lost-answer');
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
+    yay.customerBalanceReadable = false;
+    const decision = await reconcileTransfer(reconcileDeps(), order.orderKey);
+    expect(decision.decision).toBe('needs_review');
+    expect(obs.recorded.metricTotal(MetricNames.TransfersNeedingReview)).toBe(1);
+    expect((await store.getIntent(order.orderKey))?.status).toBe('NEEDS_REVIEW');
+    // Asked again, reconcile answers from the table and does not count a second review.
+    expect((await reconcileTransfer(reconcileDeps(), order.orderKey)).decision).toBe('needs_review');
+    expect(obs.recorded.metricTotal(MetricNames.TransfersNeedingReview)).toBe(1);
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
+
+    const resolved = await resolveTransfer(
+      { ...obs.observability, transfers: store, orders: store },
+      order.orderKey,
+      'applied',
+    );
+    expect(resolved.status).toBe('APPLIED');
+    expect((await store.get(order.orderKey))?.outcome).toBe('fulfilled');
+    expect(await transferCredit(deps, input())).toEqual({ status: 'APPLIED', amount: 10_000 });
+    expect(yay.transferCalls).toHaveLength(1);
+  });
+
+  it('sends an UNKNOWN to review when the customer balance moved by something other than the amount', async () => {
+    yay.transferFaults.push('lost-answer');
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
+    const record = yay.customers.get(customer.uuid);
+    if (record) record.balance -= 150; // the customer made calls meanwhile
+    const decision = await reconcileTransfer(reconcileDeps(), order.orderKey);
+    expect(decision.decision).toBe('needs_review');
+    expect(decision.reason).toMatch(/neither unchanged nor up by 10\.000/);
+  });
+
+  it('lets an operator mark an undecidable transfer not applied, after which the transfer runs once', async () => {
+    yay.transferFaults.push('timeout-not-applied');
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
+    yay.customerBalanceReadable = false;
+    expect((await reconcileTransfer(reconcileDeps(), order.orderKey)).decision).toBe('needs_review');
+    yay.customerBalanceReadable = true;
+    await resolveTransfer(
+      { ...obs.observability, transfers: store, orders: store },
+      order.orderKey,
+      'not-applied',
+    );
+    await expect(transferCredit(deps, input())).resolves.toMatchObject({ status: 'APPLIED' });
+    expect(yay.applied).toHaveLength(1);
+  });
+
+  it('refuses to resolve a transfer that is not awaiting a decision, naming its status', async () => {
+    await transferCredit(deps, input());
+    await expect(
+      resolveTransfer(
+        { ...obs.observability, transfers: store, orders: store },
+        order.orderKey,
+        'not-applied',
+      ),
+    ).rejects.toThrow(/is APPLIED, not awaiting a decision/);
+  });
+
+  it('treats an error after the intent is written as UNKNOWN and never calls blindly again', async () => {
+    yay.transferFaults.push('process-error');
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
+    expect((await store.getIntent(order.orderKey))?.status).toBe('UNKNOWN');
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
+    expect(yay.transferCalls).toHaveLength(1);
+  });
+
+  it('turns an attempt that crashed between marking IN_FLIGHT and recording into UNKNOWN once its lease expires', async () => {
+    // The process dies right after the IN_FLIGHT write: no catch, no finally, the lease stays held.
+    class Crash extends Error {}
+    const crashing: DynamoStore = {
+      ...store,
+      transition: async (...args) => {
+        const moved = await store.transition(...args);
+        if (args[2] === 'IN_FLIGHT') throw new Crash('process killed');
+        return moved;
+      },
+      release: async () => {},
+    };
+    await expect(
+      transferCredit({ ...deps, transfers: crashing, leases: crashing }, input()),
+    ).rejects.toBeInstanceOf(Crash);
+    expect((await store.getIntent(order.orderKey))?.status).toBe('IN_FLIGHT');
+    expect(yay.transferCalls).toHaveLength(0);
+
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(LeaseBusy);
+    obs.advance(301);
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
+    expect((await store.getIntent(order.orderKey))?.status).toBe('UNKNOWN');
+    expect(yay.transferCalls).toHaveLength(0);
+
+    expect((await reconcileTransfer(reconcileDeps(), order.orderKey)).decision).toBe('retry');
+    await expect(transferCredit(deps, input())).resolves.toMatchObject({ status: 'APPLIED' });
+    expect(yay.applied).toHaveLength(1);
+  });
+
+  it('makes one Yay call at a time for two orders of one customer and credits each once', async () => {
+    const second = orderEvent({
+      kind: 'paid',
+      orderId: 'cs_test_order_2',
+      credit: { amount: 5_000, currency: 'GBP' },
+    });
+    await store.record(second, 'exec-2', obs.observability.now());
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    yay.gate = () => held;
+
+    // The state machine retries LeaseBusy; emulate that with a loop.
+    const withRetry = async (run: () => Promise<unknown>) => {
+      for (;;) {
+        try {
+          return await run();
+        } catch (error) {
+          if (!(error instanceof LeaseBusy)) throw error;
+          release();
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+    };
+    const results = await Promise.all([
+      withRetry(() => transferCredit(deps, { order, customer })),
+      withRetry(() => transferCredit(deps, { order: second, customer })),
+    ]);
+    expect(results).toEqual([
+      { status: 'APPLIED', amount: 10_000 },
+      { status: 'APPLIED', amount: 5_000 },
+    ]);
+    expect(yay.maxInFlight).toBe(1);
+    expect(yay.applied).toHaveLength(2);
+    expect(balanceOf()).toBe(17_000);
+  });
+
+  it('calls Yay once when two executions of the same order transfer at the same time', async () => {
+    const results = await Promise.allSettled([transferCredit(deps, input()), transferCredit(deps, input())]);
+    const applied = results.filter((r) => r.status === 'fulfilled');
+    const busy = results.filter((r) => r.status === 'rejected' && r.reason instanceof LeaseBusy);
+    expect(applied.length + busy.length).toBe(2);
+    expect(yay.applied).toHaveLength(1);
+    await expect(transferCredit(deps, input())).resolves.toMatchObject({ status: 'APPLIED' });
+    expect(yay.transferCalls).toHaveLength(1);
+  });
+
+  it('refuses a refunded order without creating a transfer call', async () => {
+    await store.cancelForRefund(order.orderKey, obs.observability.now());
+    await store.markRefunded(order.orderKey, obs.observability.now());
+    await expect(transferCredit(deps, input())).rejects.toThrow(OrderInvalid);
+    await expect(transferCredit(deps, input())).rejects.toThrow(/refunded/);
+    expect(yay.transferCalls).toHaveLength(0);
+  });
+
+  it('never starts the call when a refund cancels the intent while the balances are read', async () => {
+    const original = yay.resellerBalance.bind(yay);
+    yay.resellerBalance = async () => {
+      await store.cancelForRefund(order.orderKey, obs.observability.now());
+      return original();
+    };
+    await expect(transferCredit(deps, input())).rejects.toThrow(/refunded/);
+    expect(yay.transferCalls).toHaveLength(0);
+    expect((await store.getIntent(order.orderKey))?.status).toBe('CANCELLED');
+  });
+});
