@@ -1,0 +1,182 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp, cdkJsonContext } from '../../infra/app-factory';
+import { ContextKeys, loadInfraConfig } from '../../infra/config';
+import { ConfigInvalid } from '../../shared/errors';
+
+const base = cdkJsonContext();
+const load = (overrides: Record<string, unknown>) => {
+  const context: Record<string, unknown> = { ...base, ...overrides };
+  return loadInfraConfig((key) => context[key]);
+};
+const failure = (overrides: Record<string, unknown>): ConfigInvalid => {
+  try {
+    load(overrides);
+  } catch (error) {
+    if (error instanceof ConfigInvalid) return error;
+    throw error;
+  }
+  throw new Error(`no error for ${JSON.stringify(overrides)}`);
+};
+
+describe('loadInfraConfig', () => {
+  it('reads the cdk.json defaults into typed values, the catalog in thousandths of a pound', () => {
+    const config = load({});
+    expect(config).toMatchObject({
+      yayApiBaseUrl: 'https://api.yay.com',
+      yayStoreFront: '00000000-0000-4000-8000-000000000000',
+      paymentWindowDays: 7,
+      alarmEmail: undefined,
+      yaySecretArn: undefined,
+      partnerEventBusName: undefined,
+      resellerBalanceFloorMillis: 0,
+      logRetentionDays: 90,
+    });
+    expect(config.creditCatalog).toEqual({
+      'CREDIT-10': { GBP: 10_000 },
+      'CREDIT-25': { GBP: 25_000 },
+      'CREDIT-50': { GBP: 50_000 },
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('accepts CLI strings (-c key=value) for numbers and a JSON string for the catalog', () => {
+    const config = load({
+      [ContextKeys.paymentWindowDays]: '14',
+      [ContextKeys.creditCatalog]: '{"TOPUP-5":{"GBP":"5.5"}}',
+      [ContextKeys.resellerBalanceFloor]: '25',
+      [ContextKeys.alarmEmail]: 'ops@example.com',
+    });
+    expect(config.paymentWindowDays).toBe(14);
+    expect(config.creditCatalog).toEqual({ 'TOPUP-5': { GBP: 5_500 } });
+    expect(config.resellerBalanceFloorMillis).toBe(25_000);
+    expect(config.alarmEmail).toBe('ops@example.com');
+  });
+
+  it.each([
+    [ContextKeys.yayStoreFront, 'not-a-uuid', /^context yay:storeFront must be a UUID, got "not-a-uuid"$/],
+    [ContextKeys.yayStoreFront, undefined, /^context yay:storeFront must be a UUID, got undefined$/],
+    [
+      ContextKeys.yayApiBaseUrl,
+      'http://api.yay.com',
+      /^context yay:apiBaseUrl must be an https URL, got "http:/,
+    ],
+    [
+      ContextKeys.paymentWindowDays,
+      0,
+      /^context provisioning:paymentWindowDays must be a whole number of days 1–365, got 0$/,
+    ],
+    [ContextKeys.paymentWindowDays, 400, /^context provisioning:paymentWindowDays .* got 400$/],
+    [ContextKeys.paymentWindowDays, '7.5', /^context provisioning:paymentWindowDays .* got "7.5"$/],
+    [ContextKeys.alarmEmail, 'ops-at-example', /^context provisioning:alarmEmail must be an e-mail address/],
+    [
+      ContextKeys.yaySecretArn,
+      'my-secret',
+      /^context provisioning:yaySecretArn must be a Secrets Manager secret ARN/,
+    ],
+    [
+      ContextKeys.partnerEventBusName,
+      'default',
+      /^context provisioning:partnerEventBusName must be a partner/,
+    ],
+    [
+      ContextKeys.resellerBalanceFloor,
+      '-5',
+      /^context provisioning:resellerBalanceFloor must be a GBP amount/,
+    ],
+    [ContextKeys.logRetentionDays, 42, /^context provisioning:logRetentionDays must be one of 1, 3, 5/],
+  ])('rejects %s = %j with a message naming the key', (key, value, message) => {
+    const error = failure({ [key]: value });
+    expect(error.name).toBe('ConfigInvalid');
+    expect(error.message).toMatch(message);
+  });
+
+  it('names the SKU and currency of a catalog amount with more than three decimals', () => {
+    const error = failure({ [ContextKeys.creditCatalog]: { 'CREDIT-10': { GBP: '10.0001' } } });
+    expect(error.message).toMatch(
+      /^context provisioning:creditCatalog\.CREDIT-10\.GBP must be a credit amount/,
+    );
+    expect(error.message).toContain('more than three decimals');
+  });
+
+  it('names the catalog key when the catalog is not SKU → currency → amount', () => {
+    expect(failure({ [ContextKeys.creditCatalog]: { 'CREDIT-10': '10.000' } }).message).toMatch(
+      /^context provisioning:creditCatalog\.CREDIT-10 must map SKU/,
+    );
+    expect(failure({ [ContextKeys.creditCatalog]: '{not json' }).message).toMatch(
+      /^context provisioning:creditCatalog must be a JSON object/,
+    );
+  });
+
+  it('cuts a long offending value short in the message', () => {
+    const error = failure({ [ContextKeys.yayStoreFront]: 'x'.repeat(500) });
+    expect(error.message.length).toBeLessThan(160);
+  });
+});
+
+describe('buildApp with bad context', () => {
+  it('fails before creating any stack, naming the key', () => {
+    expect(() => buildApp({ bundle: false, context: { [ContextKeys.yayStoreFront]: 'abc' } })).toThrow(
+      /context yay:storeFront must be a UUID, got "abc"/,
+    );
+  });
+});
+
+describe('buildApp with optional context', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'yay-cdk-config-test-'));
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+  const account = '123456789012';
+  const yaySecretArn = `arn:aws:secretsmanager:eu-west-2:${account}:secret:yay-credentials-AbCdEf`;
+  const built = buildApp({
+    bundle: false,
+    outdir,
+    context: {
+      [ContextKeys.alarmEmail]: 'ops@example.com',
+      [ContextKeys.partnerEventBusName]: 'aws.partner/stripe.com/ed_test_only',
+      [ContextKeys.yaySecretArn]: yaySecretArn,
+      [ContextKeys.paymentWindowDays]: 3,
+    },
+  });
+  built.app.synth();
+  const stateful = Template.fromStack(built.stateful);
+  const provisioning = Template.fromStack(built.provisioning);
+
+  it('imports a secret given by ARN instead of creating it, and grants on that ARN', () => {
+    const names = Object.keys(stateful.findResources('AWS::SecretsManager::Secret'));
+    expect(names.some((n) => n.startsWith('YaySecret'))).toBe(false);
+    expect(names.some((n) => n.startsWith('WebhookSecret'))).toBe(true);
+    expect(JSON.stringify(provisioning.toJSON())).toContain(yaySecretArn);
+  });
+
+  it('subscribes the alarm e-mail to the topic', () => {
+    provisioning.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+  });
+
+  it('routes partner events to webhook-intake with a dead-letter queue and alarms on it', () => {
+    provisioning.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: 'aws.partner/stripe.com/ed_test_only',
+      EventPattern: { source: [{ prefix: 'aws.partner/' }] },
+    });
+    const alarms = Object.keys(provisioning.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.some((id) => id.includes('DeadLettersPartner'))).toBe(true);
+  });
+
+  it('uses the configured payment window as the wait timeout', () => {
+    expect(JSON.stringify(provisioning.toJSON())).toContain(`\\"TimeoutSeconds\\":${3 * 86_400}`);
+  });
+
+  it('stays clean under cdk-nag with every optional part switched on', () => {
+    expect(new AwsSolutionsChecks().validateScope(built.app).violations).toEqual([]);
+  });
+
+  it('writes the assembly only under the temp dir it was given', () => {
+    expect(readdirSync(outdir)).toContain('manifest.json');
+  });
+});

@@ -1,0 +1,55 @@
+import { Validations } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { synthesized } from './synth';
+
+const { built, annotations } = synthesized();
+
+/** Every acknowledgement recorded in the tree: rule id → reason, with the construct path. */
+function acknowledgements(root: IConstruct): Array<{ path: string; id: string; reason: string }> {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id,
+          reason,
+        })),
+      ),
+  );
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports no unacknowledged error or warning on the synthesized app', () => {
+    const report = new AwsSolutionsChecks().validateScope(built.app);
+    const findings = report.violations.map(
+      (v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
+    expect(findings).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('gives every acknowledgement a reason of substance', () => {
+    const acks = acknowledgements(built.app);
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      expect(ack.reason.length, `${ack.id} at ${ack.path}`).toBeGreaterThan(30);
+    }
+  });
+
+  it('acknowledges wildcards only finding by finding, never a whole rule', () => {
+    for (const ack of acknowledgements(built.app)) {
+      if (/IAM5/.test(ack.id)) expect(ack.id, ack.path).toMatch(/IAM5\[Resource::.+\]$/);
+    }
+  });
+
+  it('leaves no error or warning annotation on either stack', () => {
+    for (const [stack, found] of Object.entries(annotations)) {
+      expect(found.findError('*', Match.anyValue()), stack).toEqual([]);
+      expect(found.findWarning('*', Match.anyValue()), stack).toEqual([]);
+    }
+  });
+});
