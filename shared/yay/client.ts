@@ -248,6 +248,9 @@ export function createYayClient(options: YayClientOptions): YayClient {
       return Object.keys(parsed.data).length === 0 ? [] : [parsed.data];
     },
 
+    // The guide's exact body, `{"balance":"10.000"}`. The guide also says a PUT carries the whole object
+    // with omitted fields defaulted; whether that resets other customer fields here is unverified, and
+    // sending the record back would risk a read-modify-write race, so the guide's example wins.
     async transferCredit(customerUuid: string, amount: Millis) {
       const path = customerPath(customerUuid);
       if (!Number.isSafeInteger(amount) || amount < MIN_TRANSFER) {

@@ -4,7 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { formatCredit, type Millis } from '../../../shared/domain/credit';
 import type { YayCredentials } from '../../../shared/secrets';
 import { Interruption, type SandboxFaults, type SandboxRoute, seededRandom, validateFaults } from './faults';
-import { type LedgerAnswer, SandboxLedger, type SandboxStoreFront } from './ledger';
+import {
+  type LedgerAnswer,
+  type SandboxCustomer,
+  SandboxLedger,
+  type SandboxStoreFront,
+  type SandboxTransfer,
+} from './ledger';
 
 export type { InterruptSpec, SandboxFaults, SandboxRoute } from './faults';
 export type { SandboxCustomer, SandboxStoreFront, SandboxTransfer, SandboxUser } from './ledger';
@@ -55,8 +61,8 @@ export interface SandboxRequestLogEntry {
 /** A snapshot of the sandbox's state; mutating it changes nothing. */
 export interface SandboxState {
   resellerBalance: Millis;
-  customers: import('./ledger').SandboxCustomer[];
-  transfers: import('./ledger').SandboxTransfer[];
+  customers: SandboxCustomer[];
+  transfers: SandboxTransfer[];
   requests: SandboxRequestLogEntry[];
 }
 
@@ -365,7 +371,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return tooLarge ? undefined : Buffer.concat(chunks);
 }
 
-/** Compares a header with the expected credential without leaking its length through timing of the compare. */
+/** Compares a header with the expected credential in constant time once the lengths match. */
 function sameText(actual: string | string[] | undefined, expected: string): boolean {
   if (typeof actual !== 'string') return false;
   const a = Buffer.from(actual);

@@ -1,0 +1,115 @@
+import { formatCredit } from '../domain/credit';
+import { YayRejected } from '../errors';
+import type { YayClient } from './client';
+
+/** One finding of {@link checkYay}. */
+export interface YayCheckItem {
+  /** Short id, e.g. `authentication`, `customer-balance-path`. */
+  check: string;
+  /**
+   * `ok`: works as the code expects. `variant`: works, through a tolerated variant worth knowing.
+   * `unknown`: cannot be decided read-only. `failed`: the call failed (detail names the error).
+   */
+  outcome: 'ok' | 'variant' | 'unknown' | 'failed';
+  detail: string;
+}
+
+export interface YayCheckReport {
+  /** False when any item failed. */
+  ok: boolean;
+  items: YayCheckItem[];
+}
+
+/**
+ * Read-only probe of the undocumented parts of the Yay API (YAY_API.md "Unknowns") for `ops yay-check`:
+ * credentials and allow-list, how amounts come back, the list and store front shapes, and which path
+ * (if any) answers one customer's balance. It never creates a customer or moves credit, so it is safe
+ * against production; the create answer and the duplicate-name error stay "unknown" here.
+ * Each finding names fields and types, never the credentials.
+ */
+export async function checkYay(client: YayClient): Promise<YayCheckReport> {
+  const items: YayCheckItem[] = [];
+  const attempt = async (check: string, probe: () => Promise<Omit<YayCheckItem, 'check'>>): Promise<void> => {
+    try {
+      items.push({ check, ...(await probe()) });
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Error';
+      const message = error instanceof Error ? error.message : String(error);
+      items.push({ check, outcome: 'failed', detail: `${name}: ${message}` });
+    }
+  };
+
+  await attempt('authentication', async () => {
+    await client.checkAuthentication();
+    return { outcome: 'ok', detail: 'GET /authenticated accepted the credentials' };
+  });
+  // Every other probe would fail the same way; one clear finding is more useful than five.
+  if (items[0]?.outcome === 'failed') return { ok: false, items };
+
+  await attempt('reseller-balance', async () => {
+    const { result } = await client.request('GET', '/account/balance');
+    const raw = (result as { balance?: unknown } | undefined)?.balance;
+    const balance = await client.resellerBalance();
+    const shown = balance < 0 ? `-${formatCredit(-balance)}` : formatCredit(balance);
+    return {
+      outcome: typeof raw === 'number' ? 'ok' : 'variant',
+      detail: `balance ${shown} sent as a ${typeof raw}`,
+    };
+  });
+
+  let firstCustomer: { uuid: string; name: string } | undefined;
+  await attempt('customer-list', async () => {
+    const { result } = await client.request('GET', '/account/reseller');
+    const customers = await client.listCustomers();
+    firstCustomer = customers[0];
+    const first = Array.isArray(result) ? (result[0] as Record<string, unknown> | undefined) : undefined;
+    const fields = first ? Object.keys(first).sort().join(', ') : 'none (empty list)';
+    return { outcome: 'ok', detail: `${customers.length} customer(s); fields: ${fields}` };
+  });
+
+  await attempt('store-fronts', async () => {
+    const fronts = await client.listStoreFronts();
+    const fields = fronts[0] ? Object.keys(fronts[0]).sort().join(', ') : 'none';
+    return {
+      outcome: fronts.length > 0 ? 'ok' : 'variant',
+      detail: `${fronts.length} store front(s); fields: ${fields}`,
+    };
+  });
+
+  await attempt('customer-balance-path', async () => {
+    if (!firstCustomer) {
+      return { outcome: 'unknown', detail: 'no customer exists to read a balance from' };
+    }
+    const customer = firstCustomer;
+    const paths: string[] = [];
+    try {
+      const { result } = await client.request(
+        'GET',
+        `/account/reseller/${encodeURIComponent(customer.uuid)}`,
+      );
+      if ((result as { balance?: unknown } | undefined)?.balance !== undefined) {
+        paths.push('balance field on GET /account/reseller/{uuid}');
+      }
+    } catch (error) {
+      if (!(error instanceof YayRejected)) throw error;
+    }
+    const balance = await client.customerBalance(customer);
+    if (balance === undefined) {
+      return {
+        outcome: 'unknown',
+        detail: 'no path answered a customer balance: unknown transfers will go to review',
+      };
+    }
+    if (paths.length === 0) paths.push('GET /account/balance with X-Auth-For');
+    return { outcome: 'ok', detail: `readable through ${paths.join('; ')}` };
+  });
+
+  items.push({
+    check: 'create-answer',
+    outcome: 'unknown',
+    detail:
+      'the create answer (uuid or not) and the duplicate-name error are only observable by creating a customer; both variants are tolerated',
+  });
+
+  return { ok: items.every((item) => item.outcome !== 'failed'), items };
+}
