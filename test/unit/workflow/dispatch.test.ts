@@ -147,16 +147,14 @@ describe('dispatchOrderEvent', () => {
     const placed = orderEvent();
     await dispatchOrderEvent(deps, placed);
     await awaitPayment(paymentDeps(), { orderKey: placed.orderKey, taskToken: TOKEN });
-    sfn
-      .on(SendTaskSuccessCommand)
-      .rejects(
-        new SFNServiceException({
-          name: 'ThrottlingException',
-          $fault: 'client',
-          message: 'slow down',
-          $metadata: {},
-        }),
-      );
+    sfn.on(SendTaskSuccessCommand).rejects(
+      new SFNServiceException({
+        name: 'ThrottlingException',
+        $fault: 'client',
+        message: 'slow down',
+        $metadata: {},
+      }),
+    );
     await expect(dispatchOrderEvent(deps, { ...placed, kind: 'payment_confirmed' })).rejects.toThrow(
       'slow down',
     );

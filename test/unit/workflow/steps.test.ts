@@ -1,0 +1,260 @@
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_STORE_FRONT, startYaySandbox, type YaySandbox } from '../../../infra/local/yay-sandbox';
+import { OrderInvalid, TransferOutcomeUnknown } from '../../../shared/errors';
+import { MetricNames } from '../../../shared/observability';
+import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
+import { awaitPayment } from '../../../shared/workflow/await-payment';
+import { createCustomer } from '../../../shared/workflow/create-customer';
+import { reconcileTransfer } from '../../../shared/workflow/reconcile-transfer';
+import { recordCustomer } from '../../../shared/workflow/record-customer';
+import { recordOutcome } from '../../../shared/workflow/record-outcome';
+import { sfnWorkflowControl } from '../../../shared/workflow/sfn-control';
+import { transferCredit } from '../../../shared/workflow/transfer-credit';
+import { createYayClient } from '../../../shared/yay/client';
+import { customerName } from '../../../shared/yay/customer-name';
+import type { YayApi } from '../../../shared/yay/types';
+import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
+import { recordingObservability } from './fakes';
+import { orderEvent } from './fixtures';
+
+const NAMING_KEY = 'test-only-naming-key-not-a-secret';
+const STATE_MACHINE = 'arn:aws:states:eu-west-2:123456789012:stateMachine:CustomerProvisioning';
+const TOKEN = 'test-only-task-token-not-a-secret';
+
+describe('workflow steps', () => {
+  const sfn = mockClient(SFNClient);
+  let dynamo: LocalDynamo;
+  let sandbox: YaySandbox;
+  let store: DynamoStore;
+  let yay: YayApi;
+  let obs: ReturnType<typeof recordingObservability>;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(async () => {
+    sfn.restore();
+    await dynamo.stop();
+  });
+  beforeEach(async () => {
+    sfn.reset();
+    sfn.on(SendTaskSuccessCommand).resolves({});
+    sfn.on(SendTaskFailureCommand).resolves({});
+    await sandbox?.stop();
+    sandbox = await startYaySandbox();
+    yay = createYayClient({ baseUrl: sandbox.url, credentials: sandbox.credentials, timeoutMs: 2_000 });
+    store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
+    obs = recordingObservability();
+  });
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+
+  const customerDeps = () => ({
+    ...obs.observability,
+    buyers: store,
+    yay,
+    namingKey: async () => NAMING_KEY,
+    storeFront: DEFAULT_STORE_FRONT.uuid,
+  });
+  const paymentDeps = () => ({
+    ...obs.observability,
+    orders: store,
+    workflow: sfnWorkflowControl(new SFNClient({ region: 'eu-west-2' }), STATE_MACHINE),
+  });
+
+  describe('createCustomer', () => {
+    it('creates a store customer named by the buyer key, with one store user and one address', async () => {
+      const order = orderEvent();
+      const ref = await createCustomer(customerDeps(), { order });
+      expect(ref).toMatchObject({ name: customerName(order.buyerKey, NAMING_KEY), created: true });
+      const [created] = sandbox.state.customers;
+      expect(sandbox.state.customers).toHaveLength(1);
+      expect(created).toMatchObject({
+        uuid: ref.uuid,
+        contact_name: 'Geoff Wilson',
+        store_front: DEFAULT_STORE_FRONT.uuid,
+        users: [{ role_id: '3', email: 'geoff@example.com', hadPassword: true }],
+        addresses: [{ street_one: 'Westbury House', zip: 'GU2 4AW', country_code: 'GB' }],
+      });
+      expect(obs.recorded.metricTotal(MetricNames.CustomersCreated)).toBe(1);
+    });
+
+    it('adopts the customer by name instead of creating a second when run twice', async () => {
+      const order = orderEvent();
+      const first = await createCustomer(customerDeps(), { order });
+      const second = await createCustomer(customerDeps(), { order });
+      expect(second).toEqual({ ...first, created: false });
+      expect(sandbox.state.customers).toHaveLength(1);
+      expect(obs.recorded.metricTotal(MetricNames.CustomersCreated)).toBe(1);
+    });
+
+    it('reuses the recorded customer for a repeat buyer without calling Yay', async () => {
+      const first = orderEvent();
+      const ref = await createCustomer(customerDeps(), { order: first });
+      await recordCustomer(
+        { ...obs.observability, buyers: store, orders: store },
+        { order: first, customer: ref },
+      );
+      const before = sandbox.state.requests.length;
+      const repeat = orderEvent({ orderId: 'cs_test_order_2', address: undefined });
+      expect(await createCustomer(customerDeps(), { order: repeat })).toEqual({ ...ref, created: false });
+      expect(sandbox.state.requests.length).toBe(before);
+    });
+
+    it('refuses a new buyer without an address, naming the field, and creates nothing', async () => {
+      const order = orderEvent({ address: undefined });
+      await expect(createCustomer(customerDeps(), { order })).rejects.toThrow(OrderInvalid);
+      await expect(createCustomer(customerDeps(), { order })).rejects.toThrow(/order\.address/);
+      expect(sandbox.state.customers).toHaveLength(0);
+    });
+
+    it('adopts the customer when the create answer is lost after Yay applied it', async () => {
+      sandbox.setFaults({ dropNext: 'create' });
+      const ref = await createCustomer(customerDeps(), { order: orderEvent() });
+      expect(sandbox.state.customers).toHaveLength(1);
+      expect(ref.uuid).toBe(sandbox.state.customers[0]?.uuid);
+    });
+
+    it('never logs the naming key or the Yay password', async () => {
+      await createCustomer(customerDeps(), { order: orderEvent() });
+      expect(obs.recorded.logText()).not.toContain(NAMING_KEY);
+      expect(obs.recorded.logText()).not.toContain(sandbox.credentials.password);
+    });
+  });
+
+  describe('recordCustomer', () => {
+    it('writes one buyer mapping and the customer on the order however often it runs', async () => {
+      const order = orderEvent();
+      const deps = { ...obs.observability, buyers: store, orders: store };
+      const customer = { uuid: 'uuid-1', name: 'cname', created: true };
+      expect(await recordCustomer(deps, { order, customer })).toEqual({ paid: false });
+      expect(await recordCustomer(deps, { order, customer })).toEqual({ paid: false });
+      expect(await store.listCustomers()).toHaveLength(1);
+      expect(await store.get(order.orderKey)).toMatchObject({
+        customerUuid: 'uuid-1',
+        customerName: 'cname',
+      });
+      expect(await store.listOpen()).toHaveLength(1);
+    });
+
+    it('says paid when the triggering event was a paid order', async () => {
+      const deps = { ...obs.observability, buyers: store, orders: store };
+      const customer = { uuid: 'uuid-1', name: 'cname', created: true };
+      expect(await recordCustomer(deps, { order: orderEvent({ kind: 'paid' }), customer })).toEqual({
+        paid: true,
+      });
+    });
+  });
+
+  describe('awaitPayment', () => {
+    it('stores the token and waits when the order is unpaid, twice without effect', async () => {
+      const order = orderEvent();
+      await store.record(order, 'exec', obs.observability.now());
+      expect(await awaitPayment(paymentDeps(), { orderKey: order.orderKey, taskToken: TOKEN })).toBe(
+        'waiting',
+      );
+      expect(await awaitPayment(paymentDeps(), { orderKey: order.orderKey, taskToken: TOKEN })).toBe(
+        'waiting',
+      );
+      expect(sfn.calls()).toHaveLength(0);
+      expect((await store.get(order.orderKey))?.taskToken).toBe(TOKEN);
+      expect(obs.recorded.logText()).not.toContain(TOKEN);
+    });
+
+    it('resumes at once when the order is already paid', async () => {
+      const order = orderEvent({ kind: 'paid' });
+      await store.record(order, 'exec', obs.observability.now());
+      expect(await awaitPayment(paymentDeps(), { orderKey: order.orderKey, taskToken: TOKEN })).toBe(
+        'resumed_paid',
+      );
+      expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.output).toBe('{"paid":true}');
+      expect((await store.get(order.orderKey))?.taskToken).toBeUndefined();
+    });
+
+    it('fails the wait with PaymentFailed when the payment already failed', async () => {
+      const order = orderEvent();
+      await store.record(order, 'exec', obs.observability.now());
+      await store.markPayment(order.orderKey, 'failed', obs.observability.now());
+      expect(await awaitPayment(paymentDeps(), { orderKey: order.orderKey, taskToken: TOKEN })).toBe(
+        'resumed_failed',
+      );
+      expect(sfn.commandCalls(SendTaskFailureCommand)[0]?.args[0].input).toMatchObject({
+        error: 'PaymentFailed',
+      });
+    });
+
+    it('throws OrderInvalid naming the order when it was never recorded', async () => {
+      await expect(
+        awaitPayment(paymentDeps(), { orderKey: 'stripe:acct_test:missing', taskToken: TOKEN }),
+      ).rejects.toThrow(/stripe:acct_test:missing is not recorded/);
+    });
+  });
+
+  describe('recordOutcome', () => {
+    it('records the outcome and error once, closes the order and keeps a fulfilled order fulfilled', async () => {
+      const order = orderEvent();
+      await store.record(order, 'exec', obs.observability.now());
+      const deps = { ...obs.observability, orders: store };
+      const failed = {
+        order,
+        outcome: 'failed' as const,
+        error: { Error: 'YayAuthFailed', Cause: 'x'.repeat(5000) },
+      };
+      expect(await recordOutcome(deps, failed)).toEqual({
+        orderKey: order.orderKey,
+        outcome: 'failed',
+        applied: true,
+      });
+      expect(await recordOutcome(deps, failed)).toMatchObject({ applied: true });
+      const stored = await store.get(order.orderKey);
+      expect(stored).toMatchObject({ state: 'failed', lastError: { Error: 'YayAuthFailed' } });
+      expect(stored?.lastError?.Cause).toHaveLength(2000);
+      expect(await store.listOpen()).toHaveLength(0);
+
+      await recordOutcome(deps, { order, outcome: 'fulfilled' });
+      expect(await recordOutcome(deps, failed)).toEqual({
+        orderKey: order.orderKey,
+        outcome: 'fulfilled',
+        applied: false,
+      });
+    });
+
+    it('keeps why no credit moved when the transfer was skipped', async () => {
+      const order = orderEvent({ credit: { amount: null, currency: 'EUR', unpricedReason: 'no EUR price' } });
+      await recordOutcome(
+        { ...obs.observability, orders: store },
+        {
+          order,
+          outcome: 'needs_review',
+          transfer: { status: 'SKIPPED', amount: 0, reason: 'no EUR price' },
+        },
+      );
+      expect((await store.get(order.orderKey))?.lastError).toEqual({
+        Error: 'CreditSkipped',
+        Cause: 'no EUR price',
+      });
+    });
+  });
+
+  describe('transferCredit over HTTP', () => {
+    it('reconciles a transfer whose answer Yay dropped after applying it, moving the credit once', async () => {
+      const order = orderEvent({ kind: 'paid' });
+      await store.record(order, 'exec', obs.observability.now());
+      const customer = await createCustomer(customerDeps(), { order });
+      const deps = { ...obs.observability, orders: store, transfers: store, leases: store, yay };
+      sandbox.setFaults({ dropNext: 'transfer' });
+      await expect(transferCredit(deps, { order, customer })).rejects.toBeInstanceOf(TransferOutcomeUnknown);
+      const decision = await reconcileTransfer({ ...deps }, order.orderKey);
+      expect(decision.decision).toBe('applied');
+      await expect(transferCredit(deps, { order, customer })).resolves.toEqual({
+        status: 'APPLIED',
+        amount: 10_000,
+      });
+      expect(sandbox.state.transfers).toHaveLength(1);
+      expect(sandbox.state.customers[0]?.balance).toBe(10_000);
+    });
+  });
+});

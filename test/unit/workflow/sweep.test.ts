@@ -1,0 +1,233 @@
+import {
+  DescribeExecutionCommand,
+  ExecutionDoesNotExist,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { executionName } from '../../../shared/domain/keys';
+import { OrderInvalid } from '../../../shared/errors';
+import { MetricNames } from '../../../shared/observability';
+import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
+import { reconcileCustomers } from '../../../shared/workflow/daily-reconciliation';
+import { dispatchOrderEvent } from '../../../shared/workflow/dispatch';
+import { sfnWorkflowControl } from '../../../shared/workflow/sfn-control';
+import { replayOrder, type SweepDeps, sweep } from '../../../shared/workflow/sweep';
+import { transferCredit } from '../../../shared/workflow/transfer-credit';
+import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
+import { FakeYay, recordingObservability } from './fakes';
+import { orderEvent } from './fixtures';
+
+const STATE_MACHINE = 'arn:aws:states:eu-west-2:123456789012:stateMachine:CustomerProvisioning';
+const arnOf = (name: string) => `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${name}`;
+const WINDOW = 7 * 24 * 3600;
+const TOKEN = 'test-only-task-token-not-a-secret';
+
+describe('sweep', () => {
+  const sfn = mockClient(SFNClient);
+  let dynamo: LocalDynamo;
+  let store: DynamoStore;
+  let yay: FakeYay;
+  let obs: ReturnType<typeof recordingObservability>;
+  let deps: SweepDeps;
+  /** Execution status by ARN, as DescribeExecution answers it; absent = does not exist. */
+  let executions: Map<string, string>;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(async () => {
+    sfn.restore();
+    await dynamo.stop();
+  });
+  beforeEach(async () => {
+    sfn.reset();
+    executions = new Map();
+    sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => {
+      executions.set(arnOf(input.name), 'RUNNING');
+      return { executionArn: arnOf(input.name), startDate: new Date() };
+    });
+    sfn.on(DescribeExecutionCommand).callsFake((input: { executionArn: string }) => {
+      const status = executions.get(input.executionArn);
+      if (!status) throw new ExecutionDoesNotExist({ message: 'no such execution', $metadata: {} });
+      return { status, executionArn: input.executionArn };
+    });
+    sfn.on(SendTaskSuccessCommand).resolves({});
+    store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
+    yay = new FakeYay();
+    obs = recordingObservability();
+    deps = {
+      ...obs.observability,
+      orders: store,
+      transfers: store,
+      leases: store,
+      yay,
+      workflow: sfnWorkflowControl(new SFNClient({ region: 'eu-west-2' }), STATE_MACHINE),
+    };
+  });
+
+  const dispatch = (event = orderEvent()) => dispatchOrderEvent(deps, event);
+
+  it('restarts an open order whose execution is gone, under the same name', async () => {
+    const event = orderEvent();
+    await dispatch(event);
+    executions.clear(); // e.g. StartExecution never reached Step Functions
+    sfn.resetHistory();
+    obs.advance(600);
+    const report = await sweep(deps, { paymentWindowSeconds: WINDOW });
+    expect(report.restarted).toEqual([event.orderKey]);
+    const started = sfn.commandCalls(StartExecutionCommand);
+    expect(started).toHaveLength(1);
+    expect(started[0]?.args[0].input.name).toBe(executionName(event.orderKey));
+  });
+
+  it('leaves orders touched in the last minutes alone', async () => {
+    await dispatch();
+    executions.clear();
+    sfn.resetHistory();
+    const report = await sweep(deps, { paymentWindowSeconds: WINDOW });
+    expect(report.restarted).toEqual([]);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('replays an order whose execution failed without an outcome, with a -r1 name, and gives up after the limit', async () => {
+    const event = orderEvent();
+    await dispatch(event);
+    executions.set(arnOf(executionName(event.orderKey)), 'FAILED');
+    obs.advance(600);
+    const report = await sweep(deps, { paymentWindowSeconds: WINDOW, maxAutoReplays: 1 });
+    expect(report.replayed).toEqual([event.orderKey]);
+    const replayName = executionName(event.orderKey, 1);
+    expect(replayName.endsWith('-r1')).toBe(true);
+    expect(sfn.commandCalls(StartExecutionCommand).at(-1)?.args[0].input.name).toBe(replayName);
+    expect(await store.get(event.orderKey)).toMatchObject({ replays: 1, executionName: replayName });
+
+    executions.set(arnOf(replayName), 'FAILED');
+    obs.advance(600);
+    const again = await sweep(deps, { paymentWindowSeconds: WINDOW, maxAutoReplays: 1 });
+    expect(again.gaveUp).toEqual([event.orderKey]);
+  });
+
+  it('expires an unpaid order past the payment window whose execution is gone', async () => {
+    const event = orderEvent();
+    await dispatch(event);
+    executions.clear();
+    obs.advance(WINDOW + 1);
+    const report = await sweep(deps, { paymentWindowSeconds: WINDOW });
+    expect(report.expired).toEqual([event.orderKey]);
+    expect(await store.get(event.orderKey)).toMatchObject({ state: 'expired', outcome: 'expired' });
+    expect(await store.listOpen()).toHaveLength(0);
+  });
+
+  it('resumes a running wait whose resume was lost after the order was marked paid', async () => {
+    const event = orderEvent();
+    await dispatch(event);
+    await store.storeTaskToken(event.orderKey, TOKEN, obs.observability.now());
+    await store.markPayment(event.orderKey, 'paid', obs.observability.now()); // the resume itself never happened
+    obs.advance(600);
+    const report = await sweep(deps, { paymentWindowSeconds: WINDOW });
+    expect(report.resumed).toEqual([event.orderKey]);
+    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.taskToken).toBe(TOKEN);
+  });
+
+  it('reconciles an UNKNOWN transfer from the balances', async () => {
+    const event = orderEvent({ kind: 'paid' });
+    await dispatch(event);
+    const uuid = yay.addCustomer('cname');
+    yay.transferFaults.push('lost-answer');
+    await expect(
+      transferCredit(deps, { order: event, customer: { uuid, name: 'cname', created: true } }),
+    ).rejects.toThrow();
+    obs.advance(600);
+    const report = await sweep(deps, { paymentWindowSeconds: WINDOW });
+    expect(report.reconciled).toEqual({ [event.orderKey]: 'applied' });
+    expect((await store.getIntent(event.orderKey))?.status).toBe('APPLIED');
+  });
+
+  it('reports the reseller balance and the credit still owed to paid orders', async () => {
+    await dispatch(orderEvent({ kind: 'paid', orderId: 'owed-1' }));
+    await dispatch(
+      orderEvent({ kind: 'paid', orderId: 'owed-2', credit: { amount: 2_500, currency: 'GBP' } }),
+    );
+    await dispatch(orderEvent({ orderId: 'unpaid' }));
+    yay.resellerMillis = 12_000;
+    const report = await sweep(deps, { paymentWindowSeconds: WINDOW });
+    expect(report.creditOwed).toBe(12_500);
+    expect(report.resellerBalance).toBe(12_000);
+    expect(obs.recorded.metricTotal(MetricNames.CreditOwedMillis)).toBe(12_500);
+    expect(obs.recorded.metricTotal(MetricNames.ResellerBalanceMillis)).toBe(12_000);
+    expect(obs.recorded.logs.some((line) => line.level === 'error' && /top up/.test(line.message))).toBe(
+      true,
+    );
+  });
+
+  describe('replayOrder', () => {
+    it('starts the next -r<n> execution and refuses while the current one runs', async () => {
+      const event = orderEvent();
+      await dispatch(event);
+      await expect(replayOrder(deps, event.orderKey, 'ops')).rejects.toThrow(/still running/);
+      executions.set(arnOf(executionName(event.orderKey)), 'SUCCEEDED');
+      const replay = await replayOrder(deps, event.orderKey, 'ops');
+      expect(replay.executionName).toBe(executionName(event.orderKey, 1));
+      expect(await store.get(event.orderKey)).toMatchObject({
+        replays: 1,
+        replayReason: 'ops',
+        state: 'open',
+      });
+    });
+
+    it('refuses an unknown order with OrderInvalid naming it', async () => {
+      await expect(replayOrder(deps, 'stripe:acct_test:nope', 'ops')).rejects.toThrow(OrderInvalid);
+      await expect(replayOrder(deps, 'stripe:acct_test:nope', 'ops')).rejects.toThrow(
+        /stripe:acct_test:nope/,
+      );
+    });
+  });
+});
+
+describe('reconcileCustomers', () => {
+  let dynamo: LocalDynamo;
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(async () => {
+    await dynamo.stop();
+  });
+
+  it('reports recorded customers missing from Yay or renamed there as drift', async () => {
+    const store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
+    const yay = new FakeYay();
+    const obs = recordingObservability();
+    const kept = yay.addCustomer('ckept');
+    const renamed = yay.addCustomer('cother');
+    yay.addCustomer('cnotours');
+    const now = obs.observability.now();
+    await store.putCustomer('buyer-kept', { uuid: kept, name: 'ckept' }, now);
+    await store.putCustomer('buyer-renamed', { uuid: renamed, name: 'cwas' }, now);
+    await store.putCustomer('buyer-gone', { uuid: 'uuid-deleted', name: 'cgone' }, now);
+
+    const report = await reconcileCustomers({ ...obs.observability, buyers: store, yay });
+    expect(report).toMatchObject({ recorded: 3, remote: 3, unrecorded: 1, drift: 2 });
+    expect(report.missing).toEqual([{ buyerKey: 'buyer-gone', customerUuid: 'uuid-deleted' }]);
+    expect(report.renamed[0]).toMatchObject({ buyerKey: 'buyer-renamed', remoteName: 'cother' });
+    expect(obs.recorded.metricTotal(MetricNames.ReconciliationDrift)).toBe(2);
+  });
+
+  it('emits a zero drift metric when everything matches', async () => {
+    const store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
+    const yay = new FakeYay();
+    const obs = recordingObservability();
+    await store.putCustomer(
+      'buyer',
+      { uuid: yay.addCustomer('cname'), name: 'cname' },
+      obs.observability.now(),
+    );
+    const report = await reconcileCustomers({ ...obs.observability, buyers: store, yay });
+    expect(report.drift).toBe(0);
+    expect(obs.recorded.metrics).toEqual([
+      { name: MetricNames.ReconciliationDrift, unit: 'Count', value: 0 },
+    ]);
+  });
+});
