@@ -337,12 +337,14 @@ function checkCredentials(credentials: YayCredentials): YayCredentials {
 }
 
 function readEnvelope(context: string, httpStatus: number, text: string): YayResponse {
-  let json: unknown;
   let envelope: z.infer<typeof EnvelopeSchema> | undefined;
   try {
-    json = JSON.parse(text);
+    const json: unknown = JSON.parse(text);
+    // Some object without `result` or `status_code` is not the envelope, whatever else it holds.
+    const looksLikeEnvelope =
+      typeof json === 'object' && json !== null && ('result' in json || 'status_code' in json);
     const parsed = EnvelopeSchema.safeParse(json);
-    if (parsed.success) envelope = parsed.data;
+    if (looksLikeEnvelope && parsed.success) envelope = parsed.data;
   } catch {
     envelope = undefined;
   }
@@ -351,6 +353,8 @@ function readEnvelope(context: string, httpStatus: number, text: string): YayRes
   const status =
     httpStatus >= 300 || envelopeStatus === undefined || envelopeStatus < 300 ? httpStatus : envelopeStatus;
   if (status >= 300) throw statusError(context, status);
+  // A 2xx with no body at all (e.g. 204) is a success with nothing to read, not a garbled answer.
+  if (!envelope && text.trim() === '') return { httpStatus, status, result: undefined };
   if (!envelope) {
     throw new YayUnavailable(`${context}: Yay answered ${httpStatus} without the JSON envelope`, true);
   }

@@ -44,6 +44,8 @@ export interface SandboxOptions {
   resellerBalance?: Millis;
   /** Port on 127.0.0.1. Default 0: a free port. */
   port?: number;
+  /** Entries kept in the request log, oldest dropped first (local mode runs for days). Default 10000. */
+  requestLogLimit?: number;
   faults?: SandboxFaults;
   behaviour?: Partial<SandboxBehaviour>;
 }
@@ -131,6 +133,7 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
   const ledger = new SandboxLedger(storeFronts, options.resellerBalance ?? (100_000 as Millis));
   const behaviour: SandboxBehaviour = { ...DEFAULT_BEHAVIOUR, ...options.behaviour };
   const requests: SandboxRequestLogEntry[] = [];
+  const requestLogLimit = options.requestLogLimit ?? 10_000;
   const drop = new Interruption();
   const truncate = new Interruption();
   const pendingTimers = new Set<NodeJS.Timeout>();
@@ -233,6 +236,7 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
     const authFor = typeof authForHeader === 'string' && authForHeader !== '' ? authForHeader : undefined;
     const entry: SandboxRequestLogEntry = { method, path, status: 0, ...(authFor ? { authFor } : {}) };
     requests.push(entry);
+    if (requests.length > requestLogLimit) requests.splice(0, requests.length - requestLogLimit);
 
     const send = (answer: LedgerAnswer): void => {
       entry.status = answer.status;

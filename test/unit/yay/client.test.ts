@@ -243,6 +243,25 @@ describe('createYayClient', () => {
       expect((error as Error).message).toMatch(/without the JSON envelope/);
     });
 
+    it('throws YayUnavailable when a 2xx JSON answer lacks the envelope', async () => {
+      const client = createYayClient({
+        baseUrl: 'https://api.yay.test',
+        credentials,
+        fetch: cannedFetch('{"balance":10}'),
+      });
+      await expect(client.resellerBalance()).rejects.toThrow(/without the JSON envelope/);
+    });
+
+    it('treats a 2xx with an empty body as success for a call that reads nothing', async () => {
+      const client = createYayClient({
+        baseUrl: 'https://api.yay.test',
+        credentials,
+        fetch: cannedFetch('', 200),
+      });
+      await expect(client.transferCredit('uuid-1', 1_000 as Millis)).resolves.toBeUndefined();
+      await expect(client.resellerBalance()).rejects.toBeInstanceOf(YayUnavailable);
+    });
+
     it('maps a proxy error page by its HTTP status when there is no envelope', async () => {
       const client = createYayClient({
         baseUrl: 'https://api.yay.test',

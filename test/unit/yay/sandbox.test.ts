@@ -193,6 +193,17 @@ describe('startYaySandbox', () => {
       expect(response.status).toBe(400);
     });
 
+    it('keeps only the newest entries of the request log beyond its limit', async () => {
+      const sandbox = await start({ requestLogLimit: 2 });
+      await call(sandbox, 'GET', '/authenticated');
+      await call(sandbox, 'GET', '/account/store');
+      await call(sandbox, 'GET', '/account/balance');
+      expect(sandbox.state.requests.map((entry) => entry.path)).toEqual([
+        '/account/store',
+        '/account/balance',
+      ]);
+    });
+
     it('keeps no password in its state or request log', async () => {
       const sandbox = await start();
       await createCustomer(sandbox, 'csecret');
