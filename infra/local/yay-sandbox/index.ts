@@ -194,7 +194,12 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
     }
     const match = CUSTOMER_PATH.exec(path);
     if (match?.[1]) {
-      const uuid = decodeURIComponent(match[1]);
+      let uuid: string;
+      try {
+        uuid = decodeURIComponent(match[1]);
+      } catch {
+        return { status: 404, result: {} };
+      }
       if (method === 'GET') {
         const customer = ledger.byUuid(uuid);
         if (!customer) return { status: 404, result: {} };

@@ -241,6 +241,7 @@ describe('startYaySandbox', () => {
         body: { result: { uuid, balance: 0 } },
       });
       expect((await call(sandbox, 'GET', '/account/reseller/unknown')).http).toBe(404);
+      expect((await call(sandbox, 'GET', '/account/reseller/%E0%A4%A')).http).toBe(404);
     });
 
     it('lists the store fronts it was started with', async () => {
