@@ -36,6 +36,7 @@ describe('workflow steps', () => {
   });
   afterAll(async () => {
     sfn.restore();
+    await sandbox?.stop();
     await dynamo.stop();
   });
   beforeEach(async () => {
@@ -47,9 +48,6 @@ describe('workflow steps', () => {
     yay = createYayClient({ baseUrl: sandbox.url, credentials: sandbox.credentials, timeoutMs: 2_000 });
     store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
     obs = recordingObservability();
-  });
-  afterAll(async () => {
-    await sandbox?.stop();
   });
 
   const customerDeps = () => ({

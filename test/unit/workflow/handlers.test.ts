@@ -1,0 +1,219 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeExecutionCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_STORE_FRONT, startYaySandbox, type YaySandbox } from '../../../infra/local/yay-sandbox';
+import { DetailTypes, EVENT_SOURCE } from '../../../shared/domain/order-event';
+import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
+import type {
+  CustomerRef,
+  ExecutionInput,
+  PaymentState,
+  TransferResult,
+} from '../../../shared/workflow/contract';
+import { FAKE_CREDENTIALS, type LocalDynamo, startDynalite } from '../../helpers/dynalite';
+import { orderEvent } from './fixtures';
+
+const STATE_MACHINE = 'arn:aws:states:eu-west-2:123456789012:stateMachine:CustomerProvisioning';
+const YAY_SECRET = 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:yay-test';
+const NAMING_SECRET = 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:naming-test';
+const NAMING_KEY = 'test-only-naming-key-not-a-secret';
+const TOKEN = 'test-only-task-token-not-a-secret';
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+function lambdaContext(functionName: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:eu-west-2:123456789012:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: `req-${functionName}`,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'test',
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+/** Calls a handler module's export the way Lambda does, capturing the JSON lines it writes to stdout. */
+async function invoke(
+  name: string,
+  event: unknown,
+): Promise<{ result: unknown; lines: Record<string, unknown>[] }> {
+  const module = (await import(`../../../functions/${name}/handler.ts`)) as { handler: Handler };
+  const written: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  try {
+    const result = await module.handler(event, lambdaContext(name));
+    return { result, lines: parseLines(written) };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+function parseLines(written: string[]): Record<string, unknown>[] {
+  return written
+    .join('')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('workflow handlers', () => {
+  const sfn = mockClient(SFNClient);
+  const secrets = mockClient(SecretsManagerClient);
+  let dynamo: LocalDynamo;
+  let sandbox: YaySandbox;
+  let store: DynamoStore;
+  const started: { name: string; input: ExecutionInput }[] = [];
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    sandbox = await startYaySandbox();
+    const tableName = await dynamo.newTable();
+    store = createDynamoStore({ tableName, client: dynamo.client });
+    vi.stubEnv('TABLE_NAME', tableName);
+    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
+    vi.stubEnv('AWS_ACCESS_KEY_ID', FAKE_CREDENTIALS.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', FAKE_CREDENTIALS.secretAccessKey);
+    vi.stubEnv('STATE_MACHINE_ARN', STATE_MACHINE);
+    vi.stubEnv('YAY_SECRET_ARN', YAY_SECRET);
+    vi.stubEnv('NAMING_KEY_SECRET_ARN', NAMING_SECRET);
+    vi.stubEnv('YAY_API_BASE_URL', sandbox.url);
+    vi.stubEnv('YAY_STORE_FRONT', DEFAULT_STORE_FRONT.uuid);
+    vi.stubEnv('PAYMENT_WINDOW_SECONDS', '604800');
+    vi.stubEnv('POWERTOOLS_TRACE_ENABLED', 'false');
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
+
+    secrets
+      .on(GetSecretValueCommand, { SecretId: YAY_SECRET })
+      .resolves({ SecretString: JSON.stringify(sandbox.credentials) });
+    secrets
+      .on(GetSecretValueCommand, { SecretId: NAMING_SECRET })
+      .resolves({ SecretString: JSON.stringify({ key: NAMING_KEY }) });
+    sfn.on(StartExecutionCommand).callsFake((input: { name: string; input: string }) => {
+      started.push({ name: input.name, input: JSON.parse(input.input) as ExecutionInput });
+      return {
+        executionArn: `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${input.name}`,
+        startDate: new Date(),
+      };
+    });
+    sfn.on(SendTaskSuccessCommand).resolves({});
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    sfn.restore();
+    secrets.restore();
+    await sandbox.stop();
+    await dynamo.stop();
+  });
+
+  it('runs a placed order through every step handler, with the order key and execution on every log line', async () => {
+    const order = orderEvent();
+    const busEvent = {
+      version: '0',
+      id: 'evt-1',
+      'detail-type': DetailTypes.placed,
+      source: EVENT_SOURCE,
+      account: '123456789012',
+      time: order.occurredAt,
+      region: 'eu-west-2',
+      resources: [],
+      detail: order,
+    };
+    const dispatched = await invoke('dispatch', busEvent);
+    expect(dispatched.result).toMatchObject({ action: 'started' });
+    expect(started).toHaveLength(1);
+    const input = started[0]?.input as ExecutionInput;
+
+    const created = await invoke('create-customer', input);
+    const customer = created.result as CustomerRef;
+    expect(customer.created).toBe(true);
+    expect(sandbox.state.customers).toHaveLength(1);
+    const infoLines = created.lines.filter((line) => line.level === 'INFO');
+    expect(infoLines.length).toBeGreaterThan(0);
+    for (const line of infoLines) {
+      expect(line).toMatchObject({
+        orderKey: order.orderKey,
+        execution: input.executionArn,
+        function_name: 'create-customer',
+      });
+    }
+    expect(JSON.stringify(created.lines)).not.toContain(NAMING_KEY);
+    expect(JSON.stringify(created.lines)).not.toContain(sandbox.credentials.password);
+
+    const payment = await invoke('record-customer', { ...input, customer });
+    expect(payment.result as PaymentState).toEqual({ paid: false });
+
+    const waiting = await invoke('await-payment', { orderKey: order.orderKey, taskToken: TOKEN });
+    expect(waiting.result).toEqual({ action: 'waiting' });
+    expect(JSON.stringify(waiting.lines)).not.toContain(TOKEN);
+
+    const confirmed = await invoke('dispatch', {
+      ...busEvent,
+      detail: { ...order, kind: 'payment_confirmed' },
+    });
+    expect(confirmed.result).toEqual({ action: 'resumed' });
+    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.taskToken).toBe(TOKEN);
+
+    const transfer = await invoke('transfer-credit', { ...input, customer, payment: { paid: true } });
+    expect(transfer.result as TransferResult).toEqual({ status: 'APPLIED', amount: 10_000 });
+    expect(sandbox.state.transfers).toHaveLength(1);
+    const emf = transfer.lines.find((line) => '_aws' in line && 'CreditMovedMillis' in line);
+    expect(emf).toMatchObject({ CreditMovedMillis: 10_000 });
+
+    const reconciled = await invoke('reconcile-transfer', { ...input, customer });
+    expect(reconciled.result).toMatchObject({ decision: 'applied' });
+
+    const outcome = await invoke('record-outcome', {
+      ...input,
+      customer,
+      transfer: transfer.result,
+      outcome: 'fulfilled',
+    });
+    expect(outcome.result).toEqual({ orderKey: order.orderKey, outcome: 'fulfilled', applied: true });
+    expect(await store.get(order.orderKey)).toMatchObject({
+      state: 'fulfilled',
+      customerUuid: customer.uuid,
+    });
+
+    const swept = await invoke('sweep', { source: 'scheduler' });
+    expect(swept.result).toMatchObject({ open: 0, creditOwed: 0 });
+    const daily = await invoke('daily-reconciliation', {});
+    expect(daily.result).toMatchObject({ recorded: 1, drift: 0 });
+  });
+
+  it('rejects a malformed execution input with OrderInvalid naming the field and writes nothing', async () => {
+    const { buyerKey: _omitted, ...order } = orderEvent({ orderId: 'bad-input' });
+    const module = (await import('../../../functions/record-outcome/handler.ts')) as { handler: Handler };
+    const call = module.handler({ order, outcome: 'failed' }, lambdaContext('record-outcome'));
+    await expect(call).rejects.toMatchObject({
+      name: 'OrderInvalid',
+      message: expect.stringContaining('order.buyerKey'),
+    });
+    expect(await store.get('stripe:acct_test:bad-input')).toBeUndefined();
+  });
+
+  it('fails at import, naming the variable, when the configuration is incomplete', async () => {
+    vi.resetModules();
+    vi.stubEnv('TABLE_NAME', '');
+    await expect(import('../../../functions/record-customer/handler.ts')).rejects.toThrow(/TABLE_NAME/);
+    vi.stubEnv('TABLE_NAME', 'configured');
+    vi.stubEnv('PAYMENT_WINDOW_SECONDS', 'a week');
+    await expect(import('../../../functions/sweep/handler.ts')).rejects.toThrow(/PAYMENT_WINDOW_SECONDS/);
+  });
+});
