@@ -191,6 +191,27 @@ async function start(options: StartLocalOptions): Promise<LocalRuntime> {
   const config: LocalConfig = { ...readLocalConfig(options.env ?? process.env), ...options.overrides };
   const print: LineSink = options.print ?? ((line) => process.stdout.write(`${line}\n`));
   mkdirSync(config.dataDir, { recursive: true });
+  const previous = readRuntimeInfo(config.dataDir);
+  if (previous && previous.pid !== process.pid && isAlive(previous.pid)) {
+    // leveldb would refuse the second opener with an uncatchable error deep inside dynalite: say it first.
+    throw new Error(
+      `local mode is already running for data dir ${config.dataDir} (pid ${previous.pid}, ${previous.url}); ` +
+        'stop it or set LOCAL_DATA_DIR to another folder',
+    );
+  }
+  // Powertools reads these when its Logger/Metrics are built, and the CDK constructs import them during
+  // the synthesis below: set them first. Human progress replaces the handlers' JSON logs; with
+  // LOCAL_LOG_FORMAT=json they are shown too. EMF metrics have no CloudWatch to go to here.
+  Object.assign(process.env, {
+    // Node 20 is supported here until the SDK drops it; the notice would repeat in every local run.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED:
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?? 'true',
+    POWERTOOLS_DEV: 'false',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL:
+      config.logFormat === 'json' ? (process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO') : 'SILENT',
+  });
   const cleanups: Array<() => Promise<void> | void> = [];
   const stopAll = async () => {
     for (const cleanup of cleanups.reverse()) {
@@ -264,8 +285,9 @@ async function start(options: StartLocalOptions): Promise<LocalRuntime> {
     // Constant settings the template gives the functions (catalog, payment window, Powertools names),
     // then what only local mode knows. Set before any handler module is imported: they read it at import.
     for (const fn of template.functions.values()) {
-      // NODE_OPTIONS is for the Lambda runtime; set here it would leak into every child process.
-      const { NODE_OPTIONS: _nodeOptions, ...environment } = fn.environment;
+      // NODE_OPTIONS is for the Lambda runtime (here it would leak into child processes); the log level
+      // is local mode's choice (above).
+      const { NODE_OPTIONS: _nodeOptions, POWERTOOLS_LOG_LEVEL: _level, ...environment } = fn.environment;
       Object.assign(process.env, environment);
     }
     const paymentWindow = Number(process.env.PAYMENT_WINDOW_SECONDS);
@@ -294,12 +316,6 @@ async function start(options: StartLocalOptions): Promise<LocalRuntime> {
             ),
           }
         : {}),
-      POWERTOOLS_DEV: 'false',
-      POWERTOOLS_TRACE_ENABLED: 'false',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      // Human progress replaces the handlers' JSON logs; with LOCAL_LOG_FORMAT=json they are shown too.
-      POWERTOOLS_LOG_LEVEL:
-        config.logFormat === 'json' ? (process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO') : 'SILENT',
     });
 
     const client = new DynamoDBClient({
@@ -416,6 +432,7 @@ async function start(options: StartLocalOptions): Promise<LocalRuntime> {
       return run;
     };
     const timers: NodeJS.Timeout[] = [];
+    if (options.schedules !== false) await recoverySweep(print);
     const tick = (functionName: string) => {
       runSchedule(functionName).catch((error: unknown) =>
         print(
@@ -426,8 +443,7 @@ async function start(options: StartLocalOptions): Promise<LocalRuntime> {
     if (options.schedules !== false) {
       for (const schedule of template.schedules) {
         const parsed = parseSchedule(schedule.expression);
-        const isSweep = schedule.functionName === 'sweep';
-        const first = isSweep ? 0 : parsed.firstDelayMs(new Date());
+        const first = parsed.firstDelayMs(new Date());
         const startTimer = setTimeout(() => {
           tick(schedule.functionName);
           timers.push(setInterval(() => tick(schedule.functionName), parsed.intervalMs));
@@ -479,6 +495,49 @@ async function start(options: StartLocalOptions): Promise<LocalRuntime> {
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/**
+ * The sweep right at start, as the real sweep use case with the handlers' own adapters, but with no
+ * minimum order age: that guard keeps the scheduled sweep from racing a dispatch still in flight, and at
+ * start nothing of this process is in flight while everything of a killed one is gone. So orders a previous
+ * process left mid-way are restarted now instead of a quarter of an hour later.
+ */
+async function recoverySweep(print: LineSink): Promise<void> {
+  const { sweep } = await import('../../shared/workflow/sweep');
+  const adapters = await import('../../shared/workflow/runtime');
+  const store = adapters.storeFromEnv();
+  try {
+    const report = await sweep(
+      {
+        ...adapters.observability,
+        orders: store,
+        transfers: store,
+        leases: store,
+        workflow: adapters.workflowFromEnv(),
+        yay: adapters.yayFromEnv(adapters.secretsFromEnv()),
+      },
+      { paymentWindowSeconds: Number(process.env.PAYMENT_WINDOW_SECONDS), minAgeSeconds: 0 },
+    );
+    const resumed = report.restarted.length + report.replayed.length + report.resumed.length;
+    if (resumed > 0 || report.expired.length > 0) {
+      print(
+        `recovery sweep: ${report.restarted.length} restarted, ${report.replayed.length} replayed, ` +
+          `${report.resumed.length} resumed, ${report.expired.length} expired`,
+      );
+    }
+  } catch (error) {
+    print(`recovery sweep failed: ${error instanceof Error ? error.name : 'error'}`);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

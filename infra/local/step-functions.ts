@@ -347,26 +347,33 @@ export class LocalStepFunctions {
         });
       }
     })();
-    const done = execution.result.then(
-      (output) => {
-        if (record.status === 'RUNNING')
-          this.close(record, { status: 'SUCCEEDED', output: JSON.stringify(output) });
-      },
-      (error: unknown) => {
-        if (record.status !== 'RUNNING') return;
-        const err = error as Error & { cause?: { name?: string; message?: string } };
-        const name = err.constructor?.name;
-        if (name === 'ExecutionAbortedError') this.close(record, { status: 'ABORTED' });
-        else if (name === 'ExecutionTimeoutError')
-          this.close(record, { status: 'TIMED_OUT', error: 'States.Timeout' });
-        else {
-          // ExecutionError keeps the state's error as its cause: name = Error, message = Cause.
-          const inner = err.cause && typeof err.cause === 'object' ? err.cause : err;
-          this.close(record, { status: 'FAILED', error: inner.name ?? 'Error', cause: inner.message ?? '' });
-        }
-      },
-    );
-    const settled = Promise.all([done, logs]).then(() => {
+    // Close only once the event log is drained, so the timeline ends with the execution's last state.
+    const done = Promise.allSettled([execution.result, logs])
+      .then(() => execution.result)
+      .then(
+        (output) => {
+          if (record.status === 'RUNNING')
+            this.close(record, { status: 'SUCCEEDED', output: JSON.stringify(output) });
+        },
+        (error: unknown) => {
+          if (record.status !== 'RUNNING') return;
+          const err = error as Error & { cause?: { name?: string; message?: string } };
+          const name = err.constructor?.name;
+          if (name === 'ExecutionAbortedError') this.close(record, { status: 'ABORTED' });
+          else if (name === 'ExecutionTimeoutError')
+            this.close(record, { status: 'TIMED_OUT', error: 'States.Timeout' });
+          else {
+            // ExecutionError keeps the state's error as its cause: name = Error, message = Cause.
+            const inner = err.cause && typeof err.cause === 'object' ? err.cause : err;
+            this.close(record, {
+              status: 'FAILED',
+              error: inner.name ?? 'Error',
+              cause: inner.message ?? '',
+            });
+          }
+        },
+      );
+    const settled = done.then(() => {
       this.running.delete(record.executionArn);
     });
     this.running.set(record.executionArn, { abort: execution.abort, done: settled });

@@ -1,0 +1,440 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { formatCredit, type Millis } from '../../shared/domain/credit';
+import { type YayCredentials, YayCredentialsSchema } from '../../shared/secrets';
+import { createDynamoStore, type DynamoStore, type OrderState, TerminalStates } from '../../shared/store';
+import type { Observability } from '../../shared/workflow/ports';
+import { resolveTransfer } from '../../shared/workflow/reconcile-transfer';
+import { sfnWorkflowControl } from '../../shared/workflow/sfn-control';
+import { replayOrder } from '../../shared/workflow/sweep';
+import { createYayClient } from '../../shared/yay/client';
+import { readLocalConfig } from './config';
+import { readRuntimeInfo } from './runtime';
+import { LOCAL_REGION } from './template';
+import { DEFAULT_SANDBOX_CREDENTIALS } from './yay-sandbox';
+
+/** Where the CLI writes; tests capture both. */
+export interface OpsIo {
+  out(line: string): void;
+  err(line: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+/** A usage or input error: exit code 2, the message names the flag or argument. */
+class UsageError extends Error {}
+/** Something the operator must act on (unknown order, unreachable endpoint): exit code 1. */
+class OpsError extends Error {}
+
+const USAGE = `usage: npm run ops -- <command> [--aws [--stack <name>] [--region <region>]] [--data-dir <dir>]
+  status <order>                             one order, its transfer and its execution's timeline
+  list [--state <state>]                     orders, oldest first
+  replay <order> [--reason <text>]           start a fresh execution (-r<n>); every step is idempotent
+  resolve-transfer <order> --applied|--not-applied [--reason <text>]
+                                             an operator's decision on an undecidable transfer
+  yay-check                                  read-only calls to the configured Yay API; reports its unknowns`;
+
+const ORDER_STATES: readonly OrderState[] = ['open', 'awaiting_payment', ...TerminalStates];
+
+interface Parsed {
+  command: string;
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+const VALUE_FLAGS = new Set(['--state', '--reason', '--stack', '--region', '--data-dir']);
+const BOOLEAN_FLAGS = new Set(['--aws', '--applied', '--not-applied', '--force']);
+const ALLOWED: Record<string, string[]> = {
+  status: [],
+  list: ['--state'],
+  replay: ['--reason', '--force'],
+  'resolve-transfer': ['--applied', '--not-applied', '--reason'],
+  'yay-check': [],
+};
+const COMMON = ['--aws', '--stack', '--region', '--data-dir'];
+
+function parse(argv: readonly string[]): Parsed {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === 'help') throw new UsageError('');
+  if (!(command in ALLOWED)) throw new UsageError(`unknown command "${command}"`);
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < rest.length; i += 1) {
+    const arg = rest[i] as string;
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const [name, inline] = arg.split('=', 2) as [string, string | undefined];
+    if (!(ALLOWED[command] as string[]).includes(name) && !COMMON.includes(name)) {
+      throw new UsageError(`unknown flag ${name} for ${command}`);
+    }
+    if (VALUE_FLAGS.has(name)) {
+      const value = inline ?? rest[++i];
+      if (value === undefined || value.startsWith('--')) throw new UsageError(`flag ${name} needs a value`);
+      flags.set(name, value);
+    } else if (BOOLEAN_FLAGS.has(name)) {
+      if (inline !== undefined) throw new UsageError(`flag ${name} takes no value`);
+      flags.set(name, true);
+    }
+  }
+  return { command, positional, flags };
+}
+
+/** What the commands act on: the running local mode, or a deployed stack. */
+interface Target {
+  where: string;
+  store: DynamoStore;
+  sfn: SFNClient;
+  stateMachineArn: string;
+  yay: () => Promise<{ baseUrl: string; credentials: YayCredentials }>;
+  close(): void;
+}
+
+const FAKE = { accessKeyId: 'local', secretAccessKey: 'local-test-only-not-a-secret' };
+
+async function localTarget(io: OpsIo, dataDirFlag: string | undefined): Promise<Target> {
+  const config = readLocalConfig(io.env);
+  const dataDir = dataDirFlag ?? config.dataDir;
+  const info = readRuntimeInfo(dataDir);
+  if (!info) {
+    throw new OpsError(
+      `local mode is not running for data dir ${dataDir} (no runtime.json): start it with npm start`,
+    );
+  }
+  try {
+    process.kill(info.pid, 0);
+  } catch {
+    throw new OpsError(
+      `local mode (pid ${info.pid}) for data dir ${dataDir} is not running: start it with npm start`,
+    );
+  }
+  const dynamo = new DynamoDBClient({
+    endpoint: info.endpoints.dynamodb,
+    region: LOCAL_REGION,
+    credentials: FAKE,
+  });
+  const sfn = new SFNClient({ endpoint: info.endpoints.sfn, region: LOCAL_REGION, credentials: FAKE });
+  return {
+    where: `local mode at ${info.url}`,
+    store: createDynamoStore({ tableName: info.tableName, client: dynamo }),
+    sfn,
+    stateMachineArn: info.stateMachineArn,
+    yay: async () => ({
+      baseUrl: info.endpoints.yay,
+      credentials: {
+        reseller: config.yayCredentials.reseller ?? DEFAULT_SANDBOX_CREDENTIALS.reseller,
+        user: config.yayCredentials.user ?? DEFAULT_SANDBOX_CREDENTIALS.user,
+        password: config.yayCredentials.password ?? DEFAULT_SANDBOX_CREDENTIALS.password,
+      },
+    }),
+    close: () => {
+      dynamo.destroy();
+      sfn.destroy();
+    },
+  };
+}
+
+async function awsTarget(io: OpsIo, stack: string, region: string | undefined): Promise<Target> {
+  const clientConfig = region ? { region } : {};
+  const cfn = new CloudFormationClient(clientConfig);
+  let outputs: Record<string, string>;
+  try {
+    const out = await cfn.send(new DescribeStacksCommand({ StackName: stack }));
+    const found = out.Stacks?.[0];
+    if (!found) throw new OpsError(`stack ${stack} not found`);
+    outputs = Object.fromEntries((found.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
+  } catch (error) {
+    if (error instanceof OpsError) throw error;
+    throw new OpsError(
+      `cannot read stack ${stack}: ${error instanceof Error ? `${error.name}: ${error.message}` : error}`,
+    );
+  } finally {
+    cfn.destroy();
+  }
+  for (const key of ['TableName', 'StateMachineArn', 'YaySecretArn']) {
+    if (!outputs[key])
+      throw new OpsError(`stack ${stack} has no output ${key}: is it the provisioning stack?`);
+  }
+  const dynamo = new DynamoDBClient(clientConfig);
+  const sfn = new SFNClient(clientConfig);
+  return {
+    where: `stack ${stack}`,
+    store: createDynamoStore({ tableName: outputs.TableName as string, client: dynamo }),
+    sfn,
+    stateMachineArn: outputs.StateMachineArn as string,
+    yay: async () => {
+      const secrets = new SecretsManagerClient(clientConfig);
+      try {
+        const value = await secrets.send(new GetSecretValueCommand({ SecretId: outputs.YaySecretArn }));
+        const parsed = YayCredentialsSchema.safeParse(JSON.parse(value.SecretString ?? '{}'));
+        if (!parsed.success)
+          throw new OpsError(`secret ${outputs.YaySecretArn} is not {"reseller","user","password"}`);
+        return { baseUrl: io.env.YAY_API_BASE_URL || 'https://api.yay.com', credentials: parsed.data };
+      } finally {
+        secrets.destroy();
+      }
+    },
+    close: () => {
+      dynamo.destroy();
+      sfn.destroy();
+    },
+  };
+}
+
+function isConnectionError(error: unknown): boolean {
+  const text =
+    error instanceof Error
+      ? `${error.name} ${error.message} ${String((error as { code?: string }).code)}`
+      : '';
+  return /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ETIMEDOUT|fetch failed|socket hang up/i.test(text);
+}
+
+function opsObservability(io: OpsIo): Observability {
+  const quiet = () => undefined;
+  return {
+    now: () => new Date(),
+    metrics: { addMetric: quiet },
+    log: {
+      debug: quiet,
+      info: quiet,
+      warn: (m) => io.err(`warning: ${m}`),
+      error: (m) => io.err(`error: ${m}`),
+    },
+  };
+}
+
+function requireOrder(parsed: Parsed): string {
+  const [order, extra] = parsed.positional;
+  if (!order) throw new UsageError(`${parsed.command} needs an order key, e.g. stripe:default:cs_test_…`);
+  if (extra) throw new UsageError(`unexpected argument "${extra}"`);
+  return order;
+}
+
+function millis(value: number | undefined): string {
+  return value === undefined ? '-' : formatCredit(value);
+}
+
+async function status(io: OpsIo, target: Target, orderKey: string): Promise<void> {
+  const order = await target.store.getOrder(orderKey);
+  if (!order) throw new OpsError(`order ${orderKey} not found in ${target.where}`);
+  io.out(`order      ${order.orderKey}`);
+  io.out(`state      ${order.state}${order.outcome ? ` (outcome ${order.outcome})` : ''}`);
+  io.out(
+    `payment    ${order.payment}${order.waitingForPayment ? ' (waiting for payment)' : ''}${order.refunded ? ', refunded' : ''}`,
+  );
+  io.out(`buyer      ${order.buyerKey ?? '-'}`);
+  io.out(`customer   ${order.customerName ?? '-'} ${order.customerUuid ?? ''}`.trimEnd());
+  if (order.event) {
+    const credit = order.event.credit;
+    io.out(
+      `credit     ${credit.amount === null ? `unpriced (${credit.unpricedReason ?? 'no amount'})` : millis(credit.amount)} ${credit.currency}`,
+    );
+  }
+  if (order.transfer) {
+    const t = order.transfer;
+    io.out(
+      `transfer   ${t.status} ${millis(t.amount)} after ${t.attempts} call(s)${t.reason ? ` — ${t.reason}` : ''}`,
+    );
+  }
+  if (order.lastError) io.out(`last error ${order.lastError.Error}`);
+  io.out(`execution  ${order.executionName ?? '-'}${order.replays ? ` (replays: ${order.replays})` : ''}`);
+  io.out(`updated    ${order.updatedAt}`);
+  if (!order.executionArn) return;
+  try {
+    const history = await target.sfn.send(
+      new GetExecutionHistoryCommand({ executionArn: order.executionArn, maxResults: 1000 }),
+    );
+    io.out('timeline');
+    for (const event of history.events ?? []) {
+      const name = event.stateEnteredEventDetails?.name ?? event.stateExitedEventDetails?.name ?? '';
+      const error = event.executionFailedEventDetails?.error ?? event.taskFailedEventDetails?.error;
+      io.out(
+        `  ${event.timestamp?.toISOString() ?? ''}  ${event.type ?? ''}${name ? `  ${name}` : ''}${error ? `  ${error}` : ''}`,
+      );
+    }
+  } catch (error) {
+    if ((error as Error).name === 'ExecutionDoesNotExist') io.out('timeline   (execution no longer exists)');
+    else throw error;
+  }
+}
+
+async function list(io: OpsIo, target: Target, state: string | undefined): Promise<void> {
+  if (state !== undefined && !ORDER_STATES.includes(state as OrderState)) {
+    throw new UsageError(`--state must be one of ${ORDER_STATES.join(', ')}; got "${state}"`);
+  }
+  const orders = await target.store.listOrders(state ? { state: state as OrderState } : undefined);
+  if (orders.length === 0) {
+    io.out(state ? `no orders in state ${state}` : 'no orders');
+    return;
+  }
+  for (const order of orders) {
+    io.out(
+      `${order.orderKey}  ${order.state}  ${order.payment}  ${order.customerName ?? '-'}  ${order.updatedAt}`,
+    );
+  }
+}
+
+/** The YAY_API.md unknowns, probed with read-only calls only (GET). */
+async function yayCheck(io: OpsIo, target: Target): Promise<boolean> {
+  const { baseUrl, credentials } = await target.yay();
+  const client = createYayClient({ baseUrl, credentials, timeoutMs: 10_000 });
+  io.out(`Yay API at ${baseUrl} (read-only checks)`);
+  let ok = true;
+  const check = async (label: string, run: () => Promise<string>) => {
+    try {
+      io.out(`  ok       ${label}: ${await run()}`);
+    } catch (error) {
+      ok = false;
+      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      io.out(`  FAILED   ${label}: ${text}`);
+    }
+  };
+  const kind = (value: unknown) =>
+    typeof value === 'number' ? 'a number' : typeof value === 'string' ? 'a string' : typeof value;
+  await check('GET /authenticated (credentials, IP allow-list)', async () => {
+    await client.checkAuthentication();
+    return 'accepted';
+  });
+  let firstCustomer: { uuid: string; name: string } | undefined;
+  await check('GET /account/balance (reseller balance)', async () => {
+    const raw = await client.request('GET', '/account/balance');
+    const balance = (raw.result as { balance?: unknown } | null)?.balance;
+    return `${String(balance)} — amounts come back as ${kind(balance)}`;
+  });
+  await check('GET /account/reseller (customers)', async () => {
+    const customers = await client.listCustomers();
+    firstCustomer = customers[0];
+    return `${customers.length} customer(s)`;
+  });
+  await check('GET /account/store (store fronts; shape undocumented)', async () => {
+    const fronts = await client.listStoreFronts();
+    const keys = fronts[0] ? Object.keys(fronts[0]).join(', ') : 'none';
+    return `${fronts.length} store front(s); fields: ${keys}`;
+  });
+  if (firstCustomer) {
+    const customer = firstCustomer;
+    await check(`one customer's balance (${customer.name})`, async () => {
+      const parts: string[] = [];
+      try {
+        const viaAuthFor = await client.request('GET', '/account/balance', { authFor: customer.name });
+        parts.push(`GET /account/balance with X-Auth-For answers ${JSON.stringify(viaAuthFor.result)}`);
+      } catch (error) {
+        parts.push(`GET /account/balance with X-Auth-For refused (${(error as Error).name})`);
+      }
+      try {
+        const record = await client.request('GET', `/account/reseller/${customer.uuid}`);
+        const balance = (record.result as { balance?: unknown } | null)?.balance;
+        parts.push(
+          `GET /account/reseller/{uuid} ${balance === undefined ? 'has no balance field' : `balance ${String(balance)}`}`,
+        );
+      } catch (error) {
+        parts.push(`GET /account/reseller/{uuid} refused (${(error as Error).name})`);
+      }
+      const read = await client.customerBalance(customer);
+      parts.push(
+        read === undefined
+          ? 'the client cannot read it (reconciliation undecidable)'
+          : `the client reads ${formatCredit(read as Millis)}`,
+      );
+      return parts.join('; ');
+    });
+  } else {
+    io.out("  skipped  one customer's balance: no customer to read");
+  }
+  io.out('Not probed (would change state or is not observable read-only): the create response and the');
+  io.out('duplicate-name error, the 429 limits, the meaning of the "net" flag.');
+  return ok;
+}
+
+/**
+ * Runs one ops command; resolves with the exit code (0 ok, 1 operational failure, 2 usage).
+ * Never prints a secret: credentials are read into the client only, task tokens are not returned by the store.
+ */
+export async function runOps(argv: readonly string[], io: OpsIo): Promise<number> {
+  let parsed: Parsed;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (message) io.err(message);
+    io.err(USAGE);
+    return 2;
+  }
+  let target: Target | undefined;
+  try {
+    const flag = (name: string) => {
+      const value = parsed.flags.get(name);
+      return typeof value === 'string' ? value : undefined;
+    };
+    target = parsed.flags.has('--aws')
+      ? await awsTarget(io, flag('--stack') ?? 'YayProvisioning', flag('--region'))
+      : await localTarget(io, flag('--data-dir'));
+    const obs = opsObservability(io);
+    const workflow = sfnWorkflowControl(target.sfn, target.stateMachineArn);
+    switch (parsed.command) {
+      case 'status':
+        await status(io, target, requireOrder(parsed));
+        return 0;
+      case 'list':
+        if (parsed.positional.length > 0)
+          throw new UsageError(`unexpected argument "${parsed.positional[0]}"`);
+        await list(io, target, flag('--state'));
+        return 0;
+      case 'replay': {
+        const orderKey = requireOrder(parsed);
+        const result = await replayOrder(
+          { ...obs, orders: target.store, workflow },
+          orderKey,
+          flag('--reason') ?? 'ops replay',
+          {
+            force: parsed.flags.has('--force'),
+          },
+        );
+        io.out(`replayed ${orderKey} as ${result.executionName}`);
+        return 0;
+      }
+      case 'resolve-transfer': {
+        const orderKey = requireOrder(parsed);
+        const applied = parsed.flags.has('--applied');
+        const notApplied = parsed.flags.has('--not-applied');
+        if (applied === notApplied)
+          throw new UsageError('resolve-transfer needs exactly one of --applied or --not-applied');
+        const intent = await resolveTransfer(
+          { ...obs, orders: target.store, transfers: target.store },
+          orderKey,
+          applied ? 'applied' : 'not-applied',
+          flag('--reason') ?? 'ops resolve-transfer',
+        );
+        io.out(
+          `transfer for ${orderKey} is now ${intent.status}${notApplied ? ' — run "ops replay" to move the credit' : ''}`,
+        );
+        return 0;
+      }
+      case 'yay-check':
+        return (await yayCheck(io, target)) ? 0 : 1;
+      default:
+        throw new UsageError(`unknown command "${parsed.command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(error.message);
+      io.err(USAGE);
+      return 2;
+    }
+    if (error instanceof OpsError) {
+      io.err(error.message);
+      return 1;
+    }
+    if (isConnectionError(error)) {
+      io.err(`cannot reach ${target?.where ?? 'the endpoint'}: ${(error as Error).message}`);
+      return 1;
+    }
+    // Use-case refusals (unknown order, not awaiting a decision) carry a message meant for the operator.
+    io.err(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    return 1;
+  } finally {
+    target?.close();
+  }
+}
