@@ -50,7 +50,7 @@ async function invoke(
   name: string,
   event: unknown,
 ): Promise<{ result: unknown; lines: Record<string, unknown>[] }> {
-  const module = (await import(`../../../functions/${name}/handler.ts`)) as { handler: Handler };
+  const module = (await import(`../../../functions/${name}/handler`)) as { handler: Handler };
   const written: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     written.push(String(chunk));
@@ -199,7 +199,7 @@ describe('workflow handlers', () => {
 
   it('rejects a malformed execution input with OrderInvalid naming the field and writes nothing', async () => {
     const { buyerKey: _omitted, ...order } = orderEvent({ orderId: 'bad-input' });
-    const module = (await import('../../../functions/record-outcome/handler.ts')) as { handler: Handler };
+    const module = (await import('../../../functions/record-outcome/handler')) as { handler: Handler };
     const call = module.handler({ order, outcome: 'failed' }, lambdaContext('record-outcome'));
     await expect(call).rejects.toMatchObject({
       name: 'OrderInvalid',
@@ -211,9 +211,9 @@ describe('workflow handlers', () => {
   it('fails at import, naming the variable, when the configuration is incomplete', async () => {
     vi.resetModules();
     vi.stubEnv('TABLE_NAME', '');
-    await expect(import('../../../functions/record-customer/handler.ts')).rejects.toThrow(/TABLE_NAME/);
+    await expect(import('../../../functions/record-customer/handler')).rejects.toThrow(/TABLE_NAME/);
     vi.stubEnv('TABLE_NAME', 'configured');
     vi.stubEnv('PAYMENT_WINDOW_SECONDS', 'a week');
-    await expect(import('../../../functions/sweep/handler.ts')).rejects.toThrow(/PAYMENT_WINDOW_SECONDS/);
+    await expect(import('../../../functions/sweep/handler')).rejects.toThrow(/PAYMENT_WINDOW_SECONDS/);
   });
 });
