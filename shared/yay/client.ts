@@ -12,6 +12,7 @@ import {
 import type { YayCredentials } from '../secrets';
 import type { CreateCustomerInput, YayApi, YayCustomer } from './types';
 
+/** Options of {@link createYayClient}. */
 export interface YayClientOptions {
   /** e.g. `https://api.yay.com`; white-label hosts differ. No user-info part. */
   baseUrl: string;
@@ -28,8 +29,10 @@ export interface YayClientOptions {
   fetch?: typeof fetch;
 }
 
+/** The HTTP methods the Yay API uses. */
 export type YayMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/** Per-call options of {@link YayClient.request}. */
 export interface YayRequestOptions {
   /** Sent as JSON. */
   body?: unknown;

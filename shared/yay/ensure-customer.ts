@@ -75,8 +75,9 @@ export function storeCustomerInput(params: StoreCustomerParams): CreateCustomerI
       {
         contact_first_name: params.buyer.firstName,
         contact_last_name: params.buyer.lastName,
-        // The guide's example login name; the customer account scopes it.
-        name: 'admin',
+        // The guide's example says "admin". Whether login names are scoped per customer or unique
+        // platform-wide is undocumented; the customer name is unique either way and stable on retry.
+        name: params.name,
         password: generateStorePassword(),
         role_id: '3',
         email: params.buyer.email,

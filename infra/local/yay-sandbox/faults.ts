@@ -17,7 +17,7 @@ export interface SandboxFaults {
   errorSeed?: number;
   /** Above this many concurrent in-flight requests, answer 429. */
   maxConcurrent?: number;
-  /** Apply the change, then destroy the socket without answering (a lost response). */
+  /** Apply the request (whatever its answer would be), then destroy the socket without answering. */
   dropNext?: InterruptSpec;
   /** Apply the change, send the status line, headers and half the body, then destroy the socket. */
   truncateNext?: InterruptSpec;

@@ -35,6 +35,7 @@ export interface SandboxBehaviour {
   authForBalance: 'honoured' | 'ignored' | 'rejected';
 }
 
+/** Options of {@link startYaySandbox}; every field has a default. */
 export interface SandboxOptions {
   /** The only credentials accepted. Default: obvious fakes ({@link DEFAULT_SANDBOX_CREDENTIALS}). */
   credentials?: YayCredentials;
@@ -68,6 +69,7 @@ export interface SandboxState {
   requests: SandboxRequestLogEntry[];
 }
 
+/** A running sandbox: its URL, its state for assertions, and knobs to change while it runs. */
 export interface YaySandbox {
   /** Base URL, e.g. `http://127.0.0.1:40123`. */
   readonly url: string;
@@ -85,12 +87,14 @@ export interface YaySandbox {
   stop(): Promise<void>;
 }
 
+/** The credentials a sandbox accepts unless given others: obvious fakes. */
 export const DEFAULT_SANDBOX_CREDENTIALS: YayCredentials = Object.freeze({
   reseller: 'sandbox-reseller',
   user: 'sandbox-user',
   password: 'test-only-not-a-secret',
 });
 
+/** The one store front a sandbox knows unless given others. */
 export const DEFAULT_STORE_FRONT: SandboxStoreFront = Object.freeze({
   uuid: '5a4d0000-0000-4000-8000-00000000f001',
   name: 'Sandbox store',

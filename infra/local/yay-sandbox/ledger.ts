@@ -17,6 +17,7 @@ export interface SandboxUser {
   hadPassword: boolean;
 }
 
+/** A customer as the sandbox keeps it; `balance` in integer thousandths. */
 export interface SandboxCustomer {
   uuid: string;
   name: string;

@@ -135,7 +135,12 @@ describe('storeCustomerInput', () => {
     const [customer] = yay.sandbox.state.customers;
     expect(customer).toMatchObject({ name: 'cstoreinput', contact_name: 'Ada Lovelace' });
     expect(customer?.users).toEqual([
-      expect.objectContaining({ role_id: '3', email: 'ada@example.com', hadPassword: true }),
+      expect.objectContaining({
+        name: 'cstoreinput',
+        role_id: '3',
+        email: 'ada@example.com',
+        hadPassword: true,
+      }),
     ]);
     expect(customer?.addresses).toHaveLength(1);
   });
