@@ -24,7 +24,8 @@ const config = loadIntakeConfig();
 const eventBridge = tracer.captureAWSv3Client(new EventBridgeClient({}));
 const secretsManager = tracer.captureAWSv3Client(new SecretsManagerClient({}));
 
-const deps: IntakeDeps = {
+/** Dependencies of the deployed handler, built once per container. */
+export const deployedDeps: IntakeDeps = {
   secrets: webhookSecretsFrom(
     secretsManagerReader(config.secretsMaxAgeSeconds, secretsManager),
     config.webhookSecretArn,
@@ -36,17 +37,23 @@ const deps: IntakeDeps = {
 };
 
 /**
- * `POST /webhooks/{provider}` from the HTTP API, or a native EventBridge delivery from the Stripe or
- * Shopify partner event source: both go through the same normalizers and publisher.
+ * Builds the intake Lambda handler over `deps`: `POST /webhooks/{provider}` from the HTTP API, or a native
+ * EventBridge delivery from the Stripe or Shopify partner event source; both go through the same
+ * normalizers and publisher. Exported so the benchmark can run the same chain with another publisher.
  */
-async function intake(
-  event: APIGatewayProxyEventV2 | Record<string, unknown>,
-): Promise<APIGatewayProxyStructuredResultV2 | PartnerOutcome> {
-  if (isHttpApiEvent(event)) return toHttpApiResult(await receiveWebhook(fromHttpApiEvent(event), deps));
-  return receivePartnerEvent(event, deps);
+export function createHandler(intakeDeps: IntakeDeps) {
+  const intake = async (
+    event: APIGatewayProxyEventV2 | Record<string, unknown>,
+  ): Promise<APIGatewayProxyStructuredResultV2 | PartnerOutcome> => {
+    if (isHttpApiEvent(event))
+      return toHttpApiResult(await receiveWebhook(fromHttpApiEvent(event), intakeDeps));
+    return receivePartnerEvent(event, intakeDeps);
+  };
+  return middy(intake)
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
 }
 
-export const handler = middy(intake)
-  .use(captureLambdaHandler(tracer))
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));
+/** The deployed handler: real Secrets Manager and EventBridge clients, configuration from the environment. */
+export const handler = createHandler(deployedDeps);
