@@ -176,7 +176,14 @@ export default async function (): Promise<string> {
   // Imported after the environment is set: the handler reads its configuration at import, as in Lambda.
   const { createHandler, deployedDeps, handler } = await import('../../functions/webhook-intake/handler');
   let kept = 0;
-  const inMemory = createHandler({ ...deployedDeps, publisher: { publish: async () => void (kept += 1) } });
+  const inMemory = createHandler({
+    ...deployedDeps,
+    publisher: {
+      async publish() {
+        kept += 1;
+      },
+    },
+  });
   const context = {
     awsRequestId: 'bench',
     functionName: 'webhook-intake',
