@@ -43,6 +43,9 @@ export const LOCAL_BUS_NAME = 'yay-provisioning';
 /** Fake AWS credentials for the SDK: the stand-ins do not check signatures. */
 const FAKE_AWS_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local-test-only-not-a-secret' };
 
+/** An order as the ops CLI sees it: no task token, with its transfer intent. */
+export type OrderDetails = NonNullable<Awaited<ReturnType<DynamoStore['getOrder']>>>;
+
 /** Written to `<dataDir>/runtime.json` while local mode runs: how the ops CLI finds it. */
 export interface RuntimeInfo {
   pid: number;
@@ -87,7 +90,7 @@ export interface LocalRuntime {
    * Resolves with the order once it is terminal and no execution of it runs; rejects naming the order
    * and its last state after `timeoutMs`.
    */
-  waitForOrder(orderKey: string, timeoutMs?: number): Promise<OrderView>;
+  waitForOrder(orderKey: string, timeoutMs?: number): Promise<OrderDetails>;
   /** Resolves once no execution runs and no bus delivery is in flight. */
   idle(timeoutMs?: number): Promise<void>;
   /** Stops timers, servers, executions (recorded ABORTED), dynalite and the sandbox. */
@@ -468,7 +471,7 @@ async function start(options: StartLocalOptions): Promise<LocalRuntime> {
       runSchedule,
       async waitForOrder(orderKey, timeoutMs = 30_000) {
         const deadline = Date.now() + timeoutMs;
-        let last: OrderView | undefined;
+        let last: OrderDetails | undefined;
         while (Date.now() < deadline) {
           last = await store.getOrder(orderKey);
           const busy = (workflow as LocalStepFunctions)

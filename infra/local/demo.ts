@@ -1,0 +1,147 @@
+/**
+ * `npm run demo`: local mode on free ports with a throw-away data dir, one signed paid Stripe checkout and
+ * one asynchronous one (unpaid, then `async_payment_succeeded`), each order's timeline, and the Yay
+ * customers and balances that resulted. Exits 0 when both orders are fulfilled, else 1 with the reason.
+ */
+import './polyfills';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatCredit, type Millis } from '../../shared/domain/credit';
+import { createYayClient } from '../../shared/yay/client';
+import { loadDotEnv } from './config';
+import { type LocalRuntime, type OrderDetails, startLocal } from './runtime';
+import { SAMPLE_BUYER, sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from './samples';
+import { DEFAULT_SANDBOX_CREDENTIALS } from './yay-sandbox';
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+
+async function waitForState(
+  runtime: LocalRuntime,
+  orderKey: string,
+  state: string,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await runtime.store.getOrder(orderKey))?.state === state) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`order ${orderKey} did not reach ${state} within ${timeoutMs} ms`);
+}
+
+function printTimeline(runtime: LocalRuntime, order: OrderDetails): void {
+  say(
+    `\n${order.orderKey}: ${order.state}, customer ${order.customerName ?? '-'}, transfer ${order.transfer?.status ?? '-'}`,
+  );
+  const executions = runtime.workflow
+    .list()
+    .filter((record) => record.orderKey === order.orderKey)
+    .reverse();
+  for (const execution of executions) {
+    say(`  execution ${execution.name}: ${execution.status}`);
+    for (const event of runtime.workflow.timeline(execution.executionArn)) {
+      if (event.type !== 'StateExited' && event.type !== 'StateCaught' && event.type !== 'StateRetried')
+        continue;
+      const outcome =
+        event.type === 'StateExited'
+          ? 'ok'
+          : `${event.type === 'StateCaught' ? 'caught' : 'retried'} ${event.error ?? ''}`;
+      say(`    ${new Date(event.timestamp).toISOString().slice(11, 23)}  ${event.state}  ${outcome}`);
+    }
+  }
+}
+
+async function printYay(runtime: LocalRuntime): Promise<void> {
+  const config = runtime.config;
+  const yay = createYayClient({
+    baseUrl: runtime.info.endpoints.yay,
+    credentials: {
+      reseller: config.yayCredentials.reseller ?? DEFAULT_SANDBOX_CREDENTIALS.reseller,
+      user: config.yayCredentials.user ?? DEFAULT_SANDBOX_CREDENTIALS.user,
+      password: config.yayCredentials.password ?? DEFAULT_SANDBOX_CREDENTIALS.password,
+    },
+  });
+  say(`\nYay (${runtime.sandbox ? 'sandbox' : runtime.info.endpoints.yay})`);
+  say(`  reseller balance ${formatCredit(await yay.resellerBalance())}`);
+  for (const customer of await yay.listCustomers()) {
+    const balance = await yay.customerBalance(customer);
+    say(
+      `  customer ${customer.name} (${customer.contact_name ?? '-'}) ${customer.uuid}: balance ${balance === undefined ? 'unreadable' : formatCredit(balance as Millis)}`,
+    );
+  }
+}
+
+async function main(): Promise<number> {
+  loadDotEnv();
+  const dataDir = mkdtempSync(join(tmpdir(), 'yay-demo-'));
+  const maxWait = Number(process.env.LOCAL_MAX_WAIT_SECONDS) || 30;
+  let runtime: LocalRuntime | undefined;
+  try {
+    say('Starting local mode (synthesizing the CDK app, dynalite, stand-ins, Yay sandbox)…');
+    runtime = await startLocal({
+      overrides: { port: 0, dataDir, maxWaitSeconds: maxWait },
+      print: (line) => say(`  ${line}`),
+      schedules: false,
+    });
+    const secret = runtime.config.webhookSecrets.stripe;
+    say(`Local mode on ${runtime.url}\n`);
+
+    const paid = stripeCheckoutEvent({ paymentStatus: 'paid', buyer: SAMPLE_BUYER, credit: '10.000' });
+    const paidKey = stripeOrderKey(paid);
+    say(`1. Paid checkout ${paidKey}`);
+    const first = await sendStripeEvent(runtime.url, secret, paid);
+    if (first.status !== 202)
+      throw new Error(`the paid checkout was answered ${first.status}: ${first.body}`);
+
+    const buyer = {
+      name: 'Ada Lovelace',
+      email: 'ada.lovelace@example.com',
+      customerId: 'cus_test_local_ada',
+    };
+    const placed = stripeCheckoutEvent({ paymentStatus: 'unpaid', buyer, credit: '5.000' });
+    const asyncKey = stripeOrderKey(placed);
+    const sessionId = (placed.data as { object: { id: string } }).object.id;
+    say(`2. Asynchronous checkout ${asyncKey} (unpaid: Bacs/SEPA still settling)`);
+    const second = await sendStripeEvent(runtime.url, secret, placed);
+    if (second.status !== 202)
+      throw new Error(`the unpaid checkout was answered ${second.status}: ${second.body}`);
+    await waitForState(runtime, asyncKey, 'awaiting_payment', 20_000);
+    say('   …the payment settles: checkout.session.async_payment_succeeded');
+    const confirmed = stripeCheckoutEvent({
+      sessionId,
+      type: 'checkout.session.async_payment_succeeded',
+      buyer,
+      credit: '5.000',
+    });
+    const third = await sendStripeEvent(runtime.url, secret, confirmed);
+    if (third.status !== 202)
+      throw new Error(`the payment confirmation was answered ${third.status}: ${third.body}`);
+
+    const orders = [
+      await runtime.waitForOrder(paidKey, 60_000),
+      await runtime.waitForOrder(asyncKey, 60_000),
+    ];
+    say('\nTimelines');
+    for (const order of orders) printTimeline(runtime, order);
+    await printYay(runtime);
+    const unfinished = orders.filter((order) => order.state !== 'fulfilled');
+    if (unfinished.length > 0) {
+      throw new Error(
+        unfinished
+          .map((o) => `${o.orderKey} ended ${o.state}${o.lastError ? ` (${o.lastError.Error})` : ''}`)
+          .join('; '),
+      );
+    }
+    say('\nDemo finished: both orders fulfilled.');
+    return 0;
+  } catch (error) {
+    process.stderr.write(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  } finally {
+    await runtime?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+process.exit(await main());
