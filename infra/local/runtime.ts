@@ -6,13 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Millis } from '../../shared/domain/credit';
-import {
-  createDynamoStore,
-  createTable,
-  type DynamoStore,
-  isTerminal,
-  type OrderView,
-} from '../../shared/store';
+import { createDynamoStore, createTable, type DynamoStore, isTerminal } from '../../shared/store';
 import { type LoopbackServer, listenLoopback } from './aws-json';
 import { type LocalConfig, readLocalConfig } from './config';
 import { LocalEventBus } from './event-bus';
