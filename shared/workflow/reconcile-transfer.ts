@@ -13,6 +13,31 @@ export interface ReconcileTransferDeps extends Observability {
   leases: LeaseStore;
   yay: YayApi;
   leaseSeconds?: number;
+  /**
+   * How long to wait for a customer's lease held by another order's transfer before giving up with
+   * LeaseBusy. Default 20 s: one transfer call (Yay timeout 10 s) fits, and the Lambda (60 s) does too.
+   */
+  leaseWaitMs?: number;
+  /** Waits between lease polls; tests inject one that needs no real time. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const LEASE_POLL_MS = 500;
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Takes the lease, waiting a little for another order's transfer to the same customer to finish: the
+ * reconcile step is not retried on LeaseBusy by the graph, and that wait is seconds, not minutes.
+ */
+async function acquireWaiting(deps: ReconcileTransferDeps, lease: string, holder: string): Promise<boolean> {
+  const budget = deps.leaseWaitMs ?? 20_000;
+  const sleep = deps.sleep ?? realSleep;
+  for (let waited = 0; ; waited += LEASE_POLL_MS) {
+    if (await deps.leases.acquire(lease, holder, deps.leaseSeconds ?? DEFAULT_LEASE_SECONDS, deps.now()))
+      return true;
+    if (waited >= budget) return false;
+    await sleep(LEASE_POLL_MS);
+  }
 }
 
 /**
@@ -40,7 +65,7 @@ export async function reconcileTransfer(
 
   const holder = `reconcile:${orderKey}#${randomUUID()}`;
   const lease = customerLease(uuid);
-  if (!(await deps.leases.acquire(lease, holder, deps.leaseSeconds ?? DEFAULT_LEASE_SECONDS, deps.now()))) {
+  if (!(await acquireWaiting(deps, lease, holder))) {
     throw new LeaseBusy(`a transfer to customer ${uuid} is in progress; reconcile after it`);
   }
   try {

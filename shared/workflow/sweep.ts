@@ -1,7 +1,13 @@
 import { executionName } from '../domain/keys';
 import { OrderInvalid } from '../errors';
 import { MetricNames } from '../observability';
-import type { LeaseStore, OrderRecord, OrderStore, TransferStore } from '../store/types';
+import {
+  isTerminal,
+  type LeaseStore,
+  type OrderRecord,
+  type OrderStore,
+  type TransferStore,
+} from '../store/types';
 import type { YayApi } from '../yay/types';
 import type { ExecutionInput } from './contract';
 import { startExecution } from './dispatch';
@@ -133,6 +139,7 @@ export async function sweep(deps: SweepDeps, options: SweepOptions): Promise<Swe
     try {
       const result = await reconcileTransfer(deps, intent.orderKey);
       report.reconciled[intent.orderKey] = result.decision;
+      await settleFinishedOrder(deps, intent.orderKey, result.decision, report);
     } catch (error) {
       deps.log.warn('sweep could not reconcile a transfer', {
         orderKey: intent.orderKey,
@@ -221,6 +228,27 @@ async function sweepOrder(
   }
   await replayOrder(deps, order.orderKey, `sweep: execution ${status} while the order was open`);
   report.replayed.push(order.orderKey);
+}
+
+/**
+ * A reconciled transfer whose execution already ended (e.g. it gave up on a lease left by a crashed attempt
+ * and recorded `failed`): bring the order in line. Applied → fulfilled; provably not applied on a paid order
+ * → replay, which moves the credit once. Open orders are left to their running execution.
+ */
+async function settleFinishedOrder(
+  deps: SweepDeps,
+  orderKey: string,
+  decision: string,
+  report: SweepReport,
+): Promise<void> {
+  const order = await deps.orders.get(orderKey);
+  if (!order || !isTerminal(order.state)) return;
+  if (decision === 'applied' && order.outcome !== 'fulfilled') {
+    await deps.orders.recordOutcome(orderKey, 'fulfilled', undefined, deps.now());
+  } else if (decision === 'retry' && order.payment === 'paid' && !order.refunded && order.event) {
+    await replayOrder(deps, orderKey, 'sweep: transfer proven not applied after the execution ended');
+    report.replayed.push(orderKey);
+  }
 }
 
 async function creditOwed(deps: SweepDeps, open: OrderRecord[]): Promise<number> {

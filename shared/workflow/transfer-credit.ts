@@ -17,8 +17,12 @@ import type { YayApi } from '../yay/types';
 import type { CustomerRef, ExecutionInput, TransferResult } from './contract';
 import type { Observability } from './ports';
 
-/** Lease lifetime: must exceed the transfer Lambda's timeout, so a live attempt never loses its lease. */
-export const DEFAULT_LEASE_SECONDS = 300;
+/**
+ * Lease lifetime. It must exceed the transfer and reconcile Lambdas' timeout (60 s in infra), so a live
+ * attempt never loses its lease; and it should be short, because after a crash the next attempt waits it
+ * out (the state machine retries LeaseBusy for a few minutes) before it can declare the outcome unknown.
+ */
+export const DEFAULT_LEASE_SECONDS = 90;
 
 export interface TransferCreditDeps extends Observability {
   orders: OrderStore;

@@ -146,6 +146,39 @@ describe('sweep', () => {
     expect((await store.getIntent(event.orderKey))?.status).toBe('APPLIED');
   });
 
+  it('marks a failed order fulfilled when its interrupted transfer reconciles as applied', async () => {
+    const event = orderEvent({ kind: 'paid' });
+    await dispatch(event);
+    const uuid = yay.addCustomer('cname');
+    yay.transferFaults.push('lost-answer');
+    await expect(
+      transferCredit(deps, { order: event, customer: { uuid, name: 'cname', created: true } }),
+    ).rejects.toThrow();
+    await store.recordOutcome(event.orderKey, 'failed', { Error: 'LeaseBusy' }, obs.observability.now());
+    obs.advance(600);
+    await sweep(deps, { paymentWindowSeconds: WINDOW });
+    expect(await store.get(event.orderKey)).toMatchObject({ outcome: 'fulfilled' });
+  });
+
+  it('replays a failed paid order whose transfer is proven not applied, so the credit moves once', async () => {
+    const event = orderEvent({ kind: 'paid' });
+    await dispatch(event);
+    const uuid = yay.addCustomer('cname');
+    yay.transferFaults.push('timeout-not-applied');
+    await expect(
+      transferCredit(deps, { order: event, customer: { uuid, name: 'cname', created: true } }),
+    ).rejects.toThrow();
+    await store.recordOutcome(event.orderKey, 'failed', { Error: 'LeaseBusy' }, obs.observability.now());
+    executions.set(arnOf(executionName(event.orderKey)), 'FAILED');
+    obs.advance(600);
+    const report = await sweep(deps, { paymentWindowSeconds: WINDOW });
+    expect(report.reconciled).toEqual({ [event.orderKey]: 'retry' });
+    expect(report.replayed).toEqual([event.orderKey]);
+    expect(sfn.commandCalls(StartExecutionCommand).at(-1)?.args[0].input.name).toBe(
+      executionName(event.orderKey, 1),
+    );
+  });
+
   it('reports the reseller balance and the credit still owed to paid orders', async () => {
     await dispatch(orderEvent({ kind: 'paid', orderId: 'owed-1' }));
     await dispatch(

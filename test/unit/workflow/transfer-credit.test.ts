@@ -12,7 +12,11 @@ import { MetricNames } from '../../../shared/observability';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
 import type { CustomerRef } from '../../../shared/workflow/contract';
 import { reconcileTransfer, resolveTransfer } from '../../../shared/workflow/reconcile-transfer';
-import { type TransferCreditDeps, transferCredit } from '../../../shared/workflow/transfer-credit';
+import {
+  DEFAULT_LEASE_SECONDS,
+  type TransferCreditDeps,
+  transferCredit,
+} from '../../../shared/workflow/transfer-credit';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
 import { FakeYay, recordingObservability } from './fakes';
 import { orderEvent } from './fixtures';
@@ -169,6 +173,32 @@ describe('transferCredit', () => {
     expect(decision.reason).toMatch(/neither unchanged nor up by 10\.000/);
   });
 
+  it("waits for another order's transfer to the same customer before reading balances, then decides", async () => {
+    yay.transferFaults.push('lost-answer');
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
+    const now = obs.observability.now();
+    expect(await store.acquire(`customer:${customer.uuid}`, 'other-order#1', 90, now)).toBe(true);
+    let polls = 0;
+    const sleep = async () => {
+      polls++;
+      if (polls === 3) await store.release(`customer:${customer.uuid}`, 'other-order#1');
+    };
+    const decision = await reconcileTransfer({ ...reconcileDeps(), sleep }, order.orderKey);
+    expect(decision.decision).toBe('applied');
+    expect(polls).toBe(3);
+  });
+
+  it('gives up with LeaseBusy when the customer stays leased beyond the wait budget', async () => {
+    yay.transferFaults.push('lost-answer');
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
+    await store.acquire(`customer:${customer.uuid}`, 'other-order#1', 90, obs.observability.now());
+    const sleep = async () => {};
+    await expect(
+      reconcileTransfer({ ...reconcileDeps(), sleep, leaseWaitMs: 2_000 }, order.orderKey),
+    ).rejects.toBeInstanceOf(LeaseBusy);
+    expect((await store.getIntent(order.orderKey))?.status).toBe('UNKNOWN');
+  });
+
   it('lets an operator mark an undecidable transfer not applied, after which the transfer runs once', async () => {
     yay.transferFaults.push('timeout-not-applied');
     await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
@@ -222,7 +252,7 @@ describe('transferCredit', () => {
     expect(yay.transferCalls).toHaveLength(0);
 
     await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(LeaseBusy);
-    obs.advance(301);
+    obs.advance(DEFAULT_LEASE_SECONDS + 1);
     await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
     expect((await store.getIntent(order.orderKey))?.status).toBe('UNKNOWN');
     expect(yay.transferCalls).toHaveLength(0);
