@@ -70,3 +70,15 @@ export const OrderEventSchema = z.object({
   occurredAt: z.string().min(1),
 });
 export type OrderEvent = z.infer<typeof OrderEventSchema>;
+
+/**
+ * `Order Refunded` as intake can know it: an {@link OrderEvent} whose buyer may be unknown, because Shopify's
+ * `refunds/create` payload carries only the order id (and a Stripe charge may lack billing details). A
+ * refund is matched on `orderKey` alone, so consumers of `Order Refunded` parse with this schema.
+ */
+export const OrderRefundedEventSchema = OrderEventSchema.extend({
+  kind: z.literal('refunded'),
+  buyer: BuyerSchema.optional(),
+  buyerKey: z.string().min(1).optional(),
+});
+export type OrderRefundedEvent = z.infer<typeof OrderRefundedEventSchema>;

@@ -1,19 +1,14 @@
-import { z } from 'zod';
 import { type Provider, Providers } from '../domain/keys';
-import { BuyerSchema, type OrderEvent, OrderEventSchema } from '../domain/order-event';
+import {
+  type OrderEvent,
+  OrderEventSchema,
+  type OrderRefundedEvent,
+  OrderRefundedEventSchema,
+} from '../domain/order-event';
 import { parseField } from './payload';
 
-/**
- * `Order Refunded` as intake can know it: an {@link OrderEvent} whose buyer may be unknown, because
- * Shopify's `refunds/create` payload carries only the order id and a Stripe charge may lack billing
- * details. The order key is always present; that is what a refund is matched on downstream.
- */
-export const OrderRefundedEventSchema = OrderEventSchema.extend({
-  kind: z.literal('refunded'),
-  buyer: BuyerSchema.optional(),
-  buyerKey: z.string().min(1).optional(),
-});
-export type OrderRefundedEvent = z.infer<typeof OrderRefundedEventSchema>;
+// The refund schema lives beside OrderEvent in the domain contract, where consumers of `Order Refunded` find it.
+export { type OrderRefundedEvent, OrderRefundedEventSchema };
 
 /** What intake publishes as the `detail` of one bus event. */
 export type IntakeEvent = OrderEvent | OrderRefundedEvent;
