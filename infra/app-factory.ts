@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { loadInfraConfig } from './config';
+import { type InfraConfig, loadInfraConfig } from './config';
 import { ProvisioningStack } from './stacks/provisioning-stack';
 import { StatefulStack } from './stacks/stateful-stack';
 
@@ -50,7 +50,14 @@ export function buildApp(options: BuildAppOptions): {
     context: { ...cdkJsonContext(), ...options.context },
     ...(options.outdir ? { outdir: options.outdir } : {}),
   });
-  const config = loadInfraConfig((key) => app.node.tryGetContext(key));
+  let config: InfraConfig;
+  try {
+    config = loadInfraConfig((key) => app.node.tryGetContext(key));
+  } catch (error) {
+    // Bad input leaves no trace: drop the empty temp assembly dir the App made for itself.
+    if (!options.outdir && !process.env.CDK_OUTDIR) rmSync(app.outdir, { recursive: true, force: true });
+    throw error;
+  }
 
   const stateful = new StatefulStack(app, StackIds.stateful, {
     description: 'Yay provisioning: orders table, event bus and archive, secrets (retained on delete)',

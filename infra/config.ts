@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseCredit } from '../shared/domain/credit';
 import { ConfigInvalid } from '../shared/errors';
 

@@ -124,6 +124,15 @@ describe('buildApp with bad context', () => {
       /context yay:storeFront must be a UUID, got "abc"/,
     );
   });
+
+  it('leaves no cloud assembly dir behind in the temp dir', () => {
+    const before = readdirSync(tmpdir()).filter((name) => name.startsWith('cdk.out'));
+    expect(() => buildApp({ bundle: false, context: { [ContextKeys.paymentWindowDays]: -1 } })).toThrow(
+      /context provisioning:paymentWindowDays/,
+    );
+    const after = readdirSync(tmpdir()).filter((name) => name.startsWith('cdk.out'));
+    expect(after.filter((name) => !before.includes(name))).toEqual([]);
+  });
 });
 
 describe('buildApp with optional context', () => {

@@ -1,0 +1,135 @@
+/**
+ * Bundle size and cold-load time per Lambda: `npm run bench -- bundles`.
+ *
+ * Builds each `functions/<name>/handler.ts` with exactly the esbuild options the CDK NodejsFunction uses
+ * (infra/constructs/bundling.ts), then times a fresh Node process that loads the bundle and exits, beside
+ * a bare `node` start measured in the same run (interleaved, so machine noise hits both alike).
+ * Targets (issue 3): load under 1.5× the bare start, bundle under 500 KB.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { esbuildOptions, handlerEntry, repoRoot } from '../../infra/constructs/bundling';
+import type { EnvName } from '../../shared/config';
+import { type FunctionName, FunctionNames } from '../../shared/workflow/contract';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const MAX_RATIO = 1.5;
+const MAX_BYTES = 500 * 1024;
+
+/** What a deployed function finds in its environment; fake values, enough for every handler's import-time config. */
+const FAKE_ENV: Record<EnvName, string> & Record<string, string> = {
+  TABLE_NAME: 'bench-table',
+  EVENT_BUS_NAME: 'bench-bus',
+  STATE_MACHINE_ARN: 'arn:aws:states:eu-west-2:000000000000:stateMachine:CustomerProvisioning',
+  YAY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-2:000000000000:secret:bench-yay-AbCdEf',
+  WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-2:000000000000:secret:bench-webhooks-AbCdEf',
+  NAMING_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-2:000000000000:secret:bench-naming-AbCdEf',
+  YAY_API_BASE_URL: 'http://127.0.0.1:9',
+  YAY_STORE_FRONT: '00000000-0000-4000-8000-000000000000',
+  PAYMENT_WINDOW_SECONDS: '604800',
+  CREDIT_CATALOG: '{"CREDIT-10":{"GBP":"10.000"}}',
+  SECRETS_MAX_AGE_SECONDS: '300',
+  YAY_TIMEOUT_MS: '10000',
+  AWS_REGION: 'eu-west-2',
+  POWERTOOLS_SERVICE_NAME: 'yay-provisioning',
+  POWERTOOLS_METRICS_NAMESPACE: 'YayProvisioning',
+};
+
+interface Row {
+  name: FunctionName;
+  bytes: number;
+  samples: number[];
+  mapSamples: number[];
+  error?: string;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Milliseconds for one fresh `node <args>` to start, run and exit; throws with stderr's first line on failure. */
+function timeNode(args: string[], cwd: string): number {
+  // A clean environment: no NODE_OPTIONS or loader hooks inherited from tsx.
+  const env = { PATH: process.env.PATH ?? '', ...FAKE_ENV };
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { cwd, env, encoding: 'utf8' });
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) {
+    throw new Error(
+      (result.stderr || `exit ${result.status}`).trim().split('\n').slice(0, 3).join(' ').slice(0, 200),
+    );
+  }
+  return elapsed;
+}
+
+/** The benchmark: returns a markdown section. */
+export default async function bundles(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'yay-bench-bundles-'));
+  try {
+    // Bundles keep `@aws-sdk/*` external, as on Lambda where the runtime provides it: resolve it from the repo.
+    symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+    const rows: Row[] = [];
+    for (const name of FunctionNames) {
+      const outfile = join(dir, name, 'index.mjs');
+      mkdirSync(join(dir, name));
+      await build({ ...esbuildOptions, entryPoints: [handlerEntry(name)], outfile, absWorkingDir: repoRoot });
+      rows.push({ name, bytes: statSync(outfile).size, samples: [], mapSamples: [] });
+    }
+
+    const bare: number[] = [];
+    timeNode(['-e', ''], dir); // warm the file cache once; not counted
+    for (let run = 0; run < RUNS; run++) {
+      bare.push(timeNode(['-e', ''], dir));
+      for (const row of rows) {
+        if (row.error) continue;
+        const bundle = join(dir, row.name, 'index.mjs');
+        try {
+          row.samples.push(timeNode([bundle], dir));
+          // Deployed functions run with NODE_OPTIONS=--enable-source-maps (infra sets it): measure that too.
+          row.mapSamples.push(timeNode(['--enable-source-maps', bundle], dir));
+        } catch (error) {
+          row.error = (error as Error).message;
+        }
+      }
+    }
+
+    const bareMs = median(bare);
+    const lines = [
+      '## Bundles: size and cold load',
+      '',
+      `Command: \`npm run bench -- bundles\` · Node ${process.version} on ${process.platform}/${process.arch} · ` +
+        `median of ${RUNS} fresh processes each · bare \`node -e ''\` start: **${bareMs.toFixed(1)} ms**`,
+      '',
+      `Targets: load < ${MAX_RATIO}× bare, bundle < ${MAX_BYTES / 1024} KB. Bundles built with the CDK's esbuild ` +
+        'options (minified ESM, `@aws-sdk/*` external). "with maps" = `--enable-source-maps`, as deployed.',
+      '',
+      '| function | bundle (KB) | load (ms) | × bare | load with maps (ms) | × bare | within targets |',
+      '|---|---:|---:|---:|---:|---:|---|',
+    ];
+    for (const row of rows) {
+      const kb = (row.bytes / 1024).toFixed(1);
+      if (row.error) {
+        lines.push(`| ${row.name} | ${kb} | failed to load: ${row.error.replace(/\|/g, '/')} | | | | no |`);
+        continue;
+      }
+      const load = median(row.samples);
+      const withMaps = median(row.mapSamples);
+      const ok = load / bareMs < MAX_RATIO && row.bytes < MAX_BYTES;
+      lines.push(
+        `| ${row.name} | ${kb} | ${load.toFixed(1)} | ${(load / bareMs).toFixed(2)} | ${withMaps.toFixed(1)} | ` +
+          `${(withMaps / bareMs).toFixed(2)} | ${ok ? 'yes' : 'no'} |`,
+      );
+    }
+    return lines.join('\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
