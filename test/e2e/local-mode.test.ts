@@ -1,0 +1,286 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
+import { sendStripeEvent, signStripe, stripeCheckoutEvent, stripeOrderKey } from '../../infra/local/samples';
+import type { Millis } from '../../shared/domain/credit';
+import { E2E_SECRETS, e2eEnv, eventually, TEN_POUNDS, uniqueBuyer, yayCustomersOf } from './support';
+
+/**
+ * Local mode end to end, in process: the same `startLocal` that `npm start` runs, driven over HTTP with
+ * signed webhooks, against the Yay sandbox. One runtime for the file (the synthesis and dynalite are the
+ * slow part); each test has its own buyers and sessions, and faults are cleared after each.
+ */
+describe('local mode', () => {
+  let runtime: LocalRuntime;
+  let dataDir: string;
+  const progress: string[] = [];
+  const written: string[] = [];
+  const RICH = 1_000_000 as Millis;
+
+  const send = (event: Record<string, unknown>) =>
+    sendStripeEvent(runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
+  const sandbox = () => {
+    if (!runtime.sandbox) throw new Error('the e2e runtime runs the in-process sandbox');
+    return runtime.sandbox;
+  };
+  const executionsOf = (orderKey: string) =>
+    runtime.workflow.list().filter((record) => record.orderKey === orderKey);
+
+  beforeAll(async () => {
+    // Everything the process writes is kept for the no-secret check at the end.
+    for (const stream of [process.stdout, process.stderr]) {
+      const original = stream.write.bind(stream);
+      vi.spyOn(stream, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) => {
+        written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+        return original(chunk, ...rest);
+      }) as typeof stream.write);
+    }
+    dataDir = mkdtempSync(join(tmpdir(), 'yay-e2e-'));
+    runtime = await startLocal({
+      env: e2eEnv(),
+      overrides: { port: 0, dataDir, maxWaitSeconds: 2 },
+      print: (line) => progress.push(line),
+      schedules: false,
+    });
+    sandbox().setResellerBalance(RICH);
+  });
+
+  afterEach(() => {
+    sandbox().setFaults({});
+    sandbox().setResellerBalance(RICH);
+  });
+
+  afterAll(async () => {
+    await runtime?.stop();
+    vi.restoreAllMocks();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers GET /healthz with 200 and an unknown route with 404', async () => {
+    const health = await fetch(`${runtime.url}/healthz`);
+    const unknown = await fetch(`${runtime.url}/nope`);
+
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    expect(unknown.status).toBe(404);
+  });
+
+  it('creates a store customer and moves the credit once when a paid checkout arrives', async () => {
+    const buyer = uniqueBuyer('paid');
+    const event = stripeCheckoutEvent({ buyer, paymentStatus: 'paid', credit: '10.000' });
+    const resellerBefore = sandbox().state.resellerBalance;
+
+    const answer = await send(event);
+    const order = await runtime.waitForOrder(stripeOrderKey(event));
+
+    expect(answer.status).toBe(202);
+    expect(order.state).toBe('fulfilled');
+    expect(order.transfer).toMatchObject({ status: 'APPLIED', amount: 10_000 });
+    const [customer, ...others] = yayCustomersOf(sandbox(), buyer);
+    expect(others).toHaveLength(0);
+    expect(customer?.balance).toBe(TEN_POUNDS);
+    expect(customer?.transfers).toHaveLength(1);
+    expect(customer?.users).toEqual([
+      expect.objectContaining({ role_id: '3', email: buyer.email, hadPassword: true }),
+    ]);
+    expect(customer?.addresses).toHaveLength(1);
+    expect(sandbox().state.resellerBalance).toBe(resellerBefore - 10_000);
+    expect(progress).toContainEqual(
+      expect.stringMatching(new RegExp(`${order.orderKey}\\s+Transfer credit\\s+ok`)),
+    );
+  });
+
+  it('waits for the payment, then credits once when an asynchronous checkout is confirmed', async () => {
+    const buyer = uniqueBuyer('async');
+    const placed = stripeCheckoutEvent({ buyer, paymentStatus: 'unpaid' });
+    const orderKey = stripeOrderKey(placed);
+    const sessionId = (placed.data as { object: { id: string } }).object.id;
+
+    expect((await send(placed)).status).toBe(202);
+    await eventually('the order to wait for its payment', async () =>
+      (await runtime.store.getOrder(orderKey))?.state === 'awaiting_payment' ? true : undefined,
+    );
+    const beforePayment = yayCustomersOf(sandbox(), buyer);
+    const confirmed = stripeCheckoutEvent({
+      buyer,
+      sessionId,
+      type: 'checkout.session.async_payment_succeeded',
+    });
+    expect((await send(confirmed)).status).toBe(202);
+    const order = await runtime.waitForOrder(orderKey);
+
+    expect(beforePayment.map((c) => c.transfers.length)).toEqual([0]);
+    expect(order).toMatchObject({ state: 'fulfilled', payment: 'paid' });
+    expect(yayCustomersOf(sandbox(), buyer).map((c) => [c.balance, c.transfers.length])).toEqual([
+      [10_000, 1],
+    ]);
+    expect(executionsOf(orderKey)).toHaveLength(1);
+  });
+
+  it('runs one execution and credits once when a delivery is repeated concurrently and late', async () => {
+    const buyer = uniqueBuyer('duplicate');
+    const event = stripeCheckoutEvent({ buyer, paymentStatus: 'paid' });
+    const orderKey = stripeOrderKey(event);
+
+    const concurrent = await Promise.all(Array.from({ length: 5 }, () => send(event)));
+    await runtime.waitForOrder(orderKey);
+    const late = await send(event);
+    await runtime.idle();
+
+    expect(concurrent.map((answer) => answer.status)).toEqual([202, 202, 202, 202, 202]);
+    expect(late.status).toBeLessThan(300);
+    expect(executionsOf(orderKey)).toHaveLength(1);
+    expect(yayCustomersOf(sandbox(), buyer).map((c) => [c.balance, c.transfers.length])).toEqual([
+      [10_000, 1],
+    ]);
+  });
+
+  it('answers 401 and starts nothing when the signature is forged or missing', async () => {
+    const buyer = uniqueBuyer('forged');
+    const event = stripeCheckoutEvent({ buyer, paymentStatus: 'paid' });
+    const body = JSON.stringify(event);
+    const yayCallsBefore = sandbox().state.requests.length;
+
+    const forged = await sendStripeEvent(runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event, {
+      signature: signStripe(body, 'whsec_attacker-test-only-not-a-secret'),
+    });
+    const unsigned = await fetch(`${runtime.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    await runtime.idle();
+
+    expect(forged.status).toBe(401);
+    expect(unsigned.status).toBe(401);
+    expect(forged.body).not.toContain(E2E_SECRETS.STRIPE_WEBHOOK_SECRET);
+    expect(await runtime.store.getOrder(stripeOrderKey(event))).toBeUndefined();
+    expect(executionsOf(stripeOrderKey(event))).toHaveLength(0);
+    expect(sandbox().state.requests.length).toBe(yayCallsBefore);
+  });
+
+  it('tops up the same Yay customer when a buyer pays twice', async () => {
+    const buyer = uniqueBuyer('repeat');
+    const first = stripeCheckoutEvent({ buyer, paymentStatus: 'paid', credit: '10.000' });
+    const second = stripeCheckoutEvent({ buyer, paymentStatus: 'paid', credit: '5.000' });
+
+    await send(first);
+    const firstOrder = await runtime.waitForOrder(stripeOrderKey(first));
+    await send(second);
+    const secondOrder = await runtime.waitForOrder(stripeOrderKey(second));
+
+    const customers = yayCustomersOf(sandbox(), buyer);
+    expect(customers).toHaveLength(1);
+    expect(customers[0]?.balance).toBe(15_000);
+    expect(customers[0]?.transfers.map((t) => t.amount)).toEqual([10_000, 5_000]);
+    expect(secondOrder.customerUuid).toBe(firstOrder.customerUuid);
+  });
+
+  it('adopts the customer it created when the create response is lost', async () => {
+    const buyer = uniqueBuyer('lostcreate');
+    const event = stripeCheckoutEvent({ buyer, paymentStatus: 'paid' });
+    sandbox().setFaults({ dropNext: 'create' });
+
+    await send(event);
+    const order = await runtime.waitForOrder(stripeOrderKey(event));
+
+    expect(sandbox().state.requests.some((r) => r.fault === 'dropped' && r.method === 'POST')).toBe(true);
+    expect(order.state).toBe('fulfilled');
+    const customers = yayCustomersOf(sandbox(), buyer);
+    expect(customers.map((c) => [c.uuid, c.balance, c.transfers.length])).toEqual([
+      [order.customerUuid, 10_000, 1],
+    ]);
+  });
+
+  it('never credits twice when the transfer response is lost', async () => {
+    const buyer = uniqueBuyer('losttransfer');
+    const event = stripeCheckoutEvent({ buyer, paymentStatus: 'paid' });
+    sandbox().setFaults({ dropNext: 'transfer' });
+
+    await send(event);
+    const order = await runtime.waitForOrder(stripeOrderKey(event));
+
+    expect(sandbox().state.requests.some((r) => r.fault === 'dropped' && r.method === 'PUT')).toBe(true);
+    expect(order.state).toBe('fulfilled');
+    const [execution] = executionsOf(order.orderKey);
+    const states = runtime.workflow.timeline(execution?.executionArn ?? '').map((e) => e.state);
+    expect(states).toContain('Reconcile transfer');
+    expect(yayCustomersOf(sandbox(), buyer).map((c) => [c.balance, c.transfers.length])).toEqual([
+      [10_000, 1],
+    ]);
+  });
+
+  it('keeps retrying while the reseller balance is too low and credits once after a top-up', async () => {
+    const buyer = uniqueBuyer('lowbalance');
+    const event = stripeCheckoutEvent({ buyer, paymentStatus: 'paid', credit: '10.000' });
+    const orderKey = stripeOrderKey(event);
+    sandbox().setResellerBalance(5_000 as Millis);
+
+    await send(event);
+    await eventually('a ResellerBalanceTooLow retry of Transfer credit', () => {
+      const [execution] = executionsOf(orderKey);
+      if (!execution) return undefined;
+      const timeline = runtime.workflow.timeline(execution.executionArn);
+      return timeline.some((e) => e.state === 'Transfer credit' && e.error === 'ResellerBalanceTooLow')
+        ? true
+        : undefined;
+    });
+    const whileLow = await runtime.store.getOrder(orderKey);
+    sandbox().setResellerBalance(RICH);
+    const order = await runtime.waitForOrder(orderKey);
+
+    expect(whileLow?.state).not.toBe('fulfilled');
+    expect(order.state).toBe('fulfilled');
+    expect(yayCustomersOf(sandbox(), buyer).map((c) => [c.balance, c.transfers.length])).toEqual([
+      [10_000, 1],
+    ]);
+  });
+
+  it('finishes exactly once through a storm of Yay 5xx answers', async () => {
+    const buyer = uniqueBuyer('storm5xx');
+    const event = stripeCheckoutEvent({ buyer, paymentStatus: 'paid' });
+    sandbox().setFaults({ errorRate: 1 });
+
+    await send(event);
+    await eventually('three injected 5xx answers', () =>
+      sandbox().state.requests.filter((r) => r.fault === 'injected-error').length >= 3 ? true : undefined,
+    );
+    sandbox().setFaults({});
+    const order = await runtime.waitForOrder(stripeOrderKey(event));
+
+    expect(order.state).toBe('fulfilled');
+    expect(yayCustomersOf(sandbox(), buyer).map((c) => [c.balance, c.transfers.length])).toEqual([
+      [10_000, 1],
+    ]);
+  });
+
+  it('finishes every order exactly once when Yay answers 429 above one concurrent request', async () => {
+    const buyers = [1, 2, 3, 4].map((n) => uniqueBuyer(`storm429-${n}`));
+    const events = buyers.map((buyer) => stripeCheckoutEvent({ buyer, paymentStatus: 'paid' }));
+    sandbox().setFaults({ maxConcurrent: 1, latencyMs: 30 });
+
+    await Promise.all(events.map((event) => send(event)));
+    const orders = await Promise.all(
+      events.map((event) => runtime.waitForOrder(stripeOrderKey(event), 60_000)),
+    );
+
+    expect(sandbox().state.requests.some((r) => r.fault === 'rate-limited')).toBe(true);
+    expect(orders.map((order) => order.state)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    for (const buyer of buyers) {
+      expect(yayCustomersOf(sandbox(), buyer).map((c) => [c.balance, c.transfers.length])).toEqual([
+        [10_000, 1],
+      ]);
+    }
+  });
+
+  it('prints no secret and no task token in any output', () => {
+    const everything = [...progress, ...written].join('\n');
+    const namingKey = readFileSync(join(dataDir, 'naming-key'), 'utf8').trim();
+
+    expect(progress.length).toBeGreaterThan(20);
+    for (const secret of [...Object.values(E2E_SECRETS), namingKey]) expect(everything).not.toContain(secret);
+    expect(everything).not.toMatch(/local1\.[A-Za-z0-9_-]{20,}/);
+  });
+});

@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { type SampleBuyer, sampleId } from '../../infra/local/samples';
+import type { YaySandbox } from '../../infra/local/yay-sandbox';
+import type { Millis } from '../../shared/domain/credit';
+
+/**
+ * Obvious fakes for every secret local mode is given in the end-to-end tests. The tests grep all output
+ * for them: none may ever be printed.
+ */
+export const E2E_SECRETS = {
+  STRIPE_WEBHOOK_SECRET: 'whsec_e2e-test-only-not-a-secret',
+  SHOPIFY_WEBHOOK_SECRET: 'shopify-e2e-test-only-not-a-secret',
+  WOOCOMMERCE_WEBHOOK_SECRET: 'woocommerce-e2e-test-only-not-a-secret',
+  YAY_PASSWORD: 'yay-e2e-test-only-not-a-secret',
+} as const;
+
+/** Sandbox credentials matching {@link E2E_SECRETS}. */
+export const E2E_YAY = { reseller: 'e2e-reseller', user: 'e2e-user', password: E2E_SECRETS.YAY_PASSWORD };
+
+/** The environment local mode reads in the tests: fakes only, nothing from the developer's shell or .env. */
+export function e2eEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...E2E_SECRETS,
+    YAY_RESELLER: E2E_YAY.reseller,
+    YAY_USER: E2E_YAY.user,
+    ...extra,
+  };
+}
+
+/** A buyer no other test uses, so sandbox customers can be counted per test. */
+export function uniqueBuyer(label: string): SampleBuyer {
+  const tag = randomBytes(4).toString('hex');
+  return {
+    name: `E2e ${label} ${tag}`,
+    email: `e2e-${label}-${tag}@example.com`,
+    customerId: sampleId('cus'),
+  };
+}
+
+/** The sandbox customers created for `buyer` (by contact name), with their transfers. */
+export function yayCustomersOf(sandbox: YaySandbox, buyer: SampleBuyer) {
+  const state = sandbox.state;
+  return state.customers
+    .filter((customer) => customer.contact_name === buyer.name)
+    .map((customer) => ({
+      ...customer,
+      transfers: state.transfers.filter((transfer) => transfer.customerUuid === customer.uuid),
+    }));
+}
+
+/** Polls `check` every 25 ms until it returns a value other than undefined, or fails naming `what`. */
+export async function eventually<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export const TEN_POUNDS = 10_000 as Millis;
