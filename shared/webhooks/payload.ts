@@ -47,6 +47,7 @@ export function splitName(full: string): { firstName: string; lastName: string }
   return { firstName, lastName };
 }
 
+/** An address as a store sends it, before mapping to Yay's fields. */
 export interface RawAddress {
   line1?: string | null;
   line2?: string | null;

@@ -76,6 +76,7 @@ export const ChargeSchema = z.object({
   payment_intent: z.string().nullish(),
 });
 
+/** What the Stripe normalizer needs besides the payload. */
 export interface StripeContext {
   catalog: CreditCatalog;
   /** Store id when the event is not a Connect event (no `account`); defaults to `default`. */

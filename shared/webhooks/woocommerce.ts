@@ -45,6 +45,7 @@ export const WooOrderSchema = z.object({
   line_items: z.array(z.object({ sku: z.string().nullish(), quantity: z.number().int().nonnegative() })),
 });
 
+/** Headers of a WooCommerce delivery that carry meaning, and the catalog. */
 export interface WooCommerceContext {
   catalog: CreditCatalog;
   topic: string | undefined;

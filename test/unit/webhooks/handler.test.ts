@@ -309,14 +309,16 @@ describe('webhook-intake handler', () => {
     expect(output).not.toContain('ada.lovelace@example.com');
   });
 
-  it('emits WebhooksRejected with the reason as a dimension when a signature is bad', async () => {
+  it('emits WebhooksRejected by reason for a bad signature and OrdersReceived for an accepted order', async () => {
     const writes: string[] = [];
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       writes.push(String(chunk));
       return true;
     });
+    const body = fixture('stripe/checkout.session.completed.paid.json');
     try {
-      await http(httpApiEvent('stripe', fixture('stripe/checkout.session.completed.paid.json')));
+      await http(httpApiEvent('stripe', body));
+      await http(stripeEvent(body));
     } finally {
       spy.mockRestore();
     }
@@ -328,6 +330,10 @@ describe('webhook-intake handler', () => {
     expect(emf).toContainEqual(
       expect.objectContaining({ WebhooksRejected: 1, reason: 'missing_signature', provider: 'stripe' }),
     );
+    expect(emf).toContainEqual(
+      expect.objectContaining({ OrdersReceived: 1, kind: 'paid', provider: 'stripe' }),
+    );
+    expect(emf.filter((line) => 'OrdersReceived' in line)).toHaveLength(1);
   });
 
   describe('native EventBridge deliveries', () => {
