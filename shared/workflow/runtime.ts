@@ -1,6 +1,7 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { EnvNames, intEnv, optionalEnv, requireEnv } from '../config';
-import { logger, metrics } from '../observability';
+import { logger, metrics, tracer } from '../observability';
 import { NamingKeySchema, type SecretReader, secretsManagerReader, YayCredentialsSchema } from '../secrets';
 import { createDynamoStore, type DynamoStore } from '../store/dynamo-store';
 import { createYayClient } from '../yay/client';
@@ -14,11 +15,13 @@ import { sfnWorkflowControl } from './sfn-control';
  * The SDK clients honour `AWS_ENDPOINT_URL_*`, which is all local mode needs.
  */
 export function storeFromEnv(env: NodeJS.ProcessEnv = process.env): DynamoStore {
-  return createDynamoStore({ tableName: requireEnv(EnvNames.TABLE_NAME, env) });
+  const tableName = requireEnv(EnvNames.TABLE_NAME, env);
+  return createDynamoStore({ tableName, client: tracer.captureAWSv3Client(new DynamoDBClient({})) });
 }
 
 export function workflowFromEnv(env: NodeJS.ProcessEnv = process.env): WorkflowControl {
-  return sfnWorkflowControl(new SFNClient({}), requireEnv(EnvNames.STATE_MACHINE_ARN, env));
+  const stateMachineArn = requireEnv(EnvNames.STATE_MACHINE_ARN, env);
+  return sfnWorkflowControl(tracer.captureAWSv3Client(new SFNClient({})), stateMachineArn);
 }
 
 export function secretsFromEnv(env: NodeJS.ProcessEnv = process.env): SecretReader {

@@ -123,10 +123,12 @@ describe('dispatchOrderEvent', () => {
       const placed = orderEvent({ orderId: `race-${round}` });
       await dispatchOrderEvent(deps, placed);
       const token = `${TOKEN}-${round}`;
-      await Promise.all([
-        awaitPayment(paymentDeps(), { orderKey: placed.orderKey, taskToken: token }),
-        dispatchOrderEvent(deps, { ...placed, kind: 'payment_confirmed' }),
-      ]);
+      const storeToken = () => awaitPayment(paymentDeps(), { orderKey: placed.orderKey, taskToken: token });
+      const confirm = () => dispatchOrderEvent(deps, { ...placed, kind: 'payment_confirmed' });
+      // Alternate which half is sent first, so both interleavings occur.
+      await (round % 2 === 0
+        ? Promise.all([storeToken(), confirm()])
+        : Promise.all([confirm(), storeToken()]));
       const resumedWith = sfn
         .commandCalls(SendTaskSuccessCommand)
         .map((call) => call.args[0].input.taskToken);

@@ -273,7 +273,8 @@ describe('transferCredit', () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    yay.gate = () => held;
+    // Fail fast rather than hang if a second call ever overlaps the first.
+    yay.gate = () => (yay.inFlight > 1 ? Promise.reject(new Error('overlapping Yay calls')) : held);
 
     // The state machine retries LeaseBusy; emulate that with a loop.
     const withRetry = async (run: () => Promise<unknown>) => {
