@@ -173,7 +173,13 @@ export class Monitoring extends Construct {
         left: [
           props.stateMachine.metricFailed({ period: Duration.hours(1), statistic: Stats.SUM }),
           sum(MetricNames.TransfersNeedingReview),
-          sum(MetricNames.WebhooksRejected),
+          // Intake adds provider/reason dimensions to rejections: sum across all of them.
+          new MathExpression({
+            expression: `SUM(SEARCH('{${METRICS_NAMESPACE},provider,reason,service} MetricName="${MetricNames.WebhooksRejected}"', 'Sum', 3600))`,
+            usingMetrics: {},
+            label: 'Webhooks rejected',
+            period: Duration.hours(1),
+          }),
           props.intake.metricErrors({ period: Duration.hours(1), statistic: Stats.SUM }),
         ],
         width: 12,

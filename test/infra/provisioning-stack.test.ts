@@ -41,9 +41,7 @@ const YAY_CALLERS: FunctionName[] = [
 
 describe('ProvisioningStack functions', () => {
   it('creates one Lambda per function folder, each tagged with its folder name for local mode', () => {
-    const tagged = ofType('AWS::Lambda::Function')
-      .map(([, r]) => r.Metadata?.[FUNCTION_METADATA_KEY])
-      .filter((name) => name !== undefined);
+    const tagged = ofType('AWS::Lambda::Function').map(([, r]) => r.Metadata?.[FUNCTION_METADATA_KEY]);
     expect([...tagged].sort()).toEqual([...FunctionNames].sort());
   });
 
@@ -348,6 +346,10 @@ describe('ProvisioningStack alarms', () => {
     ]) {
       expect(body).toContain(metric);
     }
+    // Rejections carry provider/reason dimensions: only a search across them finds the series.
+    expect(body).toMatch(
+      /SUM\(SEARCH\('\{YayProvisioning,provider,reason,service\} MetricName=\W+WebhooksRejected/,
+    );
   });
 });
 
