@@ -1,10 +1,15 @@
+import { isUtf8 } from 'node:buffer';
+import { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { toHttpApiEvent } from '../../../infra/local/http-adapter';
 import { parseCreditCatalog } from '../../../shared/webhooks/catalog';
 import { type IntakeDeps, receiveWebhook } from '../../../shared/webhooks/intake';
 import { eventBridgePublisher } from '../../../shared/webhooks/publisher';
+import { verifyBase64HmacSignature, verifyStripeSignature } from '../../../shared/webhooks/signatures';
 import {
   base64Hmac,
   fixtureJson,
@@ -139,6 +144,70 @@ describe('receiveWebhook under fuzzing', () => {
         },
       ),
       { numRuns: 400 },
+    );
+  });
+});
+
+describe('signature verifiers under fuzzing', () => {
+  it('accept the provider-made signature and reject it after any single-byte change of the body', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 512 }),
+        fc.string({ minLength: 1, maxLength: 40 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (bytes, secret, at, flip) => {
+          const body = Buffer.from(bytes);
+          const t = NOW_MS / 1000;
+          const tampered = Buffer.from(body);
+          const index = at % tampered.length;
+          tampered[index] = (tampered[index] ?? 0) ^ flip;
+          const stripe = stripeSignatureHeader(body, [secret], t);
+          const hmac = base64Hmac(body, secret);
+
+          expect(verifyStripeSignature(body, stripe, [secret], t)).toEqual({ ok: true });
+          expect(verifyStripeSignature(tampered, stripe, [secret], t)).toEqual({
+            ok: false,
+            reason: 'signature_mismatch',
+          });
+          expect(verifyBase64HmacSignature(body, hmac, [secret])).toEqual({ ok: true });
+          expect(verifyBase64HmacSignature(tampered, hmac, [secret])).toEqual({
+            ok: false,
+            reason: 'signature_mismatch',
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('toHttpApiEvent under fuzzing', () => {
+  it('keeps any body byte-for-byte, as text when it is UTF-8 and base64 otherwise', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }),
+          fc.string({ unit: 'binary', maxLength: 100 }).map((s) => Buffer.from(s)),
+        ),
+        (bytes) => {
+          const body = Buffer.from(bytes);
+          const req = new IncomingMessage(new Socket());
+          req.method = 'POST';
+          req.url = '/webhooks/shopify';
+          req.headers = { 'content-type': 'application/json' };
+
+          const event = toHttpApiEvent(req, body);
+          const decoded =
+            event.body === undefined
+              ? Buffer.alloc(0)
+              : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+
+          expect(decoded.equals(body)).toBe(true);
+          expect(event.isBase64Encoded).toBe(body.length > 0 && !isUtf8(body));
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
