@@ -6,7 +6,7 @@ import type { LeaseStore, OrderStore, TransferIntent, TransferStore } from '../s
 import type { YayApi } from '../yay/types';
 import type { ReconcileResult } from './contract';
 import type { Observability } from './ports';
-import { customerLease, DEFAULT_LEASE_SECONDS } from './transfer-credit';
+import { customerLease, DEFAULT_LEASE_SECONDS, releaseQuietly } from './transfer-credit';
 
 export interface ReconcileTransferDeps extends Observability {
   transfers: TransferStore;
@@ -74,7 +74,7 @@ export async function reconcileTransfer(
     if (!current || decided) return decided ?? { decision: 'retry', reason: 'no transfer was attempted yet' };
     return await decide(deps, current, { uuid, name });
   } finally {
-    await deps.leases.release(lease, holder);
+    await releaseQuietly(deps, lease, holder);
   }
 }
 

@@ -126,7 +126,26 @@ export async function transferCredit(
   try {
     return await underLease(deps, order.orderKey, target, planned, attemptId);
   } finally {
+    await releaseQuietly(deps, lease, holder);
+  }
+}
+
+/**
+ * Releases a lease without letting a failure replace the step's own error: the state machine routes on
+ * that error's name (TransferOutcomeUnknown must reach Reconcile). An unreleased lease expires by itself.
+ */
+export async function releaseQuietly(
+  deps: Pick<TransferCreditDeps, 'leases' | 'log'>,
+  lease: string,
+  holder: string,
+): Promise<void> {
+  try {
     await deps.leases.release(lease, holder);
+  } catch (error) {
+    deps.log.warn('lease not released; it will expire', {
+      lease,
+      error: error instanceof Error ? error.name : String(error),
+    });
   }
 }
 

@@ -208,6 +208,18 @@ describe('workflow handlers', () => {
     expect(await store.get('stripe:acct_test:bad-input')).toBeUndefined();
   });
 
+  it('rejects a bus event whose detail lacks the order key, naming it, and starts nothing', async () => {
+    const { orderKey: _omitted, ...detail } = orderEvent({ orderId: 'no-key' });
+    const module = (await import('../../../functions/dispatch/handler')) as { handler: Handler };
+    const before = started.length;
+    await expect(module.handler({ detail }, lambdaContext('dispatch'))).rejects.toMatchObject({
+      name: 'OrderInvalid',
+      message: expect.stringContaining('orderKey'),
+    });
+    expect(started.length).toBe(before);
+    expect(await store.listOrders()).toHaveLength(1);
+  });
+
   it('fails at import, naming the variable, when the configuration is incomplete', async () => {
     vi.resetModules();
     vi.stubEnv('TABLE_NAME', '');

@@ -83,6 +83,18 @@ describe('sweep', () => {
     expect(started[0]?.args[0].input.name).toBe(executionName(event.orderKey));
   });
 
+  it('restarts a gone execution only once when the sweep runs twice', async () => {
+    await dispatch();
+    executions.clear();
+    sfn.resetHistory();
+    obs.advance(600);
+    await sweep(deps, { paymentWindowSeconds: WINDOW });
+    obs.advance(900);
+    const second = await sweep(deps, { paymentWindowSeconds: WINDOW });
+    expect(second.restarted).toEqual([]);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+
   it('leaves orders touched in the last minutes alone', async () => {
     await dispatch();
     executions.clear();

@@ -262,6 +262,20 @@ describe('transferCredit', () => {
     expect(yay.applied).toHaveLength(1);
   });
 
+  it('still reports TransferOutcomeUnknown when releasing the lease fails afterwards', async () => {
+    yay.transferFaults.push('lost-answer');
+    const failingRelease: DynamoStore = {
+      ...store,
+      release: async () => {
+        throw new Error('ProvisionedThroughputExceededException');
+      },
+    };
+    await expect(transferCredit({ ...deps, leases: failingRelease }, input())).rejects.toBeInstanceOf(
+      TransferOutcomeUnknown,
+    );
+    expect(obs.recorded.logs.some((line) => line.message.startsWith('lease not released'))).toBe(true);
+  });
+
   it('makes one Yay call at a time for two orders of one customer and credits each once', async () => {
     const second = orderEvent({
       kind: 'paid',
