@@ -44,6 +44,17 @@ export interface ProvisioningWorkflowProps {
   readonly logRetention: RetentionDays;
 }
 
+/** AWS error names (as Lambda reports them) that mean "try again shortly". */
+export const AWS_TRANSIENT_ERRORS = [
+  'Lambda.TooManyRequestsException',
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TransactionConflictException',
+  'InternalServerError',
+  'ServiceUnavailable',
+] as const;
+
 /**
  * Domain retries, keyed by the error names the handlers throw. LambdaInvoke already retries Lambda's own
  * service faults (`Lambda.ServiceException` & co.), so those are not repeated here.
@@ -82,9 +93,13 @@ export const RetryPolicies = {
     maxAttempts: 8,
     jitterStrategy: JitterType.FULL,
   },
-  /** Lambda throttled the invoke (concurrency): not among LambdaInvoke's built-in retries. */
-  lambdaThrottled: {
-    errors: ['Lambda.TooManyRequestsException'],
+  /**
+   * Throttles and transient faults of AWS itself, after the SDK's own retries gave up: Lambda refusing the
+   * invoke (concurrency) — not among LambdaInvoke's built-in retries — and DynamoDB/STS/Secrets Manager
+   * errors a handler lets through by name. Every step is idempotent, so a retry is always safe.
+   */
+  awsTransient: {
+    errors: [...AWS_TRANSIENT_ERRORS],
     interval: Duration.seconds(2),
     backoffRate: 2,
     maxAttempts: 6,
@@ -162,11 +177,11 @@ export class ProvisioningWorkflow extends Construct {
     const createCustomer = invoke(StateNames.createCustomer, fns.createCustomer, '$.customer')
       .addRetry(RetryPolicies.yayUnavailable)
       .addRetry(RetryPolicies.yayRateLimited)
-      .addRetry(RetryPolicies.lambdaThrottled);
+      .addRetry(RetryPolicies.awsTransient);
     catchFailures(createCustomer);
 
     const recordCustomer = invoke(StateNames.recordCustomer, fns.recordCustomer, '$.payment').addRetry(
-      RetryPolicies.lambdaThrottled,
+      RetryPolicies.awsTransient,
     );
     catchFailures(recordCustomer);
 
@@ -182,7 +197,7 @@ export class ProvisioningWorkflow extends Construct {
       resultPath: '$.payment',
       taskTimeout: Timeout.duration(props.paymentWindow),
     })
-      .addRetry(RetryPolicies.lambdaThrottled)
+      .addRetry(RetryPolicies.awsTransient)
       .addCatch(outcomes.expired, { errors: [Errors.TIMEOUT], resultPath: '$.error' })
       .addCatch(outcomes.paymentFailed, { errors: [ErrorNames.PaymentFailed], resultPath: '$.error' });
     catchFailures(waitForPayment);
@@ -192,12 +207,12 @@ export class ProvisioningWorkflow extends Construct {
       .addRetry(RetryPolicies.leaseBusy)
       .addRetry(RetryPolicies.yayUnavailable)
       .addRetry(RetryPolicies.yayRateLimited)
-      .addRetry(RetryPolicies.lambdaThrottled);
+      .addRetry(RetryPolicies.awsTransient);
 
     const reconcileTransfer = invoke(StateNames.reconcileTransfer, fns.reconcileTransfer, '$.reconcile')
       .addRetry(RetryPolicies.yayUnavailable)
       .addRetry(RetryPolicies.yayRateLimited)
-      .addRetry(RetryPolicies.lambdaThrottled);
+      .addRetry(RetryPolicies.awsTransient);
     catchFailures(reconcileTransfer);
 
     // Never a blind retry of an irreversible transfer: an unknown outcome goes to reconciliation first.
@@ -232,7 +247,7 @@ export class ProvisioningWorkflow extends Construct {
     waitForPayment.next(transferCredit);
 
     recordOutcome
-      .addRetry(RetryPolicies.lambdaThrottled)
+      .addRetry(RetryPolicies.awsTransient)
       // The record itself could not be written: fail loudly (the executions-failed alarm fires).
       .addCatch(failed, { errors: [Errors.ALL], resultPath: '$.error' })
       .next(

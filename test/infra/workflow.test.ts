@@ -135,6 +135,20 @@ describe('CustomerProvisioning state machine', () => {
     }
   });
 
+  it('retries AWS throttles and transient faults on every Task, with full jitter', () => {
+    for (const task of taskNames) {
+      for (const error of [
+        'Lambda.TooManyRequestsException',
+        'ProvisionedThroughputExceededException',
+        'TransactionConflictException',
+      ]) {
+        const retrier = retrierFor(task, error);
+        expect(retrier?.JitterStrategy, `${task} ${error}`).toBe('FULL');
+        expect(retrier?.MaxAttempts, `${task} ${error}`).toBeGreaterThan(1);
+      }
+    }
+  });
+
   it('keeps one built-in Lambda service-fault retrier per Task and adds none of its own', () => {
     for (const task of taskNames) {
       const faultRetriers = (state(task).Retry ?? []).filter((r) =>
