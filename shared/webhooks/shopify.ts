@@ -104,11 +104,12 @@ export function normalizeShopify(payload: unknown, ctx: ShopifyContext): Normali
 
   if (topic === 'refunds/create') {
     const refund = parseField(ShopifyRefundSchema, payload, '');
-    const currency = required(
+    const currency =
       refund.transactions.find((t) => t.currency)?.currency ??
-        refund.refund_line_items.find((l) => l.subtotal_set)?.subtotal_set?.shop_money.currency_code,
-      'transactions.currency',
-    );
+      refund.refund_line_items.find((l) => l.subtotal_set)?.subtotal_set?.shop_money.currency_code;
+    // No transaction and no line: a note-only refund that moved neither money nor goods. Acknowledge it,
+    // since a 4xx would only make Shopify retry something nobody needs to act on.
+    if (!currency) return { outcome: 'ignored', topic: 'refunds/create:nothing_refunded' };
     const event: IntakeEvent = {
       kind: 'refunded',
       provider: 'shopify',

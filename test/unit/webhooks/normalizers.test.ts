@@ -236,6 +236,17 @@ describe('normalizeShopify', () => {
     });
   });
 
+  it('ignores a note-only refund that moved neither money nor goods', () => {
+    const payload = fixtureJson<Json>('shopify/refunds-create.json');
+    payload.transactions = [];
+    payload.refund_line_items = [];
+
+    expect(normalizeShopify(payload, ctx('refunds/create'))).toEqual({
+      outcome: 'ignored',
+      topic: 'refunds/create:nothing_refunded',
+    });
+  });
+
   it('prices by the presentment currency the buyer paid in', () => {
     const payload = fixtureJson<Json>('shopify/orders-paid.json');
     payload.presentment_currency = 'EUR';
