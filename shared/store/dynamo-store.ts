@@ -624,6 +624,15 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
 
     listUnsettled: () => listIndex<TransferIntent>(ItemKeys.openTransfers, (item) => 'status' in item),
 
+    async listUnresolvedFor(customerUuid) {
+      const unsettled = await store.listUnsettled();
+      return unsettled.filter(
+        (intent) =>
+          intent.customerUuid === customerUuid &&
+          (intent.status === 'IN_FLIGHT' || intent.status === 'UNKNOWN'),
+      );
+    },
+
     async acquire(resource, holder, ttlSeconds, now) {
       const nowSeconds = Math.floor(now.getTime() / 1000);
       try {

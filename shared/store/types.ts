@@ -224,6 +224,12 @@ export interface TransferStore {
   cancelForRefund(orderKey: string, now: Date): Promise<TransferIntent>;
   /** Intents not yet settled (PENDING, NOT_APPLIED, IN_FLIGHT, UNKNOWN), via the sparse index. */
   listUnsettled(): Promise<TransferIntent[]>;
+  /**
+   * One customer's intents whose call may have happened but is not yet decided (IN_FLIGHT, UNKNOWN).
+   * While one exists, no other transfer to that customer may move its balance: reconciliation compares
+   * balances, and a second credit in between could be mistaken for the first.
+   */
+  listUnresolvedFor(customerUuid: string): Promise<TransferIntent[]>;
 }
 
 /** Per-customer lease: two transfers to one customer never overlap. */

@@ -174,6 +174,18 @@ async function underLease(
   const decided = settled(current);
   if (decided) return decided;
 
+  // Another order's call to this customer may have landed without being recorded: until it is
+  // reconciled, a credit from us would make its balance comparison ambiguous (or, for equal amounts,
+  // wrong). Wait, like for a held lease; the reconcile step of that order settles it in seconds.
+  const unresolved = (await deps.transfers.listUnresolvedFor(target.uuid)).filter(
+    (i) => i.orderKey !== orderKey,
+  );
+  if (unresolved.length > 0) {
+    throw new LeaseBusy(
+      `customer ${target.uuid} has an unreconciled transfer (order ${unresolved[0]?.orderKey}); it must be settled first`,
+    );
+  }
+
   const resellerBalance = await deps.yay.resellerBalance();
   deps.metrics.addMetric(MetricNames.ResellerBalanceMillis, 'None', resellerBalance);
   if (resellerBalance < amount) {

@@ -154,6 +154,20 @@ describe('createDynamoStore', () => {
       expect(await store.listUnsettled()).toHaveLength(0);
     });
 
+    it("lists a customer's transfers whose call may have happened but is undecided", async () => {
+      await store.createIntent('o-pending', plan, NOW);
+      await store.createIntent('o-flight', plan, NOW);
+      await store.createIntent('o-unknown', plan, NOW);
+      await store.createIntent('o-other', { ...plan, customerUuid: 'uuid-2' }, NOW);
+      await store.createIntent('o-applied', plan, NOW);
+      await store.transition('o-flight', ['PENDING'], 'IN_FLIGHT', {}, NOW);
+      await store.transition('o-unknown', ['PENDING'], 'UNKNOWN', {}, NOW);
+      await store.transition('o-other', ['PENDING'], 'UNKNOWN', {}, NOW);
+      await store.transition('o-applied', ['PENDING'], 'APPLIED', {}, NOW);
+      const unresolved = await store.listUnresolvedFor('uuid-1');
+      expect(unresolved.map((intent) => intent.orderKey).sort()).toEqual(['o-flight', 'o-unknown']);
+    });
+
     it('cancels for a refund only before a call was started', async () => {
       expect((await store.cancelForRefund('o-none', NOW)).status).toBe('CANCELLED');
       await store.createIntent('o-pending', plan, NOW);

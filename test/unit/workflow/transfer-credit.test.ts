@@ -276,6 +276,25 @@ describe('transferCredit', () => {
     expect(obs.recorded.logs.some((line) => line.message.startsWith('lease not released'))).toBe(true);
   });
 
+  it('holds back another order for the same customer until an unknown transfer is reconciled, so equal amounts are never confused', async () => {
+    const second = orderEvent({ kind: 'paid', orderId: 'cs_test_order_2' });
+    await store.record(second, 'exec-2', obs.observability.now());
+    yay.transferFaults.push('timeout-not-applied');
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
+
+    // Same amount: had it gone through, the balance would read "snapshot + amount" for the first order.
+    await expect(transferCredit(deps, { order: second, customer })).rejects.toBeInstanceOf(LeaseBusy);
+    expect(yay.transferCalls).toHaveLength(1);
+
+    expect((await reconcileTransfer(reconcileDeps(), order.orderKey)).decision).toBe('retry');
+    await expect(transferCredit(deps, { order: second, customer })).resolves.toMatchObject({
+      status: 'APPLIED',
+    });
+    await expect(transferCredit(deps, input())).resolves.toMatchObject({ status: 'APPLIED' });
+    expect(yay.applied).toHaveLength(2);
+    expect(balanceOf()).toBe(22_000);
+  });
+
   it('makes one Yay call at a time for two orders of one customer and credits each once', async () => {
     const second = orderEvent({
       kind: 'paid',
