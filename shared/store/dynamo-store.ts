@@ -16,7 +16,6 @@ import { TableSchema } from './schema';
 import {
   type BuyerCustomer,
   type BuyerStore,
-  isTerminal,
   type LeaseStore,
   type OrderQueries,
   type OrderRecord,
@@ -448,17 +447,14 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
     },
 
     async listOrders(filter?: { state?: OrderState }) {
-      let orders: OrderRecord[];
-      if (filter?.state && !isTerminal(filter.state)) {
-        orders = (await store.listOpen()).filter((order) => order.state === filter.state);
-      } else {
-        const items = await scanAll({
-          FilterExpression: filter?.state ? '#sk = :sk AND #state = :state' : '#sk = :sk',
-          ExpressionAttributeNames: { '#sk': SK, ...(filter?.state ? { '#state': 'state' } : {}) },
-          ExpressionAttributeValues: { ':sk': 'ORDER', ...(filter?.state ? { ':state': filter.state } : {}) },
-        });
-        orders = items.map((item) => strip<OrderRecord>(item));
-      }
+      // A scan, not the open index: the operator must also see stubs (a payment event for an order not
+      // seen yet), which are open but not in the index because nothing can run for them.
+      const items = await scanAll({
+        FilterExpression: filter?.state ? '#sk = :sk AND #state = :state' : '#sk = :sk',
+        ExpressionAttributeNames: { '#sk': SK, ...(filter?.state ? { '#state': 'state' } : {}) },
+        ExpressionAttributeValues: { ':sk': 'ORDER', ...(filter?.state ? { ':state': filter.state } : {}) },
+      });
+      const orders = items.map((item) => strip<OrderRecord>(item));
       return orders.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map(toView);
     },
 

@@ -1,5 +1,3 @@
-import type { Outcome } from './contract';
-
 /**
  * The Step Functions calls the workflow makes, behind one small interface so use cases can be tested
  * with aws-sdk-client-mock underneath (see {@link ../workflow/sfn-control}) and run locally unchanged.
@@ -50,6 +48,3 @@ export interface Observability {
   log: LogSink;
   now: Clock;
 }
-
-/** Outcomes after which no credit may move. */
-export const NoCreditOutcomes: readonly Outcome[] = ['payment_failed', 'expired'];
