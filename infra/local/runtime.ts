@@ -5,8 +5,17 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Millis } from '../../shared/domain/credit';
-import { createDynamoStore, createTable, type DynamoStore, isTerminal } from '../../shared/store';
+import {
+  createDynamoStore,
+  createTable,
+  type DynamoStore,
+  documentClient,
+  ItemKeys,
+  isTerminal,
+  TableSchema,
+} from '../../shared/store';
 import { type LoopbackServer, listenLoopback } from './aws-json';
 import { type LocalConfig, readLocalConfig } from './config';
 import { LocalEventBus } from './event-bus';
@@ -323,6 +332,7 @@ async function start(options: StartLocalOptions): Promise<LocalRuntime> {
     cleanups.push(() => client.destroy());
     await createTable(client, LOCAL_TABLE_NAME);
     const store = createDynamoStore({ tableName: LOCAL_TABLE_NAME, client });
+    await releaseDeadLeases(client);
 
     const lambda = new LocalLambda(template.functions);
     await lambda.preload();
@@ -493,6 +503,40 @@ async function start(options: StartLocalOptions): Promise<LocalRuntime> {
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * Per-customer transfer leases are held only by running invocations, and every invocation of a previous
+ * process died with it. On AWS a dead holder's lease lapses after its TTL; here it is certain the holder
+ * is gone, so its leases are released at start instead of blocking that customer's transfers for the TTL.
+ */
+async function releaseDeadLeases(client: DynamoDBClient): Promise<void> {
+  const doc = documentClient(client);
+  const prefix = ItemKeys.lease('')[TableSchema.partitionKey] as string;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new ScanCommand({
+        TableName: LOCAL_TABLE_NAME,
+        FilterExpression: 'begins_with(#pk, :prefix)',
+        ExpressionAttributeNames: { '#pk': TableSchema.partitionKey },
+        ExpressionAttributeValues: { ':prefix': prefix },
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      await doc.send(
+        new DeleteCommand({
+          TableName: LOCAL_TABLE_NAME,
+          Key: {
+            [TableSchema.partitionKey]: item[TableSchema.partitionKey],
+            [TableSchema.sortKey]: item[TableSchema.sortKey],
+          },
+        }),
+      );
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
 }
 
 /**

@@ -1,0 +1,174 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../infra/local/lambda';
+import { runOps } from '../../infra/local/ops-cli';
+import { readRuntimeInfo } from '../../infra/local/runtime';
+import { sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from '../../infra/local/samples';
+import { DEFAULT_STORE_FRONT, startYaySandbox, type YaySandbox } from '../../infra/local/yay-sandbox';
+import type { Millis } from '../../shared/domain/credit';
+import { createDynamoStore } from '../../shared/store';
+import { E2E_SECRETS, E2E_YAY, e2eEnv, eventually, uniqueBuyer, yayCustomersOf } from './support';
+
+interface Child {
+  process: ChildProcess;
+  url: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * `npm start`'s entry point in a child process, killed with SIGKILL mid-flight and started again on the
+ * same data dir. The Yay sandbox lives in the test process, as Yay itself outlives local mode.
+ */
+describe('local mode restarted after a kill', () => {
+  let sandbox: YaySandbox;
+  let dataDir: string;
+  const output: string[] = [];
+  const children: Child[] = [];
+
+  async function startChild(): Promise<Child> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        ...e2eEnv({
+          YAY_API_BASE_URL: sandbox.url,
+          YAY_STORE_FRONT: DEFAULT_STORE_FRONT.uuid,
+          LOCAL_DATA_DIR: dataDir,
+          LOCAL_MAX_WAIT_SECONDS: '60',
+          LOCAL_LOG_FORMAT: 'json',
+          PORT: '0',
+        }),
+      },
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    let ready: (url: string) => void;
+    const url = new Promise<string>((resolve) => {
+      ready = resolve;
+    });
+    let pending = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      output.push(text);
+      pending += text;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.includes('"local mode ready"')) ready((JSON.parse(line) as { url: string }).url);
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    const started = await Promise.race([
+      url,
+      exited.then(({ code }) => {
+        throw new Error(`local mode exited (${code}) before it was ready:\n${output.join('').slice(-2000)}`);
+      }),
+    ]);
+    const entry = { process: child, url: started, exited };
+    children.push(entry);
+    return entry;
+  }
+
+  function store() {
+    const info = readRuntimeInfo(dataDir);
+    if (!info) throw new Error('local mode wrote no runtime.json');
+    const client = new DynamoDBClient({
+      endpoint: info.endpoints.dynamodb,
+      region: 'eu-west-2',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local-test-only-not-a-secret' },
+    });
+    return createDynamoStore({ tableName: info.tableName, client });
+  }
+
+  const stateOf = async (orderKey: string) => (await store().getOrder(orderKey))?.state;
+
+  beforeAll(async () => {
+    sandbox = await startYaySandbox({
+      credentials: E2E_YAY,
+      storeFronts: [DEFAULT_STORE_FRONT],
+      resellerBalance: 1_000_000 as Millis,
+    });
+    dataDir = mkdtempSync(join(tmpdir(), 'yay-e2e-restart-'));
+  });
+
+  afterAll(async () => {
+    for (const child of children) if (child.process.exitCode === null) child.process.kill('SIGKILL');
+    await sandbox?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('finishes every order in flight exactly once after SIGKILL and a restart, and stops cleanly on SIGTERM', async () => {
+    const waiting = uniqueBuyer('killwait');
+    const transferring = uniqueBuyer('killtransfer');
+    const unpaid = stripeCheckoutEvent({ buyer: waiting, paymentStatus: 'unpaid' });
+    const paid = stripeCheckoutEvent({ buyer: transferring, paymentStatus: 'paid' });
+    const secret = E2E_SECRETS.STRIPE_WEBHOOK_SECRET;
+
+    // First life: one order waits for its payment, the other is killed while its transfer is at Yay.
+    const first = await startChild();
+    expect((await sendStripeEvent(first.url, secret, unpaid)).status).toBe(202);
+    await eventually('the unpaid order to wait', async () =>
+      (await stateOf(stripeOrderKey(unpaid))) === 'awaiting_payment' ? true : undefined,
+    );
+    sandbox.setFaults({ latencyMs: 400 });
+    expect((await sendStripeEvent(first.url, secret, paid)).status).toBe(202);
+    await eventually('the transfer call to reach Yay', () =>
+      sandbox.state.requests.some((r) => r.method === 'PUT') ? true : undefined,
+    );
+    first.process.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    sandbox.setFaults({});
+
+    // Second life on the same data dir: the recovery sweep restarts both.
+    const second = await startChild();
+    await eventually(
+      'the unpaid order to wait again',
+      async () => ((await stateOf(stripeOrderKey(unpaid))) === 'awaiting_payment' ? true : undefined),
+      30_000,
+    );
+    const sessionId = (unpaid.data as { object: { id: string } }).object.id;
+    const confirm = stripeCheckoutEvent({
+      buyer: waiting,
+      sessionId,
+      type: 'checkout.session.async_payment_succeeded',
+    });
+    expect((await sendStripeEvent(second.url, secret, confirm)).status).toBe(202);
+    for (const event of [unpaid, paid]) {
+      await eventually(
+        `${stripeOrderKey(event)} to be fulfilled`,
+        async () => ((await stateOf(stripeOrderKey(event))) === 'fulfilled' ? true : undefined),
+        30_000,
+      );
+    }
+    const opsOut: string[] = [];
+    const opsCode = await runOps(['status', stripeOrderKey(paid), '--data-dir', dataDir], {
+      out: (line) => opsOut.push(line),
+      err: (line) => opsOut.push(line),
+      env: {},
+    });
+    second.process.kill('SIGTERM');
+    const stopped = await second.exited;
+
+    for (const buyer of [waiting, transferring]) {
+      expect(yayCustomersOf(sandbox, buyer).map((c) => [c.balance, c.transfers.length])).toEqual([
+        [10_000, 1],
+      ]);
+    }
+    expect(opsCode).toBe(0);
+    expect(opsOut.join('\n')).toMatch(/state\s+fulfilled/);
+    expect(opsOut.join('\n')).toMatch(/replays: 1/);
+    expect(stopped.code).toBe(0);
+    expect(readRuntimeInfo(dataDir)).toBeUndefined();
+    const everything = output.join('');
+    const namingKey = readFileSync(join(dataDir, 'naming-key'), 'utf8').trim();
+    for (const value of [...Object.values(E2E_SECRETS), namingKey]) expect(everything).not.toContain(value);
+    expect(everything).not.toMatch(/local1\.[A-Za-z0-9_-]{20,}/);
+  }, 120_000);
+});
