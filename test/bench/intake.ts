@@ -32,6 +32,7 @@ import { sendHttpApiResult, toHttpApiEvent } from '../../infra/local/http-adapte
 const REQUESTS = 3_000;
 const WARMUP = 300;
 const CONCURRENCY = 16;
+const ROUNDS = 2;
 const DURATION_CAP_MS = 30_000;
 const SECRET = 'whsec_bench-test-only-not-a-secret';
 
@@ -213,17 +214,24 @@ export default async function (): Promise<string> {
   const memoryPort = await listen(memory);
   const sdkPort = await listen(sdk);
 
+  // Other work shares this machine: run the three servers in turn, ROUNDS times, and keep each server's
+  // fastest round, so one noisy moment does not decide the ratio.
   const runs = await quietly(async () => {
-    const measured: RunResult[] = [];
-    for (const port of [floorPort, memoryPort, sdkPort]) {
-      await load(port, body, headers, WARMUP);
-      measured.push(await load(port, body, headers, REQUESTS));
+    const best: Array<RunResult | undefined> = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const [i, port] of [floorPort, memoryPort, sdkPort].entries()) {
+        await load(port, body, headers, WARMUP);
+        const run = await load(port, body, headers, REQUESTS);
+        const current = best[i];
+        if (!current || run.completed / run.seconds > current.completed / current.seconds) best[i] = run;
+      }
     }
-    return measured;
+    return best;
   });
   await Promise.all([close(floor), close(memory), close(sdk), close(stand)]);
   const [floorRun, memoryRun, sdkRun] = runs as [RunResult, RunResult, RunResult];
-  if (kept !== WARMUP + memoryRun.completed) throw new Error(`in-memory publisher kept ${kept} events`);
+  if (kept !== ROUNDS * WARMUP + ROUNDS * REQUESTS)
+    throw new Error(`in-memory publisher kept ${kept} events`);
 
   const a = summarize(floorRun);
   const b = summarize(memoryRun);
@@ -236,7 +244,8 @@ export default async function (): Promise<string> {
     '### Webhook intake (`npm run bench -- intake`)',
     '',
     `Signed Stripe \`checkout.session.completed\` (${body.length} bytes) POSTed to 127.0.0.1, ${REQUESTS} requests at`,
-    `concurrency ${CONCURRENCY} over keep-alive after ${WARMUP} warm-up requests, cap ${DURATION_CAP_MS / 1000} s per run.`,
+    `concurrency ${CONCURRENCY} over keep-alive after ${WARMUP} warm-up requests, cap ${DURATION_CAP_MS / 1000} s per run;`,
+    `servers measured in turn, ${ROUNDS} rounds, each server's fastest round shown.`,
     'Intake = the real handler chain behind the local http-adapter, (1) with an in-memory publisher and (2) unmodified,',
     'its SDK PutEvents answered by a loopback stand-in in the same process. Secrets via the real Secrets Manager',
     `client against the stand-in, cached. Node ${process.version}, one process, shared cores: compare ratios.`,
