@@ -185,7 +185,8 @@ export async function receiveWebhook(request: WebhookRequest, deps: IntakeDeps):
     if (raw.length === 0) throw new MalformedPayload('empty_body', 'body: is empty');
     let payload: unknown;
     try {
-      payload = JSON.parse(raw.toString('utf8'));
+      // A text body is already the decoded string; only a base64 one needs decoding from the bytes.
+      payload = JSON.parse(request.isBase64Encoded ? raw.toString('utf8') : body);
     } catch {
       throw new MalformedPayload('invalid_json', 'body: is not valid JSON');
     }
