@@ -44,6 +44,9 @@ export interface ProvisioningWorkflowProps {
   readonly logRetention: RetentionDays;
 }
 
+/** Error name of the final Fail state: what an operator sees on a failed execution (redrive after a fix). */
+export const PROVISIONING_FAILED = 'ProvisioningFailed';
+
 /** AWS error names (as Lambda reports them) that mean "try again shortly". */
 export const AWS_TRANSIENT_ERRORS = [
   'Lambda.TooManyRequestsException',
@@ -149,8 +152,10 @@ export class ProvisioningWorkflow extends Construct {
     const recordOutcome = invoke(StateNames.recordOutcome, fns.recordOutcome, '$.recorded');
     const failed = new Fail(this, StateNames.failed, {
       stateName: StateNames.failed,
-      error: 'ProvisioningFailed',
-      cause: 'The order was recorded as failed; see its lastError in the table and this execution history.',
+      error: PROVISIONING_FAILED,
+      cause:
+        'See this execution history for the error; the order item keeps it as lastError unless recording the ' +
+        'outcome itself failed.',
     });
     const done = new Succeed(this, StateNames.done, { stateName: StateNames.done });
 

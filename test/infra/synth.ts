@@ -98,6 +98,13 @@ export function statementsGranting(template: Template, name: FunctionName, actio
   );
 }
 
+/** Values for the pseudo parameters a definition may reference (a Task's `arn:${AWS::Partition}:states:::…`). */
+const PSEUDO_PARAMETERS: Record<string, string> = {
+  'AWS::Partition': 'aws',
+  'AWS::Region': 'eu-west-2',
+  'AWS::AccountId': '000000000000',
+};
+
 /**
  * The state machine's definition as an object. CloudFormation joins the JSON with function ARNs; each
  * `Fn::GetAtt` becomes `GetAtt:<LogicalId>` so a Task's Resource still says which function it calls.
@@ -113,8 +120,8 @@ export function stateMachineDefinition(template: Template): {
       if (typeof part === 'string') return part;
       const getAtt = (part as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
       if (getAtt) return `GetAtt:${getAtt[0]}`;
-      const ref = (part as { Ref?: string }).Ref;
-      return `Ref:${ref}`;
+      const ref = String((part as { Ref?: string }).Ref);
+      return PSEUDO_PARAMETERS[ref] ?? `Ref:${ref}`;
     })
     .join('');
   return JSON.parse(text);
