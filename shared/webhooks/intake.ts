@@ -143,9 +143,9 @@ function normalize(
  */
 export async function receiveWebhook(request: WebhookRequest, deps: IntakeDeps): Promise<IntakeResponse> {
   const observer = deps.observer ?? silent;
-  const providerName = request.provider ?? '';
   if (!isProvider(request.provider)) {
-    observer.rejected(providerName.slice(0, 32), 'unknown_provider', 404);
+    // The path segment is caller-controlled: never a metric dimension (cardinality) nor echoed back.
+    observer.rejected('unknown', 'unknown_provider', 404);
     return error(404, 'unknown_provider', `provider: must be one of ${Providers.join(', ')}`);
   }
   const provider = request.provider;

@@ -160,7 +160,7 @@ describe('receiveWebhook', () => {
       ['accepted', 'stripe:default:cs_test_a1fixturePaidSession'],
       ['ignored', 'stripe', 'customer.created'],
       ['rejected', 'stripe', 'invalid_json', 400],
-      ['rejected', 'nope', 'unknown_provider', 404],
+      ['rejected', 'unknown', 'unknown_provider', 404],
     ]);
   });
 });
