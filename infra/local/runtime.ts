@@ -102,7 +102,9 @@ export interface LocalRuntime {
 
 let active: Promise<LocalRuntime> | undefined;
 /** Ports of the stand-ins of the first runtime of this process: handlers' SDK clients keep pointing there. */
-let standInPorts: { sfn: number; eventbridge: number; secrets: number; dynamodb: number } | undefined;
+let standInPorts:
+  | { sfn: number; eventbridge: number; secrets: number; dynamodb: number; yay?: number }
+  | undefined;
 
 function scheduledEvent(id: string): unknown {
   return {
@@ -242,6 +244,8 @@ async function start(options: StartLocalOptions): Promise<LocalRuntime> {
     if (!config.yayApiBaseUrl) {
       sandbox = await startYaySandbox({
         resellerBalance: 100_000 as Millis,
+        // The handlers keep the Yay base URL they read at import: a later runtime reuses the port.
+        ...(standInPorts?.yay ? { port: standInPorts.yay } : {}),
         ...options.sandbox,
         credentials,
         storeFronts: [{ ...DEFAULT_STORE_FRONT, uuid: storeFront }],
@@ -285,6 +289,7 @@ async function start(options: StartLocalOptions): Promise<LocalRuntime> {
       eventbridge: busServer.port,
       secrets: secretsServer.port,
       dynamodb: Number(new URL(dynamo.url).port),
+      ...(sandbox ? { yay: Number(new URL(sandbox.url).port) } : {}),
     };
 
     const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:${template.stateMachineName}`;
