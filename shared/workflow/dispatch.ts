@@ -105,6 +105,14 @@ async function confirmPayment(deps: DispatchDeps, orderKey: string): Promise<Dis
     });
     return { action: 'ignored', detail: `payment is ${order.payment}` };
   }
+  if (isTerminal(order.state)) {
+    // Paid after the order ended (usually expired): no execution waits any more. Credit may be owed;
+    // a person decides (`npm run ops -- replay <order>` moves it, exactly once).
+    deps.log.error('payment confirmed after the order ended; replay it if the credit is owed', {
+      outcome: order.outcome,
+    });
+    return { action: 'payment_recorded', detail: `after outcome ${order.outcome}` };
+  }
   if (!order.taskToken) {
     // Either no execution waits yet (it will see `paid` when it tries to store its token), or the
     // event came before the order itself (the stub makes the later execution go straight on).

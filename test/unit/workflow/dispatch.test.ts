@@ -185,6 +185,23 @@ describe('dispatchOrderEvent', () => {
     expect((await store.get(placed.orderKey))?.payment).toBe('failed');
   });
 
+  it('records a payment confirmed after the order expired and flags it for a person', async () => {
+    const placed = orderEvent();
+    await dispatchOrderEvent(deps, placed);
+    await store.recordOutcome(
+      placed.orderKey,
+      'expired',
+      { Error: 'States.Timeout' },
+      obs.observability.now(),
+    );
+    const result = await dispatchOrderEvent(deps, { ...placed, kind: 'payment_confirmed' });
+    expect(result).toEqual({ action: 'payment_recorded', detail: 'after outcome expired' });
+    expect((await store.get(placed.orderKey))?.payment).toBe('paid');
+    expect(obs.recorded.logs.some((line) => line.level === 'error' && /replay/.test(line.message))).toBe(
+      true,
+    );
+  });
+
   it('does not start an order again once it has an outcome', async () => {
     const placed = orderEvent();
     await dispatchOrderEvent(deps, placed);
