@@ -102,7 +102,7 @@ export class ProvisioningStack extends Stack {
         CREDIT_CATALOG: catalogEnvValue(config.creditCatalog, formatCredit),
       },
       // STATE_MACHINE_ARN is added below, once the state machine exists.
-      dispatch: { ...tableEnv, EVENT_BUS_NAME: bus.eventBusName },
+      dispatch: { ...tableEnv },
       'create-customer': {
         ...tableEnv,
         ...yay,
@@ -130,7 +130,8 @@ export class ProvisioningStack extends Stack {
     this.functions = functions;
     const fn = (name: FunctionName): IFunction => functions[name].fn;
 
-    // Least privilege, one line per need. Intake never touches the table; only the sweep reads the open-orders
+    // Least privilege, one line per need. Only intake publishes to the bus (dispatch only consumes it).
+    // Intake never touches the table; only the sweep reads the open-orders
     // index (written by hand rather than grantReadWriteData, whose `index/*` would cover every index).
     for (const name of FunctionNames) {
       if (name === 'webhook-intake') continue;
@@ -155,7 +156,6 @@ export class ProvisioningStack extends Stack {
     namingKeySecret.grantRead(fn('create-customer'));
     webhookSecret.grantRead(fn('webhook-intake'));
     bus.grantPutEventsTo(fn('webhook-intake'));
-    bus.grantPutEventsTo(fn('dispatch'));
 
     this.workflow = new ProvisioningWorkflow(this, 'Workflow', {
       functions: {
@@ -196,6 +196,8 @@ export class ProvisioningStack extends Stack {
       resources: [stateMachineArn],
     });
     fn('await-payment').addToRolePolicy(taskResponse);
+    // Its workflow adapter needs the ARN at init (it resumes at once when the order is already paid).
+    functions['await-payment'].fn.addEnvironment('STATE_MACHINE_ARN', stateMachineArn);
     for (const name of ['dispatch', 'sweep'] as const) {
       functions[name].fn.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
       stateMachine.grantStartExecution(fn(name));
