@@ -1,9 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Millis } from '../../shared/domain/credit';
@@ -36,9 +37,8 @@ import {
 
 import './polyfills';
 
-type DynaliteFactory = (options: { path?: string; createTableMs?: number }) => Server;
-// dynalite ships CommonJS without types: load it through require and type the one call made.
-const dynalite = createRequire(import.meta.url)('dynalite') as DynaliteFactory;
+// dynalite ships CommonJS without types; the worker requires it by the path resolved here.
+const requireFromHere = createRequire(import.meta.url);
 
 /** Local table and bus names: what the handlers are told through TABLE_NAME / EVENT_BUS_NAME. */
 export const LOCAL_TABLE_NAME = 'yay-provisioning';
@@ -141,23 +141,46 @@ function namingKey(dataDir: string): string {
   return key;
 }
 
+/**
+ * dynalite in a worker thread: it gets the second core (it and leveldb are a good share of local mode's
+ * CPU), it still dies with the process on a kill (so the leveldb lock is released), and an error inside it
+ * (leveldb refusing the folder) arrives as a message instead of crashing local mode.
+ */
+const DYNALITE_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const dynalite = require(workerData.dynalite);
+const server = dynalite({ path: workerData.path, createTableMs: 0 });
+server.keepAliveTimeout = 1000;
+server.once('error', (error) => parentPort.postMessage({ error: error.message }));
+server.listen(workerData.port, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
+parentPort.on('message', () => {
+  server.close(() => parentPort.postMessage({ closed: true }));
+  server.closeAllConnections();
+});
+`;
+
 async function startDynalite(
   dataDir: string,
   port: number,
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const server = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+  const worker = new Worker(DYNALITE_WORKER, {
+    eval: true,
+    workerData: { dynalite: requireFromHere.resolve('dynalite'), path: join(dataDir, 'dynamodb'), port },
   });
-  const actual = (server.address() as AddressInfo).port;
+  const actual = await new Promise<number>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('message', (message: { port?: number; error?: string }) =>
+      message.port ? resolve(message.port) : reject(new Error(`dynalite could not start: ${message.error}`)),
+    );
+  });
   return {
     url: `http://127.0.0.1:${actual}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: async () => {
+      const closed = new Promise((resolve) => worker.once('message', resolve));
+      worker.postMessage('close');
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+      await worker.terminate();
+    },
   };
 }
 

@@ -16,7 +16,8 @@ import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
 import { sampleId, sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from '../../infra/local/samples';
 import type { Millis } from '../../shared/domain/credit';
 
-const ORDERS = Number(process.env.BENCH_ORDERS_DEBUG) || 1_000;
+/** Orders per row; `BENCH_LOCAL_E2E_ORDERS` lowers it for a quick look (the report states the count). */
+const ORDERS = Number(process.env.BENCH_LOCAL_E2E_ORDERS) || 1_000;
 const LATENCY_MS = 50;
 const YAY_MAX_CONCURRENT = 10;
 const CAP_MS = 240_000;
