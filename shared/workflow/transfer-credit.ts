@@ -97,9 +97,17 @@ export async function transferCredit(
     );
   }
 
+  // A decided intent answers first, so a replay after a refund still reports the credit that moved.
+  const previous = await deps.transfers.getIntent(order.orderKey);
+  const already = previous && settled(previous);
+  if (already) {
+    deps.log.info('transfer already applied; not calling Yay again', { amountMillis: already.amount });
+    return already;
+  }
   const stored = await deps.orders.get(order.orderKey);
-  if (stored?.refunded)
+  if (stored?.refunded) {
     throw new OrderInvalid('the order was refunded before credit moved; no credit will move');
+  }
   if (stored?.payment === 'failed') throw new OrderInvalid('the order payment failed; no credit will move');
 
   const now = deps.now();
@@ -109,10 +117,7 @@ export async function transferCredit(
     now,
   );
   const early = settled(intent);
-  if (early) {
-    deps.log.info('transfer already applied; not calling Yay again', { amountMillis: early.amount });
-    return early;
-  }
+  if (early) return early;
 
   // The intent's plan wins over this input: a replay must pay the customer the first attempt planned.
   const target = { uuid: intent.customerUuid ?? customer.uuid, name: intent.customerName ?? customer.name };

@@ -344,6 +344,14 @@ describe('transferCredit', () => {
     expect(yay.transferCalls).toHaveLength(1);
   });
 
+  it('still reports APPLIED for a replay after a refund that came after the credit moved', async () => {
+    await transferCredit(deps, input());
+    await store.cancelForRefund(order.orderKey, obs.observability.now());
+    await store.markRefunded(order.orderKey, obs.observability.now());
+    await expect(transferCredit(deps, input())).resolves.toEqual({ status: 'APPLIED', amount: 10_000 });
+    expect(yay.transferCalls).toHaveLength(1);
+  });
+
   it('refuses a refunded order without creating a transfer call', async () => {
     await store.cancelForRefund(order.orderKey, obs.observability.now());
     await store.markRefunded(order.orderKey, obs.observability.now());
