@@ -54,6 +54,9 @@ const TABLE_WRITE = [
   'dynamodb:BatchWriteItem',
 ];
 
+/** The functions whose use cases query the sparse open-orders index. */
+const INDEX_READERS: readonly FunctionName[] = ['sweep', 'transfer-credit'];
+
 /** Per-function sizing: what differs from the 30 s / 512 MB default. */
 const SIZING: Partial<Record<FunctionName, { timeout: Duration; memorySize?: number }>> = {
   // Shopify wants an answer within 5 s; intake only verifies, maps and publishes.
@@ -131,19 +134,23 @@ export class ProvisioningStack extends Stack {
     const fn = (name: FunctionName): IFunction => functions[name].fn;
 
     // Least privilege, one line per need. Only intake publishes to the bus (dispatch only consumes it).
-    // Intake never touches the table; only the sweep reads the open-orders
+    // Intake never touches the table; only the index readers query the open-orders
     // index (written by hand rather than grantReadWriteData, whose `index/*` would cover every index).
     for (const name of FunctionNames) {
       if (name === 'webhook-intake') continue;
       const actions = name === 'daily-reconciliation' ? TABLE_READ : [...TABLE_READ, ...TABLE_WRITE];
       fn(name).addToRolePolicy(new PolicyStatement({ actions, resources: [table.tableArn] }));
     }
-    fn('sweep').addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:Query'],
-        resources: [`${table.tableArn}/index/${TableSchema.openOrdersIndex.name}`],
-      }),
-    );
+    // The open-orders index also lists unsettled transfer intents: the sweep reads both, and transfer-credit
+    // checks a customer has no unreconciled transfer before crediting it.
+    for (const name of INDEX_READERS) {
+      fn(name).addToRolePolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: [`${table.tableArn}/index/${TableSchema.openOrdersIndex.name}`],
+        }),
+      );
+    }
     for (const name of [
       'create-customer',
       'transfer-credit',

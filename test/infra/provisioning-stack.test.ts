@@ -147,17 +147,20 @@ describe('ProvisioningStack IAM (least privilege)', () => {
     }
   });
 
-  it('gives table writes to the workflow steps, reads only to daily-reconciliation, and the index only to sweep', () => {
+  it('gives table writes to the workflow steps, reads only to daily-reconciliation, and the index only to its readers', () => {
     for (const name of WITH_TABLE) {
       expect(grants(name, 'dynamodb:GetItem').length, name).toBe(1);
       expect(grants(name, 'dynamodb:UpdateItem').length, name).toBe(name === 'daily-reconciliation' ? 0 : 1);
     }
     for (const name of FunctionNames) {
       const index = text(statementsOf(provisioning, name)).includes('/index/');
-      expect(index, name).toBe(name === 'sweep');
+      // sweep lists open orders and unsettled transfers; transfer-credit checks for unreconciled ones.
+      expect(index, name).toBe(name === 'sweep' || name === 'transfer-credit');
     }
-    expect(text(statementsOf(provisioning, 'sweep'))).toContain('/index/OpenOrders');
-    expect(text(statementsOf(provisioning, 'sweep'))).not.toContain('/index/*');
+    for (const name of ['sweep', 'transfer-credit'] as const) {
+      expect(text(grants(name, 'dynamodb:Query')), name).toContain('/index/OpenOrders');
+      expect(text(statementsOf(provisioning, name)), name).not.toContain('/index/*');
+    }
   });
 
   it('grants no function a wildcard action', () => {
