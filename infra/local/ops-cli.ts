@@ -6,9 +6,6 @@ import { formatCredit, type Millis } from '../../shared/domain/credit';
 import { type YayCredentials, YayCredentialsSchema } from '../../shared/secrets';
 import { createDynamoStore, type DynamoStore, type OrderState, TerminalStates } from '../../shared/store';
 import type { Observability } from '../../shared/workflow/ports';
-import { resolveTransfer } from '../../shared/workflow/reconcile-transfer';
-import { sfnWorkflowControl } from '../../shared/workflow/sfn-control';
-import { replayOrder } from '../../shared/workflow/sweep';
 import { createYayClient } from '../../shared/yay/client';
 import { readLocalConfig } from './config';
 import { readRuntimeInfo } from './runtime';
@@ -372,6 +369,9 @@ export async function runOps(argv: readonly string[], io: OpsIo): Promise<number
       ? await awsTarget(io, flag('--stack') ?? 'YayProvisioning', flag('--region'))
       : await localTarget(io, flag('--data-dir'));
     const obs = opsObservability(io);
+    // Loaded on use: the workflow modules build Powertools' logger and metrics at import, which must not
+    // happen before local mode (in the same process, in tests) has set their environment.
+    const { sfnWorkflowControl } = await import('../../shared/workflow/sfn-control');
     const workflow = sfnWorkflowControl(target.sfn, target.stateMachineArn);
     switch (parsed.command) {
       case 'status':
@@ -384,6 +384,7 @@ export async function runOps(argv: readonly string[], io: OpsIo): Promise<number
         return 0;
       case 'replay': {
         const orderKey = requireOrder(parsed);
+        const { replayOrder } = await import('../../shared/workflow/sweep');
         const result = await replayOrder(
           { ...obs, orders: target.store, workflow },
           orderKey,
@@ -401,6 +402,7 @@ export async function runOps(argv: readonly string[], io: OpsIo): Promise<number
         const notApplied = parsed.flags.has('--not-applied');
         if (applied === notApplied)
           throw new UsageError('resolve-transfer needs exactly one of --applied or --not-applied');
+        const { resolveTransfer } = await import('../../shared/workflow/reconcile-transfer');
         const intent = await resolveTransfer(
           { ...obs, orders: target.store, transfers: target.store },
           orderKey,

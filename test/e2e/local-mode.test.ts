@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runOps } from '../../infra/local/ops-cli';
 import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
 import { sendStripeEvent, signStripe, stripeCheckoutEvent, stripeOrderKey } from '../../infra/local/samples';
 import type { Millis } from '../../shared/domain/credit';
@@ -24,6 +25,17 @@ describe('local mode', () => {
   const sandbox = () => {
     if (!runtime.sandbox) throw new Error('the e2e runtime runs the in-process sandbox');
     return runtime.sandbox;
+  };
+  /** `npm run ops -- …` against this runtime's data dir; resolves with the exit code and all output. */
+  const ops = async (...args: string[]) => {
+    const lines: string[] = [];
+    const io = {
+      out: (line: string) => lines.push(line),
+      err: (line: string) => lines.push(line),
+      env: e2eEnv(),
+    };
+    const code = await runOps([...args, '--data-dir', dataDir], io);
+    return { code, text: lines.join('\n') };
   };
   const executionsOf = (orderKey: string) =>
     runtime.workflow.list().filter((record) => record.orderKey === orderKey);
@@ -49,6 +61,7 @@ describe('local mode', () => {
 
   afterEach(() => {
     sandbox().setFaults({});
+    sandbox().setBehaviour({ balanceOnCustomerRecord: true, authForBalance: 'honoured' });
     sandbox().setResellerBalance(RICH);
   });
 
@@ -272,6 +285,100 @@ describe('local mode', () => {
       expect(yayCustomersOf(sandbox(), buyer).map((c) => [c.balance, c.transfers.length])).toEqual([
         [10_000, 1],
       ]);
+    }
+  });
+
+  it('shows an order with its transfer and timeline, and a replay moves no more credit', async () => {
+    const buyer = uniqueBuyer('opsreplay');
+    const event = stripeCheckoutEvent({ buyer, paymentStatus: 'paid' });
+    const orderKey = stripeOrderKey(event);
+    await send(event);
+    await runtime.waitForOrder(orderKey);
+
+    const status = await ops('status', orderKey);
+    const listed = await ops('list', '--state', 'fulfilled');
+    const replay = await ops('replay', orderKey, '--reason', 'e2e check');
+    const replayed = await runtime.waitForOrder(orderKey);
+
+    expect(status.code).toBe(0);
+    expect(status.text).toMatch(/state\s+fulfilled/);
+    expect(status.text).toMatch(/transfer\s+APPLIED 10\.000/);
+    expect(status.text).toMatch(/TaskStateEntered\s+Transfer credit/);
+    expect(listed.text).toContain(orderKey);
+    expect(replay).toEqual({ code: 0, text: expect.stringMatching(/replayed .* as .*-r1$/) });
+    expect(replayed).toMatchObject({ state: 'fulfilled', replays: 1 });
+    expect(executionsOf(orderKey).map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(yayCustomersOf(sandbox(), buyer).map((c) => [c.balance, c.transfers.length])).toEqual([
+      [10_000, 1],
+    ]);
+  });
+
+  it('leaves an undecidable lost transfer to the operator, who resolves it as applied', async () => {
+    const buyer = uniqueBuyer('undecidable');
+    const event = stripeCheckoutEvent({ buyer, paymentStatus: 'paid' });
+    const orderKey = stripeOrderKey(event);
+    // No way to read a customer's balance, and the transfer's answer is lost: nothing can prove the outcome.
+    sandbox().setBehaviour({ balanceOnCustomerRecord: false, authForBalance: 'rejected' });
+    sandbox().setFaults({ dropNext: 'transfer' });
+
+    await send(event);
+    const review = await runtime.waitForOrder(orderKey);
+    const refusedTwice = await ops('resolve-transfer', orderKey);
+    const resolved = await ops(
+      'resolve-transfer',
+      orderKey,
+      '--applied',
+      '--reason',
+      'checked in the Yay dashboard',
+    );
+    const after = await runtime.store.getOrder(orderKey);
+
+    expect(review.state).toBe('needs_review');
+    expect(review.transfer?.status).toBe('NEEDS_REVIEW');
+    expect(refusedTwice.code).toBe(2);
+    expect(refusedTwice.text).toContain('--applied or --not-applied');
+    expect(resolved).toEqual({ code: 0, text: `transfer for ${orderKey} is now APPLIED` });
+    expect(after).toMatchObject({ state: 'fulfilled', transfer: { status: 'APPLIED' } });
+    expect(yayCustomersOf(sandbox(), buyer).map((c) => c.transfers.length)).toEqual([1]);
+  });
+
+  it('makes only read-only calls and reports what the Yay API leaves open on yay-check', async () => {
+    const before = sandbox().state.requests.length;
+
+    const check = await ops('yay-check');
+    const calls = sandbox().state.requests.slice(before);
+
+    expect(check.code).toBe(0);
+    expect(check.text).toContain('amounts come back as a number');
+    expect(check.text).toContain("one customer's balance");
+    expect(calls.length).toBeGreaterThan(3);
+    expect(new Set(calls.map((call) => call.method))).toEqual(new Set(['GET']));
+    expect(check.text).not.toContain(E2E_SECRETS.YAY_PASSWORD);
+  });
+
+  it('exits 1 naming an unknown order or a stopped runtime, and 2 naming a bad flag or state', async () => {
+    const emptyDir = mkdtempSync(join(tmpdir(), 'yay-e2e-empty-'));
+    try {
+      const unknown = await ops('status', 'stripe:default:cs_test_nope');
+      const badFlag = await ops('list', '--colour');
+      const badState = await ops('list', '--state', 'done');
+      const stopped = await runOps(['list', '--data-dir', emptyDir], {
+        out: () => {},
+        err: () => {},
+        env: {},
+      });
+
+      expect(unknown).toEqual({
+        code: 1,
+        text: expect.stringContaining('order stripe:default:cs_test_nope not found'),
+      });
+      expect(badFlag.code).toBe(2);
+      expect(badFlag.text).toContain('unknown flag --colour for list');
+      expect(badState.code).toBe(2);
+      expect(badState.text).toContain('--state must be one of');
+      expect(stopped).toBe(1);
+    } finally {
+      rmSync(emptyDir, { recursive: true, force: true });
     }
   });
 
