@@ -1,0 +1,290 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeExecutionCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type LoopbackServer, listenLoopback } from '../../infra/local/aws-json';
+import { LocalEventBus } from '../../infra/local/event-bus';
+import { matchesPattern } from '../../infra/local/event-pattern';
+import { LocalSecrets } from '../../infra/local/secrets';
+import { LocalStepFunctions } from '../../infra/local/step-functions';
+import { type LocalTemplate, localFunctionArn, synthesizeLocalTemplate } from '../../infra/local/template';
+import { FunctionNames, StateNames } from '../../shared/workflow/contract';
+import { eventually } from './support';
+
+const FAKE = {
+  region: 'eu-west-2',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local-test-only-not-a-secret' },
+};
+
+/** A small graph with the shapes the real one uses: a Lambda task, a callback task with a timeout, a capped Wait. */
+const DEFINITION: StateMachineDefinition = {
+  StartAt: 'Say hello',
+  States: {
+    'Say hello': { Type: 'Task', Resource: localFunctionArn('hello'), ResultPath: '$.hello', Next: 'Pause' },
+    Pause: { Type: 'Wait', Seconds: 3600, Next: 'Wait for payment' },
+    'Wait for payment': {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: {
+        FunctionName: localFunctionArn('await'),
+        Payload: { 'orderKey.$': '$.order.orderKey', 'taskToken.$': '$$.Task.Token' },
+      },
+      TimeoutSeconds: 604800,
+      ResultPath: '$.payment',
+      Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'Expired' }],
+      End: true,
+    },
+    Expired: { Type: 'Pass', End: true },
+  },
+};
+
+describe('local AWS stand-ins', () => {
+  let dataDir: string;
+  let engine: LocalStepFunctions;
+  let server: LoopbackServer;
+  let sfn: SFNClient;
+  const tokens = new Map<string, string>();
+
+  const invoke = async (name: string, payload: unknown) => {
+    if (name === 'hello') return { greeting: 'hello' };
+    const { orderKey, taskToken } = payload as { orderKey: string; taskToken: string };
+    tokens.set(orderKey, taskToken);
+    return null;
+  };
+  const start = (name: string, orderKey: string) =>
+    sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: engine.stateMachineArn,
+        name,
+        input: JSON.stringify({ order: { orderKey } }),
+      }),
+    );
+  const describeStatus = async (executionArn: string) =>
+    (await sfn.send(new DescribeExecutionCommand({ executionArn }))).status;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'yay-e2e-sfn-'));
+    engine = new LocalStepFunctions({
+      stateMachineName: 'Test',
+      definition: DEFINITION,
+      invoke,
+      dataDir,
+      maxWaitSeconds: 0.3,
+    });
+    server = await listenLoopback(engine.serviceHandler());
+    sfn = new SFNClient({ ...FAKE, endpoint: server.url });
+  });
+
+  afterEach(async () => {
+    await engine.idle(10_000);
+  });
+
+  afterAll(async () => {
+    sfn?.destroy();
+    await server?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('resumes a callback task with the output sent on its token, after a capped Wait', async () => {
+    const started = await start('resume-1', 'order-resume');
+    const token = await eventually('the task token', () => tokens.get('order-resume'));
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ paid: true }) }));
+    await engine.idle(5_000);
+
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+    expect(described.status).toBe('SUCCEEDED');
+    expect(JSON.parse(described.output ?? '{}')).toMatchObject({
+      hello: { greeting: 'hello' },
+      payment: { paid: true },
+    });
+  });
+
+  it('returns the same execution for the same name and input, and ExecutionAlreadyExists otherwise', async () => {
+    const first = await start('dupe-1', 'order-dupe');
+    const again = await start('dupe-1', 'order-dupe');
+    const other = start('dupe-1', 'order-other-input');
+
+    expect(again.executionArn).toBe(first.executionArn);
+    await expect(other).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
+    const token = await eventually('the task token', () => tokens.get('order-dupe'));
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }));
+    await engine.idle(5_000);
+    await expect(start('dupe-1', 'order-dupe')).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
+  });
+
+  it('raises States.Timeout at the capped callback timeout and refuses the late token with TaskTimedOut', async () => {
+    const started = await start('timeout-1', 'order-timeout');
+    const token = await eventually('the task token', () => tokens.get('order-timeout'));
+    await engine.idle(5_000);
+
+    const late = sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }));
+    await expect(late).rejects.toMatchObject({ name: 'TaskTimedOut' });
+    const forged = sfn.send(new SendTaskSuccessCommand({ taskToken: 'not-a-token', output: '{}' }));
+    await expect(forged).rejects.toMatchObject({ name: 'InvalidToken' });
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+
+    expect(described.status).toBe('SUCCEEDED');
+    expect(JSON.parse(described.output ?? '{}').error).toMatchObject({ Error: 'States.Timeout' });
+  });
+
+  it('reports executions of a previous process as ABORTED and unknown ones as ExecutionDoesNotExist', async () => {
+    const started = await start('crash-1', 'order-crash');
+    await eventually('the task token', () => tokens.get('order-crash'));
+    // A second engine on the same data dir is what a restart after a kill sees.
+    const restarted = new LocalStepFunctions({
+      stateMachineName: 'Test',
+      definition: DEFINITION,
+      invoke,
+      dataDir,
+      maxWaitSeconds: 0.3,
+    });
+    const next = await listenLoopback(restarted.serviceHandler());
+    const client = new SFNClient({ ...FAKE, endpoint: next.url });
+    try {
+      const status = (await client.send(new DescribeExecutionCommand({ executionArn: started.executionArn })))
+        .status;
+      const missing = client.send(
+        new DescribeExecutionCommand({ executionArn: `${started.executionArn}-nope` }),
+      );
+
+      expect(status).toBe('ABORTED');
+      await expect(missing).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
+      expect(['RUNNING', 'SUCCEEDED']).toContain(String(await describeStatus(started.executionArn)));
+    } finally {
+      client.destroy();
+      await next.close();
+    }
+  });
+});
+
+describe('local EventBridge and Secrets Manager stand-ins', () => {
+  it('delivers a put event to the targets whose pattern matches, on the named bus only', async () => {
+    const delivered: Array<[string, unknown]> = [];
+    const bus = new LocalEventBus({
+      busName: 'orders',
+      rules: [
+        {
+          id: 'paid',
+          bus: 'provisioning',
+          pattern: { source: ['shop'], 'detail-type': ['Order Paid'] },
+          targets: [{ functionName: 'dispatch' }],
+        },
+        {
+          id: 'detail',
+          bus: 'provisioning',
+          pattern: { detail: { amount: [{ numeric: ['>', 5] }] } },
+          targets: [{ functionName: 'audit', inputPath: '$.detail' }],
+        },
+      ],
+      invoke: async (name, event) => {
+        delivered.push([name, event]);
+      },
+    });
+    const server = await listenLoopback(bus.serviceHandler());
+    const client = new EventBridgeClient({ ...FAKE, endpoint: server.url });
+    try {
+      const out = await client.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: 'orders',
+              Source: 'shop',
+              DetailType: 'Order Paid',
+              Detail: JSON.stringify({ amount: 10 }),
+            },
+            {
+              EventBusName: 'orders',
+              Source: 'shop',
+              DetailType: 'Order Placed',
+              Detail: JSON.stringify({ amount: 1 }),
+            },
+            { EventBusName: 'elsewhere', Source: 'shop', DetailType: 'Order Paid', Detail: '{}' },
+          ],
+        }),
+      );
+      await bus.idle();
+
+      expect(out.FailedEntryCount).toBe(1);
+      expect(out.Entries?.[2]).toMatchObject({ ErrorCode: 'ResourceNotFoundException' });
+      expect(delivered.map(([name]) => name).sort()).toEqual(['audit', 'dispatch']);
+      expect(delivered.find(([name]) => name === 'audit')?.[1]).toEqual({ amount: 10 });
+      expect(delivered.find(([name]) => name === 'dispatch')?.[1]).toMatchObject({
+        'detail-type': 'Order Paid',
+        source: 'shop',
+      });
+    } finally {
+      client.destroy();
+      await server.close();
+    }
+  });
+
+  it('matches prefix, anything-but and exists the way EventBridge does', () => {
+    const event = { source: 'yay.provisioning', detail: { kind: 'paid', tags: ['a', 'b'] } };
+
+    expect(matchesPattern({ source: [{ prefix: 'yay.' }] }, event)).toBe(true);
+    expect(matchesPattern({ detail: { kind: [{ 'anything-but': ['paid'] }] } }, event)).toBe(false);
+    expect(matchesPattern({ detail: { missing: [{ exists: false }] } }, event)).toBe(true);
+    expect(matchesPattern({ detail: { tags: ['b'] } }, event)).toBe(true);
+    expect(matchesPattern({ detail: { kind: ['placed'] } }, event)).toBe(false);
+  });
+
+  it('answers GetSecretValue by ARN or name and ResourceNotFoundException for anything else', async () => {
+    const secrets = new LocalSecrets();
+    const arn = 'arn:aws:secretsmanager:eu-west-2:000000000000:secret:app/naming-key';
+    secrets.set(arn, { key: 'naming-test-only-not-a-secret' });
+    const server = await listenLoopback(secrets.serviceHandler());
+    const client = new SecretsManagerClient({ ...FAKE, endpoint: server.url });
+    try {
+      const byArn = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+      const byName = await client.send(new GetSecretValueCommand({ SecretId: 'app/naming-key' }));
+      const missing = client.send(new GetSecretValueCommand({ SecretId: 'app/other' }));
+
+      expect(JSON.parse(byArn.SecretString ?? '')).toEqual({ key: 'naming-test-only-not-a-secret' });
+      expect(byName.ARN).toBe(arn);
+      await expect(missing).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    } finally {
+      client.destroy();
+      await server.close();
+    }
+  });
+});
+
+describe('synthesizeLocalTemplate', () => {
+  let template: LocalTemplate;
+
+  beforeAll(async () => {
+    template = await synthesizeLocalTemplate();
+  });
+
+  it('binds every Task of the CDK state machine to a function of the template', () => {
+    const states = template.definition.States as Record<
+      string,
+      { Type: string; Resource?: string; Parameters?: { FunctionName?: string } }
+    >;
+    const tasks = Object.entries(states).filter(([, state]) => state.Type === 'Task');
+
+    expect(Object.keys(states)).toEqual(expect.arrayContaining(Object.values(StateNames)));
+    for (const [, state] of tasks) {
+      const arn = state.Parameters?.FunctionName ?? state.Resource ?? '';
+      const name = arn.split(':function:')[1];
+      expect(name && template.functions.has(name)).toBe(true);
+    }
+    expect([...template.functions.keys()].sort()).toEqual([...FunctionNames].sort());
+  });
+
+  it('routes the order events to dispatch and schedules the sweep and the daily reconciliation', () => {
+    const targets = template.rules.flatMap((rule) => rule.targets.map((t) => t.functionName));
+
+    expect(targets).toContain('dispatch');
+    expect(template.schedules.map((s) => s.functionName).sort()).toEqual(['daily-reconciliation', 'sweep']);
+  });
+});
