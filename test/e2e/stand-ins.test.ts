@@ -158,7 +158,7 @@ describe('local AWS stand-ins', () => {
 
       expect(status).toBe('ABORTED');
       await expect(missing).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
-      expect(['RUNNING', 'SUCCEEDED']).toContain(String(await describeStatus(started.executionArn)));
+      expect(['RUNNING', 'SUCCEEDED']).toContain(String(await describeStatus(started.executionArn ?? '')));
     } finally {
       client.destroy();
       await next.close();
