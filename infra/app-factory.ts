@@ -1,5 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { type InfraConfig, loadInfraConfig } from './config';
 import { ProvisioningStack } from './stacks/provisioning-stack';
@@ -76,6 +76,8 @@ export function buildApp(options: BuildAppOptions): {
   });
   provisioning.addStackDependency(stateful);
 
+  // Cost allocation and ownership at a glance in the console and the bill.
+  Tags.of(app).add('project', 'yay-provisioning');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stateful, provisioning };
 }

@@ -1,5 +1,9 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/app-factory';
 import { EVENT_SOURCE } from '../../shared/domain/order-event';
 import { TableSchema } from '../../shared/store/schema';
 import { synthesized } from './synth';
@@ -104,5 +108,25 @@ describe('StatefulStack bus and secrets', () => {
         'NamingKeySecretArn',
       ]),
     );
+  });
+});
+
+describe('buildApp determinism', () => {
+  it('synthesizes the same templates twice, so a redeploy of unchanged code changes nothing', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'yay-cdk-determinism-'));
+    try {
+      const again = buildApp({ bundle: false, outdir });
+      again.app.synth();
+      expect(Template.fromStack(again.stateful).toJSON()).toEqual(stateful.toJSON());
+      expect(Template.fromStack(again.provisioning).toJSON()).toEqual(synthesized().provisioning.toJSON());
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  it('tags every taggable resource with the project', () => {
+    stateful.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Tags: [{ Key: 'project', Value: 'yay-provisioning' }],
+    });
   });
 });
