@@ -69,3 +69,12 @@ export function formatCredit(millis: number): string {
   const fraction = String(millis % 1000).padStart(3, '0');
   return `${whole}.${fraction}`;
 }
+
+/**
+ * Formats any balance for people (logs, reasons, the ops CLI): a customer's balance may be negative
+ * (calls on credit), which {@link formatCredit} refuses because it guards the wire.
+ */
+export function describeCredit(millis: number): string {
+  if (!Number.isSafeInteger(millis)) return String(millis);
+  return millis < 0 ? `-${formatCredit(-millis)}` : formatCredit(millis);
+}

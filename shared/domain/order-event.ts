@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Providers } from './keys';
 
 /**
@@ -82,3 +82,13 @@ export const OrderRefundedEventSchema = OrderEventSchema.extend({
   buyerKey: z.string().min(1).optional(),
 });
 export type OrderRefundedEvent = z.infer<typeof OrderRefundedEventSchema>;
+
+/**
+ * What dispatch reads from the bus: any order event, where a refund may lack the buyer (Shopify's
+ * `refunds/create` carries only the order id). Discriminated on `kind`, so an error still names the field.
+ */
+export const BusOrderEventSchema = z.discriminatedUnion('kind', [
+  OrderEventSchema.extend({ kind: z.enum(['placed', 'paid', 'payment_confirmed', 'payment_failed']) }),
+  OrderRefundedEventSchema,
+]);
+export type BusOrderEvent = z.infer<typeof BusOrderEventSchema>;

@@ -1,5 +1,5 @@
 import { executionName } from '../domain/keys';
-import type { OrderEvent } from '../domain/order-event';
+import type { BusOrderEvent, OrderEvent } from '../domain/order-event';
 import { ErrorNames } from '../errors';
 import { MetricNames } from '../observability';
 import { isTerminal, type OrderRecord, type OrderStore, type TransferStore } from '../store/types';
@@ -38,7 +38,7 @@ const PAID: PaymentState = { paid: true };
  * - payment_confirmed / payment_failed: the handshake of DESIGN.md §6 on the order item.
  * - refunded: cancels a transfer that has not started; a refund after credit moved is flagged for a person.
  */
-export async function dispatchOrderEvent(deps: DispatchDeps, event: OrderEvent): Promise<DispatchResult> {
+export async function dispatchOrderEvent(deps: DispatchDeps, event: BusOrderEvent): Promise<DispatchResult> {
   switch (event.kind) {
     case 'placed':
     case 'paid':

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { formatCredit } from '../domain/credit';
+import { describeCredit } from '../domain/credit';
 import { LeaseBusy, OrderInvalid, YayRejected } from '../errors';
 import { MetricNames } from '../observability';
 import type { LeaseStore, OrderStore, TransferIntent, TransferStore } from '../store/types';
@@ -133,7 +133,7 @@ async function decide(
     deps.log.info('unknown transfer reconciled as applied', { amountMillis: intent.amount });
     return {
       decision: 'applied',
-      reason: `customer balance rose from ${formatCredit(before)} by the amount`,
+      reason: `customer balance rose from ${describeCredit(before)} by the amount`,
     };
   }
   if (now === before) {
@@ -145,13 +145,13 @@ async function decide(
       deps.now(),
     );
     deps.log.info('unknown transfer reconciled as not applied; retrying');
-    return { decision: 'retry', reason: `customer balance still ${formatCredit(before)}: not applied` };
+    return { decision: 'retry', reason: `customer balance still ${describeCredit(before)}: not applied` };
   }
   return needsReview(
     deps,
     intent.orderKey,
-    `customer balance went from ${formatCredit(before)} to ${formatCredit(Math.max(now, 0))}, ` +
-      `neither unchanged nor up by ${formatCredit(intent.amount)}`,
+    `customer balance went from ${describeCredit(before)} to ${describeCredit(now)}, ` +
+      `neither unchanged nor up by ${describeCredit(intent.amount)}`,
     from,
   );
 }

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatCredit, MIN_TRANSFER, parseCredit, parseTransferAmount } from '../../../shared/domain/credit';
+import {
+  describeCredit,
+  formatCredit,
+  MIN_TRANSFER,
+  parseCredit,
+  parseTransferAmount,
+} from '../../../shared/domain/credit';
 import { OrderInvalid } from '../../../shared/errors';
 
 describe('parseCredit', () => {
@@ -96,4 +102,14 @@ describe('formatCredit', () => {
       expect(() => formatCredit(millis)).toThrow(String(millis));
     },
   );
+});
+
+describe('describeCredit', () => {
+  it.each([
+    [10_000, '10.000'],
+    [-2_500, '-2.500'],
+    [0, '0.000'],
+  ])('formats the balance %i as %s for people, negatives included', (millis, text) => {
+    expect(describeCredit(millis)).toBe(text);
+  });
 });

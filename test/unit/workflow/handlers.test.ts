@@ -220,6 +220,16 @@ describe('workflow handlers', () => {
     expect(await store.listOrders()).toHaveLength(1);
   });
 
+  it('flags a refund that carries only the order id (Shopify refunds/create) without needing the buyer', async () => {
+    const order = orderEvent({ orderId: 'refund-only' });
+    const { buyer: _buyer, buyerKey: _buyerKey, ...refund } = { ...order, kind: 'refunded' as const };
+    const module = (await import('../../../functions/dispatch/handler')) as { handler: Handler };
+    const before = started.length;
+    const result = await module.handler({ detail: refund }, lambdaContext('dispatch'));
+    expect(result).toMatchObject({ action: expect.stringMatching(/^refund_|^ignored$/) });
+    expect(started.length).toBe(before);
+  });
+
   it('fails at import, naming the variable, when the configuration is incomplete', async () => {
     vi.resetModules();
     vi.stubEnv('TABLE_NAME', '');

@@ -173,6 +173,19 @@ describe('transferCredit', () => {
     expect(decision.reason).toMatch(/neither unchanged nor up by 10\.000/);
   });
 
+  it('reconciles a customer whose balance is negative (calls on credit) as applied', async () => {
+    const record = yay.customers.get(customer.uuid);
+    if (record) record.balance = -2_500;
+    yay.transferFaults.push('lost-answer');
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
+    const decision = await reconcileTransfer(reconcileDeps(), order.orderKey);
+    expect(decision).toEqual({
+      decision: 'applied',
+      reason: 'customer balance rose from -2.500 by the amount',
+    });
+    expect(balanceOf()).toBe(7_500);
+  });
+
   it("waits for another order's transfer to the same customer before reading balances, then decides", async () => {
     yay.transferFaults.push('lost-answer');
     await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
