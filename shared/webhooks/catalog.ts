@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EnvNames } from '../config';
 import { type Millis, parseCredit } from '../domain/credit';
 import type { Credit } from '../domain/order-event';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseCredit } from '../domain/credit';
 import { buyerKey, orderKey } from '../domain/keys';
 import type { Buyer, Credit, OrderEventKind } from '../domain/order-event';

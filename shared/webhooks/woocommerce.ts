@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { buyerKey, orderKey } from '../domain/keys';
 import type { Buyer, OrderEventKind } from '../domain/order-event';
 import { type CreditCatalog, creditForLines } from './catalog';

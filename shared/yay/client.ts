@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatCredit, MIN_TRANSFER, type Millis, parseCredit } from '../domain/credit';
 import { YayAddressSchema } from '../domain/order-event';
 import {
