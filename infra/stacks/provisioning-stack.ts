@@ -4,6 +4,7 @@ import { EventBus, type IEventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -258,6 +259,20 @@ export class ProvisioningStack extends Stack {
       sweep: fn('sweep'),
       dailyReconciliation: fn('daily-reconciliation'),
     });
+
+    // EventBridge and the Scheduler invoke asynchronously: their dead-letter queues only catch events that
+    // could not be delivered. An event the function received and then failed on is Lambda's to keep — after
+    // its own two retries it goes to the same queue instead of vanishing.
+    const keepFailedEvents = (name: FunctionName, queue: DeadLetterQueue) =>
+      functions[name].fn.configureAsyncInvoke({
+        onFailure: new SqsDestination(queue.queue),
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(6),
+      });
+    keepFailedEvents('dispatch', this.dispatchDeadLetters);
+    keepFailedEvents('sweep', this.schedules.sweepDeadLetters);
+    keepFailedEvents('daily-reconciliation', this.schedules.reconciliationDeadLetters);
+    if (this.partnerDeadLetters) keepFailedEvents('webhook-intake', this.partnerDeadLetters);
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stateMachine,

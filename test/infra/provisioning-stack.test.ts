@@ -30,6 +30,8 @@ const single = (type: string) => {
 const env = (name: FunctionName) =>
   (functionProperties(provisioning, name).Environment as { Variables: Record<string, unknown> }).Variables;
 const text = (value: unknown) => JSON.stringify(value);
+const grants = (name: FunctionName, action: string): Statement[] =>
+  statementsGranting(provisioning, name, action);
 const WITH_TABLE = FunctionNames.filter((n) => n !== 'webhook-intake');
 const YAY_CALLERS: FunctionName[] = [
   'create-customer',
@@ -208,6 +210,23 @@ describe('ProvisioningStack events', () => {
         }),
       ],
     });
+  });
+
+  it('sends events a function received but failed on to the dead-letter queue of their source', () => {
+    const configs = ofType('AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties);
+    const queueOf = (name: FunctionName) => {
+      const config = configs.find((c) =>
+        text(c.FunctionName).includes(functionLogicalId(provisioning, name)),
+      );
+      expect(config, name).toMatchObject({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 6 * 3600 });
+      const destination = config?.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined;
+      return text(destination?.OnFailure?.Destination);
+    };
+    expect(configs).toHaveLength(3);
+    expect(queueOf('dispatch')).toContain('DispatchDeadLetters');
+    expect(queueOf('sweep')).toContain('SweepDeadLetters');
+    expect(queueOf('daily-reconciliation')).toContain('ReconciliationDeadLetters');
+    expect(text(grants('dispatch', 'sqs:SendMessage'))).toContain('DispatchDeadLetters');
   });
 
   it('adds no partner-bus rule when no partner event bus is configured', () => {
