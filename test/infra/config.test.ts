@@ -126,12 +126,20 @@ describe('buildApp with bad context', () => {
   });
 
   it('leaves no cloud assembly dir behind in the temp dir', () => {
-    const before = readdirSync(tmpdir()).filter((name) => name.startsWith('cdk.out'));
-    expect(() => buildApp({ bundle: false, context: { [ContextKeys.paymentWindowDays]: -1 } })).toThrow(
-      /context provisioning:paymentWindowDays/,
-    );
-    const after = readdirSync(tmpdir()).filter((name) => name.startsWith('cdk.out'));
-    expect(after.filter((name) => !before.includes(name))).toEqual([]);
+    // A private temp dir (os.tmpdir() follows TMPDIR), so other processes' files cannot blur the check.
+    const privateTmp = mkdtempSync(join(tmpdir(), 'yay-cdk-trace-test-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = privateTmp;
+    try {
+      expect(() => buildApp({ bundle: false, context: { [ContextKeys.paymentWindowDays]: -1 } })).toThrow(
+        /context provisioning:paymentWindowDays/,
+      );
+      expect(readdirSync(privateTmp)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(privateTmp, { recursive: true, force: true });
+    }
   });
 });
 
