@@ -1,10 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runOps } from '../../infra/local/ops-cli';
 import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
 import { sendStripeEvent, signStripe, stripeCheckoutEvent, stripeOrderKey } from '../../infra/local/samples';
+import { LocalSecretIds } from '../../infra/local/secrets';
 import type { Millis } from '../../shared/domain/credit';
 import { E2E_SECRETS, e2eEnv, eventually, TEN_POUNDS, uniqueBuyer, yayCustomersOf } from './support';
 
@@ -36,6 +39,15 @@ describe('local mode', () => {
     };
     const code = await runOps([...args, '--data-dir', dataDir], io);
     return { code, text: lines.join('\n') };
+  };
+  const collect = () => {
+    const lines: string[] = [];
+    return {
+      lines,
+      out: (line: string) => lines.push(line),
+      err: (line: string) => lines.push(line),
+      env: e2eEnv(),
+    };
   };
   const executionsOf = (orderKey: string) =>
     runtime.workflow.list().filter((record) => record.orderKey === orderKey);
@@ -379,6 +391,60 @@ describe('local mode', () => {
       expect(stopped).toBe(1);
     } finally {
       rmSync(emptyDir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a deployed stack from its outputs with --aws and names a missing output or stack', async () => {
+    const buyer = uniqueBuyer('opsaws');
+    const event = stripeCheckoutEvent({ buyer, paymentStatus: 'paid' });
+    await send(event);
+    await runtime.waitForOrder(stripeOrderKey(event));
+    // Only CloudFormation is faked: the table and state machine named by the outputs are this runtime's,
+    // reached through the same AWS_ENDPOINT_URL_* the handlers use.
+    const cloudFormation = mockClient(CloudFormationClient);
+    const outputs = (keys: string[]) => ({
+      Stacks: [
+        {
+          StackName: 'YayProvisioning',
+          CreationTime: new Date(),
+          StackStatus: 'CREATE_COMPLETE' as const,
+          Outputs: keys.map((OutputKey) => ({
+            OutputKey,
+            OutputValue: {
+              TableName: runtime.info.tableName,
+              StateMachineArn: runtime.info.stateMachineArn,
+              YaySecretArn: LocalSecretIds.yay,
+            }[OutputKey],
+          })),
+        },
+      ],
+    });
+    try {
+      cloudFormation
+        .on(DescribeStacksCommand)
+        .resolves(outputs(['TableName', 'StateMachineArn', 'YaySecretArn']));
+      const status = await runOps(['status', stripeOrderKey(event), '--aws'], collect());
+      cloudFormation.on(DescribeStacksCommand).resolves(outputs(['TableName']));
+      const partial = collect();
+      const partialCode = await runOps(['list', '--aws', '--stack', 'Other'], partial);
+      cloudFormation
+        .on(DescribeStacksCommand)
+        .rejects(Object.assign(new Error('Stack with id Gone does not exist'), { name: 'ValidationError' }));
+      const gone = collect();
+      const goneCode = await runOps(['list', '--aws', '--stack', 'Gone'], gone);
+
+      expect(status).toBe(0);
+      expect(cloudFormation.commandCalls(DescribeStacksCommand)[0]?.args[0].input).toEqual({
+        StackName: 'YayProvisioning',
+      });
+      expect(partialCode).toBe(1);
+      expect(partial.lines.join('\n')).toContain('stack Other has no output StateMachineArn');
+      expect(goneCode).toBe(1);
+      expect(gone.lines.join('\n')).toContain(
+        'cannot read stack Gone: ValidationError: Stack with id Gone does not exist',
+      );
+    } finally {
+      cloudFormation.restore();
     }
   });
 
