@@ -10,15 +10,19 @@ import { functionProperties } from './synth';
 
 /** The one test file that bundles for real: local esbuild, no Docker, no network. */
 describe('buildApp with bundling', () => {
-  const outdir = mkdtempSync(join(tmpdir(), 'yay-cdk-bundle-test-'));
+  // Made in beforeAll, not at collection, so a filtered-out run leaves no empty dir behind.
+  let outdir = '';
   let provisioning: Template;
 
   beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'yay-cdk-bundle-test-'));
     const built = buildApp({ bundle: true, outdir });
     built.app.synth();
     provisioning = Template.fromStack(built.provisioning);
   });
-  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+  afterAll(() => {
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  });
 
   const assetDir = (name: (typeof FunctionNames)[number]): string => {
     const code = functionProperties(provisioning, name).Code as { S3Key: string };

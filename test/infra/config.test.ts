@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp, cdkJsonContext } from '../../infra/app-factory';
 import { ContextKeys, loadInfraConfig } from '../../infra/config';
 import { ConfigInvalid } from '../../shared/errors';
@@ -144,23 +144,33 @@ describe('buildApp with bad context', () => {
 });
 
 describe('buildApp with optional context', () => {
-  const outdir = mkdtempSync(join(tmpdir(), 'yay-cdk-config-test-'));
-  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
   const account = '123456789012';
   const yaySecretArn = `arn:aws:secretsmanager:eu-west-2:${account}:secret:yay-credentials-AbCdEf`;
-  const built = buildApp({
-    bundle: false,
-    outdir,
-    context: {
-      [ContextKeys.alarmEmail]: 'ops@example.com',
-      [ContextKeys.partnerEventBusName]: 'aws.partner/stripe.com/ed_test_only',
-      [ContextKeys.yaySecretArn]: yaySecretArn,
-      [ContextKeys.paymentWindowDays]: 3,
-    },
-  });
-  built.app.synth();
-  const stateful = Template.fromStack(built.stateful);
-  const provisioning = Template.fromStack(built.provisioning);
+  // Synthesized once, read into memory, and the assembly removed at once (even when every test is filtered out).
+  const { built, stateful, provisioning, written } = (() => {
+    const outdir = mkdtempSync(join(tmpdir(), 'yay-cdk-config-test-'));
+    try {
+      const app = buildApp({
+        bundle: false,
+        outdir,
+        context: {
+          [ContextKeys.alarmEmail]: 'ops@example.com',
+          [ContextKeys.partnerEventBusName]: 'aws.partner/stripe.com/ed_test_only',
+          [ContextKeys.yaySecretArn]: yaySecretArn,
+          [ContextKeys.paymentWindowDays]: 3,
+        },
+      });
+      app.app.synth();
+      return {
+        built: app,
+        stateful: Template.fromStack(app.stateful),
+        provisioning: Template.fromStack(app.provisioning),
+        written: readdirSync(outdir),
+      };
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  })();
 
   it('imports a secret given by ARN instead of creating it, and grants on that ARN', () => {
     const names = Object.keys(stateful.findResources('AWS::SecretsManager::Secret'));
@@ -194,6 +204,6 @@ describe('buildApp with optional context', () => {
   });
 
   it('writes the assembly only under the temp dir it was given', () => {
-    expect(readdirSync(outdir)).toContain('manifest.json');
+    expect(written).toContain('manifest.json');
   });
 });
