@@ -36,17 +36,30 @@ export interface LoopbackServer {
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * Reads a request body up to `limit` bytes; undefined when it is larger. Event-based on purpose: async
+ * iteration destroys the request stream at its end, and with it the keep-alive socket, which made every
+ * SDK call open a new connection.
+ */
+export function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
 async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES)
-      throw new AwsServiceError('ValidationException', 'request body too large', 413);
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const body = await readRequestBody(req, MAX_BODY_BYTES);
+  if (!body) throw new AwsServiceError('ValidationException', 'request body too large', 413);
+  return body.toString('utf8');
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: unknown): void {
@@ -111,8 +124,6 @@ export async function listenLoopback(
   const server: Server = createServer((req, res) => {
     void handler(req, res);
   });
-  // Keep-alive sockets would hold `close()` open for the SDK's idle timeout.
-  server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import {
   isTerminal,
   TableSchema,
 } from '../../shared/store';
-import { type LoopbackServer, listenLoopback } from './aws-json';
+import { type LoopbackServer, listenLoopback, readRequestBody } from './aws-json';
 import { type LocalConfig, readLocalConfig } from './config';
 import { LocalEventBus } from './event-bus';
 import { sendHttpApiResult, toHttpApiEvent } from './http-adapter';
@@ -150,7 +150,6 @@ const DYNALITE_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const dynalite = require(workerData.dynalite);
 const server = dynalite({ path: workerData.path, createTableMs: 0 });
-server.keepAliveTimeout = 1000;
 server.once('error', (error) => parentPort.postMessage({ error: error.message }));
 server.listen(workerData.port, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
 parentPort.on('message', () => {
@@ -185,18 +184,6 @@ async function startDynalite(
 }
 
 const MAX_WEBHOOK_BYTES = 6 * 1024 * 1024;
-
-async function readRaw(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    // API Gateway refuses bodies past its payload limit before the function runs; so does local mode.
-    if (size > MAX_WEBHOOK_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -404,7 +391,8 @@ async function start(options: StartLocalOptions): Promise<LocalRuntime> {
         if (req.method !== 'POST') {
           return json(res, 405, { error: 'method_not_allowed', message: 'webhooks are POST only' });
         }
-        const body = await readRaw(req);
+        // API Gateway refuses bodies past its payload limit before the function runs; so does local mode.
+        const body = await readRequestBody(req, MAX_WEBHOOK_BYTES);
         if (!body) return json(res, 413, { error: 'payload_too_large', message: 'request body too large' });
         const result = await lambda.invoke('webhook-intake', toHttpApiEvent(req, body));
         sendHttpApiResult(res, result as Parameters<typeof sendHttpApiResult>[1]);
@@ -414,7 +402,6 @@ async function start(options: StartLocalOptions): Promise<LocalRuntime> {
         if (!res.headersSent) json(res, 500, { message: 'Internal Server Error' });
       });
     });
-    webhookServer.keepAliveTimeout = 1000;
     await new Promise<void>((resolve, reject) => {
       webhookServer.once('error', (error: NodeJS.ErrnoException) =>
         reject(
