@@ -197,16 +197,26 @@ function json(res: ServerResponse, status: number, body: unknown): void {
  * a second start after `stop()` binds the same stand-in ports again.
  */
 export function startLocal(options: StartLocalOptions = {}): Promise<LocalRuntime> {
-  if (active) throw new Error('local mode is already running in this process (one runtime per process)');
-  active = start(options).catch((error: unknown) => {
+  let config: LocalConfig;
+  try {
+    // Configuration first: a bad variable is reported as such, and nothing is started or written.
+    config = { ...readLocalConfig(options.env ?? process.env), ...options.overrides };
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (active) {
+    return Promise.reject(
+      new Error('local mode is already running in this process (one runtime per process)'),
+    );
+  }
+  active = start(options, config).catch((error: unknown) => {
     active = undefined;
     throw error;
   });
   return active;
 }
 
-async function start(options: StartLocalOptions): Promise<LocalRuntime> {
-  const config: LocalConfig = { ...readLocalConfig(options.env ?? process.env), ...options.overrides };
+async function start(options: StartLocalOptions, config: LocalConfig): Promise<LocalRuntime> {
   const print: LineSink = options.print ?? ((line) => process.stdout.write(`${line}\n`));
   mkdirSync(config.dataDir, { recursive: true });
   const previous = readRuntimeInfo(config.dataDir);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
@@ -446,6 +446,25 @@ describe('local mode', () => {
     } finally {
       cloudFormation.restore();
     }
+  });
+
+  it('refuses a bad configuration naming the variable and starts nothing', async () => {
+    const untouched = join(dataDir, 'never-created');
+    const start = (env: Record<string, string>) =>
+      startLocal({ env: e2eEnv({ LOCAL_DATA_DIR: untouched, ...env }), print: () => undefined });
+
+    await expect(start({ PORT: 'eighty' })).rejects.toThrow('environment variable PORT must be an integer');
+    await expect(start({ LOCAL_MAX_WAIT_SECONDS: '-1' })).rejects.toThrow(
+      'LOCAL_MAX_WAIT_SECONDS must be a positive number',
+    );
+    await expect(start({ LOCAL_LOG_FORMAT: 'xml' })).rejects.toThrow(
+      'LOCAL_LOG_FORMAT must be "human" or "json"',
+    );
+    await expect(start({ YAY_API_BASE_URL: 'https://yay.example.com', YAY_STORE_FRONT: '' })).rejects.toThrow(
+      'environment variable YAY_STORE_FRONT is required when YAY_API_BASE_URL is set',
+    );
+    await expect(start({ YAY_API_BASE_URL: 'not a url' })).rejects.toThrow('YAY_API_BASE_URL must be a URL');
+    expect(existsSync(untouched)).toBe(false);
   });
 
   it('prints no secret and no task token in any output', () => {

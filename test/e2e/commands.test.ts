@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../infra/local/lambda';
+import { E2E_SECRETS } from './support';
+
+/** Runs one of the package's commands (`tsx infra/local/<script>`) the way npm does, with a clean env. */
+function run(script: string, env: Record<string, string>, args: string[] = []) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', `infra/local/${script}`, ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run demo', () => {
+  it('provisions a paid and an asynchronous order end to end and exits 0', async () => {
+    const result = await run('demo.ts', { LOCAL_MAX_WAIT_SECONDS: '10', ...E2E_SECRETS });
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Demo finished: both orders fulfilled.');
+    expect(result.stdout).toMatch(/Wait for payment\s+ok/);
+    expect(result.stdout).toMatch(/customer \S+ \(Geoff Wilson\) \S+: balance 10\.000/);
+    expect(result.stdout).toMatch(/customer \S+ \(Ada Lovelace\) \S+: balance 5\.000/);
+    for (const secret of Object.values(E2E_SECRETS))
+      expect(result.stdout + result.stderr).not.toContain(secret);
+  }, 90_000);
+});
+
+describe('npm start', () => {
+  it('exits 1 naming the variable when the configuration is bad', async () => {
+    const result = await run('start.ts', { PORT: 'eighty' });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'local mode failed to start: environment variable PORT must be an integer',
+    );
+  });
+});
+
+describe('npm run ops', () => {
+  it('exits 2 with the usage when the command is unknown', async () => {
+    const result = await run('ops.ts', {}, ['frobnicate']);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown command "frobnicate"');
+    expect(result.stderr).toContain('usage: npm run ops --');
+  });
+});
