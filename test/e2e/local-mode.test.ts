@@ -64,7 +64,7 @@ describe('local mode', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'yay-e2e-'));
     runtime = await startLocal({
       env: e2eEnv(),
-      overrides: { port: 0, dataDir, maxWaitSeconds: 2 },
+      overrides: { port: 0, dataDir, maxWaitSeconds: 3 },
       print: (line) => progress.push(line),
       schedules: false,
     });
