@@ -448,6 +448,24 @@ describe('local mode', () => {
     }
   });
 
+  it('runs the scheduled sweep and daily reconciliation with their schedule input, finding no drift', async () => {
+    const buyer = uniqueBuyer('schedules');
+    const event = stripeCheckoutEvent({ buyer, paymentStatus: 'paid' });
+    await send(event);
+    await runtime.waitForOrder(stripeOrderKey(event));
+
+    const sweep = (await runtime.runSchedule('sweep')) as {
+      open: number;
+      creditOwed: number;
+      resellerBalance?: number;
+    };
+    const drift = (await runtime.runSchedule('daily-reconciliation')) as { recorded: number; drift: number };
+
+    expect(sweep).toMatchObject({ open: 0, creditOwed: 0, resellerBalance: sandbox().state.resellerBalance });
+    expect(drift.recorded).toBeGreaterThan(0);
+    expect(drift.drift).toBe(0);
+  });
+
   it('refuses a bad configuration naming the variable and starts nothing', async () => {
     const untouched = join(dataDir, 'never-created');
     const start = (env: Record<string, string>) =>
