@@ -37,7 +37,12 @@ if (config.logFormat === 'json') {
     `  webhooks   POST ${runtime.url}/webhooks/{stripe,shopify,woocommerce}   health GET ${runtime.url}/healthz`,
   );
   say(
-    `  Yay        ${runtime.sandbox ? `sandbox at ${runtime.info.endpoints.yay}` : runtime.info.endpoints.yay}`,
+    `  Yay        ${
+      runtime.sandbox
+        ? `sandbox at ${runtime.info.endpoints.yay} (in memory: empty after each start; for one that outlives ` +
+          'restarts run infra/local/yay-sandbox/main.ts and set YAY_API_BASE_URL)'
+        : runtime.info.endpoints.yay
+    }`,
   );
   say(`  data       ${config.dataDir} (a restart resumes from here)`);
   say(`  waits      every Wait, Retry interval and payment timeout capped at ${config.maxWaitSeconds} s`);
