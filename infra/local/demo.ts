@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { formatCredit, type Millis } from '../../shared/domain/credit';
 import { createYayClient } from '../../shared/yay/client';
 import { loadDotEnv } from './config';
+import { dropEmptyMetricsWarnings } from './quiet';
 import { type LocalRuntime, type OrderDetails, startLocal } from './runtime';
 import { SAMPLE_BUYER, sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from './samples';
 import { DEFAULT_SANDBOX_CREDENTIALS } from './yay-sandbox';
@@ -74,6 +75,7 @@ async function printYay(runtime: LocalRuntime): Promise<void> {
 
 async function main(): Promise<number> {
   loadDotEnv();
+  dropEmptyMetricsWarnings();
   const dataDir = mkdtempSync(join(tmpdir(), 'yay-demo-'));
   const maxWait = Number(process.env.LOCAL_MAX_WAIT_SECONDS) || 30;
   let runtime: LocalRuntime | undefined;

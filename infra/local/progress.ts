@@ -15,9 +15,34 @@ function clock(timestamp: number): string {
 export function progressPrinter(format: 'human' | 'json', sink: LineSink): (event: WorkflowEvent) => void {
   // The engine reports a failure before saying whether it is retried or caught; keep it for that line.
   const lastError = new Map<string, string>();
-  return (event) => {
+  // A Choice's outcome is the branch it took, known only when the next state is entered.
+  const choices = new Map<string, WorkflowEvent>();
+  const emit = (event: WorkflowEvent, outcome: string) => {
     const who = event.orderKey ?? event.executionName;
+    if (format === 'json') {
+      sink(
+        JSON.stringify({
+          time: new Date(event.timestamp).toISOString(),
+          level: event.type === 'FAILED' || event.type === 'TIMED_OUT' ? 'ERROR' : 'INFO',
+          message: 'workflow progress',
+          orderKey: event.orderKey,
+          execution: event.executionName,
+          state: event.state,
+          outcome,
+          ...(event.error ? { error: event.error } : {}),
+        }),
+      );
+      return;
+    }
+    sink(`${clock(event.timestamp)}  ${who}  ${event.state ?? '-'}  ${outcome}`);
+  };
+  return (event) => {
     const key = `${event.executionName}/${event.state ?? ''}`;
+    const choice = choices.get(event.executionName);
+    if (choice && (event.type === 'StateEntered' || !event.state)) {
+      choices.delete(event.executionName);
+      emit(choice, event.type === 'StateEntered' ? `→ ${event.state}` : 'ok');
+    }
     let outcome: string | undefined;
     switch (event.type) {
       case 'ExecutionStarted':
@@ -38,8 +63,9 @@ export function progressPrinter(format: 'human' | 'json', sink: LineSink): (even
         lastError.delete(key);
         break;
       case 'StateExited':
-        outcome = 'ok';
         lastError.delete(key);
+        if (event.stateType === 'Choice') choices.set(event.executionName, event);
+        else outcome = 'ok';
         break;
       case 'SUCCEEDED':
         outcome = 'execution succeeded';
@@ -47,22 +73,6 @@ export function progressPrinter(format: 'human' | 'json', sink: LineSink): (even
       default:
         outcome = `execution ${event.type.toLowerCase()}${event.error ? ` (${event.error})` : ''}`;
     }
-    if (outcome === undefined) return;
-    if (format === 'json') {
-      sink(
-        JSON.stringify({
-          time: new Date(event.timestamp).toISOString(),
-          level: event.type === 'FAILED' || event.type === 'TIMED_OUT' ? 'ERROR' : 'INFO',
-          message: 'workflow progress',
-          orderKey: event.orderKey,
-          execution: event.executionName,
-          state: event.state,
-          outcome,
-          ...(event.error ? { error: event.error } : {}),
-        }),
-      );
-      return;
-    }
-    sink(`${clock(event.timestamp)}  ${who}  ${event.state ?? '-'}  ${outcome}`);
+    if (outcome !== undefined) emit(event, outcome);
   };
 }
