@@ -9,6 +9,7 @@ import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
 import { sendStripeEvent, signStripe, stripeCheckoutEvent, stripeOrderKey } from '../../infra/local/samples';
 import { LocalSecretIds } from '../../infra/local/secrets';
 import type { Millis } from '../../shared/domain/credit';
+import { fixtureJson, shopifyHeaders, wooHeaders } from '../fixtures/webhooks';
 import { E2E_SECRETS, e2eEnv, eventually, TEN_POUNDS, uniqueBuyer, yayCustomersOf } from './support';
 
 /**
@@ -115,6 +116,50 @@ describe('local mode', () => {
     expect(progress).toContainEqual(
       expect.stringMatching(new RegExp(`${order.orderKey}\\s+Transfer credit\\s+ok`)),
     );
+  });
+
+  it('provisions paid Shopify and WooCommerce orders through their webhook routes', async () => {
+    // The providers' documented payloads, priced by a SKU of the deployed catalog (cdk.json).
+    const shopify = fixtureJson<{ id: number; line_items: Array<{ sku: string }> }>(
+      'shopify/orders-paid.json',
+    );
+    shopify.line_items = [{ ...(shopify.line_items[0] as { sku: string }), sku: 'CREDIT-10' }];
+    const woo = fixtureJson<{ id: number; line_items: Array<{ sku: string }> }>(
+      'woocommerce/order-processing.json',
+    );
+    woo.line_items = [{ ...(woo.line_items[0] as { sku: string }), sku: 'CREDIT-10' }];
+    const shopifyBody = JSON.stringify(shopify);
+    const wooBody = JSON.stringify(woo);
+
+    const answers = await Promise.all([
+      fetch(`${runtime.url}/webhooks/shopify`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...shopifyHeaders(shopifyBody, 'orders/paid', E2E_SECRETS.SHOPIFY_WEBHOOK_SECRET),
+        },
+        body: shopifyBody,
+      }),
+      fetch(`${runtime.url}/webhooks/woocommerce`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...wooHeaders(wooBody, 'order.updated', E2E_SECRETS.WOOCOMMERCE_WEBHOOK_SECRET),
+        },
+        body: wooBody,
+      }),
+    ]);
+    const keys = await Promise.all(
+      answers.map(async (answer) => ((await answer.json()) as { orderKey: string }).orderKey),
+    );
+    const orders = await Promise.all(keys.map((key) => runtime.waitForOrder(key)));
+
+    expect(answers.map((answer) => answer.status)).toEqual([202, 202]);
+    expect(keys).toEqual([expect.stringMatching(/^shopify:/), expect.stringMatching(/^woocommerce:/)]);
+    expect(orders.map((order) => [order.state, order.transfer?.amount])).toEqual([
+      ['fulfilled', 10_000],
+      ['fulfilled', 20_000],
+    ]);
   });
 
   it('waits for the payment, then credits once when an asynchronous checkout is confirmed', async () => {
