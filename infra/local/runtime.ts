@@ -292,13 +292,15 @@ async function start(options: StartLocalOptions, config: LocalConfig): Promise<L
     // Bound before the handlers exist; the engine and bus are attached right after (they need the env).
     let workflow: LocalStepFunctions | undefined;
     let bus: LocalEventBus | undefined;
+    let sfnHandler: ReturnType<LocalStepFunctions['serviceHandler']> | undefined;
+    let busHandler: ReturnType<LocalEventBus['serviceHandler']> | undefined;
     const sfnServer: LoopbackServer = await listenLoopback(
-      (req, res) => (workflow as LocalStepFunctions).serviceHandler()(req, res),
+      (req, res) => (sfnHandler ??= (workflow as LocalStepFunctions).serviceHandler())(req, res),
       standInPorts?.sfn ?? 0,
     );
     cleanups.push(() => sfnServer.close());
     const busServer = await listenLoopback(
-      (req, res) => (bus as LocalEventBus).serviceHandler()(req, res),
+      (req, res) => (busHandler ??= (bus as LocalEventBus).serviceHandler())(req, res),
       standInPorts?.eventbridge ?? 0,
     );
     cleanups.push(() => busServer.close());
