@@ -29,6 +29,9 @@ export const DEFAULT_WEBHOOK_SECRETS = {
   woocommerce: 'woocommerce_local_test_only_not_a_secret',
 } as const;
 
+/** Node timers overflow past 2^31 ms (24.8 days): every capped wait stays below this many seconds. */
+export const MAX_WAIT_LIMIT_SECONDS = 2_000_000;
+
 /** Local mode's validated configuration. Secrets are held here and only handed to the Secrets stand-in. */
 export interface LocalConfig {
   readonly port: number;
@@ -95,9 +98,9 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env, cwd = proc
   }
   const waitRaw = value(env, 'LOCAL_MAX_WAIT_SECONDS');
   const maxWaitSeconds = waitRaw === undefined ? 300 : Number(waitRaw);
-  if (!Number.isFinite(maxWaitSeconds) || maxWaitSeconds <= 0) {
+  if (!Number.isFinite(maxWaitSeconds) || maxWaitSeconds <= 0 || maxWaitSeconds > MAX_WAIT_LIMIT_SECONDS) {
     throw new ConfigInvalid(
-      `environment variable LOCAL_MAX_WAIT_SECONDS must be a positive number, got "${waitRaw}"`,
+      `environment variable LOCAL_MAX_WAIT_SECONDS must be a positive number of at most ${MAX_WAIT_LIMIT_SECONDS}, got "${waitRaw}"`,
     );
   }
   const format = value(env, 'LOCAL_LOG_FORMAT') ?? 'human';
