@@ -8,7 +8,7 @@ import { runOps } from '../../infra/local/ops-cli';
 import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
 import { sendStripeEvent, signStripe, stripeCheckoutEvent, stripeOrderKey } from '../../infra/local/samples';
 import { LocalSecretIds } from '../../infra/local/secrets';
-import type { Millis } from '../../shared/domain/credit';
+import { type Millis, parseCredit } from '../../shared/domain/credit';
 import { fixtureJson, shopifyHeaders, wooHeaders } from '../fixtures/webhooks';
 import { E2E_SECRETS, e2eEnv, eventually, TEN_POUNDS, uniqueBuyer, yayCustomersOf } from './support';
 
@@ -119,15 +119,17 @@ describe('local mode', () => {
   });
 
   it('provisions paid Shopify and WooCommerce orders through their webhook routes', async () => {
-    // The providers' documented payloads, priced by a SKU of the deployed catalog (cdk.json).
-    const shopify = fixtureJson<{ id: number; line_items: Array<{ sku: string }> }>(
-      'shopify/orders-paid.json',
-    );
-    shopify.line_items = [{ ...(shopify.line_items[0] as { sku: string }), sku: 'CREDIT-10' }];
-    const woo = fixtureJson<{ id: number; line_items: Array<{ sku: string }> }>(
-      'woocommerce/order-processing.json',
-    );
-    woo.line_items = [{ ...(woo.line_items[0] as { sku: string }), sku: 'CREDIT-10' }];
+    // The providers' documented payloads (one unit on Shopify, two on WooCommerce), priced by a GBP SKU of
+    // the catalog the template gives the functions.
+    const catalog = JSON.parse(process.env.CREDIT_CATALOG ?? '{}') as Record<string, Record<string, string>>;
+    const [sku, prices] = Object.entries(catalog).find(([, byCurrency]) => byCurrency.GBP) ?? [];
+    if (!sku || !prices?.GBP) throw new Error('the credit catalog has no GBP SKU');
+    const price = parseCredit(prices.GBP);
+    type Line = { sku: string; quantity: number };
+    const shopify = fixtureJson<{ line_items: Line[] }>('shopify/orders-paid.json');
+    shopify.line_items = [{ ...(shopify.line_items[0] as Line), sku, quantity: 1 }];
+    const woo = fixtureJson<{ line_items: Line[] }>('woocommerce/order-processing.json');
+    woo.line_items = [{ ...(woo.line_items[0] as Line), sku, quantity: 2 }];
     const shopifyBody = JSON.stringify(shopify);
     const wooBody = JSON.stringify(woo);
 
@@ -157,8 +159,8 @@ describe('local mode', () => {
     expect(answers.map((answer) => answer.status)).toEqual([202, 202]);
     expect(keys).toEqual([expect.stringMatching(/^shopify:/), expect.stringMatching(/^woocommerce:/)]);
     expect(orders.map((order) => [order.state, order.transfer?.amount])).toEqual([
-      ['fulfilled', 10_000],
-      ['fulfilled', 20_000],
+      ['fulfilled', price],
+      ['fulfilled', 2 * price],
     ]);
   });
 
