@@ -214,7 +214,9 @@ export class ProvisioningWorkflow extends Construct {
       .addRetry(RetryPolicies.yayRateLimited)
       .addRetry(RetryPolicies.awsTransient);
 
+    // Reconcile reads the customer's balance, which another order's transfer may be changing: wait for its lease.
     const reconcileTransfer = invoke(StateNames.reconcileTransfer, fns.reconcileTransfer, '$.reconcile')
+      .addRetry(RetryPolicies.leaseBusy)
       .addRetry(RetryPolicies.yayUnavailable)
       .addRetry(RetryPolicies.yayRateLimited)
       .addRetry(RetryPolicies.awsTransient);

@@ -111,8 +111,11 @@ describe('CustomerProvisioning state machine', () => {
   });
 
   it('retries a busy lease quickly and Yay outages with full jitter, rate limits with a longer backoff', () => {
-    const lease = retrierFor(StateNames.transferCredit, ErrorNames.LeaseBusy);
-    expect(lease?.IntervalSeconds).toBeLessThanOrEqual(10);
+    for (const task of [StateNames.transferCredit, StateNames.reconcileTransfer]) {
+      const lease = retrierFor(task, ErrorNames.LeaseBusy);
+      expect(lease?.IntervalSeconds, task).toBeLessThanOrEqual(10);
+      expect(lease?.MaxAttempts, task).toBeGreaterThan(1);
+    }
     for (const task of [StateNames.createCustomer, StateNames.transferCredit, StateNames.reconcileTransfer]) {
       const unavailable = retrierFor(task, ErrorNames.YayUnavailable);
       const limited = retrierFor(task, ErrorNames.YayRateLimited);
