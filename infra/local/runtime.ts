@@ -1,3 +1,14 @@
+/**
+ * Local mode (DESIGN.md §8): the deployed workflow on one machine, assembled from the synthesized template.
+ *
+ *   webhook ─HTTP─▶ webhook-intake ─PutEvents─▶ LocalEventBus ─rule─▶ dispatch ─StartExecution─▶ LocalStepFunctions
+ *   LocalStepFunctions (aws-local-stepfunctions) ─Task─▶ LocalLambda ─▶ functions/<name>/handler.ts
+ *   handlers ─AWS_ENDPOINT_URL_*─▶ loopback stand-ins (SFN, EventBridge, Secrets Manager) and dynalite;
+ *            ─YAY_API_BASE_URL─▶ the Yay sandbox (or a real endpoint)
+ *
+ * Everything listens on 127.0.0.1. State lives under LOCAL_DATA_DIR: dynalite's leveldb, the executions
+ * log (`executions.jsonl`), the naming key, and `runtime.json` (endpoints, for the ops CLI) while running.
+ */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
