@@ -305,15 +305,15 @@ async function start(options: StartLocalOptions, config: LocalConfig): Promise<L
     let bus: LocalEventBus | undefined;
     let sfnHandler: ReturnType<LocalStepFunctions['serviceHandler']> | undefined;
     let busHandler: ReturnType<LocalEventBus['serviceHandler']> | undefined;
-    const sfnServer: LoopbackServer = await listenLoopback(
-      (req, res) => (sfnHandler ??= (workflow as LocalStepFunctions).serviceHandler())(req, res),
-      standInPorts?.sfn ?? 0,
-    );
+    const sfnServer: LoopbackServer = await listenLoopback((req, res) => {
+      sfnHandler ??= (workflow as LocalStepFunctions).serviceHandler();
+      return sfnHandler(req, res);
+    }, standInPorts?.sfn ?? 0);
     cleanups.push(() => sfnServer.close());
-    const busServer = await listenLoopback(
-      (req, res) => (busHandler ??= (bus as LocalEventBus).serviceHandler())(req, res),
-      standInPorts?.eventbridge ?? 0,
-    );
+    const busServer = await listenLoopback((req, res) => {
+      busHandler ??= (bus as LocalEventBus).serviceHandler();
+      return busHandler(req, res);
+    }, standInPorts?.eventbridge ?? 0);
     cleanups.push(() => busServer.close());
     const secretsServer = await listenLoopback(secrets.serviceHandler(), standInPorts?.secrets ?? 0);
     cleanups.push(() => secretsServer.close());
