@@ -79,6 +79,17 @@ async function main(): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'yay-demo-'));
   const maxWait = Number(process.env.LOCAL_MAX_WAIT_SECONDS) || 30;
   let runtime: LocalRuntime | undefined;
+  // Ctrl-C mid-demo still removes the throw-away data dir.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void (async () => {
+        await runtime?.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+        process.stderr.write(`\ndemo interrupted (${signal})\n`);
+        process.exit(130);
+      })();
+    });
+  }
   try {
     say('Starting local mode (synthesizing the CDK app, dynalite, stand-ins, Yay sandbox)…');
     runtime = await startLocal({
