@@ -30,6 +30,13 @@ export const ContextKeys = {
   resellerBalanceFloor: 'provisioning:resellerBalanceFloor',
   /** Optional: CloudWatch Logs retention in days (default 90). */
   logRetentionDays: 'provisioning:logRetentionDays',
+  /**
+   * Optional: `true` puts the Yay-calling Lambdas in a VPC whose NAT gateway has an Elastic IP, so Yay's
+   * IP allow-list can name it (default `false`: no VPC, Lambda's egress address is not fixed).
+   */
+  staticEgressIp: 'provisioning:staticEgressIp',
+  /** Optional, with staticEgressIp: NAT gateways (one per AZ, each its own address), 1 or 2 (default 1). */
+  egressAzs: 'provisioning:egressAzs',
 } as const;
 
 /** The validated, typed deploy-time configuration. */
@@ -47,6 +54,10 @@ export interface InfraConfig {
   /** Thousandths of a pound. */
   readonly resellerBalanceFloorMillis: number;
   readonly logRetentionDays: number;
+  /** True: the Yay-calling Lambdas egress through a NAT gateway with a fixed Elastic IP. */
+  readonly staticEgressIp: boolean;
+  /** NAT gateways (and Elastic IPs) when {@link staticEgressIp} is on: 1 (default) or 2. */
+  readonly egressAzs: number;
 }
 
 /** Anything that can answer a context lookup: an App, a Stack, or a test's plain map. */
@@ -128,6 +139,23 @@ function parseCatalog(key: string, raw: unknown): InfraConfig['creditCatalog'] {
   return catalog;
 }
 
+/** cdk.json gives a JSON boolean, `-c key=true` a string: both, and nothing else, mean a flag. */
+const FlagSchema = z.union([z.boolean(), z.enum(['true', 'false']).transform((text) => text === 'true')]);
+/**
+ * An env-agnostic stack sees two AZs (synth does no lookups), so one or two NAT gateways; numbers come as
+ * strings from the CLI.
+ */
+const EgressAzsSchema = z
+  .union([z.int(), z.string().regex(/^\d+$/).transform(Number)])
+  .pipe(z.int().min(1).max(2));
+
+function optionalFlag(key: string, raw: unknown): boolean {
+  if (raw === undefined || raw === null || raw === '') return false;
+  const parsed = FlagSchema.safeParse(raw);
+  if (!parsed.success) fail(key, 'must be true or false', raw);
+  return parsed.data;
+}
+
 /**
  * Reads and validates every context key. Throws {@link ConfigInvalid} whose message starts with
  * `context <key>` and shows the offending value, e.g. `context yay:storeFront must be a UUID, got "abc"`.
@@ -198,6 +226,17 @@ export function loadInfraConfig(get: ContextSource): InfraConfig {
     }
   }
 
+  const staticEgressIp = optionalFlag(K.staticEgressIp, get(K.staticEgressIp));
+  // Validated even while the flag is off, so a typo does not wait for the day the flag is turned on.
+  const egressAzsRaw = get(K.egressAzs);
+  let egressAzs = 1;
+  if (egressAzsRaw !== undefined && egressAzsRaw !== null && egressAzsRaw !== '') {
+    const parsed = EgressAzsSchema.safeParse(egressAzsRaw);
+    if (!parsed.success)
+      fail(K.egressAzs, 'must be 1 or 2 (NAT gateways, one Elastic IP each)', egressAzsRaw);
+    egressAzs = parsed.data;
+  }
+
   return Object.freeze({
     yayApiBaseUrl: baseUrl.replace(/\/+$/, ''),
     yayStoreFront: storeFront,
@@ -210,6 +249,8 @@ export function loadInfraConfig(get: ContextSource): InfraConfig {
     partnerEventBusName,
     resellerBalanceFloorMillis,
     logRetentionDays,
+    staticEgressIp,
+    egressAzs,
   });
 }
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { Architecture, type CfnFunction, Code, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -16,6 +17,13 @@ export const SERVICE_NAME = 'yay-provisioning';
 /** CloudWatch namespace of the custom metrics (shared/observability.ts reads it from the environment). */
 export const METRICS_NAMESPACE = 'YayProvisioning';
 
+/** Where a function's network interfaces go when it must egress from a fixed address. */
+export interface FunctionNetwork {
+  readonly vpc: IVpc;
+  readonly vpcSubnets: SubnetSelection;
+  readonly securityGroups: ISecurityGroup[];
+}
+
 /** Props of {@link ProvisioningFunction}. */
 export interface ProvisioningFunctionProps {
   /** Folder under `functions/`. */
@@ -29,6 +37,8 @@ export interface ProvisioningFunctionProps {
   readonly timeout?: Duration;
   /** @default 512 MB: Lambda's CPU share grows with memory, and cold starts dominate these short calls. */
   readonly memorySize?: number;
+  /** Run in these VPC subnets (the static egress IP). @default outside any VPC */
+  readonly network?: FunctionNetwork;
 }
 
 /**
@@ -55,6 +65,13 @@ export class ProvisioningFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(30),
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,
+      ...(props.network
+        ? {
+            vpc: props.network.vpc,
+            vpcSubnets: props.network.vpcSubnets,
+            securityGroups: props.network.securityGroups,
+          }
+        : {}),
       environment: {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -91,5 +108,12 @@ export class ProvisioningFunction extends Construct {
         reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.',
       },
     );
+    if (props.network) {
+      Validations.of(this.fn).acknowledge({
+        id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]`,
+        reason:
+          'The AWS managed VPC access policy only lets Lambda create and delete this function’s network interfaces.',
+      });
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CfnOutput, Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type IEventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -15,8 +15,9 @@ import { TableSchema } from '../../shared/store/schema';
 import { type FunctionName, FunctionNames, STATE_MACHINE_NAME } from '../../shared/workflow/contract';
 import { catalogEnvValue, type InfraConfig } from '../config';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue';
+import { EgressNetwork } from '../constructs/egress-network';
 import { Monitoring } from '../constructs/monitoring';
-import { ProvisioningFunction } from '../constructs/provisioning-function';
+import { type FunctionNetwork, ProvisioningFunction } from '../constructs/provisioning-function';
 import { ProvisioningWorkflow } from '../constructs/provisioning-workflow';
 import { ProvisioningSchedules } from '../constructs/schedules';
 import { WebhookApi } from '../constructs/webhook-api';
@@ -58,6 +59,18 @@ const TABLE_WRITE = [
 /** The functions whose use cases query the sparse open-orders index. */
 const INDEX_READERS: readonly FunctionName[] = ['sweep', 'transfer-credit'];
 
+/**
+ * The functions that build a Yay client (`yayFromEnv` in their handler): they read the Yay secret and,
+ * with a static egress IP, run in the VPC behind its NAT gateway.
+ */
+export const YAY_CALLERS: readonly FunctionName[] = [
+  'create-customer',
+  'transfer-credit',
+  'reconcile-transfer',
+  'sweep',
+  'daily-reconciliation',
+];
+
 /** Per-function sizing: what differs from the 30 s / 512 MB default. */
 const SIZING: Partial<Record<FunctionName, { timeout: Duration; memorySize?: number }>> = {
   // Shopify wants an answer within 5 s; intake only verifies, maps and publishes.
@@ -83,6 +96,8 @@ export class ProvisioningStack extends Stack {
   readonly monitoring: Monitoring;
   readonly dispatchDeadLetters: DeadLetterQueue;
   readonly partnerDeadLetters: DeadLetterQueue | undefined;
+  /** The VPC and Elastic IP(s) the Yay callers egress from; only with `provisioning:staticEgressIp`. */
+  readonly egress: EgressNetwork | undefined;
 
   constructor(scope: Construct, id: string, props: ProvisioningStackProps) {
     super(scope, id, props);
@@ -121,6 +136,20 @@ export class ProvisioningStack extends Stack {
       'daily-reconciliation': { ...tableEnv, ...yay },
     };
 
+    // Yay answers only allow-listed IPs; outside a VPC a Lambda's source address is not fixed.
+    this.egress = config.staticEgressIp
+      ? new EgressNetwork(this, 'Egress', {
+          natGateways: config.egressAzs,
+          logRetention,
+          egressPorts: [443, httpsPort(config.yayApiBaseUrl)],
+        })
+      : undefined;
+    const network: FunctionNetwork | undefined = this.egress && {
+      vpc: this.egress.vpc,
+      vpcSubnets: this.egress.vpcSubnets,
+      securityGroups: [this.egress.securityGroup],
+    };
+
     const functions = {} as Record<FunctionName, ProvisioningFunction>;
     for (const name of FunctionNames) {
       functions[name] = new ProvisioningFunction(this, pascal(name), {
@@ -129,6 +158,8 @@ export class ProvisioningStack extends Stack {
         bundle: props.bundle,
         logRetention,
         ...SIZING[name],
+        // Only the Yay callers: the others gain nothing from a fixed address and would pay NAT data.
+        ...(network && YAY_CALLERS.includes(name) ? { network } : {}),
       });
     }
     this.functions = functions;
@@ -152,15 +183,7 @@ export class ProvisioningStack extends Stack {
         }),
       );
     }
-    for (const name of [
-      'create-customer',
-      'transfer-credit',
-      'reconcile-transfer',
-      'sweep',
-      'daily-reconciliation',
-    ] as const) {
-      yaySecret.grantRead(fn(name));
-    }
+    for (const name of YAY_CALLERS) yaySecret.grantRead(fn(name));
     namingKeySecret.grantRead(fn('create-customer'));
     webhookSecret.grantRead(fn('webhook-intake'));
     bus.grantPutEventsTo(fn('webhook-intake'));
@@ -299,7 +322,22 @@ export class ProvisioningStack extends Stack {
     new CfnOutput(this, 'WebhookSecretArn', { value: webhookSecret.secretArn });
     new CfnOutput(this, 'NamingKeySecretArn', { value: namingKeySecret.secretArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    if (this.egress) {
+      new CfnOutput(this, 'YayEgressIp', {
+        value: Fn.join(
+          ', ',
+          this.egress.elasticIps.map((eip) => eip.attrPublicIp),
+        ),
+        description: 'Source address(es) of every call to Yay: add each to the Yay account’s IP allow-list',
+      });
+    }
   }
+}
+
+/** The TCP port of an https base URL (443 unless it names one). */
+function httpsPort(baseUrl: string): number {
+  const { port } = new URL(baseUrl);
+  return port === '' ? 443 : Number(port);
 }
 
 /** `transfer-credit` → `TransferCredit`: construct ids (never change once deployed). */

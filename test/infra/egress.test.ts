@@ -1,0 +1,318 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, cdkJsonContext } from '../../infra/app-factory';
+import { ContextKeys, loadInfraConfig } from '../../infra/config';
+import { EgressNetwork } from '../../infra/constructs/egress-network';
+import { ConfigInvalid } from '../../shared/errors';
+import { type FunctionName, FunctionNames } from '../../shared/workflow/contract';
+import { functionProperties, synthesized } from './synth';
+
+type Resource = { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> };
+type Resources = Record<string, Resource>;
+
+/** The functions whose handler builds a Yay client, read from the source so a new caller cannot be missed. */
+const yayCallersInSource = (): FunctionName[] =>
+  FunctionNames.filter((name) =>
+    /\byayFromEnv\(/.test(
+      readFileSync(new URL(`../../functions/${name}/handler.ts`, import.meta.url), 'utf8'),
+    ),
+  );
+const YAY_CALLERS: FunctionName[] = [
+  'create-customer',
+  'transfer-credit',
+  'reconcile-transfer',
+  'sweep',
+  'daily-reconciliation',
+];
+
+interface EgressSynth {
+  readonly built: ReturnType<typeof buildApp>;
+  readonly provisioning: Template;
+  readonly stateful: Template;
+  readonly annotations: Annotations[];
+}
+
+/** One synth with the flag on, shared by the file; the assembly is read into memory and removed at once. */
+let egressOn: EgressSynth | undefined;
+function synthesizedWithEgress(): EgressSynth {
+  if (egressOn) return egressOn;
+  const outdir = mkdtempSync(join(tmpdir(), 'yay-cdk-egress-test-'));
+  try {
+    const built = buildApp({ bundle: false, outdir, context: { [ContextKeys.staticEgressIp]: true } });
+    built.app.synth();
+    egressOn = {
+      built,
+      provisioning: Template.fromStack(built.provisioning),
+      stateful: Template.fromStack(built.stateful),
+      annotations: [Annotations.fromStack(built.stateful), Annotations.fromStack(built.provisioning)],
+    };
+    return egressOn;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** Every acknowledgement recorded in the tree: rule id → reason, with the construct path. */
+function acknowledgements(root: IConstruct): Array<{ path: string; id: string; reason: string }> {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id,
+          reason,
+        })),
+      ),
+  );
+}
+
+const ofType = (resources: Resources, type: string) =>
+  Object.entries(resources).filter(([, r]) => r.Type === type);
+const text = (value: unknown) => JSON.stringify(value);
+const props = (resource: Resource): Record<string, unknown> => resource.Properties ?? {};
+
+describe('ProvisioningStack without provisioning:staticEgressIp (the default)', () => {
+  let resources: Resources;
+  let outputs: Record<string, unknown>;
+  beforeAll(() => {
+    const json = synthesized().provisioning.toJSON();
+    resources = json.Resources;
+    outputs = json.Outputs ?? {};
+  });
+
+  it('creates no VPC, NAT gateway, Elastic IP or any other EC2 resource', () => {
+    expect(ofType(resources, 'AWS::EC2::VPC')).toEqual([]);
+    expect(Object.values(resources).filter((r) => r.Type.startsWith('AWS::EC2::'))).toEqual([]);
+  });
+
+  it('runs every function outside a VPC and outputs no egress address', () => {
+    for (const name of FunctionNames) {
+      expect(functionProperties(synthesized().provisioning, name), name).not.toHaveProperty('VpcConfig');
+    }
+    expect(outputs).not.toHaveProperty('YayEgressIp');
+  });
+});
+
+describe('ProvisioningStack with provisioning:staticEgressIp true', () => {
+  let template: Template;
+  let resources: Resources;
+  const single = (type: string): [string, Resource] => {
+    const found = ofType(resources, type);
+    expect(
+      found.map(([id]) => id),
+      type,
+    ).toHaveLength(1);
+    return found[0] as [string, Resource];
+  };
+  beforeAll(() => {
+    template = synthesizedWithEgress().provisioning;
+    resources = template.toJSON().Resources;
+  });
+
+  it('creates one VPC whose one NAT gateway holds the one Elastic IP, in a public subnet', () => {
+    single('AWS::EC2::VPC');
+    const [eipId, eip] = single('AWS::EC2::EIP');
+    expect(eip.Properties?.Domain).toBe('vpc');
+    const [, nat] = single('AWS::EC2::NatGateway');
+    expect(nat.Properties?.AllocationId).toEqual({ 'Fn::GetAtt': [eipId, 'AllocationId'] });
+    const subnetId = (props(nat).SubnetId as { Ref: string }).Ref;
+    expect(resources[subnetId]?.Properties?.MapPublicIpOnLaunch).toBe(true);
+  });
+
+  it('sends the default route of every private subnet to that NAT gateway', () => {
+    const [natId] = single('AWS::EC2::NatGateway');
+    const privateSubnets = ofType(resources, 'AWS::EC2::Subnet').filter(
+      ([, s]) => s.Properties?.MapPublicIpOnLaunch === false,
+    );
+    expect(privateSubnets).toHaveLength(2);
+    const natRoutes = ofType(resources, 'AWS::EC2::Route').filter(
+      ([, r]) => text(r.Properties?.NatGatewayId) === text({ Ref: natId }),
+    );
+    expect(natRoutes).toHaveLength(2);
+    for (const [, route] of natRoutes) expect(route.Properties?.DestinationCidrBlock).toBe('0.0.0.0/0');
+  });
+
+  it('logs all VPC traffic to CloudWatch Logs with the configured retention', () => {
+    const [vpcId] = single('AWS::EC2::VPC');
+    const [, flowLog] = single('AWS::EC2::FlowLog');
+    expect(flowLog.Properties).toMatchObject({
+      ResourceId: { Ref: vpcId },
+      ResourceType: 'VPC',
+      TrafficType: 'ALL',
+      LogDestinationType: 'cloud-watch-logs',
+    });
+    const groupId = (props(flowLog).LogGroupName as { Ref: string }).Ref;
+    expect(resources[groupId]?.Properties?.RetentionInDays).toBe(90);
+  });
+
+  it('routes DynamoDB through a gateway endpoint on the private route tables', () => {
+    const [, endpoint] = single('AWS::EC2::VPCEndpoint');
+    expect(endpoint.Properties?.VpcEndpointType).toBe('Gateway');
+    expect(text(endpoint.Properties?.ServiceName)).toContain('.dynamodb');
+    expect(endpoint.Properties?.RouteTableIds).toHaveLength(2);
+  });
+
+  it('places exactly the functions that build a Yay client in the private subnets, the others stay out', () => {
+    expect(yayCallersInSource()).toEqual(YAY_CALLERS);
+    const [sgId] = single('AWS::EC2::SecurityGroup');
+    const privateSubnetRefs = ofType(resources, 'AWS::EC2::Subnet')
+      .filter(([, s]) => s.Properties?.MapPublicIpOnLaunch === false)
+      .map(([id]) => ({ Ref: id }));
+    for (const name of FunctionNames) {
+      const vpcConfig = functionProperties(template, name).VpcConfig as
+        | { SubnetIds: unknown[]; SecurityGroupIds: unknown[] }
+        | undefined;
+      if (!YAY_CALLERS.includes(name)) {
+        expect(vpcConfig, name).toBeUndefined();
+        continue;
+      }
+      expect(vpcConfig?.SubnetIds, name).toEqual(privateSubnetRefs);
+      expect(vpcConfig?.SecurityGroupIds, name).toEqual([{ 'Fn::GetAtt': [sgId, 'GroupId'] }]);
+    }
+  });
+
+  it('lets the functions security group out on HTTPS only and in on nothing', () => {
+    const [, sg] = single('AWS::EC2::SecurityGroup');
+    expect(sg.Properties?.SecurityGroupIngress).toBeUndefined();
+    expect(sg.Properties?.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+    ]);
+    expect(ofType(resources, 'AWS::EC2::SecurityGroupIngress')).toEqual([]);
+  });
+
+  it('outputs YayEgressIp: the Elastic IP to put on the Yay allow-list', () => {
+    const [eipId] = single('AWS::EC2::EIP');
+    template.hasOutput('YayEgressIp', {
+      Value: { 'Fn::GetAtt': [eipId, 'PublicIp'] },
+      Description: Match.stringLikeRegexp('allow-list'),
+    });
+  });
+
+  it('changes nothing about the functions that stay outside the VPC', () => {
+    const plain = synthesized().provisioning;
+    for (const name of FunctionNames.filter((n) => !YAY_CALLERS.includes(n))) {
+      expect(functionProperties(template, name), name).toEqual(functionProperties(plain, name));
+    }
+    expect(synthesizedWithEgress().stateful.toJSON()).toEqual(synthesized().stateful.toJSON());
+  });
+});
+
+describe('cdk-nag AwsSolutions with provisioning:staticEgressIp true', () => {
+  it('reports no unacknowledged error or warning', () => {
+    const report = new AwsSolutionsChecks().validateScope(synthesizedWithEgress().built.app);
+    const findings = report.violations.map(
+      (v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
+    expect(findings).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('acknowledges the managed VPC access policy on each Yay caller only, with a reason', () => {
+    const vpcAcks = acknowledgements(synthesizedWithEgress().built.app).filter((ack) =>
+      ack.id.includes('AWSLambdaVPCAccessExecutionRole'),
+    );
+    expect(vpcAcks.map((ack) => ack.path.split('/')[1]).sort()).toEqual(
+      ['CreateCustomer', 'DailyReconciliation', 'ReconcileTransfer', 'Sweep', 'TransferCredit'].sort(),
+    );
+    for (const ack of acknowledgements(synthesizedWithEgress().built.app)) {
+      expect(ack.reason.length, `${ack.id} at ${ack.path}`).toBeGreaterThan(30);
+    }
+  });
+
+  it('leaves no error or warning annotation on either stack', () => {
+    for (const found of synthesizedWithEgress().annotations) {
+      expect(found.findError('*', Match.anyValue())).toEqual([]);
+      expect(found.findWarning('*', Match.anyValue())).toEqual([]);
+    }
+  });
+});
+
+describe('provisioning:staticEgressIp and provisioning:egressAzs context', () => {
+  const base = cdkJsonContext();
+  const load = (overrides: Record<string, unknown>) => {
+    const context: Record<string, unknown> = { ...base, ...overrides };
+    return loadInfraConfig((key) => context[key]);
+  };
+
+  it('defaults to off with one NAT gateway, and reads CLI strings', () => {
+    expect(load({})).toMatchObject({ staticEgressIp: false, egressAzs: 1 });
+    expect(load({ [ContextKeys.staticEgressIp]: 'true', [ContextKeys.egressAzs]: '2' })).toMatchObject({
+      staticEgressIp: true,
+      egressAzs: 2,
+    });
+    expect(load({ [ContextKeys.staticEgressIp]: 'false' }).staticEgressIp).toBe(false);
+  });
+
+  it.each([
+    [
+      ContextKeys.staticEgressIp,
+      'yes',
+      /^context provisioning:staticEgressIp must be true or false, got "yes"$/,
+    ],
+    [ContextKeys.staticEgressIp, 1, /^context provisioning:staticEgressIp must be true or false, got 1$/],
+    [ContextKeys.egressAzs, 3, /^context provisioning:egressAzs must be 1 or 2 .*, got 3$/],
+    [ContextKeys.egressAzs, '1.5', /^context provisioning:egressAzs must be 1 or 2 .*, got "1.5"$/],
+    [ContextKeys.egressAzs, 0, /^context provisioning:egressAzs must be 1 or 2 .*, got 0$/],
+  ])('rejects %s = %j with a message naming the key', (key, value, message) => {
+    let caught: unknown;
+    try {
+      load({ [key]: value });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigInvalid);
+    expect((caught as Error).message).toMatch(message);
+  });
+
+  it('fails buildApp before creating any stack when the flag is not a boolean', () => {
+    expect(() => buildApp({ bundle: false, context: { [ContextKeys.staticEgressIp]: 'on' } })).toThrow(
+      /context provisioning:staticEgressIp must be true or false, got "on"/,
+    );
+  });
+});
+
+describe('EgressNetwork', () => {
+  /** A bare stack holding only the construct; its assembly dir is removed at once. */
+  const synthNetwork = (props: ConstructorParameters<typeof EgressNetwork>[2]): Resources => {
+    const outdir = mkdtempSync(join(tmpdir(), 'yay-cdk-egress-construct-test-'));
+    try {
+      const stack = new Stack(new App({ outdir }), 'Net');
+      new EgressNetwork(stack, 'Egress', props);
+      return Template.fromStack(stack).toJSON().Resources;
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  };
+
+  it('gives each NAT gateway its own Elastic IP in its own AZ when natGateways is 2', () => {
+    const resources = synthNetwork({ natGateways: 2, logRetention: RetentionDays.ONE_WEEK });
+    const eips = ofType(resources, 'AWS::EC2::EIP').map(([id]) => id);
+    const nats = ofType(resources, 'AWS::EC2::NatGateway');
+    expect(eips).toHaveLength(2);
+    expect(
+      nats.map(([, n]) => (props(n).AllocationId as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]).sort(),
+    ).toEqual([...eips].sort());
+    expect(new Set(nats.map(([, n]) => text(n.Properties?.SubnetId))).size).toBe(2);
+  });
+
+  it('opens one egress rule per distinct port, so a Yay base URL with its own port stays reachable', () => {
+    const resources = synthNetwork({ logRetention: RetentionDays.ONE_WEEK, egressPorts: [443, 8443, 443] });
+    const [[, sg] = ['', {} as Resource]] = ofType(resources, 'AWS::EC2::SecurityGroup');
+    const ports = (props(sg).SecurityGroupEgress as Array<{ FromPort: number }>).map((r) => r.FromPort);
+    expect(ports).toEqual([443, 8443]);
+  });
+
+  it('rejects a NAT gateway count other than 1 or 2, naming the prop', () => {
+    expect(() => synthNetwork({ natGateways: 3, logRetention: RetentionDays.ONE_WEEK })).toThrow(
+      /EgressNetwork natGateways must be 1 or 2, got 3/,
+    );
+  });
+});
