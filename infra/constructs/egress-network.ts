@@ -40,6 +40,9 @@ export interface EgressNetworkProps {
  * With the default single NAT gateway, egress depends on that one AZ: if it fails, calls to Yay fail
  * until it recovers (the workflow retries and the sweep resumes), while the functions themselves still
  * run in both AZs.
+ *
+ * The addresses live as long as the stack holding this construct: an update keeps them, but destroying
+ * and re-creating that stack allocates new ones, which Yay's allow-list must then be given.
  */
 export class EgressNetwork extends Construct {
   readonly vpc: Vpc;

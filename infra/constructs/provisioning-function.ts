@@ -112,7 +112,7 @@ export class ProvisioningFunction extends Construct {
       Validations.of(this.fn).acknowledge({
         id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]`,
         reason:
-          'The AWS managed VPC access policy only lets Lambda create and delete this function’s network interfaces.',
+          'The AWS managed VPC access policy holds only the network-interface actions (create, describe, delete, assign addresses) Lambda needs to attach the function to its subnets.',
       });
     }
   }
