@@ -2,10 +2,11 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { formatCredit, type Millis } from '../../shared/domain/credit';
+import { describeCredit } from '../../shared/domain/credit';
 import { type YayCredentials, YayCredentialsSchema } from '../../shared/secrets';
 import { createDynamoStore, type DynamoStore, type OrderState, TerminalStates } from '../../shared/store';
 import type { Observability } from '../../shared/workflow/ports';
+import { checkYay } from '../../shared/yay/check';
 import { createYayClient } from '../../shared/yay/client';
 import { readLocalConfig } from './config';
 import { readRuntimeInfo } from './runtime';
@@ -210,7 +211,7 @@ function requireOrder(parsed: Parsed): string {
 }
 
 function millis(value: number | undefined): string {
-  return value === undefined ? '-' : formatCredit(value);
+  return value === undefined ? '-' : describeCredit(value);
 }
 
 async function status(io: OpsIo, target: Target, orderKey: string): Promise<void> {
@@ -273,76 +274,17 @@ async function list(io: OpsIo, target: Target, state: string | undefined): Promi
   }
 }
 
-/** The YAY_API.md unknowns, probed with read-only calls only (GET). */
+/** The YAY_API.md unknowns, probed with read-only calls only (GET), by the one shared probe. */
 async function yayCheck(io: OpsIo, target: Target): Promise<boolean> {
   const { baseUrl, credentials } = await target.yay();
   const client = createYayClient({ baseUrl, credentials, timeoutMs: 10_000 });
   io.out(`Yay API at ${baseUrl} (read-only checks)`);
-  let ok = true;
-  const check = async (label: string, run: () => Promise<string>) => {
-    try {
-      io.out(`  ok       ${label}: ${await run()}`);
-    } catch (error) {
-      ok = false;
-      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      io.out(`  FAILED   ${label}: ${text}`);
-    }
-  };
-  const kind = (value: unknown) =>
-    typeof value === 'number' ? 'a number' : typeof value === 'string' ? 'a string' : typeof value;
-  await check('GET /authenticated (credentials, IP allow-list)', async () => {
-    await client.checkAuthentication();
-    return 'accepted';
-  });
-  let firstCustomer: { uuid: string; name: string } | undefined;
-  await check('GET /account/balance (reseller balance)', async () => {
-    const raw = await client.request('GET', '/account/balance');
-    const balance = (raw.result as { balance?: unknown } | null)?.balance;
-    return `${String(balance)} — amounts come back as ${kind(balance)}`;
-  });
-  await check('GET /account/reseller (customers)', async () => {
-    const customers = await client.listCustomers();
-    firstCustomer = customers[0];
-    return `${customers.length} customer(s)`;
-  });
-  await check('GET /account/store (store fronts; shape undocumented)', async () => {
-    const fronts = await client.listStoreFronts();
-    const keys = fronts[0] ? Object.keys(fronts[0]).join(', ') : 'none';
-    return `${fronts.length} store front(s); fields: ${keys}`;
-  });
-  if (firstCustomer) {
-    const customer = firstCustomer;
-    await check(`one customer's balance (${customer.name})`, async () => {
-      const parts: string[] = [];
-      try {
-        const viaAuthFor = await client.request('GET', '/account/balance', { authFor: customer.name });
-        parts.push(`GET /account/balance with X-Auth-For answers ${JSON.stringify(viaAuthFor.result)}`);
-      } catch (error) {
-        parts.push(`GET /account/balance with X-Auth-For refused (${(error as Error).name})`);
-      }
-      try {
-        const record = await client.request('GET', `/account/reseller/${customer.uuid}`);
-        const balance = (record.result as { balance?: unknown } | null)?.balance;
-        parts.push(
-          `GET /account/reseller/{uuid} ${balance === undefined ? 'has no balance field' : `balance ${String(balance)}`}`,
-        );
-      } catch (error) {
-        parts.push(`GET /account/reseller/{uuid} refused (${(error as Error).name})`);
-      }
-      const read = await client.customerBalance(customer);
-      parts.push(
-        read === undefined
-          ? 'the client cannot read it (reconciliation undecidable)'
-          : `the client reads ${formatCredit(read as Millis)}`,
-      );
-      return parts.join('; ');
-    });
-  } else {
-    io.out("  skipped  one customer's balance: no customer to read");
-  }
-  io.out('Not probed (would change state or is not observable read-only): the create response and the');
-  io.out('duplicate-name error, the 429 limits, the meaning of the "net" flag.');
-  return ok;
+  const report = await checkYay(client);
+  for (const item of report.items) io.out(`  ${item.outcome.padEnd(8)} ${item.check}: ${item.detail}`);
+  io.out(
+    'Not probed (would change state): the duplicate-name error, the 429 limits, the meaning of the "net" flag.',
+  );
+  return report.ok;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { formatCredit } from '../domain/credit';
+import { describeCredit } from '../domain/credit';
 import { YayRejected } from '../errors';
 import type { YayClient } from './client';
 
@@ -50,10 +50,9 @@ export async function checkYay(client: YayClient): Promise<YayCheckReport> {
     const { result } = await client.request('GET', '/account/balance');
     const raw = (result as { balance?: unknown } | undefined)?.balance;
     const balance = await client.resellerBalance();
-    const shown = balance < 0 ? `-${formatCredit(-balance)}` : formatCredit(balance);
     return {
       outcome: typeof raw === 'number' ? 'ok' : 'variant',
-      detail: `balance ${shown} sent as a ${typeof raw}`,
+      detail: `balance ${describeCredit(balance)} sent as a ${typeof raw}`,
     };
   });
 
