@@ -7,10 +7,9 @@ import './polyfills';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatCredit, type Millis } from '../../shared/domain/credit';
+import { describeCredit } from '../../shared/domain/credit';
 import { createYayClient } from '../../shared/yay/client';
 import { loadDotEnv } from './config';
-import { dropEmptyMetricsWarnings } from './quiet';
 import { type LocalRuntime, type OrderDetails, startLocal } from './runtime';
 import { SAMPLE_BUYER, sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from './samples';
 import { DEFAULT_SANDBOX_CREDENTIALS } from './yay-sandbox';
@@ -64,18 +63,17 @@ async function printYay(runtime: LocalRuntime): Promise<void> {
     },
   });
   say(`\nYay (${runtime.sandbox ? 'sandbox' : runtime.info.endpoints.yay})`);
-  say(`  reseller balance ${formatCredit(await yay.resellerBalance())}`);
+  say(`  reseller balance ${describeCredit(await yay.resellerBalance())}`);
   for (const customer of await yay.listCustomers()) {
     const balance = await yay.customerBalance(customer);
     say(
-      `  customer ${customer.name} (${customer.contact_name ?? '-'}) ${customer.uuid}: balance ${balance === undefined ? 'unreadable' : formatCredit(balance as Millis)}`,
+      `  customer ${customer.name} (${customer.contact_name ?? '-'}) ${customer.uuid}: balance ${balance === undefined ? 'unreadable' : describeCredit(balance)}`,
     );
   }
 }
 
 async function main(): Promise<number> {
   loadDotEnv();
-  dropEmptyMetricsWarnings();
   const dataDir = mkdtempSync(join(tmpdir(), 'yay-demo-'));
   const maxWait = Number(process.env.LOCAL_MAX_WAIT_SECONDS) || 30;
   let runtime: LocalRuntime | undefined;

@@ -4,7 +4,6 @@
  */
 import './polyfills';
 import { loadDotEnv, readLocalConfig } from './config';
-import { dropEmptyMetricsWarnings } from './quiet';
 import { startLocal } from './runtime';
 
 function fail(error: unknown): never {
@@ -26,7 +25,6 @@ try {
 }
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
-if (config.logFormat === 'human') dropEmptyMetricsWarnings();
 const runtime = await startLocal().catch(fail);
 
 if (config.logFormat === 'json') {
