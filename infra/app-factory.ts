@@ -33,10 +33,10 @@ export interface BuildAppOptions {
 }
 
 /**
- * Builds the CDK app: the stateful stack (table, bus, secrets) and the provisioning stack (functions,
- * workflow, API, schedules, alarms), with cdk-nag's AwsSolutions pack as a validation plugin. Context is
- * validated first, so a bad key fails here with a message naming it. Stacks are environment-agnostic:
- * synth needs no AWS account and does no lookups.
+ * Builds the CDK app: the stateful stack (table, bus, secrets, egress IPs) and the provisioning stack
+ * (functions, workflow, API, schedules, alarms), with cdk-nag's AwsSolutions pack as a validation plugin.
+ * Context is validated first, so a bad key fails here with a message naming it. Stacks are
+ * environment-agnostic: synth needs no AWS account and does no lookups.
  */
 export function buildApp(options: BuildAppOptions): {
   app: App;
@@ -73,6 +73,8 @@ export function buildApp(options: BuildAppOptions): {
     yaySecret: stateful.yaySecret,
     webhookSecret: stateful.webhookSecret,
     namingKeySecret: stateful.namingKeySecret,
+    // Empty unless provisioning:staticEgressIp: the Elastic IPs live (retained) with the data.
+    egressAddresses: stateful.egressAddresses,
   });
   provisioning.addStackDependency(stateful);
 

@@ -15,12 +15,13 @@ import { TableSchema } from '../../shared/store/schema';
 import { type FunctionName, FunctionNames, STATE_MACHINE_NAME } from '../../shared/workflow/contract';
 import { catalogEnvValue, type InfraConfig } from '../config';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue';
-import { EgressNetwork } from '../constructs/egress-network';
+import { type EgressAddress, EgressNetwork } from '../constructs/egress-network';
 import { Monitoring } from '../constructs/monitoring';
 import { type FunctionNetwork, ProvisioningFunction } from '../constructs/provisioning-function';
 import { ProvisioningWorkflow } from '../constructs/provisioning-workflow';
 import { ProvisioningSchedules } from '../constructs/schedules';
 import { WebhookApi } from '../constructs/webhook-api';
+import { EGRESS_IP_DESCRIPTION } from './stateful-stack';
 
 /** Props of {@link ProvisioningStack}. */
 export interface ProvisioningStackProps extends StackProps {
@@ -32,6 +33,11 @@ export interface ProvisioningStackProps extends StackProps {
   readonly yaySecret: ISecret;
   readonly webhookSecret: ISecret;
   readonly namingKeySecret: ISecret;
+  /**
+   * The Elastic IP(s) for the NAT gateway(s), one per gateway (the stateful stack's, so they survive this
+   * stack). Required when `provisioning:staticEgressIp` is on; ignored otherwise.
+   */
+  readonly egressAddresses?: readonly EgressAddress[];
 }
 
 /** How long one Yay HTTP call may take before it counts as unavailable (or, for a transfer, unknown). */
@@ -96,7 +102,7 @@ export class ProvisioningStack extends Stack {
   readonly monitoring: Monitoring;
   readonly dispatchDeadLetters: DeadLetterQueue;
   readonly partnerDeadLetters: DeadLetterQueue | undefined;
-  /** The VPC and Elastic IP(s) the Yay callers egress from; only with `provisioning:staticEgressIp`. */
+  /** The VPC and NAT gateway(s) the Yay callers egress from; only with `provisioning:staticEgressIp`. */
   readonly egress: EgressNetwork | undefined;
 
   constructor(scope: Construct, id: string, props: ProvisioningStackProps) {
@@ -137,9 +143,15 @@ export class ProvisioningStack extends Stack {
     };
 
     // Yay answers only allow-listed IPs; outside a VPC a Lambda's source address is not fixed.
+    if (config.staticEgressIp && !props.egressAddresses?.length) {
+      throw new Error(
+        'ProvisioningStack egressAddresses is required when provisioning:staticEgressIp is true ' +
+          '(the stateful stack allocates them)',
+      );
+    }
     this.egress = config.staticEgressIp
       ? new EgressNetwork(this, 'Egress', {
-          natGateways: config.egressAzs,
+          addresses: props.egressAddresses ?? [],
           logRetention,
           egressPorts: [443, httpsPort(config.yayApiBaseUrl)],
         })
@@ -323,12 +335,13 @@ export class ProvisioningStack extends Stack {
     new CfnOutput(this, 'NamingKeySecretArn', { value: namingKeySecret.secretArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     if (this.egress) {
+      // Also here, though the addresses are the stateful stack's: the ops CLI reads this stack's outputs.
       new CfnOutput(this, 'YayEgressIp', {
         value: Fn.join(
           ', ',
-          this.egress.elasticIps.map((eip) => eip.attrPublicIp),
+          this.egress.addresses.map((address) => address.publicIp),
         ),
-        description: 'Source address(es) of every call to Yay: add each to the Yay account’s IP allow-list',
+        description: EGRESS_IP_DESCRIPTION,
       });
     }
   }

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { type ISecret, Secret, type SecretStringGenerator } from 'aws-cdk-lib/aws-secretsmanager';
@@ -6,17 +6,26 @@ import type { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../shared/domain/order-event';
 import { TableSchema } from '../../shared/store/schema';
 import type { InfraConfig } from '../config';
+import { type EgressAddress, EgressAddresses } from '../constructs/egress-network';
+
+/** Description of the `YayEgressIp` output (in both stacks: the ops CLI reads the provisioning one). */
+export const EGRESS_IP_DESCRIPTION =
+  'Source address(es) of every call to Yay: add each to the Yay account’s IP allow-list';
 
 /** Props of {@link StatefulStack}. */
 export interface StatefulStackProps extends StackProps {
-  /** Validated context; decides which secrets are imported rather than created. */
+  /**
+   * Validated context; decides which secrets are imported rather than created, and whether (and how many)
+   * egress Elastic IPs exist.
+   */
   readonly config: InfraConfig;
 }
 
 /**
- * What must outlive any redeploy: the order table, the provisioning bus (and its archive, for replay)
- * and the secrets. Every resource is retained when the stack is deleted, so tearing down and redeploying
- * the workflow can never lose an order, a transfer intent or a credential.
+ * What must outlive any redeploy: the order table, the provisioning bus (and its archive, for replay),
+ * the secrets and, with `provisioning:staticEgressIp`, the Elastic IP(s) on Yay's allow-list. Every
+ * resource is retained when the stack is deleted, so tearing down and redeploying the workflow can never
+ * lose an order, a transfer intent, a credential or an allow-listed address.
  */
 export class StatefulStack extends Stack {
   /** The single table of orders, buyers, transfer intents and leases. */
@@ -29,6 +38,11 @@ export class StatefulStack extends Stack {
   readonly webhookSecret: ISecret;
   /** Secret JSON `{"key":"…"}`: derives Yay customer names. */
   readonly namingKeySecret: ISecret;
+  /**
+   * The Elastic IP(s) the provisioning stack's NAT gateway(s) hold, in AZ order; empty unless
+   * `provisioning:staticEgressIp` is on.
+   */
+  readonly egressAddresses: readonly EgressAddress[];
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, { terminationProtection: false, ...props });
@@ -87,6 +101,21 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'YaySecretArn', { value: this.yaySecret.secretArn });
     new CfnOutput(this, 'WebhookSecretArn', { value: this.webhookSecret.secretArn });
     new CfnOutput(this, 'NamingKeySecretArn', { value: this.namingKeySecret.secretArn });
+
+    // Here rather than with the NAT gateway: re-creating the stateless stack must not change the address.
+    // Nothing is added while the flag is off, so that template stays exactly as it was.
+    this.egressAddresses = config.staticEgressIp
+      ? new EgressAddresses(this, 'Egress', { count: config.egressAzs }).addresses
+      : [];
+    if (this.egressAddresses.length > 0) {
+      new CfnOutput(this, 'YayEgressIp', {
+        value: Fn.join(
+          ', ',
+          this.egressAddresses.map((address) => address.publicIp),
+        ),
+        description: EGRESS_IP_DESCRIPTION,
+      });
+    }
   }
 
   /**

@@ -9,13 +9,23 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, cdkJsonContext } from '../../infra/app-factory';
 import { ContextKeys, loadInfraConfig } from '../../infra/config';
-import { EgressNetwork } from '../../infra/constructs/egress-network';
+import { EgressAddresses, EgressNetwork } from '../../infra/constructs/egress-network';
+import { ProvisioningStack } from '../../infra/stacks/provisioning-stack';
+import { StatefulStack } from '../../infra/stacks/stateful-stack';
 import { ConfigInvalid } from '../../shared/errors';
 import { type FunctionName, FunctionNames } from '../../shared/workflow/contract';
 import { functionProperties, synthesized } from './synth';
 
-type Resource = { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> };
+type Resource = {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  Metadata?: Record<string, unknown>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+};
 type Resources = Record<string, Resource>;
+type Output = { Value: unknown; Description?: string; Export?: { Name: string } };
+type Outputs = Record<string, Output>;
 
 /** The functions whose handler builds a Yay client, read from the source so a new caller cannot be missed. */
 const yayCallersInSource = (): FunctionName[] =>
@@ -59,6 +69,16 @@ function synthesizedWithEgress(): EgressSynth {
   }
 }
 
+/** Runs `body` in an app of its own whose assembly dir (made by App, even unsynthesized) is removed at once. */
+function inBareApp<T>(body: (app: App) => T): T {
+  const outdir = mkdtempSync(join(tmpdir(), 'yay-cdk-egress-bare-test-'));
+  try {
+    return body(new App({ outdir }));
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
 /** Every acknowledgement recorded in the tree: rule id → reason, with the construct path. */
 function acknowledgements(root: IConstruct): Array<{ path: string; id: string; reason: string }> {
   return root.node.findAll().flatMap((construct) =>
@@ -78,28 +98,51 @@ const ofType = (resources: Resources, type: string) =>
   Object.entries(resources).filter(([, r]) => r.Type === type);
 const text = (value: unknown) => JSON.stringify(value);
 const props = (resource: Resource): Record<string, unknown> => resource.Properties ?? {};
+const outputsOf = (template: Template): Outputs => template.toJSON().Outputs ?? {};
 
-describe('ProvisioningStack without provisioning:staticEgressIp (the default)', () => {
-  let resources: Resources;
-  let outputs: Record<string, unknown>;
-  beforeAll(() => {
-    const json = synthesized().provisioning.toJSON();
-    resources = json.Resources;
-    outputs = json.Outputs ?? {};
-  });
+/**
+ * What a `Fn::ImportValue` in one stack stands for: the value of the other stack's output exported under
+ * that name (a strong cross-stack reference). Fails the test when the value is not such an import.
+ */
+function imported(value: unknown, exporter: Template): unknown {
+  const name = (value as { 'Fn::ImportValue'?: unknown } | undefined)?.['Fn::ImportValue'];
+  expect(typeof name, `expected an Fn::ImportValue, got ${text(value)}`).toBe('string');
+  const exports = Object.values(outputsOf(exporter)).filter((output) => output.Export?.Name === name);
+  expect(exports, `exports named ${String(name)}`).toHaveLength(1);
+  return exports[0]?.Value;
+}
 
-  it('creates no VPC, NAT gateway, Elastic IP or any other EC2 resource', () => {
-    expect(ofType(resources, 'AWS::EC2::VPC')).toEqual([]);
-    expect(Object.values(resources).filter((r) => r.Type.startsWith('AWS::EC2::'))).toEqual([]);
-  });
+describe('both stacks without provisioning:staticEgressIp (the default)', () => {
+  const stacks = () => ({ provisioning: synthesized().provisioning, stateful: synthesized().stateful });
 
-  it('runs every function outside a VPC and outputs no egress address', () => {
+  it.each(['provisioning', 'stateful'] as const)(
+    '%s creates no VPC, NAT gateway, Elastic IP or any other EC2 resource',
+    (stack) => {
+      const resources: Resources = stacks()[stack].toJSON().Resources;
+      expect(ofType(resources, 'AWS::EC2::VPC')).toEqual([]);
+      expect(Object.values(resources).filter((r) => r.Type.startsWith('AWS::EC2::'))).toEqual([]);
+    },
+  );
+
+  it('runs every function outside a VPC and outputs no egress address from either stack', () => {
     for (const name of FunctionNames) {
       expect(functionProperties(synthesized().provisioning, name), name).not.toHaveProperty('VpcConfig');
     }
-    expect(outputs).not.toHaveProperty('YayEgressIp');
+    for (const template of Object.values(stacks())) {
+      expect(Object.keys(outputsOf(template)).filter((key) => /Egress/i.test(key))).toEqual([]);
+    }
   });
 });
+
+/** The stateful stack's one Elastic IP, with the flag on. */
+function statefulEip(): [string, Resource] {
+  const found = ofType(synthesizedWithEgress().stateful.toJSON().Resources, 'AWS::EC2::EIP');
+  expect(
+    found.map(([id]) => id),
+    'AWS::EC2::EIP in the stateful stack',
+  ).toHaveLength(1);
+  return found[0] as [string, Resource];
+}
 
 describe('ProvisioningStack with provisioning:staticEgressIp true', () => {
   let template: Template;
@@ -117,12 +160,14 @@ describe('ProvisioningStack with provisioning:staticEgressIp true', () => {
     resources = template.toJSON().Resources;
   });
 
-  it('creates one VPC whose one NAT gateway holds the one Elastic IP, in a public subnet', () => {
+  it('creates one VPC whose one NAT gateway, in a public subnet, holds the stateful stack’s Elastic IP', () => {
     single('AWS::EC2::VPC');
-    const [eipId, eip] = single('AWS::EC2::EIP');
-    expect(eip.Properties?.Domain).toBe('vpc');
+    expect(ofType(resources, 'AWS::EC2::EIP')).toEqual([]);
+    const [eipId] = statefulEip();
     const [, nat] = single('AWS::EC2::NatGateway');
-    expect(nat.Properties?.AllocationId).toEqual({ 'Fn::GetAtt': [eipId, 'AllocationId'] });
+    expect(imported(nat.Properties?.AllocationId, synthesizedWithEgress().stateful)).toEqual({
+      'Fn::GetAtt': [eipId, 'AllocationId'],
+    });
     const subnetId = (props(nat).SubnetId as { Ref: string }).Ref;
     expect(resources[subnetId]?.Properties?.MapPublicIpOnLaunch).toBe(true);
   });
@@ -188,11 +233,12 @@ describe('ProvisioningStack with provisioning:staticEgressIp true', () => {
     expect(ofType(resources, 'AWS::EC2::SecurityGroupIngress')).toEqual([]);
   });
 
-  it('outputs YayEgressIp: the Elastic IP to put on the Yay allow-list', () => {
-    const [eipId] = single('AWS::EC2::EIP');
-    template.hasOutput('YayEgressIp', {
-      Value: { 'Fn::GetAtt': [eipId, 'PublicIp'] },
-      Description: Match.stringLikeRegexp('allow-list'),
+  it('outputs YayEgressIp, the stateful stack’s address, for the ops CLI that reads this stack', () => {
+    const [eipId] = statefulEip();
+    const output = outputsOf(template).YayEgressIp;
+    expect(output?.Description).toMatch(/allow-list/);
+    expect(imported(output?.Value, synthesizedWithEgress().stateful)).toEqual({
+      'Fn::GetAtt': [eipId, 'PublicIp'],
     });
   });
 
@@ -201,7 +247,45 @@ describe('ProvisioningStack with provisioning:staticEgressIp true', () => {
     for (const name of FunctionNames.filter((n) => !YAY_CALLERS.includes(n))) {
       expect(functionProperties(template, name), name).toEqual(functionProperties(plain, name));
     }
-    expect(synthesizedWithEgress().stateful.toJSON()).toEqual(synthesized().stateful.toJSON());
+  });
+});
+
+describe('StatefulStack with provisioning:staticEgressIp true', () => {
+  it('allocates the one Elastic IP in the VPC domain, retained on delete and on replacement', () => {
+    const [, eip] = statefulEip();
+    expect(eip.Properties?.Domain).toBe('vpc');
+    expect(eip.DeletionPolicy).toBe('Retain');
+    expect(eip.UpdateReplacePolicy).toBe('Retain');
+    const stateful: Resources = synthesizedWithEgress().stateful.toJSON().Resources;
+    expect(ofType(stateful, 'AWS::EC2::VPC')).toEqual([]);
+    expect(ofType(stateful, 'AWS::EC2::NatGateway')).toEqual([]);
+  });
+
+  it('outputs YayEgressIp: the Elastic IP to put on the Yay allow-list', () => {
+    const [eipId] = statefulEip();
+    synthesizedWithEgress().stateful.hasOutput('YayEgressIp', {
+      Value: { 'Fn::GetAtt': [eipId, 'PublicIp'] },
+      Description: Match.stringLikeRegexp('allow-list'),
+    });
+  });
+
+  it('adds the address, its output and its exports, and changes nothing else', () => {
+    const [eipId] = statefulEip();
+    const on = synthesizedWithEgress().stateful.toJSON();
+    const off = synthesized().stateful.toJSON();
+    const added = Object.keys(on.Outputs as Outputs).filter((key) => !(key in (off.Outputs as Outputs)));
+    expect(added.sort()).toEqual(
+      [
+        'YayEgressIp',
+        expect.stringMatching(new RegExp(`^ExportsOutputFnGetAtt${eipId}AllocationId`)),
+        expect.stringMatching(new RegExp(`^ExportsOutputFnGetAtt${eipId}PublicIp`)),
+      ].sort(),
+    );
+    const { [eipId]: _eip, ...otherResources } = on.Resources as Resources;
+    const otherOutputs = Object.fromEntries(
+      Object.entries(on.Outputs as Outputs).filter(([key]) => !added.includes(key)),
+    );
+    expect({ ...on, Resources: otherResources, Outputs: otherOutputs }).toEqual(off);
   });
 });
 
@@ -272,6 +356,29 @@ describe('provisioning:staticEgressIp and provisioning:egressAzs context', () =>
     expect((caught as Error).message).toMatch(message);
   });
 
+  it('refuses a ProvisioningStack with the flag on but no Elastic IPs handed over, naming the prop', () => {
+    const config = load({ [ContextKeys.staticEgressIp]: true });
+    inBareApp((app) => {
+      const stateful = new StatefulStack(app, 'Data', { config });
+      const { table, bus, yaySecret, webhookSecret, namingKeySecret } = stateful;
+      const build = (egressAddresses?: StatefulStack['egressAddresses']) =>
+        new ProvisioningStack(app, `Provisioning${egressAddresses ? 'With' : 'Without'}`, {
+          config,
+          bundle: false,
+          table,
+          bus,
+          yaySecret,
+          webhookSecret,
+          namingKeySecret,
+          ...(egressAddresses ? { egressAddresses } : {}),
+        });
+      expect(() => build()).toThrow(
+        /ProvisioningStack egressAddresses is required when provisioning:staticEgressIp is true/,
+      );
+      expect(build(stateful.egressAddresses).egress?.addresses).toEqual(stateful.egressAddresses);
+    });
+  });
+
   it('fails buildApp before creating any stack when the flag is not a boolean', () => {
     expect(() => buildApp({ bundle: false, context: { [ContextKeys.staticEgressIp]: 'on' } })).toThrow(
       /context provisioning:staticEgressIp must be true or false, got "on"/,
@@ -279,40 +386,70 @@ describe('provisioning:staticEgressIp and provisioning:egressAzs context', () =>
   });
 });
 
-describe('EgressNetwork', () => {
-  /** A bare stack holding only the construct; its assembly dir is removed at once. */
-  const synthNetwork = (props: ConstructorParameters<typeof EgressNetwork>[2]): Resources => {
-    const outdir = mkdtempSync(join(tmpdir(), 'yay-cdk-egress-construct-test-'));
-    try {
-      const stack = new Stack(new App({ outdir }), 'Net');
-      new EgressNetwork(stack, 'Egress', props);
-      return Template.fromStack(stack).toJSON().Resources;
-    } finally {
-      rmSync(outdir, { recursive: true, force: true });
-    }
-  };
+describe('EgressNetwork and EgressAddresses', () => {
+  /**
+   * The addresses in one stack and the network in another, as the app has them, in one bare app; the
+   * assembly dir is removed at once.
+   */
+  const synthNetwork = (
+    count: number,
+    props: Omit<ConstructorParameters<typeof EgressNetwork>[2], 'addresses'>,
+  ): { data: Template; net: Template } =>
+    inBareApp((app) => {
+      const dataStack = new Stack(app, 'Data');
+      const netStack = new Stack(app, 'Net');
+      const { addresses } = new EgressAddresses(dataStack, 'Egress', { count });
+      new EgressNetwork(netStack, 'Egress', { ...props, addresses });
+      return { data: Template.fromStack(dataStack), net: Template.fromStack(netStack) };
+    });
 
-  it('gives each NAT gateway its own Elastic IP in its own AZ when natGateways is 2', () => {
-    const resources = synthNetwork({ natGateways: 2, logRetention: RetentionDays.ONE_WEEK });
-    const eips = ofType(resources, 'AWS::EC2::EIP').map(([id]) => id);
-    const nats = ofType(resources, 'AWS::EC2::NatGateway');
+  it('gives each NAT gateway its own retained Elastic IP, from the other stack, in its own AZ for two', () => {
+    const { data, net } = synthNetwork(2, { logRetention: RetentionDays.ONE_WEEK });
+    const eips = ofType(data.toJSON().Resources, 'AWS::EC2::EIP');
+    const nats = ofType(net.toJSON().Resources, 'AWS::EC2::NatGateway');
     expect(eips).toHaveLength(2);
+    for (const [, eip] of eips)
+      expect([eip.DeletionPolicy, eip.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+    expect(ofType(net.toJSON().Resources, 'AWS::EC2::EIP')).toEqual([]);
     expect(
-      nats.map(([, n]) => (props(n).AllocationId as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]).sort(),
-    ).toEqual([...eips].sort());
+      nats
+        .map(([, n]) => (imported(props(n).AllocationId, data) as { 'Fn::GetAtt': string[] })['Fn::GetAtt'])
+        .sort(),
+    ).toEqual(eips.map(([id]) => [id, 'AllocationId']).sort());
     expect(new Set(nats.map(([, n]) => text(n.Properties?.SubnetId))).size).toBe(2);
   });
 
+  it('names each address after its stack, so the console shows what it is for', () => {
+    const { data } = synthNetwork(2, { logRetention: RetentionDays.ONE_WEEK });
+    const names = ofType(data.toJSON().Resources, 'AWS::EC2::EIP').map(
+      ([, eip]) =>
+        (props(eip).Tags as Array<{ Key: string; Value: string }>).find((t) => t.Key === 'Name')?.Value,
+    );
+    expect(names.sort()).toEqual(['Data-yay-egress-1', 'Data-yay-egress-2']);
+  });
+
   it('opens one egress rule per distinct port, so a Yay base URL with its own port stays reachable', () => {
-    const resources = synthNetwork({ logRetention: RetentionDays.ONE_WEEK, egressPorts: [443, 8443, 443] });
-    const [[, sg] = ['', {} as Resource]] = ofType(resources, 'AWS::EC2::SecurityGroup');
+    const { net } = synthNetwork(1, {
+      logRetention: RetentionDays.ONE_WEEK,
+      egressPorts: [443, 8443, 443],
+    });
+    const [[, sg] = ['', {} as Resource]] = ofType(net.toJSON().Resources, 'AWS::EC2::SecurityGroup');
     const ports = (props(sg).SecurityGroupEgress as Array<{ FromPort: number }>).map((r) => r.FromPort);
     expect(ports).toEqual([443, 8443]);
   });
 
-  it('rejects a NAT gateway count other than 1 or 2, naming the prop', () => {
-    expect(() => synthNetwork({ natGateways: 3, logRetention: RetentionDays.ONE_WEEK })).toThrow(
-      /EgressNetwork natGateways must be 1 or 2, got 3/,
+  it('rejects an address count other than 1 or 2, naming the prop', () => {
+    expect(() => synthNetwork(3, { logRetention: RetentionDays.ONE_WEEK })).toThrow(
+      /EgressAddresses count must be 1 or 2, got 3/,
     );
+    expect(() =>
+      inBareApp(
+        (app) =>
+          new EgressNetwork(new Stack(app, 'Net'), 'Egress', {
+            addresses: [],
+            logRetention: RetentionDays.ONE_WEEK,
+          }),
+      ),
+    ).toThrow(/EgressNetwork addresses must be 1 or 2 \(one per NAT gateway\), got 0/);
   });
 });
