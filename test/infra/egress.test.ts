@@ -69,7 +69,7 @@ function synthesizedWithEgress(): EgressSynth {
   }
 }
 
-/** Runs `body` in an app of its own whose assembly dir (made by App, even unsynthesized) is removed at once. */
+/** Runs `body` in an app of its own; its assembly dir (App makes one even unsynthesized) is removed at once. */
 function inBareApp<T>(body: (app: App) => T): T {
   const outdir = mkdtempSync(join(tmpdir(), 'yay-cdk-egress-bare-test-'));
   try {
@@ -160,7 +160,7 @@ describe('ProvisioningStack with provisioning:staticEgressIp true', () => {
     resources = template.toJSON().Resources;
   });
 
-  it('creates one VPC whose one NAT gateway, in a public subnet, holds the stateful stack’s Elastic IP', () => {
+  it('creates one VPC whose one NAT gateway, in a public subnet, holds the stateful stack’s EIP', () => {
     single('AWS::EC2::VPC');
     expect(ofType(resources, 'AWS::EC2::EIP')).toEqual([]);
     const [eipId] = statefulEip();
@@ -403,7 +403,7 @@ describe('EgressNetwork and EgressAddresses', () => {
       return { data: Template.fromStack(dataStack), net: Template.fromStack(netStack) };
     });
 
-  it('gives each NAT gateway its own retained Elastic IP, from the other stack, in its own AZ for two', () => {
+  it('gives each of two NAT gateways its own AZ and its own retained Elastic IP from the other stack', () => {
     const { data, net } = synthNetwork(2, { logRetention: RetentionDays.ONE_WEEK });
     const eips = ofType(data.toJSON().Resources, 'AWS::EC2::EIP');
     const nats = ofType(net.toJSON().Resources, 'AWS::EC2::NatGateway');
