@@ -87,6 +87,8 @@ interface Target {
   sfn: SFNClient;
   stateMachineArn: string;
   yay: () => Promise<{ baseUrl: string; credentials: YayCredentials }>;
+  /** The deployed functions' source address(es) for Yay: the stack output `YayEgressIp`, when it has one. */
+  egressIp?: string;
   close(): void;
 }
 
@@ -162,6 +164,8 @@ async function awsTarget(io: OpsIo, stack: string, region: string | undefined): 
     store: createDynamoStore({ tableName: outputs.TableName as string, client: dynamo }),
     sfn,
     stateMachineArn: outputs.StateMachineArn as string,
+    // Only with provisioning:staticEgressIp; without it the functions have no fixed address to report.
+    ...(outputs.YayEgressIp ? { egressIp: outputs.YayEgressIp } : {}),
     yay: async () => {
       const secrets = new SecretsManagerClient(clientConfig);
       try {
@@ -279,6 +283,13 @@ async function yayCheck(io: OpsIo, target: Target): Promise<boolean> {
   const { baseUrl, credentials } = await target.yay();
   const client = createYayClient({ baseUrl, credentials, timeoutMs: 10_000 });
   io.out(`Yay API at ${baseUrl} (read-only checks)`);
+  if (target.egressIp) {
+    // The address Yay's allow-list needs for the workflow, which a check from here cannot show.
+    io.out(
+      `Deployed functions call Yay from ${target.egressIp} (output YayEgressIp): keep each on the Yay ` +
+        "allow-list. These checks leave from this machine's own address.",
+    );
+  }
   const report = await checkYay(client);
   for (const item of report.items) io.out(`  ${item.outcome.padEnd(8)} ${item.check}: ${item.detail}`);
   io.out(

@@ -441,7 +441,7 @@ describe('local mode', () => {
     }
   });
 
-  it('reads a deployed stack from its outputs with --aws and names a missing output or stack', async () => {
+  it('reads a deployed stack from its outputs with --aws, shows its egress IP, names a missing output or stack', async () => {
     const buyer = uniqueBuyer('opsaws');
     const event = stripeCheckoutEvent({ buyer, paymentStatus: 'paid' });
     await send(event);
@@ -461,6 +461,8 @@ describe('local mode', () => {
               TableName: runtime.info.tableName,
               StateMachineArn: runtime.info.stateMachineArn,
               YaySecretArn: LocalSecretIds.yay,
+              // Documentation addresses (RFC 5737), as the stack joins two NAT gateways' Elastic IPs.
+              YayEgressIp: '203.0.113.10, 203.0.113.11',
             }[OutputKey],
           })),
         },
@@ -471,6 +473,17 @@ describe('local mode', () => {
         .on(DescribeStacksCommand)
         .resolves(outputs(['TableName', 'StateMachineArn', 'YaySecretArn']));
       const status = await runOps(['status', stripeOrderKey(event), '--aws'], collect());
+      // The deployed functions' Yay is this runtime's sandbox (the default would be the real API).
+      const yayCheck = async (withEgress: boolean) => {
+        const keys = ['TableName', 'StateMachineArn', 'YaySecretArn'];
+        cloudFormation
+          .on(DescribeStacksCommand)
+          .resolves(outputs(withEgress ? [...keys, 'YayEgressIp'] : keys));
+        const io = { ...collect(), env: e2eEnv({ YAY_API_BASE_URL: runtime.info.endpoints.yay }) };
+        return { code: await runOps(['yay-check', '--aws'], io), text: io.lines.join('\n') };
+      };
+      const withEgress = await yayCheck(true);
+      const withoutEgress = await yayCheck(false);
       cloudFormation.on(DescribeStacksCommand).resolves(outputs(['TableName']));
       const partial = collect();
       const partialCode = await runOps(['list', '--aws', '--stack', 'Other'], partial);
@@ -484,6 +497,14 @@ describe('local mode', () => {
       expect(cloudFormation.commandCalls(DescribeStacksCommand)[0]?.args[0].input).toEqual({
         StackName: 'YayProvisioning',
       });
+      expect(withEgress.code).toBe(0);
+      expect(withEgress.text).toContain(
+        'Deployed functions call Yay from 203.0.113.10, 203.0.113.11 (output YayEgressIp): keep each on the Yay allow-list.',
+      );
+      expect(withEgress.text).toMatch(/ok +reseller-balance:/);
+      expect(withoutEgress.code).toBe(0);
+      expect(withoutEgress.text).toMatch(/ok +reseller-balance:/);
+      expect(withoutEgress.text).not.toContain('YayEgressIp');
       expect(partialCode).toBe(1);
       expect(partial.lines.join('\n')).toContain('stack Other has no output StateMachineArn');
       expect(goneCode).toBe(1);
