@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { parseCredit } from '../domain/credit';
 import { buyerKey, orderKey } from '../domain/keys';
-import type { Buyer, Credit, OrderEventKind } from '../domain/order-event';
+import type { Buyer, Credit, OrderEventKind, YayAddress } from '../domain/order-event';
 import { type CreditCatalog, creditForLines } from './catalog';
 import { type IntakeEvent, type Normalized, validateIntakeEvent } from './events';
 import { MalformedPayload, parseField, required, splitName, toYayAddress } from './payload';
@@ -118,9 +118,31 @@ function stripeBuyer(
 ): Buyer {
   const name = required(details?.name, `${OBJECT}.${field}.name`).trim();
   const email = required(details?.email ?? fallbackEmail, `${OBJECT}.${field}.email`);
-  const buyer: Buyer = { name, ...splitName(name), email };
-  if (details?.phone) buyer.phone = details.phone;
+  return buyerOf(name, email, details?.phone);
+}
+
+// The events below are built field by field, not with object spread: `{ ...base, … }` and
+// `{ name, ...splitName(name) }` cost about half of normalizeStripe's time per event (CPU profile of the
+// intake benchmark: V8 clones the spread source, then grows the copy one property at a time).
+function buyerOf(name: string, email: string, phone: string | null | undefined): Buyer {
+  const { firstName, lastName } = splitName(name);
+  const buyer: Buyer = { name, firstName, lastName, email };
+  if (phone) buyer.phone = phone;
   return buyer;
+}
+
+type StripeAddressFields = z.infer<typeof StripeAddress>;
+
+function stripeAddress(address: StripeAddressFields): YayAddress | undefined {
+  if (!address) return undefined;
+  return toYayAddress({
+    line1: address.line1,
+    line2: address.line2,
+    city: address.city,
+    state: address.state,
+    zip: address.postal_code,
+    country: address.country,
+  });
 }
 
 /**
@@ -141,14 +163,16 @@ export function normalizeStripe(payload: unknown, ctx: StripeContext): Normalize
   const event = parseField(StripeEventSchema, payload, '');
   const store = event.account ?? ctx.defaultStore ?? 'default';
   const occurredAt = new Date(event.created * 1000).toISOString();
-  const base = { provider: 'stripe' as const, store, sourceEventId: event.id, occurredAt };
 
   if (event.type === 'charge.refunded') {
     const charge = parseField(ChargeSchema, event.data.object, OBJECT);
     const orderId =
       charge.metadata?.checkout_session_id ?? required(charge.payment_intent, `${OBJECT}.payment_intent`);
     const refund: IntakeEvent = {
-      ...base,
+      provider: 'stripe',
+      store,
+      sourceEventId: event.id,
+      occurredAt,
       kind: 'refunded',
       orderId,
       orderKey: orderKey('stripe', store, orderId),
@@ -156,10 +180,7 @@ export function normalizeStripe(payload: unknown, ctx: StripeContext): Normalize
     };
     const name = charge.billing_details?.name?.trim();
     const email = charge.billing_details?.email ?? charge.receipt_email;
-    if (name && email) {
-      refund.buyer = { name, ...splitName(name), email };
-      if (charge.billing_details?.phone) refund.buyer.phone = charge.billing_details.phone;
-    }
+    if (name && email) refund.buyer = buyerOf(name, email, charge.billing_details?.phone);
     if (email) refund.buyerKey = buyerKey('stripe', store, charge.customer ?? undefined, email);
     return { outcome: 'event', event: validateIntakeEvent(refund) };
   }
@@ -183,7 +204,10 @@ export function normalizeStripe(payload: unknown, ctx: StripeContext): Normalize
   const buyer = stripeBuyer(session.customer_details, session.customer_email, 'customer_details');
   const currency = required(session.currency, `${OBJECT}.currency`);
   const orderEvent: IntakeEvent = {
-    ...base,
+    provider: 'stripe',
+    store,
+    sourceEventId: event.id,
+    occurredAt,
     kind,
     orderId: session.id,
     orderKey: orderKey('stripe', store, session.id),
@@ -191,12 +215,7 @@ export function normalizeStripe(payload: unknown, ctx: StripeContext): Normalize
     buyer,
     credit: stripeCredit(session.metadata, currency, ctx.catalog),
   };
-  const address = toYayAddress(
-    session.customer_details?.address && {
-      ...session.customer_details.address,
-      zip: session.customer_details.address.postal_code,
-    },
-  );
+  const address = stripeAddress(session.customer_details?.address);
   if (address) orderEvent.address = address;
   return { outcome: 'event', event: validateIntakeEvent(orderEvent) };
 }
