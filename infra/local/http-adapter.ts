@@ -42,7 +42,9 @@ export function toHttpApiEvent(req: IncomingMessage, body: Buffer): APIGatewayPr
 
   const headers: Record<string, string> = {};
   let cookies: string[] | undefined;
-  for (const [name, value] of Object.entries(req.headers)) {
+  // Node already lower-cases incoming header names; for…in avoids an entries array per request.
+  for (const name in req.headers) {
+    const value = req.headers[name];
     const lower = name.toLowerCase();
     if (lower === 'cookie') {
       // Payload 2.0 moves cookies out of the headers into their own array.
@@ -57,11 +59,13 @@ export function toHttpApiEvent(req: IncomingMessage, body: Buffer): APIGatewayPr
   }
 
   let queryStringParameters: Record<string, string> | undefined;
-  for (const [key, value] of url.searchParams) {
-    queryStringParameters ??= {};
-    queryStringParameters[key] =
-      key in queryStringParameters ? `${queryStringParameters[key]},${value}` : value;
-  }
+  // `url.searchParams` builds a URLSearchParams object on first access: a webhook POST has no query string.
+  if (url.search !== '')
+    for (const [key, value] of url.searchParams) {
+      queryStringParameters ??= {};
+      queryStringParameters[key] =
+        key in queryStringParameters ? `${queryStringParameters[key]},${value}` : value;
+    }
 
   let routeKey = '$default';
   let pathParameters: Record<string, string> | undefined;
