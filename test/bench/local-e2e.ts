@@ -9,10 +9,11 @@
  * on a two-core machine. Failed orders (not fulfilled) and duplicated effects (a buyer with two customers,
  * a customer credited twice or with the wrong balance) are counted, not assumed.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
 import { sampleId, signStripe, stripeCheckoutEvent, stripeOrderKey } from '../../infra/local/samples';
 import type { Millis } from '../../shared/domain/credit';
@@ -36,6 +37,12 @@ interface RunResult {
   callsPerOrder: number;
   rateLimited: number;
   latencies: number[];
+  /** CPU time of the whole process (every thread: handlers, stand-ins, dynalite, sandbox) while orders ran. */
+  cpuMs: number;
+  /** CPU time of the main thread alone (Linux), where the handlers, the engine and the stand-ins run. */
+  mainCpuMs: number;
+  /** Share of the row's wall time the main thread's event loop was busy (1 = saturated). */
+  mainBusy: number;
 }
 
 /** POSTs one signed webhook over a keep-alive agent: lighter on the shared CPU than fetch. */
@@ -61,6 +68,22 @@ function post(agent: Agent, url: string, event: Record<string, unknown>): Promis
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/**
+ * CPU time (user + system, ms) of the main thread from /proc (Linux); NaN elsewhere. The main thread is
+ * local mode's bottleneck; unlike its event-loop share, its CPU time does not count time the scheduler
+ * gave to other processes of a shared machine.
+ */
+function mainThreadCpuMs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th, in clock ticks.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -96,6 +119,9 @@ async function run(inFlight: number, orders: number): Promise<RunResult> {
     const deadline = Date.now() + CAP_MS;
     let next = 0;
     const started = Date.now();
+    const cpu0 = process.cpuUsage();
+    const mainCpu0 = mainThreadCpuMs();
+    const elu0 = performance.eventLoopUtilization();
     const worker = async () => {
       while (next < orders && Date.now() < deadline) {
         next += 1;
@@ -123,6 +149,9 @@ async function run(inFlight: number, orders: number): Promise<RunResult> {
     };
     await Promise.all(Array.from({ length: inFlight }, worker));
     const seconds = (Date.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const mainCpuMs = mainThreadCpuMs() - mainCpu0;
+    const mainBusy = performance.eventLoopUtilization(elu0).utilization;
     agent.destroy();
     await rt.idle(10_000).catch(() => undefined);
 
@@ -154,6 +183,9 @@ async function run(inFlight: number, orders: number): Promise<RunResult> {
       callsPerOrder: fulfilled > 0 ? served / fulfilled : Number.NaN,
       rateLimited: state.requests.length - served,
       latencies: latencies.sort((a, b) => a - b),
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      mainCpuMs,
+      mainBusy,
     };
   } finally {
     await runtime?.stop();
@@ -173,15 +205,15 @@ export default async function (): Promise<string> {
   const rows = results.map((r) => {
     const rate = r.fulfilled / r.seconds;
     const allowed = YAY_MAX_CONCURRENT / ((LATENCY_MS / 1000) * r.callsPerOrder);
-    return `| ${r.inFlight} | ${r.sent} | ${r.fulfilled} | ${r.failed} | ${r.unfinished} | ${r.duplicated} | ${r.seconds.toFixed(1)} | ${rate.toFixed(1)} | ${r.callsPerOrder.toFixed(2)} | ${allowed.toFixed(1)} | ${((100 * rate) / allowed).toFixed(0)}% | ${r.rateLimited} | ${percentile(r.latencies, 50)} / ${percentile(r.latencies, 95)} |`;
+    return `| ${r.inFlight} | ${r.sent} | ${r.fulfilled} | ${r.failed} | ${r.unfinished} | ${r.duplicated} | ${r.seconds.toFixed(1)} | ${rate.toFixed(1)} | ${r.callsPerOrder.toFixed(2)} | ${allowed.toFixed(1)} | ${((100 * rate) / allowed).toFixed(0)}% | ${r.rateLimited} | ${percentile(r.latencies, 50)} / ${percentile(r.latencies, 95)} | ${(r.mainCpuMs / Math.max(1, r.fulfilled)).toFixed(1)} / ${(r.cpuMs / Math.max(1, r.fulfilled)).toFixed(1)} | ${(100 * r.mainBusy).toFixed(0)}% |`;
   });
   return [
     '### Local end to end (`npm run bench -- local-e2e`)',
     '',
-    `${ORDERS} paid Stripe checkouts per row, signed and sent over HTTP to local mode (intake → bus → dispatch → state machine → dynalite, all handlers unmodified), against the Yay sandbox at ${LATENCY_MS} ms latency answering 429 above ${YAY_MAX_CONCURRENT} concurrent requests. Closed loop: "in flight" orders at a time, the next sent when one finishes; waits and retry intervals capped at 1 s (LOCAL_MAX_WAIT_SECONDS). Allowed rate = ${YAY_MAX_CONCURRENT} concurrent / (${LATENCY_MS} ms × Yay calls per order, measured in the same run, 429s excluded). Overall cap ${CAP_MS / 1000} s per row. One process, two cores.`,
+    `${ORDERS} paid Stripe checkouts per row, signed and sent over HTTP to local mode (intake → bus → dispatch → state machine → dynalite, all handlers unmodified), against the Yay sandbox at ${LATENCY_MS} ms latency answering 429 above ${YAY_MAX_CONCURRENT} concurrent requests. Closed loop: "in flight" orders at a time, the next sent when one finishes; waits and retry intervals capped at 1 s (LOCAL_MAX_WAIT_SECONDS). Allowed rate = ${YAY_MAX_CONCURRENT} concurrent / (${LATENCY_MS} ms × Yay calls per order, measured in the same run, 429s excluded). Overall cap ${CAP_MS / 1000} s per row. One process, two cores. CPU ms/order = user + system CPU of the main thread / of the whole process (all threads) while the row ran, per fulfilled order; main thread busy = its event-loop utilisation over the row — together they say whether a row was bound by local mode's CPU or by the machine being shared.`,
     '',
-    '| in flight | orders | fulfilled | failed | unfinished | duplicated | seconds | orders/s | Yay calls/order | allowed orders/s | of allowed | 429 answers | order latency p50 / p95 ms |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| in flight | orders | fulfilled | failed | unfinished | duplicated | seconds | orders/s | Yay calls/order | allowed orders/s | of allowed | 429 answers | order latency p50 / p95 ms | CPU ms/order main / all | main thread busy |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
   ].join('\n');
 }
