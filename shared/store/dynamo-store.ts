@@ -99,27 +99,32 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
     return out.Item ? strip<T>(out.Item) : undefined;
   }
 
-  async function queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
+  /** Follows `LastEvaluatedKey` until the last page. */
+  async function readAllPages(
+    page: (start?: Record<string, unknown>) => Promise<{
+      Items?: Record<string, unknown>[];
+      LastEvaluatedKey?: Record<string, unknown>;
+    }>,
+  ): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    let start: Record<string, unknown> | undefined;
     do {
-      const out = await doc.send(new QueryCommand({ ...input, TableName, ExclusiveStartKey }));
+      const out = await page(start);
       items.push(...(out.Items ?? []));
-      ExclusiveStartKey = out.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+      start = out.LastEvaluatedKey;
+    } while (start);
     return items;
   }
 
-  async function scanAll(input: Omit<ScanCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const out = await doc.send(new ScanCommand({ ...input, TableName, ExclusiveStartKey }));
-      items.push(...(out.Items ?? []));
-      ExclusiveStartKey = out.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return items;
-  }
+  const queryAll = (input: Omit<QueryCommandInput, 'TableName'>) =>
+    readAllPages((ExclusiveStartKey) =>
+      doc.send(new QueryCommand({ ...input, TableName, ExclusiveStartKey })),
+    );
+
+  const scanAll = (input: Omit<ScanCommandInput, 'TableName'>) =>
+    readAllPages((ExclusiveStartKey) =>
+      doc.send(new ScanCommand({ ...input, TableName, ExclusiveStartKey })),
+    );
 
   /** Reads the sparse index; re-reads an item when the index projects keys only (infra's choice). */
   async function listIndex<T>(partition: string, full: (item: Record<string, unknown>) => boolean) {

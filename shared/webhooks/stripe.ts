@@ -37,6 +37,16 @@ export const StripeEventSchema = z.object({
   data: z.object({ object: z.unknown() }),
 });
 
+/** `customer_details` of a session, `billing_details` of a charge: the same shape. */
+const StripeContact = z
+  .object({
+    name: z.string().nullish(),
+    email: z.email().nullish(),
+    phone: z.string().nullish(),
+    address: StripeAddress,
+  })
+  .nullish();
+
 /** The fields of a Checkout Session intake reads. */
 export const CheckoutSessionSchema = z.object({
   id: z.string().min(1),
@@ -44,14 +54,7 @@ export const CheckoutSessionSchema = z.object({
   currency: z.string().length(3).nullish(),
   customer: z.string().nullish(),
   customer_email: z.string().nullish(),
-  customer_details: z
-    .object({
-      name: z.string().nullish(),
-      email: z.email().nullish(),
-      phone: z.string().nullish(),
-      address: StripeAddress,
-    })
-    .nullish(),
+  customer_details: StripeContact,
   metadata: Metadata,
   payment_intent: z.string().nullish(),
   payment_status: z.enum(['paid', 'unpaid', 'no_payment_required']),
@@ -63,14 +66,7 @@ export const ChargeSchema = z.object({
   object: z.literal('charge'),
   currency: z.string().length(3),
   customer: z.string().nullish(),
-  billing_details: z
-    .object({
-      name: z.string().nullish(),
-      email: z.email().nullish(),
-      phone: z.string().nullish(),
-      address: StripeAddress,
-    })
-    .nullish(),
+  billing_details: StripeContact,
   receipt_email: z.email().nullish(),
   metadata: Metadata,
   payment_intent: z.string().nullish(),
