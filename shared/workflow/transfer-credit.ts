@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { formatCredit, MIN_TRANSFER, type Millis } from '../domain/credit';
+import { describeCredit, formatCredit, MIN_TRANSFER, type Millis } from '../domain/credit';
 import {
   LeaseBusy,
   OrderInvalid,
@@ -195,7 +195,7 @@ async function underLease(
   deps.metrics.addMetric(MetricNames.ResellerBalanceMillis, 'None', resellerBalance);
   if (resellerBalance < amount) {
     throw new ResellerBalanceTooLow(
-      `reseller balance ${formatCredit(resellerBalance)} is below the transfer of ${formatCredit(amount)}`,
+      `reseller balance ${describeCredit(resellerBalance)} is below the transfer of ${formatCredit(amount)}`,
     );
   }
   // May be undefined (no known path answers): the transfer still goes, but an unknown outcome then

@@ -92,6 +92,14 @@ describe('transferCredit', () => {
     expect(yay.applied).toHaveLength(1);
   });
 
+  it('throws ResellerBalanceTooLow, naming the negative balance, when the reseller is in debt', async () => {
+    yay.resellerMillis = -1_500;
+    const attempt = transferCredit(deps, input());
+    await expect(attempt).rejects.toBeInstanceOf(ResellerBalanceTooLow);
+    await expect(transferCredit(deps, input())).rejects.toThrow('reseller balance -1.500 is below');
+    expect(yay.transferCalls).toHaveLength(0);
+  });
+
   it('records REJECTED and never calls again when Yay refuses', async () => {
     yay.transferFaults.push('rejected');
     await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(YayRejected);
