@@ -508,13 +508,16 @@ export class LocalStepFunctions {
   /** The AWS JSON 1.0 operations the handlers and the ops CLI call, over loopback. */
   serviceHandler() {
     const epoch = (ms?: number) => (ms === undefined ? undefined : ms / 1000);
-    const describe = (record: ExecutionRecord) => ({
+    const summary = (record: ExecutionRecord) => ({
       executionArn: record.executionArn,
       stateMachineArn: this.stateMachineArn,
       name: record.name,
       status: record.status,
       startDate: epoch(record.startDate),
       stopDate: epoch(record.stopDate),
+    });
+    const describe = (record: ExecutionRecord) => ({
+      ...summary(record),
       input: record.input,
       output: record.output,
       error: record.error,
@@ -551,14 +554,7 @@ export class LocalStepFunctions {
           const size = Math.min(Number(input.maxResults ?? 100) || 100, 1000);
           const page = all.slice(start, start + size);
           return {
-            executions: page.map((record) => ({
-              executionArn: record.executionArn,
-              stateMachineArn: this.stateMachineArn,
-              name: record.name,
-              status: record.status,
-              startDate: epoch(record.startDate),
-              stopDate: epoch(record.stopDate),
-            })),
+            executions: page.map(summary),
             nextToken: start + size < all.length ? String(start + size) : undefined,
           };
         },

@@ -1,11 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, cdkJsonContext } from '../../infra/app-factory';
 import { ContextKeys, loadInfraConfig } from '../../infra/config';
@@ -14,7 +13,7 @@ import { ProvisioningStack } from '../../infra/stacks/provisioning-stack';
 import { StatefulStack } from '../../infra/stacks/stateful-stack';
 import { ConfigInvalid } from '../../shared/errors';
 import { type FunctionName, FunctionNames } from '../../shared/workflow/contract';
-import { functionProperties, synthesized } from './synth';
+import { acknowledgements, functionProperties, synthesized } from './synth';
 
 type Resource = {
   Type: string;
@@ -77,21 +76,6 @@ function inBareApp<T>(body: (app: App) => T): T {
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
-}
-
-/** Every acknowledgement recorded in the tree: rule id → reason, with the construct path. */
-function acknowledgements(root: IConstruct): Array<{ path: string; id: string; reason: string }> {
-  return root.node.findAll().flatMap((construct) =>
-    construct.node.metadata
-      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((entry) =>
-        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
-          path: construct.node.path,
-          id,
-          reason,
-        })),
-      ),
-  );
 }
 
 const ofType = (resources: Resources, type: string) =>

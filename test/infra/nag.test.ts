@@ -1,26 +1,9 @@
-import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { synthesized } from './synth';
+import { acknowledgements, synthesized } from './synth';
 
 const { built, annotations } = synthesized();
-
-/** Every acknowledgement recorded in the tree: rule id → reason, with the construct path. */
-function acknowledgements(root: IConstruct): Array<{ path: string; id: string; reason: string }> {
-  return root.node.findAll().flatMap((construct) =>
-    construct.node.metadata
-      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((entry) =>
-        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
-          path: construct.node.path,
-          id,
-          reason,
-        })),
-      ),
-  );
-}
 
 describe('cdk-nag AwsSolutions', () => {
   it('reports no unacknowledged error or warning on the synthesized app', () => {

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Validations } from 'aws-cdk-lib';
 import { Annotations, Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { buildApp } from '../../infra/app-factory';
 import { FUNCTION_METADATA_KEY } from '../../infra/constructs/provisioning-function';
 import type { FunctionName } from '../../shared/workflow/contract';
@@ -125,4 +127,19 @@ export function stateMachineDefinition(template: Template): {
     })
     .join('');
   return JSON.parse(text);
+}
+
+/** Every acknowledgement recorded in the tree: rule id → reason, with the construct path. */
+export function acknowledgements(root: IConstruct): Array<{ path: string; id: string; reason: string }> {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id,
+          reason,
+        })),
+      ),
+  );
 }
