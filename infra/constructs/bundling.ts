@@ -10,8 +10,8 @@ export function handlerEntry(name: FunctionName): string {
   return fileURLToPath(new URL(`../../functions/${name}/handler.ts`, import.meta.url));
 }
 
-/** esbuild target: the oldest Lambda runtime we deploy to. */
-export const BUNDLE_TARGET = 'node22';
+/** esbuild target: the Lambda runtime every function is deployed to (`nodejs24.x`). */
+export const BUNDLE_TARGET = 'node24';
 
 /**
  * ESM has no `require`; a few CommonJS dependencies (Powertools' X-Ray SDK path) still call it, so the

@@ -3,7 +3,6 @@
  * one asynchronous one (unpaid, then `async_payment_succeeded`), each order's timeline, and the Yay
  * customers and balances that resulted. Exits 0 when both orders are fulfilled, else 1 with the reason.
  */
-import './polyfills';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -46,8 +46,6 @@ import {
   type YaySandbox,
 } from './yay-sandbox';
 
-import './polyfills';
-
 // dynalite ships CommonJS without types; the worker requires it by the path resolved here.
 const requireFromHere = createRequire(import.meta.url);
 
@@ -242,9 +240,6 @@ async function start(options: StartLocalOptions, config: LocalConfig): Promise<L
   // the synthesis below: set them first. Human progress replaces the handlers' JSON logs; with
   // LOCAL_LOG_FORMAT=json they are shown too. EMF metrics have no CloudWatch to go to here.
   Object.assign(process.env, {
-    // Node 20 is supported here until the SDK drops it; the notice would repeat in every local run.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED:
-      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?? 'true',
     POWERTOOLS_DEV: 'false',
     POWERTOOLS_TRACE_ENABLED: 'false',
     // With tracing off nothing reads the X-Ray SDK's automatic (cls-hooked) context, yet creating it at

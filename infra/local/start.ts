@@ -2,7 +2,6 @@
  * `npm start`: local mode in the foreground (DESIGN.md §8). Reads `.env` when present, starts everything
  * on loopback, prints one line per state each order passes through, and stops cleanly on Ctrl-C.
  */
-import './polyfills';
 import { loadDotEnv, readLocalConfig } from './config';
 import { startLocal } from './runtime';
 

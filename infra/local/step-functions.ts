@@ -6,9 +6,6 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import { AwsServiceError, awsJsonHandler } from './aws-json';
 import { functionNameFromArn, LOCAL_ACCOUNT, LOCAL_REGION } from './template';
 
-// The engine needs Promise.withResolvers, which Node 20 lacks: without it every Task fails silently.
-import './polyfills';
-
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
 /** One execution, as DescribeExecution reports it and as it is persisted under the data dir. */

@@ -194,8 +194,6 @@ async function run(inFlight: number, orders: number): Promise<RunResult> {
 }
 
 export default async function (): Promise<string> {
-  // Node 20 is supported here until the SDK drops it; the notice is noise in the report.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const results: RunResult[] = [];
   // Ten in flight matches the limit; twenty overshoots it, so the 429 retries are part of the measure.
   // One process can hold only one local runtime at a time, so the runs are sequential.

@@ -6,7 +6,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import '../../infra/local/polyfills';
 
 const benches: Record<string, () => Promise<{ default: () => Promise<string> }>> = {
   bundles: () => import('./bundles'),
