@@ -12,7 +12,10 @@ export const ContextKeys = {
   yayApiBaseUrl: 'yay:apiBaseUrl',
   /** UUID of the reseller's Yay store front. */
   yayStoreFront: 'yay:storeFront',
-  /** Days an unpaid order waits for its payment before it expires (1–365: a Standard execution lives ≤ 1 year). */
+  /**
+   * Days an unpaid order waits for its payment before it expires (1–365: a Standard execution lives ≤ 1 year).
+   * Default {@link DEFAULT_PAYMENT_WINDOW_DAYS}.
+   */
   paymentWindowDays: 'provisioning:paymentWindowDays',
   /** E-mail subscribed to the alarm topic; empty for none. */
   alarmEmail: 'provisioning:alarmEmail',
@@ -38,6 +41,13 @@ export const ContextKeys = {
   /** Optional, with staticEgressIp: NAT gateways (one per AZ, each its own address), 1 or 2 (default 1). */
   egressAzs: 'provisioning:egressAzs',
 } as const;
+
+/**
+ * Days an unpaid order waits for its payment by default. SEPA Direct Debit can take up to 14 business days to
+ * confirm, which is up to 20 calendar days, more over bank holidays; Bacs and ACH are faster. Four weeks covers
+ * them with room, and a payment confirmed after the window is still credited (a new execution of the order).
+ */
+export const DEFAULT_PAYMENT_WINDOW_DAYS = 28;
 
 /** The validated, typed deploy-time configuration. */
 export interface InfraConfig {
@@ -173,7 +183,10 @@ export function loadInfraConfig(get: ContextSource): InfraConfig {
     fail(K.yayStoreFront, 'must be a UUID', storeFront);
 
   const windowRaw = get(K.paymentWindowDays);
-  const paymentWindowDays = asNumber(K.paymentWindowDays, windowRaw, 'must be a whole number of days 1–365');
+  const paymentWindowDays =
+    windowRaw === undefined || windowRaw === null || windowRaw === ''
+      ? DEFAULT_PAYMENT_WINDOW_DAYS
+      : asNumber(K.paymentWindowDays, windowRaw, 'must be a whole number of days 1–365');
   if (paymentWindowDays < 1 || paymentWindowDays > 365) {
     fail(K.paymentWindowDays, 'must be a whole number of days 1–365', windowRaw);
   }

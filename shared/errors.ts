@@ -10,9 +10,11 @@ export const ErrorNames = {
   ResellerBalanceTooLow: 'ResellerBalanceTooLow',
   TransferOutcomeUnknown: 'TransferOutcomeUnknown',
   OrderInvalid: 'OrderInvalid',
+  OrderIncomplete: 'OrderIncomplete',
   PaymentFailed: 'PaymentFailed',
   ConfigInvalid: 'ConfigInvalid',
   LeaseBusy: 'LeaseBusy',
+  DependencyUnavailable: 'DependencyUnavailable',
 } as const;
 
 export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
@@ -70,6 +72,22 @@ export class OrderInvalid extends ProvisioningError {
   override readonly name = ErrorNames.OrderInvalid;
 }
 
+/**
+ * A genuine order lacks what Yay needs for a new customer (a name, an e-mail, an address): not a failure of
+ * the order, which waits in `needs_attention` for a person to supply the fields (`ops complete`).
+ * `fields` names them as `buyer.firstName`, `address.street_one`.
+ */
+export class OrderIncomplete extends ProvisioningError {
+  override readonly name = ErrorNames.OrderIncomplete;
+  constructor(
+    message: string,
+    readonly fields: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 export class PaymentFailed extends ProvisioningError {
   override readonly name = ErrorNames.PaymentFailed;
 }
@@ -77,6 +95,14 @@ export class PaymentFailed extends ProvisioningError {
 /** Missing or malformed configuration; the message names the variable or context key. */
 export class ConfigInvalid extends ProvisioningError {
   override readonly name = ErrorNames.ConfigInvalid;
+}
+
+/**
+ * An AWS dependency (Secrets Manager, say) throttled, timed out or failed on its side: transient, retried by the
+ * state machine like any other. Only a missing, denied or malformed secret is {@link ConfigInvalid}.
+ */
+export class DependencyUnavailable extends ProvisioningError {
+  override readonly name = ErrorNames.DependencyUnavailable;
 }
 
 /** Another transfer to the same customer holds the lease; retried by the state machine. */

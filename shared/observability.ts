@@ -46,5 +46,11 @@ export const MetricNames = {
   CreditOwedMillis: 'CreditOwedMillis',
   WebhooksRejected: 'WebhooksRejected',
   RefundAfterCredit: 'RefundAfterCredit',
+  /** An order newly waiting for a person (needs_attention or failed): the attention alarm's metric. */
+  OrdersNeedingAttention: 'OrdersNeedingAttention',
+  /** A payment confirmed after its order expired, credited by a new execution with nobody involved. */
+  LatePaymentsCredited: 'LatePaymentsCredited',
+  /** A refund no recorded order matches (by order key or payment id). */
+  RefundsUnmatched: 'RefundsUnmatched',
   ReconciliationDrift: 'ReconciliationDrift',
 } as const;

@@ -1,7 +1,7 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
-import { ConfigInvalid } from './errors';
+import { ConfigInvalid, DependencyUnavailable } from './errors';
 
 /**
  * Secrets come from Secrets Manager through Powertools' cache: read at most once per `maxAgeSeconds`
@@ -24,6 +24,45 @@ export type WebhookSecrets = z.infer<typeof WebhookSecretsSchema>;
 
 export const NamingKeySchema = z.object({ key: z.string().min(16) });
 
+/**
+ * Secrets Manager answers that mean the configuration is wrong: the secret is missing, its value unset or
+ * unreadable with this key, or the role may not read it. Retrying cannot fix them.
+ */
+const CONFIGURATION_ERRORS = new Set([
+  'ResourceNotFoundException',
+  'AccessDeniedException',
+  'DecryptionFailure',
+  'InvalidRequestException',
+  'InvalidParameterException',
+  'ValidationException',
+]);
+
+/** The SDK error behind a Powertools wrapper (its GetParameterError keeps it as `cause`). */
+function rootError(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 5 && current instanceof Error && current.cause instanceof Error; depth += 1) {
+    if (CONFIGURATION_ERRORS.has(current.name)) break;
+    current = current.cause;
+  }
+  return current;
+}
+
+/**
+ * A failed read as the state machine must see it: a missing, denied or undecryptable secret is a broken
+ * configuration ({@link ConfigInvalid}, final); a throttle, a timeout, a network error or a fault on AWS's side
+ * is {@link DependencyUnavailable} (retried). The SDK's message names the secret id only; it stays the cause.
+ */
+export function readFailure(secretId: string, error: unknown): ConfigInvalid | DependencyUnavailable {
+  const root = rootError(error);
+  const name = root instanceof Error ? root.name : '';
+  if (CONFIGURATION_ERRORS.has(name)) {
+    return new ConfigInvalid(`secret ${secretId} could not be read (${name})`, { cause: error });
+  }
+  return new DependencyUnavailable(`secret ${secretId} could not be read right now (${name || 'error'})`, {
+    cause: error,
+  });
+}
+
 export interface SecretReader {
   /** Reads and validates a JSON secret; throws {@link ConfigInvalid} naming the secret and field. */
   read<T>(secretId: string, schema: z.ZodType<T>): Promise<T>;
@@ -41,8 +80,7 @@ export function secretsManagerReader(
       try {
         raw = await provider.get(secretId, { maxAge: maxAgeSeconds });
       } catch (error) {
-        // The SDK's message names the secret id only; keep it as the cause.
-        throw new ConfigInvalid(`secret ${secretId} could not be read`, { cause: error });
+        throw readFailure(secretId, error);
       }
       if (typeof raw !== 'string') throw new ConfigInvalid(`secret ${secretId} has no string value`);
       let json: unknown;

@@ -1,5 +1,5 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { BusOrderEventSchema } from '../../shared/domain/order-event';
+import { OrderEventSchema } from '../../shared/domain/order-event';
 import { dispatchOrderEvent } from '../../shared/workflow/dispatch';
 import { parseInput } from '../../shared/workflow/input';
 import { workflowHandler } from '../../shared/workflow/lambda';
@@ -10,5 +10,5 @@ const deps = { ...observability, orders: store, transfers: store, workflow: work
 
 /** Bus rule target: one normalized order event (`detail`) → record, start, resume or flag. */
 export const handler = workflowHandler(async (event: EventBridgeEvent<string, unknown>) =>
-  dispatchOrderEvent(deps, parseInput(BusOrderEventSchema, event.detail, 'event detail')),
+  dispatchOrderEvent(deps, parseInput(OrderEventSchema, event.detail, 'event detail')),
 );

@@ -105,6 +105,12 @@ export class Monitoring extends Construct {
       customMetric(MetricNames.RefundAfterCredit, Stats.SUM),
     );
     alarm(
+      'OrdersNeedAttention',
+      'An order waits for a person (missing details, unpriced, a contested payment, a failure): ' +
+        '`npm run ops -- attention` lists each with the one command that resolves it.',
+      customMetric(MetricNames.OrdersNeedingAttention, Stats.SUM),
+    );
+    alarm(
       'ReconciliationDrift',
       'The daily reconciliation found customers in Yay and the table that disagree.',
       customMetric(MetricNames.ReconciliationDrift, Stats.MAXIMUM, Duration.days(1)),
@@ -173,6 +179,8 @@ export class Monitoring extends Construct {
         left: [
           props.stateMachine.metricFailed({ period: Duration.hours(1), statistic: Stats.SUM }),
           sum(MetricNames.TransfersNeedingReview),
+          sum(MetricNames.OrdersNeedingAttention),
+          sum(MetricNames.LatePaymentsCredited),
           // Intake adds provider/reason dimensions to rejections: sum across all of them.
           new MathExpression({
             expression: `SUM(SEARCH('{${METRICS_NAMESPACE},provider,reason,service} MetricName="${MetricNames.WebhooksRejected}"', 'Sum', 3600))`,

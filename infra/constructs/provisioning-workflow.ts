@@ -47,8 +47,12 @@ export interface ProvisioningWorkflowProps {
 /** Error name of the final Fail state: what an operator sees on a failed execution (redrive after a fix). */
 export const PROVISIONING_FAILED = 'ProvisioningFailed';
 
-/** AWS error names (as Lambda reports them) that mean "try again shortly". */
+/**
+ * AWS error names (as Lambda reports them) that mean "try again shortly", and ours for a dependency that
+ * throttled or failed transiently (a Secrets Manager read).
+ */
 export const AWS_TRANSIENT_ERRORS = [
+  ErrorNames.DependencyUnavailable,
   'Lambda.TooManyRequestsException',
   'ThrottlingException',
   'ProvisionedThroughputExceededException',
@@ -170,7 +174,8 @@ export class ProvisioningWorkflow extends Construct {
       fulfilled: outcome('fulfilled'),
       paymentFailed: outcome('payment_failed'),
       expired: outcome('expired'),
-      needsReview: outcome('needs_review'),
+      refunded: outcome('refunded'),
+      needsAttention: outcome('needs_attention'),
       failed: outcome('failed'),
     };
 
@@ -182,7 +187,9 @@ export class ProvisioningWorkflow extends Construct {
     const createCustomer = invoke(StateNames.createCustomer, fns.createCustomer, '$.customer')
       .addRetry(RetryPolicies.yayUnavailable)
       .addRetry(RetryPolicies.yayRateLimited)
-      .addRetry(RetryPolicies.awsTransient);
+      .addRetry(RetryPolicies.awsTransient)
+      // A genuine order that lacks what a new customer needs waits for a person, with the fields named.
+      .addCatch(outcomes.needsAttention, { errors: [ErrorNames.OrderIncomplete], resultPath: '$.error' });
     catchFailures(createCustomer);
 
     const recordCustomer = invoke(StateNames.recordCustomer, fns.recordCustomer, '$.payment').addRetry(
@@ -235,12 +242,14 @@ export class ProvisioningWorkflow extends Construct {
       .when(Condition.stringEquals('$.reconcile.decision', 'applied'), outcomes.fulfilled)
       .when(Condition.stringEquals('$.reconcile.decision', 'retry'), transferCredit)
       // needs_review, and anything unexpected: a person decides, money may have moved.
-      .otherwise(outcomes.needsReview);
+      .otherwise(outcomes.needsAttention);
     reconcileTransfer.next(transferReconciled);
 
     const creditMoved = new Choice(this, StateNames.creditMoved, { stateName: StateNames.creditMoved })
       .when(Condition.stringEquals('$.transfer.status', 'APPLIED'), outcomes.fulfilled)
-      .otherwise(outcomes.needsReview);
+      .when(Condition.stringEquals('$.transfer.status', 'CANCELLED'), outcomes.refunded)
+      // SKIPPED: unpriced, a person prices it.
+      .otherwise(outcomes.needsAttention);
     transferCredit.next(creditMoved);
 
     const paymentConfirmed = new Choice(this, StateNames.paymentConfirmed, {

@@ -1,10 +1,13 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { describeCredit } from '../../shared/domain/credit';
+import { describeCredit, parseTransferAmount } from '../../shared/domain/credit';
+import { OrderStates } from '../../shared/domain/order-state';
 import { type YayCredentials, YayCredentialsSchema } from '../../shared/secrets';
-import { createDynamoStore, type DynamoStore, type OrderState, TerminalStates } from '../../shared/store';
+import { createDynamoStore, type DynamoStore, type OrderState } from '../../shared/store';
+import type { OrderCompletion } from '../../shared/workflow/attention';
 import type { Observability } from '../../shared/workflow/ports';
 import { checkYay } from '../../shared/yay/check';
 import { createYayClient } from '../../shared/yay/client';
@@ -26,58 +29,100 @@ class UsageError extends Error {}
 class OpsError extends Error {}
 
 const USAGE = `usage: npm run ops -- <command> [--aws [--stack <name>] [--region <region>]] [--data-dir <dir>]
-  status <order>                             one order, its transfer and its execution's timeline
+  status <order>                             one order, its transfer, what it waits for and its timeline
   list [--state <state>]                     orders, oldest first
-  replay <order> [--reason <text>]           start a fresh execution (-r<n>); every step is idempotent
+  attention                                  orders waiting for a person, each with the command that resolves it
+  complete <order> [--first-name …] [--last-name …] [--email …] [--street …] [--street2 …] [--city …]
+           [--zip …] [--state …] [--country XX] [--credit <amount>] [--confirm-payment] [--reason <text>]
+                                             supply what a parked order lacks; it resumes, exactly once
+  close <order> --reason <text>              settle an order's attention with nothing more to do
+  replay <order> [--reason <text>] [--force] start a fresh execution (-r<n>); every step is idempotent
   resolve-transfer <order> --applied|--not-applied [--reason <text>]
                                              an operator's decision on an undecidable transfer
   yay-check                                  read-only calls to the configured Yay API; reports its unknowns`;
 
-const ORDER_STATES: readonly OrderState[] = ['open', 'awaiting_payment', ...TerminalStates];
+/** Every flag, as `node:util` parseArgs takes them; which command accepts which is {@link ALLOWED}. */
+const OPTIONS = {
+  aws: { type: 'boolean' },
+  stack: { type: 'string' },
+  region: { type: 'string' },
+  'data-dir': { type: 'string' },
+  state: { type: 'string' },
+  reason: { type: 'string' },
+  force: { type: 'boolean' },
+  applied: { type: 'boolean' },
+  'not-applied': { type: 'boolean' },
+  'first-name': { type: 'string' },
+  'last-name': { type: 'string' },
+  email: { type: 'string' },
+  street: { type: 'string' },
+  street2: { type: 'string' },
+  city: { type: 'string' },
+  zip: { type: 'string' },
+  country: { type: 'string' },
+  credit: { type: 'string' },
+  'confirm-payment': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+type Flags = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean;
+};
+
+const COMPLETION_FLAGS = [
+  'first-name',
+  'last-name',
+  'email',
+  'street',
+  'street2',
+  'city',
+  'zip',
+  'state',
+  'country',
+  'credit',
+  'confirm-payment',
+] as const;
+const COMMON = ['aws', 'stack', 'region', 'data-dir'];
+const ALLOWED: Record<string, readonly string[]> = {
+  status: [],
+  list: ['state'],
+  attention: [],
+  complete: [...COMPLETION_FLAGS, 'reason'],
+  close: ['reason'],
+  replay: ['reason', 'force'],
+  'resolve-transfer': ['applied', 'not-applied', 'reason'],
+  'yay-check': [],
+};
 
 interface Parsed {
   command: string;
   positional: string[];
-  flags: Map<string, string | true>;
+  flags: Flags;
 }
 
-const VALUE_FLAGS = new Set(['--state', '--reason', '--stack', '--region', '--data-dir']);
-const BOOLEAN_FLAGS = new Set(['--aws', '--applied', '--not-applied', '--force']);
-const ALLOWED: Record<string, string[]> = {
-  status: [],
-  list: ['--state'],
-  replay: ['--reason', '--force'],
-  'resolve-transfer': ['--applied', '--not-applied', '--reason'],
-  'yay-check': [],
-};
-const COMMON = ['--aws', '--stack', '--region', '--data-dir'];
-
 function parse(argv: readonly string[]): Parsed {
-  const [command, ...rest] = argv;
-  if (!command || command === '--help' || command === 'help') throw new UsageError('');
-  if (!(command in ALLOWED)) throw new UsageError(`unknown command "${command}"`);
-  const positional: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < rest.length; i += 1) {
-    const arg = rest[i] as string;
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const [name, inline] = arg.split('=', 2) as [string, string | undefined];
-    if (!(ALLOWED[command] as string[]).includes(name) && !COMMON.includes(name)) {
-      throw new UsageError(`unknown flag ${name} for ${command}`);
-    }
-    if (VALUE_FLAGS.has(name)) {
-      const value = inline ?? rest[++i];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`flag ${name} needs a value`);
-      flags.set(name, value);
-    } else if (BOOLEAN_FLAGS.has(name)) {
-      if (inline !== undefined) throw new UsageError(`flag ${name} takes no value`);
-      flags.set(name, true);
-    }
+  let values: Flags;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: [...argv],
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (error) {
+    // parseArgs names the flag ("Unknown option '--x'", "Option '--state <value>' argument missing").
+    throw new UsageError((error as Error).message);
   }
-  return { command, positional, flags };
+  const [command, ...positional] = positionals;
+  if (!command || values.help || command === 'help') throw new UsageError('');
+  const allowed = ALLOWED[command];
+  if (!allowed) throw new UsageError(`unknown command "${command}"`);
+  for (const name of Object.keys(values)) {
+    if (!allowed.includes(name) && !COMMON.includes(name))
+      throw new UsageError(`unknown flag --${name} for ${command}`);
+  }
+  return { command, positional, flags: values };
 }
 
 /** What the commands act on: the running local mode, or a deployed stack. */
@@ -241,6 +286,16 @@ async function status(io: OpsIo, target: Target, orderKey: string): Promise<void
     );
   }
   if (order.lastError) io.out(`last error ${order.lastError.Error}`);
+  if (order.attention) {
+    io.out(`waits for  a person: ${order.attention.reason} since ${order.attention.since}`);
+    io.out(`           ${order.attention.message}`);
+    io.out(`           → ${order.attention.action}`);
+  }
+  for (const action of order.actions ?? []) {
+    io.out(
+      `action     ${action.at}  ${action.action}${action.detail ? ` (${action.detail})` : ''}: ${action.reason}`,
+    );
+  }
   io.out(`execution  ${order.executionName ?? '-'}${order.replays ? ` (replays: ${order.replays})` : ''}`);
   io.out(`updated    ${order.updatedAt}`);
   if (!order.executionArn) return;
@@ -263,8 +318,8 @@ async function status(io: OpsIo, target: Target, orderKey: string): Promise<void
 }
 
 async function list(io: OpsIo, target: Target, state: string | undefined): Promise<void> {
-  if (state !== undefined && !ORDER_STATES.includes(state as OrderState)) {
-    throw new UsageError(`--state must be one of ${ORDER_STATES.join(', ')}; got "${state}"`);
+  if (state !== undefined && !OrderStates.includes(state as OrderState)) {
+    throw new UsageError(`--state must be one of ${OrderStates.join(', ')}; got "${state}"`);
   }
   const orders = await target.store.listOrders(state ? { state: state as OrderState } : undefined);
   if (orders.length === 0) {
@@ -275,6 +330,58 @@ async function list(io: OpsIo, target: Target, state: string | undefined): Promi
     io.out(
       `${order.orderKey}  ${order.state}  ${order.payment}  ${order.customerName ?? '-'}  ${order.updatedAt}`,
     );
+  }
+}
+
+/** The fields `complete` supplies, from its flags; a bad credit amount is a usage error naming the flag. */
+function completionFrom(flags: Flags): OrderCompletion {
+  const completion: OrderCompletion = {};
+  const text: Array<[keyof OrderCompletion, string | undefined]> = [
+    ['firstName', flags['first-name']],
+    ['lastName', flags['last-name']],
+    ['email', flags.email],
+    ['street', flags.street],
+    ['street2', flags.street2],
+    ['city', flags.city],
+    ['zip', flags.zip],
+    ['state', flags.state],
+    ['country', flags.country],
+  ];
+  for (const [field, value] of text) {
+    if (value === undefined) continue;
+    if (value.trim() === '') throw new UsageError(`--${flagOf(field)} needs a value`);
+    (completion as Record<string, string>)[field] = value.trim();
+  }
+  if (completion.country !== undefined && !/^[A-Za-z]{2}$/.test(completion.country)) {
+    throw new UsageError(`--country must be a two-letter ISO code such as GB; got "${completion.country}"`);
+  }
+  if (flags.credit !== undefined) {
+    try {
+      completion.credit = parseTransferAmount(flags.credit);
+    } catch (error) {
+      throw new UsageError(`--credit: ${(error as Error).message}`);
+    }
+  }
+  if (flags['confirm-payment']) completion.confirmPayment = true;
+  return completion;
+}
+
+function flagOf(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+async function attention(io: OpsIo, target: Target): Promise<void> {
+  const orders = await target.store.listAttention();
+  if (orders.length === 0) {
+    io.out('nothing waits for a person');
+    return;
+  }
+  for (const order of orders) {
+    const waiting = order.attention;
+    if (!waiting) continue;
+    io.out(`${order.orderKey}  ${order.state}  ${waiting.reason}  since ${waiting.since}`);
+    io.out(`    ${waiting.message}`);
+    io.out(`    → ${waiting.action}`);
   }
 }
 
@@ -313,19 +420,19 @@ export async function runOps(argv: readonly string[], io: OpsIo): Promise<number
     return 2;
   }
   let target: Target | undefined;
+  const { flags } = parsed;
   try {
-    const flag = (name: string) => {
-      const value = parsed.flags.get(name);
-      return typeof value === 'string' ? value : undefined;
-    };
-    target = parsed.flags.has('--aws')
-      ? await awsTarget(io, flag('--stack') ?? 'YayProvisioning', flag('--region'))
-      : await localTarget(io, flag('--data-dir'));
+    target = flags.aws
+      ? await awsTarget(io, flags.stack ?? 'YayProvisioning', flags.region)
+      : await localTarget(io, flags['data-dir']);
     const obs = opsObservability(io);
     // Loaded on use: the workflow modules build Powertools' logger and metrics at import, which must not
     // happen before local mode (in the same process, in tests) has set their environment.
     const { sfnWorkflowControl } = await import('../../shared/workflow/sfn-control');
     const workflow = sfnWorkflowControl(target.sfn, target.stateMachineArn);
+    const store = target.store;
+    const deps = { ...obs, orders: store, buyers: store, transfers: store, workflow };
+    const reason = (fallback: string) => flags.reason?.trim() || fallback;
     switch (parsed.command) {
       case 'status':
         await status(io, target, requireOrder(parsed));
@@ -333,37 +440,60 @@ export async function runOps(argv: readonly string[], io: OpsIo): Promise<number
       case 'list':
         if (parsed.positional.length > 0)
           throw new UsageError(`unexpected argument "${parsed.positional[0]}"`);
-        await list(io, target, flag('--state'));
+        await list(io, target, flags.state);
         return 0;
+      case 'attention':
+        if (parsed.positional.length > 0)
+          throw new UsageError(`unexpected argument "${parsed.positional[0]}"`);
+        await attention(io, target);
+        return 0;
+      case 'complete': {
+        const orderKey = requireOrder(parsed);
+        const completion = completionFrom(flags);
+        if (Object.keys(completion).length === 0) {
+          throw new UsageError('complete needs at least one field to supply, or --confirm-payment');
+        }
+        const { completeOrder } = await import('../../shared/workflow/attention');
+        const result = await completeOrder(deps, orderKey, completion, reason('ops complete'));
+        io.out(`completed ${orderKey}: resumed as ${result.executionName}`);
+        return 0;
+      }
+      case 'close': {
+        const orderKey = requireOrder(parsed);
+        if (!flags.reason?.trim())
+          throw new UsageError('close needs --reason <text>: it is kept on the order');
+        const { closeOrder } = await import('../../shared/workflow/attention');
+        const order = await closeOrder(deps, orderKey, flags.reason.trim());
+        io.out(`closed ${orderKey}: it is ${order.state} and waits for nobody`);
+        return 0;
+      }
       case 'replay': {
         const orderKey = requireOrder(parsed);
-        const { replayOrder } = await import('../../shared/workflow/sweep');
-        const result = await replayOrder(
-          { ...obs, orders: target.store, workflow },
-          orderKey,
-          flag('--reason') ?? 'ops replay',
-          {
-            force: parsed.flags.has('--force'),
-          },
-        );
+        const { replayOrder } = await import('../../shared/workflow/replay');
+        const why = reason('ops replay');
+        const result = await replayOrder(deps, orderKey, why, {
+          force: flags.force === true,
+          action: { action: 'replay', at: new Date().toISOString(), reason: why },
+        });
         io.out(`replayed ${orderKey} as ${result.executionName}`);
         return 0;
       }
       case 'resolve-transfer': {
         const orderKey = requireOrder(parsed);
-        const applied = parsed.flags.has('--applied');
-        const notApplied = parsed.flags.has('--not-applied');
+        const applied = flags.applied === true;
+        const notApplied = flags['not-applied'] === true;
         if (applied === notApplied)
           throw new UsageError('resolve-transfer needs exactly one of --applied or --not-applied');
         const { resolveTransfer } = await import('../../shared/workflow/reconcile-transfer');
-        const intent = await resolveTransfer(
-          { ...obs, orders: target.store, transfers: target.store },
+        const { intent, replay } = await resolveTransfer(
+          deps,
           orderKey,
           applied ? 'applied' : 'not-applied',
-          flag('--reason') ?? 'ops resolve-transfer',
+          reason('ops resolve-transfer'),
         );
         io.out(
-          `transfer for ${orderKey} is now ${intent.status}${notApplied ? ' — run "ops replay" to move the credit' : ''}`,
+          `transfer for ${orderKey} is now ${intent.status}` +
+            (replay ? ` — resumed as ${replay.executionName}, which moves the credit once` : ''),
         );
         return 0;
       }

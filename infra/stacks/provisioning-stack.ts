@@ -195,6 +195,13 @@ export class ProvisioningStack extends Stack {
         }),
       );
     }
+    // A refund that names only its PaymentIntent: dispatch finds the order that recorded it.
+    fn('dispatch').addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${table.tableArn}/index/${TableSchema.paymentRefIndex.name}`],
+      }),
+    );
     for (const name of YAY_CALLERS) yaySecret.grantRead(fn(name));
     namingKeySecret.grantRead(fn('create-customer'));
     webhookSecret.grantRead(fn('webhook-intake'));

@@ -58,11 +58,18 @@ export class StatefulStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
       globalSecondaryIndexes: [
         {
-          // Sparse: only orders that are not yet terminal carry `openPk`, so the sweep reads just the stuck ones.
+          // Sparse work queues: only open orders, unsettled transfers and orders waiting for a person carry
+          // `openPk`, so the sweep and the operator read just those.
           indexName: TableSchema.openOrdersIndex.name,
           partitionKey: { name: TableSchema.openOrdersIndex.partitionKey, type: AttributeType.STRING },
           sortKey: { name: TableSchema.openOrdersIndex.sortKey, type: AttributeType.STRING },
           projectionType: ProjectionType.ALL,
+        },
+        {
+          // Sparse, keys only: a refund naming only its PaymentIntent finds the order that recorded it.
+          indexName: TableSchema.paymentRefIndex.name,
+          partitionKey: { name: TableSchema.paymentRefIndex.partitionKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.KEYS_ONLY,
         },
       ],
     });

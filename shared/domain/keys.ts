@@ -8,15 +8,23 @@ export function orderKey(provider: Provider, store: string, orderId: string): st
   return `${provider}:${store}:${orderId}`;
 }
 
-/** `provider:store:` + the provider's customer id, else the lower-cased e-mail. */
+/**
+ * `provider:store:` + the provider's customer id, else the lower-cased e-mail; undefined when the store sent
+ * neither (the order then waits for a person to supply an e-mail).
+ */
 export function buyerKey(
   provider: Provider,
   store: string,
-  customerId: string | undefined,
-  email: string,
-): string {
-  const id = customerId && customerId.trim() !== '' ? customerId.trim() : email.trim().toLowerCase();
-  return `${provider}:${store}:${id}`;
+  customerId: string | null | undefined,
+  email: string | null | undefined,
+): string | undefined {
+  const id = customerId?.trim() || email?.trim().toLowerCase();
+  return id ? `${provider}:${store}:${id}` : undefined;
+}
+
+/** `provider:store:<payment id>`: how a refund naming only its payment (a Stripe PaymentIntent) finds its order. */
+export function paymentKey(provider: Provider, store: string, paymentId: string): string {
+  return `${provider}:${store}:${paymentId}`;
 }
 
 /**

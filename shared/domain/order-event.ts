@@ -20,7 +20,7 @@ export const DetailTypes = {
 /** EventBridge `source` of events published by intake. */
 export const EVENT_SOURCE = 'yay.provisioning';
 
-/** Yay's address fields, as the create-customer body takes them. */
+/** Yay's address fields, as the create-customer body takes them: complete. */
 export const YayAddressSchema = z.object({
   street_one: z.string().min(1),
   street_two: z.string().optional(),
@@ -31,12 +31,30 @@ export const YayAddressSchema = z.object({
 });
 export type YayAddress = z.infer<typeof YayAddressSchema>;
 
+/**
+ * An address as far as the store gave it, in Yay's field names. Any part may be missing: create-customer
+ * decides whether a new customer can be made from it, and a person completes the rest (`ops complete`).
+ */
+export const PartialAddressSchema = z.object({
+  street_one: z.string().optional(),
+  street_two: z.string().optional(),
+  city: z.string().optional(),
+  state: z.string().optional(),
+  zip: z.string().optional(),
+  country_code: z.string().optional(),
+});
+export type PartialAddress = z.infer<typeof PartialAddressSchema>;
+
+/**
+ * The buyer as the store described them. Every field may be missing in a genuine order (a phone order with no
+ * e-mail, an empty first name): such an order is accepted and waits for a person, never refused at intake.
+ */
 export const BuyerSchema = z.object({
   /** Full name as the store shows it; used as Yay `contact_name`. */
-  name: z.string().min(1),
-  firstName: z.string().min(1),
-  lastName: z.string().min(1),
-  email: z.string().email(),
+  name: z.string().optional(),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  email: z.string().optional(),
   phone: z.string().optional(),
 });
 export type Buyer = z.infer<typeof BuyerSchema>;
@@ -46,11 +64,16 @@ export const CreditSchema = z.object({
   amount: z.number().int().nonnegative().nullable(),
   /** ISO currency of the order as paid (e.g. "GBP"). */
   currency: z.string().length(3),
-  /** Why `amount` is null (unpriced currency, unknown SKU); the order is recorded and flagged. */
+  /** Why `amount` is null (unpriced currency, unknown SKU); the order waits for a person. */
   unpricedReason: z.string().optional(),
 });
 export type Credit = z.infer<typeof CreditSchema>;
 
+/**
+ * The one normalized event of every kind. Refunds and payment events may lack the buyer (Shopify's
+ * `refunds/create` carries only the order id), so `buyer` and `buyerKey` are optional throughout; the steps
+ * that need them say so by name.
+ */
 export const OrderEventSchema = z.object({
   kind: z.enum(OrderEventKinds),
   provider: z.enum(Providers),
@@ -58,37 +81,19 @@ export const OrderEventSchema = z.object({
   orderId: z.string().min(1),
   /** `provider:store:orderId` */
   orderKey: z.string().min(1),
-  /** `provider:store:customerId|email` */
-  buyerKey: z.string().min(1),
-  buyer: BuyerSchema,
-  /** Present on placed/paid events; payment status events may omit it. */
-  address: YayAddressSchema.optional(),
+  /** `provider:store:customerId|email`; absent when the store sent neither. */
+  buyerKey: z.string().min(1).optional(),
+  buyer: BuyerSchema.optional(),
+  address: PartialAddressSchema.optional(),
   credit: CreditSchema,
+  /**
+   * The provider's id of the payment itself, which its refunds carry (Stripe: the PaymentIntent of a Checkout
+   * Session or invoice, `pi_…`). Recorded with the order so a refund finds it without store-side metadata.
+   */
+  paymentRef: z.string().min(1).optional(),
   /** Provider event or delivery id, for tracing and dedupe where it is stable. */
   sourceEventId: z.string().min(1),
   /** ISO-8601 time the provider says the event happened. */
   occurredAt: z.string().min(1),
 });
 export type OrderEvent = z.infer<typeof OrderEventSchema>;
-
-/**
- * `Order Refunded` as intake can know it: an {@link OrderEvent} whose buyer may be unknown, because Shopify's
- * `refunds/create` payload carries only the order id (and a Stripe charge may lack billing details). A
- * refund is matched on `orderKey` alone, so consumers of `Order Refunded` parse with this schema.
- */
-export const OrderRefundedEventSchema = OrderEventSchema.extend({
-  kind: z.literal('refunded'),
-  buyer: BuyerSchema.optional(),
-  buyerKey: z.string().min(1).optional(),
-});
-export type OrderRefundedEvent = z.infer<typeof OrderRefundedEventSchema>;
-
-/**
- * What dispatch reads from the bus: any order event, where a refund may lack the buyer (Shopify's
- * `refunds/create` carries only the order id). Discriminated on `kind`, so an error still names the field.
- */
-export const BusOrderEventSchema = z.discriminatedUnion('kind', [
-  OrderEventSchema.extend({ kind: z.enum(['placed', 'paid', 'payment_confirmed', 'payment_failed']) }),
-  OrderRefundedEventSchema,
-]);
-export type BusOrderEvent = z.infer<typeof BusOrderEventSchema>;

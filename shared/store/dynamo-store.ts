@@ -10,8 +10,8 @@ import {
   type ScanCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { paymentKey } from '../domain/keys';
 import type { OrderEvent } from '../domain/order-event';
-import type { CaughtError, Outcome } from '../workflow/contract';
 import { TableSchema } from './schema';
 import {
   type BuyerCustomer,
@@ -37,15 +37,18 @@ function itemKey(pk: string, sk: string): Record<string, string> {
   return { [PK]: pk, [SK]: sk };
 }
 
+const ORDER_PREFIX = 'ORDER#';
+
 /** Item key layout inside the single table (pk/sk names come from {@link TableSchema}). */
 export const ItemKeys = {
-  order: (orderKey: string) => itemKey(`ORDER#${orderKey}`, 'ORDER'),
-  transfer: (orderKey: string) => itemKey(`ORDER#${orderKey}`, 'TRANSFER'),
+  order: (orderKey: string) => itemKey(`${ORDER_PREFIX}${orderKey}`, 'ORDER'),
+  transfer: (orderKey: string) => itemKey(`${ORDER_PREFIX}${orderKey}`, 'TRANSFER'),
   buyer: (buyerKey: string) => itemKey(`BUYER#${buyerKey}`, 'CUSTOMER'),
   lease: (resource: string) => itemKey(`LEASE#${resource}`, 'LEASE'),
   /** Partitions of the sparse index: open orders, and transfers whose outcome is not settled. */
   openOrders: 'ORDER',
   openTransfers: 'TRANSFER',
+  attention: 'ATTENTION',
 } as const;
 
 const OPEN_PK = TableSchema.openOrdersIndex.partitionKey;
@@ -72,6 +75,11 @@ function isConditionFailure(error: unknown): boolean {
     error instanceof ConditionalCheckFailedException ||
     (error instanceof Error && error.name === 'ConditionalCheckFailedException')
   );
+}
+
+/** The PaymentRefs index key of an event's payment: `provider:store:<payment id>`. */
+function paymentRefOf(event: OrderEvent): string | undefined {
+  return event.paymentRef ? paymentKey(event.provider, event.store, event.paymentRef) : undefined;
 }
 
 function strip<T>(item: Record<string, unknown>): T {
@@ -163,10 +171,12 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
 
     async record(event: OrderEvent, executionName: string, now: Date) {
       const at = now.toISOString();
+      const paymentRef = paymentRefOf(event);
       const order: OrderRecord = {
         orderKey: event.orderKey,
         event,
         buyerKey: event.buyerKey,
+        ...(paymentRef ? { paymentRef } : {}),
         state: 'open',
         payment: event.kind === 'paid' ? 'paid' : 'unpaid',
         paidAt: event.kind === 'paid' ? at : undefined,
@@ -202,13 +212,17 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
             TableName,
             Key: ItemKeys.order(event.orderKey),
             UpdateExpression:
-              'SET #event = :event, buyerKey = :buyer, executionName = if_not_exists(executionName, :name), ' +
-              '#open = :openPk, #openSk = :openSk, updatedAt = :at',
+              // A stub a person already has in front of them (ATTENTION) stays there.
+              'SET #event = :event, executionName = if_not_exists(executionName, :name), ' +
+              '#open = if_not_exists(#open, :openPk), #openSk = if_not_exists(#openSk, :openSk), updatedAt = :at' +
+              (event.buyerKey ? ', buyerKey = :buyer' : '') +
+              (paymentRef ? ', paymentRef = :paymentRef' : ''),
             ConditionExpression: 'attribute_not_exists(#event)',
             ExpressionAttributeNames: { '#event': 'event', '#open': OPEN_PK, '#openSk': OPEN_SK },
             ExpressionAttributeValues: {
               ':event': event,
-              ':buyer': event.buyerKey,
+              ...(event.buyerKey ? { ':buyer': event.buyerKey } : {}),
+              ...(paymentRef ? { ':paymentRef': paymentRef } : {}),
               ':name': executionName,
               ':openPk': ItemKeys.openOrders,
               ':openSk': `${existing.createdAt}#${event.orderKey}`,
@@ -237,7 +251,9 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
               'SET payment = :status, orderKey = :key, updatedAt = :at, createdAt = if_not_exists(createdAt, :at), ' +
               '#state = if_not_exists(#state, :open), replays = if_not_exists(replays, :zero), #kind = :kind' +
               (status === 'paid' ? ', paidAt = if_not_exists(paidAt, :at)' : ''),
-            ConditionExpression: 'attribute_not_exists(payment) OR payment = :unpaid OR payment = :status',
+            // Only from unpaid: a repeat finds the status already set (applied false, same status) and a
+            // contradiction finds the other one, which is how callers tell the two apart.
+            ConditionExpression: 'attribute_not_exists(payment) OR payment = :unpaid',
             ExpressionAttributeNames: { '#state': 'state', '#kind': 'kind' },
             ExpressionAttributeValues: {
               ':status': status,
@@ -319,7 +335,8 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
           // leaves a complete, open order behind; an order dispatch did record keeps what it has.
           UpdateExpression:
             'SET customerUuid = :uuid, customerName = :name, updatedAt = :at, orderKey = :key, ' +
-            'buyerKey = if_not_exists(buyerKey, :buyer), #event = if_not_exists(#event, :event), ' +
+            (event.buyerKey ? 'buyerKey = if_not_exists(buyerKey, :buyer), ' : '') +
+            '#event = if_not_exists(#event, :event), ' +
             'payment = if_not_exists(payment, :payment), #state = if_not_exists(#state, :open), ' +
             'createdAt = if_not_exists(createdAt, :at), replays = if_not_exists(replays, :zero), ' +
             '#open = if_not_exists(#open, :openPk), #openSk = if_not_exists(#openSk, :openSk), #kind = :kind',
@@ -335,7 +352,7 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
             ':name': customer.name,
             ':at': at,
             ':key': event.orderKey,
-            ':buyer': event.buyerKey,
+            ...(event.buyerKey ? { ':buyer': event.buyerKey } : {}),
             ':event': event,
             ':payment': event.kind === 'paid' ? 'paid' : 'unpaid',
             ':open': 'open',
@@ -350,44 +367,139 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
       return strip<OrderRecord>(out.Attributes ?? {});
     },
 
-    async recordOutcome(orderKey: string, outcome: Outcome, error: CaughtError | undefined, now: Date) {
+    async recordOutcome(orderKey, outcome, error, now, options = {}) {
       const at = now.toISOString();
+      const { attention, unlessPaid } = options;
+      const values: Record<string, unknown> = {
+        ':outcome': outcome,
+        ':at': at,
+        ':key': orderKey,
+        ':unpaid': 'unpaid',
+        ':zero': 0,
+        ':fulfilled': 'fulfilled',
+        ':kind': 'order',
+      };
+      const sets = [
+        'outcome = :outcome',
+        '#state = :outcome',
+        'updatedAt = :at',
+        'orderKey = :key',
+        'createdAt = if_not_exists(createdAt, :at)',
+        'payment = if_not_exists(payment, :unpaid)',
+        'replays = if_not_exists(replays, :zero)',
+        '#kind = :kind',
+      ];
+      const removes = ['taskToken'];
+      if (error) {
+        sets.push('lastError = :error');
+        values[':error'] = error;
+      }
+      if (attention) {
+        // Waiting for a person: into the ATTENTION queue (an order there is never open, so one attribute serves).
+        sets.push('attention = :attention', '#open = :attnPk', '#openSk = :attnSk');
+        values[':attention'] = attention;
+        values[':attnPk'] = ItemKeys.attention;
+        values[':attnSk'] = `${attention.since}#${orderKey}`;
+      } else {
+        removes.push('attention', '#open', '#openSk');
+      }
+      // A late replay that fails must not turn a fulfilled order (credit moved) into a failed one.
+      let condition = 'attribute_not_exists(outcome) OR outcome <> :fulfilled OR :outcome = :fulfilled';
+      if (unlessPaid) {
+        condition = `(${condition}) AND (attribute_not_exists(payment) OR payment <> :paid)`;
+        values[':paid'] = 'paid';
+      }
       try {
         const out = await doc.send(
           new UpdateCommand({
             TableName,
             Key: ItemKeys.order(orderKey),
-            UpdateExpression:
-              `SET outcome = :outcome, #state = :outcome, updatedAt = :at, orderKey = :key, ` +
-              'createdAt = if_not_exists(createdAt, :at), payment = if_not_exists(payment, :unpaid), ' +
-              'replays = if_not_exists(replays, :zero), #kind = :kind' +
-              (error ? ', lastError = :error' : '') +
-              ' REMOVE taskToken, #open, #openSk',
-            // A late replay that fails must not turn a fulfilled order (credit moved) into a failed one.
-            ConditionExpression:
-              'attribute_not_exists(outcome) OR outcome <> :fulfilled OR :outcome = :fulfilled',
+            UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+            ConditionExpression: condition,
             ExpressionAttributeNames: {
               '#state': 'state',
               '#open': OPEN_PK,
               '#openSk': OPEN_SK,
               '#kind': 'kind',
             },
-            ExpressionAttributeValues: {
-              ':outcome': outcome,
-              ':at': at,
-              ':key': orderKey,
-              ':unpaid': 'unpaid',
-              ':zero': 0,
-              ':fulfilled': 'fulfilled',
-              ':kind': 'order',
-              ...(error ? { ':error': error } : {}),
-            },
+            ExpressionAttributeValues: values,
             ReturnValues: 'ALL_NEW',
           }),
         );
         return { applied: true, order: strip<OrderRecord>(out.Attributes ?? {}) };
       } catch (caught) {
         if (!isConditionFailure(caught)) throw caught;
+      }
+      const order = requireOrder(await getOrder(orderKey), orderKey);
+      if (!unlessPaid || order.payment !== 'paid' || order.outcome === 'fulfilled') {
+        return { applied: false, order };
+      }
+      // The payment arrived while the window closed: keep the order open (and in the sweep's queue), so the
+      // sweep starts the execution that credits it; the token is gone, as the wait has ended.
+      const out = await doc.send(
+        new UpdateCommand({
+          TableName,
+          Key: ItemKeys.order(orderKey),
+          UpdateExpression:
+            'SET #state = :open, updatedAt = :at, #open = :openPk, #openSk = :openSk REMOVE taskToken',
+          ConditionExpression: 'attribute_not_exists(outcome)',
+          ExpressionAttributeNames: { '#state': 'state', '#open': OPEN_PK, '#openSk': OPEN_SK },
+          ExpressionAttributeValues: {
+            ':open': 'open',
+            ':at': at,
+            ':openPk': ItemKeys.openOrders,
+            ':openSk': `${order.createdAt}#${orderKey}`,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { applied: false, reopened: true, order: strip<OrderRecord>(out.Attributes ?? {}) };
+    },
+
+    async flagAttention(orderKey, attention, now, options = {}) {
+      const values: Record<string, unknown> = {
+        ':attention': attention,
+        ':attnPk': ItemKeys.attention,
+        ':attnSk': `${attention.since}#${orderKey}`,
+        ':at': now.toISOString(),
+      };
+      const sets = ['attention = :attention', '#open = :attnPk', '#openSk = :attnSk', 'updatedAt = :at'];
+      let condition = 'attribute_exists(#pk)';
+      if (options.once === 'refundAfterCredit') {
+        // The order keeps its state (fulfilled: the credit did move); the marker makes the flag once per order.
+        sets.push('refundAfterCreditAt = :at');
+        condition += ' AND attribute_not_exists(refundAfterCreditAt)';
+      } else {
+        // Parked for a person, but never over a fulfilled order (its credit moved, and its state says so), and
+        // once per reason: a repeated event finds it already waiting.
+        sets.push('#state = :needs', 'outcome = :needs');
+        values[':needs'] = 'needs_attention';
+        values[':fulfilled'] = 'fulfilled';
+        values[':reason'] = attention.reason;
+        condition +=
+          ' AND (attribute_not_exists(outcome) OR outcome <> :fulfilled)' +
+          ' AND (attribute_not_exists(attention) OR attention.reason <> :reason)';
+      }
+      try {
+        const out = await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: ItemKeys.order(orderKey),
+            UpdateExpression: `SET ${sets.join(', ')} REMOVE taskToken`,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: {
+              '#pk': PK,
+              '#open': OPEN_PK,
+              '#openSk': OPEN_SK,
+              ...(options.once ? {} : { '#state': 'state' }),
+            },
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return { applied: true, order: strip<OrderRecord>(out.Attributes ?? {}) };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
         return { applied: false, order: requireOrder(await getOrder(orderKey), orderKey) };
       }
     },
@@ -409,29 +521,100 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
       );
     },
 
-    async beginReplay(orderKey, expectedReplays, executionName, reason, now) {
+    async beginReplay(orderKey, expectedReplays, executionName, reason, now, change = {}) {
       const at = now.toISOString();
       const order = await getOrder(orderKey);
       if (!order) return false;
+      const names: Record<string, string> = { '#state': 'state', '#open': OPEN_PK, '#openSk': OPEN_SK };
+      const values: Record<string, unknown> = {
+        ':next': expectedReplays + 1,
+        ':expected': expectedReplays,
+        ':name': executionName,
+        ':reason': reason,
+        ':at': at,
+        ':open': 'open',
+        ':openPk': ItemKeys.openOrders,
+        ':openSk': `${order.createdAt}#${orderKey}`,
+      };
+      const sets = [
+        'replays = :next',
+        'executionName = :name',
+        'replayReason = :reason',
+        'updatedAt = :at',
+        '#state = :open',
+        '#open = :openPk',
+        '#openSk = :openSk',
+      ];
+      // The outcome goes with the attention: the new execution records its own.
+      const removes = ['taskToken', 'executionArn', 'attention', 'outcome'];
+      let condition = 'replays = :expected';
+      if (change.fromStates?.length) {
+        const keys = change.fromStates.map((state, i) => {
+          values[`:from${i}`] = state;
+          return `:from${i}`;
+        });
+        condition += ` AND #state IN (${keys.join(', ')})`;
+      }
+      if (change.event) {
+        names['#event'] = 'event';
+        values[':event'] = change.event;
+        sets.push('#event = :event');
+        if (change.event.buyerKey) {
+          values[':buyer'] = change.event.buyerKey;
+          sets.push('buyerKey = :buyer');
+        }
+      }
+      if (change.confirmPayment) {
+        values[':paid'] = 'paid';
+        sets.push('payment = :paid', 'paidAt = if_not_exists(paidAt, :at)');
+      }
+      if (change.clearRefund) removes.push('refunded');
+      if (change.action) {
+        values[':action'] = [change.action];
+        values[':none'] = [];
+        sets.push('actions = list_append(if_not_exists(actions, :none), :action)');
+      }
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: ItemKeys.order(orderKey),
+            UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        return false;
+      }
+    },
+
+    async closeAttention(orderKey, action, now) {
+      const order = await getOrder(orderKey);
+      if (!order?.attention) return false;
+      // A parked order becomes closed; a fulfilled or failed one stays what it is.
+      const state = order.state === 'needs_attention' ? 'closed' : order.state;
       try {
         await doc.send(
           new UpdateCommand({
             TableName,
             Key: ItemKeys.order(orderKey),
             UpdateExpression:
-              'SET replays = :next, executionName = :name, replayReason = :reason, updatedAt = :at, ' +
-              '#state = :open, #open = :openPk, #openSk = :openSk REMOVE taskToken, executionArn',
-            ConditionExpression: 'replays = :expected',
+              'SET updatedAt = :at, #state = :state, outcome = :state, ' +
+              'actions = list_append(if_not_exists(actions, :none), :action) REMOVE attention, #open, #openSk',
+            // The attention read above, still unchanged: a replay in between must not be closed by mistake.
+            ConditionExpression: 'attention.since = :since AND #state = :was',
             ExpressionAttributeNames: { '#state': 'state', '#open': OPEN_PK, '#openSk': OPEN_SK },
             ExpressionAttributeValues: {
-              ':next': expectedReplays + 1,
-              ':expected': expectedReplays,
-              ':name': executionName,
-              ':reason': reason,
-              ':at': at,
-              ':open': 'open',
-              ':openPk': ItemKeys.openOrders,
-              ':openSk': `${order.createdAt}#${orderKey}`,
+              ':at': now.toISOString(),
+              ':state': state,
+              ':was': order.state,
+              ':since': order.attention.since,
+              ':action': [action],
+              ':none': [],
             },
           }),
         );
@@ -442,7 +625,37 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
       }
     },
 
+    async recordAction(orderKey, action) {
+      await doc.send(
+        new UpdateCommand({
+          TableName,
+          Key: ItemKeys.order(orderKey),
+          UpdateExpression: 'SET actions = list_append(if_not_exists(actions, :none), :action)',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+          ExpressionAttributeValues: { ':action': [action], ':none': [] },
+        }),
+      );
+    },
+
     listOpen: () => listIndex<OrderRecord>(ItemKeys.openOrders, (item) => 'state' in item),
+
+    listAttention: () => listIndex<OrderRecord>(ItemKeys.attention, (item) => 'state' in item),
+
+    async findByPaymentRef(paymentRef) {
+      const out = await doc.send(
+        new QueryCommand({
+          TableName,
+          IndexName: TableSchema.paymentRefIndex.name,
+          KeyConditionExpression: '#ref = :ref',
+          ExpressionAttributeNames: { '#ref': TableSchema.paymentRefIndex.partitionKey },
+          ExpressionAttributeValues: { ':ref': paymentRef },
+          Limit: 1,
+        }),
+      );
+      const pk = out.Items?.[0]?.[PK];
+      return typeof pk === 'string' ? pk.slice(ORDER_PREFIX.length) : undefined;
+    },
 
     async getOrder(orderKey) {
       const order = await getOrder(orderKey);
@@ -621,6 +834,26 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
       const intent = await getIntent(orderKey);
       if (!intent) throw new Error(`transfer intent ${orderKey} disappeared during a conditional write`);
       return intent;
+    },
+
+    async reopenCancelled(orderKey) {
+      try {
+        await doc.send(
+          new DeleteCommand({
+            TableName,
+            Key: ItemKeys.transfer(orderKey),
+            // Only an intent that never called Yay: anything else keeps its history.
+            ConditionExpression:
+              '#status = :cancelled AND (attribute_not_exists(attempts) OR attempts = :zero)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':cancelled': 'CANCELLED', ':zero': 0 },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        return false;
+      }
     },
 
     listUnsettled: () => listIndex<TransferIntent>(ItemKeys.openTransfers, (item) => 'status' in item),

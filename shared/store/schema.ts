@@ -5,8 +5,16 @@
 export const TableSchema = {
   partitionKey: 'pk',
   sortKey: 'sk',
-  /** Sparse index over non-terminal orders: only items with `openPk` set appear (the sweep reads it). */
+  /**
+   * Sparse index of work queues, by `openPk`: open orders (`ORDER`, the sweep reads them), unsettled transfer
+   * intents (`TRANSFER`) and orders waiting for a person (`ATTENTION`). Items in no queue carry no `openPk`.
+   */
   openOrdersIndex: { name: 'OpenOrders', partitionKey: 'openPk', sortKey: 'openSk' },
+  /**
+   * Sparse, keys only: orders by the provider's payment id (`stripe:<store>:pi_…`), so a refund that names only
+   * its PaymentIntent finds its order.
+   */
+  paymentRefIndex: { name: 'PaymentRefs', partitionKey: 'paymentRef' },
   /** Epoch seconds; DynamoDB TTL (leases). dynalite does not expire: code must treat expired items as gone. */
   ttlAttribute: 'expiresAt',
 } as const;

@@ -8,11 +8,13 @@ import { TableSchema } from './schema';
 
 /**
  * Creates the single table exactly as {@link TableSchema} describes it (the CDK table uses the same
- * schema): pk/sk strings, on-demand, and the sparse `OpenOrders` index projecting all attributes.
+ * schema): pk/sk strings, on-demand, the sparse `OpenOrders` index projecting all attributes and the sparse,
+ * keys-only `PaymentRefs` index.
  * For dynalite in tests and local mode; an existing table is left as it is (a local-mode restart).
  */
 export async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
   const index = TableSchema.openOrdersIndex;
+  const payments = TableSchema.paymentRefIndex;
   try {
     await client.send(
       new CreateTableCommand({
@@ -23,6 +25,7 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
           { AttributeName: TableSchema.sortKey, AttributeType: 'S' },
           { AttributeName: index.partitionKey, AttributeType: 'S' },
           { AttributeName: index.sortKey, AttributeType: 'S' },
+          { AttributeName: payments.partitionKey, AttributeType: 'S' },
         ],
         KeySchema: [
           { AttributeName: TableSchema.partitionKey, KeyType: 'HASH' },
@@ -36,6 +39,11 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
               { AttributeName: index.sortKey, KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'ALL' },
+          },
+          {
+            IndexName: payments.name,
+            KeySchema: [{ AttributeName: payments.partitionKey, KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
           },
         ],
       }),

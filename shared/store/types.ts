@@ -1,24 +1,25 @@
 import type { OrderEvent } from '../domain/order-event';
-import type { CaughtError, Outcome } from '../workflow/contract';
+import type { Attention, CaughtError, OrderState, Outcome, PaymentStatus } from '../domain/order-state';
 
-/** Where the buyer's money stands, as the payment events last said. */
-export type PaymentStatus = 'unpaid' | 'paid' | 'failed';
+export {
+  type Attention,
+  type CaughtError,
+  isTerminal,
+  type OrderState,
+  OrderStates,
+  type Outcome,
+  type PaymentStatus,
+} from '../domain/order-state';
 
-/** `open` while the execution runs, `awaiting_payment` while a task token waits; terminal = an {@link Outcome}. */
-export type OrderState = 'open' | 'awaiting_payment' | Outcome;
-
-/** States after which the order leaves the sparse open-orders index. */
-export const TerminalStates: readonly OrderState[] = [
-  'fulfilled',
-  'payment_failed',
-  'expired',
-  'needs_review',
-  'failed',
-];
-
-/** True when the state is an outcome (the order is no longer open). */
-export function isTerminal(state: OrderState): boolean {
-  return TerminalStates.includes(state);
+/** One thing a person did to an order (ops CLI or console), kept on the order item. */
+export interface OrderAction {
+  /** `complete`, `close`, `replay`, `resolve-transfer`, … */
+  action: string;
+  at: string;
+  /** The reason the person typed. */
+  reason: string;
+  /** What changed, in words (fields supplied, decision taken). Never a secret. */
+  detail?: string;
 }
 
 /** One order as stored. `taskToken` is a secret: never log it, never show it (see {@link OrderView}). */
@@ -46,6 +47,14 @@ export interface OrderRecord {
   lastError?: CaughtError;
   /** Why the last replay was made (ops CLI or sweep). */
   replayReason?: string;
+  /** Set while a person is needed (state `needs_attention` or `failed`, or a refund after credit). */
+  attention?: Attention;
+  /** What people did to the order, oldest first. */
+  actions?: OrderAction[];
+  /** When a refund after credit was first flagged: it is alarmed once per order, not per delivery. */
+  refundAfterCreditAt?: string;
+  /** `provider:store:<payment id>` when the event named one (`event.paymentRef`): the PaymentRefs index key. */
+  paymentRef?: string;
 }
 
 /** An order as the ops CLI shows it: the task token replaced by whether one is stored. */
@@ -133,8 +142,8 @@ export interface OrderStore {
   ): Promise<{ order: OrderRecord; created: boolean }>;
   /**
    * Sets the payment status from `unpaid` (or a missing order: a stub is created) to `paid`/`failed`.
-   * `applied` is false when the order already had another final status (e.g. failed then paid); the
-   * returned order then shows what stands.
+   * `applied` is false when the order already had a final status: the same one (a repeated event) or the
+   * other (failed, then paid); the returned order shows which.
    */
   markPayment(
     orderKey: string,
@@ -158,18 +167,38 @@ export interface OrderStore {
     customer: { uuid: string; name: string },
     now: Date,
   ): Promise<OrderRecord>;
-  /** Writes the outcome, leaves the open index, drops the token. Never downgrades a `fulfilled` order. */
+  /**
+   * Writes the outcome, leaves the open index, drops the token; sets (or clears) the order's attention. Never
+   * downgrades a `fulfilled` order. With `unlessPaid` (an expiry), a payment that arrived meanwhile wins: the
+   * outcome is not written and the order is reopened for the sweep to credit (`reopened: true`).
+   */
   recordOutcome(
     orderKey: string,
     outcome: Outcome,
     error: CaughtError | undefined,
     now: Date,
+    options?: { attention?: Attention; unlessPaid?: boolean },
+  ): Promise<{ applied: boolean; order: OrderRecord; reopened?: boolean }>;
+  /**
+   * Puts an order in front of a person without running anything: state `needs_attention` (unless it is
+   * fulfilled, whose credit stands), the attention, the ATTENTION queue. With `once`, only the first call per
+   * order applies (the marker is kept), so an alarm fires once per order however often the event comes.
+   * Returns whether this call applied it.
+   */
+  flagAttention(
+    orderKey: string,
+    attention: Attention,
+    now: Date,
+    options?: { once?: 'refundAfterCredit' },
   ): Promise<{ applied: boolean; order: OrderRecord }>;
   /** Records the execution now running the order. */
   setExecution(orderKey: string, executionName: string, executionArn: string, now: Date): Promise<void>;
   /**
    * Claims replay number `expectedReplays + 1` (conditional on the count, so two concurrent replays
-   * cannot both start) and re-opens the order. Returns false when someone else replayed first.
+   * cannot both start) and re-opens the order. Returns false when someone else replayed first, or when
+   * `fromStates` is given and the order is no longer in one of them. `change` replaces the stored event
+   * (`ops complete`), confirms the payment, clears a refund, and records the person's action; the attention
+   * is cleared in the same write.
    */
   beginReplay(
     orderKey: string,
@@ -177,9 +206,35 @@ export interface OrderStore {
     executionName: string,
     reason: string,
     now: Date,
+    change?: ReplayChange,
   ): Promise<boolean>;
+  /**
+   * A person closes an order's attention without provisioning more (`ops close`): the attention goes, the
+   * action is recorded, and a `needs_attention` order becomes `closed`. False when the order has no attention.
+   */
+  closeAttention(orderKey: string, action: OrderAction, now: Date): Promise<boolean>;
+  /** Appends a person's action to the order (resolve-transfer and others that write elsewhere). */
+  recordAction(orderKey: string, action: OrderAction): Promise<void>;
   /** Every order in the sparse open-orders index (non-terminal, started). */
   listOpen(): Promise<OrderRecord[]>;
+  /** Every order waiting for a person (the ATTENTION queue), oldest first. */
+  listAttention(): Promise<OrderRecord[]>;
+  /** The order that recorded this payment (`provider:store:<payment id>`), if any. */
+  findByPaymentRef(paymentRef: string): Promise<string | undefined>;
+}
+
+/** What a replay may change besides the execution (see {@link OrderStore.beginReplay}). */
+export interface ReplayChange {
+  /** Only from these states (late payment: `expired`; `ops complete`: `needs_attention`). */
+  fromStates?: readonly OrderState[];
+  /** The stored event, with what a person supplied. */
+  event?: OrderEvent;
+  /** A person confirmed the payment: `paid`, whatever the events said. */
+  confirmPayment?: boolean;
+  /** Clears `refunded` (a person decided the payment stands). */
+  clearRefund?: boolean;
+  /** Appended to the order's actions. */
+  action?: OrderAction;
 }
 
 /** The ops CLI's read side (local-mode `npm run ops -- status|list`). Tokens are never returned. */
@@ -222,6 +277,11 @@ export interface TransferStore {
    * Returns the intent as it stands afterwards, so the caller sees APPLIED / IN_FLIGHT / UNKNOWN.
    */
   cancelForRefund(orderKey: string, now: Date): Promise<TransferIntent>;
+  /**
+   * Removes a CANCELLED intent that never called Yay (a person confirmed a payment the store had refunded), so
+   * the next transfer plans afresh. False when the intent is anything else.
+   */
+  reopenCancelled(orderKey: string): Promise<boolean>;
   /** Intents not yet settled (PENDING, NOT_APPLIED, IN_FLIGHT, UNKNOWN), via the sparse index. */
   listUnsettled(): Promise<TransferIntent[]>;
   /**

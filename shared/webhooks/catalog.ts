@@ -5,9 +5,10 @@ import type { Credit } from '../domain/order-event';
 import { ConfigInvalid } from '../errors';
 
 /**
- * The credit catalog: how much Yay credit (integer thousandths of a pound) one unit of a store SKU buys,
- * per currency the store sells it in. `{"VOIP-10":{"GBP":"10.000","EUR":"10.000"}}`. A currency missing for
- * a SKU means "not priced": the order is recorded and flagged, and moves no credit.
+ * The credit catalog: how much Yay credit (integer thousandths of a pound) one unit buys, per currency it is
+ * sold in, keyed by a store SKU, a Stripe price lookup key or a Stripe price id:
+ * `{"VOIP-10":{"GBP":"10.000","EUR":"10.000"}}`. A currency missing for a key means "not priced": the order is
+ * recorded, waits for a person, and moves no credit until one prices it.
  */
 export type CreditCatalog = Readonly<Record<string, Readonly<Record<string, Millis>>>>;
 
@@ -55,16 +56,21 @@ export function parseCreditCatalog(
   return parsed.data as CreditCatalog;
 }
 
-/** One purchased line: the store's SKU (may be missing on custom items) and how many. */
+/**
+ * One purchased line: the references the catalog may know it by, most specific first (a store SKU; for a Stripe
+ * price its lookup key, then its id), and how many. References may be missing on custom items.
+ */
 export interface CatalogLine {
-  sku?: string | null;
+  refs: readonly (string | null | undefined)[];
   quantity: number;
 }
 
 /**
- * Credit bought by a set of line items: Σ catalog[sku][currency] × quantity. Lines whose SKU is not in the
- * catalog are other merchandise and ignored. If no line is a credit SKU, or a credit SKU is not priced in
- * the order's currency, the amount is null with the reason, so the order is flagged rather than guessed.
+ * Credit bought by a set of line items: Σ catalog[ref][currency] × quantity, where ref is the first of a line's
+ * references the catalog has (`provisioning:creditCatalog` keys may be SKUs, Stripe lookup keys or Stripe price
+ * ids). Lines none of whose references is in the catalog are other merchandise and ignored. If no line is a
+ * credit line, or a credit line is not priced in the order's currency, the amount is null with the reason, so
+ * the order waits for a person rather than being guessed.
  */
 export function creditForLines(
   catalog: CreditCatalog,
@@ -75,19 +81,22 @@ export function creditForLines(
   let total = 0;
   let matched = 0;
   for (const line of lines) {
-    const sku = line.sku?.trim();
-    if (!sku) continue;
-    const prices = catalog[sku];
-    if (!prices) continue;
+    const ref = line.refs.map((r) => r?.trim()).find((r): r is string => Boolean(r && catalog[r]));
+    if (!ref) continue;
+    const prices = catalog[ref] as Readonly<Record<string, Millis>>;
     matched += 1;
     const unit = prices[code];
     if (unit === undefined) {
-      return { amount: null, currency: code, unpricedReason: `SKU ${sku} is not priced in ${code}` };
+      return { amount: null, currency: code, unpricedReason: `${ref} is not priced in ${code}` };
     }
     total += unit * line.quantity;
   }
   if (matched === 0) {
-    return { amount: null, currency: code, unpricedReason: 'no line item SKU is in the credit catalog' };
+    return {
+      amount: null,
+      currency: code,
+      unpricedReason: 'no line item is in the credit catalog (by SKU, price lookup key or price id)',
+    };
   }
   if (!Number.isSafeInteger(total)) {
     return { amount: null, currency: code, unpricedReason: 'credit total is too large' };

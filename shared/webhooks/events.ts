@@ -1,24 +1,15 @@
 import { type Provider, Providers } from '../domain/keys';
-import {
-  type OrderEvent,
-  OrderEventSchema,
-  type OrderRefundedEvent,
-  OrderRefundedEventSchema,
-} from '../domain/order-event';
+import { type OrderEvent, OrderEventSchema } from '../domain/order-event';
 import { parseField } from './payload';
 
-// The refund schema lives beside OrderEvent in the domain contract, where consumers of `Order Refunded` find it.
-export { type OrderRefundedEvent, OrderRefundedEventSchema };
-
 /** What intake publishes as the `detail` of one bus event. */
-export type IntakeEvent = OrderEvent | OrderRefundedEvent;
+export type IntakeEvent = OrderEvent;
 
 /**
  * Validates an assembled event against the published contract, the last guard before PutEvents; a
- * failure is a {@link MalformedPayload} naming the normalized field (e.g. `buyer.email`).
+ * failure is a {@link MalformedPayload} naming the normalized field (e.g. `orderId`).
  */
 export function validateIntakeEvent(event: IntakeEvent): IntakeEvent {
-  if (event.kind === 'refunded') return parseField(OrderRefundedEventSchema, event, '');
   return parseField(OrderEventSchema, event, '');
 }
 

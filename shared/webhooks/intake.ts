@@ -3,6 +3,7 @@ import { type Provider, Providers } from '../domain/keys';
 import { type SecretReader, WebhookSecretsSchema } from '../secrets';
 import type { CreditCatalog } from './catalog';
 import { type IntakeEvent, isProvider, type Normalized } from './events';
+import { parseJsonExactIntegers } from './json';
 import { MalformedPayload } from './payload';
 import type { OrderEventPublisher } from './publisher';
 import { normalizeShopify } from './shopify';
@@ -186,7 +187,7 @@ export async function receiveWebhook(request: WebhookRequest, deps: IntakeDeps):
     let payload: unknown;
     try {
       // A text body is already the decoded string; only a base64 one needs decoding from the bytes.
-      payload = JSON.parse(request.isBase64Encoded ? raw.toString('utf8') : body);
+      payload = parseJsonExactIntegers(request.isBase64Encoded ? raw.toString('utf8') : body);
     } catch {
       throw new MalformedPayload('invalid_json', 'body: is not valid JSON');
     }

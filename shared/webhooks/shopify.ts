@@ -3,13 +3,43 @@ import { buyerKey, orderKey } from '../domain/keys';
 import type { Buyer, OrderEventKind } from '../domain/order-event';
 import { type CreditCatalog, creditForLines } from './catalog';
 import { type IntakeEvent, type Normalized, validateIntakeEvent } from './events';
-import { MalformedPayload, parseField, required, toYayAddress } from './payload';
+import { firstText, MalformedPayload, parseField, pickAddress, pickName } from './payload';
 
 /** Shopify topics intake acts on. */
 export const ShopifyTopics = ['orders/create', 'orders/paid', 'refunds/create'] as const;
 
-/** Shopify ids are 64-bit integers in JSON; keep them as the decimal string Shopify shows. */
-const ShopifyId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]).transform(String);
+/**
+ * Shopify ids are 64-bit integers, most above 2^53. Intake reads webhook bodies losslessly (an unsafe integer
+ * arrives as its decimal text, see `parseJsonExactIntegers`), so both forms are taken and kept as the exact
+ * decimal string. A number that is not a safe integer has been rounded by some `JSON.parse` on the way (the Lambda
+ * runtime's, for a native EventBridge delivery): it is refused rather than used as a wrong id.
+ */
+const ShopifyId = z
+  .union([z.number().int().nonnegative(), z.string().regex(/^\d+$/, 'must be a decimal integer id')])
+  .transform(String);
+
+/** The GraphQL id Shopify sends beside the numeric one, as text: `gid://shopify/Order/820982911946154508`. */
+const GraphqlId = z.string().nullish();
+
+/** The exact numeric id of a `gid://shopify/<type>/<id>`, or undefined. */
+function gidNumber(gid: string | null | undefined, type: string): string | undefined {
+  const match = /^gid:\/\/shopify\/([A-Za-z]+)\/(\d+)(?:\?.*)?$/.exec(gid ?? '');
+  return match && match[1] === type ? match[2] : undefined;
+}
+
+/**
+ * An id read from the numeric field, or from its GraphQL twin when the number was rounded before it reached us:
+ * the twin is text, so it is exact whatever parsed the JSON.
+ */
+const idOrGid = (type: string) =>
+  z.object({ id: z.unknown(), admin_graphql_api_id: GraphqlId }).transform((value, ctx) => {
+    const parsed = ShopifyId.safeParse(value.id);
+    if (parsed.success) return parsed.data;
+    const fromGid = gidNumber(value.admin_graphql_api_id, type);
+    if (fromGid) return fromGid;
+    ctx.addIssue({ code: 'custom', path: ['id'], message: parsed.error.issues[0]?.message ?? 'invalid id' });
+    return z.NEVER;
+  });
 
 const ShopifyAddress = z
   .object({
@@ -26,12 +56,18 @@ const ShopifyAddress = z
     phone: z.string().nullish(),
   })
   .nullish();
+type ShopifyAddress = z.infer<typeof ShopifyAddress>;
 
 const LineItem = z.object({ sku: z.string().nullish(), quantity: z.number().int().nonnegative() });
 
-/** The fields of a Shopify order (REST webhook representation) intake reads. */
+/**
+ * The fields of a Shopify order (REST webhook representation) intake reads. Only what keys and prices the order
+ * is required; the buyer's name, e-mail and addresses may be missing in a genuine order (a POS or draft order),
+ * which then waits for a person instead of being refused.
+ */
 export const ShopifyOrderSchema = z.object({
-  id: ShopifyId,
+  id: z.unknown(),
+  admin_graphql_api_id: GraphqlId,
   email: z.string().nullish(),
   contact_email: z.string().nullish(),
   phone: z.string().nullish(),
@@ -42,17 +78,20 @@ export const ShopifyOrderSchema = z.object({
   financial_status: z.string().nullish(),
   customer: z
     .object({
-      id: ShopifyId.nullish(),
+      id: z.unknown(),
+      admin_graphql_api_id: GraphqlId,
       email: z.string().nullish(),
       first_name: z.string().nullish(),
       last_name: z.string().nullish(),
       phone: z.string().nullish(),
+      default_address: ShopifyAddress,
     })
     .nullish(),
   billing_address: ShopifyAddress,
   shipping_address: ShopifyAddress,
   line_items: z.array(LineItem),
 });
+type ShopifyOrder = z.infer<typeof ShopifyOrderSchema>;
 
 /** The fields of a Shopify refund (`refunds/create`) intake reads. */
 export const ShopifyRefundSchema = z.object({
@@ -66,7 +105,8 @@ export const ShopifyRefundSchema = z.object({
       subtotal_set: z.object({ shop_money: z.object({ currency_code: z.string().length(3) }) }).nullish(),
     }),
   ),
-  transactions: z.array(z.object({ currency: z.string().length(3).nullish() })).default([]),
+  // Shopify's own refund sample sends `currency: null` on its transactions.
+  transactions: z.array(z.object({ currency: z.string().nullish() })).default([]),
 });
 
 /** Headers of a Shopify delivery that carry meaning (case already folded by the caller). */
@@ -79,13 +119,33 @@ export interface ShopifyContext {
   triggeredAt: string | undefined;
 }
 
-function shopifyBuyer(order: z.infer<typeof ShopifyOrderSchema>): Buyer {
-  const billing = order.billing_address ?? order.shipping_address;
-  const firstName = required(order.customer?.first_name ?? billing?.first_name, 'customer.first_name');
-  const lastName = required(order.customer?.last_name ?? billing?.last_name, 'customer.last_name');
-  const email = required(order.email || order.contact_email || order.customer?.email, 'email');
-  const buyer: Buyer = { name: `${firstName} ${lastName}`.trim(), firstName, lastName, email };
-  const phone = order.phone || order.customer?.phone || billing?.phone;
+const nameOf = (address: ShopifyAddress) => ({
+  first: address?.first_name,
+  last: address?.last_name,
+  full: address?.name,
+});
+
+const rawAddress = (address: ShopifyAddress) =>
+  address && {
+    line1: address.address1,
+    line2: address.address2,
+    city: address.city,
+    state: address.province_code ?? address.province,
+    zip: address.zip,
+    country: address.country_code,
+  };
+
+/** The payer first (billing), then the customer record, then the recipient (shipping). */
+function shopifyBuyer(order: ShopifyOrder): Buyer {
+  const buyer: Buyer = pickName([
+    nameOf(order.billing_address),
+    { first: order.customer?.first_name, last: order.customer?.last_name },
+    nameOf(order.shipping_address),
+    nameOf(order.customer?.default_address),
+  ]);
+  const email = firstText(order.email, order.contact_email, order.customer?.email);
+  if (email) buyer.email = email;
+  const phone = firstText(order.phone, order.customer?.phone, order.billing_address?.phone);
   if (phone) buyer.phone = phone;
   return buyer;
 }
@@ -93,7 +153,9 @@ function shopifyBuyer(order: z.infer<typeof ShopifyOrderSchema>): Buyer {
 /**
  * Maps a Shopify webhook to an order event. `orders/create` arrives before payment: `placed`, unless the
  * order is already `financial_status: paid` (a card checkout), then `paid`. `orders/paid` → `paid`;
- * `refunds/create` → `refunded`. Store: the `X-Shopify-Shop-Domain` header.
+ * `refunds/create` → `refunded`. Store: the `X-Shopify-Shop-Domain` header. Subscription renewals (Shopify
+ * Subscriptions, `source_name: subscription_contract`) are ordinary orders of the same customer, so they top up
+ * the Yay customer that customer already has.
  */
 export function normalizeShopify(payload: unknown, ctx: ShopifyContext): Normalized {
   const topic = ctx.topic?.trim();
@@ -105,7 +167,7 @@ export function normalizeShopify(payload: unknown, ctx: ShopifyContext): Normali
   if (topic === 'refunds/create') {
     const refund = parseField(ShopifyRefundSchema, payload, '');
     const currency =
-      refund.transactions.find((t) => t.currency)?.currency ??
+      refund.transactions.find((t) => t.currency && t.currency.length === 3)?.currency ??
       refund.refund_line_items.find((l) => l.subtotal_set)?.subtotal_set?.shop_money.currency_code;
     // No transaction and no line: a note-only refund that moved neither money nor goods. Acknowledge it,
     // since a 4xx would only make Shopify retry something nobody needs to act on.
@@ -119,7 +181,7 @@ export function normalizeShopify(payload: unknown, ctx: ShopifyContext): Normali
       credit: creditForLines(
         ctx.catalog,
         currency,
-        refund.refund_line_items.map((l) => ({ sku: l.line_item?.sku, quantity: l.quantity })),
+        refund.refund_line_items.map((l) => ({ refs: [l.line_item?.sku], quantity: l.quantity })),
       ),
       sourceEventId: ctx.eventId?.trim() || `refund:${refund.id}`,
       occurredAt: ctx.triggeredAt?.trim() || refund.created_at,
@@ -128,33 +190,38 @@ export function normalizeShopify(payload: unknown, ctx: ShopifyContext): Normali
   }
 
   const order = parseField(ShopifyOrderSchema, payload, '');
+  const orderId = parseField(idOrGid('Order'), order, '');
+  const customer = order.customer;
+  const customerId =
+    customer && (customer.id != null || customer.admin_graphql_api_id)
+      ? parseField(idOrGid('Customer'), customer, 'customer')
+      : undefined;
   const kind: OrderEventKind =
     topic === 'orders/paid' || order.financial_status === 'paid' ? 'paid' : 'placed';
   const buyer = shopifyBuyer(order);
-  const billing = order.billing_address ?? order.shipping_address;
   const event: IntakeEvent = {
     kind,
     provider: 'shopify',
     store,
-    orderId: order.id,
-    orderKey: orderKey('shopify', store, order.id),
-    buyerKey: buyerKey('shopify', store, order.customer?.id ?? undefined, buyer.email),
+    orderId,
+    orderKey: orderKey('shopify', store, orderId),
     buyer,
     // The buyer pays in the presentment currency; the catalog prices credit by what the buyer paid in.
-    credit: creditForLines(ctx.catalog, order.presentment_currency ?? order.currency, order.line_items),
-    sourceEventId: ctx.eventId?.trim() || `${topic}:${order.id}`,
+    credit: creditForLines(
+      ctx.catalog,
+      order.presentment_currency ?? order.currency,
+      order.line_items.map((line) => ({ refs: [line.sku], quantity: line.quantity })),
+    ),
+    sourceEventId: ctx.eventId?.trim() || `${topic}:${orderId}`,
     occurredAt: ctx.triggeredAt?.trim() || order.updated_at || order.created_at,
   };
-  const address = toYayAddress(
-    billing && {
-      line1: billing.address1,
-      line2: billing.address2,
-      city: billing.city,
-      state: billing.province_code ?? billing.province,
-      zip: billing.zip,
-      country: billing.country_code,
-    },
-  );
+  const key = buyerKey('shopify', store, customerId, buyer.email);
+  if (key) event.buyerKey = key;
+  const address = pickAddress([
+    rawAddress(order.billing_address),
+    rawAddress(order.shipping_address),
+    rawAddress(order.customer?.default_address),
+  ]);
   if (address) event.address = address;
   return { outcome: 'event', event: validateIntakeEvent(event) };
 }

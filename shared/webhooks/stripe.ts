@@ -1,18 +1,26 @@
 import * as z from 'zod';
 import { parseCredit } from '../domain/credit';
 import { buyerKey, orderKey } from '../domain/keys';
-import type { Buyer, Credit, OrderEventKind, YayAddress } from '../domain/order-event';
-import { type CreditCatalog, creditForLines } from './catalog';
+import type { Buyer, Credit, OrderEventKind } from '../domain/order-event';
+import { type CatalogLine, type CreditCatalog, creditForLines } from './catalog';
 import { type IntakeEvent, type Normalized, validateIntakeEvent } from './events';
-import { MalformedPayload, parseField, required, splitName, toYayAddress } from './payload';
+import { firstText, parseField, pickAddress, pickName, type RawAddress } from './payload';
 
-/** Stripe event types intake acts on, and the order kind each becomes. */
+/** Stripe event types intake acts on. */
 export const StripeTopics = [
   'checkout.session.completed',
   'checkout.session.async_payment_succeeded',
   'checkout.session.async_payment_failed',
   'charge.refunded',
+  'invoice.paid',
 ] as const;
+type StripeTopic = (typeof StripeTopics)[number];
+
+/**
+ * Invoice billing reasons that are a paid top-up: the first invoice of a subscription and each renewal.
+ * Others (`manual`, `subscription_update` prorations, `upcoming`, …) are acknowledged and ignored.
+ */
+export const SubscriptionBillingReasons = ['subscription_create', 'subscription_cycle'] as const;
 
 const Metadata = z.record(z.string(), z.string()).nullish();
 
@@ -26,6 +34,19 @@ const StripeAddress = z
     country: z.string().nullish(),
   })
   .nullish();
+type StripeAddress = z.infer<typeof StripeAddress>;
+
+/** A shipping recipient (`shipping_details`, `collected_information.shipping_details`, `customer_shipping`). */
+const StripeShipping = z.object({ name: z.string().nullish(), address: StripeAddress }).nullish();
+
+/** An id that an API version may send expanded into an object. */
+const ExpandableId = z
+  .union([z.string(), z.object({ id: z.string() })])
+  .nullish()
+  .transform((value) => (typeof value === 'string' ? value : value?.id));
+
+/** Read first, alone: a type intake does not act on is acknowledged whatever the rest of the event holds. */
+const StripeEventTypeSchema = z.object({ type: z.string().min(1) });
 
 /** The envelope of every Stripe event (`object: "event"`), webhook or EventBridge. */
 export const StripeEventSchema = z.object({
@@ -41,35 +62,79 @@ export const StripeEventSchema = z.object({
 const StripeContact = z
   .object({
     name: z.string().nullish(),
-    email: z.email().nullish(),
+    email: z.string().nullish(),
     phone: z.string().nullish(),
     address: StripeAddress,
   })
   .nullish();
 
-/** The fields of a Checkout Session intake reads. */
+/**
+ * The fields of a Checkout Session intake reads. Only what keys the order is required: a genuine session may
+ * carry no name, no e-mail or (Checkout's default) only country and postcode.
+ */
 export const CheckoutSessionSchema = z.object({
   id: z.string().min(1),
-  object: z.literal('checkout.session'),
+  object: z.literal('checkout.session').optional(),
+  mode: z.string().nullish(),
   currency: z.string().length(3).nullish(),
-  customer: z.string().nullish(),
+  customer: ExpandableId,
   customer_email: z.string().nullish(),
   customer_details: StripeContact,
+  /** Older API versions put the collected shipping address here… */
+  shipping_details: StripeShipping,
+  /** …current ones here. */
+  collected_information: z.object({ shipping_details: StripeShipping }).nullish(),
   metadata: Metadata,
-  payment_intent: z.string().nullish(),
-  payment_status: z.enum(['paid', 'unpaid', 'no_payment_required']),
+  payment_intent: ExpandableId,
+  /** `paid`, `unpaid` (an asynchronous method such as Bacs or SEPA still settling), `no_payment_required`. */
+  payment_status: z.string().min(1),
 });
 
 /** The fields of a Charge intake reads (for `charge.refunded`). */
 export const ChargeSchema = z.object({
   id: z.string().min(1),
-  object: z.literal('charge'),
+  object: z.literal('charge').optional(),
   currency: z.string().length(3),
-  customer: z.string().nullish(),
+  customer: ExpandableId,
   billing_details: StripeContact,
-  receipt_email: z.email().nullish(),
+  receipt_email: z.string().nullish(),
   metadata: Metadata,
-  payment_intent: z.string().nullish(),
+  payment_intent: ExpandableId,
+  /** The invoice the charge paid; API versions before 2025-03-31.basil only. */
+  invoice: ExpandableId,
+});
+
+/** A price as an invoice line carries it before 2025-03-31.basil (`price`), or as its id after (`pricing`). */
+const PriceRef = z.object({ id: z.string().min(1), lookup_key: z.string().nullish() }).nullish();
+
+const InvoiceLine = z.object({
+  quantity: z.number().int().nonnegative().nullish(),
+  price: PriceRef,
+  pricing: z
+    .object({
+      price_details: z.object({ price: z.union([z.string().min(1), PriceRef]).nullish() }).nullish(),
+    })
+    .nullish(),
+});
+
+/**
+ * The fields of an Invoice intake reads (for `invoice.paid`), in the current API version's shape (lines priced
+ * through `pricing.price_details.price`) and the previous one (lines carry the `price` object; the invoice
+ * carries `payment_intent`).
+ */
+export const InvoiceSchema = z.object({
+  id: z.string().min(1),
+  object: z.literal('invoice').optional(),
+  billing_reason: z.string().nullish(),
+  currency: z.string().length(3),
+  customer: ExpandableId,
+  customer_email: z.string().nullish(),
+  customer_name: z.string().nullish(),
+  customer_phone: z.string().nullish(),
+  customer_address: StripeAddress,
+  customer_shipping: StripeShipping,
+  lines: z.object({ data: z.array(InvoiceLine) }),
+  payment_intent: ExpandableId,
 });
 
 /** What the Stripe normalizer needs besides the payload. */
@@ -80,8 +145,19 @@ export interface StripeContext {
 }
 
 const OBJECT = 'data.object';
+const NO_CURRENCY = 'XXX';
 
-function stripeCredit(
+const KINDS: Record<Exclude<StripeTopic, 'charge.refunded' | 'invoice.paid'>, OrderEventKind> = {
+  'checkout.session.completed': 'paid',
+  'checkout.session.async_payment_succeeded': 'payment_confirmed',
+  'checkout.session.async_payment_failed': 'payment_failed',
+};
+
+/**
+ * Credit from the payment's metadata: `yay_credit` (an amount) or `sku` (a catalog key). A value the store set
+ * wrongly is the merchant's to fix, not a broken delivery: the order is accepted as unpriced, with the reason.
+ */
+function metadataCredit(
   metadata: Record<string, string> | null | undefined,
   currency: string,
   catalog: CreditCatalog,
@@ -92,14 +168,12 @@ function stripeCredit(
     try {
       return { amount: parseCredit(explicit), currency: code };
     } catch (error) {
-      throw new MalformedPayload(
-        'invalid_payload',
-        `${OBJECT}.metadata.yay_credit: ${error instanceof Error ? error.message : 'invalid'}`,
-      );
+      const why = error instanceof Error ? error.message : 'invalid';
+      return { amount: null, currency: code, unpricedReason: `metadata.yay_credit: ${why}` };
     }
   }
   const sku = metadata?.sku;
-  if (sku !== undefined) return creditForLines(catalog, code, [{ sku, quantity: 1 }]);
+  if (sku !== undefined) return creditForLines(catalog, code, [{ refs: [sku], quantity: 1 }]);
   return {
     amount: null,
     currency: code,
@@ -107,111 +181,172 @@ function stripeCredit(
   };
 }
 
-function stripeBuyer(
-  details: { name?: string | null; email?: string | null; phone?: string | null } | null | undefined,
-  fallbackEmail: string | null | undefined,
-  field: string,
+function buyerOf(
+  names: readonly (string | null | undefined)[],
+  emails: readonly (string | null | undefined)[],
+  phones: readonly (string | null | undefined)[],
 ): Buyer {
-  const name = required(details?.name, `${OBJECT}.${field}.name`).trim();
-  const email = required(details?.email ?? fallbackEmail, `${OBJECT}.${field}.email`);
-  return buyerOf(name, email, details?.phone);
-}
-
-// The events below are built field by field, not with object spread: `{ ...base, … }` and
-// `{ name, ...splitName(name) }` cost about half of normalizeStripe's time per event (CPU profile of the
-// intake benchmark: V8 clones the spread source, then grows the copy one property at a time).
-function buyerOf(name: string, email: string, phone: string | null | undefined): Buyer {
-  const { firstName, lastName } = splitName(name);
-  const buyer: Buyer = { name, firstName, lastName, email };
+  const buyer: Buyer = pickName(names.map((full) => ({ full })));
+  const email = firstText(...emails);
+  if (email) buyer.email = email;
+  const phone = firstText(...phones);
   if (phone) buyer.phone = phone;
   return buyer;
 }
 
-type StripeAddressFields = z.infer<typeof StripeAddress>;
-
-function stripeAddress(address: StripeAddressFields): YayAddress | undefined {
+function raw(address: StripeAddress): RawAddress | undefined {
   if (!address) return undefined;
-  return toYayAddress({
+  return {
     line1: address.line1,
     line2: address.line2,
     city: address.city,
     state: address.state,
     zip: address.postal_code,
     country: address.country,
+  };
+}
+
+/** The fields every Stripe order event shares. */
+interface Base {
+  provider: 'stripe';
+  store: string;
+  sourceEventId: string;
+  occurredAt: string;
+}
+
+function withBuyer(event: IntakeEvent, store: string, customer: string | undefined): IntakeEvent {
+  const key = buyerKey('stripe', store, customer, event.buyer?.email);
+  if (key) event.buyerKey = key;
+  return event;
+}
+
+function refundEvent(base: Base, object: unknown, catalog: CreditCatalog): IntakeEvent {
+  const charge = parseField(ChargeSchema, object, OBJECT);
+  // The order the charge paid, in the order of certainty: the session id the store copied into the metadata,
+  // the invoice (API versions before basil), else the PaymentIntent, which dispatch resolves to the order that
+  // recorded it as its `paymentRef` (a Checkout Session or an invoice).
+  const orderId =
+    charge.metadata?.checkout_session_id ?? charge.invoice ?? charge.payment_intent ?? charge.id;
+  const event: IntakeEvent = {
+    ...base,
+    kind: 'refunded',
+    orderId,
+    orderKey: orderKey('stripe', base.store, orderId),
+    credit: metadataCredit(charge.metadata, charge.currency, catalog),
+  };
+  if (charge.payment_intent) event.paymentRef = charge.payment_intent;
+  const buyer = buyerOf(
+    [charge.billing_details?.name],
+    [charge.billing_details?.email, charge.receipt_email],
+    [charge.billing_details?.phone],
+  );
+  if (Object.keys(buyer).length > 0) event.buyer = buyer;
+  return withBuyer(event, base.store, charge.customer);
+}
+
+function invoiceLines(lines: z.infer<typeof InvoiceLine>[]): CatalogLine[] {
+  return lines.map((line) => {
+    const priced = line.pricing?.price_details?.price;
+    const price = typeof priced === 'string' ? { id: priced, lookup_key: undefined } : (priced ?? line.price);
+    return { refs: [price?.lookup_key, price?.id], quantity: line.quantity ?? 1 };
   });
+}
+
+function invoiceEvent(base: Base, object: unknown, catalog: CreditCatalog): Normalized {
+  const invoice = parseField(InvoiceSchema, object, OBJECT);
+  const reason = invoice.billing_reason ?? 'none';
+  if (!(SubscriptionBillingReasons as readonly string[]).includes(reason)) {
+    return { outcome: 'ignored', topic: `invoice.paid:${reason}` };
+  }
+  const event: IntakeEvent = {
+    ...base,
+    kind: 'paid',
+    orderId: invoice.id,
+    orderKey: orderKey('stripe', base.store, invoice.id),
+    buyer: buyerOf(
+      [invoice.customer_name, invoice.customer_shipping?.name],
+      [invoice.customer_email],
+      [invoice.customer_phone],
+    ),
+    credit: creditForLines(catalog, invoice.currency, invoiceLines(invoice.lines.data)),
+  };
+  const address = pickAddress([raw(invoice.customer_address), raw(invoice.customer_shipping?.address)]);
+  if (address) event.address = address;
+  if (invoice.payment_intent) event.paymentRef = invoice.payment_intent;
+  return { outcome: 'event', event: validateIntakeEvent(withBuyer(event, base.store, invoice.customer)) };
+}
+
+function sessionEvent(
+  base: Base,
+  type: keyof typeof KINDS,
+  object: unknown,
+  catalog: CreditCatalog,
+): Normalized {
+  const session = parseField(CheckoutSessionSchema, object, OBJECT);
+  // A subscription's first payment arrives as its invoice (`invoice.paid`, billing_reason subscription_create),
+  // which carries the priced lines; provisioning from the session as well would count it twice.
+  if (session.mode && session.mode !== 'payment') {
+    return { outcome: 'ignored', topic: `${type}:${session.mode}` };
+  }
+  let kind = KINDS[type];
+  if (
+    kind === 'paid' &&
+    session.payment_status !== 'paid' &&
+    session.payment_status !== 'no_payment_required'
+  ) {
+    kind = 'placed';
+  }
+  // Stripe's own sample session has no currency: price it as ISO 4217's "no currency", which no catalog entry
+  // prices, so only an explicit metadata.yay_credit moves credit.
+  const currency = session.currency ?? NO_CURRENCY;
+  const shipping = session.collected_information?.shipping_details ?? session.shipping_details;
+  const event: IntakeEvent = {
+    ...base,
+    kind,
+    orderId: session.id,
+    orderKey: orderKey('stripe', base.store, session.id),
+    buyer: buyerOf(
+      [session.customer_details?.name, shipping?.name],
+      [session.customer_details?.email, session.customer_email],
+      [session.customer_details?.phone],
+    ),
+    credit: metadataCredit(session.metadata, currency, catalog),
+  };
+  const address = pickAddress([raw(session.customer_details?.address), raw(shipping?.address)]);
+  if (address) event.address = address;
+  if (session.payment_intent) event.paymentRef = session.payment_intent;
+  return { outcome: 'event', event: validateIntakeEvent(withBuyer(event, base.store, session.customer)) };
 }
 
 /**
  * Maps a Stripe event to an order event.
  *
- * - `checkout.session.completed`: `payment_status` paid (or no payment required) → `paid`; unpaid (an
- *   asynchronous method such as Bacs or SEPA still settling) → `placed`.
+ * - `checkout.session.completed` (payment mode): `payment_status` paid (or no payment required) → `paid`;
+ *   otherwise (an asynchronous method such as Bacs or SEPA still settling) → `placed`.
  * - `checkout.session.async_payment_succeeded` → `payment_confirmed`; `…_failed` → `payment_failed`.
- * - `charge.refunded` → `refunded`. A Charge does not name its Checkout Session, and intake keeps no
- *   lookup table, so the order is taken from the charge's metadata: `checkout_session_id` (the store copies
- *   the session id into the PaymentIntent's metadata, which Stripe copies onto its charges). Without it,
- *   the refund is keyed by the PaymentIntent id, which matches no order: downstream then records an unmatched
- *   refund for a person instead of guessing.
+ * - `invoice.paid` for a subscription's first invoice or a renewal → `paid`, keyed by the invoice id and priced
+ *   from its lines through the catalog (by the price's lookup key, else its id).
+ * - `charge.refunded` → `refunded`, keyed as well as the charge allows (see {@link refundEvent}).
  *
- * Store: the Connect `account` when present, else `defaultStore`.
+ * Store: the Connect `account` when present, else `defaultStore`. The type is read before anything else, so an
+ * event of any other type is acknowledged whatever its shape.
  */
 export function normalizeStripe(payload: unknown, ctx: StripeContext): Normalized {
-  const event = parseField(StripeEventSchema, payload, '');
-  const store = event.account ?? ctx.defaultStore ?? 'default';
-  const occurredAt = new Date(event.created * 1000).toISOString();
-
-  if (event.type === 'charge.refunded') {
-    const charge = parseField(ChargeSchema, event.data.object, OBJECT);
-    const orderId =
-      charge.metadata?.checkout_session_id ?? required(charge.payment_intent, `${OBJECT}.payment_intent`);
-    const refund: IntakeEvent = {
-      provider: 'stripe',
-      store,
-      sourceEventId: event.id,
-      occurredAt,
-      kind: 'refunded',
-      orderId,
-      orderKey: orderKey('stripe', store, orderId),
-      credit: stripeCredit(charge.metadata, charge.currency, ctx.catalog),
-    };
-    const name = charge.billing_details?.name?.trim();
-    const email = charge.billing_details?.email ?? charge.receipt_email;
-    if (name && email) refund.buyer = buyerOf(name, email, charge.billing_details?.phone);
-    if (email) refund.buyerKey = buyerKey('stripe', store, charge.customer ?? undefined, email);
-    return { outcome: 'event', event: validateIntakeEvent(refund) };
-  }
-
-  let kind: OrderEventKind;
-  switch (event.type) {
-    case 'checkout.session.completed':
-      kind = 'paid';
-      break;
-    case 'checkout.session.async_payment_succeeded':
-      kind = 'payment_confirmed';
-      break;
-    case 'checkout.session.async_payment_failed':
-      kind = 'payment_failed';
-      break;
-    default:
-      return { outcome: 'ignored', topic: event.type };
-  }
-  const session = parseField(CheckoutSessionSchema, event.data.object, OBJECT);
-  if (kind === 'paid' && session.payment_status === 'unpaid') kind = 'placed';
-  const buyer = stripeBuyer(session.customer_details, session.customer_email, 'customer_details');
-  const currency = required(session.currency, `${OBJECT}.currency`);
-  const orderEvent: IntakeEvent = {
+  const { type } = parseField(StripeEventTypeSchema, payload, '');
+  if (!(StripeTopics as readonly string[]).includes(type)) return { outcome: 'ignored', topic: type };
+  const envelope = parseField(StripeEventSchema, payload, '');
+  const store = envelope.account ?? ctx.defaultStore ?? 'default';
+  const base: Base = {
     provider: 'stripe',
     store,
-    sourceEventId: event.id,
-    occurredAt,
-    kind,
-    orderId: session.id,
-    orderKey: orderKey('stripe', store, session.id),
-    buyerKey: buyerKey('stripe', store, session.customer ?? undefined, buyer.email),
-    buyer,
-    credit: stripeCredit(session.metadata, currency, ctx.catalog),
+    sourceEventId: envelope.id,
+    occurredAt: new Date(envelope.created * 1000).toISOString(),
   };
-  const address = stripeAddress(session.customer_details?.address);
-  if (address) orderEvent.address = address;
-  return { outcome: 'event', event: validateIntakeEvent(orderEvent) };
+  const object = envelope.data.object;
+  const topic = type as StripeTopic;
+  if (topic === 'charge.refunded') {
+    return { outcome: 'event', event: validateIntakeEvent(refundEvent(base, object, ctx.catalog)) };
+  }
+  if (topic === 'invoice.paid') return invoiceEvent(base, object, ctx.catalog);
+  return sessionEvent(base, topic, object, ctx.catalog);
 }

@@ -3,7 +3,7 @@ import { buyerKey, orderKey } from '../domain/keys';
 import type { Buyer, OrderEventKind } from '../domain/order-event';
 import { type CreditCatalog, creditForLines } from './catalog';
 import { type IntakeEvent, type Normalized, validateIntakeEvent } from './events';
-import { MalformedPayload, parseField, required, toYayAddress } from './payload';
+import { firstText, MalformedPayload, parseField, pickAddress, pickName } from './payload';
 
 /** WooCommerce topics intake acts on. */
 export const WooCommerceTopics = ['order.created', 'order.updated'] as const;
@@ -19,22 +19,31 @@ export const WooCommerceStatusKinds: Readonly<Record<string, OrderEventKind>> = 
   refunded: 'refunded',
 };
 
-const WooAddress = z.object({
-  first_name: z.string().nullish(),
-  last_name: z.string().nullish(),
-  address_1: z.string().nullish(),
-  address_2: z.string().nullish(),
-  city: z.string().nullish(),
-  state: z.string().nullish(),
-  postcode: z.string().nullish(),
-  country: z.string().nullish(),
-  email: z.string().nullish(),
-  phone: z.string().nullish(),
-});
+const WooAddress = z
+  .object({
+    first_name: z.string().nullish(),
+    last_name: z.string().nullish(),
+    address_1: z.string().nullish(),
+    address_2: z.string().nullish(),
+    city: z.string().nullish(),
+    state: z.string().nullish(),
+    postcode: z.string().nullish(),
+    country: z.string().nullish(),
+    email: z.string().nullish(),
+    phone: z.string().nullish(),
+  })
+  .nullish();
+type WooAddress = z.infer<typeof WooAddress>;
 
-/** The fields of a WooCommerce REST v3 order intake reads. */
+/** Read first: a status intake does not act on is acknowledged whatever the rest of the body holds. */
+const WooStatusSchema = z.object({ status: z.string().min(1) });
+
+/**
+ * The fields of a WooCommerce REST v3 order intake reads: what keys and prices the order. Names, e-mail and
+ * addresses may be missing (an order entered in the admin): such an order waits for a person.
+ */
 export const WooOrderSchema = z.object({
-  id: z.number().int().positive().transform(String),
+  id: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).transform(String),
   status: z.string().min(1),
   currency: z.string().length(3),
   date_created_gmt: z.string().min(1),
@@ -42,6 +51,7 @@ export const WooOrderSchema = z.object({
   /** 0 for a guest checkout. */
   customer_id: z.number().int().nonnegative().default(0),
   billing: WooAddress,
+  shipping: WooAddress,
   line_items: z.array(z.object({ sku: z.string().nullish(), quantity: z.number().int().nonnegative() })),
 });
 
@@ -69,24 +79,39 @@ function storeHost(source: string | undefined): string {
   }
 }
 
+const rawAddress = (address: WooAddress) =>
+  address && {
+    line1: address.address_1,
+    line2: address.address_2,
+    city: address.city,
+    state: address.state,
+    zip: address.postcode,
+    country: address.country,
+  };
+
 /**
  * Maps a WooCommerce order webhook to an order event, by the order's status (see
- * {@link WooCommerceStatusKinds}). Store: the host of `X-WC-Webhook-Source`.
+ * {@link WooCommerceStatusKinds}). Store: the host of `X-WC-Webhook-Source`. A WooCommerce Subscriptions
+ * renewal is an ordinary order of the same `customer_id`, so it tops up the customer the buyer already has.
  */
 export function normalizeWooCommerce(payload: unknown, ctx: WooCommerceContext): Normalized {
   const topic = ctx.topic?.trim();
   if (!topic) throw new MalformedPayload('missing_header', 'x-wc-webhook-topic: header is required');
   if (!(WooCommerceTopics as readonly string[]).includes(topic)) return { outcome: 'ignored', topic };
   const store = storeHost(ctx.source);
+  const { status } = parseField(WooStatusSchema, payload, '');
+  const kind = WooCommerceStatusKinds[status];
+  if (!kind) return { outcome: 'ignored', topic: `${topic}:${status}` };
   const order = parseField(WooOrderSchema, payload, '');
-  const kind = WooCommerceStatusKinds[order.status];
-  if (!kind) return { outcome: 'ignored', topic: `${topic}:${order.status}` };
 
-  const firstName = required(order.billing.first_name, 'billing.first_name').trim();
-  const lastName = required(order.billing.last_name, 'billing.last_name').trim();
-  const email = required(order.billing.email, 'billing.email');
-  const buyer: Buyer = { name: `${firstName} ${lastName}`, firstName, lastName, email };
-  if (order.billing.phone) buyer.phone = order.billing.phone;
+  const buyer: Buyer = pickName([
+    { first: order.billing?.first_name, last: order.billing?.last_name },
+    { first: order.shipping?.first_name, last: order.shipping?.last_name },
+  ]);
+  const email = firstText(order.billing?.email);
+  if (email) buyer.email = email;
+  const phone = firstText(order.billing?.phone, order.shipping?.phone);
+  if (phone) buyer.phone = phone;
   const occurredAt = gmtToIso(order.date_modified_gmt ?? order.date_created_gmt);
   const event: IntakeEvent = {
     kind,
@@ -94,26 +119,24 @@ export function normalizeWooCommerce(payload: unknown, ctx: WooCommerceContext):
     store,
     orderId: order.id,
     orderKey: orderKey('woocommerce', store, order.id),
-    buyerKey: buyerKey(
-      'woocommerce',
-      store,
-      order.customer_id > 0 ? String(order.customer_id) : undefined,
-      email,
-    ),
     buyer,
-    credit: creditForLines(ctx.catalog, order.currency, order.line_items),
+    credit: creditForLines(
+      ctx.catalog,
+      order.currency,
+      order.line_items.map((line) => ({ refs: [line.sku], quantity: line.quantity })),
+    ),
     // X-WC-Webhook-Delivery-ID changes per delivery; this id is the same for the same order change.
     sourceEventId: `${topic}:${order.id}:${order.status}:${occurredAt}`,
     occurredAt,
   };
-  const address = toYayAddress({
-    line1: order.billing.address_1,
-    line2: order.billing.address_2,
-    city: order.billing.city,
-    state: order.billing.state,
-    zip: order.billing.postcode,
-    country: order.billing.country,
-  });
+  const key = buyerKey(
+    'woocommerce',
+    store,
+    order.customer_id > 0 ? String(order.customer_id) : undefined,
+    email,
+  );
+  if (key) event.buyerKey = key;
+  const address = pickAddress([rawAddress(order.billing), rawAddress(order.shipping)]);
   if (address) event.address = address;
   return { outcome: 'event', event: validateIntakeEvent(event) };
 }

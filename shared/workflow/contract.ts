@@ -1,4 +1,7 @@
 import type { OrderEvent } from '../domain/order-event';
+import type { CaughtError, Outcome } from '../domain/order-state';
+
+export { type CaughtError, type Outcome, Outcomes } from '../domain/order-state';
 
 /**
  * The data contract of the `CustomerProvisioning` state machine: what each Lambda step receives and
@@ -8,6 +11,7 @@ import type { OrderEvent } from '../domain/order-event';
  * Execution input (from dispatch, a console start, or a replay): {@link ExecutionInput}.
  *
  * Create customer   (create-customer)   payload $            → $.customer : CustomerRef
+ *                   Catch OrderIncomplete → outcome needs_attention (a person supplies the fields)
  * Record customer   (record-customer)   payload $            → $.payment  : PaymentState
  * Payment confirmed? Choice  $.payment.paid == true → Transfer credit, else → Wait for payment
  * Wait for payment  (await-payment, .waitForTaskToken, timeout = payment window)
@@ -16,9 +20,10 @@ import type { OrderEvent } from '../domain/order-event';
  * Transfer credit   (transfer-credit)   payload $            → $.transfer : TransferResult
  *                   Retry ResellerBalanceTooLow hourly (alarmed), LeaseBusy, YayUnavailable, YayRateLimited
  *                   Catch TransferOutcomeUnknown → Reconcile transfer
- * Credit moved?     Choice  $.transfer.status == APPLIED → outcome fulfilled, SKIPPED → outcome needs_review
+ * Credit moved?     Choice  $.transfer.status == APPLIED → outcome fulfilled, CANCELLED → outcome refunded,
+ *                   SKIPPED (unpriced) → outcome needs_attention
  * Reconcile transfer(reconcile-transfer) payload $           → $.reconcile : ReconcileResult
- *                   Choice applied → outcome fulfilled; retry → Transfer credit; needs_review → outcome needs_review
+ *                   Choice applied → outcome fulfilled; retry → Transfer credit; needs_review → outcome needs_attention
  * Record outcome    (record-outcome)    payload $ (with $.outcome set by a Pass state, $.error by a Catch)
  *                   → $.recorded; then Choice: outcome failed → Fail, else Succeed.
  * Any other caught error (Catch States.ALL with ResultPath $.error) → outcome failed → Record outcome.
@@ -44,12 +49,13 @@ export interface PaymentState {
   paid: boolean;
 }
 
-export type TransferStatus = 'APPLIED' | 'SKIPPED';
+/** APPLIED: the credit moved. SKIPPED: the order is unpriced (a person prices it). CANCELLED: refunded first. */
+export type TransferStatus = 'APPLIED' | 'SKIPPED' | 'CANCELLED';
 export interface TransferResult {
   status: TransferStatus;
-  /** Thousandths of a pound moved (0 when SKIPPED). */
+  /** Thousandths of a pound moved (0 unless APPLIED). */
   amount: number;
-  /** Why no credit moved, when SKIPPED (unpriced order). */
+  /** Why no credit moved, when SKIPPED or CANCELLED. */
   reason?: string;
 }
 
@@ -59,19 +65,11 @@ export interface ReconcileResult {
   reason: string;
 }
 
-export const Outcomes = ['fulfilled', 'payment_failed', 'expired', 'needs_review', 'failed'] as const;
-export type Outcome = (typeof Outcomes)[number];
-
-/** What a Catch with ResultPath `$.error` leaves in the state. */
-export interface CaughtError {
-  Error: string;
-  Cause?: string;
-}
-
 export interface RecordOutcomeInput extends ExecutionInput {
   outcome: Outcome;
   customer?: CustomerRef;
   transfer?: TransferResult;
+  reconcile?: ReconcileResult;
   error?: CaughtError;
 }
 

@@ -1,4 +1,5 @@
-import { OrderInvalid } from '../errors';
+import { describeMissing, newCustomerDetails } from '../domain/customer-details';
+import { OrderIncomplete } from '../errors';
 import { MetricNames } from '../observability';
 import type { BuyerStore } from '../store/types';
 import { customerName } from '../yay/customer-name';
@@ -19,25 +20,28 @@ export interface CreateCustomerDeps extends Observability {
 /**
  * "Create customer": a repeat buyer gets the customer already recorded (never a second account);
  * otherwise the customer named by HMAC(namingKey, buyerKey) is created or, after a lost answer or a
- * replay, adopted by name. Safe to run any number of times.
+ * replay, adopted by name. Safe to run any number of times. An order that lacks what a new customer
+ * needs throws {@link OrderIncomplete} naming the fields, before anything reaches Yay: the graph parks it
+ * in `needs_attention` for a person (`ops complete`).
  */
 export async function createCustomer(deps: CreateCustomerDeps, input: ExecutionInput): Promise<CustomerRef> {
   const { order } = input;
+  if (!order.buyerKey) {
+    throw new OrderIncomplete(
+      'buyer.email is missing: the store sent neither a customer id nor an e-mail to identify the buyer',
+      ['buyer.email'],
+    );
+  }
   const known = await deps.buyers.getCustomer(order.buyerKey);
   if (known) {
     deps.log.info('repeat buyer: reusing the recorded customer', { customerUuid: known.customerUuid });
     return { uuid: known.customerUuid, name: known.customerName, created: false };
   }
-  if (!order.address) {
-    throw new OrderInvalid('order.address is missing: a new store customer needs one address');
-  }
+  const checked = newCustomerDetails(order);
+  if (!checked.ok)
+    throw new OrderIncomplete(describeMissing(checked.missing, checked.problems), checked.missing);
   const name = customerName(order.buyerKey, await deps.namingKey());
-  const body = storeCustomerInput({
-    name,
-    storeFront: deps.storeFront,
-    buyer: order.buyer,
-    address: order.address,
-  });
+  const body = storeCustomerInput({ name, storeFront: deps.storeFront, ...checked.details });
   const { uuid, created } = await ensureCustomer(deps.yay, body);
   if (created) deps.metrics.addMetric(MetricNames.CustomersCreated, 'Count', 1);
   deps.log.info(created ? 'customer created' : 'customer adopted by name', { customerUuid: uuid });

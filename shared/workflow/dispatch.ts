@@ -1,10 +1,15 @@
-import { executionName } from '../domain/keys';
-import type { BusOrderEvent, OrderEvent } from '../domain/order-event';
+import { describeCredit } from '../domain/credit';
+import { executionName, paymentKey } from '../domain/keys';
+import type { OrderEvent } from '../domain/order-event';
+import { type Attention, type AttentionReason, attentionAction } from '../domain/order-state';
 import { ErrorNames } from '../errors';
 import { MetricNames } from '../observability';
 import { isTerminal, type OrderRecord, type OrderStore, type TransferStore } from '../store/types';
-import type { ExecutionInput, PaymentState } from './contract';
+import type { PaymentState } from './contract';
 import type { Observability, WorkflowControl } from './ports';
+import { claimReplay, startExecution } from './replay';
+
+export { startExecution } from './replay';
 
 export interface DispatchDeps extends Observability {
   orders: OrderStore;
@@ -20,6 +25,8 @@ export interface DispatchResult {
     | 'already_finished'
     | 'payment_recorded'
     | 'resumed'
+    | 'late_payment'
+    | 'needs_attention'
     | 'ignored'
     | 'refund_recorded'
     | 'refund_after_credit';
@@ -33,12 +40,14 @@ const PAID: PaymentState = { paid: true };
  * Routes one normalized {@link OrderEvent} from the bus. Every branch is safe to run twice (EventBridge
  * delivers at least once, stores resend, events arrive out of order):
  * - placed / paid: record the order (conditional), start the execution named by the order key
- *   (an existing one counts as success); a `paid` after `placed` also marks the order paid and resumes a
- *   stored token.
- * - payment_confirmed / payment_failed: the handshake of DESIGN.md §6 on the order item.
- * - refunded: cancels a transfer that has not started; a refund after credit moved is flagged for a person.
+ *   (an existing one counts as success); a `paid` after `placed` is also a payment confirmation.
+ * - payment_confirmed / payment_failed: the handshake of DESIGN.md §6 on the order item; a payment confirmed
+ *   after the order expired is credited by a new execution, one confirmed after a refund or a failure waits
+ *   for a person.
+ * - refunded: cancels a transfer that has not started; a refund after credit moved is flagged for a person,
+ *   once per order.
  */
-export async function dispatchOrderEvent(deps: DispatchDeps, event: BusOrderEvent): Promise<DispatchResult> {
+export async function dispatchOrderEvent(deps: DispatchDeps, event: OrderEvent): Promise<DispatchResult> {
   switch (event.kind) {
     case 'placed':
     case 'paid':
@@ -48,7 +57,7 @@ export async function dispatchOrderEvent(deps: DispatchDeps, event: BusOrderEven
     case 'payment_failed':
       return failPayment(deps, event.orderKey);
     case 'refunded':
-      return refund(deps, event.orderKey);
+      return refund(deps, event);
   }
 }
 
@@ -60,9 +69,8 @@ async function placeOrder(deps: DispatchDeps, event: OrderEvent): Promise<Dispat
   if (event.kind === 'paid' && order.payment !== 'paid') {
     // `placed` came first: its execution may already wait for payment, so this is a confirmation too.
     const confirmed = await confirmPayment(deps, event.orderKey);
-    const again = await deps.orders.get(event.orderKey);
-    if (again) order = again;
-    if (confirmed.action === 'resumed') return confirmed;
+    if (confirmed.action !== 'payment_recorded') return confirmed;
+    order = (await deps.orders.get(event.orderKey)) ?? order;
   }
   if (isTerminal(order.state)) {
     deps.log.info('order already has an outcome; not starting it again', { outcome: order.outcome });
@@ -71,47 +79,59 @@ async function placeOrder(deps: DispatchDeps, event: OrderEvent): Promise<Dispat
   return startExecution(deps, order, event);
 }
 
-/** Starts (or finds) the execution for an open order. Exported for the sweep. */
-export async function startExecution(
-  deps: Pick<DispatchDeps, 'orders' | 'workflow' | 'log' | 'now'>,
-  order: OrderRecord,
-  fallbackEvent?: OrderEvent,
+function attention(reason: AttentionReason, message: string, orderKey: string, now: Date): Attention {
+  return { reason, message, action: attentionAction(reason, orderKey), since: now.toISOString() };
+}
+
+/** Parks an order for a person (counted once, when it starts waiting). */
+async function flag(
+  deps: DispatchDeps,
+  orderKey: string,
+  reason: AttentionReason,
+  message: string,
 ): Promise<DispatchResult> {
-  const event = order.event ?? fallbackEvent;
-  if (!event) return { action: 'ignored', detail: 'no order event recorded yet' };
-  const name = order.executionName ?? executionName(order.orderKey, order.replays || undefined);
-  const arn = deps.workflow.executionArn(name);
-  // The stored event, not the triggering one: the same name with the same input is what makes a
-  // repeated StartExecution a no-op rather than a conflict.
-  const input: ExecutionInput = { order: event, executionArn: arn };
-  const started = await deps.workflow.start(name, input);
-  if (order.executionArn !== started.executionArn) {
-    await deps.orders.setExecution(order.orderKey, name, started.executionArn, deps.now());
+  const now = deps.now();
+  const { applied } = await deps.orders.flagAttention(
+    orderKey,
+    attention(reason, message, orderKey, now),
+    now,
+  );
+  if (applied) {
+    deps.metrics.addMetric(MetricNames.OrdersNeedingAttention, 'Count', 1);
+    deps.log.warn('order needs a person', { reason, message });
   }
-  deps.log.info(started.alreadyExists ? 'execution already exists' : 'execution started', {
-    execution: started.executionArn,
-  });
-  return {
-    action: started.alreadyExists ? 'already_started' : 'started',
-    executionArn: started.executionArn,
-  };
+  return { action: 'needs_attention', detail: reason };
 }
 
 async function confirmPayment(deps: DispatchDeps, orderKey: string): Promise<DispatchResult> {
   const { applied, order } = await deps.orders.markPayment(orderKey, 'paid', deps.now());
-  if (!applied) {
-    deps.log.warn('payment confirmed for an order whose payment already failed; ignored', {
-      payment: order.payment,
-    });
-    return { action: 'ignored', detail: `payment is ${order.payment}` };
+  const repeated = !applied && order.payment === 'paid';
+  if (!applied && !repeated) {
+    // The store said the payment failed, and now that it came in: only a person can tell which stands.
+    if (order.outcome === 'fulfilled') return { action: 'already_finished', detail: 'fulfilled' };
+    return flag(
+      deps,
+      orderKey,
+      'paid_after_failure',
+      'a payment was confirmed for an order whose payment the store reported failed',
+    );
   }
+  if (order.state === 'fulfilled') {
+    // A late or repeated confirmation of an order already credited: nothing to do, nobody to tell.
+    deps.log.debug('payment confirmed again for a fulfilled order');
+    return { action: 'already_finished', detail: 'fulfilled' };
+  }
+  if (order.refunded && isTerminal(order.state)) {
+    // Paid before the refund (a repeat of that confirmation) is the refund's business; paid after it is a
+    // contradiction for a person.
+    if (repeated) return { action: 'already_finished', detail: order.state };
+    return flag(deps, orderKey, 'paid_after_refund', 'a payment was confirmed for an order already refunded');
+  }
+  if (order.state === 'expired') return creditLatePayment(deps, order);
   if (isTerminal(order.state)) {
-    // Paid after the order ended (usually expired): no execution waits any more. Credit may be owed;
-    // a person decides (`npm run ops -- replay <order>` moves it, exactly once).
-    deps.log.error('payment confirmed after the order ended; replay it if the credit is owed', {
-      outcome: order.outcome,
-    });
-    return { action: 'payment_recorded', detail: `after outcome ${order.outcome}` };
+    // needs_attention, failed or closed: the payment is on the order for whatever a person does next.
+    deps.log.info('payment recorded on an order waiting for a person', { state: order.state });
+    return { action: 'payment_recorded', detail: `state ${order.state}` };
   }
   if (!order.taskToken) {
     // Either no execution waits yet (it will see `paid` when it tries to store its token), or the
@@ -119,18 +139,43 @@ async function confirmPayment(deps: DispatchDeps, orderKey: string): Promise<Dis
     return { action: 'payment_recorded' };
   }
   const resumed = await deps.workflow.resume(order.taskToken, PAID);
-  if (!resumed.resumed) {
-    deps.log.info('wait for payment already resumed or expired', { reason: resumed.reason });
-    return { action: 'payment_recorded', detail: resumed.reason };
-  }
-  return { action: 'resumed' };
+  if (resumed.resumed) return { action: 'resumed' };
+  // The wait ended as the payment came: the window closed this instant. An expiry already recorded is credited
+  // now; one still being recorded finds the payment and reopens the order for the sweep instead.
+  const now = await deps.orders.get(orderKey);
+  if (now?.state === 'expired') return creditLatePayment(deps, now);
+  deps.log.info('wait for payment already ended', { reason: resumed.reason });
+  return { action: 'payment_recorded', detail: resumed.reason };
+}
+
+/**
+ * A payment confirmed after the window closed (Bacs and SEPA debits settle days later): the buyer has paid, so
+ * a new execution of the same order moves the credit, with nobody involved. The claim is conditional on the
+ * order still being `expired`, so any number of deliveries start it once.
+ */
+async function creditLatePayment(deps: DispatchDeps, order: OrderRecord): Promise<DispatchResult> {
+  const started = await claimReplay(deps, order, 'payment confirmed after the order expired', {
+    fromStates: ['expired'],
+  });
+  if (!started) return { action: 'already_started', detail: 'late payment already being credited' };
+  deps.metrics.addMetric(MetricNames.LatePaymentsCredited, 'Count', 1);
+  deps.log.info('late payment: crediting the expired order', { execution: started.executionArn });
+  return { action: 'late_payment', executionArn: started.executionArn };
 }
 
 async function failPayment(deps: DispatchDeps, orderKey: string): Promise<DispatchResult> {
-  const { applied, order } = await deps.orders.markPayment(orderKey, 'failed', deps.now());
-  if (!applied) {
+  const now = deps.now();
+  const { applied, order } = await deps.orders.markPayment(orderKey, 'failed', now);
+  if (!applied && order.payment === 'paid') {
     deps.log.warn('payment failure for an order already paid; ignored', { payment: order.payment });
     return { action: 'ignored', detail: `payment is ${order.payment}` };
+  }
+  const waitingForDetails =
+    order.attention?.reason === 'missing_details' || order.attention?.reason === 'unpriced';
+  if (order.state === 'needs_attention' && waitingForDetails) {
+    // Nothing is owed any more, so nobody needs to complete it.
+    await deps.orders.recordOutcome(orderKey, 'payment_failed', undefined, now);
+    return { action: 'payment_recorded', detail: 'payment failed while waiting for details' };
   }
   if (!order.taskToken) return { action: 'payment_recorded' };
   const failed = await deps.workflow.fail(
@@ -145,8 +190,26 @@ async function failPayment(deps: DispatchDeps, orderKey: string): Promise<Dispat
   return { action: 'resumed' };
 }
 
-async function refund(deps: DispatchDeps, orderKey: string): Promise<DispatchResult> {
+/**
+ * The order a refund belongs to: its own key, else (a Stripe charge that names only its PaymentIntent) the
+ * order that recorded that payment. Undefined when a payment-keyed refund matches nothing we recorded.
+ */
+async function refundedOrderKey(deps: DispatchDeps, event: OrderEvent): Promise<string | undefined> {
+  if (!event.paymentRef || event.orderId !== event.paymentRef) return event.orderKey;
+  if (await deps.orders.get(event.orderKey)) return event.orderKey;
+  return deps.orders.findByPaymentRef(paymentKey(event.provider, event.store, event.paymentRef));
+}
+
+async function refund(deps: DispatchDeps, event: OrderEvent): Promise<DispatchResult> {
   const now = deps.now();
+  const orderKey = await refundedOrderKey(deps, event);
+  if (!orderKey) {
+    deps.metrics.addMetric(MetricNames.RefundsUnmatched, 'Count', 1);
+    deps.log.warn('refund matches no recorded order (not one of ours, or its order never arrived)', {
+      paymentRef: event.paymentRef,
+    });
+    return { action: 'ignored', detail: 'no order matches the refund' };
+  }
   // The intent item decides, in one conditional write, whether credit can still move: CANCELLED closes
   // the door on the transfer step; anything past PENDING means a call may have happened.
   const intent = await deps.transfers.cancelForRefund(orderKey, now);
@@ -154,16 +217,36 @@ async function refund(deps: DispatchDeps, orderKey: string): Promise<DispatchRes
   if (intent.status === 'CANCELLED' || intent.status === 'REJECTED') {
     if (order.taskToken && order.payment === 'unpaid') {
       await deps.workflow.fail(order.taskToken, ErrorNames.PaymentFailed, 'the order was refunded');
+    } else if (order.state === 'needs_attention') {
+      // Waiting for details or a price, and now nothing is owed: the refund settles it.
+      await deps.orders.recordOutcome(orderKey, 'refunded', undefined, now);
     }
     deps.log.info('order refunded before credit moved; no credit will move', { transfer: intent.status });
     return { action: 'refund_recorded', detail: intent.status };
   }
   // No automatic reversal: a transfer cannot be undone through the API, a person must decide.
-  deps.metrics.addMetric(MetricNames.RefundAfterCredit, 'Count', 1);
-  deps.log.error('order refunded after credit moved (or may have moved); needs a person', {
-    transfer: intent.status,
-    amountMillis: intent.amount,
-    customerUuid: intent.customerUuid,
-  });
+  const moved = intent.status === 'APPLIED' ? 'moved' : 'may have moved';
+  const flagged = await deps.orders.flagAttention(
+    orderKey,
+    attention(
+      'refund_after_credit',
+      `the store refunded the order after its credit ${moved} (transfer ${intent.status}, ` +
+        `${describeCredit(intent.amount)} to customer ${intent.customerName ?? intent.customerUuid ?? '?'})`,
+      orderKey,
+      now,
+    ),
+    now,
+    { once: 'refundAfterCredit' },
+  );
+  if (flagged.applied) {
+    deps.metrics.addMetric(MetricNames.RefundAfterCredit, 'Count', 1);
+    deps.log.error('order refunded after credit moved (or may have moved); needs a person', {
+      transfer: intent.status,
+      amountMillis: intent.amount,
+      customerUuid: intent.customerUuid,
+    });
+  } else {
+    deps.log.info('refund after credit already flagged for this order');
+  }
   return { action: 'refund_after_credit', detail: intent.status };
 }

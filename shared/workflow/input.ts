@@ -1,8 +1,8 @@
 // Namespace import: `import { z } from 'zod'` defeats esbuild's tree shaking (454 KB against 85 KB, measured).
 import * as z from 'zod';
 import { OrderEventSchema } from '../domain/order-event';
+import { Outcomes } from '../domain/order-state';
 import { OrderInvalid } from '../errors';
-import { Outcomes } from './contract';
 
 /**
  * Input validation for every step. A malformed payload throws {@link OrderInvalid} naming each bad field
@@ -41,14 +41,20 @@ export const TransferInputSchema = ExecutionInputSchema.extend({ customer: Custo
 export const CaughtErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
 
 export const TransferResultSchema = z.object({
-  status: z.enum(['APPLIED', 'SKIPPED']),
+  status: z.enum(['APPLIED', 'SKIPPED', 'CANCELLED']),
   amount: z.number().int().nonnegative(),
   reason: z.string().optional(),
+});
+
+export const ReconcileResultSchema = z.object({
+  decision: z.enum(['applied', 'retry', 'needs_review']),
+  reason: z.string(),
 });
 
 export const RecordOutcomeInputSchema = ExecutionInputSchema.extend({
   outcome: z.enum(Outcomes),
   customer: CustomerRefSchema.optional(),
   transfer: TransferResultSchema.optional(),
+  reconcile: ReconcileResultSchema.optional(),
   error: CaughtErrorSchema.optional(),
 });

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { describeCredit } from '../domain/credit';
 import { LeaseBusy, OrderInvalid, YayRejected } from '../errors';
 import { MetricNames } from '../observability';
-import type { LeaseStore, OrderStore, TransferIntent, TransferStore } from '../store/types';
+import { isTerminal, type LeaseStore, type TransferIntent, type TransferStore } from '../store/types';
 import type { YayApi } from '../yay/types';
 import type { ReconcileResult } from './contract';
 import type { Observability } from './ports';
+import { claimReplay, type ReplayDeps, type ReplayResult } from './replay';
 import { customerLease, DEFAULT_LEASE_SECONDS, releaseQuietly } from './transfer-credit';
 
 export interface ReconcileTransferDeps extends Observability {
@@ -110,8 +111,10 @@ async function decide(
   try {
     now = await deps.yay.customerBalance(customer);
   } catch (error) {
-    const reason = error instanceof Error ? error.name : 'error';
-    return needsReview(deps, intent.orderKey, `the customer balance could not be read (${reason})`, from);
+    // A throttle, a timeout or a 5xx says nothing about the transfer: let the graph retry it by its name.
+    // Only a definite refusal to show the balance makes the outcome undecidable here.
+    if (!(error instanceof YayRejected)) throw error;
+    return needsReview(deps, intent.orderKey, `the customer balance could not be read (${error.name})`, from);
   }
   if (now === undefined) {
     return needsReview(
@@ -168,23 +171,22 @@ async function needsReview(
   return { decision: 'needs_review', reason };
 }
 
-export interface ResolveTransferDeps extends Observability {
+export interface ResolveTransferDeps extends ReplayDeps {
   transfers: TransferStore;
-  orders: OrderStore;
 }
 
 /**
- * The operator's decision on an undecidable transfer (`npm run ops -- resolve-transfer <order> applied|not-applied`),
- * after checking Yay by hand. `applied` settles the intent and marks the order fulfilled; `not-applied`
- * makes the transfer startable again, and a replay (`ops replay`) then moves the credit.
- * Throws naming the current status when the intent is not awaiting a decision.
+ * The operator's decision on an undecidable transfer (`npm run ops -- resolve-transfer <order> --applied|--not-applied`),
+ * after checking Yay by hand. `applied` settles the intent and marks the order fulfilled; `not-applied` makes the
+ * transfer startable again and starts a new execution of the order, which moves the credit once. The decision is
+ * recorded on the order. Throws naming the current status when the intent is not awaiting a decision.
  */
 export async function resolveTransfer(
   deps: ResolveTransferDeps,
   orderKey: string,
   decision: 'applied' | 'not-applied',
   note = 'operator decision',
-): Promise<TransferIntent> {
+): Promise<{ intent: TransferIntent; replay?: ReplayResult }> {
   const to = decision === 'applied' ? 'APPLIED' : 'NOT_APPLIED';
   const resolved = await deps.transfers.transition(
     orderKey,
@@ -193,18 +195,35 @@ export async function resolveTransfer(
     { reason: `resolved by operator: ${note}` },
     deps.now(),
   );
-  if (!resolved) {
-    const intent = await deps.transfers.getIntent(orderKey);
-    if (intent?.status === to) return intent;
-    throw new OrderInvalid(
-      intent
-        ? `transfer for ${orderKey} is ${intent.status}, not awaiting a decision`
-        : `no transfer is recorded for ${orderKey}`,
-    );
+  let intent = resolved;
+  if (!intent) {
+    const current = await deps.transfers.getIntent(orderKey);
+    // A repeat of the same decision finishes what the first one may have left undone (a crash before the replay).
+    if (current?.status !== to) {
+      throw new OrderInvalid(
+        current
+          ? `transfer for ${orderKey} is ${current.status}, not awaiting a decision`
+          : `no transfer is recorded for ${orderKey}`,
+      );
+    }
+    intent = current;
   }
+  const action = { action: 'resolve-transfer', at: deps.now().toISOString(), reason: note, detail: decision };
   if (decision === 'applied') {
+    if (intent.amount > 0) deps.metrics.addMetric(MetricNames.CreditMovedMillis, 'None', intent.amount);
     await deps.orders.recordOutcome(orderKey, 'fulfilled', undefined, deps.now());
+    if (resolved) await deps.orders.recordAction(orderKey, action);
+    deps.log.info('transfer resolved by operator', { decision });
+    return { intent };
   }
-  deps.log.info('transfer resolved by operator', { decision });
-  return resolved;
+  const order = await deps.orders.get(orderKey);
+  if (!order) throw new OrderInvalid(`order ${orderKey} is not recorded`);
+  if (!isTerminal(order.state)) {
+    // Its execution is still on it (reconciling, or retrying the transfer): it will move the credit.
+    if (resolved) await deps.orders.recordAction(orderKey, action);
+    return { intent };
+  }
+  const replay = await claimReplay(deps, order, `transfer resolved not applied: ${note}`, { action });
+  deps.log.info('transfer resolved by operator', { decision, replayed: Boolean(replay) });
+  return replay ? { intent, replay } : { intent };
 }

@@ -1,3 +1,4 @@
+import { OrderInvalid } from '../errors';
 import type { BuyerStore, OrderStore } from '../store/types';
 import type { CustomerRef, ExecutionInput, PaymentState } from './contract';
 import type { Observability } from './ports';
@@ -17,6 +18,8 @@ export async function recordCustomer(
   input: ExecutionInput & { customer: CustomerRef },
 ): Promise<PaymentState> {
   const { order, customer } = input;
+  // Create customer refused an order without one; only a hand-made input can get here without it.
+  if (!order.buyerKey) throw new OrderInvalid('order.buyerKey is missing: create customer runs first');
   const now = deps.now();
   const mapping = await deps.buyers.putCustomer(order.buyerKey, customer, now);
   if (mapping.customerUuid !== customer.uuid) {

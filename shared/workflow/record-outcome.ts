@@ -1,5 +1,8 @@
+import { type Attention, attentionAction, type CaughtError, type Outcome } from '../domain/order-state';
+import { ErrorNames } from '../errors';
+import { MetricNames } from '../observability';
 import type { OrderStore } from '../store/types';
-import type { CaughtError, Outcome, RecordOutcomeInput } from './contract';
+import type { RecordOutcomeInput } from './contract';
 import type { Observability } from './ports';
 
 export interface RecordOutcomeDeps extends Observability {
@@ -17,14 +20,77 @@ export interface RecordedOutcome {
 const MAX_CAUSE_CHARS = 2000;
 
 /**
+ * The message of a caught error: Step Functions' Cause of a Lambda error is the JSON
+ * `{"errorType","errorMessage","trace"}`; local mode's is the message itself.
+ */
+export function causeMessage(error: CaughtError | undefined): string | undefined {
+  const cause = error?.Cause;
+  if (!cause) return undefined;
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // Not JSON: the message itself.
+  }
+  return cause;
+}
+
+/** The missing fields an OrderIncomplete names in its message: `buyer.firstName`, `address.street_one`, … */
+function fieldsIn(message: string): string[] {
+  return [...new Set(message.match(/\b(?:buyer|address|credit)\.[A-Za-z_]+/g) ?? [])];
+}
+
+/**
+ * What a person must do, derived from how the execution ended: an incomplete order (the fields to supply), an
+ * unpriced one, an undecidable transfer, or a definite failure. Undefined for outcomes that need nobody.
+ */
+export function attentionFor(input: RecordOutcomeInput, since: string): Attention | undefined {
+  const key = input.order.orderKey;
+  if (input.outcome === 'failed') {
+    const message = `${input.error?.Error ?? 'Error'}: ${causeMessage(input.error) ?? 'no cause recorded'}`;
+    return { reason: 'failed', message, action: attentionAction('failed', key), since };
+  }
+  if (input.outcome !== 'needs_attention') return undefined;
+  if (input.error?.Error === ErrorNames.OrderIncomplete) {
+    const message = causeMessage(input.error) ?? 'the order lacks details a new Yay customer needs';
+    const fields = fieldsIn(message);
+    return {
+      reason: 'missing_details',
+      message,
+      action: attentionAction('missing_details', key, fields),
+      fields,
+      since,
+    };
+  }
+  if (input.reconcile?.decision === 'needs_review') {
+    return {
+      reason: 'transfer_review',
+      message: input.reconcile.reason,
+      action: attentionAction('transfer_review', key),
+      since,
+    };
+  }
+  return {
+    reason: 'unpriced',
+    message:
+      input.transfer?.reason ?? input.order.credit.unpricedReason ?? 'the order carries no credit price',
+    action: attentionAction('unpriced', key),
+    since,
+  };
+}
+
+/**
  * "Record outcome": the order's final state, its error, out of the open index (so the sweep leaves it),
- * token dropped. One conditional write; run twice, the same state. A fulfilled order is never downgraded.
+ * token dropped; into the ATTENTION queue when a person is needed (counted: the alarm's metric). One
+ * conditional write; run twice, the same state. A fulfilled order is never downgraded, and an expiry never
+ * overwrites a payment that arrived while the window closed (the order is reopened for the sweep to credit).
  */
 export async function recordOutcome(
   deps: RecordOutcomeDeps,
   input: RecordOutcomeInput,
 ): Promise<RecordedOutcome> {
   const orderKey = input.order.orderKey;
+  const now = deps.now();
   const error: CaughtError | undefined = input.error
     ? {
         Error: input.error.Error,
@@ -33,16 +99,26 @@ export async function recordOutcome(
     : input.transfer?.status === 'SKIPPED'
       ? { Error: 'CreditSkipped', Cause: input.transfer.reason ?? 'no credit price' }
       : undefined;
-  const { applied, order } = await deps.orders.recordOutcome(orderKey, input.outcome, error, deps.now());
+  const attention = attentionFor(input, now.toISOString());
+  const { applied, order, reopened } = await deps.orders.recordOutcome(orderKey, input.outcome, error, now, {
+    ...(attention ? { attention } : {}),
+    unlessPaid: input.outcome === 'expired',
+  });
+  if (reopened) {
+    deps.log.info('payment arrived as the window closed; the sweep credits it', { outcome: input.outcome });
+    return { orderKey, outcome: order.state as Outcome, applied: false };
+  }
   if (!applied) {
     deps.log.warn('order already fulfilled; later outcome not recorded', { outcome: input.outcome });
     return { orderKey, outcome: order.outcome ?? input.outcome, applied };
   }
   const attrs = { outcome: input.outcome, ...(error ? { error: error.Error } : {}) };
-  if (input.outcome === 'fulfilled' || input.outcome === 'payment_failed' || input.outcome === 'expired') {
-    deps.log.info('order outcome recorded', attrs);
+  if (attention) {
+    deps.metrics.addMetric(MetricNames.OrdersNeedingAttention, 'Count', 1);
+    const level = attention.reason === 'failed' ? 'error' : 'warn';
+    deps.log[level]('order needs a person', { ...attrs, reason: attention.reason, action: attention.action });
   } else {
-    deps.log.error('order needs attention', attrs);
+    deps.log.info('order outcome recorded', attrs);
   }
   return { orderKey, outcome: input.outcome, applied };
 }

@@ -1,69 +1,12 @@
 import { executionName } from '../domain/keys';
-import { OrderInvalid } from '../errors';
 import { MetricNames } from '../observability';
-import {
-  isTerminal,
-  type LeaseStore,
-  type OrderRecord,
-  type OrderStore,
-  type TransferStore,
-} from '../store/types';
+import { isTerminal, type LeaseStore, type OrderRecord, type TransferStore } from '../store/types';
 import type { YayApi } from '../yay/types';
-import type { ExecutionInput } from './contract';
-import { startExecution } from './dispatch';
-import type { Observability, WorkflowControl } from './ports';
 import { reconcileTransfer } from './reconcile-transfer';
+import { type ReplayDeps, replayOrder, startExecution } from './replay';
 import { DEFAULT_LEASE_SECONDS } from './transfer-credit';
 
-export interface ReplayDeps extends Observability {
-  orders: OrderStore;
-  workflow: WorkflowControl;
-}
-
-export interface ReplayResult {
-  executionName: string;
-  executionArn: string;
-}
-
-/**
- * Starts a fresh execution for an order (`npm run ops -- replay <order>`, and the sweep for an execution
- * that failed while the order was open). The name gets the next `-r<n>` suffix, claimed with a conditional
- * write so two replays never both start. Every step is idempotent, so a replay can never create a second
- * customer or move credit twice. Refuses while the current execution runs (two executions would fight over
- * the payment token) unless `force`.
- */
-export async function replayOrder(
-  deps: ReplayDeps,
-  orderKey: string,
-  reason: string,
-  options: { force?: boolean } = {},
-): Promise<ReplayResult> {
-  const order = await deps.orders.get(orderKey);
-  if (!order) throw new OrderInvalid(`order ${orderKey} is not recorded`);
-  if (!order.event) {
-    throw new OrderInvalid(
-      `order ${orderKey} has only payment events so far; there is nothing to replay yet`,
-    );
-  }
-  if (!options.force && order.executionName) {
-    const current = order.executionArn ?? deps.workflow.executionArn(order.executionName);
-    if ((await deps.workflow.status(current)) === 'RUNNING') {
-      throw new OrderInvalid(
-        `order ${orderKey} is still running as ${order.executionName}; stop it first or force`,
-      );
-    }
-  }
-  const name = executionName(orderKey, order.replays + 1);
-  if (!(await deps.orders.beginReplay(orderKey, order.replays, name, reason, deps.now()))) {
-    throw new OrderInvalid(`order ${orderKey} was replayed by someone else just now; check its status`);
-  }
-  const arn = deps.workflow.executionArn(name);
-  const input: ExecutionInput = { order: order.event, executionArn: arn };
-  const started = await deps.workflow.start(name, input);
-  await deps.orders.setExecution(orderKey, name, started.executionArn, deps.now());
-  deps.log.info('order replayed', { execution: started.executionArn, reason });
-  return { executionName: name, executionArn: started.executionArn };
-}
+export { type ReplayDeps, type ReplayResult, replayOrder } from './replay';
 
 export interface SweepDeps extends ReplayDeps {
   transfers: TransferStore;
@@ -194,6 +137,14 @@ async function sweepOrder(
     }
     return;
   }
+  if (status === 'SUCCEEDED' && order.payment === 'paid' && !order.refunded) {
+    // The execution ended as the payment came (its expiry found the order paid and left it open): credit it.
+    await replayOrder(deps, order.orderKey, 'sweep: payment arrived as the payment window closed', {
+      force: true,
+    });
+    report.replayed.push(order.orderKey);
+    return;
+  }
   if (status === 'SUCCEEDED' || status === 'PENDING_REDRIVE') {
     deps.log.warn('execution is not running but the order is still open', {
       status,
@@ -202,13 +153,14 @@ async function sweepOrder(
     return;
   }
   if (pastWindow) {
-    await deps.orders.recordOutcome(
+    const { reopened } = await deps.orders.recordOutcome(
       order.orderKey,
       order.payment === 'failed' ? 'payment_failed' : 'expired',
       { Error: 'States.Timeout', Cause: 'no payment within the payment window (found by the sweep)' },
       now,
+      { unlessPaid: true },
     );
-    report.expired.push(order.orderKey);
+    if (!reopened) report.expired.push(order.orderKey);
     return;
   }
   if (status === undefined) {

@@ -35,6 +35,8 @@ export interface TransferCreditDeps extends Observability {
   newAttemptId?: () => string;
 }
 
+const REFUNDED = 'the order was refunded before credit moved; no credit will move';
+
 /** The lease resource for one Yay customer. */
 export function customerLease(customerUuid: string): string {
   return `customer:${customerUuid}`;
@@ -54,7 +56,7 @@ function settled(intent: TransferIntent): TransferResult | undefined {
         400,
       );
     case 'CANCELLED':
-      throw new OrderInvalid('the order was refunded before credit moved; no credit will move');
+      return { status: 'CANCELLED', amount: 0, reason: REFUNDED };
     case 'UNKNOWN':
       throw new TransferOutcomeUnknown('an earlier transfer attempt has an unknown outcome; reconcile first');
     case 'NEEDS_REVIEW':
@@ -74,8 +76,8 @@ function settled(intent: TransferIntent): TransferResult | undefined {
  *   5. intent APPLIED / REJECTED / UNKNOWN / back to PENDING (only when the request provably never
  *      reached Yay or was refused before processing: connect errors, 429, 401/403).
  *   6. lease released.
- * Orders without a price are SKIPPED (the graph records needs_review); refunded or failed orders throw
- * OrderInvalid (caught → outcome failed, with the reason on the order).
+ * Orders without a price are SKIPPED (the graph parks them in needs_attention); refunded orders are CANCELLED
+ * (outcome refunded); an order whose payment failed throws OrderInvalid (caught → outcome failed).
  */
 export async function transferCredit(
   deps: TransferCreditDeps,
@@ -105,9 +107,7 @@ export async function transferCredit(
     return already;
   }
   const stored = await deps.orders.get(order.orderKey);
-  if (stored?.refunded) {
-    throw new OrderInvalid('the order was refunded before credit moved; no credit will move');
-  }
+  if (stored?.refunded) return { status: 'CANCELLED', amount: 0, reason: REFUNDED };
   if (stored?.payment === 'failed') throw new OrderInvalid('the order payment failed; no credit will move');
 
   const now = deps.now();

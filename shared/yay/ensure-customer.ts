@@ -1,4 +1,4 @@
-import type { Buyer, YayAddress } from '../domain/order-event';
+import type { NewCustomerDetails } from '../domain/customer-details';
 import { YayRejected, YayUnavailable } from '../errors';
 import { generateStorePassword } from './store-password';
 import type { CreateCustomerInput, YayApi } from './types';
@@ -54,12 +54,10 @@ async function findByName(api: YayApi, name: string): Promise<string | undefined
 }
 
 /** What the create-customer step knows about a buyer, to build the create body from. */
-export interface StoreCustomerParams {
+export interface StoreCustomerParams extends NewCustomerDetails {
   /** From {@link customerName}. */
   name: string;
   storeFront: string;
-  buyer: Buyer;
-  address: YayAddress;
 }
 
 /**

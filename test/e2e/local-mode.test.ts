@@ -9,7 +9,7 @@ import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
 import { sendStripeEvent, signStripe, stripeCheckoutEvent, stripeOrderKey } from '../../infra/local/samples';
 import { LocalSecretIds } from '../../infra/local/secrets';
 import { type Millis, parseCredit } from '../../shared/domain/credit';
-import { fixtureJson, shopifyHeaders, wooHeaders } from '../fixtures/webhooks';
+import { Samples, sampleJson, shopifyHeaders, Variants, wooHeaders } from '../fixtures/webhooks';
 import { E2E_SECRETS, e2eEnv, eventually, TEN_POUNDS, uniqueBuyer, yayCustomersOf } from './support';
 
 /**
@@ -133,12 +133,16 @@ describe('local mode', () => {
     const [sku, prices] = Object.entries(catalog).find(([, byCurrency]) => byCurrency.GBP) ?? [];
     if (!sku || !prices?.GBP) throw new Error('the credit catalog has no GBP SKU');
     const price = parseCredit(prices.GBP);
-    type Line = { sku: string; quantity: number };
-    const shopify = fixtureJson<{ line_items: Line[] }>('shopify/orders-paid.json');
-    shopify.line_items = [{ ...(shopify.line_items[0] as Line), sku, quantity: 1 }];
-    const woo = fixtureJson<{ line_items: Line[] }>('woocommerce/order-processing.json');
-    woo.line_items = [{ ...(woo.line_items[0] as Line), sku, quantity: 2 }];
-    const shopifyBody = JSON.stringify(shopify);
+    // The published samples with one credit line priced by that SKU, in GBP (hand-written variants).
+    const shopifyBody = Variants.shopifyOrder(Samples.shopify.ordersPaid, {
+      orderId: '820982911946154600',
+      sku: { from: 'SKU2006-001', to: sku },
+      currency: 'GBP',
+    });
+    const woo = sampleJson(Samples.woocommerce.order);
+    woo.currency = 'GBP';
+    woo.line_items[1].sku = sku;
+    woo.line_items[1].quantity = 2;
     const wooBody = JSON.stringify(woo);
 
     const answers = await Promise.all([
@@ -400,12 +404,24 @@ describe('local mode', () => {
     );
     const after = await runtime.store.getOrder(orderKey);
 
-    expect(review.state).toBe('needs_review');
+    expect(review.state).toBe('needs_attention');
+    expect(review.attention).toMatchObject({
+      reason: 'transfer_review',
+      action: expect.stringContaining('resolve-transfer'),
+    });
     expect(review.transfer?.status).toBe('NEEDS_REVIEW');
     expect(refusedTwice.code).toBe(2);
     expect(refusedTwice.text).toContain('--applied or --not-applied');
     expect(resolved).toEqual({ code: 0, text: `transfer for ${orderKey} is now APPLIED` });
     expect(after).toMatchObject({ state: 'fulfilled', transfer: { status: 'APPLIED' } });
+    expect(after?.attention).toBeUndefined();
+    expect(after?.actions).toEqual([
+      expect.objectContaining({
+        action: 'resolve-transfer',
+        detail: 'applied',
+        reason: 'checked in the Yay dashboard',
+      }),
+    ]);
     expect(yayCustomersOf(sandbox(), buyer).map((c) => c.transfers.length)).toEqual([1]);
   });
 
@@ -440,7 +456,7 @@ describe('local mode', () => {
         text: expect.stringContaining('order stripe:default:cs_test_nope not found'),
       });
       expect(badFlag.code).toBe(2);
-      expect(badFlag.text).toContain('unknown flag --colour for list');
+      expect(badFlag.text).toContain("Unknown option '--colour'");
       expect(badState.code).toBe(2);
       expect(badState.text).toContain('--state must be one of');
       expect(stopped).toBe(1);

@@ -29,7 +29,7 @@ describe('loadInfraConfig', () => {
     expect(config).toMatchObject({
       yayApiBaseUrl: 'https://api.yay.com',
       yayStoreFront: '00000000-0000-4000-8000-000000000000',
-      paymentWindowDays: 7,
+      paymentWindowDays: 28,
       alarmEmail: undefined,
       yaySecretArn: undefined,
       partnerEventBusName: undefined,

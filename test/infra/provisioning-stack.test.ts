@@ -89,7 +89,7 @@ describe('ProvisioningStack functions', () => {
     });
     expect(env('create-customer')).toHaveProperty(EnvNames.NAMING_KEY_SECRET_ARN);
     expect(env('transfer-credit')).not.toHaveProperty(EnvNames.NAMING_KEY_SECRET_ARN);
-    expect(env('sweep')[EnvNames.PAYMENT_WINDOW_SECONDS]).toBe(String(7 * 86_400));
+    expect(env('sweep')[EnvNames.PAYMENT_WINDOW_SECONDS]).toBe(String(28 * 86_400));
     for (const name of ['dispatch', 'sweep'] as const) {
       expect(text(env(name)[EnvNames.STATE_MACHINE_ARN]), name).toMatch(/^\{"Ref":"WorkflowStateMachine/);
     }
@@ -155,14 +155,19 @@ describe('ProvisioningStack IAM (least privilege)', () => {
       expect(grants(name, 'dynamodb:UpdateItem').length, name).toBe(name === 'daily-reconciliation' ? 0 : 1);
     }
     for (const name of FunctionNames) {
-      const index = text(statementsOf(provisioning, name)).includes('/index/');
+      const statements = text(statementsOf(provisioning, name));
       // sweep lists open orders and unsettled transfers; transfer-credit checks for unreconciled ones.
-      expect(index, name).toBe(name === 'sweep' || name === 'transfer-credit');
+      expect(statements.includes('/index/OpenOrders'), name).toBe(
+        name === 'sweep' || name === 'transfer-credit',
+      );
+      // dispatch finds a refund's order by the payment it names.
+      expect(statements.includes('/index/PaymentRefs'), name).toBe(name === 'dispatch');
+      expect(statements, name).not.toContain('/index/*');
     }
     for (const name of ['sweep', 'transfer-credit'] as const) {
       expect(text(grants(name, 'dynamodb:Query')), name).toContain('/index/OpenOrders');
-      expect(text(statementsOf(provisioning, name)), name).not.toContain('/index/*');
     }
+    expect(text(grants('dispatch', 'dynamodb:Query'))).toContain('/index/PaymentRefs');
   });
 
   it('grants no function a wildcard action', () => {

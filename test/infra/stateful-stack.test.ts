@@ -37,7 +37,7 @@ describe('StatefulStack table', () => {
     });
   });
 
-  it('has the sparse open-orders index keyed as TableSchema says, with every attribute projected', () => {
+  it('has the sparse work-queue index with every attribute, and the keys-only payment index, as TableSchema says', () => {
     stateful.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       GlobalSecondaryIndexes: [
         {
@@ -47,6 +47,11 @@ describe('StatefulStack table', () => {
             { AttributeName: TableSchema.openOrdersIndex.sortKey, KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: TableSchema.paymentRefIndex.name,
+          KeySchema: [{ AttributeName: TableSchema.paymentRefIndex.partitionKey, KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],
     });

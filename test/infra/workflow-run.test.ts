@@ -196,7 +196,7 @@ describe('CustomerProvisioning paths (local engine)', () => {
     expect(result.recorded).toMatchObject({ outcome: 'fulfilled', reconcile: { decision: 'applied' } });
   });
 
-  it('records needs_review when reconciliation cannot decide, or the transfer was skipped', async () => {
+  it('parks the order for a person when reconciliation cannot decide, the order is unpriced or incomplete', async () => {
     const undecided = await run({
       [StateNames.transferCredit]: () => {
         throw failure(ErrorNames.TransferOutcomeUnknown);
@@ -207,12 +207,38 @@ describe('CustomerProvisioning paths (local engine)', () => {
       }),
     });
     expect(undecided.status).toBe('succeeded');
-    expect(undecided.recorded).toMatchObject({ outcome: 'needs_review' });
+    expect(undecided.recorded).toMatchObject({
+      outcome: 'needs_attention',
+      reconcile: { decision: 'needs_review', reason: 'balance moved by another amount' },
+    });
 
     const skipped = await run({
       [StateNames.transferCredit]: () => ({ status: 'SKIPPED', amount: 0, reason: 'unpriced SKU' }),
     });
-    expect(skipped.recorded).toMatchObject({ outcome: 'needs_review' });
+    expect(skipped.status).toBe('succeeded');
+    expect(skipped.recorded).toMatchObject({ outcome: 'needs_attention', transfer: { status: 'SKIPPED' } });
+
+    const incomplete = await run({
+      [StateNames.createCustomer]: () => {
+        throw failure(ErrorNames.OrderIncomplete, 'a new Yay customer needs address.street_one');
+      },
+    });
+    expect(incomplete.status).toBe('succeeded');
+    expect(statesCalled(incomplete)).toEqual([StateNames.createCustomer, StateNames.recordOutcome]);
+    expect(incomplete.recorded).toMatchObject({
+      outcome: 'needs_attention',
+      error: { Error: ErrorNames.OrderIncomplete, Cause: expect.stringContaining('address.street_one') },
+    });
+  });
+
+  it('records refunded, and calls no reconcile, when the transfer reports the order refunded first', async () => {
+    const result = await run({
+      [StateNames.transferCredit]: () => ({ status: 'CANCELLED', amount: 0, reason: 'refunded' }),
+    });
+
+    expect(result.status).toBe('succeeded');
+    expect(result.recorded).toMatchObject({ outcome: 'refunded' });
+    expect(statesCalled(result)).not.toContain(StateNames.reconcileTransfer);
   });
 
   it('records failed with the error and fails the execution on a definite Yay refusal, without retrying it', async () => {

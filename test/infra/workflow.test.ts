@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_PAYMENT_WINDOW_DAYS } from '../../infra/config';
+import { Outcomes } from '../../shared/domain/order-state';
 import { ErrorNames } from '../../shared/errors';
 import { STATE_MACHINE_NAME, StateNames } from '../../shared/workflow/contract';
 import { functionLogicalId, stateMachineDefinition, synthesized } from './synth';
@@ -87,7 +89,7 @@ describe('CustomerProvisioning state machine', () => {
   it('waits for payment with a task token, the payment window as timeout, and only the order key and token as payload', () => {
     const wait = state(StateNames.waitForPayment);
     expect(wait.Resource).toContain(':states:::lambda:invoke.waitForTaskToken');
-    expect(wait.TimeoutSeconds).toBe(7 * 86_400);
+    expect(wait.TimeoutSeconds).toBe(DEFAULT_PAYMENT_WINDOW_DAYS * 86_400);
     expect(wait.Parameters).toEqual({
       FunctionName: `GetAtt:${functionLogicalId(provisioning, 'await-payment')}`,
       Payload: { 'orderKey.$': '$.order.orderKey', 'taskToken.$': '$$.Task.Token' },
@@ -141,6 +143,7 @@ describe('CustomerProvisioning state machine', () => {
   it('retries AWS throttles and transient faults on every Task, with full jitter', () => {
     for (const task of taskNames) {
       for (const error of [
+        ErrorNames.DependencyUnavailable,
         'Lambda.TooManyRequestsException',
         'ProvisionedThroughputExceededException',
         'TransactionConflictException',
@@ -181,18 +184,19 @@ describe('CustomerProvisioning state machine', () => {
     expect(catchTarget(StateNames.recordOutcome, 'States.ALL')).toBe(StateNames.failed);
   });
 
-  it('decides Credit moved? by $.transfer.status: APPLIED is fulfilled, anything else needs review', () => {
+  it('decides Credit moved? by $.transfer.status: APPLIED is fulfilled, CANCELLED refunded, anything else needs a person', () => {
     const choice = state(StateNames.creditMoved) as State & {
       Choices: Array<Record<string, unknown>>;
       Default: string;
     };
     expect(choice.Choices).toEqual([
       { Variable: '$.transfer.status', StringEquals: 'APPLIED', Next: 'Outcome fulfilled' },
+      { Variable: '$.transfer.status', StringEquals: 'CANCELLED', Next: 'Outcome refunded' },
     ]);
-    expect(choice.Default).toBe('Outcome needs_review');
+    expect(choice.Default).toBe('Outcome needs_attention');
   });
 
-  it('follows the reconcile decision: applied is fulfilled, retry loops to Transfer credit, the rest needs review', () => {
+  it('follows the reconcile decision: applied is fulfilled, retry loops to Transfer credit, the rest needs a person', () => {
     const choice = state(StateNames.transferReconciled) as State & {
       Choices: Array<Record<string, unknown>>;
       Default: string;
@@ -202,11 +206,22 @@ describe('CustomerProvisioning state machine', () => {
       { Variable: '$.reconcile.decision', StringEquals: 'applied', Next: 'Outcome fulfilled' },
       { Variable: '$.reconcile.decision', StringEquals: 'retry', Next: StateNames.transferCredit },
     ]);
-    expect(choice.Default).toBe('Outcome needs_review');
+    expect(choice.Default).toBe('Outcome needs_attention');
   });
 
-  it('sets $.outcome in one Pass state per outcome, each joining Record outcome', () => {
-    for (const outcome of ['fulfilled', 'payment_failed', 'expired', 'needs_review', 'failed']) {
+  it('parks an incomplete order (OrderIncomplete from Create customer) for a person, before the failure catchers', () => {
+    const catchers = state(StateNames.createCustomer).Catch ?? [];
+    expect(catchers[0]).toEqual({
+      ErrorEquals: [ErrorNames.OrderIncomplete],
+      Next: 'Outcome needs_attention',
+      ResultPath: '$.error',
+    });
+    expect(retrierFor(StateNames.createCustomer, ErrorNames.OrderIncomplete)).toBeUndefined();
+  });
+
+  it('sets $.outcome in one Pass state per outcome the graph can reach, each joining Record outcome', () => {
+    // `closed` is a person's decision (ops close), never an execution's.
+    for (const outcome of Outcomes.filter((o) => o !== 'closed')) {
       expect(state(`Outcome ${outcome}`)).toEqual({
         Type: 'Pass',
         Result: outcome,
@@ -228,9 +243,7 @@ describe('CustomerProvisioning state machine', () => {
   });
 
   it('has exactly the states of the contract and nothing unreachable', () => {
-    const outcomes = ['fulfilled', 'payment_failed', 'expired', 'needs_review', 'failed'].map(
-      (o) => `Outcome ${o}`,
-    );
+    const outcomes = Outcomes.filter((o) => o !== 'closed').map((o) => `Outcome ${o}`);
     expect(Object.keys(definition.States).sort()).toEqual([...Object.values(StateNames), ...outcomes].sort());
   });
 });

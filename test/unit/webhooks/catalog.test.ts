@@ -6,7 +6,9 @@ import { TEST_CATALOG_JSON } from '../../fixtures/webhooks';
 
 describe('parseCreditCatalog', () => {
   it('parses decimal credit strings into integer thousandths per SKU and currency', () => {
-    expect(parseCreditCatalog(TEST_CATALOG_JSON)).toEqual({ 'VOIP-10': { GBP: 10000, EUR: 9500 } });
+    expect(parseCreditCatalog(JSON.stringify({ 'VOIP-10': { GBP: '10.000', EUR: '9.5' } }))).toEqual({
+      'VOIP-10': { GBP: 10000, EUR: 9500 },
+    });
   });
 
   it.each([
@@ -29,27 +31,41 @@ describe('creditForLines', () => {
 
   it('sums catalog credit × quantity over credit SKUs and ignores other merchandise', () => {
     const credit = creditForLines(catalog, 'gbp', [
-      { sku: 'VOIP-10', quantity: 3 },
-      { sku: 'STICKER', quantity: 5 },
-      { sku: null, quantity: 1 },
+      { refs: ['VOIP-10'], quantity: 3 },
+      { refs: ['STICKER'], quantity: 5 },
+      { refs: [null], quantity: 1 },
     ]);
 
     expect(credit).toEqual({ amount: 30000, currency: 'GBP' });
   });
 
+  it("prices a line by the first of its references the catalog knows: a Stripe price's lookup key, else its id", () => {
+    const stripe = parseCreditCatalog(
+      JSON.stringify({ 'voip-monthly': { GBP: '10.000' }, price_1Credit25: { GBP: '25.000' } }),
+    );
+
+    const byLookupKey = creditForLines(stripe, 'GBP', [
+      { refs: ['voip-monthly', 'price_1Other'], quantity: 2 },
+    ]);
+    const byPriceId = creditForLines(stripe, 'GBP', [{ refs: [null, 'price_1Credit25'], quantity: 1 }]);
+
+    expect(byLookupKey).toEqual({ amount: 20000, currency: 'GBP' });
+    expect(byPriceId).toEqual({ amount: 25000, currency: 'GBP' });
+  });
+
   it('returns a null amount with the reason when a credit SKU is not priced in the currency', () => {
-    expect(creditForLines(catalog, 'USD', [{ sku: 'VOIP-10', quantity: 1 }])).toEqual({
+    expect(creditForLines(catalog, 'USD', [{ refs: ['VOIP-10'], quantity: 1 }])).toEqual({
       amount: null,
       currency: 'USD',
-      unpricedReason: 'SKU VOIP-10 is not priced in USD',
+      unpricedReason: 'VOIP-10 is not priced in USD',
     });
   });
 
   it('returns a null amount with the reason when no line is a credit SKU', () => {
-    expect(creditForLines(catalog, 'GBP', [{ sku: 'STICKER', quantity: 1 }])).toEqual({
+    expect(creditForLines(catalog, 'GBP', [{ refs: ['STICKER'], quantity: 1 }])).toEqual({
       amount: null,
       currency: 'GBP',
-      unpricedReason: 'no line item SKU is in the credit catalog',
+      unpricedReason: 'no line item is in the credit catalog (by SKU, price lookup key or price id)',
     });
   });
 });

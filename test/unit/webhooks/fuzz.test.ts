@@ -12,10 +12,17 @@ import { eventBridgePublisher } from '../../../shared/webhooks/publisher';
 import { verifyBase64HmacSignature, verifyStripeSignature } from '../../../shared/webhooks/signatures';
 import {
   base64Hmac,
-  fixtureJson,
+  type Json,
+  published,
+  Samples,
+  sampleJson,
+  stripeBody,
+  stripeEvent,
+  stripeObject,
   stripeSignatureHeader,
   TEST_CATALOG_JSON,
   TEST_SECRETS,
+  Variants,
   WOO_SOURCE,
 } from '../../fixtures/webhooks';
 
@@ -55,17 +62,42 @@ const body = fc.oneof(
   fc.constantFrom('', 'webhook_id=12', '{}', '[]', 'null'),
 );
 
-/** Fixtures an attacker or a buggy store might mutate: a leaf replaced by any JSON value. */
-const fixtures: Array<[string, string, Record<string, string>]> = [
-  ['stripe', 'stripe/checkout.session.completed.paid.json', {}],
-  ['stripe', 'stripe/charge.refunded.json', {}],
-  ['shopify', 'shopify/orders-create.json', { 'x-shopify-topic': 'orders/create' }],
-  ['shopify', 'shopify/refunds-create.json', { 'x-shopify-topic': 'refunds/create' }],
-  ['woocommerce', 'woocommerce/order-processing.json', { 'x-wc-webhook-topic': 'order.updated' }],
+/** The published samples (and the variant a configured Stripe store sends), each with the headers that route it. */
+const [woocommerceParent, woocommerceRenewal] = sampleJson<Json[]>(Samples.woocommerce.subscriptionOrders);
+const genuine: Array<[string, string, Record<string, string>]> = [
+  ['stripe', stripeBody(Variants.paidSessionEvent()), {}],
+  ['stripe', stripeBody(stripeEvent('checkout.session.completed', stripeObject(Samples.stripe.session))), {}],
+  ['stripe', stripeBody(stripeEvent('charge.refunded', stripeObject(Samples.stripe.charge))), {}],
+  ['stripe', stripeBody(stripeEvent('charge.refunded', stripeObject(Samples.stripe.chargeRefunded))), {}],
+  ['stripe', stripeBody(stripeEvent('invoice.paid', Variants.paidRenewalInvoice())), {}],
+  ['stripe', stripeBody(stripeEvent('invoice.paid', stripeObject(Samples.stripe.invoicePreviousShape))), {}],
+  ['shopify', published(Samples.shopify.ordersCreate), { 'x-shopify-topic': 'orders/create' }],
+  ['shopify', published(Samples.shopify.ordersPaid), { 'x-shopify-topic': 'orders/paid' }],
+  ['shopify', published(Samples.shopify.testNotification), { 'x-shopify-topic': 'orders/create' }],
+  ['shopify', published(Samples.shopify.refundsCreate), { 'x-shopify-topic': 'refunds/create' }],
+  ['woocommerce', published(Samples.woocommerce.order), { 'x-wc-webhook-topic': 'order.created' }],
+  ['woocommerce', published(Samples.woocommerce.orderCompleted), { 'x-wc-webhook-topic': 'order.updated' }],
+  ['woocommerce', JSON.stringify(woocommerceParent), { 'x-wc-webhook-topic': 'order.created' }],
+  ['woocommerce', JSON.stringify(woocommerceRenewal), { 'x-wc-webhook-topic': 'order.created' }],
 ];
 
+/**
+ * Parses a sample keeping integers above 2^53 as raw JSON, so a mutated copy serialises them exactly as the
+ * provider wrote them (bare numbers), not rounded nor quoted.
+ */
+function parseKeepingRaw(text: string): unknown {
+  const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+  return JSON.parse(text, (_key, value, context?: { source?: string }) =>
+    typeof value === 'number' && !Number.isSafeInteger(value) && context?.source
+      ? rawJson(context.source)
+      : value,
+  );
+}
+
+const isRaw = (value: unknown) => (JSON as unknown as { isRawJSON(v: unknown): boolean }).isRawJSON(value);
+
 function mutate(value: unknown, path: number[], replacement: unknown): unknown {
-  if (path.length === 0 || typeof value !== 'object' || value === null) return replacement;
+  if (path.length === 0 || typeof value !== 'object' || value === null || isRaw(value)) return replacement;
   const keys = Object.keys(value);
   if (keys.length === 0) return replacement;
   const [head = 0, ...rest] = path;
@@ -121,14 +153,14 @@ describe('receiveWebhook under fuzzing', () => {
     );
   });
 
-  it('never answers 5xx for a validly signed fixture with any field replaced by any JSON value', async () => {
+  it('never answers 5xx for a validly signed sample with any field replaced by any JSON value', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom(...fixtures),
+        fc.constantFrom(...genuine),
         fc.array(fc.nat({ max: 60 }), { minLength: 1, maxLength: 5 }),
         fc.jsonValue({ maxDepth: 3 }),
-        async ([p, path, extra], where, replacement) => {
-          const raw = JSON.stringify(mutate(fixtureJson(path), where, replacement));
+        async ([p, text, extra], where, replacement) => {
+          const raw = JSON.stringify(mutate(parseKeepingRaw(text), where, replacement));
           const published = eventBridge.commandCalls(PutEventsCommand).length;
 
           const response = await receiveWebhook(
@@ -144,6 +176,125 @@ describe('receiveWebhook under fuzzing', () => {
         },
       ),
       { numRuns: 400 },
+    );
+  });
+});
+
+/**
+ * What a store may genuinely send besides the published sample: the fields its own docs let be empty (names,
+ * e-mails, phones, address parts, SKUs, metadata) null, empty or any text; a nullable object (an address, the
+ * customer) null; any new field added anywhere (providers add fields without notice).
+ */
+const CONTENT_FIELDS = new Set([
+  'first_name',
+  'last_name',
+  'name',
+  'email',
+  'contact_email',
+  'phone',
+  'company',
+  'address1',
+  'address2',
+  'address_1',
+  'address_2',
+  'city',
+  'province',
+  'province_code',
+  'zip',
+  'postcode',
+  'country',
+  'country_code',
+  'state',
+  'line1',
+  'line2',
+  'postal_code',
+  'sku',
+  'customer_email',
+  'customer_name',
+  'customer_phone',
+  'receipt_email',
+  'lookup_key',
+  'note',
+  'yay_credit',
+]);
+const NULLABLE_OBJECTS = new Set([
+  'billing_address',
+  'shipping_address',
+  'customer',
+  'default_address',
+  'address',
+  'customer_details',
+  'billing_details',
+  'customer_address',
+  'customer_shipping',
+  'shipping',
+  'collected_information',
+]);
+const contentValue = fc.oneof(
+  fc.constant(null),
+  fc.constant(''),
+  fc.string({ maxLength: 40 }),
+  fc.emailAddress(),
+  fc.constant('   '),
+);
+
+/** A genuine variation: each content field or nullable object changed with a probability, extra fields added. */
+function vary(
+  value: unknown,
+  choices: () => { pick: number; content: unknown; extra: unknown },
+  parent = '',
+): unknown {
+  if (Array.isArray(value)) return value.map((item) => vary(item, choices, parent));
+  if (typeof value !== 'object' || value === null || isRaw(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    const { pick, content } = choices();
+    if (CONTENT_FIELDS.has(key) && (typeof inner === 'string' || inner === null) && pick < 0.3) {
+      // Stripe metadata values are always strings; every other content field may be null.
+      out[key] = key === 'yay_credit' ? String(content ?? '') : content;
+    } else if (NULLABLE_OBJECTS.has(key) && pick > 0.95) out[key] = null;
+    else out[key] = vary(inner, choices, key);
+  }
+  const { pick, extra } = choices();
+  // A new metadata key is a string like every metadata value; elsewhere a new field may hold anything.
+  if (pick > 0.9) out.x_new_field_from_the_provider = parent === 'metadata' ? JSON.stringify(extra) : extra;
+  return out;
+}
+
+describe('receiveWebhook on genuine deliveries', () => {
+  beforeEach(() => {
+    eventBridge.reset();
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+  });
+
+  it('never answers 4xx or 5xx to a correctly signed genuine payload, and publishes it when it is an order', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...genuine),
+        fc.infiniteStream(
+          fc.record({
+            pick: fc.double({ min: 0, max: 1, noNaN: true }),
+            content: contentValue,
+            extra: fc.jsonValue({ maxDepth: 2 }),
+          }),
+        ),
+        async ([p, text, extra], stream) => {
+          const iterator = stream[Symbol.iterator]();
+          const raw = JSON.stringify(vary(parseKeepingRaw(text), () => iterator.next().value));
+          const before = eventBridge.commandCalls(PutEventsCommand).length;
+
+          const response = await receiveWebhook(
+            { provider: p, headers: { ...extra, ...sign(p, raw) }, body: raw, isBase64Encoded: false },
+            deps,
+          );
+
+          expect([200, 202]).toContain(response.statusCode);
+          expect(eventBridge.commandCalls(PutEventsCommand).length - before).toBe(
+            response.statusCode === 202 ? 1 : 0,
+          );
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

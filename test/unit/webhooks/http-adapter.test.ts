@@ -10,11 +10,15 @@ import { fromHttpApiEvent, toHttpApiResult } from '../../../shared/webhooks/http
 import { receiveWebhook } from '../../../shared/webhooks/intake';
 import {
   base64Hmac,
-  fixture,
+  published,
+  Samples,
+  SESSION_ID,
   SHOP_DOMAIN,
+  stripeBody,
   stripeHeaders,
   TEST_CATALOG_JSON,
   TEST_SECRETS,
+  Variants,
 } from '../../fixtures/webhooks';
 
 let server: Server | undefined;
@@ -131,30 +135,30 @@ describe('sendHttpApiResult', () => {
 
 describe('intake over the local HTTP adapter', () => {
   it('verifies signatures over the exact bytes sent, text or binary, and answers as the HTTP API does', async () => {
-    const published: IntakeEvent[] = [];
+    const accepted: IntakeEvent[] = [];
     const deps = {
       secrets: {
         secretsFor: async (provider: 'stripe' | 'shopify' | 'woocommerce') => TEST_SECRETS[provider],
       },
-      publisher: { publish: async (event: IntakeEvent) => void published.push(event) },
+      publisher: { publish: async (event: IntakeEvent) => void accepted.push(event) },
       catalog: parseCreditCatalog(TEST_CATALOG_JSON),
       now: () => Date.now(),
     };
     const { url } = await serve(async (event) =>
       toHttpApiResult(await receiveWebhook(fromHttpApiEvent(event), deps)),
     );
-    const stripeBody = fixture('stripe/checkout.session.completed.paid.json');
-    const [before, after] = fixture('shopify/orders-paid.json').split('"#1001"');
+    const stripeText = stripeBody(Variants.paidSessionEvent());
+    const [before, after] = published(Samples.shopify.ordersPaid).split('"#9999"');
     const shopifyBody = Buffer.concat([
-      Buffer.from(`${before}"#1001 `),
+      Buffer.from(`${before}"#9999 `),
       Buffer.from([0xe9]),
       Buffer.from(`"${after}`),
     ]);
 
     const stripe = await fetch(`${url}/webhooks/stripe`, {
       method: 'POST',
-      headers: stripeHeaders(stripeBody, Math.floor(Date.now() / 1000)),
-      body: stripeBody,
+      headers: stripeHeaders(stripeText, Math.floor(Date.now() / 1000)),
+      body: stripeText,
     });
     const shopify = await fetch(`${url}/webhooks/shopify`, {
       method: 'POST',
@@ -169,9 +173,9 @@ describe('intake over the local HTTP adapter', () => {
 
     expect([stripe.status, shopify.status, unknown.status]).toEqual([202, 202, 404]);
     expect(await unknown.json()).toMatchObject({ error: 'unknown_provider' });
-    expect(published.map((event) => event.orderKey)).toEqual([
-      'stripe:default:cs_test_a1fixturePaidSession',
-      `shopify:${SHOP_DOMAIN}:5678901234567`,
+    expect(accepted.map((event) => event.orderKey)).toEqual([
+      `stripe:default:${SESSION_ID}`,
+      `shopify:${SHOP_DOMAIN}:820982911946154508`,
     ]);
   });
 });

@@ -15,7 +15,16 @@ import {
   webhookSecretsFrom,
 } from '../../../shared/webhooks/intake';
 import { eventBridgePublisher } from '../../../shared/webhooks/publisher';
-import { fixture, stripeSignatureHeader, TEST_CATALOG_JSON, TEST_SECRETS } from '../../fixtures/webhooks';
+import {
+  Samples,
+  SESSION_ID,
+  sampleJson,
+  stripeBody,
+  stripeSignatureHeader,
+  TEST_CATALOG_JSON,
+  TEST_SECRETS,
+  Variants,
+} from '../../fixtures/webhooks';
 
 const NOW_MS = 1_767_225_600_000;
 const eventBridge = mockClient(EventBridgeClient);
@@ -57,16 +66,13 @@ describe('receiveWebhook', () => {
   });
 
   it('reads header names case-insensitively', async () => {
-    const response = await receiveWebhook(
-      signedStripe(fixture('stripe/checkout.session.completed.paid.json')),
-      deps(),
-    );
+    const response = await receiveWebhook(signedStripe(stripeBody(Variants.paidSessionEvent())), deps());
 
     expect(response.statusCode).toBe(202);
   });
 
   it('uses the injected clock for the Stripe tolerance window', async () => {
-    const request = signedStripe(fixture('stripe/checkout.session.completed.paid.json'));
+    const request = signedStripe(stripeBody(Variants.paidSessionEvent()));
 
     const inside = await receiveWebhook(request, deps({ now: () => NOW_MS + 300_000 }));
     const outside = await receiveWebhook(request, deps({ now: () => NOW_MS + 301_000 }));
@@ -115,14 +121,11 @@ describe('receiveWebhook', () => {
       secretsFor: async () => Promise.reject(new ConfigInvalid('secret webhooks could not be read')),
     };
 
-    const response = await receiveWebhook(
-      signedStripe(fixture('stripe/checkout.session.completed.paid.json')),
-      {
-        ...deps(),
-        secrets: failing,
-        observer,
-      },
-    );
+    const response = await receiveWebhook(signedStripe(stripeBody(Variants.paidSessionEvent())), {
+      ...deps(),
+      secrets: failing,
+      observer,
+    });
 
     expect(response).toEqual({
       statusCode: 500,
@@ -135,13 +138,10 @@ describe('receiveWebhook', () => {
   it('answers 401 when no secret is configured for the provider, reporting why', async () => {
     const { calls, observer } = recorder();
 
-    const response = await receiveWebhook(
-      signedStripe(fixture('stripe/checkout.session.completed.paid.json')),
-      {
-        ...deps({ secrets: { secretsFor: async () => [] } }),
-        observer,
-      },
-    );
+    const response = await receiveWebhook(signedStripe(stripeBody(Variants.paidSessionEvent())), {
+      ...deps({ secrets: { secretsFor: async () => [] } }),
+      observer,
+    });
 
     expect(response.statusCode).toBe(401);
     expect(calls).toEqual([['rejected', 'stripe', 'no_secret_configured', 401]]);
@@ -151,14 +151,14 @@ describe('receiveWebhook', () => {
     const { calls, observer } = recorder();
     const d = deps({ observer });
 
-    await receiveWebhook(signedStripe(fixture('stripe/checkout.session.completed.paid.json')), d);
-    await receiveWebhook(signedStripe(fixture('stripe/customer.created.json')), d);
+    await receiveWebhook(signedStripe(stripeBody(Variants.paidSessionEvent())), d);
+    await receiveWebhook(signedStripe(stripeBody(sampleJson(Samples.stripe.event))), d);
     await receiveWebhook(signedStripe('{'), d);
     await receiveWebhook({ provider: 'nope', headers: {}, body: '{}', isBase64Encoded: false }, d);
 
     expect(calls).toEqual([
-      ['accepted', 'stripe:default:cs_test_a1fixturePaidSession'],
-      ['ignored', 'stripe', 'customer.created'],
+      ['accepted', `stripe:default:${SESSION_ID}`],
+      ['ignored', 'stripe', 'plan.created'],
       ['rejected', 'stripe', 'invalid_json', 400],
       ['rejected', 'unknown', 'unknown_provider', 404],
     ]);

@@ -7,13 +7,17 @@ import {
 } from '../../../shared/webhooks/signatures';
 import {
   base64Hmac,
-  fixture,
+  published,
   ROTATED_SECRETS,
+  Samples,
+  stripeBody,
+  stripeEvent,
   stripeSignatureHeader,
   TEST_SECRETS,
+  Variants,
 } from '../../fixtures/webhooks';
 
-const body = Buffer.from(fixture('stripe/checkout.session.completed.paid.json'), 'utf8');
+const body = Buffer.from(stripeBody(Variants.paidSessionEvent()), 'utf8');
 const [secret] = TEST_SECRETS.stripe;
 const now = 1_767_225_600;
 
@@ -95,7 +99,7 @@ describe('verifyStripeSignature', () => {
 
   it('rejects a replayed header with a changed body even inside the tolerance', () => {
     const header = stripeSignatureHeader(body, [secret], now);
-    const other = Buffer.from(fixture('stripe/charge.refunded.json'), 'utf8');
+    const other = Buffer.from(stripeBody(stripeEvent('charge.refunded', Variants.refundedCharge())), 'utf8');
 
     expect(verifyStripeSignature(other, header, [secret], now + 10)).toEqual({
       ok: false,
@@ -136,7 +140,7 @@ describe('verifyStripeSignature', () => {
 });
 
 describe('verifyBase64HmacSignature', () => {
-  const raw = Buffer.from(fixture('shopify/orders-create.json'), 'utf8');
+  const raw = Buffer.from(published(Samples.shopify.ordersCreate), 'utf8');
   const [shopifySecret] = TEST_SECRETS.shopify;
 
   it('accepts the base64 HMAC-SHA256 of the raw body when the secret matches', () => {

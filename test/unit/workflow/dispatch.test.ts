@@ -176,16 +176,27 @@ describe('dispatchOrderEvent', () => {
     expect((await store.get(placed.orderKey))?.payment).toBe('failed');
   });
 
-  it('ignores a confirmation for an order whose payment already failed', async () => {
+  it('parks a payment confirmed after the store reported it failed, for a person, once however often it comes', async () => {
     const placed = orderEvent();
     await dispatchOrderEvent(deps, placed);
     await dispatchOrderEvent(deps, { ...placed, kind: 'payment_failed' });
-    const result = await dispatchOrderEvent(deps, { ...placed, kind: 'payment_confirmed' });
-    expect(result.action).toBe('ignored');
-    expect((await store.get(placed.orderKey))?.payment).toBe('failed');
+    await store.recordOutcome(placed.orderKey, 'payment_failed', undefined, obs.observability.now());
+
+    const first = await dispatchOrderEvent(deps, { ...placed, kind: 'payment_confirmed' });
+    const again = await dispatchOrderEvent(deps, { ...placed, kind: 'payment_confirmed' });
+
+    expect(first).toEqual({ action: 'needs_attention', detail: 'paid_after_failure' });
+    expect(again).toEqual(first);
+    const order = await store.get(placed.orderKey);
+    expect(order).toMatchObject({
+      state: 'needs_attention',
+      payment: 'failed',
+      attention: { reason: 'paid_after_failure', action: expect.stringContaining('--confirm-payment') },
+    });
+    expect(obs.recorded.metricTotal(MetricNames.OrdersNeedingAttention)).toBe(1);
   });
 
-  it('records a payment confirmed after the order expired and flags it for a person', async () => {
+  it('credits a payment confirmed after the order expired with a new execution, once for concurrent deliveries', async () => {
     const placed = orderEvent();
     await dispatchOrderEvent(deps, placed);
     await store.recordOutcome(
@@ -194,12 +205,90 @@ describe('dispatchOrderEvent', () => {
       { Error: 'States.Timeout' },
       obs.observability.now(),
     );
+    sfn.resetHistory();
+
+    const results = await Promise.all([
+      dispatchOrderEvent(deps, { ...placed, kind: 'payment_confirmed' }),
+      dispatchOrderEvent(deps, { ...placed, kind: 'payment_confirmed' }),
+      dispatchOrderEvent(deps, { ...placed, kind: 'payment_confirmed' }),
+    ]);
+
+    expect(results.map((r) => r.action).sort()).toEqual([
+      'already_started',
+      'already_started',
+      'late_payment',
+    ]);
+    const starts = sfn.commandCalls(StartExecutionCommand);
+    expect(starts).toHaveLength(1);
+    expect(starts[0]?.args[0].input.name).toBe(executionName(placed.orderKey, 1));
+    expect(await store.get(placed.orderKey)).toMatchObject({ state: 'open', payment: 'paid', replays: 1 });
+    expect(obs.recorded.metricTotal(MetricNames.LatePaymentsCredited)).toBe(1);
+    // Nobody is asked to do anything.
+    expect(obs.recorded.logs.filter((line) => line.level === 'error' || line.level === 'warn')).toEqual([]);
+  });
+
+  it('credits a late payment when the wait times out just as the confirmation resumes it', async () => {
+    const placed = orderEvent();
+    await dispatchOrderEvent(deps, placed);
+    await awaitPayment(paymentDeps(), { orderKey: placed.orderKey, taskToken: TOKEN });
+    // The window closes between reading the token and resuming it: the expiry is recorded, the token is dead.
+    sfn.on(SendTaskSuccessCommand).callsFake(async () => {
+      await store.recordOutcome(
+        placed.orderKey,
+        'expired',
+        { Error: 'States.Timeout' },
+        obs.observability.now(),
+      );
+      throw new TaskTimedOut({ message: 'timed out', $metadata: {} });
+    });
+
     const result = await dispatchOrderEvent(deps, { ...placed, kind: 'payment_confirmed' });
-    expect(result).toEqual({ action: 'payment_recorded', detail: 'after outcome expired' });
-    expect((await store.get(placed.orderKey))?.payment).toBe('paid');
-    expect(obs.recorded.logs.some((line) => line.level === 'error' && /replay/.test(line.message))).toBe(
-      true,
+
+    expect(result.action).toBe('late_payment');
+    expect(sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name)).toEqual([
+      executionName(placed.orderKey),
+      executionName(placed.orderKey, 1),
+    ]);
+  });
+
+  it('treats a repeated confirmation of an order already credited as a quiet no-op', async () => {
+    const paid = orderEvent({ kind: 'paid' });
+    await dispatchOrderEvent(deps, paid);
+    await store.recordOutcome(paid.orderKey, 'fulfilled', undefined, obs.observability.now());
+    sfn.resetHistory();
+
+    const results = [];
+    for (let i = 0; i < 5; i += 1)
+      results.push(await dispatchOrderEvent(deps, { ...paid, kind: 'payment_confirmed' }));
+
+    expect(results.every((r) => r.action === 'already_finished')).toBe(true);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(obs.recorded.logs.filter((line) => line.level !== 'debug' && line.level !== 'info')).toEqual([]);
+  });
+
+  it('parks a payment confirmed after the order was refunded, but not a repeat of one that came before it', async () => {
+    const placed = orderEvent();
+    await dispatchOrderEvent(deps, placed);
+    await dispatchOrderEvent(deps, { ...placed, kind: 'refunded' });
+    await store.recordOutcome(placed.orderKey, 'payment_failed', undefined, obs.observability.now());
+
+    expect(await dispatchOrderEvent(deps, { ...placed, kind: 'payment_confirmed' })).toEqual({
+      action: 'needs_attention',
+      detail: 'paid_after_refund',
+    });
+
+    const other = orderEvent({
+      orderId: 'cs_test_order_2',
+      orderKey: 'stripe:acct_test:cs_test_order_2',
+      kind: 'paid',
+    });
+    await dispatchOrderEvent(deps, other);
+    await dispatchOrderEvent(deps, { ...other, kind: 'refunded' });
+    await store.recordOutcome(other.orderKey, 'refunded', undefined, obs.observability.now());
+    expect((await dispatchOrderEvent(deps, { ...other, kind: 'payment_confirmed' })).action).toBe(
+      'already_finished',
     );
+    expect((await store.get(other.orderKey))?.attention).toBeUndefined();
   });
 
   it('does not start an order again once it has an outcome', async () => {
@@ -222,12 +311,12 @@ describe('dispatchOrderEvent', () => {
         { ...obs.observability, orders: store, transfers: store, leases: store, yay },
         { order: paid, customer: { uuid, name: 'cname', created: true } },
       ),
-    ).rejects.toThrow(/refunded/);
+    ).resolves.toMatchObject({ status: 'CANCELLED', amount: 0 });
     expect(yay.transferCalls).toHaveLength(0);
     expect(obs.recorded.metricTotal(MetricNames.RefundAfterCredit)).toBe(0);
   });
 
-  it('flags a refund after credit moved for a person, with a metric and an error log', async () => {
+  it('flags a refund after credit moved for a person, with a metric and an error log, once per order', async () => {
     const paid = orderEvent({ kind: 'paid' });
     await dispatchOrderEvent(deps, paid);
     const yay = new FakeYay();
@@ -236,11 +325,84 @@ describe('dispatchOrderEvent', () => {
       { ...obs.observability, orders: store, transfers: store, leases: store, yay },
       { order: paid, customer: { uuid, name: 'cname', created: true } },
     );
+    await store.recordOutcome(paid.orderKey, 'fulfilled', undefined, obs.observability.now());
+
     const result = await dispatchOrderEvent(deps, { ...paid, kind: 'refunded' });
+    await dispatchOrderEvent(deps, { ...paid, kind: 'refunded' });
+    await dispatchOrderEvent(deps, { ...paid, kind: 'refunded' });
+
     expect(result).toEqual({ action: 'refund_after_credit', detail: 'APPLIED' });
     expect(obs.recorded.metricTotal(MetricNames.RefundAfterCredit)).toBe(1);
-    expect(obs.recorded.logs.some((line) => line.level === 'error')).toBe(true);
+    expect(obs.recorded.logs.filter((line) => line.level === 'error')).toHaveLength(1);
     expect((await store.getIntent(paid.orderKey))?.status).toBe('APPLIED');
+    // The credit moved, and the state still says so; the attention is beside it.
+    expect(await store.get(paid.orderKey)).toMatchObject({
+      state: 'fulfilled',
+      attention: {
+        reason: 'refund_after_credit',
+        message: expect.stringContaining('10.000 to customer cname'),
+      },
+    });
+  });
+
+  it("finds a refund's order by the payment intent the order recorded, without store metadata", async () => {
+    const paid = orderEvent({ kind: 'paid', paymentRef: 'pi_3Qorder1' });
+    await dispatchOrderEvent(deps, paid);
+    const refund = orderEvent({
+      kind: 'refunded',
+      orderId: 'pi_3Qorder1',
+      orderKey: 'stripe:acct_test:pi_3Qorder1',
+      paymentRef: 'pi_3Qorder1',
+    });
+
+    expect(await dispatchOrderEvent(deps, refund)).toEqual({
+      action: 'refund_recorded',
+      detail: 'CANCELLED',
+    });
+
+    expect((await store.get(paid.orderKey))?.refunded).toBe(true);
+    expect(await store.get(refund.orderKey)).toBeUndefined();
+  });
+
+  it('counts a refund no recorded order matches and writes nothing for it', async () => {
+    const refund = orderEvent({
+      kind: 'refunded',
+      orderId: 'pi_3Qnobody',
+      orderKey: 'stripe:acct_test:pi_3Qnobody',
+      paymentRef: 'pi_3Qnobody',
+    });
+
+    expect(await dispatchOrderEvent(deps, refund)).toEqual({
+      action: 'ignored',
+      detail: 'no order matches the refund',
+    });
+    expect(obs.recorded.metricTotal(MetricNames.RefundsUnmatched)).toBe(1);
+    expect(await store.get(refund.orderKey)).toBeUndefined();
+    expect(await store.getIntent(refund.orderKey)).toBeUndefined();
+  });
+
+  it('settles an order waiting for details when it is refunded or its payment fails: nothing is owed', async () => {
+    const attention = {
+      reason: 'missing_details' as const,
+      message: 'm',
+      action: 'a',
+      since: '2026-11-27T06:00:00.000Z',
+    };
+    const refunded = orderEvent({ kind: 'paid' });
+    const failed = orderEvent({ orderId: 'cs_test_order_2', orderKey: 'stripe:acct_test:cs_test_order_2' });
+    for (const order of [refunded, failed]) {
+      await dispatchOrderEvent(deps, order);
+      await store.recordOutcome(order.orderKey, 'needs_attention', undefined, obs.observability.now(), {
+        attention,
+      });
+    }
+
+    await dispatchOrderEvent(deps, { ...refunded, kind: 'refunded' });
+    await dispatchOrderEvent(deps, { ...failed, kind: 'payment_failed' });
+
+    expect(await store.get(refunded.orderKey)).toMatchObject({ state: 'refunded' });
+    expect(await store.get(failed.orderKey)).toMatchObject({ state: 'payment_failed' });
+    expect(await store.listAttention()).toEqual([]);
   });
 
   it('never writes the task token into a log line', async () => {

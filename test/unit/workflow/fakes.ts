@@ -1,6 +1,12 @@
 import type { Millis } from '../../../shared/domain/credit';
 import { YayRateLimited, YayRejected, YayUnavailable } from '../../../shared/errors';
-import type { LogSink, MetricsSink, Observability } from '../../../shared/workflow/ports';
+import type {
+  ExecutionStatus,
+  LogSink,
+  MetricsSink,
+  Observability,
+  WorkflowControl,
+} from '../../../shared/workflow/ports';
 import type { CreateCustomerInput, YayApi, YayCustomer } from '../../../shared/yay/types';
 
 /** What the next transfer call does. */
@@ -143,4 +149,41 @@ export function deferred(): { promise: Promise<void>; resolve: () => void } {
     resolve = r;
   });
   return { promise, resolve };
+}
+
+/**
+ * An in-memory WorkflowControl: executions by name with their input and status, resumes and failures recorded.
+ * AWS's StartExecution semantics: a name seen before is `alreadyExists`.
+ */
+export class FakeWorkflow implements WorkflowControl {
+  readonly started: { name: string; input: unknown }[] = [];
+  readonly statuses = new Map<string, ExecutionStatus>();
+  readonly resumed: { taskToken: string; output: unknown }[] = [];
+  readonly failed: { taskToken: string; error: string }[] = [];
+
+  executionArn(name: string): string {
+    return `arn:aws:states:eu-west-2:123456789012:execution:CustomerProvisioning:${name}`;
+  }
+
+  async start(name: string, input: unknown) {
+    const executionArn = this.executionArn(name);
+    if (this.statuses.has(executionArn)) return { executionArn, alreadyExists: true };
+    this.started.push({ name, input });
+    this.statuses.set(executionArn, 'RUNNING');
+    return { executionArn, alreadyExists: false };
+  }
+
+  async resume(taskToken: string, output: unknown) {
+    this.resumed.push({ taskToken, output });
+    return { resumed: true };
+  }
+
+  async fail(taskToken: string, error: string) {
+    this.failed.push({ taskToken, error });
+    return { resumed: true };
+  }
+
+  async status(executionArn: string) {
+    return this.statuses.get(executionArn);
+  }
 }

@@ -198,12 +198,12 @@ describe('workflow handlers', () => {
   });
 
   it('rejects a malformed execution input with OrderInvalid naming the field and writes nothing', async () => {
-    const { buyerKey: _omitted, ...order } = orderEvent({ orderId: 'bad-input' });
+    const { credit: _omitted, ...order } = orderEvent({ orderId: 'bad-input' });
     const module = (await import('../../../functions/record-outcome/handler')) as { handler: Handler };
     const call = module.handler({ order, outcome: 'failed' }, lambdaContext('record-outcome'));
     await expect(call).rejects.toMatchObject({
       name: 'OrderInvalid',
-      message: expect.stringContaining('order.buyerKey'),
+      message: expect.stringContaining('order.credit'),
     });
     expect(await store.get('stripe:acct_test:bad-input')).toBeUndefined();
   });
@@ -212,22 +212,28 @@ describe('workflow handlers', () => {
     const { orderKey: _omitted, ...detail } = orderEvent({ orderId: 'no-key' });
     const module = (await import('../../../functions/dispatch/handler')) as { handler: Handler };
     const before = started.length;
+    const ordersBefore = (await store.listOrders()).length;
     await expect(module.handler({ detail }, lambdaContext('dispatch'))).rejects.toMatchObject({
       name: 'OrderInvalid',
       message: expect.stringContaining('orderKey'),
     });
     expect(started.length).toBe(before);
-    expect(await store.listOrders()).toHaveLength(1);
+    expect(await store.listOrders()).toHaveLength(ordersBefore);
   });
 
-  it('flags a refund that carries only the order id (Shopify refunds/create) without needing the buyer', async () => {
-    const order = orderEvent({ orderId: 'refund-only' });
-    const { buyer: _buyer, buyerKey: _buyerKey, ...refund } = { ...order, kind: 'refunded' as const };
+  it('records a refund that carries only the order id (Shopify refunds/create), without needing the buyer', async () => {
+    const order = orderEvent({ orderId: 'refund-only', orderKey: 'stripe:acct_test:refund-only' });
     const module = (await import('../../../functions/dispatch/handler')) as { handler: Handler };
+    await module.handler({ detail: order }, lambdaContext('dispatch'));
+    const { buyer: _buyer, buyerKey: _buyerKey, ...refund } = { ...order, kind: 'refunded' as const };
     const before = started.length;
+
     const result = await module.handler({ detail: refund }, lambdaContext('dispatch'));
-    expect(result).toMatchObject({ action: expect.stringMatching(/^refund_|^ignored$/) });
+
+    expect(result).toEqual({ action: 'refund_recorded', detail: 'CANCELLED' });
     expect(started.length).toBe(before);
+    expect(await store.get(order.orderKey)).toMatchObject({ refunded: true });
+    expect(await store.getIntent(order.orderKey)).toMatchObject({ status: 'CANCELLED' });
   });
 
   it('fails at import, naming the variable, when the configuration is incomplete', async () => {

@@ -2,7 +2,7 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_STORE_FRONT, startYaySandbox, type YaySandbox } from '../../../infra/local/yay-sandbox';
-import { OrderInvalid, TransferOutcomeUnknown } from '../../../shared/errors';
+import { OrderIncomplete, TransferOutcomeUnknown } from '../../../shared/errors';
 import { MetricNames } from '../../../shared/observability';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
 import { awaitPayment } from '../../../shared/workflow/await-payment';
@@ -67,7 +67,7 @@ describe('workflow steps', () => {
     it('creates a store customer named by the buyer key, with one store user and one address', async () => {
       const order = orderEvent();
       const ref = await createCustomer(customerDeps(), { order });
-      expect(ref).toMatchObject({ name: customerName(order.buyerKey, NAMING_KEY), created: true });
+      expect(ref).toMatchObject({ name: customerName(order.buyerKey ?? '', NAMING_KEY), created: true });
       const [created] = sandbox.state.customers;
       expect(sandbox.state.customers).toHaveLength(1);
       expect(created).toMatchObject({
@@ -102,11 +102,53 @@ describe('workflow steps', () => {
       expect(sandbox.state.requests.length).toBe(before);
     });
 
-    it('refuses a new buyer without an address, naming the field, and creates nothing', async () => {
-      const order = orderEvent({ address: undefined });
-      await expect(createCustomer(customerDeps(), { order })).rejects.toThrow(OrderInvalid);
-      await expect(createCustomer(customerDeps(), { order })).rejects.toThrow(/order\.address/);
+    it('parks a new buyer without an address as OrderIncomplete naming each missing field, and creates nothing', async () => {
+      const order = orderEvent({ address: { zip: 'GU2 4AW', country_code: 'GB' } });
+
+      const error = await createCustomer(customerDeps(), { order }).catch((caught: unknown) => caught);
+
+      expect(error).toBeInstanceOf(OrderIncomplete);
+      expect((error as OrderIncomplete).fields).toEqual(['address.street_one', 'address.city']);
+      expect((error as Error).message).toMatch(/address\.street_one, address\.city/);
       expect(sandbox.state.customers).toHaveLength(0);
+    });
+
+    it('parks a buyer the store sent without an e-mail or customer id, naming buyer.email', async () => {
+      const { buyerKey: _none, ...order } = orderEvent();
+
+      await expect(createCustomer(customerDeps(), { order })).rejects.toMatchObject({
+        name: 'OrderIncomplete',
+        fields: ['buyer.email'],
+      });
+      expect(sandbox.state.requests).toHaveLength(0);
+    });
+
+    it('names an e-mail that is not an address as missing, with the reason', async () => {
+      const order = orderEvent({
+        buyer: { name: 'Geoff Wilson', firstName: 'Geoff', lastName: 'Wilson', email: 'nope' },
+      });
+
+      await expect(createCustomer(customerDeps(), { order })).rejects.toThrow(
+        /buyer\.email.*not a valid e-mail address/,
+      );
+    });
+
+    it('tops up a repeat buyer whatever their order lacks: the address is only needed for a new customer', async () => {
+      const first = orderEvent();
+      const ref = await createCustomer(customerDeps(), { order: first });
+      await recordCustomer(
+        { ...obs.observability, buyers: store, orders: store },
+        { order: first, customer: ref },
+      );
+      const { address: _none, ...again } = orderEvent({
+        orderId: 'cs_test_order_2',
+        orderKey: 'stripe:acct_test:cs_test_order_2',
+      });
+
+      await expect(createCustomer(customerDeps(), { order: again })).resolves.toMatchObject({
+        uuid: ref.uuid,
+        created: false,
+      });
     });
 
     it('adopts the customer when the create answer is lost after Yay applied it', async () => {
@@ -220,20 +262,68 @@ describe('workflow steps', () => {
       });
     });
 
-    it('keeps why no credit moved when the transfer was skipped', async () => {
+    it('keeps why no credit moved when the transfer was skipped, and parks the order for a price', async () => {
       const order = orderEvent({ credit: { amount: null, currency: 'EUR', unpricedReason: 'no EUR price' } });
       await recordOutcome(
         { ...obs.observability, orders: store },
         {
           order,
-          outcome: 'needs_review',
+          outcome: 'needs_attention',
           transfer: { status: 'SKIPPED', amount: 0, reason: 'no EUR price' },
         },
       );
-      expect((await store.get(order.orderKey))?.lastError).toEqual({
-        Error: 'CreditSkipped',
-        Cause: 'no EUR price',
+      const stored = await store.get(order.orderKey);
+      expect(stored?.lastError).toEqual({ Error: 'CreditSkipped', Cause: 'no EUR price' });
+      expect(stored?.attention).toMatchObject({
+        reason: 'unpriced',
+        message: 'no EUR price',
+        action: `npm run ops -- complete '${order.orderKey}' --credit <amount, e.g. 10.000>`,
       });
+      expect(await store.listAttention()).toEqual([expect.objectContaining({ orderKey: order.orderKey })]);
+      expect(obs.recorded.metricTotal(MetricNames.OrdersNeedingAttention)).toBe(1);
+    });
+
+    it('parks an incomplete order with the fields a person must supply, named in the action', async () => {
+      const order = orderEvent();
+      await recordOutcome(
+        { ...obs.observability, orders: store },
+        {
+          order,
+          outcome: 'needs_attention',
+          error: {
+            Error: 'OrderIncomplete',
+            Cause: JSON.stringify({
+              errorType: 'OrderIncomplete',
+              errorMessage: 'a new Yay customer needs buyer.firstName, address.street_one',
+              trace: ['at createCustomer'],
+            }),
+          },
+        },
+      );
+
+      expect((await store.get(order.orderKey))?.attention).toMatchObject({
+        reason: 'missing_details',
+        message: 'a new Yay customer needs buyer.firstName, address.street_one',
+        fields: ['buyer.firstName', 'address.street_one'],
+        action: `npm run ops -- complete '${order.orderKey}' --first-name … --street …`,
+      });
+    });
+
+    it('does not expire an order whose payment arrived as the window closed: it reopens it for the sweep', async () => {
+      const order = orderEvent();
+      await store.record(order, 'exec', obs.observability.now());
+      await store.markPayment(order.orderKey, 'paid', obs.observability.now());
+
+      const recorded = await recordOutcome(
+        { ...obs.observability, orders: store },
+        { order, outcome: 'expired' },
+      );
+
+      expect(recorded.applied).toBe(false);
+      const stored = await store.get(order.orderKey);
+      expect(stored).toMatchObject({ state: 'open', payment: 'paid' });
+      expect(stored?.outcome).toBeUndefined();
+      expect((await store.listOpen()).map((o) => o.orderKey)).toEqual([order.orderKey]);
     });
   });
 
