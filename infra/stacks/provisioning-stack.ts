@@ -13,7 +13,7 @@ import { formatCredit } from '../../shared/domain/credit';
 import { DetailTypes, EVENT_SOURCE } from '../../shared/domain/order-event';
 import { TableSchema } from '../../shared/store/schema';
 import { type FunctionName, FunctionNames, STATE_MACHINE_NAME } from '../../shared/workflow/contract';
-import { catalogEnvValue, type InfraConfig } from '../config';
+import { catalogEnvValue, configuredStoreFronts, type InfraConfig } from '../config';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue';
 import { type EgressAddress, EgressNetwork } from '../constructs/egress-network';
 import { Monitoring } from '../constructs/monitoring';
@@ -132,6 +132,8 @@ export class ProvisioningStack extends Stack {
         ...tableEnv,
         ...yay,
         NAMING_KEY_SECRET_ARN: namingKeySecret.secretArn,
+        // Only here: no other step picks a store front.
+        YAY_STORE_FRONTS: JSON.stringify(configuredStoreFronts(config).stores),
       },
       'record-customer': { ...tableEnv },
       'await-payment': { ...tableEnv },

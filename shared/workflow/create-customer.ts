@@ -12,8 +12,8 @@ export interface CreateCustomerDeps extends Observability {
   yay: YayApi;
   /** The HMAC key that derives customer names (Secrets Manager, cached). Never logged. */
   namingKey: () => Promise<string>;
-  /** `YAY_STORE_FRONT`: the store front uuid new customers belong to. */
-  storeFront: string;
+  /** The store front uuid a new customer of the order's store belongs to (its own, else `YAY_STORE_FRONT`). */
+  storeFrontFor: (store: string) => string;
 }
 
 /**
@@ -34,7 +34,7 @@ export async function createCustomer(deps: CreateCustomerDeps, input: ExecutionI
   const name = customerName(order.buyerKey, await deps.namingKey());
   const body = storeCustomerInput({
     name,
-    storeFront: deps.storeFront,
+    storeFront: deps.storeFrontFor(order.store),
     buyer: order.buyer,
     address: order.address,
   });

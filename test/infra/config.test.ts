@@ -6,7 +6,10 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { buildApp, cdkJsonContext } from '../../infra/app-factory';
 import { ContextKeys, configuredStoreFronts, loadInfraConfig } from '../../infra/config';
+import { EnvNames } from '../../shared/config';
 import { ConfigInvalid } from '../../shared/errors';
+import { type FunctionName, FunctionNames } from '../../shared/workflow/contract';
+import { functionProperties } from './synth';
 
 const base = cdkJsonContext();
 const load = (overrides: Record<string, unknown>) => {
@@ -223,6 +226,8 @@ describe('buildApp with bad context', () => {
 describe('buildApp with optional context', () => {
   const account = '123456789012';
   const yaySecretArn = `arn:aws:secretsmanager:eu-west-2:${account}:secret:yay-credentials-AbCdEf`;
+  const STORE_FRONT_A = '5a4d0000-0000-4000-8000-0000000000a1';
+  const STORE_FRONT_B = '5a4d0000-0000-4000-8000-0000000000b2';
   // Synthesized once, read into memory, and the assembly removed at once (even when every test is filtered out).
   const { built, stateful, provisioning, written } = (() => {
     const outdir = mkdtempSync(join(tmpdir(), 'yay-cdk-config-test-'));
@@ -235,6 +240,11 @@ describe('buildApp with optional context', () => {
           [ContextKeys.partnerEventBusName]: 'aws.partner/stripe.com/ed_test_only',
           [ContextKeys.yaySecretArn]: yaySecretArn,
           [ContextKeys.paymentWindowDays]: 3,
+          [ContextKeys.stores]: {
+            'shop-a.myshopify.com': { storeFront: STORE_FRONT_A },
+            'shop.example.org': { storeFront: STORE_FRONT_B },
+            acct_1Connect: {},
+          },
         },
       });
       app.app.synth();
@@ -270,6 +280,19 @@ describe('buildApp with optional context', () => {
     });
     const alarms = Object.keys(provisioning.findResources('AWS::CloudWatch::Alarm'));
     expect(alarms.some((id) => id.includes('DeadLettersPartner'))).toBe(true);
+  });
+
+  it("gives create-customer each store's own store front, leaving out a store that takes the default", () => {
+    const variables = (name: FunctionName) =>
+      (functionProperties(provisioning, name).Environment as { Variables: Record<string, unknown> })
+        .Variables;
+    expect(JSON.parse(String(variables('create-customer')[EnvNames.YAY_STORE_FRONTS]))).toEqual({
+      'shop-a.myshopify.com': STORE_FRONT_A,
+      'shop.example.org': STORE_FRONT_B,
+    });
+    for (const name of FunctionNames.filter((n) => n !== 'create-customer')) {
+      expect(variables(name), name).not.toHaveProperty(EnvNames.YAY_STORE_FRONTS);
+    }
   });
 
   it('uses the configured payment window as the wait timeout', () => {

@@ -100,6 +100,13 @@ describe('ProvisioningStack functions', () => {
     for (const name of YAY_CALLERS) expect(env(name), name).toHaveProperty(EnvNames.YAY_SECRET_ARN);
     for (const name of WITH_TABLE) expect(env(name), name).toHaveProperty(EnvNames.TABLE_NAME);
   });
+
+  it("gives create-customer, and no other function, the stores' store fronts: none of its own in cdk.json", () => {
+    expect(env('create-customer')[EnvNames.YAY_STORE_FRONTS]).toBe('{}');
+    for (const name of FunctionNames.filter((n) => n !== 'create-customer')) {
+      expect(env(name), name).not.toHaveProperty(EnvNames.YAY_STORE_FRONTS);
+    }
+  });
 });
 
 describe('ProvisioningStack IAM (least privilege)', () => {
