@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { parseCredit } from '../shared/domain/credit';
 import { ConfigInvalid } from '../shared/errors';
-import { type ConfiguredStoreFronts, UUID_PATTERN } from '../shared/store-fronts';
+import { type ConfiguredStoreFronts, StoreFrontContextKeys, UUID_PATTERN } from '../shared/store-fronts';
 
 /**
  * CDK context keys: the deploy-time configuration, validated once at synth so a typo fails the synth with
@@ -12,13 +12,13 @@ export const ContextKeys = {
   /** Yay API base URL (https). */
   yayApiBaseUrl: 'yay:apiBaseUrl',
   /** UUID of the reseller's Yay store front: the default for every store not given its own in `provisioning:stores`. */
-  yayStoreFront: 'yay:storeFront',
+  yayStoreFront: StoreFrontContextKeys.default,
   /**
    * Optional: `{"<store id>": {"storeFront": "<uuid>"}}`, the stores with settings of their own. The store id is
    * the order key's: a Stripe Connect account id (or `default`), a Shopify shop domain, a WooCommerce site host
    * (both lower-case). A store not listed, or listed without `storeFront`, gets `yay:storeFront`.
    */
-  stores: 'provisioning:stores',
+  stores: StoreFrontContextKeys.stores,
   /** Days an unpaid order waits for its payment before it expires (1–365: a Standard execution lives ≤ 1 year). */
   paymentWindowDays: 'provisioning:paymentWindowDays',
   /** E-mail subscribed to the alarm topic; empty for none. */

@@ -5,6 +5,12 @@ import { ConfigInvalid } from './errors';
 /** A Yay store front id: a UUID (any version, either case). */
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The context keys that configure store fronts (infra/config.ts reads them; `ops yay-check` names them). */
+export const StoreFrontContextKeys = {
+  default: 'yay:storeFront',
+  stores: 'provisioning:stores',
+} as const;
+
 /** The store front new customers of `store` (the order key's store id) go under. */
 export type StoreFrontFor = (store: string) => string;
 

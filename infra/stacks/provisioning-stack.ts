@@ -336,6 +336,12 @@ export class ProvisioningStack extends Stack {
     new CfnOutput(this, 'WebhookSecretArn', { value: webhookSecret.secretArn });
     new CfnOutput(this, 'NamingKeySecretArn', { value: namingKeySecret.secretArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'StoreFronts', {
+      value: JSON.stringify(configuredStoreFronts(config)),
+      description:
+        'Yay store fronts new customers go under, {"default":"<uuid>","stores":{"<store id>":"<uuid>"}}: ' +
+        "ops yay-check --aws checks each is one of the account's",
+    });
     if (this.egress) {
       // Also here, though the addresses are the stateful stack's: the ops CLI reads this stack's outputs.
       new CfnOutput(this, 'YayEgressIp', {

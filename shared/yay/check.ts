@@ -1,5 +1,6 @@
 import { describeCredit } from '../domain/credit';
 import { YayRejected } from '../errors';
+import { type ConfiguredStoreFronts, StoreFrontContextKeys } from '../store-fronts';
 import type { YayClient } from './client';
 
 /** One finding of {@link checkYay}. */
@@ -12,6 +13,15 @@ export interface YayCheckItem {
    */
   outcome: 'ok' | 'variant' | 'unknown' | 'failed';
   detail: string;
+}
+
+/** What {@link checkYay} checks besides the API itself. */
+export interface YayCheckOptions {
+  /**
+   * The store fronts the deployment puts new customers under (the stack's `StoreFronts` output, local mode's
+   * runtime.json): each must be one of the account's, else every create under it is refused.
+   */
+  storeFronts?: ConfiguredStoreFronts;
 }
 
 export interface YayCheckReport {
@@ -27,7 +37,7 @@ export interface YayCheckReport {
  * against production; the create answer and the duplicate-name error stay "unknown" here.
  * Each finding names fields and types, never the credentials.
  */
-export async function checkYay(client: YayClient): Promise<YayCheckReport> {
+export async function checkYay(client: YayClient, options: YayCheckOptions = {}): Promise<YayCheckReport> {
   const items: YayCheckItem[] = [];
   const attempt = async (check: string, probe: () => Promise<Omit<YayCheckItem, 'check'>>): Promise<void> => {
     try {
@@ -66,14 +76,25 @@ export async function checkYay(client: YayClient): Promise<YayCheckReport> {
     return { outcome: 'ok', detail: `${customers.length} customer(s); fields: ${fields}` };
   });
 
+  let accountFronts: AccountStoreFront[] | undefined;
   await attempt('store-fronts', async () => {
     const fronts = await client.listStoreFronts();
+    accountFronts = fronts.map(describeStoreFront);
     const fields = fronts[0] ? Object.keys(fronts[0]).sort().join(', ') : 'none';
+    const unnamed = accountFronts.filter((front) => front.id === undefined).length;
+    const listed = accountFronts
+      .map((front) => `${front.id ?? '(no uuid or id)'}${front.name ? ` "${front.name}"` : ''}`)
+      .join(', ');
     return {
-      outcome: fronts.length > 0 ? 'ok' : 'variant',
-      detail: `${fronts.length} store front(s); fields: ${fields}`,
+      outcome: fronts.length > 0 && unnamed === 0 ? 'ok' : 'variant',
+      detail:
+        `${fronts.length} store front(s)${listed ? `: ${listed}` : ''}; fields: ${fields}` +
+        (unnamed > 0 ? `; ${unnamed} without a uuid or id field` : ''),
     };
   });
+  // Only when the list was read: otherwise "missing" would be a guess, and the failure above says why.
+  if (accountFronts && options.storeFronts)
+    items.push(...checkStoreFronts(options.storeFronts, accountFronts));
 
   await attempt('customer-balance-path', async () => {
     if (!firstCustomer) {
@@ -111,4 +132,51 @@ export async function checkYay(client: YayClient): Promise<YayCheckReport> {
   });
 
   return { ok: items.every((item) => item.outcome !== 'failed'), items };
+}
+
+/** One store front of `GET /account/store`, whose shape is undocumented: `uuid`, else `id`; `name` if any. */
+interface AccountStoreFront {
+  id: string | undefined;
+  name: string | undefined;
+}
+
+function describeStoreFront(front: Record<string, unknown>): AccountStoreFront {
+  const id = [front.uuid, front.id].find((value) => typeof value === 'string' || typeof value === 'number');
+  return {
+    id: id === undefined ? undefined : String(id),
+    name: typeof front.name === 'string' && front.name !== '' ? front.name : undefined,
+  };
+}
+
+/**
+ * One finding per configured store front, the default first: `ok` naming the account's store front, or
+ * `failed` naming the store and the context key to correct (Yay refuses a create under an unknown one).
+ */
+function checkStoreFronts(configured: ConfiguredStoreFronts, account: AccountStoreFront[]): YayCheckItem[] {
+  const byId = new Map(account.flatMap((front) => (front.id ? [[front.id.toLowerCase(), front]] : [])));
+  const keys = StoreFrontContextKeys;
+  const wanted = [
+    {
+      check: `store-front ${keys.default}`,
+      uuid: configured.default,
+      key: keys.default,
+      who: `the default store front (context ${keys.default}, for every store without its own)`,
+    },
+    ...Object.entries(configured.stores).map(([store, uuid]) => ({
+      check: `store-front ${store}`,
+      uuid,
+      key: `${keys.stores}.${store}.storeFront`,
+      who: `store ${store}'s store front (context ${keys.stores}.${store}.storeFront)`,
+    })),
+  ];
+  return wanted.map(({ check, uuid, key, who }): YayCheckItem => {
+    const found = byId.get(uuid.toLowerCase());
+    return found
+      ? { check, outcome: 'ok', detail: `${uuid}${found.name ? ` "${found.name}"` : ''} (context ${key})` }
+      : {
+          check,
+          outcome: 'failed',
+          detail: `${uuid}, ${who}, is not among the account's store fronts: creates under it will be refused`,
+        };
+  });
 }

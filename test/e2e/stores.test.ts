@@ -1,8 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runOps } from '../../infra/local/ops-cli';
 import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
+import { LocalSecretIds } from '../../infra/local/secrets';
 import { parseCredit } from '../../shared/domain/credit';
 import { fixtureJson, shopifyHeaders, WOO_SOURCE, wooHeaders } from '../fixtures/webhooks';
 import { E2E_SECRETS, e2eEnv } from './support';
@@ -60,6 +64,17 @@ describe('local mode with several stores', () => {
       wooHeaders(body, 'order.updated', E2E_SECRETS.WOOCOMMERCE_WEBHOOK_SECRET),
     );
   };
+  /** `npm run ops -- …`; resolves with the exit code and all output. */
+  const ops = async (args: string[], env: Record<string, string> = {}) => {
+    const lines: string[] = [];
+    const io = {
+      out: (line: string) => lines.push(line),
+      err: (line: string) => lines.push(line),
+      env: e2eEnv(env),
+    };
+    const code = await runOps(args, io);
+    return { code, text: lines.join('\n') };
+  };
   const storeFrontOf = (customerUuid: string | undefined) =>
     sandbox().state.customers.find((customer) => customer.uuid === customerUuid)?.store_front;
 
@@ -116,5 +131,61 @@ describe('local mode with several stores', () => {
       FRONT_B,
       DEFAULT_FRONT,
     ]);
+  });
+
+  it("passes ops yay-check with every configured store front among the account's, naming each store", async () => {
+    const check = await ops(['yay-check', '--data-dir', dataDir]);
+
+    expect(check.code).toBe(0);
+    expect(check.text).toMatch(new RegExp(`ok +store-front yay:storeFront: ${DEFAULT_FRONT} `));
+    expect(check.text).toMatch(
+      new RegExp(`ok +store-front ${SHOP_A}: ${FRONT_A} "Sandbox store \\(${SHOP_A}\\)"`),
+    );
+    expect(check.text).toMatch(new RegExp(`ok +store-front ${SHOP_B}: ${FRONT_B} `));
+  });
+
+  it("flags with --aws a store front of the stack's StoreFronts output the account lacks, naming store and key", async () => {
+    const MISSING = '5a4d0000-0000-4000-8000-00000000dead';
+    const cloudFormation = mockClient(CloudFormationClient);
+    const stack = (storeFronts?: unknown) => ({
+      Stacks: [
+        {
+          StackName: 'YayProvisioning',
+          CreationTime: new Date(),
+          StackStatus: 'CREATE_COMPLETE' as const,
+          Outputs: [
+            { OutputKey: 'TableName', OutputValue: runtime.info.tableName },
+            { OutputKey: 'StateMachineArn', OutputValue: runtime.info.stateMachineArn },
+            { OutputKey: 'YaySecretArn', OutputValue: LocalSecretIds.yay },
+            ...(storeFronts ? [{ OutputKey: 'StoreFronts', OutputValue: JSON.stringify(storeFronts) }] : []),
+          ],
+        },
+      ],
+    });
+    // The deployed functions' Yay is this runtime's sandbox; the secret is read from its Secrets Manager stand-in.
+    const yayCheck = () => ops(['yay-check', '--aws'], { YAY_API_BASE_URL: runtime.info.endpoints.yay });
+    try {
+      cloudFormation
+        .on(DescribeStacksCommand)
+        .resolves(
+          stack({ default: DEFAULT_FRONT, stores: { [SHOP_A]: FRONT_A, 'shop-c.myshopify.com': MISSING } }),
+        );
+      const missing = await yayCheck();
+      cloudFormation.on(DescribeStacksCommand).resolves(stack());
+      const older = await yayCheck();
+
+      expect(missing.code).toBe(1);
+      expect(missing.text).toContain(
+        `failed   store-front shop-c.myshopify.com: ${MISSING}, store shop-c.myshopify.com's store front ` +
+          "(context provisioning:stores.shop-c.myshopify.com.storeFront), is not among the account's store fronts",
+      );
+      expect(missing.text).toMatch(new RegExp(`ok +store-front ${SHOP_A}: ${FRONT_A}`));
+      expect(older.code).toBe(0);
+      expect(older.text).toContain(
+        'Configured store fronts not checked: stack YayProvisioning has no output StoreFronts: deploy this version.',
+      );
+    } finally {
+      cloudFormation.restore();
+    }
   });
 });

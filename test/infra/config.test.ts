@@ -295,6 +295,14 @@ describe('buildApp with optional context', () => {
     }
   });
 
+  it("outputs the default and each store's own store front for ops yay-check --aws", () => {
+    const value = (provisioning.toJSON().Outputs as Record<string, { Value: unknown }>).StoreFronts?.Value;
+    expect(JSON.parse(String(value))).toEqual({
+      default: '00000000-0000-4000-8000-000000000000',
+      stores: { 'shop-a.myshopify.com': STORE_FRONT_A, 'shop.example.org': STORE_FRONT_B },
+    });
+  });
+
   it('uses the configured payment window as the wait timeout', () => {
     expect(JSON.stringify(provisioning.toJSON())).toContain(`\\"TimeoutSeconds\\":${3 * 86_400}`);
   });

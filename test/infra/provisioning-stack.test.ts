@@ -400,4 +400,12 @@ describe('ProvisioningStack outputs', () => {
       expect(outputs).toContain(name);
     }
   });
+
+  it('outputs the configured store fronts as JSON for ops yay-check --aws: the default alone in cdk.json', () => {
+    const value = (provisioning.toJSON().Outputs as Record<string, { Value: unknown }>).StoreFronts?.Value;
+    expect(JSON.parse(String(value))).toEqual({
+      default: '00000000-0000-4000-8000-000000000000',
+      stores: {},
+    });
+  });
 });
