@@ -33,7 +33,8 @@ export interface YayCheckReport {
 /**
  * Read-only probe of the undocumented parts of the Yay API (YAY_API.md "Unknowns") for `ops yay-check`:
  * credentials and allow-list, how amounts come back, the list and store front shapes, and which path
- * (if any) answers one customer's balance. It never creates a customer or moves credit, so it is safe
+ * (if any) answers one customer's balance; given the configured store fronts, whether each is one of the
+ * account's (a create under any other is refused). It never creates a customer or moves credit, so it is safe
  * against production; the create answer and the duplicate-name error stay "unknown" here.
  * Each finding names fields and types, never the credentials.
  */
