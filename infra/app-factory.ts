@@ -28,6 +28,12 @@ export interface BuildAppOptions {
   readonly bundle: boolean;
   /** Context on top of cdk.json's (the CLI's `-c` values still win: they arrive through the environment). */
   readonly context?: Record<string, unknown>;
+  /**
+   * Context that wins over everything, `CDK_CONTEXT_JSON` included. For local mode, which has no CLI to merge
+   * its layers (its defaults, `CDK_CONTEXT_JSON` from the environment it was given, `-c`) and so merges them
+   * itself. @default none
+   */
+  readonly finalContext?: Record<string, unknown>;
   /** Cloud assembly directory. @default CDK's (`CDK_OUTDIR` from the CLI, else a temp dir) */
   readonly outdir?: string;
 }
@@ -48,6 +54,7 @@ export function buildApp(options: BuildAppOptions): {
     // local mode's in-process synth or the unit tests (which assert the template themselves).
     builtinCloudFormationValidation: options.bundle,
     context: { ...cdkJsonContext(), ...options.context },
+    ...(options.finalContext ? { postCliContext: options.finalContext } : {}),
     ...(options.outdir ? { outdir: options.outdir } : {}),
   });
   let config: InfraConfig;

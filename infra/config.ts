@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { parseCredit } from '../shared/domain/credit';
 import { ConfigInvalid } from '../shared/errors';
+import { type ConfiguredStoreFronts, StoreFrontContextKeys, UUID_PATTERN } from '../shared/store-fronts';
 
 /**
  * CDK context keys: the deploy-time configuration, validated once at synth so a typo fails the synth with
@@ -10,8 +11,14 @@ import { ConfigInvalid } from '../shared/errors';
 export const ContextKeys = {
   /** Yay API base URL (https). */
   yayApiBaseUrl: 'yay:apiBaseUrl',
-  /** UUID of the reseller's Yay store front. */
-  yayStoreFront: 'yay:storeFront',
+  /** UUID of the reseller's Yay store front: the default for every store not given its own in `provisioning:stores`. */
+  yayStoreFront: StoreFrontContextKeys.default,
+  /**
+   * Optional: `{"<store id>": {"storeFront": "<uuid>"}}`, the stores with settings of their own. The store id is
+   * the order key's: a Stripe Connect account id (or `default`), a Shopify shop domain, a WooCommerce site host
+   * (both lower-case). A store not listed, or listed without `storeFront`, gets `yay:storeFront`.
+   */
+  stores: StoreFrontContextKeys.stores,
   /**
    * Days an unpaid order waits for its payment before it expires (1–365: a Standard execution lives ≤ 1 year).
    * Default {@link DEFAULT_PAYMENT_WINDOW_DAYS}.
@@ -49,10 +56,21 @@ export const ContextKeys = {
  */
 export const DEFAULT_PAYMENT_WINDOW_DAYS = 28;
 
+/**
+ * One store's entry of `provisioning:stores`. Every field is optional: what an entry leaves out, the store
+ * takes from the deployment's default, so a later per-store setting can be given without repeating the rest.
+ */
+export interface StoreSettings {
+  /** The Yay store front the store's new customers go under. @default `yay:storeFront` */
+  readonly storeFront?: string;
+}
+
 /** The validated, typed deploy-time configuration. */
 export interface InfraConfig {
   readonly yayApiBaseUrl: string;
   readonly yayStoreFront: string;
+  /** Store id → its own settings (`provisioning:stores`); empty when every store takes the defaults. */
+  readonly stores: Readonly<Record<string, StoreSettings>>;
   readonly paymentWindowDays: number;
   readonly alarmEmail: string | undefined;
   /** SKU → currency → thousandths of a pound. */
@@ -73,7 +91,6 @@ export interface InfraConfig {
 /** Anything that can answer a context lookup: an App, a Stack, or a test's plain map. */
 export type ContextSource = (key: string) => unknown;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 const RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -149,6 +166,92 @@ function parseCatalog(key: string, raw: unknown): InfraConfig['creditCatalog'] {
   return catalog;
 }
 
+/**
+ * One store's entry, strict: a misspelt field (`storefront`) is refused by name instead of silently leaving
+ * the store on the default store front. A new per-store field is one line here and one in {@link STORE_FIELDS}.
+ */
+const StoreSettingsSchema = z.strictObject({
+  storeFront: z.string().regex(UUID_PATTERN).optional(),
+});
+/** What each field of a store's entry must be, for the error message. */
+const STORE_FIELDS: Record<keyof z.infer<typeof StoreSettingsSchema>, string> = {
+  storeFront: 'must be a UUID',
+};
+const STORES_SHAPE = 'must be a JSON object {"<store id>":{"storeFront":"<uuid>"}}';
+/**
+ * create-customer gets the stores' store fronts as one variable, and Lambda allows 4 KB for all of a function's
+ * variables together; the others take under 1 KB. About 40 stores fit.
+ */
+const MAX_STORE_FRONTS_ENV_BYTES = 3_000;
+
+function parseStores(key: string, raw: unknown): InfraConfig['stores'] {
+  if (raw === undefined || raw === null || raw === '') return Object.freeze({});
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      fail(key, STORES_SHAPE, raw);
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(key, STORES_SHAPE, raw);
+  const stores: Record<string, StoreSettings> = {};
+  for (const [store, entry] of Object.entries(value)) {
+    const at = `${key}.${store}`;
+    if (store === '' || /\s/.test(store)) fail(key, 'has a store id that is empty or contains spaces', store);
+    // Shopify domains and WooCommerce hosts are lower-cased into the order key: this entry would never match.
+    if (store.includes('.') && store !== store.toLowerCase()) {
+      fail(at, `must be written lower-case, as order keys carry it (${store.toLowerCase()})`, store);
+    }
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      fail(at, 'must be an object {"storeFront":"<uuid>"}', entry);
+    }
+    const parsed = StoreSettingsSchema.safeParse(entry);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const fields = entry as Record<string, unknown>;
+      if (issue?.code === 'unrecognized_keys') {
+        const field = String(issue.keys[0]);
+        fail(
+          `${at}.${field}`,
+          `is not a field of a store (known: ${Object.keys(STORE_FIELDS).join(', ')})`,
+          fields[field],
+        );
+      }
+      const field = String(issue?.path[0]) as keyof typeof STORE_FIELDS;
+      fail(`${at}.${field}`, STORE_FIELDS[field] ?? 'is invalid', fields[field]);
+    }
+    stores[store] = Object.freeze(
+      Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)),
+    ) as StoreSettings;
+  }
+  const envBytes = Buffer.byteLength(JSON.stringify(storeFrontsOf(stores)));
+  if (envBytes > MAX_STORE_FRONTS_ENV_BYTES) {
+    fail(
+      key,
+      `gives create-customer ${envBytes} bytes of store fronts, more than the ${MAX_STORE_FRONTS_ENV_BYTES} that fit in Lambda's 4 KB of environment`,
+      `${Object.keys(stores).length} stores`,
+    );
+  }
+  return Object.freeze(stores);
+}
+
+function storeFrontsOf(stores: InfraConfig['stores']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [store, settings] of Object.entries(stores)) {
+    if (settings.storeFront !== undefined) out[store] = settings.storeFront;
+  }
+  return out;
+}
+
+/**
+ * The default store front and each store's own, as create-customer (`YAY_STORE_FRONTS`) and the `StoreFronts`
+ * output take them: stores listed without a `storeFront` take the default and are left out.
+ */
+export function configuredStoreFronts(config: InfraConfig): ConfiguredStoreFronts {
+  return { default: config.yayStoreFront, stores: storeFrontsOf(config.stores) };
+}
+
 /** cdk.json gives a JSON boolean, `-c key=true` a string: both, and nothing else, mean a flag. */
 const FlagSchema = z.union([z.boolean(), z.enum(['true', 'false']).transform((text) => text === 'true')]);
 /**
@@ -179,8 +282,9 @@ export function loadInfraConfig(get: ContextSource): InfraConfig {
   }
 
   const storeFront = get(K.yayStoreFront);
-  if (typeof storeFront !== 'string' || !UUID.test(storeFront))
+  if (typeof storeFront !== 'string' || !UUID_PATTERN.test(storeFront))
     fail(K.yayStoreFront, 'must be a UUID', storeFront);
+  const stores = parseStores(K.stores, get(K.stores));
 
   const windowRaw = get(K.paymentWindowDays);
   const paymentWindowDays =
@@ -253,6 +357,7 @@ export function loadInfraConfig(get: ContextSource): InfraConfig {
   return Object.freeze({
     yayApiBaseUrl: baseUrl.replace(/\/+$/, ''),
     yayStoreFront: storeFront,
+    stores,
     paymentWindowDays,
     alarmEmail,
     creditCatalog,

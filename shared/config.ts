@@ -16,6 +16,11 @@ export const EnvNames = {
   NAMING_KEY_SECRET_ARN: 'NAMING_KEY_SECRET_ARN',
   YAY_API_BASE_URL: 'YAY_API_BASE_URL',
   YAY_STORE_FRONT: 'YAY_STORE_FRONT',
+  /**
+   * JSON `{"<store id>":"<store front uuid>"}` (store id as the order key carries it): the stores whose new
+   * customers go under a store front of their own; every other store's go under `YAY_STORE_FRONT`.
+   */
+  YAY_STORE_FRONTS: 'YAY_STORE_FRONTS',
   PAYMENT_WINDOW_SECONDS: 'PAYMENT_WINDOW_SECONDS',
   /** JSON `{"SKU":{"GBP":"10.000"}}` */
   CREDIT_CATALOG: 'CREDIT_CATALOG',

@@ -1,4 +1,4 @@
-import { EnvNames, requireEnv } from '../../shared/config';
+import { storeFrontLookup, storeFrontsFromEnv } from '../../shared/store-fronts';
 import { createCustomer } from '../../shared/workflow/create-customer';
 import { ExecutionInputSchema, parseInput } from '../../shared/workflow/input';
 import { workflowHandler } from '../../shared/workflow/lambda';
@@ -16,7 +16,7 @@ const deps = {
   buyers: storeFromEnv(),
   yay: yayFromEnv(secrets),
   namingKey: namingKeyFromEnv(secrets),
-  storeFront: requireEnv(EnvNames.YAY_STORE_FRONT),
+  storeFrontFor: storeFrontLookup(storeFrontsFromEnv()),
 };
 
 /** "Create customer": execution input → CustomerRef (reused, created or adopted). */

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { parseEnv } from 'node:util';
+import { parseArgs, parseEnv } from 'node:util';
 import { ConfigInvalid } from '../../shared/errors';
 
 /** The variables local mode reads (DESIGN.md §9); `.env.example` documents each. */
@@ -17,6 +17,7 @@ export const LocalEnvNames = [
   'LOCAL_DATA_DIR',
   'LOCAL_MAX_WAIT_SECONDS',
   'LOCAL_LOG_FORMAT',
+  'CDK_CONTEXT_JSON',
 ] as const;
 
 /**
@@ -132,4 +133,71 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env, cwd = proc
     logFormat: format,
     allDefaults: LocalEnvNames.every((name) => value(env, name) === undefined),
   };
+}
+
+/**
+ * `CDK_CONTEXT_JSON`, as the CDK CLI sets it for an app: a JSON object of context values. Absent or empty: none.
+ * Anything else throws {@link ConfigInvalid} naming the variable.
+ */
+export function cdkContextFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  const raw = value(env, 'CDK_CONTEXT_JSON');
+  if (raw === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    const shown = raw.length > 80 ? `${raw.slice(0, 77)}...` : raw;
+    throw new ConfigInvalid(
+      `environment variable CDK_CONTEXT_JSON must be a JSON object of context values, got ${JSON.stringify(shown)}`,
+    );
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** What `npm start -- …` was given. */
+export interface StartArgs {
+  /** `--json`: progress and handler logs as JSON lines (as LOCAL_LOG_FORMAT=json). */
+  readonly json: boolean;
+  /** `-c key=value` / `--context key=value`, repeatable, as the CDK CLI takes them: values are strings. */
+  readonly context: Readonly<Record<string, string>>;
+}
+
+const START_USAGE = 'usage: npm start -- [--json] [-c <context key>=<value>]...';
+
+/** Parses `npm start`'s arguments; an unknown option or a `-c` without `key=value` throws ConfigInvalid. */
+export function parseStartArgs(argv: readonly string[]): StartArgs {
+  let values: { json?: boolean; context?: string[] };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { json: { type: 'boolean' }, context: { type: 'string', short: 'c', multiple: true } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new ConfigInvalid(`${(error as Error).message} (${START_USAGE})`);
+  }
+  const context: Record<string, string> = {};
+  for (const pair of values.context ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new ConfigInvalid(`option -c must be <context key>=<value>, got "${pair}"`);
+    context[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return { json: values.json ?? false, context };
+}
+
+/**
+ * The context local mode synthesizes with, on top of cdk.json's, lowest first: local mode's own defaults
+ * (`yay:storeFront` = YAY_STORE_FRONT or the sandbox's store front: cdk.json's is a placeholder), then
+ * `CDK_CONTEXT_JSON`, then `-c` (the most explicit). The CDK CLI merges the same way before it runs an app.
+ */
+export function localSynthContext(
+  defaults: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  cli: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> {
+  return { ...defaults, ...cdkContextFromEnv(env), ...cli };
 }

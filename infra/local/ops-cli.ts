@@ -7,6 +7,7 @@ import { describeCredit, parseTransferAmount } from '../../shared/domain/credit'
 import { OrderStates } from '../../shared/domain/order-state';
 import { type YayCredentials, YayCredentialsSchema } from '../../shared/secrets';
 import { createDynamoStore, type DynamoStore, type OrderState } from '../../shared/store';
+import { type ConfiguredStoreFronts, ConfiguredStoreFrontsSchema } from '../../shared/store-fronts';
 import type { OrderCompletion } from '../../shared/workflow/attention';
 import type { Observability } from '../../shared/workflow/ports';
 import { checkYay } from '../../shared/yay/check';
@@ -39,7 +40,8 @@ const USAGE = `usage: npm run ops -- <command> [--aws [--stack <name>] [--region
   replay <order> [--reason <text>] [--force] start a fresh execution (-r<n>); every step is idempotent
   resolve-transfer <order> --applied|--not-applied [--reason <text>]
                                              an operator's decision on an undecidable transfer
-  yay-check                                  read-only calls to the configured Yay API; reports its unknowns`;
+  yay-check                                  read-only calls to the configured Yay API; reports its unknowns
+                                             and any configured store front the account lacks`;
 
 /** Every flag, as `node:util` parseArgs takes them; which command accepts which is {@link ALLOWED}. */
 const OPTIONS = {
@@ -134,6 +136,11 @@ interface Target {
   yay: () => Promise<{ baseUrl: string; credentials: YayCredentials }>;
   /** The deployed functions' source address(es) for Yay: the stack output `YayEgressIp`, when it has one. */
   egressIp?: string;
+  /**
+   * The store fronts new customers go under (local mode's runtime.json, the stack output `StoreFronts`), or why
+   * they are not known. Read on use: a malformed value only fails `yay-check`.
+   */
+  storeFronts(): ConfiguredStoreFronts | { unknown: string };
   close(): void;
 }
 
@@ -166,6 +173,9 @@ async function localTarget(io: OpsIo, dataDirFlag: string | undefined): Promise<
     store: createDynamoStore({ tableName: info.tableName, client: dynamo }),
     sfn,
     stateMachineArn: info.stateMachineArn,
+    storeFronts: () =>
+      // runtime.json of a local mode started before it recorded them.
+      info.storeFronts ?? { unknown: `local mode at ${info.url} did not record them: restart it` },
     yay: async () => ({
       baseUrl: info.endpoints.yay,
       credentials: {
@@ -211,6 +221,7 @@ async function awsTarget(io: OpsIo, stack: string, region: string | undefined): 
     stateMachineArn: outputs.StateMachineArn as string,
     // Only with provisioning:staticEgressIp; without it the functions have no fixed address to report.
     ...(outputs.YayEgressIp ? { egressIp: outputs.YayEgressIp } : {}),
+    storeFronts: () => storeFrontsOutput(stack, outputs.StoreFronts),
     yay: async () => {
       const secrets = new SecretsManagerClient(clientConfig);
       try {
@@ -228,6 +239,27 @@ async function awsTarget(io: OpsIo, stack: string, region: string | undefined): 
       sfn.destroy();
     },
   };
+}
+
+/** The `StoreFronts` output: `{"default":"<uuid>","stores":{"<store id>":"<uuid>"}}`. */
+function storeFrontsOutput(
+  stack: string,
+  value: string | undefined,
+): ConfiguredStoreFronts | { unknown: string } {
+  if (!value) return { unknown: `stack ${stack} has no output StoreFronts: deploy this version` };
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    json = undefined;
+  }
+  const parsed = ConfiguredStoreFrontsSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new OpsError(
+      `stack ${stack} output StoreFronts is not {"default":"<uuid>","stores":{"<store id>":"<uuid>"}}`,
+    );
+  }
+  return parsed.data;
 }
 
 function isConnectionError(error: unknown): boolean {
@@ -397,8 +429,10 @@ async function yayCheck(io: OpsIo, target: Target): Promise<boolean> {
         "allow-list. These checks leave from this machine's own address.",
     );
   }
-  const report = await checkYay(client);
+  const storeFronts = target.storeFronts();
+  const report = await checkYay(client, 'unknown' in storeFronts ? {} : { storeFronts });
   for (const item of report.items) io.out(`  ${item.outcome.padEnd(8)} ${item.check}: ${item.detail}`);
+  if ('unknown' in storeFronts) io.out(`Configured store fronts not checked: ${storeFronts.unknown}.`);
   io.out(
     'Not probed (would change state): the duplicate-name error, the 429 limits, the meaning of the "net" flag.',
   );

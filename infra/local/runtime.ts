@@ -28,8 +28,9 @@ import {
   isTerminal,
   TableSchema,
 } from '../../shared/store';
+import { type ConfiguredStoreFronts, storeFrontsFromEnv } from '../../shared/store-fronts';
 import { type LoopbackServer, listenLoopback, readRequestBody } from './aws-json';
-import { type LocalConfig, readLocalConfig } from './config';
+import { type LocalConfig, localSynthContext, readLocalConfig } from './config';
 import { LocalEventBus } from './event-bus';
 import { sendHttpApiResult, toHttpApiEvent } from './http-adapter';
 import { LocalLambda } from './lambda';
@@ -42,6 +43,7 @@ import {
   DEFAULT_SANDBOX_CREDENTIALS,
   DEFAULT_STORE_FRONT,
   type SandboxOptions,
+  type SandboxStoreFront,
   startYaySandbox,
   type YaySandbox,
 } from './yay-sandbox';
@@ -66,6 +68,8 @@ export interface RuntimeInfo {
   tableName: string;
   startedAt: string;
   endpoints: { sfn: string; eventbridge: string; secretsManager: string; dynamodb: string; yay: string };
+  /** The store fronts create-customer is given (the default and each store's own), for `ops yay-check`. */
+  storeFronts: ConfiguredStoreFronts;
 }
 
 export interface StartLocalOptions {
@@ -79,7 +83,10 @@ export interface StartLocalOptions {
   readonly print?: LineSink;
   /** Run the template's schedules on timers (the sweep at once). Default true. */
   readonly schedules?: boolean;
-  /** Extra CDK context for the synthesis. */
+  /**
+   * CDK context as `npm start -- -c key=value` gives it: on top of cdk.json, local mode's defaults and the
+   * environment's `CDK_CONTEXT_JSON` (see `localSynthContext`).
+   */
   readonly context?: Record<string, unknown>;
 }
 
@@ -207,9 +214,19 @@ function json(res: ServerResponse, status: number, body: unknown): void {
  */
 export function startLocal(options: StartLocalOptions = {}): Promise<LocalRuntime> {
   let config: LocalConfig;
+  let context: Record<string, unknown>;
   try {
     // Configuration first: a bad variable is reported as such, and nothing is started or written.
     config = { ...readLocalConfig(options.env ?? process.env), ...options.overrides };
+    context = localSynthContext(
+      {
+        'yay:apiBaseUrl': 'https://api.yay.com',
+        // cdk.json's store front is a placeholder; the sandbox's (or YAY_STORE_FRONT) is the default here.
+        'yay:storeFront': config.yayStoreFront ?? DEFAULT_STORE_FRONT.uuid,
+      },
+      options.env ?? process.env,
+      options.context,
+    );
   } catch (error) {
     return Promise.reject(error);
   }
@@ -218,14 +235,18 @@ export function startLocal(options: StartLocalOptions = {}): Promise<LocalRuntim
       new Error('local mode is already running in this process (one runtime per process)'),
     );
   }
-  active = start(options, config).catch((error: unknown) => {
+  active = start(options, config, context).catch((error: unknown) => {
     active = undefined;
     throw error;
   });
   return active;
 }
 
-async function start(options: StartLocalOptions, config: LocalConfig): Promise<LocalRuntime> {
+async function start(
+  options: StartLocalOptions,
+  config: LocalConfig,
+  context: Record<string, unknown>,
+): Promise<LocalRuntime> {
   const print: LineSink = options.print ?? ((line) => process.stdout.write(`${line}\n`));
   mkdirSync(config.dataDir, { recursive: true });
   const previous = readRuntimeInfo(config.dataDir);
@@ -262,11 +283,15 @@ async function start(options: StartLocalOptions, config: LocalConfig): Promise<L
     }
   };
   try {
+    // First, so a bad context key fails before anything listens.
+    const template = await synthesizeLocalTemplate(context);
+    // Read from create-customer's environment exactly as its handler will read it.
+    const storeFronts = storeFrontsFromEnv({ ...template.functions.get('create-customer')?.environment });
+
     const dynamo = await startDynalite(config.dataDir, standInPorts?.dynamodb ?? 0);
     cleanups.push(() => dynamo.close());
 
     let sandbox: YaySandbox | undefined;
-    const storeFront = config.yayStoreFront ?? DEFAULT_STORE_FRONT.uuid;
     const credentials = {
       reseller: config.yayCredentials.reseller ?? DEFAULT_SANDBOX_CREDENTIALS.reseller,
       user: config.yayCredentials.user ?? DEFAULT_SANDBOX_CREDENTIALS.user,
@@ -279,17 +304,11 @@ async function start(options: StartLocalOptions, config: LocalConfig): Promise<L
         ...(standInPorts?.yay ? { port: standInPorts.yay } : {}),
         ...options.sandbox,
         credentials,
-        storeFronts: [{ ...DEFAULT_STORE_FRONT, uuid: storeFront }],
+        storeFronts: sandboxStoreFronts(storeFronts),
       });
       cleanups.push(() => sandbox?.stop());
     }
     const yayUrl = config.yayApiBaseUrl ?? (sandbox as YaySandbox).url;
-
-    const template = await synthesizeLocalTemplate({
-      'yay:apiBaseUrl': 'https://api.yay.com',
-      'yay:storeFront': storeFront,
-      ...options.context,
-    });
 
     const secrets = new LocalSecrets();
     secrets.set(LocalSecretIds.yay, credentials);
@@ -351,7 +370,6 @@ async function start(options: StartLocalOptions, config: LocalConfig): Promise<L
       WEBHOOK_SECRET_ARN: LocalSecretIds.webhooks,
       NAMING_KEY_SECRET_ARN: LocalSecretIds.namingKey,
       YAY_API_BASE_URL: yayUrl,
-      YAY_STORE_FRONT: storeFront,
       // The sweep expires unpaid orders past the window; keep it in step with the capped callback timeout.
       ...(Number.isFinite(paymentWindow)
         ? {
@@ -457,6 +475,7 @@ async function start(options: StartLocalOptions, config: LocalConfig): Promise<L
         dynamodb: dynamo.url,
         yay: yayUrl,
       },
+      storeFronts,
     };
     const infoFile = join(config.dataDir, 'runtime.json');
     writeFileSync(infoFile, `${JSON.stringify(info, null, 2)}\n`);
@@ -541,6 +560,24 @@ async function start(options: StartLocalOptions, config: LocalConfig): Promise<L
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * One sandbox store front per configured UUID, so a create under any of them succeeds, named after the stores
+ * that use it (the default keeps the sandbox's own name).
+ */
+function sandboxStoreFronts(configured: ConfiguredStoreFronts): SandboxStoreFront[] {
+  const storesOf = new Map<string, string[]>([[configured.default, []]]);
+  for (const [store, uuid] of Object.entries(configured.stores)) {
+    storesOf.set(uuid, [...(storesOf.get(uuid) ?? []), store]);
+  }
+  return [...storesOf].map(([uuid, stores]) => ({
+    uuid,
+    name:
+      uuid === configured.default || stores.length === 0
+        ? DEFAULT_STORE_FRONT.name
+        : `${DEFAULT_STORE_FRONT.name} (${stores.join(', ')})`,
+  }));
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * `npm start`: local mode in the foreground (DESIGN.md §8). Reads `.env` when present, starts everything
  * on loopback, prints one line per state each order passes through, and stops cleanly on Ctrl-C.
+ * `npm start -- --json` logs JSON lines; `npm start -- -c key=value` sets CDK context as `cdk synth -c` does.
  */
-import { loadDotEnv, readLocalConfig } from './config';
+import { loadDotEnv, parseStartArgs, readLocalConfig, type StartArgs } from './config';
 import { startLocal } from './runtime';
 
 function fail(error: unknown): never {
@@ -13,8 +14,13 @@ function fail(error: unknown): never {
   process.exit(1);
 }
 
-const json = process.argv.includes('--json');
-if (json) process.env.LOCAL_LOG_FORMAT = 'json';
+let args: StartArgs;
+try {
+  args = parseStartArgs(process.argv.slice(2));
+} catch (error) {
+  fail(error);
+}
+if (args.json) process.env.LOCAL_LOG_FORMAT = 'json';
 loadDotEnv();
 let config: ReturnType<typeof readLocalConfig>;
 try {
@@ -24,7 +30,7 @@ try {
 }
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
-const runtime = await startLocal().catch(fail);
+const runtime = await startLocal({ context: args.context }).catch(fail);
 
 if (config.logFormat === 'json') {
   say(
@@ -43,6 +49,9 @@ if (config.logFormat === 'json') {
         : runtime.info.endpoints.yay
     }`,
   );
+  const { storeFronts } = runtime.info;
+  say(`  stores     store front ${storeFronts.default}, unless provisioning:stores gives a store its own`);
+  for (const [store, uuid] of Object.entries(storeFronts.stores)) say(`  stores     ${store} → ${uuid}`);
   say(`  data       ${config.dataDir} (a restart resumes from here)`);
   say(`  waits      every Wait, Retry interval and payment timeout capped at ${config.maxWaitSeconds} s`);
   for (const schedule of runtime.template.schedules)

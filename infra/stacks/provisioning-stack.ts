@@ -13,7 +13,7 @@ import { formatCredit } from '../../shared/domain/credit';
 import { DetailTypes, EVENT_SOURCE } from '../../shared/domain/order-event';
 import { TableSchema } from '../../shared/store/schema';
 import { type FunctionName, FunctionNames, STATE_MACHINE_NAME } from '../../shared/workflow/contract';
-import { catalogEnvValue, type InfraConfig } from '../config';
+import { catalogEnvValue, configuredStoreFronts, type InfraConfig } from '../config';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue';
 import { type EgressAddress, EgressNetwork } from '../constructs/egress-network';
 import { Monitoring } from '../constructs/monitoring';
@@ -132,6 +132,8 @@ export class ProvisioningStack extends Stack {
         ...tableEnv,
         ...yay,
         NAMING_KEY_SECRET_ARN: namingKeySecret.secretArn,
+        // Only here: no other step picks a store front.
+        YAY_STORE_FRONTS: JSON.stringify(configuredStoreFronts(config).stores),
       },
       'record-customer': { ...tableEnv },
       'await-payment': { ...tableEnv },
@@ -341,6 +343,12 @@ export class ProvisioningStack extends Stack {
     new CfnOutput(this, 'WebhookSecretArn', { value: webhookSecret.secretArn });
     new CfnOutput(this, 'NamingKeySecretArn', { value: namingKeySecret.secretArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'StoreFronts', {
+      value: JSON.stringify(configuredStoreFronts(config)),
+      description:
+        'Yay store fronts new customers go under, {"default":"<uuid>","stores":{"<store id>":"<uuid>"}}: ' +
+        "ops yay-check --aws checks each is one of the account's",
+    });
     if (this.egress) {
       // Also here, though the addresses are the stateful stack's: the ops CLI reads this stack's outputs.
       new CfnOutput(this, 'YayEgressIp', {

@@ -13,8 +13,8 @@ export interface CreateCustomerDeps extends Observability {
   yay: YayApi;
   /** The HMAC key that derives customer names (Secrets Manager, cached). Never logged. */
   namingKey: () => Promise<string>;
-  /** `YAY_STORE_FRONT`: the store front uuid new customers belong to. */
-  storeFront: string;
+  /** The store front uuid a new customer of the order's store belongs to (its own, else `YAY_STORE_FRONT`). */
+  storeFrontFor: (store: string) => string;
 }
 
 /**
@@ -41,7 +41,7 @@ export async function createCustomer(deps: CreateCustomerDeps, input: ExecutionI
   if (!checked.ok)
     throw new OrderIncomplete(describeMissing(checked.missing, checked.problems), checked.missing);
   const name = customerName(order.buyerKey, await deps.namingKey());
-  const body = storeCustomerInput({ name, storeFront: deps.storeFront, ...checked.details });
+  const body = storeCustomerInput({ name, storeFront: deps.storeFrontFor(order.store), ...checked.details });
   const { uuid, created } = await ensureCustomer(deps.yay, body);
   if (created) deps.metrics.addMetric(MetricNames.CustomersCreated, 'Count', 1);
   deps.log.info(created ? 'customer created' : 'customer adopted by name', { customerUuid: uuid });

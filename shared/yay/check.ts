@@ -1,5 +1,6 @@
 import { describeCredit } from '../domain/credit';
 import { YayRejected } from '../errors';
+import { type ConfiguredStoreFronts, StoreFrontContextKeys } from '../store-fronts';
 import type { YayClient } from './client';
 
 /** One finding of {@link checkYay}. */
@@ -14,6 +15,15 @@ export interface YayCheckItem {
   detail: string;
 }
 
+/** What {@link checkYay} checks besides the API itself. */
+export interface YayCheckOptions {
+  /**
+   * The store fronts the deployment puts new customers under (the stack's `StoreFronts` output, local mode's
+   * runtime.json): each must be one of the account's, else every create under it is refused.
+   */
+  storeFronts?: ConfiguredStoreFronts;
+}
+
 export interface YayCheckReport {
   /** False when any item failed. */
   ok: boolean;
@@ -23,11 +33,12 @@ export interface YayCheckReport {
 /**
  * Read-only probe of the undocumented parts of the Yay API (YAY_API.md "Unknowns") for `ops yay-check`:
  * credentials and allow-list, how amounts come back, the list and store front shapes, and which path
- * (if any) answers one customer's balance. It never creates a customer or moves credit, so it is safe
+ * (if any) answers one customer's balance; given the configured store fronts, whether each is one of the
+ * account's (a create under any other is refused). It never creates a customer or moves credit, so it is safe
  * against production; the create answer and the duplicate-name error stay "unknown" here.
  * Each finding names fields and types, never the credentials.
  */
-export async function checkYay(client: YayClient): Promise<YayCheckReport> {
+export async function checkYay(client: YayClient, options: YayCheckOptions = {}): Promise<YayCheckReport> {
   const items: YayCheckItem[] = [];
   const attempt = async (check: string, probe: () => Promise<Omit<YayCheckItem, 'check'>>): Promise<void> => {
     try {
@@ -66,14 +77,25 @@ export async function checkYay(client: YayClient): Promise<YayCheckReport> {
     return { outcome: 'ok', detail: `${customers.length} customer(s); fields: ${fields}` };
   });
 
+  let accountFronts: AccountStoreFront[] | undefined;
   await attempt('store-fronts', async () => {
     const fronts = await client.listStoreFronts();
+    accountFronts = fronts.map(describeStoreFront);
     const fields = fronts[0] ? Object.keys(fronts[0]).sort().join(', ') : 'none';
+    const unnamed = accountFronts.filter((front) => front.id === undefined).length;
+    const listed = accountFronts
+      .map((front) => `${front.id ?? '(no uuid or id)'}${front.name ? ` "${front.name}"` : ''}`)
+      .join(', ');
     return {
-      outcome: fronts.length > 0 ? 'ok' : 'variant',
-      detail: `${fronts.length} store front(s); fields: ${fields}`,
+      outcome: fronts.length > 0 && unnamed === 0 ? 'ok' : 'variant',
+      detail:
+        `${fronts.length} store front(s)${listed ? `: ${listed}` : ''}; fields: ${fields}` +
+        (unnamed > 0 ? `; ${unnamed} without a uuid or id field` : ''),
     };
   });
+  // Only when the list was read: otherwise "missing" would be a guess, and the failure above says why.
+  if (accountFronts && options.storeFronts)
+    items.push(...checkStoreFronts(options.storeFronts, accountFronts));
 
   await attempt('customer-balance-path', async () => {
     if (!firstCustomer) {
@@ -111,4 +133,51 @@ export async function checkYay(client: YayClient): Promise<YayCheckReport> {
   });
 
   return { ok: items.every((item) => item.outcome !== 'failed'), items };
+}
+
+/** One store front of `GET /account/store`, whose shape is undocumented: `uuid`, else `id`; `name` if any. */
+interface AccountStoreFront {
+  id: string | undefined;
+  name: string | undefined;
+}
+
+function describeStoreFront(front: Record<string, unknown>): AccountStoreFront {
+  const id = [front.uuid, front.id].find((value) => typeof value === 'string' || typeof value === 'number');
+  return {
+    id: id === undefined ? undefined : String(id),
+    name: typeof front.name === 'string' && front.name !== '' ? front.name : undefined,
+  };
+}
+
+/**
+ * One finding per configured store front, the default first: `ok` naming the account's store front, or
+ * `failed` naming the store and the context key to correct (Yay refuses a create under an unknown one).
+ */
+function checkStoreFronts(configured: ConfiguredStoreFronts, account: AccountStoreFront[]): YayCheckItem[] {
+  const byId = new Map(account.flatMap((front) => (front.id ? [[front.id.toLowerCase(), front]] : [])));
+  const keys = StoreFrontContextKeys;
+  const wanted = [
+    {
+      check: `store-front ${keys.default}`,
+      uuid: configured.default,
+      key: keys.default,
+      who: `the default store front (context ${keys.default}, for every store without its own)`,
+    },
+    ...Object.entries(configured.stores).map(([store, uuid]) => ({
+      check: `store-front ${store}`,
+      uuid,
+      key: `${keys.stores}.${store}.storeFront`,
+      who: `store ${store}'s store front (context ${keys.stores}.${store}.storeFront)`,
+    })),
+  ];
+  return wanted.map(({ check, uuid, key, who }): YayCheckItem => {
+    const found = byId.get(uuid.toLowerCase());
+    return found
+      ? { check, outcome: 'ok', detail: `${uuid}${found.name ? ` "${found.name}"` : ''} (context ${key})` }
+      : {
+          check,
+          outcome: 'failed',
+          detail: `${uuid}, ${who}, is not among the account's store fronts: creates under it will be refused`,
+        };
+  });
 }

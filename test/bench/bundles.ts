@@ -29,6 +29,7 @@ const FAKE_ENV: Record<EnvName, string> & Record<string, string> = {
   NAMING_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-2:000000000000:secret:bench-naming-AbCdEf',
   YAY_API_BASE_URL: 'http://127.0.0.1:9',
   YAY_STORE_FRONT: '00000000-0000-4000-8000-000000000000',
+  YAY_STORE_FRONTS: '{"bench.example.com":"00000000-0000-4000-8000-000000000001"}',
   PAYMENT_WINDOW_SECONDS: '604800',
   CREDIT_CATALOG: '{"CREDIT-10":{"GBP":"10.000"}}',
   SECRETS_MAX_AGE_SECONDS: '300',

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../infra/local/lambda';
 import { E2E_SECRETS } from './support';
@@ -46,6 +49,31 @@ describe('npm start', () => {
       'local mode failed to start: environment variable PORT must be an integer',
     );
   });
+
+  it('exits 1 naming the option when -c is not key=value', async () => {
+    const result = await run('start.ts', {}, ['-c', 'provisioning:stores']);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('local mode failed to start: option -c must be <context key>=<value>');
+  });
+
+  it('synthesizes with the -c context, failing on a bad value naming the key before anything listens', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'yay-start-context-'));
+    try {
+      const result = await run('start.ts', { LOCAL_DATA_DIR: dataDir, PORT: '0' }, [
+        '-c',
+        'provisioning:stores={"shop.example.com":{"storeFront":"abc"}}',
+      ]);
+
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        'local mode failed to start: context provisioning:stores.shop.example.com.storeFront must be a UUID, got "abc"',
+      );
+      expect(result.stdout).not.toContain('Local mode ready');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
 
 describe('npm run ops', () => {

@@ -574,6 +574,9 @@ describe('local mode', () => {
       'environment variable YAY_STORE_FRONT is required when YAY_API_BASE_URL is set',
     );
     await expect(start({ YAY_API_BASE_URL: 'not a url' })).rejects.toThrow('YAY_API_BASE_URL must be a URL');
+    await expect(start({ CDK_CONTEXT_JSON: '{not json' })).rejects.toThrow(
+      'environment variable CDK_CONTEXT_JSON must be a JSON object of context values',
+    );
     expect(existsSync(untouched)).toBe(false);
   });
 

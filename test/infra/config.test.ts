@@ -5,8 +5,11 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { buildApp, cdkJsonContext } from '../../infra/app-factory';
-import { ContextKeys, loadInfraConfig } from '../../infra/config';
+import { ContextKeys, configuredStoreFronts, loadInfraConfig } from '../../infra/config';
+import { EnvNames } from '../../shared/config';
 import { ConfigInvalid } from '../../shared/errors';
+import { type FunctionName, FunctionNames } from '../../shared/workflow/contract';
+import { functionProperties } from './synth';
 
 const base = cdkJsonContext();
 const load = (overrides: Record<string, unknown>) => {
@@ -118,6 +121,83 @@ describe('loadInfraConfig', () => {
   });
 });
 
+describe('loadInfraConfig provisioning:stores', () => {
+  const FRONT_A = '5a4d0000-0000-4000-8000-0000000000a1';
+  const FRONT_B = '5a4d0000-0000-4000-8000-0000000000b2';
+  const stores = (value: unknown) => ({ [ContextKeys.stores]: value });
+
+  it("reads each store's own store front and gives every other store the default", () => {
+    const config = load(
+      stores({
+        'shop-a.myshopify.com': { storeFront: FRONT_A },
+        acct_1Connect: { storeFront: FRONT_B },
+        'shop.example.org': {},
+      }),
+    );
+    expect(config.stores).toEqual({
+      'shop-a.myshopify.com': { storeFront: FRONT_A },
+      acct_1Connect: { storeFront: FRONT_B },
+      'shop.example.org': {},
+    });
+    expect(configuredStoreFronts(config)).toEqual({
+      default: '00000000-0000-4000-8000-000000000000',
+      stores: { 'shop-a.myshopify.com': FRONT_A, acct_1Connect: FRONT_B },
+    });
+  });
+
+  it('accepts the map as a JSON string, as -c provisioning:stores=… gives it', () => {
+    const config = load(stores(JSON.stringify({ 'shop.example.com': { storeFront: FRONT_A } })));
+    expect(config.stores).toEqual({ 'shop.example.com': { storeFront: FRONT_A } });
+  });
+
+  it('has no stores of its own when the key is absent', () => {
+    expect(load({}).stores).toEqual({});
+    expect(configuredStoreFronts(load({})).stores).toEqual({});
+  });
+
+  it.each([
+    [
+      'a store front that is not a UUID',
+      { 'shop.example.com': { storeFront: 'abc' } },
+      /^context provisioning:stores\.shop\.example\.com\.storeFront must be a UUID, got "abc"$/,
+    ],
+    [
+      'a misspelt field',
+      { 'shop.example.com': { storefront: FRONT_A } },
+      /^context provisioning:stores\.shop\.example\.com\.storefront is not a field of a store \(known: storeFront\), got "5a4d/,
+    ],
+    [
+      'a bare UUID instead of an entry',
+      { 'shop.example.com': FRONT_A },
+      /^context provisioning:stores\.shop\.example\.com must be an object \{"storeFront":"<uuid>"\}, got "5a4d/,
+    ],
+    [
+      'a shop domain with capitals, which no order key carries',
+      { 'Shop.Example.com': { storeFront: FRONT_A } },
+      /^context provisioning:stores\.Shop\.Example\.com must be written lower-case, as order keys carry it \(shop\.example\.com\)/,
+    ],
+    [
+      'a JSON string that is not JSON',
+      '{"shop.example.com": {storeFront: ',
+      /^context provisioning:stores must be a JSON object \{"<store id>":\{"storeFront":"<uuid>"\}\}, got "\{\\"shop/,
+    ],
+    ['a list', [{ storeFront: FRONT_A }], /^context provisioning:stores must be a JSON object/],
+  ])('refuses %s, naming the key path', (_what, value, message) => {
+    const error = failure(stores(value));
+    expect(error.name).toBe('ConfigInvalid');
+    expect(error.message).toMatch(message);
+  });
+
+  it("refuses more stores than fit in create-customer's 4 KB of environment", () => {
+    const many = Object.fromEntries(
+      Array.from({ length: 60 }, (_, i) => [`shop-${i}.myshopify.com`, { storeFront: FRONT_A }]),
+    );
+    expect(failure(stores(many)).message).toMatch(
+      /^context provisioning:stores gives create-customer \d+ bytes of store fronts, more than the 3000/,
+    );
+  });
+});
+
 describe('buildApp with bad context', () => {
   it('fails before creating any stack, naming the key', () => {
     expect(() => buildApp({ bundle: false, context: { [ContextKeys.yayStoreFront]: 'abc' } })).toThrow(
@@ -146,6 +226,8 @@ describe('buildApp with bad context', () => {
 describe('buildApp with optional context', () => {
   const account = '123456789012';
   const yaySecretArn = `arn:aws:secretsmanager:eu-west-2:${account}:secret:yay-credentials-AbCdEf`;
+  const STORE_FRONT_A = '5a4d0000-0000-4000-8000-0000000000a1';
+  const STORE_FRONT_B = '5a4d0000-0000-4000-8000-0000000000b2';
   // Synthesized once, read into memory, and the assembly removed at once (even when every test is filtered out).
   const { built, stateful, provisioning, written } = (() => {
     const outdir = mkdtempSync(join(tmpdir(), 'yay-cdk-config-test-'));
@@ -158,6 +240,11 @@ describe('buildApp with optional context', () => {
           [ContextKeys.partnerEventBusName]: 'aws.partner/stripe.com/ed_test_only',
           [ContextKeys.yaySecretArn]: yaySecretArn,
           [ContextKeys.paymentWindowDays]: 3,
+          [ContextKeys.stores]: {
+            'shop-a.myshopify.com': { storeFront: STORE_FRONT_A },
+            'shop.example.org': { storeFront: STORE_FRONT_B },
+            acct_1Connect: {},
+          },
         },
       });
       app.app.synth();
@@ -193,6 +280,27 @@ describe('buildApp with optional context', () => {
     });
     const alarms = Object.keys(provisioning.findResources('AWS::CloudWatch::Alarm'));
     expect(alarms.some((id) => id.includes('DeadLettersPartner'))).toBe(true);
+  });
+
+  it("gives create-customer each store's own store front, leaving out a store that takes the default", () => {
+    const variables = (name: FunctionName) =>
+      (functionProperties(provisioning, name).Environment as { Variables: Record<string, unknown> })
+        .Variables;
+    expect(JSON.parse(String(variables('create-customer')[EnvNames.YAY_STORE_FRONTS]))).toEqual({
+      'shop-a.myshopify.com': STORE_FRONT_A,
+      'shop.example.org': STORE_FRONT_B,
+    });
+    for (const name of FunctionNames.filter((n) => n !== 'create-customer')) {
+      expect(variables(name), name).not.toHaveProperty(EnvNames.YAY_STORE_FRONTS);
+    }
+  });
+
+  it("outputs the default and each store's own store front for ops yay-check --aws", () => {
+    const value = (provisioning.toJSON().Outputs as Record<string, { Value: unknown }>).StoreFronts?.Value;
+    expect(JSON.parse(String(value))).toEqual({
+      default: '00000000-0000-4000-8000-000000000000',
+      stores: { 'shop-a.myshopify.com': STORE_FRONT_A, 'shop.example.org': STORE_FRONT_B },
+    });
   });
 
   it('uses the configured payment window as the wait timeout', () => {

@@ -100,6 +100,13 @@ describe('ProvisioningStack functions', () => {
     for (const name of YAY_CALLERS) expect(env(name), name).toHaveProperty(EnvNames.YAY_SECRET_ARN);
     for (const name of WITH_TABLE) expect(env(name), name).toHaveProperty(EnvNames.TABLE_NAME);
   });
+
+  it("gives create-customer, and no other function, the stores' store fronts: none of its own in cdk.json", () => {
+    expect(env('create-customer')[EnvNames.YAY_STORE_FRONTS]).toBe('{}');
+    for (const name of FunctionNames.filter((n) => n !== 'create-customer')) {
+      expect(env(name), name).not.toHaveProperty(EnvNames.YAY_STORE_FRONTS);
+    }
+  });
 });
 
 describe('ProvisioningStack IAM (least privilege)', () => {
@@ -397,5 +404,13 @@ describe('ProvisioningStack outputs', () => {
     ]) {
       expect(outputs).toContain(name);
     }
+  });
+
+  it('outputs the configured store fronts as JSON for ops yay-check --aws: the default alone in cdk.json', () => {
+    const value = (provisioning.toJSON().Outputs as Record<string, { Value: unknown }>).StoreFronts?.Value;
+    expect(JSON.parse(String(value))).toEqual({
+      default: '00000000-0000-4000-8000-000000000000',
+      stores: {},
+    });
   });
 });

@@ -33,6 +33,10 @@ export interface SandboxBehaviour {
    * 'ignored' answers the reseller's own (a header the API does not know), 'rejected' answers 400.
    */
   authForBalance: 'honoured' | 'ignored' | 'rejected';
+  /** `GET /account/store` answers a list of store fronts, or only the first as one object. Default 'list'. */
+  storeFrontsAs: 'list' | 'object';
+  /** The field carrying a store front's id in `GET /account/store`. Default 'uuid'. */
+  storeFrontIdField: 'uuid' | 'id';
 }
 
 /** Options of {@link startYaySandbox}; every field has a default. */
@@ -106,6 +110,8 @@ const DEFAULT_BEHAVIOUR: SandboxBehaviour = {
   statusInEnvelopeOnly: false,
   balanceOnCustomerRecord: true,
   authForBalance: 'honoured',
+  storeFrontsAs: 'list',
+  storeFrontIdField: 'uuid',
 };
 
 const MAX_BODY_BYTES = 1_000_000;
@@ -174,7 +180,10 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
   const route = (method: string, path: string, body: unknown, authFor: string | undefined): LedgerAnswer => {
     if (method === 'GET' && path === '/authenticated') return { status: 200, result: {} };
     if (method === 'GET' && path === '/account/store') {
-      return { status: 200, result: storeFronts.map((front) => ({ ...front })) };
+      const fronts = storeFronts.map(({ uuid, name }) =>
+        behaviour.storeFrontIdField === 'id' ? { id: uuid, name } : { uuid, name },
+      );
+      return { status: 200, result: behaviour.storeFrontsAs === 'object' ? (fronts[0] ?? {}) : fronts };
     }
     if (method === 'GET' && path === '/account/reseller') {
       return { status: 200, result: ledger.customers.map((customer) => ledger.publicView(customer)) };

@@ -94,6 +94,7 @@ describe('workflow handlers', () => {
     vi.stubEnv('NAMING_KEY_SECRET_ARN', NAMING_SECRET);
     vi.stubEnv('YAY_API_BASE_URL', sandbox.url);
     vi.stubEnv('YAY_STORE_FRONT', DEFAULT_STORE_FRONT.uuid);
+    vi.stubEnv('YAY_STORE_FRONTS', '{}');
     vi.stubEnv('PAYMENT_WINDOW_SECONDS', '604800');
     vi.stubEnv('POWERTOOLS_TRACE_ENABLED', 'false');
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');

@@ -5,6 +5,7 @@ import { DEFAULT_STORE_FRONT, startYaySandbox, type YaySandbox } from '../../../
 import { OrderIncomplete, TransferOutcomeUnknown } from '../../../shared/errors';
 import { MetricNames } from '../../../shared/observability';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
+import { storeFrontLookup } from '../../../shared/store-fronts';
 import { awaitPayment } from '../../../shared/workflow/await-payment';
 import { createCustomer } from '../../../shared/workflow/create-customer';
 import { reconcileTransfer } from '../../../shared/workflow/reconcile-transfer';
@@ -55,7 +56,7 @@ describe('workflow steps', () => {
     buyers: store,
     yay,
     namingKey: async () => NAMING_KEY,
-    storeFront: DEFAULT_STORE_FRONT.uuid,
+    storeFrontFor: storeFrontLookup({ default: DEFAULT_STORE_FRONT.uuid, stores: {} }),
   });
   const paymentDeps = () => ({
     ...obs.observability,
@@ -156,6 +157,40 @@ describe('workflow steps', () => {
       const ref = await createCustomer(customerDeps(), { order: orderEvent() });
       expect(sandbox.state.customers).toHaveLength(1);
       expect(ref.uuid).toBe(sandbox.state.customers[0]?.uuid);
+    });
+
+    it("puts a listed store's new customer under that store's own store front, an unlisted one's under the default", async () => {
+      const own = { uuid: '5a4d0000-0000-4000-8000-0000000000b2', name: 'Second shop' };
+      await sandbox.stop();
+      sandbox = await startYaySandbox({ storeFronts: [DEFAULT_STORE_FRONT, own] });
+      yay = createYayClient({ baseUrl: sandbox.url, credentials: sandbox.credentials, timeoutMs: 2_000 });
+      const deps = {
+        ...customerDeps(),
+        storeFrontFor: storeFrontLookup({
+          default: DEFAULT_STORE_FRONT.uuid,
+          stores: { 'second.myshopify.com': own.uuid },
+        }),
+      };
+      const listed = orderEvent({
+        provider: 'shopify',
+        store: 'second.myshopify.com',
+        orderKey: 'shopify:second.myshopify.com:1001',
+        buyerKey: 'shopify:second.myshopify.com:buyer-1',
+      });
+      const unlisted = orderEvent({
+        provider: 'shopify',
+        store: 'first.myshopify.com',
+        orderKey: 'shopify:first.myshopify.com:1001',
+        buyerKey: 'shopify:first.myshopify.com:buyer-1',
+      });
+
+      const listedRef = await createCustomer(deps, { order: listed });
+      const unlistedRef = await createCustomer(deps, { order: unlisted });
+
+      const frontOf = (uuid: string) =>
+        sandbox.state.customers.find((customer) => customer.uuid === uuid)?.store_front;
+      expect(frontOf(listedRef.uuid)).toBe(own.uuid);
+      expect(frontOf(unlistedRef.uuid)).toBe(DEFAULT_STORE_FRONT.uuid);
     });
 
     it('never logs the naming key or the Yay password', async () => {

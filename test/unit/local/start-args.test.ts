@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { cdkContextFromEnv, localSynthContext, parseStartArgs } from '../../../infra/local/config';
+import { ConfigInvalid } from '../../../shared/errors';
+
+describe('parseStartArgs', () => {
+  it('reads repeated -c/--context key=value pairs as strings, splitting at the first "="', () => {
+    const args = parseStartArgs([
+      '-c',
+      'provisioning:stores={"shop.example.com":{"storeFront":"x"}}',
+      '--context=provisioning:paymentWindowDays=3',
+      '--json',
+    ]);
+    expect(args).toEqual({
+      json: true,
+      context: {
+        'provisioning:stores': '{"shop.example.com":{"storeFront":"x"}}',
+        'provisioning:paymentWindowDays': '3',
+      },
+    });
+  });
+
+  it('has no context and no JSON logs when given nothing', () => {
+    expect(parseStartArgs([])).toEqual({ json: false, context: {} });
+  });
+
+  it.each([
+    [['-c', 'provisioning:stores'], /^option -c must be <context key>=<value>, got "provisioning:stores"$/],
+    [['-c', '=value'], /^option -c must be <context key>=<value>, got "=value"$/],
+    [['--frobnicate'], /--frobnicate.*usage: npm start -- \[--json\] \[-c <context key>=<value>\]/],
+    [['extra'], /extra.*usage: npm start/],
+  ])('refuses %j with a ConfigInvalid naming the option', (argv, message) => {
+    expect(() => parseStartArgs(argv)).toThrow(ConfigInvalid);
+    expect(() => parseStartArgs(argv)).toThrow(message);
+  });
+});
+
+describe('cdkContextFromEnv', () => {
+  it('reads CDK_CONTEXT_JSON as the CDK CLI sets it: a JSON object of context values', () => {
+    expect(
+      cdkContextFromEnv({ CDK_CONTEXT_JSON: '{"yay:storeFront":"x","provisioning:stores":{}}' }),
+    ).toEqual({
+      'yay:storeFront': 'x',
+      'provisioning:stores': {},
+    });
+    expect(cdkContextFromEnv({})).toEqual({});
+  });
+
+  it.each(['{not json', '["yay:storeFront"]', '42'])(
+    'refuses CDK_CONTEXT_JSON=%s naming the variable',
+    (raw) => {
+      expect(() => cdkContextFromEnv({ CDK_CONTEXT_JSON: raw })).toThrow(
+        /^environment variable CDK_CONTEXT_JSON must be a JSON object of context values, got /,
+      );
+    },
+  );
+});
+
+describe('localSynthContext', () => {
+  it('layers local defaults under CDK_CONTEXT_JSON under -c', () => {
+    const context = localSynthContext(
+      { 'yay:storeFront': 'from-defaults', 'yay:apiBaseUrl': 'https://api.yay.com' },
+      { CDK_CONTEXT_JSON: '{"yay:storeFront":"from-env","provisioning:stores":"from-env"}' },
+      { 'provisioning:stores': 'from-cli' },
+    );
+    expect(context).toEqual({
+      'yay:apiBaseUrl': 'https://api.yay.com',
+      'yay:storeFront': 'from-env',
+      'provisioning:stores': 'from-cli',
+    });
+  });
+});
