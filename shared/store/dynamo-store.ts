@@ -435,24 +435,31 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
         return { applied: false, order };
       }
       // The payment arrived while the window closed: keep the order open (and in the sweep's queue), so the
-      // sweep starts the execution that credits it; the token is gone, as the wait has ended.
-      const out = await doc.send(
-        new UpdateCommand({
-          TableName,
-          Key: ItemKeys.order(orderKey),
-          UpdateExpression:
-            'SET #state = :open, updatedAt = :at, #open = :openPk, #openSk = :openSk REMOVE taskToken',
-          ConditionExpression: 'attribute_not_exists(outcome)',
-          ExpressionAttributeNames: { '#state': 'state', '#open': OPEN_PK, '#openSk': OPEN_SK },
-          ExpressionAttributeValues: {
-            ':open': 'open',
-            ':at': at,
-            ':openPk': ItemKeys.openOrders,
-            ':openSk': `${order.createdAt}#${orderKey}`,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      // sweep starts the execution that credits it; the token is gone, as the wait has ended. A retry of this
+      // same expiry after the outcome was written finds it there and leaves it (the late-payment path credits it).
+      let out: { Attributes?: Record<string, unknown> };
+      try {
+        out = await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: ItemKeys.order(orderKey),
+            UpdateExpression:
+              'SET #state = :open, updatedAt = :at, #open = :openPk, #openSk = :openSk REMOVE taskToken',
+            ConditionExpression: 'attribute_not_exists(outcome)',
+            ExpressionAttributeNames: { '#state': 'state', '#open': OPEN_PK, '#openSk': OPEN_SK },
+            ExpressionAttributeValues: {
+              ':open': 'open',
+              ':at': at,
+              ':openPk': ItemKeys.openOrders,
+              ':openSk': `${order.createdAt}#${orderKey}`,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+      } catch (caught) {
+        if (!isConditionFailure(caught)) throw caught;
+        return { applied: false, order: requireOrder(await getOrder(orderKey), orderKey) };
+      }
       return { applied: false, reopened: true, order: strip<OrderRecord>(out.Attributes ?? {}) };
     },
 
@@ -467,8 +474,13 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
       let condition = 'attribute_exists(#pk)';
       if (options.once === 'refundAfterCredit') {
         // The order keeps its state (fulfilled: the credit did move); the marker makes the flag once per order.
+        // A transfer still under review keeps its attention: it must be decided first (resolve-transfer flags
+        // the refund once it is decided applied).
         sets.push('refundAfterCreditAt = :at');
-        condition += ' AND attribute_not_exists(refundAfterCreditAt)';
+        values[':review'] = 'transfer_review';
+        condition +=
+          ' AND attribute_not_exists(refundAfterCreditAt)' +
+          ' AND (attribute_not_exists(attention) OR attention.reason <> :review)';
       } else {
         // Parked for a person, but never over a fulfilled order (its credit moved, and its state says so), and
         // once per reason: a repeated event finds it already waiting.

@@ -53,6 +53,8 @@ export const WooOrderSchema = z.object({
   billing: WooAddress,
   shipping: WooAddress,
   line_items: z.array(z.object({ sku: z.string().nullish(), quantity: z.number().int().nonnegative() })),
+  /** Partial refunds of the order so far (the status stays processing or completed until it is all refunded). */
+  refunds: z.array(z.unknown()).nullish(),
 });
 
 /** Headers of a WooCommerce delivery that carry meaning, and the catalog. */
@@ -100,9 +102,12 @@ export function normalizeWooCommerce(payload: unknown, ctx: WooCommerceContext):
   if (!(WooCommerceTopics as readonly string[]).includes(topic)) return { outcome: 'ignored', topic };
   const store = storeHost(ctx.source);
   const { status } = parseField(WooStatusSchema, payload, '');
-  const kind = WooCommerceStatusKinds[status];
-  if (!kind) return { outcome: 'ignored', topic: `${topic}:${status}` };
+  const statusKind = WooCommerceStatusKinds[status];
+  if (!statusKind) return { outcome: 'ignored', topic: `${topic}:${status}` };
   const order = parseField(WooOrderSchema, payload, '');
+  // WooCommerce sends no refund topic: a partial refund arrives as an update of a paid order carrying `refunds`.
+  // It is a refund like any other (before credit moves it cancels the transfer, after it a person is told).
+  const kind: OrderEventKind = statusKind === 'paid' && order.refunds?.length ? 'refunded' : statusKind;
 
   const buyer: Buyer = pickName([
     { first: order.billing?.first_name, last: order.billing?.last_name },

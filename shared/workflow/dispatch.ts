@@ -1,4 +1,3 @@
-import { describeCredit } from '../domain/credit';
 import { executionName, paymentKey } from '../domain/keys';
 import type { OrderEvent } from '../domain/order-event';
 import { type Attention, type AttentionReason, attentionAction } from '../domain/order-state';
@@ -7,6 +6,7 @@ import { MetricNames } from '../observability';
 import { isTerminal, type OrderRecord, type OrderStore, type TransferStore } from '../store/types';
 import type { PaymentState } from './contract';
 import type { Observability, WorkflowControl } from './ports';
+import { flagRefundAfterCredit } from './refund-after-credit';
 import { claimReplay, startExecution } from './replay';
 
 export { startExecution } from './replay';
@@ -225,28 +225,6 @@ async function refund(deps: DispatchDeps, event: OrderEvent): Promise<DispatchRe
     return { action: 'refund_recorded', detail: intent.status };
   }
   // No automatic reversal: a transfer cannot be undone through the API, a person must decide.
-  const moved = intent.status === 'APPLIED' ? 'moved' : 'may have moved';
-  const flagged = await deps.orders.flagAttention(
-    orderKey,
-    attention(
-      'refund_after_credit',
-      `the store refunded the order after its credit ${moved} (transfer ${intent.status}, ` +
-        `${describeCredit(intent.amount)} to customer ${intent.customerName ?? intent.customerUuid ?? '?'})`,
-      orderKey,
-      now,
-    ),
-    now,
-    { once: 'refundAfterCredit' },
-  );
-  if (flagged.applied) {
-    deps.metrics.addMetric(MetricNames.RefundAfterCredit, 'Count', 1);
-    deps.log.error('order refunded after credit moved (or may have moved); needs a person', {
-      transfer: intent.status,
-      amountMillis: intent.amount,
-      customerUuid: intent.customerUuid,
-    });
-  } else {
-    deps.log.info('refund after credit already flagged for this order');
-  }
+  await flagRefundAfterCredit(deps, orderKey, intent);
   return { action: 'refund_after_credit', detail: intent.status };
 }

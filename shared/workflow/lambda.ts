@@ -2,7 +2,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
 import type { Context } from 'aws-lambda';
+import { DependencyUnavailable, ProvisioningError } from '../errors';
 import { logger, metrics, tracer } from '../observability';
 
 /** The keys every log line of one invocation carries. */
@@ -38,6 +40,25 @@ const appendInvocationKeys = (): MiddlewareObj => ({
 });
 
 /**
+ * An AWS SDK error that the SDK's own classification calls transient — a throttle, a timeout, a reset, a 5xx — and
+ * that outlived the SDK's retries, is renamed {@link DependencyUnavailable} (the original kept as `cause`), which
+ * every Task retries. Without this its own name (`TimeoutError`, `InternalServerError`, `ECONNRESET`…) would meet
+ * the Catch-all and end the order as failed: one slow call would need a person. Our own errors pass unchanged.
+ */
+export function classifyError(error: unknown): unknown {
+  if (!(error instanceof Error) || error instanceof ProvisioningError) return error;
+  const sdk = error as Parameters<typeof isTransientError>[0];
+  if (!isThrottlingError(sdk) && !isTransientError(sdk) && !isServerError(sdk)) return error;
+  return new DependencyUnavailable(`${error.name}: ${error.message}`, { cause: error });
+}
+
+const transientStaysTransient = (): MiddlewareObj => ({
+  onError: async (request) => {
+    request.error = classifyError(request.error) as Error;
+  },
+});
+
+/**
  * The one middy chain every workflow Lambda uses: Lambda context and order/execution keys on the logs,
  * metrics flushed (EMF) at the end, a trace segment. The body stays one use-case call; errors propagate
  * with their `name` intact, which is what the state machine's Retry/Catch match on.
@@ -46,6 +67,7 @@ export function workflowHandler<TEvent, TResult>(
   body: (event: TEvent, context: Context) => Promise<TResult>,
 ) {
   return middy<TEvent, TResult>(body)
+    .use(transientStaysTransient())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(appendInvocationKeys())
     .use(logMetrics(metrics, { captureColdStartMetric: true }))

@@ -6,6 +6,7 @@ import { isTerminal, type LeaseStore, type TransferIntent, type TransferStore } 
 import type { YayApi } from '../yay/types';
 import type { ReconcileResult } from './contract';
 import type { Observability } from './ports';
+import { flagRefundAfterCredit } from './refund-after-credit';
 import { claimReplay, type ReplayDeps, type ReplayResult } from './replay';
 import { customerLease, DEFAULT_LEASE_SECONDS, releaseQuietly } from './transfer-credit';
 
@@ -211,8 +212,10 @@ export async function resolveTransfer(
   const action = { action: 'resolve-transfer', at: deps.now().toISOString(), reason: note, detail: decision };
   if (decision === 'applied') {
     if (intent.amount > 0) deps.metrics.addMetric(MetricNames.CreditMovedMillis, 'None', intent.amount);
-    await deps.orders.recordOutcome(orderKey, 'fulfilled', undefined, deps.now());
+    const { order } = await deps.orders.recordOutcome(orderKey, 'fulfilled', undefined, deps.now());
     if (resolved) await deps.orders.recordAction(orderKey, action);
+    // A refund that came while the transfer was under review waited for this decision.
+    if (order.refunded) await flagRefundAfterCredit(deps, orderKey, intent);
     deps.log.info('transfer resolved by operator', { decision });
     return { intent };
   }

@@ -334,6 +334,22 @@ describe('ProvisioningStack alarms', () => {
     }
   });
 
+  it('alarms on the first order that needs a person, summed over five minutes, to the alarm topic', () => {
+    const [topicId] = single('AWS::SNS::Topic');
+    expect(alarm('OrdersNeedAttention')).toMatchObject({
+      MetricName: MetricNames.OrdersNeedingAttention,
+      Namespace: 'YayProvisioning',
+      Dimensions: [{ Name: 'service', Value: 'yay-provisioning' }],
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: topicId }],
+    });
+  });
+
   it('alarms when the reseller balance no longer covers the credit owed', () => {
     const balance = alarm('ResellerBalanceLow') as { Metrics: Array<Record<string, unknown>> };
     const expression = balance.Metrics.find((m) => m.Expression)?.Expression;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Attention } from '../../../shared/domain/order-state';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
 import { orderEvent } from '../workflow/fixtures';
@@ -117,6 +118,140 @@ describe('createDynamoStore', () => {
       ]);
       expect(claims.filter(Boolean)).toHaveLength(1);
       expect((await store.get(event.orderKey))?.replays).toBe(1);
+    });
+  });
+
+  describe('payment refs', () => {
+    it('finds the order that recorded a payment by its payment ref, and nothing for an unknown one', async () => {
+      const event = orderEvent({ kind: 'paid', paymentRef: 'pi_3Qstore1' });
+      await store.record(event, 'e1', NOW);
+
+      expect(await store.findByPaymentRef('stripe:acct_test:pi_3Qstore1')).toBe(event.orderKey);
+      expect(await store.findByPaymentRef('stripe:acct_test:pi_3Qnobody')).toBeUndefined();
+    });
+  });
+
+  describe('attention', () => {
+    const attention = (reason: Attention['reason']): Attention => ({
+      reason,
+      message: `waiting: ${reason}`,
+      action: `resolve ${reason}`,
+      since: NOW.toISOString(),
+    });
+
+    it('parks an order for a person once per reason: a repeated flag is not applied', async () => {
+      const event = orderEvent();
+      await store.record(event, 'e1', NOW);
+
+      const first = await store.flagAttention(event.orderKey, attention('paid_after_failure'), NOW);
+      const again = await store.flagAttention(event.orderKey, attention('paid_after_failure'), LATER);
+
+      expect(first.applied).toBe(true);
+      expect(again.applied).toBe(false);
+      expect(again.order).toMatchObject({ state: 'needs_attention', updatedAt: NOW.toISOString() });
+      expect((await store.listAttention()).map((order) => order.orderKey)).toEqual([event.orderKey]);
+      expect(await store.listOpen()).toEqual([]);
+      // Another reason is another flag.
+      expect((await store.flagAttention(event.orderKey, attention('unpriced'), LATER)).applied).toBe(true);
+    });
+
+    it("never changes a fulfilled order's state, and flags a refund after credit beside it once", async () => {
+      const event = orderEvent({ kind: 'paid' });
+      await store.record(event, 'e1', NOW);
+      await store.recordOutcome(event.orderKey, 'fulfilled', undefined, NOW);
+
+      const parked = await store.flagAttention(event.orderKey, attention('paid_after_refund'), LATER);
+      expect(parked.applied).toBe(false);
+      expect(parked.order.state).toBe('fulfilled');
+      expect(parked.order.attention).toBeUndefined();
+
+      const once = { once: 'refundAfterCredit' } as const;
+      const flagged = await store.flagAttention(
+        event.orderKey,
+        attention('refund_after_credit'),
+        LATER,
+        once,
+      );
+      const repeated = await store.flagAttention(
+        event.orderKey,
+        attention('refund_after_credit'),
+        LATER,
+        once,
+      );
+      expect(flagged.applied).toBe(true);
+      expect(repeated.applied).toBe(false);
+      expect(await store.get(event.orderKey)).toMatchObject({
+        state: 'fulfilled',
+        outcome: 'fulfilled',
+        attention: { reason: 'refund_after_credit' },
+      });
+    });
+  });
+
+  describe('expiry', () => {
+    it('reopens a paid open order instead of expiring it when unlessPaid is set', async () => {
+      const event = orderEvent();
+      await store.record(event, 'e1', NOW);
+      await store.storeTaskToken(event.orderKey, 'test-only-token', NOW);
+      await store.markPayment(event.orderKey, 'paid', NOW);
+
+      const result = await store.recordOutcome(
+        event.orderKey,
+        'expired',
+        { Error: 'States.Timeout' },
+        LATER,
+        {
+          unlessPaid: true,
+        },
+      );
+
+      expect(result).toMatchObject({ applied: false, reopened: true, order: { state: 'open' } });
+      const order = await store.get(event.orderKey);
+      expect(order).toMatchObject({ state: 'open', payment: 'paid' });
+      expect(order?.outcome).toBeUndefined();
+      expect(order?.taskToken).toBeUndefined();
+      expect((await store.listOpen()).map((open) => open.orderKey)).toEqual([event.orderKey]);
+    });
+
+    it('leaves an expiry already written when its retry meets the payment that came since (no error)', async () => {
+      // LambdaInvoke may run Record outcome again after it wrote; dispatch credits the late payment meanwhile.
+      const event = orderEvent();
+      await store.record(event, 'e1', NOW);
+      await store.recordOutcome(event.orderKey, 'expired', undefined, NOW, { unlessPaid: true });
+      await store.markPayment(event.orderKey, 'paid', LATER);
+
+      const retried = await store.recordOutcome(event.orderKey, 'expired', undefined, LATER, {
+        unlessPaid: true,
+      });
+
+      expect(retried).toMatchObject({ applied: false, order: { state: 'expired', payment: 'paid' } });
+      expect(retried.reopened).toBeUndefined();
+    });
+
+    it('expires an unpaid order with unlessPaid set', async () => {
+      const event = orderEvent();
+      await store.record(event, 'e1', NOW);
+
+      const result = await store.recordOutcome(event.orderKey, 'expired', undefined, LATER, {
+        unlessPaid: true,
+      });
+
+      expect(result.applied).toBe(true);
+      expect(result.reopened).toBeUndefined();
+      expect(result.order.state).toBe('expired');
+      expect(await store.listOpen()).toEqual([]);
+    });
+
+    it('records the outcome as usual on a paid order without unlessPaid', async () => {
+      const event = orderEvent({ kind: 'paid' });
+      await store.record(event, 'e1', NOW);
+
+      const result = await store.recordOutcome(event.orderKey, 'expired', undefined, LATER);
+
+      expect(result.applied).toBe(true);
+      expect(result.reopened).toBeUndefined();
+      expect(await store.get(event.orderKey)).toMatchObject({ state: 'expired', outcome: 'expired' });
+      expect(await store.listOpen()).toEqual([]);
     });
   });
 

@@ -533,6 +533,7 @@ describe('normalizeWooCommerce', () => {
 
   it('maps a completed order to paid and keys a registered buyer by customer id', () => {
     const [, registered] = sampleJson<Json[]>(Samples.woocommerce.orders);
+    delete (registered as Json).refunds;
 
     expect(eventOf(woo(sampleJson(Samples.woocommerce.orderCompleted))).kind).toBe('paid');
     expect(eventOf(woo(registered))).toMatchObject({
@@ -540,6 +541,16 @@ describe('normalizeWooCommerce', () => {
       orderKey: 'woocommerce:shop.example.org:723',
       buyerKey: 'woocommerce:shop.example.org:26',
       buyer: { firstName: 'João', lastName: 'Silva' },
+    });
+  });
+
+  it('maps a paid order carrying partial refunds (the published order 723) to a refund of that order', () => {
+    // WooCommerce has no refund topic: a partial refund arrives as an order.updated of the still-completed order.
+    const [, refunded] = sampleJson<Json[]>(Samples.woocommerce.orders);
+
+    expect(eventOf(woo(refunded))).toMatchObject({
+      kind: 'refunded',
+      orderKey: 'woocommerce:shop.example.org:723',
     });
   });
 

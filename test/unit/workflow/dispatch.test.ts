@@ -14,7 +14,9 @@ import { MetricNames } from '../../../shared/observability';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
 import { awaitPayment } from '../../../shared/workflow/await-payment';
 import { type DispatchDeps, dispatchOrderEvent } from '../../../shared/workflow/dispatch';
+import { reconcileTransfer, resolveTransfer } from '../../../shared/workflow/reconcile-transfer';
 import { recordCustomer } from '../../../shared/workflow/record-customer';
+import { recordOutcome } from '../../../shared/workflow/record-outcome';
 import { sfnWorkflowControl } from '../../../shared/workflow/sfn-control';
 import { transferCredit } from '../../../shared/workflow/transfer-credit';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
@@ -343,6 +345,34 @@ describe('dispatchOrderEvent', () => {
         message: expect.stringContaining('10.000 to customer cname'),
       },
     });
+  });
+
+  it('keeps a transfer under review in front of a person when a refund comes, and flags the refund once it is decided applied', async () => {
+    const paid = orderEvent({ kind: 'paid' });
+    await dispatchOrderEvent(deps, paid);
+    const yay = new FakeYay();
+    const uuid = yay.addCustomer('cname');
+    yay.transferFaults.push('lost-answer');
+    yay.customerBalanceReadable = false;
+    const transferDeps = { ...obs.observability, orders: store, transfers: store, leases: store, yay };
+    await transferCredit(transferDeps, {
+      order: paid,
+      customer: { uuid, name: 'cname', created: true },
+    }).catch(() => {});
+    const decision = await reconcileTransfer(transferDeps, paid.orderKey);
+    await recordOutcome(
+      { ...obs.observability, orders: store },
+      { order: paid, outcome: 'needs_attention', reconcile: decision },
+    );
+
+    await dispatchOrderEvent(deps, { ...paid, kind: 'refunded' });
+    const duringReview = await store.get(paid.orderKey);
+    await resolveTransfer({ ...deps, transfers: store }, paid.orderKey, 'applied', 'checked in Yay');
+    const decided = await store.get(paid.orderKey);
+
+    expect(duringReview?.attention?.reason).toBe('transfer_review');
+    expect(decided).toMatchObject({ state: 'fulfilled', attention: { reason: 'refund_after_credit' } });
+    expect(obs.recorded.metricTotal(MetricNames.RefundAfterCredit)).toBe(1);
   });
 
   it("finds a refund's order by the payment intent the order recorded, without store metadata", async () => {

@@ -31,6 +31,8 @@ export class FakeYay implements YayApi {
   /** Transfers that moved money. */
   readonly applied: { uuid: string; amount: number }[] = [];
   customerBalanceReadable = true;
+  /** When set, the next customer-balance reads throw it (a throttle, an outage) instead of answering. */
+  customerBalanceError?: Error;
   inFlight = 0;
   maxInFlight = 0;
   /** When set, each transfer awaits it before answering (holds the call open). */
@@ -97,6 +99,7 @@ export class FakeYay implements YayApi {
   }
 
   async customerBalance(customer: { uuid: string; name: string }): Promise<Millis | undefined> {
+    if (this.customerBalanceError) throw this.customerBalanceError;
     if (!this.customerBalanceReadable) return undefined;
     return this.customers.get(customer.uuid)?.balance as Millis | undefined;
   }

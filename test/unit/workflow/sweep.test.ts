@@ -208,6 +208,82 @@ describe('sweep', () => {
     );
   });
 
+  it('replays, once, an open paid order whose execution succeeded as its payment arrived (a late payment)', async () => {
+    const event = orderEvent();
+    await dispatch(event);
+    await store.markPayment(event.orderKey, 'paid', obs.observability.now());
+    // The execution's expiry found the payment and left the order open, then the execution ended.
+    const expiry = await store.recordOutcome(
+      event.orderKey,
+      'expired',
+      { Error: 'States.Timeout' },
+      obs.observability.now(),
+      { unlessPaid: true },
+    );
+    expect(expiry.reopened).toBe(true);
+    executions.set(arnOf(executionName(event.orderKey)), 'SUCCEEDED');
+    sfn.resetHistory();
+
+    obs.advance(600);
+    const report = await sweep(deps, { paymentWindowSeconds: WINDOW });
+    obs.advance(900);
+    const again = await sweep(deps, { paymentWindowSeconds: WINDOW });
+
+    expect(report.replayed).toEqual([event.orderKey]);
+    expect(again.replayed).toEqual([]);
+    expect(sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name)).toEqual([
+      executionName(event.orderKey, 1),
+    ]);
+    expect(await store.get(event.orderKey)).toMatchObject({
+      state: 'open',
+      payment: 'paid',
+      replays: 1,
+      replayReason: expect.stringContaining('payment arrived'),
+    });
+  });
+
+  it('leaves an open unpaid order whose execution succeeded alone, with a warning', async () => {
+    const event = orderEvent();
+    await dispatch(event);
+    executions.set(arnOf(executionName(event.orderKey)), 'SUCCEEDED');
+    sfn.resetHistory();
+    obs.advance(600);
+
+    const report = await sweep(deps, { paymentWindowSeconds: WINDOW });
+
+    expect(report.replayed).toEqual([]);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(obs.recorded.logs.some((line) => line.level === 'warn' && /still open/.test(line.message))).toBe(
+      true,
+    );
+  });
+
+  it('reopens, rather than expires, an unpaid order past the window whose payment arrives as the sweep expires it', async () => {
+    const event = orderEvent();
+    await dispatch(event);
+    executions.clear();
+    obs.advance(WINDOW + 1);
+    // The payment lands between the sweep listing the order (unpaid) and writing its expiry.
+    const paidMeanwhile: DynamoStore = {
+      ...store,
+      recordOutcome: async (...args) => {
+        await store.markPayment(args[0], 'paid', obs.observability.now());
+        return store.recordOutcome(...args);
+      },
+    };
+
+    const report = await sweep({ ...deps, orders: paidMeanwhile }, { paymentWindowSeconds: WINDOW });
+
+    expect(report.expired).not.toContain(event.orderKey);
+    const order = await store.get(event.orderKey);
+    expect(order).toMatchObject({ state: 'open', payment: 'paid' });
+    expect(order?.outcome).toBeUndefined();
+    expect((await store.listOpen()).map((open) => open.orderKey)).toEqual([event.orderKey]);
+    // The next sweep starts the execution that credits it.
+    obs.advance(600);
+    expect((await sweep(deps, { paymentWindowSeconds: WINDOW })).restarted).toEqual([event.orderKey]);
+  });
+
   describe('replayOrder', () => {
     it('starts the next -r<n> execution and refuses while the current one runs', async () => {
       const event = orderEvent();

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { executionName } from '../../../shared/domain/keys';
+import { attentionAction } from '../../../shared/domain/order-state';
 import {
   LeaseBusy,
   ResellerBalanceTooLow,
@@ -390,5 +392,143 @@ describe('transferCredit', () => {
     await expect(transferCredit(deps, input())).resolves.toMatchObject({ status: 'CANCELLED' });
     expect(yay.transferCalls).toHaveLength(0);
     expect((await store.getIntent(order.orderKey))?.status).toBe('CANCELLED');
+  });
+});
+
+describe('resolveTransfer', () => {
+  let dynamo: LocalDynamo;
+  let store: DynamoStore;
+  let yay: FakeYay;
+  let workflow: FakeWorkflow;
+  let obs: ReturnType<typeof recordingObservability>;
+  let customer: CustomerRef;
+  const order = orderEvent({ kind: 'paid' });
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(async () => {
+    await dynamo.stop();
+  });
+  beforeEach(async () => {
+    store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
+    yay = new FakeYay();
+    workflow = new FakeWorkflow();
+    obs = recordingObservability();
+    customer = { uuid: yay.addCustomer('ctestcustomer', 2_000), name: 'ctestcustomer', created: true };
+    await store.record(order, executionName(order.orderKey), obs.observability.now());
+  });
+
+  const transferDeps = () => ({ ...obs.observability, orders: store, transfers: store, leases: store, yay });
+  const resolveDeps = () => ({ ...obs.observability, orders: store, transfers: store, workflow });
+
+  /**
+   * A transfer whose answer was lost (`fault`), undecidable because the customer balance cannot be read, on an
+   * order whose execution then ended waiting for a person, as the graph's Record outcome step leaves it.
+   */
+  async function reviewAfterExecutionEnded(fault: 'lost-answer' | 'timeout-not-applied') {
+    yay.transferFaults.push(fault);
+    await expect(transferCredit(transferDeps(), { order, customer })).rejects.toBeInstanceOf(
+      TransferOutcomeUnknown,
+    );
+    yay.customerBalanceReadable = false;
+    const reconciled = await reconcileTransfer(transferDeps(), order.orderKey);
+    await store.recordOutcome(order.orderKey, 'needs_attention', undefined, obs.observability.now(), {
+      attention: {
+        reason: 'transfer_review',
+        message: reconciled.reason,
+        action: attentionAction('transfer_review', order.orderKey),
+        since: obs.observability.now().toISOString(),
+      },
+    });
+    yay.customerBalanceReadable = true;
+  }
+
+  it('starts exactly one replay, which moves the credit once, when resolved not applied after the execution ended', async () => {
+    await reviewAfterExecutionEnded('timeout-not-applied');
+
+    const resolved = await resolveTransfer(
+      resolveDeps(),
+      order.orderKey,
+      'not-applied',
+      'balance unchanged in Yay',
+    );
+
+    const name = executionName(order.orderKey, 1);
+    expect(resolved.replay?.executionName).toBe(name);
+    expect(resolved.intent.status).toBe('NOT_APPLIED');
+    expect(workflow.started).toEqual([{ name, input: { order, executionArn: workflow.executionArn(name) } }]);
+    const stored = await store.get(order.orderKey);
+    expect(stored).toMatchObject({ state: 'open', replays: 1, executionName: name });
+    expect(stored?.attention).toBeUndefined();
+    expect(stored?.actions).toEqual([
+      {
+        action: 'resolve-transfer',
+        at: obs.observability.now().toISOString(),
+        reason: 'balance unchanged in Yay',
+        detail: 'not-applied',
+      },
+    ]);
+    // What the replay's Transfer credit step then does.
+    await expect(transferCredit(transferDeps(), { order, customer })).resolves.toMatchObject({
+      status: 'APPLIED',
+    });
+    expect(yay.applied).toEqual([{ uuid: customer.uuid, amount: 10_000 }]);
+  });
+
+  it('starts nothing more when the same not-applied decision is repeated', async () => {
+    await reviewAfterExecutionEnded('timeout-not-applied');
+    await resolveTransfer(resolveDeps(), order.orderKey, 'not-applied', 'balance unchanged in Yay');
+
+    const again = await resolveTransfer(resolveDeps(), order.orderKey, 'not-applied', 'asked twice');
+
+    expect(again.replay).toBeUndefined();
+    expect(workflow.started).toHaveLength(1);
+    expect(await store.get(order.orderKey)).toMatchObject({
+      replays: 1,
+      actions: [{ detail: 'not-applied' }],
+    });
+  });
+
+  it('records the decision without a replay while the order is still open: its execution moves the credit', async () => {
+    yay.transferFaults.push('timeout-not-applied');
+    await expect(transferCredit(transferDeps(), { order, customer })).rejects.toBeInstanceOf(
+      TransferOutcomeUnknown,
+    );
+    yay.customerBalanceReadable = false;
+    await reconcileTransfer(transferDeps(), order.orderKey);
+
+    const resolved = await resolveTransfer(resolveDeps(), order.orderKey, 'not-applied', 'checked');
+
+    expect(resolved.replay).toBeUndefined();
+    expect(workflow.started).toEqual([]);
+    expect(await store.get(order.orderKey)).toMatchObject({
+      state: 'open',
+      replays: 0,
+      actions: [{ action: 'resolve-transfer', detail: 'not-applied' }],
+    });
+  });
+
+  it('records the order fulfilled, clears its attention and records the decision when resolved applied', async () => {
+    await reviewAfterExecutionEnded('lost-answer');
+    expect(await store.listAttention()).toHaveLength(1);
+
+    const resolved = await resolveTransfer(resolveDeps(), order.orderKey, 'applied', 'balance rose in Yay');
+
+    expect(resolved).toEqual({ intent: expect.objectContaining({ status: 'APPLIED' }) });
+    const stored = await store.get(order.orderKey);
+    expect(stored).toMatchObject({ state: 'fulfilled', outcome: 'fulfilled' });
+    expect(stored?.attention).toBeUndefined();
+    expect(stored?.actions).toEqual([
+      {
+        action: 'resolve-transfer',
+        at: obs.observability.now().toISOString(),
+        reason: 'balance rose in Yay',
+        detail: 'applied',
+      },
+    ]);
+    expect(await store.listAttention()).toEqual([]);
+    expect(workflow.started).toEqual([]);
+    expect(obs.recorded.metricTotal(MetricNames.CreditMovedMillis)).toBe(10_000);
   });
 });
