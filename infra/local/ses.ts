@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { type EmailTemplateParts, renderEmail } from '../email-templates';
+import { readRequestBody } from './aws-json';
+
+/**
+ * Amazon SES v2 `SendEmail` for local mode: renders the templated message as SES would (the app's own templates,
+ * taken from the synthesized template) and writes it to `<dataDir>/outbox/` as one RFC 5322 `.eml` file — it
+ * delivers nothing. The file is written (and renamed into place) before SES answers, so an accepted message is
+ * on disk whatever happens next; `onAccepted` then tells local mode, as SES's event publishing tells EventBridge.
+ */
+export interface LocalSesOptions {
+  readonly outboxDir: string;
+  /** Template name → its parts (the AWS::SES::Template resources of the template). */
+  readonly templates: ReadonlyMap<string, EmailTemplateParts>;
+  /** Called once per accepted message, after its file is in place. */
+  readonly onAccepted?: (message: OutboxMessage) => void | Promise<void>;
+}
+
+/** One message of the outbox, as `ops outbox` lists it. */
+export interface OutboxMessage {
+  messageId: string;
+  file: string;
+  from: string;
+  to: string[];
+  subject: string;
+  date: string;
+  configurationSet?: string;
+  /** SES message tags (`EmailTags`), e.g. `kind`, `attempt`, `order`. */
+  tags: Record<string, string>;
+}
+
+class SesError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+/** RFC 2047 encoded-word for a header that is not plain ASCII. */
+function headerText(value: string): string {
+  return /^[\x20-\x7e]*$/.test(value)
+    ? value
+    : `=?UTF-8?B?${Buffer.from(value, 'utf8').toString('base64')}?=`;
+}
+
+function formatEml(input: {
+  messageId: string;
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+  date: Date;
+  configurationSet?: string;
+  tags: Record<string, string>;
+}): string {
+  const boundary = `=_yay_${input.messageId}`;
+  const lines = [
+    `From: ${headerText(input.from)}`,
+    `To: ${input.to.map(headerText).join(', ')}`,
+    `Subject: ${headerText(input.subject)}`,
+    `Date: ${input.date.toUTCString()}`,
+    `Message-ID: <${input.messageId}@local.yay-provisioning>`,
+    'MIME-Version: 1.0',
+    ...(input.configurationSet ? [`X-SES-Configuration-Set: ${input.configurationSet}`] : []),
+    `X-SES-Message-Tags: ${Object.entries(input.tags)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('; ')}`,
+    `Content-Type: multipart/alternative; boundary="${boundary}"`,
+    '',
+    `--${boundary}`,
+    'Content-Type: text/plain; charset=UTF-8',
+    'Content-Transfer-Encoding: 8bit',
+    '',
+    input.text,
+    `--${boundary}`,
+    'Content-Type: text/html; charset=UTF-8',
+    'Content-Transfer-Encoding: 8bit',
+    '',
+    input.html,
+    `--${boundary}--`,
+    '',
+  ];
+  return lines.join('\r\n');
+}
+
+/** Reads the headers `ops outbox` shows back from an outbox file. */
+export function readOutboxMessage(file: string): OutboxMessage {
+  const text = readFileSync(file, 'utf8');
+  const head = text.slice(0, text.indexOf('\r\n\r\n'));
+  const headers = new Map<string, string>();
+  for (const line of head.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
+  }
+  const decode = (value = '') =>
+    value.replace(/=\?UTF-8\?B\?([^?]+)\?=/g, (_, b64: string) =>
+      Buffer.from(b64, 'base64').toString('utf8'),
+    );
+  const tags: Record<string, string> = {};
+  for (const pair of (headers.get('x-ses-message-tags') ?? '').split(';')) {
+    const [k, v] = pair.trim().split('=');
+    if (k && v !== undefined) tags[k] = v;
+  }
+  const id = /<([^@>]+)@/.exec(headers.get('message-id') ?? '')?.[1] ?? '';
+  return {
+    messageId: id,
+    file,
+    from: decode(headers.get('from')),
+    to: decode(headers.get('to'))
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    subject: decode(headers.get('subject')),
+    date: headers.get('date') ?? '',
+    ...(headers.get('x-ses-configuration-set')
+      ? { configurationSet: headers.get('x-ses-configuration-set') }
+      : {}),
+    tags,
+  };
+}
+
+/** Every message in an outbox folder, oldest first. */
+export function listOutbox(outboxDir: string): OutboxMessage[] {
+  let names: string[];
+  try {
+    names = readdirSync(outboxDir).filter((name) => name.endsWith('.eml'));
+  } catch {
+    return [];
+  }
+  return names.sort().map((name) => readOutboxMessage(join(outboxDir, name)));
+}
+
+/**
+ * The stand-in's HTTP handler (SES v2 is REST JSON: `POST /v2/email/outbound-emails`). Only templated sends are
+ * served — the only kind the handlers make; anything else answers an error a test would notice.
+ */
+export function localSesHandler(options: LocalSesOptions) {
+  mkdirSync(options.outboxDir, { recursive: true });
+  let sequence = 0;
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const reply = (status: number, body: unknown, errorType?: string) => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
+      });
+      res.end(text);
+    };
+    try {
+      const path = new URL(req.url ?? '/', 'http://ses').pathname;
+      if (req.method !== 'POST' || path !== '/v2/email/outbound-emails') {
+        throw new SesError(
+          'NotFoundException',
+          `the local SES serves only SendEmail, not ${req.method} ${path}`,
+          404,
+        );
+      }
+      const raw = await readRequestBody(req, 1024 * 1024);
+      if (!raw) throw new SesError('BadRequestException', 'request too large');
+      const input = JSON.parse(raw.toString('utf8')) as {
+        FromEmailAddress?: string;
+        Destination?: { ToAddresses?: string[] };
+        Content?: { Template?: { TemplateName?: string; TemplateData?: string } };
+        ConfigurationSetName?: string;
+        EmailTags?: Array<{ Name?: string; Value?: string }>;
+      };
+      const template = input.Content?.Template;
+      if (!template?.TemplateName)
+        throw new SesError('BadRequestException', 'only templated e-mail is served locally');
+      const parts = options.templates.get(template.TemplateName);
+      if (!parts)
+        throw new SesError('NotFoundException', `Template ${template.TemplateName} does not exist.`, 404);
+      const to = input.Destination?.ToAddresses ?? [];
+      if (!input.FromEmailAddress || to.length === 0) {
+        throw new SesError(
+          'BadRequestException',
+          'FromEmailAddress and Destination.ToAddresses are required',
+        );
+      }
+      const data = JSON.parse(template.TemplateData ?? '{}') as Record<string, unknown>;
+      const rendered = renderEmail(parts, data);
+      const tags = Object.fromEntries(
+        (input.EmailTags ?? []).filter((t) => t.Name && t.Value).map((t) => [t.Name, t.Value]),
+      ) as Record<string, string>;
+      const messageId = `${Date.now().toString(36)}-${randomUUID()}`;
+      const date = new Date();
+      const name = `${date.toISOString().replace(/[:.]/g, '-')}-${String(sequence++).padStart(4, '0')}-${messageId}.eml`;
+      const file = join(options.outboxDir, name);
+      // Written aside, then renamed into place: the outbox never shows half a message.
+      writeFileSync(
+        `${file}.part`,
+        formatEml({
+          messageId,
+          from: input.FromEmailAddress,
+          to,
+          ...rendered,
+          date,
+          tags,
+          ...(input.ConfigurationSetName ? { configurationSet: input.ConfigurationSetName } : {}),
+        }),
+        { flush: true },
+      );
+      renameSync(`${file}.part`, file);
+      await options.onAccepted?.(readOutboxMessage(file));
+      reply(200, { MessageId: messageId });
+    } catch (error) {
+      if (error instanceof SesError) reply(error.status, { message: error.message }, error.type);
+      else reply(500, { message: 'internal error' }, 'InternalFailure');
+    }
+  };
+}
