@@ -23,8 +23,9 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import type { Outcome } from '../../shared/domain/order-state';
 import { ErrorNames } from '../../shared/errors';
-import { type Outcome, STATE_MACHINE_NAME, StateNames } from '../../shared/workflow/contract';
+import { STATE_MACHINE_NAME, StateNames } from '../names';
 
 /** The Lambda behind each Task state. */
 export interface WorkflowFunctions {

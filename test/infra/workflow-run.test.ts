@@ -1,8 +1,8 @@
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PROVISIONING_FAILED } from '../../infra/constructs/provisioning-workflow';
+import { StateNames } from '../../infra/names';
 import { ErrorNames } from '../../shared/errors';
-import { StateNames } from '../../shared/workflow/contract';
 import { stateMachineDefinition, synthesized } from './synth';
 
 /**

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PAYMENT_WINDOW_DAYS } from '../../infra/config';
+import { STATE_MACHINE_NAME, StateNames } from '../../infra/names';
 import { Outcomes } from '../../shared/domain/order-state';
 import { ErrorNames } from '../../shared/errors';
-import { STATE_MACHINE_NAME, StateNames } from '../../shared/workflow/contract';
 import { functionLogicalId, stateMachineDefinition, synthesized } from './synth';
 
 type Retrier = {
