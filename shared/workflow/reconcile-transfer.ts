@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describeCredit } from '../domain/credit';
 import { LeaseBusy, OrderInvalid, YayRejected } from '../errors';
-import { MetricNames } from '../observability';
+import { MetricNames } from '../metric-names';
 import { isTerminal, type LeaseStore, type TransferIntent, type TransferStore } from '../store/types';
 import type { YayApi } from '../yay/types';
 import type { ReconcileResult } from './contract';

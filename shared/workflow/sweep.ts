@@ -1,5 +1,5 @@
 import { executionName } from '../domain/keys';
-import { MetricNames } from '../observability';
+import { MetricNames } from '../metric-names';
 import { isTerminal, type LeaseStore, type OrderRecord, type TransferStore } from '../store/types';
 import type { YayApi } from '../yay/types';
 import { reconcileTransfer } from './reconcile-transfer';

@@ -10,7 +10,7 @@ import {
   YayRejected,
   YayUnavailable,
 } from '../errors';
-import { MetricNames } from '../observability';
+import { MetricNames } from '../metric-names';
 import type { LeaseStore, OrderStore, TransferIntent, TransferStore } from '../store/types';
 import { StartableTransferStatuses } from '../store/types';
 import type { YayApi } from '../yay/types';

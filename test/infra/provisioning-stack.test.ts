@@ -4,7 +4,7 @@ import { FUNCTION_METADATA_KEY } from '../../infra/constructs/provisioning-funct
 import { type FunctionName, FunctionNames } from '../../infra/names';
 import { EnvNames } from '../../shared/config';
 import { DetailTypes, EVENT_SOURCE } from '../../shared/domain/order-event';
-import { MetricNames } from '../../shared/observability';
+import { MetricNames } from '../../shared/metric-names';
 import {
   actionsOf,
   functionLogicalId,

@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { executionName } from '../../../shared/domain/keys';
 import { OrderInvalid } from '../../../shared/errors';
-import { MetricNames } from '../../../shared/observability';
+import { MetricNames } from '../../../shared/metric-names';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
 import { reconcileCustomers } from '../../../shared/workflow/daily-reconciliation';
 import { dispatchOrderEvent } from '../../../shared/workflow/dispatch';

@@ -9,7 +9,7 @@ import {
   YayRejected,
   YayUnavailable,
 } from '../../../shared/errors';
-import { MetricNames } from '../../../shared/observability';
+import { MetricNames } from '../../../shared/metric-names';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
 import type { CustomerRef } from '../../../shared/workflow/contract';
 import { reconcileTransfer, resolveTransfer } from '../../../shared/workflow/reconcile-transfer';
