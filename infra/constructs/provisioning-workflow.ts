@@ -222,7 +222,8 @@ export class ProvisioningWorkflow extends Construct {
       .addRetry(RetryPolicies.yayRateLimited)
       .addRetry(RetryPolicies.awsTransient);
 
-    // Reconcile reads the customer's balance, which another order's transfer may be changing: wait for its lease.
+    // Reconcile reads the customer's balance, which another order's transfer may be changing: it takes the lease once
+    // and throws LeaseBusy when held, and this retry is the wait (no Lambda time spent sleeping).
     const reconcileTransfer = invoke(StateNames.reconcileTransfer, fns.reconcileTransfer, '$.reconcile')
       .addRetry(RetryPolicies.leaseBusy)
       .addRetry(RetryPolicies.yayUnavailable)

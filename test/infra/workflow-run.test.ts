@@ -1,6 +1,6 @@
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PROVISIONING_FAILED } from '../../infra/constructs/provisioning-workflow';
+import { PROVISIONING_FAILED, RetryPolicies } from '../../infra/constructs/provisioning-workflow';
 import { StateNames } from '../../infra/names';
 import { ErrorNames } from '../../shared/errors';
 import { stateMachineDefinition, synthesized } from './synth';
@@ -194,6 +194,37 @@ describe('CustomerProvisioning paths (local engine)', () => {
     });
     expect(statesCalled(result).filter((s) => s === StateNames.transferCredit)).toHaveLength(1);
     expect(result.recorded).toMatchObject({ outcome: 'fulfilled', reconcile: { decision: 'applied' } });
+  });
+
+  it("retries LeaseBusy on Reconcile transfer while another transfer holds the customer's lease, then decides", async () => {
+    const busy = () => {
+      throw failure(ErrorNames.LeaseBusy);
+    };
+    const result = await run({
+      [StateNames.transferCredit]: () => {
+        throw failure(ErrorNames.TransferOutcomeUnknown);
+      },
+      [StateNames.reconcileTransfer]: [busy, busy, () => ({ decision: 'applied', reason: 'balance rose' })],
+    });
+    expect(result.status).toBe('succeeded');
+    expect(statesCalled(result).filter((s) => s === StateNames.reconcileTransfer)).toHaveLength(3);
+    expect(result.recorded).toMatchObject({ outcome: 'fulfilled', reconcile: { decision: 'applied' } });
+  });
+
+  it('records failed with LeaseBusy once the lease retries on Reconcile transfer run out: MaxAttempts + 1 attempts', async () => {
+    const result = await run({
+      [StateNames.transferCredit]: () => {
+        throw failure(ErrorNames.TransferOutcomeUnknown);
+      },
+      [StateNames.reconcileTransfer]: () => {
+        throw failure(ErrorNames.LeaseBusy);
+      },
+    });
+    expect(result.status).toBe('failed');
+    expect(statesCalled(result).filter((s) => s === StateNames.reconcileTransfer)).toHaveLength(
+      RetryPolicies.leaseBusy.maxAttempts + 1,
+    );
+    expect(result.recorded).toMatchObject({ outcome: 'failed', error: { Error: ErrorNames.LeaseBusy } });
   });
 
   it('parks the order for a person when reconciliation cannot decide, the order is unpriced or incomplete', async () => {
