@@ -298,7 +298,21 @@ describe('CustomerProvisioning paths (local engine)', () => {
     expect(result.recorded).toMatchObject({ outcome: 'fulfilled', customer: { uuid: 'cust-uuid-2' } });
   });
 
-  it('records failed for an unexpected error after the retries on it run out', async () => {
+  it('records failed once the retries on a Yay outage run out: MaxAttempts + 1 attempts, then the catch', async () => {
+    const result = await run({
+      [StateNames.createCustomer]: () => {
+        throw failure(ErrorNames.YayUnavailable);
+      },
+    });
+    expect(result.status).toBe('failed');
+    expect(statesCalled(result)).toEqual([
+      ...Array(RetryPolicies.yayUnavailable.maxAttempts + 1).fill(StateNames.createCustomer),
+      StateNames.recordOutcome,
+    ]);
+    expect(result.recorded).toMatchObject({ outcome: 'failed', error: { Error: ErrorNames.YayUnavailable } });
+  });
+
+  it('records failed for an unexpected error at once: no retrier matches it', async () => {
     const result = await run({
       [StateNames.recordCustomer]: () => {
         throw failure('TypeError', 'cannot read properties of undefined');
