@@ -35,22 +35,3 @@ export const metrics = new Metrics({
   logger: metricsLogger,
 });
 export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'yay-provisioning' });
-
-/** Metric names used by handlers, alarms and the dashboard: one table so infra and code agree. */
-export const MetricNames = {
-  OrdersReceived: 'OrdersReceived',
-  CustomersCreated: 'CustomersCreated',
-  CreditMovedMillis: 'CreditMovedMillis',
-  TransfersNeedingReview: 'TransfersNeedingReview',
-  ResellerBalanceMillis: 'ResellerBalanceMillis',
-  CreditOwedMillis: 'CreditOwedMillis',
-  WebhooksRejected: 'WebhooksRejected',
-  RefundAfterCredit: 'RefundAfterCredit',
-  /** An order newly waiting for a person (needs_attention or failed): the attention alarm's metric. */
-  OrdersNeedingAttention: 'OrdersNeedingAttention',
-  /** A payment confirmed after its order expired, credited by a new execution with nobody involved. */
-  LatePaymentsCredited: 'LatePaymentsCredited',
-  /** A refund no recorded order matches (by order key or payment id). */
-  RefundsUnmatched: 'RefundsUnmatched',
-  ReconciliationDrift: 'ReconciliationDrift',
-} as const;

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { type BundlingOptions, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { FunctionName } from '../../shared/workflow/contract';
+import type { FunctionName } from '../names';
 
 /** Repository root (holds package-lock.json): the esbuild project root. */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));

@@ -20,7 +20,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { MetricNames } from '../../shared/observability';
+import { MetricNames } from '../../shared/metric-names';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './provisioning-function';
 
 /** Props of {@link Monitoring}. */

@@ -6,7 +6,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { EnvName } from '../../shared/config';
-import type { FunctionName } from '../../shared/workflow/contract';
+import type { FunctionName } from '../names';
 import { handlerEntry, lambdaBundling, repoRoot } from './bundling';
 
 /** Metadata key on every AWS::Lambda::Function resource: its folder under `functions/` (local mode maps tasks by it). */

@@ -23,8 +23,9 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import type { Outcome } from '../../shared/domain/order-state';
 import { ErrorNames } from '../../shared/errors';
-import { type Outcome, STATE_MACHINE_NAME, StateNames } from '../../shared/workflow/contract';
+import { STATE_MACHINE_NAME, StateNames } from '../names';
 
 /** The Lambda behind each Task state. */
 export interface WorkflowFunctions {
@@ -221,7 +222,8 @@ export class ProvisioningWorkflow extends Construct {
       .addRetry(RetryPolicies.yayRateLimited)
       .addRetry(RetryPolicies.awsTransient);
 
-    // Reconcile reads the customer's balance, which another order's transfer may be changing: wait for its lease.
+    // Reconcile reads the customer's balance, which another order's transfer may be changing: it takes the lease once
+    // and throws LeaseBusy when held, and this retry is the wait (no Lambda time spent sleeping).
     const reconcileTransfer = invoke(StateNames.reconcileTransfer, fns.reconcileTransfer, '$.reconcile')
       .addRetry(RetryPolicies.leaseBusy)
       .addRetry(RetryPolicies.yayUnavailable)

@@ -12,7 +12,6 @@ import type { EnvName } from '../../shared/config';
 import { formatCredit } from '../../shared/domain/credit';
 import { DetailTypes, EVENT_SOURCE } from '../../shared/domain/order-event';
 import { TableSchema } from '../../shared/store/schema';
-import { type FunctionName, FunctionNames, STATE_MACHINE_NAME } from '../../shared/workflow/contract';
 import { catalogEnvValue, configuredStoreFronts, type InfraConfig } from '../config';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue';
 import { type EgressAddress, EgressNetwork } from '../constructs/egress-network';
@@ -21,6 +20,7 @@ import { type FunctionNetwork, ProvisioningFunction } from '../constructs/provis
 import { ProvisioningWorkflow } from '../constructs/provisioning-workflow';
 import { ProvisioningSchedules } from '../constructs/schedules';
 import { WebhookApi } from '../constructs/webhook-api';
+import { type FunctionName, FunctionNames, STATE_MACHINE_NAME } from '../names';
 import { EGRESS_IP_DESCRIPTION } from './stateful-stack';
 
 /** Props of {@link ProvisioningStack}. */

@@ -3,6 +3,9 @@
  * workflow, the ops CLI and the console all read these one lists; nothing here depends on any of them.
  */
 
+// Namespace import: `import { z } from 'zod'` defeats esbuild's tree shaking (see shared/workflow/input.ts).
+import * as z from 'zod';
+
 /**
  * How an execution ends, which is also the order's final state. `needs_attention` and `failed` wait for a person
  * (see {@link Attention}); `closed` is a person's decision to provision nothing more.
@@ -33,10 +36,8 @@ export function isTerminal(state: OrderState): boolean {
 export type PaymentStatus = 'unpaid' | 'paid' | 'failed';
 
 /** What a Catch with ResultPath `$.error` leaves in the state. */
-export interface CaughtError {
-  Error: string;
-  Cause?: string;
-}
+export const CaughtErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
+export type CaughtError = z.infer<typeof CaughtErrorSchema>;
 
 /**
  * Why an order waits for a person. Each has exactly one way out (the action the order names):

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { MetricNames } from '../observability';
+import { MetricNames } from '../metric-names';
 import type { IntakeObserver } from './intake';
 
 /**

@@ -1,12 +1,25 @@
-import type { OrderEvent } from '../domain/order-event';
-import type { CaughtError, Outcome } from '../domain/order-state';
+import type * as z from 'zod';
+import type {
+  AwaitPaymentInputSchema,
+  CustomerRefSchema,
+  ExecutionInputSchema,
+  PaymentStateSchema,
+  ReconcileDecisionSchema,
+  ReconcileResultSchema,
+  RecordOutcomeInputSchema,
+  TransferInputSchema,
+  TransferResultSchema,
+  TransferStatusSchema,
+} from './input';
 
 export { type CaughtError, type Outcome, Outcomes } from '../domain/order-state';
 
 /**
  * The data contract of the `CustomerProvisioning` state machine: what each Lambda step receives and
- * returns, and where the state machine puts it (ResultPath). Infra builds the graph from these names;
- * handlers implement them. Every step is idempotent: the same input twice gives the same effect once.
+ * returns, and where the state machine puts it (ResultPath). Infra builds the graph to it
+ * (infra/constructs/provisioning-workflow.ts; state and function names in infra/names.ts); handlers implement it.
+ * Every step is idempotent: the same input twice gives the same effect once. Each type is inferred from the zod
+ * schema in `input.ts` that its handler validates with, so the two cannot drift.
  *
  * Execution input (from dispatch, a console start, or a replay): {@link ExecutionInput}.
  *
@@ -23,94 +36,29 @@ export { type CaughtError, type Outcome, Outcomes } from '../domain/order-state'
  * Credit moved?     Choice  $.transfer.status == APPLIED → outcome fulfilled, CANCELLED → outcome refunded,
  *                   SKIPPED (unpriced) → outcome needs_attention
  * Reconcile transfer(reconcile-transfer) payload $           → $.reconcile : ReconcileResult
+ *                   Retry LeaseBusy (another transfer to the customer is under way), YayUnavailable, YayRateLimited
  *                   Choice applied → outcome fulfilled; retry → Transfer credit; needs_review → outcome needs_attention
  * Record outcome    (record-outcome)    payload $ (with $.outcome set by a Pass state, $.error by a Catch)
  *                   → $.recorded; then Choice: outcome failed → Fail, else Succeed.
  * Any other caught error (Catch States.ALL with ResultPath $.error) → outcome failed → Record outcome.
  */
-export interface ExecutionInput {
-  order: OrderEvent;
-  /**
-   * The execution's own ARN, set by dispatch / sweep / replay when they start it (the name is known up
-   * front), so every step's log lines carry it. Optional: a console start may leave it out.
-   */
-  executionArn?: string;
-}
+export type ExecutionInput = z.infer<typeof ExecutionInputSchema>;
 
-export interface CustomerRef {
-  uuid: string;
-  /** The platform-unique Yay customer name (derived from the buyer key). */
-  name: string;
-  /** True when this call created it; false when an existing customer was reused or adopted. */
-  created: boolean;
-}
+export type CustomerRef = z.infer<typeof CustomerRefSchema>;
 
-export interface PaymentState {
-  paid: boolean;
-}
+export type PaymentState = z.infer<typeof PaymentStateSchema>;
+
+/** What Transfer credit receives: the execution input with the customer Create customer put at `$.customer`. */
+export type TransferInput = z.infer<typeof TransferInputSchema>;
 
 /** APPLIED: the credit moved. SKIPPED: the order is unpriced (a person prices it). CANCELLED: refunded first. */
-export type TransferStatus = 'APPLIED' | 'SKIPPED' | 'CANCELLED';
-export interface TransferResult {
-  status: TransferStatus;
-  /** Thousandths of a pound moved (0 unless APPLIED). */
-  amount: number;
-  /** Why no credit moved, when SKIPPED or CANCELLED. */
-  reason?: string;
-}
+export type TransferStatus = z.infer<typeof TransferStatusSchema>;
+export type TransferResult = z.infer<typeof TransferResultSchema>;
 
-export type ReconcileDecision = 'applied' | 'retry' | 'needs_review';
-export interface ReconcileResult {
-  decision: ReconcileDecision;
-  reason: string;
-}
+export type ReconcileDecision = z.infer<typeof ReconcileDecisionSchema>;
+export type ReconcileResult = z.infer<typeof ReconcileResultSchema>;
 
-export interface RecordOutcomeInput extends ExecutionInput {
-  outcome: Outcome;
-  customer?: CustomerRef;
-  transfer?: TransferResult;
-  reconcile?: ReconcileResult;
-  error?: CaughtError;
-}
+export type RecordOutcomeInput = z.infer<typeof RecordOutcomeInputSchema>;
 
 /** Await-payment's payload; the handler stores the token unless the order is already paid. */
-export interface AwaitPaymentInput {
-  orderKey: string;
-  taskToken: string;
-  /** Optional `$$.Execution.Id`, only for log lines. */
-  executionArn?: string;
-}
-
-/** Function folder names under `functions/`; each has `handler.ts` exporting `handler`. */
-export const FunctionNames = [
-  'webhook-intake',
-  'dispatch',
-  'create-customer',
-  'record-customer',
-  'await-payment',
-  'transfer-credit',
-  'reconcile-transfer',
-  'record-outcome',
-  'sweep',
-  'daily-reconciliation',
-] as const;
-export type FunctionName = (typeof FunctionNames)[number];
-
-/** State names as the graph uses them (they read as sentences). */
-export const StateNames = {
-  createCustomer: 'Create customer',
-  recordCustomer: 'Record customer',
-  paymentConfirmed: 'Payment confirmed?',
-  waitForPayment: 'Wait for payment',
-  transferCredit: 'Transfer credit',
-  creditMoved: 'Credit moved?',
-  reconcileTransfer: 'Reconcile transfer',
-  transferReconciled: 'Transfer reconciled?',
-  recordOutcome: 'Record outcome',
-  outcomeFailed: 'Outcome failed?',
-  done: 'Done',
-  failed: 'Provisioning failed',
-} as const;
-
-/** Name of the state machine. */
-export const STATE_MACHINE_NAME = 'CustomerProvisioning';
+export type AwaitPaymentInput = z.infer<typeof AwaitPaymentInputSchema>;

@@ -1,6 +1,6 @@
 import { describeMissing, newCustomerDetails } from '../domain/customer-details';
 import { OrderIncomplete } from '../errors';
-import { MetricNames } from '../observability';
+import { MetricNames } from '../metric-names';
 import type { BuyerStore } from '../store/types';
 import { customerName } from '../yay/customer-name';
 import { ensureCustomer, storeCustomerInput } from '../yay/ensure-customer';

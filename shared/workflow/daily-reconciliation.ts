@@ -1,4 +1,4 @@
-import { MetricNames } from '../observability';
+import { MetricNames } from '../metric-names';
 import type { BuyerStore } from '../store/types';
 import type { YayApi } from '../yay/types';
 import type { Observability } from './ports';

@@ -2,7 +2,7 @@ import { executionName, paymentKey } from '../domain/keys';
 import type { OrderEvent } from '../domain/order-event';
 import { type Attention, type AttentionReason, attentionAction } from '../domain/order-state';
 import { ErrorNames } from '../errors';
-import { MetricNames } from '../observability';
+import { MetricNames } from '../metric-names';
 import { isTerminal, type OrderRecord, type OrderStore, type TransferStore } from '../store/types';
 import type { PaymentState } from './contract';
 import type { Observability, WorkflowControl } from './ports';

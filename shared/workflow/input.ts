@@ -1,8 +1,13 @@
 // Namespace import: `import { z } from 'zod'` defeats esbuild's tree shaking (454 KB against 85 KB, measured).
 import * as z from 'zod';
 import { OrderEventSchema } from '../domain/order-event';
-import { Outcomes } from '../domain/order-state';
+import { CaughtErrorSchema, Outcomes } from '../domain/order-state';
 import { OrderInvalid } from '../errors';
+
+/**
+ * The schemas of what each step receives and returns. They are the one definition: the types of
+ * shared/workflow/contract.ts are inferred from them (`z.infer`), and each handler validates its input with one.
+ */
 
 /**
  * Input validation for every step. A malformed payload throws {@link OrderInvalid} naming each bad field
@@ -19,35 +24,51 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string
 
 export const ExecutionInputSchema = z.object({
   order: OrderEventSchema,
+  /**
+   * The execution's own ARN, set by dispatch / sweep / replay when they start it (the name is known up
+   * front), so every step's log lines carry it. Optional: a console start may leave it out.
+   */
   executionArn: z.string().optional(),
 });
 
 export const CustomerRefSchema = z.object({
   uuid: z.string().min(1),
+  /** The platform-unique Yay customer name (derived from the buyer key). */
   name: z.string().min(1),
+  /** True when this call created it; false when an existing customer was reused or adopted. */
   created: z.boolean(),
 });
 
+/** What Record customer returns and a resumed Wait for payment carries (`SendTaskSuccess` output). */
+export const PaymentStateSchema = z.object({ paid: z.boolean() });
+
 export const RecordCustomerInputSchema = ExecutionInputSchema.extend({ customer: CustomerRefSchema });
 
+/** Await-payment's payload; the handler stores the token unless the order is already paid. */
 export const AwaitPaymentInputSchema = z.object({
   orderKey: z.string().min(1),
   taskToken: z.string().min(1),
+  /** Optional `$$.Execution.Id`, only for log lines. */
   executionArn: z.string().optional(),
 });
 
 export const TransferInputSchema = ExecutionInputSchema.extend({ customer: CustomerRefSchema });
 
-export const CaughtErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
+/** APPLIED: the credit moved. SKIPPED: the order is unpriced (a person prices it). CANCELLED: refunded first. */
+export const TransferStatusSchema = z.enum(['APPLIED', 'SKIPPED', 'CANCELLED']);
 
 export const TransferResultSchema = z.object({
-  status: z.enum(['APPLIED', 'SKIPPED', 'CANCELLED']),
+  status: TransferStatusSchema,
+  /** Thousandths of a pound moved (0 unless APPLIED). */
   amount: z.number().int().nonnegative(),
+  /** Why no credit moved, when SKIPPED or CANCELLED. */
   reason: z.string().optional(),
 });
 
+export const ReconcileDecisionSchema = z.enum(['applied', 'retry', 'needs_review']);
+
 export const ReconcileResultSchema = z.object({
-  decision: z.enum(['applied', 'retry', 'needs_review']),
+  decision: ReconcileDecisionSchema,
   reason: z.string(),
 });
 

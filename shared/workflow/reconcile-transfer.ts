@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describeCredit } from '../domain/credit';
 import { LeaseBusy, OrderInvalid, YayRejected } from '../errors';
-import { MetricNames } from '../observability';
+import { MetricNames } from '../metric-names';
 import { isTerminal, type LeaseStore, type TransferIntent, type TransferStore } from '../store/types';
 import type { YayApi } from '../yay/types';
 import type { ReconcileResult } from './contract';
@@ -15,36 +15,13 @@ export interface ReconcileTransferDeps extends Observability {
   leases: LeaseStore;
   yay: YayApi;
   leaseSeconds?: number;
-  /**
-   * How long to wait for a customer's lease held by another order's transfer before giving up with
-   * LeaseBusy. Default 20 s: one transfer call (Yay timeout 10 s) fits, and the Lambda (60 s) does too.
-   */
-  leaseWaitMs?: number;
-  /** Waits between lease polls; tests inject one that needs no real time. */
-  sleep?: (ms: number) => Promise<void>;
-}
-
-const LEASE_POLL_MS = 500;
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/**
- * Takes the lease, waiting a little for another order's transfer to the same customer to finish: the
- * reconcile step is not retried on LeaseBusy by the graph, and that wait is seconds, not minutes.
- */
-async function acquireWaiting(deps: ReconcileTransferDeps, lease: string, holder: string): Promise<boolean> {
-  const budget = deps.leaseWaitMs ?? 20_000;
-  const sleep = deps.sleep ?? realSleep;
-  for (let waited = 0; ; waited += LEASE_POLL_MS) {
-    if (await deps.leases.acquire(lease, holder, deps.leaseSeconds ?? DEFAULT_LEASE_SECONDS, deps.now()))
-      return true;
-    if (waited >= budget) return false;
-    await sleep(LEASE_POLL_MS);
-  }
 }
 
 /**
  * "Reconcile transfer": decides an UNKNOWN (or interrupted IN_FLIGHT) transfer from Yay's state, never
- * by calling again. Under the customer's lease (so no other transfer moves the balance meanwhile):
+ * by calling again. Under the customer's lease, so no other transfer moves the balance meanwhile; one attempt to
+ * take it, and LeaseBusy while another order's transfer holds it (the state machine retries LeaseBusy here, as on
+ * Transfer credit, so the wait costs no Lambda time):
  * - balance now = snapshot + amount → APPLIED ('applied');
  * - balance now = snapshot → provably not applied → NOT_APPLIED ('retry': the graph goes back to Transfer credit);
  * - no snapshot, unreadable balance, or any other difference (the customer may have spent credit on calls)
@@ -67,7 +44,7 @@ export async function reconcileTransfer(
 
   const holder = `reconcile:${orderKey}#${randomUUID()}`;
   const lease = customerLease(uuid);
-  if (!(await acquireWaiting(deps, lease, holder))) {
+  if (!(await deps.leases.acquire(lease, holder, deps.leaseSeconds ?? DEFAULT_LEASE_SECONDS, deps.now()))) {
     throw new LeaseBusy(`a transfer to customer ${uuid} is in progress; reconcile after it`);
   }
   try {

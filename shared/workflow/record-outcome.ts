@@ -1,6 +1,6 @@
 import { type Attention, attentionAction, type CaughtError, type Outcome } from '../domain/order-state';
 import { ErrorNames } from '../errors';
-import { MetricNames } from '../observability';
+import { MetricNames } from '../metric-names';
 import type { OrderStore } from '../store/types';
 import type { RecordOutcomeInput } from './contract';
 import type { Observability } from './ports';

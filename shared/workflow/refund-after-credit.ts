@@ -1,6 +1,6 @@
 import { describeCredit } from '../domain/credit';
 import { attentionAction } from '../domain/order-state';
-import { MetricNames } from '../observability';
+import { MetricNames } from '../metric-names';
 import type { OrderStore, TransferIntent } from '../store/types';
 import type { Observability } from './ports';
 

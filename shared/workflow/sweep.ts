@@ -1,17 +1,26 @@
 import { executionName } from '../domain/keys';
-import { MetricNames } from '../observability';
-import { isTerminal, type LeaseStore, type OrderRecord, type TransferStore } from '../store/types';
+import { MetricNames } from '../metric-names';
+import {
+  isTerminal,
+  type LeaseStore,
+  type OrderRecord,
+  type TransferIntent,
+  type TransferStore,
+} from '../store/types';
 import type { YayApi } from '../yay/types';
-import { reconcileTransfer } from './reconcile-transfer';
-import { type ReplayDeps, replayOrder, startExecution } from './replay';
+import { claimReplay, type ReplayDeps, replayOrder, startExecution } from './replay';
 import { DEFAULT_LEASE_SECONDS } from './transfer-credit';
 
 export { type ReplayDeps, type ReplayResult, replayOrder } from './replay';
 
 export interface SweepDeps extends ReplayDeps {
   transfers: TransferStore;
-  leases: LeaseStore;
   yay: YayApi;
+  /**
+   * @deprecated Not used: the sweep no longer reconciles transfers itself, so it takes no lease. Accepted so the
+   * wirings that still pass it (functions/sweep/handler.ts, infra/local/runtime.ts) keep compiling until they drop it.
+   */
+  leases?: LeaseStore;
 }
 
 export interface SweepOptions {
@@ -21,6 +30,7 @@ export interface SweepOptions {
   minAgeSeconds?: number;
   /** Automatic replays per order before the sweep leaves it to a person. Default 3. */
   maxAutoReplays?: number;
+  /** The transfer lease's lifetime: an IN_FLIGHT intent older than this lost its attempt. Default 90. */
   leaseSeconds?: number;
 }
 
@@ -31,7 +41,11 @@ export interface SweepReport {
   expired: string[];
   resumed: string[];
   gaveUp: string[];
-  reconciled: Record<string, string>;
+  /**
+   * Finished orders with an undecided transfer for which the sweep started a replay (also in `replayed`): the
+   * replay's Reconcile transfer decides it.
+   */
+  reconciling: string[];
   resellerBalance?: number;
   creditOwed: number;
 }
@@ -42,7 +56,8 @@ export interface SweepReport {
  * - open orders whose execution FAILED/ABORTED/TIMED_OUT without recording an outcome: replay (`-r<n>`);
  * - unpaid orders past the payment window with no running execution: outcome `expired`;
  * - running executions whose payment is decided but whose task still waits (a lost resume): resume again;
- * - UNKNOWN or interrupted transfers: reconcile from Yay's balances;
+ * - UNKNOWN or interrupted transfers of finished orders: replay the order, whose execution reconciles them (the
+ *   sweep never decides a transfer itself; an open order's own execution does);
  * - reseller balance against credit still owed to paid orders: metrics for the alarm and dashboard.
  * One order's failure is logged and does not stop the rest.
  */
@@ -57,7 +72,7 @@ export async function sweep(deps: SweepDeps, options: SweepOptions): Promise<Swe
     expired: [],
     resumed: [],
     gaveUp: [],
-    reconciled: {},
+    reconciling: [],
     creditOwed: 0,
   };
   const open = await deps.orders.listOpen();
@@ -80,11 +95,9 @@ export async function sweep(deps: SweepDeps, options: SweepOptions): Promise<Swe
     const unresolved = intent.status === 'UNKNOWN' || (intent.status === 'IN_FLIGHT' && age > staleMs);
     if (!unresolved || age < minAgeMs) continue;
     try {
-      const result = await reconcileTransfer(deps, intent.orderKey);
-      report.reconciled[intent.orderKey] = result.decision;
-      await settleFinishedOrder(deps, intent.orderKey, result.decision, report);
+      await replayToReconcile(deps, intent, maxReplays, report);
     } catch (error) {
-      deps.log.warn('sweep could not reconcile a transfer', {
+      deps.log.warn('sweep could not hand an undecided transfer to an execution', {
         orderKey: intent.orderKey,
         error: errorText(error),
       });
@@ -183,24 +196,44 @@ async function sweepOrder(
 }
 
 /**
- * A reconciled transfer whose execution already ended (e.g. it gave up on a lease left by a crashed attempt
- * and recorded `failed`): bring the order in line. Applied → fulfilled; provably not applied on a paid order
- * → replay, which moves the credit once. Open orders are left to their running execution.
+ * An undecided transfer (UNKNOWN, or IN_FLIGHT past its lease) is decided by an execution of its order, with the
+ * graph's retries, never by the sweep: the execution's Transfer credit meets the intent and throws
+ * TransferOutcomeUnknown, Reconcile transfer decides it from Yay's balances, and the outcome is recorded as for any
+ * run. An open order is left to its execution (running, or started or replayed by the pass over open orders). A
+ * finished one (e.g. its reconcile ran out of LeaseBusy retries and recorded `failed`) gets one replay, claimed by
+ * a conditional write on its replay count and state, so concurrent sweeps start it once. A replay is harmless
+ * whatever happened meanwhile: an intent decided since answers first (APPLIED → fulfilled again, never a second
+ * call), and a refunded order is CANCELLED once the transfer is proven not applied.
  */
-async function settleFinishedOrder(
+async function replayToReconcile(
   deps: SweepDeps,
-  orderKey: string,
-  decision: string,
+  intent: TransferIntent,
+  maxReplays: number,
   report: SweepReport,
 ): Promise<void> {
-  const order = await deps.orders.get(orderKey);
-  if (!order || !isTerminal(order.state)) return;
-  if (decision === 'applied' && order.outcome !== 'fulfilled') {
-    await deps.orders.recordOutcome(orderKey, 'fulfilled', undefined, deps.now());
-  } else if (decision === 'retry' && order.payment === 'paid' && !order.refunded && order.event) {
-    await replayOrder(deps, orderKey, 'sweep: transfer proven not applied after the execution ended');
-    report.replayed.push(orderKey);
+  const order = await deps.orders.get(intent.orderKey);
+  // Only a paid order's execution reaches Transfer credit (an intent implies a paid order): a replay of any other
+  // would wait for a payment and decide nothing.
+  if (!order || !isTerminal(order.state) || order.payment !== 'paid') return;
+  const name = order.executionName ?? executionName(order.orderKey, order.replays || undefined);
+  // The execution may still be between Record outcome and its end.
+  if ((await deps.workflow.status(order.executionArn ?? deps.workflow.executionArn(name))) === 'RUNNING')
+    return;
+  if (order.replays >= maxReplays) {
+    deps.log.error('undecided transfer left for an operator (ops replay or ops resolve-transfer)', {
+      orderKey: order.orderKey,
+      replays: order.replays,
+      transfer: intent.status,
+    });
+    report.gaveUp.push(order.orderKey);
+    return;
   }
+  const reason = `sweep: transfer ${intent.status}, reconciled by a new execution`;
+  const replay = await claimReplay(deps, order, reason, { fromStates: [order.state] });
+  // Claimed by someone else, or the order moved on: whoever moved it owns it now.
+  if (!replay) return;
+  report.replayed.push(order.orderKey);
+  report.reconciling.push(order.orderKey);
 }
 
 async function creditOwed(deps: SweepDeps, open: OrderRecord[]): Promise<number> {

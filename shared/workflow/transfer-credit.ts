@@ -10,11 +10,11 @@ import {
   YayRejected,
   YayUnavailable,
 } from '../errors';
-import { MetricNames } from '../observability';
+import { MetricNames } from '../metric-names';
 import type { LeaseStore, OrderStore, TransferIntent, TransferStore } from '../store/types';
 import { StartableTransferStatuses } from '../store/types';
 import type { YayApi } from '../yay/types';
-import type { CustomerRef, ExecutionInput, TransferResult } from './contract';
+import type { TransferInput, TransferResult } from './contract';
 import type { Observability } from './ports';
 
 /**
@@ -81,7 +81,7 @@ function settled(intent: TransferIntent): TransferResult | undefined {
  */
 export async function transferCredit(
   deps: TransferCreditDeps,
-  input: ExecutionInput & { customer: CustomerRef },
+  input: TransferInput,
 ): Promise<TransferResult> {
   const { order, customer } = input;
   const amount = order.credit.amount;

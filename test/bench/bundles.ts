@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { esbuildOptions, handlerEntry, repoRoot } from '../../infra/constructs/bundling';
+import { type FunctionName, FunctionNames } from '../../infra/names';
 import type { EnvName } from '../../shared/config';
-import { type FunctionName, FunctionNames } from '../../shared/workflow/contract';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const MAX_RATIO = 1.5;

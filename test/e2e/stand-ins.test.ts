@@ -17,7 +17,7 @@ import { matchesPattern } from '../../infra/local/event-pattern';
 import { LocalSecrets } from '../../infra/local/secrets';
 import { LocalStepFunctions } from '../../infra/local/step-functions';
 import { type LocalTemplate, localFunctionArn, synthesizeLocalTemplate } from '../../infra/local/template';
-import { FunctionNames, StateNames } from '../../shared/workflow/contract';
+import { FunctionNames, StateNames } from '../../infra/names';
 import { eventually } from './support';
 
 const FAKE = {

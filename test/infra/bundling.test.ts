@@ -5,7 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app-factory';
 import { ESM_REQUIRE_BANNER } from '../../infra/constructs/bundling';
-import { FunctionNames } from '../../shared/workflow/contract';
+import { FunctionNames } from '../../infra/names';
 import { functionProperties } from './synth';
 
 /** The one test file that bundles for real: local esbuild, no Docker, no network. */

@@ -6,9 +6,9 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { buildApp, cdkJsonContext } from '../../infra/app-factory';
 import { ContextKeys, configuredStoreFronts, loadInfraConfig } from '../../infra/config';
+import { type FunctionName, FunctionNames } from '../../infra/names';
 import { EnvNames } from '../../shared/config';
 import { ConfigInvalid } from '../../shared/errors';
-import { type FunctionName, FunctionNames } from '../../shared/workflow/contract';
 import { functionProperties } from './synth';
 
 const base = cdkJsonContext();

@@ -9,10 +9,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, cdkJsonContext } from '../../infra/app-factory';
 import { ContextKeys, loadInfraConfig } from '../../infra/config';
 import { EgressAddresses, EgressNetwork } from '../../infra/constructs/egress-network';
+import { type FunctionName, FunctionNames } from '../../infra/names';
 import { ProvisioningStack } from '../../infra/stacks/provisioning-stack';
 import { StatefulStack } from '../../infra/stacks/stateful-stack';
 import { ConfigInvalid } from '../../shared/errors';
-import { type FunctionName, FunctionNames } from '../../shared/workflow/contract';
 import { acknowledgements, functionProperties, synthesized } from './synth';
 
 type Resource = {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { handlerEntry, repoRoot } from '../../infra/constructs/bundling';
-import { type FunctionName, FunctionNames } from '../../shared/workflow/contract';
+import { type FunctionName, FunctionNames } from '../../infra/names';
 import { functionProperties, synthesized } from './synth';
 
 /**

@@ -1,10 +1,10 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { FUNCTION_METADATA_KEY } from '../../infra/constructs/provisioning-function';
+import { type FunctionName, FunctionNames } from '../../infra/names';
 import { EnvNames } from '../../shared/config';
 import { DetailTypes, EVENT_SOURCE } from '../../shared/domain/order-event';
-import { MetricNames } from '../../shared/observability';
-import { type FunctionName, FunctionNames } from '../../shared/workflow/contract';
+import { MetricNames } from '../../shared/metric-names';
 import {
   actionsOf,
   functionLogicalId,

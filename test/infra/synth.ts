@@ -6,7 +6,7 @@ import { Annotations, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { buildApp } from '../../infra/app-factory';
 import { FUNCTION_METADATA_KEY } from '../../infra/constructs/provisioning-function';
-import type { FunctionName } from '../../shared/workflow/contract';
+import type { FunctionName } from '../../infra/names';
 
 /** A synthesized app (bundling off) with both templates in memory; its cloud assembly is already deleted. */
 export interface Synthesized {

@@ -1,8 +1,8 @@
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PROVISIONING_FAILED } from '../../infra/constructs/provisioning-workflow';
+import { PROVISIONING_FAILED, RetryPolicies } from '../../infra/constructs/provisioning-workflow';
+import { StateNames } from '../../infra/names';
 import { ErrorNames } from '../../shared/errors';
-import { StateNames } from '../../shared/workflow/contract';
 import { stateMachineDefinition, synthesized } from './synth';
 
 /**
@@ -196,6 +196,37 @@ describe('CustomerProvisioning paths (local engine)', () => {
     expect(result.recorded).toMatchObject({ outcome: 'fulfilled', reconcile: { decision: 'applied' } });
   });
 
+  it("retries LeaseBusy on Reconcile transfer while another transfer holds the customer's lease, then decides", async () => {
+    const busy = () => {
+      throw failure(ErrorNames.LeaseBusy);
+    };
+    const result = await run({
+      [StateNames.transferCredit]: () => {
+        throw failure(ErrorNames.TransferOutcomeUnknown);
+      },
+      [StateNames.reconcileTransfer]: [busy, busy, () => ({ decision: 'applied', reason: 'balance rose' })],
+    });
+    expect(result.status).toBe('succeeded');
+    expect(statesCalled(result).filter((s) => s === StateNames.reconcileTransfer)).toHaveLength(3);
+    expect(result.recorded).toMatchObject({ outcome: 'fulfilled', reconcile: { decision: 'applied' } });
+  });
+
+  it('records failed with LeaseBusy once the lease retries on Reconcile transfer run out: MaxAttempts + 1 attempts', async () => {
+    const result = await run({
+      [StateNames.transferCredit]: () => {
+        throw failure(ErrorNames.TransferOutcomeUnknown);
+      },
+      [StateNames.reconcileTransfer]: () => {
+        throw failure(ErrorNames.LeaseBusy);
+      },
+    });
+    expect(result.status).toBe('failed');
+    expect(statesCalled(result).filter((s) => s === StateNames.reconcileTransfer)).toHaveLength(
+      RetryPolicies.leaseBusy.maxAttempts + 1,
+    );
+    expect(result.recorded).toMatchObject({ outcome: 'failed', error: { Error: ErrorNames.LeaseBusy } });
+  });
+
   it('parks the order for a person when reconciliation cannot decide, the order is unpriced or incomplete', async () => {
     const undecided = await run({
       [StateNames.transferCredit]: () => {
@@ -267,7 +298,21 @@ describe('CustomerProvisioning paths (local engine)', () => {
     expect(result.recorded).toMatchObject({ outcome: 'fulfilled', customer: { uuid: 'cust-uuid-2' } });
   });
 
-  it('records failed for an unexpected error after the retries on it run out', async () => {
+  it('records failed once the retries on a Yay outage run out: MaxAttempts + 1 attempts, then the catch', async () => {
+    const result = await run({
+      [StateNames.createCustomer]: () => {
+        throw failure(ErrorNames.YayUnavailable);
+      },
+    });
+    expect(result.status).toBe('failed');
+    expect(statesCalled(result)).toEqual([
+      ...Array(RetryPolicies.yayUnavailable.maxAttempts + 1).fill(StateNames.createCustomer),
+      StateNames.recordOutcome,
+    ]);
+    expect(result.recorded).toMatchObject({ outcome: 'failed', error: { Error: ErrorNames.YayUnavailable } });
+  });
+
+  it('records failed for an unexpected error at once: no retrier matches it', async () => {
     const result = await run({
       [StateNames.recordCustomer]: () => {
         throw failure('TypeError', 'cannot read properties of undefined');

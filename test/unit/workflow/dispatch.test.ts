@@ -10,7 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { executionName } from '../../../shared/domain/keys';
-import { MetricNames } from '../../../shared/observability';
+import { MetricNames } from '../../../shared/metric-names';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
 import { awaitPayment } from '../../../shared/workflow/await-payment';
 import { type DispatchDeps, dispatchOrderEvent } from '../../../shared/workflow/dispatch';

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_STORE_FRONT, startYaySandbox, type YaySandbox } from '../../../infra/local/yay-sandbox';
 import { OrderIncomplete, TransferOutcomeUnknown } from '../../../shared/errors';
-import { MetricNames } from '../../../shared/observability';
+import { MetricNames } from '../../../shared/metric-names';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
 import { storeFrontLookup } from '../../../shared/store-fronts';
 import { awaitPayment } from '../../../shared/workflow/await-payment';

@@ -8,16 +8,17 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { executionName } from '../../../shared/domain/keys';
-import { OrderInvalid } from '../../../shared/errors';
-import { MetricNames } from '../../../shared/observability';
+import { OrderInvalid, TransferOutcomeUnknown } from '../../../shared/errors';
+import { MetricNames } from '../../../shared/metric-names';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
 import { reconcileCustomers } from '../../../shared/workflow/daily-reconciliation';
 import { dispatchOrderEvent } from '../../../shared/workflow/dispatch';
+import { reconcileTransfer } from '../../../shared/workflow/reconcile-transfer';
 import { sfnWorkflowControl } from '../../../shared/workflow/sfn-control';
 import { replayOrder, type SweepDeps, sweep } from '../../../shared/workflow/sweep';
-import { transferCredit } from '../../../shared/workflow/transfer-credit';
+import { DEFAULT_LEASE_SECONDS, transferCredit } from '../../../shared/workflow/transfer-credit';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
-import { FakeYay, recordingObservability } from './fakes';
+import { FakeYay, recordingObservability, type TransferFault } from './fakes';
 import { orderEvent } from './fixtures';
 
 const STATE_MACHINE = 'arn:aws:states:eu-west-2:123456789012:stateMachine:CustomerProvisioning';
@@ -62,13 +63,14 @@ describe('sweep', () => {
       ...obs.observability,
       orders: store,
       transfers: store,
-      leases: store,
       yay,
       workflow: sfnWorkflowControl(new SFNClient({ region: 'eu-west-2' }), STATE_MACHINE),
     };
   });
 
   const dispatch = (event = orderEvent()) => dispatchOrderEvent(deps, event);
+  /** What an execution's Transfer credit and Reconcile transfer steps get: the sweep itself takes no lease. */
+  const transferDeps = () => ({ ...deps, leases: store });
 
   it('restarts an open order whose execution is gone, under the same name', async () => {
     const event = orderEvent();
@@ -144,51 +146,170 @@ describe('sweep', () => {
     expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.taskToken).toBe(TOKEN);
   });
 
-  it('reconciles an UNKNOWN transfer from the balances', async () => {
-    const event = orderEvent({ kind: 'paid' });
-    await dispatch(event);
-    const uuid = yay.addCustomer('cname');
-    yay.transferFaults.push('lost-answer');
-    await expect(
-      transferCredit(deps, { order: event, customer: { uuid, name: 'cname', created: true } }),
-    ).rejects.toThrow();
-    obs.advance(600);
-    const report = await sweep(deps, { paymentWindowSeconds: WINDOW });
-    expect(report.reconciled).toEqual({ [event.orderKey]: 'applied' });
-    expect((await store.getIntent(event.orderKey))?.status).toBe('APPLIED');
-  });
-
-  it('marks a failed order fulfilled when its interrupted transfer reconciles as applied', async () => {
-    const event = orderEvent({ kind: 'paid' });
-    await dispatch(event);
-    const uuid = yay.addCustomer('cname');
-    yay.transferFaults.push('lost-answer');
-    await expect(
-      transferCredit(deps, { order: event, customer: { uuid, name: 'cname', created: true } }),
-    ).rejects.toThrow();
-    await store.recordOutcome(event.orderKey, 'failed', { Error: 'LeaseBusy' }, obs.observability.now());
-    obs.advance(600);
-    await sweep(deps, { paymentWindowSeconds: WINDOW });
-    expect(await store.get(event.orderKey)).toMatchObject({ outcome: 'fulfilled' });
-  });
-
-  it('replays a failed paid order whose transfer is proven not applied, so the credit moves once', async () => {
-    const event = orderEvent({ kind: 'paid' });
-    await dispatch(event);
-    const uuid = yay.addCustomer('cname');
-    yay.transferFaults.push('timeout-not-applied');
-    await expect(
-      transferCredit(deps, { order: event, customer: { uuid, name: 'cname', created: true } }),
-    ).rejects.toThrow();
-    await store.recordOutcome(event.orderKey, 'failed', { Error: 'LeaseBusy' }, obs.observability.now());
-    executions.set(arnOf(executionName(event.orderKey)), 'FAILED');
-    obs.advance(600);
-    const report = await sweep(deps, { paymentWindowSeconds: WINDOW });
-    expect(report.reconciled).toEqual({ [event.orderKey]: 'retry' });
-    expect(report.replayed).toEqual([event.orderKey]);
-    expect(sfn.commandCalls(StartExecutionCommand).at(-1)?.args[0].input.name).toBe(
-      executionName(event.orderKey, 1),
+  /** The order's transfer as its execution would have left it: attempted once, with `fault`. */
+  async function attemptTransfer(event: ReturnType<typeof orderEvent>, fault: TransferFault) {
+    const uuid = [...yay.customers.keys()][0] ?? yay.addCustomer('cname');
+    const customer = { uuid, name: 'cname', created: true };
+    yay.transferFaults.push(fault);
+    await expect(transferCredit(transferDeps(), { order: event, customer })).rejects.toBeInstanceOf(
+      TransferOutcomeUnknown,
     );
+    return customer;
+  }
+
+  /** What Record outcome leaves when the execution ends failed (e.g. its reconcile ran out of LeaseBusy retries). */
+  async function executionEndedFailed(event: ReturnType<typeof orderEvent>, replay?: number) {
+    await store.recordOutcome(event.orderKey, 'failed', { Error: 'LeaseBusy' }, obs.observability.now());
+    executions.set(arnOf(executionName(event.orderKey, replay)), 'FAILED');
+  }
+
+  const startedNames = () => sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name);
+
+  it("leaves an UNKNOWN transfer of an open order to the order's running execution, deciding nothing itself", async () => {
+    const event = orderEvent({ kind: 'paid' });
+    await dispatch(event);
+    await attemptTransfer(event, 'lost-answer');
+    sfn.resetHistory();
+    obs.advance(600);
+
+    const report = await sweep(deps, { paymentWindowSeconds: WINDOW });
+
+    expect(report.reconciling).toEqual([]);
+    expect(report.replayed).toEqual([]);
+    expect(startedNames()).toEqual([]);
+    expect((await store.getIntent(event.orderKey))?.status).toBe('UNKNOWN');
+  });
+
+  it('replays, once, a failed order whose transfer is UNKNOWN; the replay meets the intent and reconciles it without a second call', async () => {
+    const event = orderEvent({ kind: 'paid' });
+    await dispatch(event);
+    const customer = await attemptTransfer(event, 'lost-answer');
+    await executionEndedFailed(event);
+    sfn.resetHistory();
+    obs.advance(600);
+
+    const report = await sweep(deps, { paymentWindowSeconds: WINDOW });
+    obs.advance(900);
+    const again = await sweep(deps, { paymentWindowSeconds: WINDOW });
+
+    const replayName = executionName(event.orderKey, 1);
+    expect(report).toMatchObject({ reconciling: [event.orderKey], replayed: [event.orderKey] });
+    expect(again).toMatchObject({ reconciling: [], replayed: [] });
+    expect(startedNames()).toEqual([replayName]);
+    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}')).toEqual({
+      order: event,
+      executionArn: arnOf(replayName),
+    });
+    expect(await store.get(event.orderKey)).toMatchObject({
+      state: 'open',
+      replays: 1,
+      executionName: replayName,
+    });
+    // The sweep decided nothing; the replay's Transfer credit and Reconcile transfer do (the graph's path).
+    expect((await store.getIntent(event.orderKey))?.status).toBe('UNKNOWN');
+    await expect(transferCredit(transferDeps(), { order: event, customer })).rejects.toBeInstanceOf(
+      TransferOutcomeUnknown,
+    );
+    expect((await reconcileTransfer(transferDeps(), event.orderKey)).decision).toBe('applied');
+    expect(yay.transferCalls).toHaveLength(1);
+  });
+
+  it('replays a failed paid order whose transfer timed out, and the replay moves the credit once when reconciled not applied', async () => {
+    const event = orderEvent({ kind: 'paid' });
+    await dispatch(event);
+    const customer = await attemptTransfer(event, 'timeout-not-applied');
+    await executionEndedFailed(event);
+    obs.advance(600);
+
+    const report = await sweep(deps, { paymentWindowSeconds: WINDOW });
+
+    expect(report.reconciling).toEqual([event.orderKey]);
+    expect(startedNames().at(-1)).toBe(executionName(event.orderKey, 1));
+    await expect(transferCredit(transferDeps(), { order: event, customer })).rejects.toBeInstanceOf(
+      TransferOutcomeUnknown,
+    );
+    expect((await reconcileTransfer(transferDeps(), event.orderKey)).decision).toBe('retry');
+    await expect(transferCredit(transferDeps(), { order: event, customer })).resolves.toMatchObject({
+      status: 'APPLIED',
+    });
+    expect(yay.applied).toHaveLength(1);
+  });
+
+  it('replays a refunded order with an UNKNOWN transfer harmlessly: proven not applied, it ends CANCELLED with no credit', async () => {
+    const event = orderEvent({ kind: 'paid' });
+    await dispatch(event);
+    const customer = await attemptTransfer(event, 'timeout-not-applied');
+    await executionEndedFailed(event);
+    await dispatch({ ...event, kind: 'refunded' });
+    obs.advance(600);
+
+    expect((await sweep(deps, { paymentWindowSeconds: WINDOW })).reconciling).toEqual([event.orderKey]);
+
+    await expect(transferCredit(transferDeps(), { order: event, customer })).rejects.toBeInstanceOf(
+      TransferOutcomeUnknown,
+    );
+    expect((await reconcileTransfer(transferDeps(), event.orderKey)).decision).toBe('retry');
+    await expect(transferCredit(transferDeps(), { order: event, customer })).resolves.toMatchObject({
+      status: 'CANCELLED',
+    });
+    expect(yay.applied).toEqual([]);
+  });
+
+  it('replays a finished order whose transfer stopped IN_FLIGHT only once the lease of that attempt has expired', async () => {
+    const event = orderEvent({ kind: 'paid' });
+    await dispatch(event);
+    const uuid = yay.addCustomer('cname');
+    await store.createIntent(
+      event.orderKey,
+      { amount: 10_000, customerUuid: uuid, customerName: 'cname' },
+      obs.observability.now(),
+    );
+    await store.transition(event.orderKey, ['PENDING'], 'IN_FLIGHT', {}, obs.observability.now());
+    await executionEndedFailed(event);
+    const options = { paymentWindowSeconds: WINDOW, minAgeSeconds: 0 };
+
+    obs.advance(DEFAULT_LEASE_SECONDS - 1);
+    const whileLeased = await sweep(deps, options);
+    obs.advance(2);
+    const afterLease = await sweep(deps, options);
+
+    expect(whileLeased.reconciling).toEqual([]);
+    expect(afterLease.reconciling).toEqual([event.orderKey]);
+  });
+
+  it('starts one replay when two sweeps meet the same undecided transfer at the same time', async () => {
+    const event = orderEvent({ kind: 'paid' });
+    await dispatch(event);
+    await attemptTransfer(event, 'lost-answer');
+    await executionEndedFailed(event);
+    sfn.resetHistory();
+    obs.advance(600);
+
+    const reports = await Promise.all([
+      sweep(deps, { paymentWindowSeconds: WINDOW }),
+      sweep(deps, { paymentWindowSeconds: WINDOW }),
+    ]);
+
+    expect(reports.flatMap((report) => report.reconciling)).toEqual([event.orderKey]);
+    expect(startedNames()).toEqual([executionName(event.orderKey, 1)]);
+  });
+
+  it('leaves an undecided transfer to a person once the automatic replays are used up', async () => {
+    const event = orderEvent({ kind: 'paid' });
+    await dispatch(event);
+    await attemptTransfer(event, 'lost-answer');
+    await executionEndedFailed(event);
+    obs.advance(600);
+    await sweep(deps, { paymentWindowSeconds: WINDOW, maxAutoReplays: 1 });
+    // The replay ends failed too, its transfer still undecided.
+    await executionEndedFailed(event, 1);
+    sfn.resetHistory();
+    obs.advance(600);
+
+    const report = await sweep(deps, { paymentWindowSeconds: WINDOW, maxAutoReplays: 1 });
+
+    expect(report).toMatchObject({ gaveUp: [event.orderKey], reconciling: [] });
+    expect(startedNames()).toEqual([]);
   });
 
   it('reports the reseller balance and the credit still owed to paid orders', async () => {

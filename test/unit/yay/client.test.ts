@@ -114,14 +114,21 @@ describe('createYayClient', () => {
       expect((error as Error).message).toMatch(/403.*allow-list/);
     });
 
-    it('throws YayRateLimited on 429 when too many requests are in flight', async () => {
-      yay.sandbox.setFaults({ maxConcurrent: 1, latencyMs: 100 });
-      const client = yay.client();
-      const results = await Promise.allSettled([1, 2, 3].map(() => client.listCustomers()));
-      const reasons = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
-      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
-      expect(reasons).toHaveLength(2);
-      for (const reason of reasons) expect(reason).toBeInstanceOf(YayRateLimited);
+    it('throws YayRateLimited on 429 when a request arrives while the limit is already in flight', async () => {
+      // The first request is held at Yay, so it is provably in flight when the next two arrive: no timing window.
+      yay.sandbox.setFaults({ maxConcurrent: 1, holdNext: 'any' });
+      const client = yay.client({ timeoutMs: 10_000 });
+      const first = client.listCustomers();
+      await vi.waitFor(() => expect(yay.sandbox.held).toBe(1), { interval: 5, timeout: 10_000 });
+
+      const over = await Promise.allSettled([client.listCustomers(), client.listCustomers()]);
+      yay.sandbox.release();
+
+      await expect(first).resolves.toEqual([]);
+      expect(over.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+      for (const result of over) {
+        expect(result.status === 'rejected' && result.reason).toBeInstanceOf(YayRateLimited);
+      }
     });
 
     it('throws YayRejected with the status on another 4xx', async () => {

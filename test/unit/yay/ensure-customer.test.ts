@@ -40,15 +40,17 @@ describe('ensureCustomer', () => {
   });
 
   it('leaves exactly one customer when the first create times out and the retry meets the duplicate', async () => {
-    // Latency beyond the timeout: the first attempt gives up, the sandbox still applies it, the list is
-    // read before it lands, so the attempt fails; the state machine's retry then adopts.
-    yay.sandbox.setFaults({ latencyMs: 300 });
-    const slow = yay.client({ timeoutMs: 100 });
-    await expect(ensureCustomer(slow, input())).rejects.toBeInstanceOf(YayUnavailable);
-    yay.sandbox.setFaults({});
+    // Yay holds the create past the client's timeout, so the attempt gives up and its look-up finds nothing;
+    // released, the sandbox still applies it (as Yay would); the state machine's retry then adopts.
+    yay.sandbox.setFaults({ holdNext: 'create' });
+    await expect(ensureCustomer(yay.client({ timeoutMs: 500 }), input())).rejects.toBeInstanceOf(
+      YayUnavailable,
+    );
+    expect(yay.sandbox.state.customers).toHaveLength(0);
+    yay.sandbox.release();
     await vi.waitFor(() => expect(yay.sandbox.state.customers).toHaveLength(1), {
-      timeout: 2_000,
-      interval: 20,
+      timeout: 10_000,
+      interval: 5,
     });
     const retry = await ensureCustomer(yay.client(), input());
     expect(yay.sandbox.state.customers).toHaveLength(1);

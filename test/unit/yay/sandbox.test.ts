@@ -354,11 +354,21 @@ describe('startYaySandbox', () => {
       expect(first).toContain(200);
     });
 
-    it('answers 429 above maxConcurrent in-flight requests', async () => {
-      const sandbox = await start({ faults: { maxConcurrent: 2, latencyMs: 100 } });
-      const answers = await Promise.all([1, 2, 3, 4].map(() => call(sandbox, 'GET', '/authenticated')));
-      expect(answers.map((answer) => answer.http).sort()).toEqual([200, 200, 429, 429]);
-      expect(answers.find((answer) => answer.http === 429)?.body.status_code).toBe(429);
+    it('answers 429 to a request that arrives while maxConcurrent requests are in flight', async () => {
+      // Both allowed requests are held, so they are provably in flight when the third arrives.
+      const sandbox = await start({ faults: { maxConcurrent: 2, holdNext: { route: 'any', count: 2 } } });
+      const allowed = [call(sandbox, 'GET', '/authenticated'), call(sandbox, 'GET', '/authenticated')];
+      await vi.waitFor(() => expect(sandbox.held).toBe(2), { interval: 5, timeout: 10_000 });
+
+      const over = await call(sandbox, 'GET', '/authenticated');
+      sandbox.release();
+
+      expect(over).toEqual({
+        http: 429,
+        body: { result: {}, status_code: 429, status_message: 'Too Many Requests' },
+      });
+      expect((await Promise.all(allowed)).map((answer) => answer.http)).toEqual([200, 200]);
+      expect(sandbox.state.requests.filter((request) => request.fault === 'rate-limited')).toHaveLength(1);
     });
 
     it('applies a dropped create and then destroys the socket without answering, once', async () => {
@@ -405,6 +415,25 @@ describe('startYaySandbox', () => {
         signal: AbortSignal.timeout(50),
       });
       await expect(timedOut).rejects.toMatchObject({ name: 'TimeoutError' });
+    });
+
+    it('holds a transfer, applying nothing, until released, and only the next one', async () => {
+      const sandbox = await start();
+      const uuid = await createCustomer(sandbox, 'chold');
+      sandbox.setFaults({ holdNext: 'transfer' });
+
+      const transfer = call(sandbox, 'PUT', `/account/reseller/${uuid}`, { balance: '1.000' });
+      await vi.waitFor(() => expect(sandbox.held).toBe(1), { interval: 5 });
+      const whileHeld = sandbox.state.transfers.length;
+      sandbox.release();
+      const answer = await transfer;
+      const next = await call(sandbox, 'PUT', `/account/reseller/${uuid}`, { balance: '1.000' });
+
+      expect(whileHeld).toBe(0);
+      expect(answer.http).toBe(200);
+      expect(next.http).toBe(200);
+      expect(sandbox.held).toBe(0);
+      expect(sandbox.state.transfers).toHaveLength(2);
     });
 
     it('names the field of an invalid fault setting', async () => {
