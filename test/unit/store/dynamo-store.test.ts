@@ -1,5 +1,8 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Attention } from '../../../shared/domain/order-state';
+import { documentClient, ItemKeys } from '../../../shared/store';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
 import { orderEvent } from '../workflow/fixtures';
@@ -17,8 +20,34 @@ describe('createDynamoStore', () => {
   afterAll(async () => {
     await dynamo.stop();
   });
+  let tableName: string;
   beforeEach(async () => {
-    store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
+    tableName = await dynamo.newTable();
+    store = createDynamoStore({ tableName, client: dynamo.client });
+  });
+
+  describe('dynalite, the local DynamoDB', () => {
+    it('returns no item with a failed condition even when ALL_OLD is asked for, unlike DynamoDB', async () => {
+      // DynamoDB puts the item in the ConditionalCheckFailedException (ReturnValuesOnConditionCheckFailure);
+      // dynalite ignores the parameter. The store's re-read after a failed condition is the fallback for
+      // exactly this: should dynalite learn it, this fails and the fallback is no longer exercised by tests.
+      const doc = documentClient(dynamo.client);
+      const put = () =>
+        doc.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...ItemKeys.order('o-all-old'), note: 'first' },
+            ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+      await put();
+
+      const failed = await put().catch((error: unknown) => error);
+
+      expect(failed).toBeInstanceOf(ConditionalCheckFailedException);
+      expect((failed as ConditionalCheckFailedException).Item).toBeUndefined();
+    });
   });
 
   describe('orders', () => {
