@@ -8,8 +8,8 @@ import {
   GetItemCommand,
   type GetItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { createTable } from '../../shared/store/create-table';
 import { TableSchema } from '../../shared/store/schema';
-import { createTable } from '../../shared/store/table';
 
 type DynaliteFactory = (options: {
   createTableMs?: number;

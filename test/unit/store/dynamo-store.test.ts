@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Attention } from '../../../shared/domain/order-state';
 import { documentClient, ItemKeys } from '../../../shared/store';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
-import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
+import { countCalls, type LocalDynamo, startDynalite } from '../../helpers/dynalite';
 import { orderEvent } from '../workflow/fixtures';
 
 const NOW = new Date('2026-11-27T06:00:00.000Z');
@@ -352,6 +352,54 @@ describe('createDynamoStore', () => {
       expect(await store.acquire('customer-1', 'h2', 60, NOW)).toBe(true);
       const afterExpiry = new Date(NOW.getTime() + 61_000);
       expect(await store.acquire('customer-1', 'h3', 60, afterExpiry)).toBe(true);
+    });
+  });
+
+  describe('paged reads', () => {
+    // dynalite honours Limit: two items a page makes every read below take several pages.
+    const pages = async () => {
+      const client = dynamo.newClient();
+      const calls = countCalls(client);
+      const paged = createDynamoStore({ tableName, client, pageSize: 2 });
+      for (const n of [1, 2, 3, 4, 5]) {
+        const orderKey = `stripe:acct_test:o${n}`;
+        await paged.record(orderEvent({ orderId: `o${n}` }), `e${n}`, NOW);
+        await paged.putCustomer(`buyer-${n}`, { uuid: `uuid-${n}`, name: `n${n}` }, NOW);
+        await paged.createIntent(
+          orderKey,
+          { amount: 1_000, customerUuid: 'uuid-1', customerName: 'n1' },
+          NOW,
+        );
+        await paged.transition(orderKey, ['PENDING'], 'UNKNOWN', {}, NOW);
+      }
+      calls.reset();
+      return { paged, calls };
+    };
+
+    it('lists every open order and unsettled transfer from a queue of several pages', async () => {
+      const { paged, calls } = await pages();
+
+      expect(await paged.listOpen()).toHaveLength(5);
+      expect(await paged.listUnsettled()).toHaveLength(5);
+      // 5 items, 2 a page: 3 queries per queue.
+      expect(calls.of('Query')).toBe(6);
+    });
+
+    it('lists every order and every buyer from a scan of several pages', async () => {
+      const { paged, calls } = await pages();
+
+      expect((await paged.listOrders()).map((order) => order.orderKey)).toHaveLength(5);
+      expect(await paged.listCustomers()).toHaveLength(5);
+      expect(calls.of('Scan')).toBeGreaterThan(2);
+    });
+
+    it('reads an order and its transfer intent from one partition, whatever the page size', async () => {
+      const { paged } = await pages();
+
+      expect(await paged.getOrder('stripe:acct_test:o3')).toMatchObject({
+        orderKey: 'stripe:acct_test:o3',
+        transfer: { orderKey: 'stripe:acct_test:o3', status: 'UNKNOWN' },
+      });
     });
   });
 });

@@ -1,0 +1,29 @@
+import { EXPIRES, ItemKeys, PK, type Table, tryDelete, tryPut } from './table';
+import type { LeaseStore } from './types';
+
+/** Per-customer leases, one item per resource. */
+export function leaseRepository(table: Table): LeaseStore {
+  return {
+    async acquire(resource, holder, ttlSeconds, now) {
+      const nowSeconds = Math.floor(now.getTime() / 1000);
+      const put = await tryPut(
+        table,
+        { ...ItemKeys.lease(resource), kind: 'lease', holder, [EXPIRES]: nowSeconds + ttlSeconds },
+        {
+          // dynalite never expires items, and DynamoDB TTL deletes late: an expired lease counts as gone.
+          expression: 'attribute_not_exists(#pk) OR #expires <= :now OR holder = :holder',
+          names: { '#pk': PK, '#expires': EXPIRES },
+          values: { ':now': nowSeconds, ':holder': holder },
+        },
+      );
+      return put.applied;
+    },
+
+    async release(resource, holder) {
+      await tryDelete(table, ItemKeys.lease(resource), {
+        expression: 'holder = :holder',
+        values: { ':holder': holder },
+      });
+    },
+  };
+}
