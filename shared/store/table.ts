@@ -3,7 +3,11 @@
  * the sparse `OpenOrders` index, one builder for update expressions, and conditional writes whose failed
  * condition is an answer (with the item as it stood) rather than an error.
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -16,6 +20,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { TableSchema } from './schema';
 
 export const PK = TableSchema.partitionKey;
@@ -69,7 +74,9 @@ export function documentClient(client: DynamoDBClient = new DynamoDBClient({})):
 }
 
 /** A failed condition, whichever copy of the SDK threw it. */
-export function isConditionFailure(error: unknown): boolean {
+export function isConditionFailure(
+  error: unknown,
+): error is Error & { Item?: Record<string, AttributeValue> } {
   return (
     error instanceof ConditionalCheckFailedException ||
     (error instanceof Error && error.name === 'ConditionalCheckFailedException')
@@ -269,8 +276,11 @@ export class Update {
 }
 
 /**
- * What a conditional write came to. On a failed condition, `current()` reads the item as it stands
- * (consistently); callers that do not need it never call it and pay nothing.
+ * What a conditional write came to. On a failed condition, `current()` is the item as it stood: DynamoDB
+ * returns it in the ConditionalCheckFailedException when asked (`ReturnValuesOnConditionCheckFailure:
+ * 'ALL_OLD'`), which saves a read; dynalite does not (pinned in test/unit/store/dynamo-store.test.ts), and
+ * neither does DynamoDB when there was no item, so then `current()` reads it (consistently). Callers that do
+ * not need the item never call it and pay nothing.
  */
 export type Written<T> =
   | { readonly applied: true; readonly item: T }
@@ -281,7 +291,12 @@ async function attempt<T>(table: Table, key: ItemKey, write: () => Promise<T>): 
     return { applied: true, item: await write() };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    return { applied: false, current: () => getItem<T>(table, key) };
+    const returned = error.Item;
+    return {
+      applied: false,
+      // DynamoDB's item (marshalled: the document client unmarshalls outputs, not errors), else a re-read.
+      current: async () => (returned ? strip<T>(unmarshall(returned)) : getItem<T>(table, key)),
+    };
   }
 }
 
@@ -306,6 +321,7 @@ export function tryPut<T>(table: Table, item: Item, condition: Condition = ABSEN
         ConditionExpression: condition.expression,
         ExpressionAttributeNames: condition.names,
         ExpressionAttributeValues: condition.values,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
     return strip<T>(item);
@@ -327,6 +343,7 @@ export function tryUpdate<T>(
         ...changes.input(),
         ConditionExpression: condition,
         ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
     return strip<T>(out.Attributes ?? {});

@@ -4,11 +4,23 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Attention } from '../../../shared/domain/order-state';
 import { documentClient, ItemKeys } from '../../../shared/store';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
-import { countCalls, type LocalDynamo, startDynalite } from '../../helpers/dynalite';
+import {
+  countCalls,
+  type LocalDynamo,
+  returnItemOnConditionFailure,
+  startDynalite,
+} from '../../helpers/dynalite';
 import { orderEvent } from '../workflow/fixtures';
 
 const NOW = new Date('2026-11-27T06:00:00.000Z');
 const LATER = new Date('2026-11-27T06:05:00.000Z');
+
+const attentionOf = (reason: Attention['reason']): Attention => ({
+  reason,
+  message: `waiting: ${reason}`,
+  action: `resolve ${reason}`,
+  since: NOW.toISOString(),
+});
 
 describe('createDynamoStore', () => {
   let dynamo: LocalDynamo;
@@ -48,6 +60,104 @@ describe('createDynamoStore', () => {
       expect(failed).toBeInstanceOf(ConditionalCheckFailedException);
       expect((failed as ConditionalCheckFailedException).Item).toBeUndefined();
     });
+  });
+
+  describe('a failed condition', () => {
+    const plan = { amount: 10_000, customerUuid: 'uuid-1', customerName: 'n1' };
+    const paid = orderEvent({ kind: 'paid' });
+    const cases: {
+      write: string;
+      arrange: (s: DynamoStore) => Promise<unknown>;
+      act: (s: DynamoStore) => Promise<unknown>;
+      answer: Record<string, unknown>;
+    }[] = [
+      {
+        write: 'record of an order already recorded',
+        arrange: (s) => s.record(paid, 'e1', NOW),
+        act: (s) => s.record(paid, 'e2', LATER),
+        answer: { created: false, order: { executionName: 'e1' } },
+      },
+      {
+        write: 'markPayment of an order already paid',
+        arrange: (s) => s.record(paid, 'e1', NOW),
+        act: (s) => s.markPayment(paid.orderKey, 'paid', LATER),
+        answer: { applied: false, order: { payment: 'paid', updatedAt: NOW.toISOString() } },
+      },
+      {
+        write: 'storeTaskToken on a paid order',
+        arrange: (s) => s.record(paid, 'e1', NOW),
+        act: (s) => s.storeTaskToken(paid.orderKey, 'test-only-token', LATER),
+        answer: { stored: false, order: { payment: 'paid', state: 'open' } },
+      },
+      {
+        write: 'recordOutcome over a fulfilled order',
+        arrange: async (s) => {
+          await s.record(paid, 'e1', NOW);
+          await s.recordOutcome(paid.orderKey, 'fulfilled', undefined, NOW);
+        },
+        act: (s) => s.recordOutcome(paid.orderKey, 'failed', { Error: 'YayUnavailable' }, LATER),
+        answer: { applied: false, order: { outcome: 'fulfilled' } },
+      },
+      {
+        write: 'flagAttention repeated',
+        arrange: async (s) => {
+          await s.record(paid, 'e1', NOW);
+          await s.flagAttention(paid.orderKey, { ...attentionOf('unpriced') }, NOW);
+        },
+        act: (s) => s.flagAttention(paid.orderKey, attentionOf('unpriced'), LATER),
+        answer: { applied: false, order: { state: 'needs_attention', updatedAt: NOW.toISOString() } },
+      },
+      {
+        write: 'putCustomer of a buyer already mapped',
+        arrange: (s) => s.putCustomer('buyer-1', { uuid: 'uuid-1', name: 'n1' }, NOW),
+        act: (s) => s.putCustomer('buyer-1', { uuid: 'uuid-2', name: 'n2' }, LATER),
+        answer: { customerUuid: 'uuid-1' },
+      },
+      {
+        write: 'createIntent of an intent already planned',
+        arrange: (s) => s.createIntent('o1', plan, NOW),
+        act: (s) => s.createIntent('o1', { ...plan, amount: 1 }, LATER),
+        answer: { created: false, intent: { amount: 10_000 } },
+      },
+      {
+        write: 'cancelForRefund after the call started',
+        arrange: async (s) => {
+          await s.createIntent('o1', plan, NOW);
+          await s.transition('o1', ['PENDING'], 'IN_FLIGHT', {}, NOW);
+        },
+        act: (s) => s.cancelForRefund('o1', LATER),
+        answer: { status: 'IN_FLIGHT' },
+      },
+    ];
+
+    for (const { write, arrange, act, answer } of cases) {
+      it(`answers ${write} from the item DynamoDB returns with the failure, reading nothing`, async () => {
+        const client = dynamo.newClient();
+        returnItemOnConditionFailure(client, dynamo.client);
+        const calls = countCalls(client);
+        const aws = createDynamoStore({ tableName, client });
+        await arrange(aws);
+        calls.reset();
+
+        const result = await act(aws);
+
+        expect(result).toMatchObject(answer);
+        expect(calls.of('GetItem', 'Query')).toBe(0);
+      });
+
+      it(`answers ${write} from one re-read where no item comes back (dynalite)`, async () => {
+        const client = dynamo.newClient();
+        const calls = countCalls(client);
+        const local = createDynamoStore({ tableName, client });
+        await arrange(local);
+        calls.reset();
+
+        const result = await act(local);
+
+        expect(result).toMatchObject(answer);
+        expect(calls.of('GetItem')).toBe(1);
+      });
+    }
   });
 
   describe('orders', () => {

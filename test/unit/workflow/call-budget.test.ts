@@ -74,6 +74,7 @@ describe('DynamoDB calls per paid order', () => {
 
   const paid = orderEvent({ kind: 'paid' });
 
+  // Measured before the store was split into repositories: 15 calls for one paid event, 17 when it came twice.
   // Lower these when a change saves a call; a change that needs more must say why.
   it('costs 15 calls for one paid event, on dynalite and on DynamoDB alike (no condition fails)', async () => {
     for (const asDynamoDb of [false, true]) {
@@ -88,12 +89,14 @@ describe('DynamoDB calls per paid order', () => {
     }
   });
 
-  it('costs 17 calls when the paid event comes twice, the second record reading the order again', async () => {
+  it('costs 17 calls when the paid event comes twice, and 16 on DynamoDB, which returns the recorded order', async () => {
     // Shopify sends orders/create and orders/paid for a paid order; EventBridge may deliver any event twice.
-    for (const asDynamoDb of [false, true]) {
-      const counter = await paidOrder({ asDynamoDb, events: [paid, paid] });
-      expect(counter.total(), String(asDynamoDb)).toBe(17);
-      expect(counter.of('GetItem'), String(asDynamoDb)).toBe(5);
-    }
+    const local = await paidOrder({ asDynamoDb: false, events: [paid, paid] });
+    const aws = await paidOrder({ asDynamoDb: true, events: [paid, paid] });
+
+    expect(local.total()).toBe(17);
+    expect(local.of('GetItem')).toBe(5);
+    expect(aws.total()).toBe(16);
+    expect(aws.of('GetItem')).toBe(4);
   });
 });
