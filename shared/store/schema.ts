@@ -15,6 +15,12 @@ export const TableSchema = {
    * its PaymentIntent finds its order.
    */
   paymentRefIndex: { name: 'PaymentRefs', partitionKey: 'paymentRef' },
+  /**
+   * Sparse, every attribute: a customer's transfer intents whose call may have happened but is not decided
+   * (IN_FLIGHT, UNKNOWN), by `unresolvedFor`, the customer uuid, present only in those two states. Transfer
+   * credit asks it before moving that customer's balance.
+   */
+  customerTransfersIndex: { name: 'CustomerTransfers', partitionKey: 'unresolvedFor' },
   /** Epoch seconds; DynamoDB TTL (leases). dynalite does not expire: code must treat expired items as gone. */
   ttlAttribute: 'expiresAt',
 } as const;

@@ -27,6 +27,8 @@ export const PK = TableSchema.partitionKey;
 export const SK = TableSchema.sortKey;
 const OPEN_PK = TableSchema.openOrdersIndex.partitionKey;
 const OPEN_SK = TableSchema.openOrdersIndex.sortKey;
+/** The CustomerTransfers index key: the customer uuid, on an intent only while it is IN_FLIGHT or UNKNOWN. */
+export const UNRESOLVED_FOR = TableSchema.customerTransfersIndex.partitionKey;
 export const EXPIRES = TableSchema.ttlAttribute;
 
 /** A table key: `{ pk, sk }`. */
@@ -59,7 +61,7 @@ export function orderKeyOf(item: Item): string | undefined {
 }
 
 /** Attributes that place an item in the table and its indexes; callers never see them. */
-const INTERNAL = new Set<string>([PK, SK, OPEN_PK, OPEN_SK, EXPIRES, 'kind']);
+const INTERNAL = new Set<string>([PK, SK, OPEN_PK, OPEN_SK, UNRESOLVED_FOR, EXPIRES, 'kind']);
 
 /** The item without its key and index attributes: what the ports return. */
 export function strip<T>(item: Item): T {

@@ -1,3 +1,4 @@
+import { TableSchema } from './schema';
 import {
   enterQueueUnlessQueued,
   getItem,
@@ -5,6 +6,7 @@ import {
   inQueue,
   leaveQueue,
   mustExist,
+  queryAll,
   queueItems,
   queueSortKey,
   strip,
@@ -12,6 +14,7 @@ import {
   tryDelete,
   tryPut,
   tryUpdate,
+  UNRESOLVED_FOR,
   Update,
   type Written,
 } from './table';
@@ -21,6 +24,7 @@ import {
   type TransferIntentStatus,
   type TransferPatch,
   type TransferStore,
+  UnresolvedTransferStatuses,
   UnsettledTransferStatuses,
 } from './types';
 
@@ -28,7 +32,8 @@ const intentOf = (orderKey: string) => `transfer intent ${orderKey}`;
 
 /**
  * Transfer intents (DESIGN.md §4), one item per order beside the order item. Each status change is one
- * conditional write that also keeps the intent in the `TRANSFER` queue while it is unsettled.
+ * conditional write that also keeps the intent's place in the two indexes: the `TRANSFER` queue while it is
+ * unsettled, and its customer's entry in `CustomerTransfers` while its call may have happened undecided.
  */
 export function transferRepository(table: Table): TransferStore {
   const getIntent = (orderKey: string) => getItem<TransferIntent>(table, ItemKeys.transfer(orderKey));
@@ -62,6 +67,10 @@ export function transferRepository(table: Table): TransferStore {
     } else {
       leaveQueue(write);
     }
+    if (!UnresolvedTransferStatuses.includes(to)) write.remove(UNRESOLVED_FOR);
+    else if (fields.customerUuid) write.set(UNRESOLVED_FOR, fields.customerUuid);
+    // Copied in the same write: every intent that can get here was created with its customer (createIntent).
+    else write.copy(UNRESOLVED_FOR, 'customerUuid');
     const condition = `${write.name('status')} IN (${from.map((status) => write.value(status)).join(', ')})`;
     return tryUpdate<TransferIntent>(table, ItemKeys.transfer(orderKey), write, condition);
   }
@@ -137,12 +146,13 @@ export function transferRepository(table: Table): TransferStore {
     listUnsettled,
 
     async listUnresolvedFor(customerUuid) {
-      const unsettled = await listUnsettled();
-      return unsettled.filter(
-        (intent) =>
-          intent.customerUuid === customerUuid &&
-          (intent.status === 'IN_FLIGHT' || intent.status === 'UNKNOWN'),
-      );
+      const items = await queryAll(table, {
+        IndexName: TableSchema.customerTransfersIndex.name,
+        KeyConditionExpression: '#customer = :customer',
+        ExpressionAttributeNames: { '#customer': UNRESOLVED_FOR },
+        ExpressionAttributeValues: { ':customer': customerUuid },
+      });
+      return items.map((item) => strip<TransferIntent>(item));
     },
   };
 }

@@ -1,8 +1,8 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Attention } from '../../../shared/domain/order-state';
-import { documentClient, ItemKeys } from '../../../shared/store';
+import { createTable, documentClient, ItemKeys, TableSchema } from '../../../shared/store';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
 import {
   countCalls,
@@ -442,6 +442,57 @@ describe('createDynamoStore', () => {
       expect(unresolved.map((intent) => intent.orderKey).sort()).toEqual(['o-flight', 'o-unknown']);
     });
 
+    it('files an intent under its customer only while IN_FLIGHT or UNKNOWN, and takes it out once settled', async () => {
+      const listed = async (customerUuid = 'uuid-1') =>
+        (await store.listUnresolvedFor(customerUuid)).map((intent) => `${intent.orderKey} ${intent.status}`);
+      await store.createIntent('o1', plan, NOW);
+      expect(await listed()).toEqual([]);
+
+      await store.transition(
+        'o1',
+        ['PENDING'],
+        'IN_FLIGHT',
+        { attemptId: 'a', incrementAttempts: true },
+        NOW,
+      );
+      expect(await listed()).toEqual(['o1 IN_FLIGHT']);
+      await store.transition('o1', ['IN_FLIGHT'], 'UNKNOWN', { reason: 'timeout' }, NOW);
+      expect(await listed()).toEqual(['o1 UNKNOWN']);
+      await store.transition('o1', ['UNKNOWN'], 'NOT_APPLIED', { reason: 'balance unchanged' }, LATER);
+      expect(await listed()).toEqual([]);
+      await store.transition(
+        'o1',
+        ['NOT_APPLIED'],
+        'IN_FLIGHT',
+        { attemptId: 'b', incrementAttempts: true },
+        LATER,
+      );
+      expect(await listed()).toEqual(['o1 IN_FLIGHT']);
+      await store.transition('o1', ['IN_FLIGHT'], 'APPLIED', {}, LATER);
+
+      expect(await listed()).toEqual([]);
+      expect(await listed('uuid-2')).toEqual([]);
+      expect(await store.getIntent('o1')).not.toHaveProperty(TableSchema.customerTransfersIndex.partitionKey);
+    });
+
+    it('files an undecided intent under the customer its transition names, not the one it was planned for', async () => {
+      await store.createIntent('o1', plan, NOW);
+
+      await store.transition('o1', ['PENDING'], 'UNKNOWN', { customerUuid: 'uuid-3' }, NOW);
+
+      expect(await store.listUnresolvedFor('uuid-1')).toEqual([]);
+      expect((await store.listUnresolvedFor('uuid-3')).map((intent) => intent.orderKey)).toEqual(['o1']);
+    });
+
+    it('never files a cancelled intent under a customer', async () => {
+      await store.createIntent('o-pending', plan, NOW);
+      await store.cancelForRefund('o-pending', NOW);
+      await store.cancelForRefund('o-never-planned', NOW);
+
+      expect(await store.listUnresolvedFor('uuid-1')).toEqual([]);
+      expect((await store.getIntent('o-pending'))?.status).toBe('CANCELLED');
+    });
+
     it('cancels for a refund only before a call was started', async () => {
       expect((await store.cancelForRefund('o-none', NOW)).status).toBe('CANCELLED');
       await store.createIntent('o-pending', plan, NOW);
@@ -495,6 +546,13 @@ describe('createDynamoStore', () => {
       expect(calls.of('Query')).toBe(6);
     });
 
+    it("lists every one of a customer's undecided transfers across pages of the CustomerTransfers index", async () => {
+      const { paged, calls } = await pages();
+
+      expect(await paged.listUnresolvedFor('uuid-1')).toHaveLength(5);
+      expect(calls.of('Query')).toBe(3);
+    });
+
     it('lists every order and every buyer from a scan of several pages', async () => {
       const { paged, calls } = await pages();
 
@@ -510,6 +568,37 @@ describe('createDynamoStore', () => {
         orderKey: 'stripe:acct_test:o3',
         transfer: { orderKey: 'stripe:acct_test:o3', status: 'UNKNOWN' },
       });
+    });
+  });
+  describe('createTable', () => {
+    it('leaves an existing table as it is', async () => {
+      await store.record(orderEvent(), 'e1', NOW);
+
+      await createTable(dynamo.client, tableName);
+
+      expect(await store.listOpen()).toHaveLength(1);
+    });
+
+    it('refuses a table made before an index it lacks, naming the index', async () => {
+      const older = `older-${tableName}`;
+      await dynamo.client.send(
+        new CreateTableCommand({
+          TableName: older,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: TableSchema.partitionKey, AttributeType: 'S' },
+            { AttributeName: TableSchema.sortKey, AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: TableSchema.partitionKey, KeyType: 'HASH' },
+            { AttributeName: TableSchema.sortKey, KeyType: 'RANGE' },
+          ],
+        }),
+      );
+
+      await expect(createTable(dynamo.client, older)).rejects.toThrow(
+        /OpenOrders, PaymentRefs, CustomerTransfers.*empty data directory/,
+      );
     });
   });
 });

@@ -83,7 +83,7 @@ describe('DynamoDB calls per paid order', () => {
         PutItem: 4, // order, buyer mapping, transfer intent, lease
         UpdateItem: 5, // execution, customer on the order, IN_FLIGHT, APPLIED, outcome
         GetItem: 4, // buyer, intent, order, intent again under the lease
-        Query: 1, // every unsettled transfer, to find the customer's undecided ones
+        Query: 1, // the customer's undecided transfers (every unsettled one before CustomerTransfers)
         DeleteItem: 1, // lease released
       });
     }
