@@ -7,7 +7,8 @@ export const TableSchema = {
   sortKey: 'sk',
   /**
    * Sparse index of work queues, by `openPk`: open orders (`ORDER`, the sweep reads them), unsettled transfer
-   * intents (`TRANSFER`) and orders waiting for a person (`ATTENTION`). Items in no queue carry no `openPk`.
+   * intents (`TRANSFER`), orders waiting for a person (`ATTENTION`) and transfer leases (`LEASE`, so local
+   * mode can release a killed process's leases). Items in no queue carry no `openPk`.
    */
   openOrdersIndex: { name: 'OpenOrders', partitionKey: 'openPk', sortKey: 'openSk' },
   /**

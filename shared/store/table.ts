@@ -52,6 +52,7 @@ export const ItemKeys = {
   openOrders: 'ORDER',
   openTransfers: 'TRANSFER',
   attention: 'ATTENTION',
+  leases: 'LEASE',
 } as const;
 
 /** The order key of an item in an order's partition (its `pk` is `ORDER#<orderKey>`). */
@@ -136,8 +137,9 @@ export async function scanAll(table: Table, input: PagedInput<ScanCommandInput>)
 }
 
 /**
- * The items of one queue of the sparse `OpenOrders` index, oldest first; an item is read again when the
- * index does not carry it whole (`isWhole` false: a keys-only projection, which infra may choose).
+ * The items of one queue of the sparse `OpenOrders` index in sort-key order (oldest first, but for leases); an
+ * item is read again when the index does not carry it whole (`isWhole` false: a keys-only projection, which
+ * infra may choose).
  */
 export async function queueItems(
   table: Table,

@@ -514,6 +514,35 @@ describe('createDynamoStore', () => {
       const afterExpiry = new Date(NOW.getTime() + 61_000);
       expect(await store.acquire('customer-1', 'h3', 60, afterExpiry)).toBe(true);
     });
+
+    it('lists every stored lease with its holder, expired ones included, and not a released one', async () => {
+      const hourAgo = new Date(NOW.getTime() - 3_600_000);
+      await store.acquire('customer:a', 'order-a#1', 90, NOW);
+      await store.acquire('customer:b', 'order-b#1', 60, hourAgo);
+      await store.acquire('customer:c', 'order-c#1', 90, NOW);
+      await store.release('customer:c', 'order-c#1');
+      await store.record(orderEvent(), 'e1', NOW);
+      await store.createIntent('o1', { amount: 1_000, customerUuid: 'a', customerName: 'n' }, NOW);
+
+      const held = await store.listHeld();
+
+      expect(held.sort((x, y) => x.resource.localeCompare(y.resource))).toEqual([
+        { resource: 'customer:a', holder: 'order-a#1', expiresAt: new Date(NOW.getTime() + 90_000) },
+        { resource: 'customer:b', holder: 'order-b#1', expiresAt: new Date(hourAgo.getTime() + 60_000) },
+      ]);
+      // What local mode does at start with a killed process's leases.
+      for (const lease of held) await store.release(lease.resource, lease.holder);
+      expect(await store.listHeld()).toEqual([]);
+      expect(await store.acquire('customer:a', 'order-x#1', 90, NOW)).toBe(true);
+    });
+
+    it('keeps leases out of the sweep: no open order or unsettled transfer is a lease', async () => {
+      await store.acquire('customer:a', 'order-a#1', 90, NOW);
+
+      expect(await store.listOpen()).toEqual([]);
+      expect(await store.listUnsettled()).toEqual([]);
+      expect(await store.listAttention()).toEqual([]);
+    });
   });
 
   describe('paged reads', () => {
@@ -532,18 +561,20 @@ describe('createDynamoStore', () => {
           NOW,
         );
         await paged.transition(orderKey, ['PENDING'], 'UNKNOWN', {}, NOW);
+        await paged.acquire(`customer:${n}`, `holder-${n}`, 90, NOW);
       }
       calls.reset();
       return { paged, calls };
     };
 
-    it('lists every open order and unsettled transfer from a queue of several pages', async () => {
+    it('lists every open order, unsettled transfer and lease from a queue of several pages', async () => {
       const { paged, calls } = await pages();
 
       expect(await paged.listOpen()).toHaveLength(5);
       expect(await paged.listUnsettled()).toHaveLength(5);
+      expect(await paged.listHeld()).toHaveLength(5);
       // 5 items, 2 a page: 3 queries per queue.
-      expect(calls.of('Query')).toBe(6);
+      expect(calls.of('Query')).toBe(9);
     });
 
     it("lists every one of a customer's undecided transfers across pages of the CustomerTransfers index", async () => {
@@ -570,6 +601,7 @@ describe('createDynamoStore', () => {
       });
     });
   });
+
   describe('createTable', () => {
     it('leaves an existing table as it is', async () => {
       await store.record(orderEvent(), 'e1', NOW);
