@@ -17,17 +17,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Millis } from '../../shared/domain/credit';
-import {
-  createDynamoStore,
-  createTable,
-  type DynamoStore,
-  documentClient,
-  ItemKeys,
-  isTerminal,
-  TableSchema,
-} from '../../shared/store';
+import { createDynamoStore, createTable, type DynamoStore, isTerminal } from '../../shared/store';
 import { type ConfiguredStoreFronts, storeFrontsFromEnv } from '../../shared/store-fronts';
 import { type LoopbackServer, listenLoopback, readRequestBody } from './aws-json';
 import { type LocalConfig, localSynthContext, readLocalConfig } from './config';
@@ -586,32 +577,8 @@ function sandboxStoreFronts(configured: ConfiguredStoreFronts): SandboxStoreFron
  * is gone, so its leases are released at start instead of blocking that customer's transfers for the TTL.
  */
 async function releaseDeadLeases(client: DynamoDBClient): Promise<void> {
-  const doc = documentClient(client);
-  const prefix = ItemKeys.lease('')[TableSchema.partitionKey] as string;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await doc.send(
-      new ScanCommand({
-        TableName: LOCAL_TABLE_NAME,
-        FilterExpression: 'begins_with(#pk, :prefix)',
-        ExpressionAttributeNames: { '#pk': TableSchema.partitionKey },
-        ExpressionAttributeValues: { ':prefix': prefix },
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      await doc.send(
-        new DeleteCommand({
-          TableName: LOCAL_TABLE_NAME,
-          Key: {
-            [TableSchema.partitionKey]: item[TableSchema.partitionKey],
-            [TableSchema.sortKey]: item[TableSchema.sortKey],
-          },
-        }),
-      );
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const leases = createDynamoStore({ tableName: LOCAL_TABLE_NAME, client });
+  for (const lease of await leases.listHeld()) await leases.release(lease.resource, lease.holder);
 }
 
 /**

@@ -63,7 +63,7 @@ const TABLE_WRITE = [
 ];
 
 /** The functions whose use cases query the sparse open-orders index. */
-const INDEX_READERS: readonly FunctionName[] = ['sweep', 'transfer-credit'];
+const INDEX_READERS: readonly FunctionName[] = ['sweep'];
 
 /**
  * The functions that build a Yay client (`yayFromEnv` in their handler): they read the Yay secret and,
@@ -187,8 +187,7 @@ export class ProvisioningStack extends Stack {
       const actions = name === 'daily-reconciliation' ? TABLE_READ : [...TABLE_READ, ...TABLE_WRITE];
       fn(name).addToRolePolicy(new PolicyStatement({ actions, resources: [table.tableArn] }));
     }
-    // The open-orders index also lists unsettled transfer intents: the sweep reads both, and transfer-credit
-    // checks a customer has no unreconciled transfer before crediting it.
+    // The open-orders index also lists unsettled transfer intents: the sweep reads both.
     for (const name of INDEX_READERS) {
       fn(name).addToRolePolicy(
         new PolicyStatement({
@@ -197,6 +196,13 @@ export class ProvisioningStack extends Stack {
         }),
       );
     }
+    // Transfer-credit checks the customer has no unreconciled transfer before crediting it.
+    fn('transfer-credit').addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${table.tableArn}/index/${TableSchema.customerTransfersIndex.name}`],
+      }),
+    );
     // A refund that names only its PaymentIntent: dispatch finds the order that recorded it.
     fn('dispatch').addToRolePolicy(
       new PolicyStatement({

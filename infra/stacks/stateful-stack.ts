@@ -71,6 +71,13 @@ export class StatefulStack extends Stack {
           partitionKey: { name: TableSchema.paymentRefIndex.partitionKey, type: AttributeType.STRING },
           projectionType: ProjectionType.KEYS_ONLY,
         },
+        {
+          // Sparse: a customer's transfers whose call may have happened undecided (IN_FLIGHT, UNKNOWN), so
+          // transfer-credit reads that customer's few, not every unsettled transfer.
+          indexName: TableSchema.customerTransfersIndex.name,
+          partitionKey: { name: TableSchema.customerTransfersIndex.partitionKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.ALL,
+        },
       ],
     });
 

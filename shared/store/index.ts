@@ -1,11 +1,9 @@
-/** The DynamoDB repository: one table, keys from {@link TableSchema}, one conditional write per step. */
-export {
-  createDynamoStore,
-  type DynamoStore,
-  type DynamoStoreOptions,
-  documentClient,
-  ItemKeys,
-} from './dynamo-store';
+/**
+ * The DynamoDB store: one table, keys from {@link TableSchema}, one repository per port (README.md), one
+ * conditional write per step.
+ */
+export { createTable } from './create-table';
+export { createDynamoStore, type DynamoStore, type DynamoStoreOptions } from './dynamo-store';
 export { TableSchema } from './schema';
-export { createTable } from './table';
+export { documentClient, ItemKeys } from './table';
 export * from './types';

@@ -7,7 +7,8 @@ export const TableSchema = {
   sortKey: 'sk',
   /**
    * Sparse index of work queues, by `openPk`: open orders (`ORDER`, the sweep reads them), unsettled transfer
-   * intents (`TRANSFER`) and orders waiting for a person (`ATTENTION`). Items in no queue carry no `openPk`.
+   * intents (`TRANSFER`), orders waiting for a person (`ATTENTION`) and transfer leases (`LEASE`, so local
+   * mode can release a killed process's leases). Items in no queue carry no `openPk`.
    */
   openOrdersIndex: { name: 'OpenOrders', partitionKey: 'openPk', sortKey: 'openSk' },
   /**
@@ -15,6 +16,12 @@ export const TableSchema = {
    * its PaymentIntent finds its order.
    */
   paymentRefIndex: { name: 'PaymentRefs', partitionKey: 'paymentRef' },
+  /**
+   * Sparse, every attribute: a customer's transfer intents whose call may have happened but is not decided
+   * (IN_FLIGHT, UNKNOWN), by `unresolvedFor`, the customer uuid, present only in those two states. Transfer
+   * credit asks it before moving that customer's balance.
+   */
+  customerTransfersIndex: { name: 'CustomerTransfers', partitionKey: 'unresolvedFor' },
   /** Epoch seconds; DynamoDB TTL (leases). dynalite does not expire: code must treat expired items as gone. */
   ttlAttribute: 'expiresAt',
 } as const;

@@ -77,6 +77,11 @@ export type TransferIntentStatus =
 
 /** States from which a Yay call may (again) be started. */
 export const StartableTransferStatuses: readonly TransferIntentStatus[] = ['PENDING', 'NOT_APPLIED'];
+/**
+ * States in which a call may have happened but its outcome is not decided: while a customer has such an
+ * intent, no other transfer may move that customer's balance (see {@link TransferStore.listUnresolvedFor}).
+ */
+export const UnresolvedTransferStatuses: readonly TransferIntentStatus[] = ['IN_FLIGHT', 'UNKNOWN'];
 /** States whose outcome is not yet settled (the sweep reconciles them). */
 export const UnsettledTransferStatuses: readonly TransferIntentStatus[] = [
   'PENDING',
@@ -287,9 +292,17 @@ export interface TransferStore {
   /**
    * One customer's intents whose call may have happened but is not yet decided (IN_FLIGHT, UNKNOWN).
    * While one exists, no other transfer to that customer may move its balance: reconciliation compares
-   * balances, and a second credit in between could be mistaken for the first.
+   * balances, and a second credit in between could be mistaken for the first. One query of that
+   * customer's undecided intents (an index by customer), not of every unsettled one.
    */
   listUnresolvedFor(customerUuid: string): Promise<TransferIntent[]>;
+}
+
+/** A stored lease: `holder` has `resource` until `expiresAt`, after which it counts as gone. */
+export interface Lease {
+  resource: string;
+  holder: string;
+  expiresAt: Date;
 }
 
 /** Per-customer lease: two transfers to one customer never overlap. */
@@ -298,4 +311,9 @@ export interface LeaseStore {
   acquire(resource: string, holder: string, ttlSeconds: number, now: Date): Promise<boolean>;
   /** Releases only our own lease (a conditional delete); a lease already taken over is left alone. */
   release(resource: string, holder: string): Promise<void>;
+  /**
+   * Every lease still stored, expired ones included (DynamoDB's TTL deletes them late, dynalite never), in one
+   * query: local mode releases at start what a killed process held.
+   */
+  listHeld(): Promise<Lease[]>;
 }

@@ -156,24 +156,23 @@ describe('ProvisioningStack IAM (least privilege)', () => {
     }
   });
 
-  it('gives table writes to the workflow steps, reads only to daily-reconciliation, and the index only to its readers', () => {
+  it('gives table writes to the workflow steps, reads only to daily-reconciliation, and each index only to its readers', () => {
     for (const name of WITH_TABLE) {
       expect(grants(name, 'dynamodb:GetItem').length, name).toBe(1);
       expect(grants(name, 'dynamodb:UpdateItem').length, name).toBe(name === 'daily-reconciliation' ? 0 : 1);
     }
     for (const name of FunctionNames) {
       const statements = text(statementsOf(provisioning, name));
-      // sweep lists open orders and unsettled transfers; transfer-credit checks for unreconciled ones.
-      expect(statements.includes('/index/OpenOrders'), name).toBe(
-        name === 'sweep' || name === 'transfer-credit',
-      );
+      // sweep lists open orders and unsettled transfers.
+      expect(statements.includes('/index/OpenOrders'), name).toBe(name === 'sweep');
+      // transfer-credit checks its customer has no unreconciled transfer.
+      expect(statements.includes('/index/CustomerTransfers'), name).toBe(name === 'transfer-credit');
       // dispatch finds a refund's order by the payment it names.
       expect(statements.includes('/index/PaymentRefs'), name).toBe(name === 'dispatch');
       expect(statements, name).not.toContain('/index/*');
     }
-    for (const name of ['sweep', 'transfer-credit'] as const) {
-      expect(text(grants(name, 'dynamodb:Query')), name).toContain('/index/OpenOrders');
-    }
+    expect(text(grants('sweep', 'dynamodb:Query'))).toContain('/index/OpenOrders');
+    expect(text(grants('transfer-credit', 'dynamodb:Query'))).toContain('/index/CustomerTransfers');
     expect(text(grants('dispatch', 'dynamodb:Query'))).toContain('/index/PaymentRefs');
   });
 

@@ -37,7 +37,7 @@ describe('StatefulStack table', () => {
     });
   });
 
-  it('has the sparse work-queue index with every attribute, and the keys-only payment index, as TableSchema says', () => {
+  it('has the sparse work-queue and customer-transfers indexes with every attribute, and the keys-only payment index, as TableSchema says', () => {
     stateful.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       GlobalSecondaryIndexes: [
         {
@@ -52,6 +52,11 @@ describe('StatefulStack table', () => {
           IndexName: TableSchema.paymentRefIndex.name,
           KeySchema: [{ AttributeName: TableSchema.paymentRefIndex.partitionKey, KeyType: 'HASH' }],
           Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+        {
+          IndexName: TableSchema.customerTransfersIndex.name,
+          KeySchema: [{ AttributeName: TableSchema.customerTransfersIndex.partitionKey, KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'ALL' },
         },
       ],
     });

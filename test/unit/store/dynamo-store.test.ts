@@ -1,11 +1,26 @@
+import { ConditionalCheckFailedException, CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Attention } from '../../../shared/domain/order-state';
+import { createTable, documentClient, ItemKeys, TableSchema } from '../../../shared/store';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
-import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
+import {
+  countCalls,
+  type LocalDynamo,
+  returnItemOnConditionFailure,
+  startDynalite,
+} from '../../helpers/dynalite';
 import { orderEvent } from '../workflow/fixtures';
 
 const NOW = new Date('2026-11-27T06:00:00.000Z');
 const LATER = new Date('2026-11-27T06:05:00.000Z');
+
+const attentionOf = (reason: Attention['reason']): Attention => ({
+  reason,
+  message: `waiting: ${reason}`,
+  action: `resolve ${reason}`,
+  since: NOW.toISOString(),
+});
 
 describe('createDynamoStore', () => {
   let dynamo: LocalDynamo;
@@ -17,8 +32,132 @@ describe('createDynamoStore', () => {
   afterAll(async () => {
     await dynamo.stop();
   });
+  let tableName: string;
   beforeEach(async () => {
-    store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
+    tableName = await dynamo.newTable();
+    store = createDynamoStore({ tableName, client: dynamo.client });
+  });
+
+  describe('dynalite, the local DynamoDB', () => {
+    it('returns no item with a failed condition even when ALL_OLD is asked for, unlike DynamoDB', async () => {
+      // DynamoDB puts the item in the ConditionalCheckFailedException (ReturnValuesOnConditionCheckFailure);
+      // dynalite ignores the parameter. The store's re-read after a failed condition is the fallback for
+      // exactly this: should dynalite learn it, this fails and the fallback is no longer exercised by tests.
+      const doc = documentClient(dynamo.client);
+      const put = () =>
+        doc.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...ItemKeys.order('o-all-old'), note: 'first' },
+            ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+      await put();
+
+      const failed = await put().catch((error: unknown) => error);
+
+      expect(failed).toBeInstanceOf(ConditionalCheckFailedException);
+      expect((failed as ConditionalCheckFailedException).Item).toBeUndefined();
+    });
+  });
+
+  describe('a failed condition', () => {
+    const plan = { amount: 10_000, customerUuid: 'uuid-1', customerName: 'n1' };
+    const paid = orderEvent({ kind: 'paid' });
+    const cases: {
+      write: string;
+      arrange: (s: DynamoStore) => Promise<unknown>;
+      act: (s: DynamoStore) => Promise<unknown>;
+      answer: Record<string, unknown>;
+    }[] = [
+      {
+        write: 'record of an order already recorded',
+        arrange: (s) => s.record(paid, 'e1', NOW),
+        act: (s) => s.record(paid, 'e2', LATER),
+        answer: { created: false, order: { executionName: 'e1' } },
+      },
+      {
+        write: 'markPayment of an order already paid',
+        arrange: (s) => s.record(paid, 'e1', NOW),
+        act: (s) => s.markPayment(paid.orderKey, 'paid', LATER),
+        answer: { applied: false, order: { payment: 'paid', updatedAt: NOW.toISOString() } },
+      },
+      {
+        write: 'storeTaskToken on a paid order',
+        arrange: (s) => s.record(paid, 'e1', NOW),
+        act: (s) => s.storeTaskToken(paid.orderKey, 'test-only-token', LATER),
+        answer: { stored: false, order: { payment: 'paid', state: 'open' } },
+      },
+      {
+        write: 'recordOutcome over a fulfilled order',
+        arrange: async (s) => {
+          await s.record(paid, 'e1', NOW);
+          await s.recordOutcome(paid.orderKey, 'fulfilled', undefined, NOW);
+        },
+        act: (s) => s.recordOutcome(paid.orderKey, 'failed', { Error: 'YayUnavailable' }, LATER),
+        answer: { applied: false, order: { outcome: 'fulfilled' } },
+      },
+      {
+        write: 'flagAttention repeated',
+        arrange: async (s) => {
+          await s.record(paid, 'e1', NOW);
+          await s.flagAttention(paid.orderKey, { ...attentionOf('unpriced') }, NOW);
+        },
+        act: (s) => s.flagAttention(paid.orderKey, attentionOf('unpriced'), LATER),
+        answer: { applied: false, order: { state: 'needs_attention', updatedAt: NOW.toISOString() } },
+      },
+      {
+        write: 'putCustomer of a buyer already mapped',
+        arrange: (s) => s.putCustomer('buyer-1', { uuid: 'uuid-1', name: 'n1' }, NOW),
+        act: (s) => s.putCustomer('buyer-1', { uuid: 'uuid-2', name: 'n2' }, LATER),
+        answer: { customerUuid: 'uuid-1' },
+      },
+      {
+        write: 'createIntent of an intent already planned',
+        arrange: (s) => s.createIntent('o1', plan, NOW),
+        act: (s) => s.createIntent('o1', { ...plan, amount: 1 }, LATER),
+        answer: { created: false, intent: { amount: 10_000 } },
+      },
+      {
+        write: 'cancelForRefund after the call started',
+        arrange: async (s) => {
+          await s.createIntent('o1', plan, NOW);
+          await s.transition('o1', ['PENDING'], 'IN_FLIGHT', {}, NOW);
+        },
+        act: (s) => s.cancelForRefund('o1', LATER),
+        answer: { status: 'IN_FLIGHT' },
+      },
+    ];
+
+    for (const { write, arrange, act, answer } of cases) {
+      it(`answers ${write} from the item DynamoDB returns with the failure, reading nothing`, async () => {
+        const client = dynamo.newClient();
+        returnItemOnConditionFailure(client, dynamo.client);
+        const calls = countCalls(client);
+        const aws = createDynamoStore({ tableName, client });
+        await arrange(aws);
+        calls.reset();
+
+        const result = await act(aws);
+
+        expect(result).toMatchObject(answer);
+        expect(calls.of('GetItem', 'Query')).toBe(0);
+      });
+
+      it(`answers ${write} from one re-read where no item comes back (dynalite)`, async () => {
+        const client = dynamo.newClient();
+        const calls = countCalls(client);
+        const local = createDynamoStore({ tableName, client });
+        await arrange(local);
+        calls.reset();
+
+        const result = await act(local);
+
+        expect(result).toMatchObject(answer);
+        expect(calls.of('GetItem')).toBe(1);
+      });
+    }
   });
 
   describe('orders', () => {
@@ -303,6 +442,57 @@ describe('createDynamoStore', () => {
       expect(unresolved.map((intent) => intent.orderKey).sort()).toEqual(['o-flight', 'o-unknown']);
     });
 
+    it('files an intent under its customer only while IN_FLIGHT or UNKNOWN, and takes it out once settled', async () => {
+      const listed = async (customerUuid = 'uuid-1') =>
+        (await store.listUnresolvedFor(customerUuid)).map((intent) => `${intent.orderKey} ${intent.status}`);
+      await store.createIntent('o1', plan, NOW);
+      expect(await listed()).toEqual([]);
+
+      await store.transition(
+        'o1',
+        ['PENDING'],
+        'IN_FLIGHT',
+        { attemptId: 'a', incrementAttempts: true },
+        NOW,
+      );
+      expect(await listed()).toEqual(['o1 IN_FLIGHT']);
+      await store.transition('o1', ['IN_FLIGHT'], 'UNKNOWN', { reason: 'timeout' }, NOW);
+      expect(await listed()).toEqual(['o1 UNKNOWN']);
+      await store.transition('o1', ['UNKNOWN'], 'NOT_APPLIED', { reason: 'balance unchanged' }, LATER);
+      expect(await listed()).toEqual([]);
+      await store.transition(
+        'o1',
+        ['NOT_APPLIED'],
+        'IN_FLIGHT',
+        { attemptId: 'b', incrementAttempts: true },
+        LATER,
+      );
+      expect(await listed()).toEqual(['o1 IN_FLIGHT']);
+      await store.transition('o1', ['IN_FLIGHT'], 'APPLIED', {}, LATER);
+
+      expect(await listed()).toEqual([]);
+      expect(await listed('uuid-2')).toEqual([]);
+      expect(await store.getIntent('o1')).not.toHaveProperty(TableSchema.customerTransfersIndex.partitionKey);
+    });
+
+    it('files an undecided intent under the customer its transition names, not the one it was planned for', async () => {
+      await store.createIntent('o1', plan, NOW);
+
+      await store.transition('o1', ['PENDING'], 'UNKNOWN', { customerUuid: 'uuid-3' }, NOW);
+
+      expect(await store.listUnresolvedFor('uuid-1')).toEqual([]);
+      expect((await store.listUnresolvedFor('uuid-3')).map((intent) => intent.orderKey)).toEqual(['o1']);
+    });
+
+    it('never files a cancelled intent under a customer', async () => {
+      await store.createIntent('o-pending', plan, NOW);
+      await store.cancelForRefund('o-pending', NOW);
+      await store.cancelForRefund('o-never-planned', NOW);
+
+      expect(await store.listUnresolvedFor('uuid-1')).toEqual([]);
+      expect((await store.getIntent('o-pending'))?.status).toBe('CANCELLED');
+    });
+
     it('cancels for a refund only before a call was started', async () => {
       expect((await store.cancelForRefund('o-none', NOW)).status).toBe('CANCELLED');
       await store.createIntent('o-pending', plan, NOW);
@@ -323,6 +513,124 @@ describe('createDynamoStore', () => {
       expect(await store.acquire('customer-1', 'h2', 60, NOW)).toBe(true);
       const afterExpiry = new Date(NOW.getTime() + 61_000);
       expect(await store.acquire('customer-1', 'h3', 60, afterExpiry)).toBe(true);
+    });
+
+    it('lists every stored lease with its holder, expired ones included, and not a released one', async () => {
+      const hourAgo = new Date(NOW.getTime() - 3_600_000);
+      await store.acquire('customer:a', 'order-a#1', 90, NOW);
+      await store.acquire('customer:b', 'order-b#1', 60, hourAgo);
+      await store.acquire('customer:c', 'order-c#1', 90, NOW);
+      await store.release('customer:c', 'order-c#1');
+      await store.record(orderEvent(), 'e1', NOW);
+      await store.createIntent('o1', { amount: 1_000, customerUuid: 'a', customerName: 'n' }, NOW);
+
+      const held = await store.listHeld();
+
+      expect(held.sort((x, y) => x.resource.localeCompare(y.resource))).toEqual([
+        { resource: 'customer:a', holder: 'order-a#1', expiresAt: new Date(NOW.getTime() + 90_000) },
+        { resource: 'customer:b', holder: 'order-b#1', expiresAt: new Date(hourAgo.getTime() + 60_000) },
+      ]);
+      // What local mode does at start with a killed process's leases.
+      for (const lease of held) await store.release(lease.resource, lease.holder);
+      expect(await store.listHeld()).toEqual([]);
+      expect(await store.acquire('customer:a', 'order-x#1', 90, NOW)).toBe(true);
+    });
+
+    it('keeps leases out of the sweep: no open order or unsettled transfer is a lease', async () => {
+      await store.acquire('customer:a', 'order-a#1', 90, NOW);
+
+      expect(await store.listOpen()).toEqual([]);
+      expect(await store.listUnsettled()).toEqual([]);
+      expect(await store.listAttention()).toEqual([]);
+    });
+  });
+
+  describe('paged reads', () => {
+    // dynalite honours Limit: two items a page makes every read below take several pages.
+    const pages = async () => {
+      const client = dynamo.newClient();
+      const calls = countCalls(client);
+      const paged = createDynamoStore({ tableName, client, pageSize: 2 });
+      for (const n of [1, 2, 3, 4, 5]) {
+        const orderKey = `stripe:acct_test:o${n}`;
+        await paged.record(orderEvent({ orderId: `o${n}` }), `e${n}`, NOW);
+        await paged.putCustomer(`buyer-${n}`, { uuid: `uuid-${n}`, name: `n${n}` }, NOW);
+        await paged.createIntent(
+          orderKey,
+          { amount: 1_000, customerUuid: 'uuid-1', customerName: 'n1' },
+          NOW,
+        );
+        await paged.transition(orderKey, ['PENDING'], 'UNKNOWN', {}, NOW);
+        await paged.acquire(`customer:${n}`, `holder-${n}`, 90, NOW);
+      }
+      calls.reset();
+      return { paged, calls };
+    };
+
+    it('lists every open order, unsettled transfer and lease from a queue of several pages', async () => {
+      const { paged, calls } = await pages();
+
+      expect(await paged.listOpen()).toHaveLength(5);
+      expect(await paged.listUnsettled()).toHaveLength(5);
+      expect(await paged.listHeld()).toHaveLength(5);
+      // 5 items, 2 a page: 3 queries per queue.
+      expect(calls.of('Query')).toBe(9);
+    });
+
+    it("lists every one of a customer's undecided transfers across pages of the CustomerTransfers index", async () => {
+      const { paged, calls } = await pages();
+
+      expect(await paged.listUnresolvedFor('uuid-1')).toHaveLength(5);
+      expect(calls.of('Query')).toBe(3);
+    });
+
+    it('lists every order and every buyer from a scan of several pages', async () => {
+      const { paged, calls } = await pages();
+
+      expect((await paged.listOrders()).map((order) => order.orderKey)).toHaveLength(5);
+      expect(await paged.listCustomers()).toHaveLength(5);
+      expect(calls.of('Scan')).toBeGreaterThan(2);
+    });
+
+    it('reads an order and its transfer intent from one partition, whatever the page size', async () => {
+      const { paged } = await pages();
+
+      expect(await paged.getOrder('stripe:acct_test:o3')).toMatchObject({
+        orderKey: 'stripe:acct_test:o3',
+        transfer: { orderKey: 'stripe:acct_test:o3', status: 'UNKNOWN' },
+      });
+    });
+  });
+
+  describe('createTable', () => {
+    it('leaves an existing table as it is', async () => {
+      await store.record(orderEvent(), 'e1', NOW);
+
+      await createTable(dynamo.client, tableName);
+
+      expect(await store.listOpen()).toHaveLength(1);
+    });
+
+    it('refuses a table made before an index it lacks, naming the index', async () => {
+      const older = `older-${tableName}`;
+      await dynamo.client.send(
+        new CreateTableCommand({
+          TableName: older,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: TableSchema.partitionKey, AttributeType: 'S' },
+            { AttributeName: TableSchema.sortKey, AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: TableSchema.partitionKey, KeyType: 'HASH' },
+            { AttributeName: TableSchema.sortKey, KeyType: 'RANGE' },
+          ],
+        }),
+      );
+
+      await expect(createTable(dynamo.client, older)).rejects.toThrow(
+        /OpenOrders, PaymentRefs, CustomerTransfers.*empty data directory/,
+      );
     });
   });
 });
