@@ -3,7 +3,8 @@ import { workflowHandler } from '../../shared/workflow/lambda';
 import { recordOutcome } from '../../shared/workflow/record-outcome';
 import { observability, storeFromEnv } from '../../shared/workflow/runtime';
 
-const deps = { ...observability, orders: storeFromEnv() };
+const store = storeFromEnv();
+const deps = { ...observability, orders: store, transfers: store };
 
 /** "Record outcome": the order's final state and error; leaves the open index. */
 export const handler = workflowHandler(async (event: unknown) =>

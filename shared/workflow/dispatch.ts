@@ -224,6 +224,14 @@ async function refund(deps: DispatchDeps, event: OrderEvent): Promise<DispatchRe
     deps.log.info('order refunded before credit moved; no credit will move', { transfer: intent.status });
     return { action: 'refund_recorded', detail: intent.status };
   }
+  if (intent.status !== 'APPLIED') {
+    // The call may or may not have moved the credit: whichever step decides it (Reconcile transfer, or a person's
+    // resolve-transfer) records the order, and a fulfilled order that is refunded is flagged there, once.
+    deps.log.info('order refunded while its transfer is undecided; the decision flags it if credit moved', {
+      transfer: intent.status,
+    });
+    return { action: 'refund_recorded', detail: intent.status };
+  }
   // No automatic reversal: a transfer cannot be undone through the API, a person must decide.
   await flagRefundAfterCredit(deps, orderKey, intent);
   return { action: 'refund_after_credit', detail: intent.status };

@@ -1,12 +1,15 @@
 import { type Attention, attentionAction, type CaughtError, type Outcome } from '../domain/order-state';
 import { ErrorNames } from '../errors';
 import { MetricNames } from '../metric-names';
-import type { OrderStore } from '../store/types';
+import type { OrderStore, TransferStore } from '../store/types';
 import type { RecordOutcomeInput } from './contract';
 import type { Observability } from './ports';
+import { flagRefundAfterCredit } from './refund-after-credit';
 
 export interface RecordOutcomeDeps extends Observability {
   orders: OrderStore;
+  /** Read only for a fulfilled order the store refunded meanwhile (its refund after credit is flagged). */
+  transfers: Pick<TransferStore, 'getIntent'>;
 }
 
 export interface RecordedOutcome {
@@ -111,6 +114,11 @@ export async function recordOutcome(
   if (!applied) {
     deps.log.warn('order already fulfilled; later outcome not recorded', { outcome: input.outcome });
     return { orderKey, outcome: order.outcome ?? input.outcome, applied };
+  }
+  if (input.outcome === 'fulfilled' && order.refunded) {
+    // Refunded while its transfer was undecided; now it is decided applied, so the refund came after credit.
+    const intent = await deps.transfers.getIntent(orderKey);
+    if (intent) await flagRefundAfterCredit(deps, orderKey, intent);
   }
   const attrs = { outcome: input.outcome, ...(error ? { error: error.Error } : {}) };
   if (attention) {

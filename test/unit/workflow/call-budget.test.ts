@@ -65,7 +65,7 @@ describe('DynamoDB calls per paid order', () => {
     );
     expect(transfer.status).toBe('APPLIED');
     const recorded = await recordOutcome(
-      { ...base, orders: store },
+      { ...base, orders: store, transfers: store },
       { ...input, customer, transfer, outcome: 'fulfilled' },
     );
     expect(recorded.applied).toBe(true);

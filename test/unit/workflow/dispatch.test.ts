@@ -361,7 +361,7 @@ describe('dispatchOrderEvent', () => {
     }).catch(() => {});
     const decision = await reconcileTransfer(transferDeps, paid.orderKey);
     await recordOutcome(
-      { ...obs.observability, orders: store },
+      { ...obs.observability, orders: store, transfers: store },
       { order: paid, outcome: 'needs_attention', reconcile: decision },
     );
 
@@ -372,6 +372,40 @@ describe('dispatchOrderEvent', () => {
 
     expect(duringReview?.attention?.reason).toBe('transfer_review');
     expect(decided).toMatchObject({ state: 'fulfilled', attention: { reason: 'refund_after_credit' } });
+    expect(obs.recorded.metricTotal(MetricNames.RefundAfterCredit)).toBe(1);
+  });
+
+  it('flags a refund that came while the transfer was undecided once Reconcile decides it applied, not before', async () => {
+    const paid = orderEvent({ kind: 'paid' });
+    await dispatchOrderEvent(deps, paid);
+    const yay = new FakeYay();
+    const uuid = yay.addCustomer('cname');
+    yay.transferFaults.push('lost-answer');
+    const transferDeps = { ...obs.observability, orders: store, transfers: store, leases: store, yay };
+    await transferCredit(transferDeps, {
+      order: paid,
+      customer: { uuid, name: 'cname', created: true },
+    }).catch(() => {});
+
+    const refunded = await dispatchOrderEvent(deps, { ...paid, kind: 'refunded' });
+    const beforeDecision = await store.get(paid.orderKey);
+    const decision = await reconcileTransfer(transferDeps, paid.orderKey);
+    await recordOutcome(
+      { ...obs.observability, orders: store, transfers: store },
+      { order: paid, outcome: 'fulfilled', reconcile: decision },
+    );
+
+    expect(refunded).toEqual({ action: 'refund_recorded', detail: 'UNKNOWN' });
+    expect(beforeDecision?.attention).toBeUndefined();
+    expect(decision.decision).toBe('applied');
+    expect(await store.get(paid.orderKey)).toMatchObject({
+      state: 'fulfilled',
+      refunded: true,
+      attention: {
+        reason: 'refund_after_credit',
+        message: expect.stringContaining('credit moved (transfer APPLIED'),
+      },
+    });
     expect(obs.recorded.metricTotal(MetricNames.RefundAfterCredit)).toBe(1);
   });
 

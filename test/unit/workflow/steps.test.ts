@@ -272,7 +272,7 @@ describe('workflow steps', () => {
     it('records the outcome and error once, closes the order and keeps a fulfilled order fulfilled', async () => {
       const order = orderEvent();
       await store.record(order, 'exec', obs.observability.now());
-      const deps = { ...obs.observability, orders: store };
+      const deps = { ...obs.observability, orders: store, transfers: store };
       const failed = {
         order,
         outcome: 'failed' as const,
@@ -300,7 +300,7 @@ describe('workflow steps', () => {
     it('keeps why no credit moved when the transfer was skipped, and parks the order for a price', async () => {
       const order = orderEvent({ credit: { amount: null, currency: 'EUR', unpricedReason: 'no EUR price' } });
       await recordOutcome(
-        { ...obs.observability, orders: store },
+        { ...obs.observability, orders: store, transfers: store },
         {
           order,
           outcome: 'needs_attention',
@@ -321,7 +321,7 @@ describe('workflow steps', () => {
     it('parks an incomplete order with the fields a person must supply, named in the action', async () => {
       const order = orderEvent();
       await recordOutcome(
-        { ...obs.observability, orders: store },
+        { ...obs.observability, orders: store, transfers: store },
         {
           order,
           outcome: 'needs_attention',
@@ -350,7 +350,7 @@ describe('workflow steps', () => {
       await store.markPayment(order.orderKey, 'paid', obs.observability.now());
 
       const recorded = await recordOutcome(
-        { ...obs.observability, orders: store },
+        { ...obs.observability, orders: store, transfers: store },
         { order, outcome: 'expired' },
       );
 
