@@ -1,13 +1,29 @@
 import { buyerRepository } from './buyer-repository';
+import { emailRepository } from './email-repository';
 import { leaseRepository } from './lease-repository';
 import { orderQueries } from './order-queries';
 import { orderRepository } from './order-repository';
+import { passwordRepository } from './password-repository';
 import { openTable, type TableOptions } from './table';
 import { transferRepository } from './transfer-repository';
-import type { BuyerStore, LeaseStore, OrderQueries, OrderStore, TransferStore } from './types';
+import type {
+  BuyerStore,
+  EmailStore,
+  LeaseStore,
+  OrderQueries,
+  OrderStore,
+  PasswordStore,
+  TransferStore,
+} from './types';
 
-/** Everything the workflow and the ops CLI need from the table. */
+/** Everything the workflow and the ops CLI need from the table, but the e-mail ports (their method names overlap). */
 export type DynamoStore = OrderStore & OrderQueries & BuyerStore & TransferStore & LeaseStore;
+
+/** The e-mail markers and sealed passwords, apart: `get` and friends would clash with the order ports'. */
+export interface NotificationStores {
+  emails: EmailStore;
+  passwords: PasswordStore;
+}
 
 export type DynamoStoreOptions = TableOptions;
 
@@ -24,4 +40,10 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
     ...transferRepository(table),
     ...leaseRepository(table),
   };
+}
+
+/** The e-mail and password ports over the same table. */
+export function createNotificationStores(options: DynamoStoreOptions): NotificationStores {
+  const table = openTable(options);
+  return { emails: emailRepository(table), passwords: passwordRepository(table) };
 }

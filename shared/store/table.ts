@@ -48,11 +48,18 @@ export const ItemKeys = {
   transfer: (orderKey: string) => itemKey(`${ORDER_PREFIX}${orderKey}`, 'TRANSFER'),
   buyer: (buyerKey: string) => itemKey(`BUYER#${buyerKey}`, 'CUSTOMER'),
   lease: (resource: string) => itemKey(`LEASE#${resource}`, 'LEASE'),
+  /** An e-mail marker: the welcome in its customer's partition, a receipt in its order's. */
+  email: (key: string) =>
+    key.startsWith('receipt:')
+      ? itemKey(`${ORDER_PREFIX}${key.slice('receipt:'.length)}`, 'EMAIL#receipt')
+      : itemKey(`CUSTOMER#${key.slice('welcome:'.length)}`, 'EMAIL#welcome'),
+  password: (customerName: string) => itemKey(`CUSTOMER#${customerName}`, 'PASSWORD'),
   /** Partitions of the sparse index: open orders, transfers whose outcome is not settled, and so on. */
   openOrders: 'ORDER',
   openTransfers: 'TRANSFER',
   attention: 'ATTENTION',
   leases: 'LEASE',
+  emails: 'EMAIL',
 } as const;
 
 /** The order key of an item in an order's partition (its `pk` is `ORDER#<orderKey>`). */

@@ -317,3 +317,71 @@ export interface LeaseStore {
    */
   listHeld(): Promise<Lease[]>;
 }
+
+/** The buyer e-mails this system sends: one welcome per Yay customer, one receipt per later paid order. */
+export type EmailKind = 'welcome' | 'receipt';
+
+/**
+ * Where one e-mail stands. `SENDING`: an attempt claimed it and may be talking to SES; `SENT`: SES accepted it
+ * (its answer, or its "Email Sent" event); `FAILED`: SES refused it or could not be reached, to be tried again.
+ */
+export type EmailStatus = 'SENDING' | 'SENT' | 'FAILED';
+
+/** One e-mail's record: the conditional marker that makes it at most once. Never holds the message body. */
+export interface EmailRecord {
+  /** (`kind` is the table's own item attribute.) */
+  type: EmailKind;
+  /** `welcome:<customerName>` or `receipt:<orderKey>`. */
+  key: string;
+  orderKey: string;
+  customerName: string;
+  status: EmailStatus;
+  /** The attempt that holds (or last held) the claim; SES tags the message with it. */
+  attemptId: string;
+  /** Attempts claimed so far. */
+  attempts: number;
+  /** SES's message id once accepted. */
+  messageId?: string;
+  /** Why the last attempt failed (a code and SES's message; never an address or a password). */
+  reason?: string;
+  claimedAt: string;
+  sentAt?: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Sends a person asked for (`ops resend-welcome`) after the first. */
+  resends?: number;
+}
+
+/** The e-mail markers: each method is one conditional write (or a read). */
+export interface EmailStore {
+  get(key: string): Promise<EmailRecord | undefined>;
+  /**
+   * Claims the e-mail for `attemptId`: creates it `SENDING`, or takes over one `FAILED`, or one `SENDING` whose
+   * claim is older than `staleBefore` (its attempt died), or, with `resend`, one `SENT` (a person's resend).
+   * `claimed: false` returns the record as it stands.
+   */
+  claim(
+    record: Pick<EmailRecord, 'type' | 'key' | 'orderKey' | 'customerName'>,
+    attemptId: string,
+    now: Date,
+    options?: { staleBefore?: Date; resend?: boolean },
+  ): Promise<{ claimed: true; record: EmailRecord } | { claimed: false; record: EmailRecord }>;
+  /** SES accepted the attempt's message: `SENT` (only from `SENDING` by that attempt). False when it had moved. */
+  markSent(key: string, attemptId: string, messageId: string, now: Date): Promise<boolean>;
+  /** The attempt failed: `FAILED` with the reason (only from `SENDING` by that attempt). */
+  markFailed(key: string, attemptId: string, reason: string, now: Date): Promise<boolean>;
+  /** E-mails not yet sent (`SENDING` or `FAILED`), oldest first: what the sweep retries. */
+  listUnsent(): Promise<EmailRecord[]>;
+  /** An order's e-mails: its receipt, and the welcome of its customer when this order created it. */
+  listForOrder(orderKey: string, customerName?: string): Promise<EmailRecord[]>;
+}
+
+/** The store password of a customer, sealed (shared/yay/password-box.ts): the table never holds it in plain text. */
+export interface PasswordStore {
+  /**
+   * Keeps `sealed` for the customer unless one is kept already, and returns the one kept: every retry of a
+   * create, and the welcome, use the same password.
+   */
+  keep(customerName: string, sealed: string, now: Date): Promise<string>;
+  get(customerName: string): Promise<string | undefined>;
+}
