@@ -15,7 +15,6 @@ import { createYayClient } from '../../shared/yay/client';
 import { readLocalConfig } from './config';
 import { readRuntimeInfo } from './runtime';
 import { LOCAL_REGION } from './template';
-import { DEFAULT_SANDBOX_CREDENTIALS } from './yay-sandbox';
 
 /** Where the CLI writes; tests capture both. */
 export interface OpsIo {
@@ -176,14 +175,7 @@ async function localTarget(io: OpsIo, dataDirFlag: string | undefined): Promise<
     storeFronts: () =>
       // runtime.json of a local mode started before it recorded them.
       info.storeFronts ?? { unknown: `local mode at ${info.url} did not record them: restart it` },
-    yay: async () => ({
-      baseUrl: info.endpoints.yay,
-      credentials: {
-        reseller: config.yayCredentials.reseller ?? DEFAULT_SANDBOX_CREDENTIALS.reseller,
-        user: config.yayCredentials.user ?? DEFAULT_SANDBOX_CREDENTIALS.user,
-        password: config.yayCredentials.password ?? DEFAULT_SANDBOX_CREDENTIALS.password,
-      },
-    }),
+    yay: async () => ({ baseUrl: info.endpoints.yay, credentials: config.yayCredentials }),
     close: () => {
       dynamo.destroy();
       sfn.destroy();

@@ -40,7 +40,6 @@ import { LocalSecretIds, LocalSecrets } from './secrets';
 import { type ExecutionRecord, LocalStepFunctions } from './step-functions';
 import { LOCAL_REGION, type LocalTemplate, synthesizeLocalTemplate } from './template';
 import {
-  DEFAULT_SANDBOX_CREDENTIALS,
   DEFAULT_STORE_FRONT,
   type SandboxOptions,
   type SandboxStoreFront,
@@ -292,11 +291,7 @@ async function start(
     cleanups.push(() => dynamo.close());
 
     let sandbox: YaySandbox | undefined;
-    const credentials = {
-      reseller: config.yayCredentials.reseller ?? DEFAULT_SANDBOX_CREDENTIALS.reseller,
-      user: config.yayCredentials.user ?? DEFAULT_SANDBOX_CREDENTIALS.user,
-      password: config.yayCredentials.password ?? DEFAULT_SANDBOX_CREDENTIALS.password,
-    };
+    const credentials = config.yayCredentials;
     if (!config.yayApiBaseUrl) {
       sandbox = await startYaySandbox({
         resellerBalance: 100_000 as Millis,

@@ -3,10 +3,9 @@ import { EventEmitter } from 'node:events';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { ExecutionStatus } from '../../shared/workflow/ports';
 import { AwsServiceError, awsJsonHandler } from './aws-json';
 import { functionNameFromArn, LOCAL_ACCOUNT, LOCAL_REGION } from './template';
-
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
 /** One execution, as DescribeExecution reports it and as it is persisted under the data dir. */
 export interface ExecutionRecord {
@@ -64,6 +63,7 @@ export interface LocalStepFunctionsOptions {
 const TOKEN_MARKER = '__LOCAL_TASK_TOKEN__';
 const TOKEN_PREFIX = 'local1.';
 const LAMBDA_INVOKE = /^arn:aws:states:::lambda:invoke(\.waitForTaskToken)?$/;
+/** The statuses the local engine reports (it has no redrive, so never PENDING_REDRIVE). */
 const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 
 interface TaskBinding {
