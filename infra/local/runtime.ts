@@ -10,7 +10,7 @@
  * log (`executions.jsonl`), the naming key, and `runtime.json` (endpoints, for the ops CLI) while running.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -35,6 +35,7 @@ import { LocalEventBus } from './event-bus';
 import { sendHttpApiResult, toHttpApiEvent } from './http-adapter';
 import { LocalLambda } from './lambda';
 import { type LineSink, progressPrinter } from './progress';
+import { LOCAL_AWS_CREDENTIALS, type RuntimeInfo, readRuntimeInfo, writeRuntimeInfo } from './runtime-info';
 import { parseSchedule } from './schedules';
 import { LocalSecretIds, LocalSecrets } from './secrets';
 import { type ExecutionRecord, LocalStepFunctions } from './step-functions';
@@ -53,23 +54,11 @@ const requireFromHere = createRequire(import.meta.url);
 /** Local table and bus names: what the handlers are told through TABLE_NAME / EVENT_BUS_NAME. */
 export const LOCAL_TABLE_NAME = 'yay-provisioning';
 export const LOCAL_BUS_NAME = 'yay-provisioning';
-/** Fake AWS credentials for the SDK: the stand-ins do not check signatures. */
-const FAKE_AWS_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local-test-only-not-a-secret' };
+
+export type { RuntimeInfo } from './runtime-info';
 
 /** An order as the ops CLI sees it: no task token, with its transfer intent. */
 export type OrderDetails = NonNullable<Awaited<ReturnType<DynamoStore['getOrder']>>>;
-
-/** Written to `<dataDir>/runtime.json` while local mode runs: how the ops CLI finds it. */
-export interface RuntimeInfo {
-  pid: number;
-  url: string;
-  stateMachineArn: string;
-  tableName: string;
-  startedAt: string;
-  endpoints: { sfn: string; eventbridge: string; secretsManager: string; dynamodb: string; yay: string };
-  /** The store fronts create-customer is given (the default and each store's own), for `ops yay-check`. */
-  storeFronts: ConfiguredStoreFronts;
-}
 
 export interface StartLocalOptions {
   /** Where configuration is read from (DESIGN.md §9 variables). Default `process.env`. */
@@ -352,8 +341,8 @@ async function start(
     Object.assign(process.env, {
       AWS_REGION: LOCAL_REGION,
       AWS_DEFAULT_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: FAKE_AWS_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: FAKE_AWS_CREDENTIALS.secretAccessKey,
+      AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_SFN: sfnServer.url,
       AWS_ENDPOINT_URL_EVENTBRIDGE: busServer.url,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsServer.url,
@@ -378,7 +367,7 @@ async function start(
     const client = new DynamoDBClient({
       endpoint: dynamo.url,
       region: LOCAL_REGION,
-      credentials: FAKE_AWS_CREDENTIALS,
+      credentials: LOCAL_AWS_CREDENTIALS,
     });
     cleanups.push(() => client.destroy());
     await createTable(client, LOCAL_TABLE_NAME);
@@ -460,6 +449,7 @@ async function start(
     const info: RuntimeInfo = {
       pid: process.pid,
       url,
+      region: LOCAL_REGION,
       stateMachineArn,
       tableName: LOCAL_TABLE_NAME,
       startedAt: new Date().toISOString(),
@@ -472,9 +462,7 @@ async function start(
       },
       storeFronts,
     };
-    const infoFile = join(config.dataDir, 'runtime.json');
-    writeFileSync(infoFile, `${JSON.stringify(info, null, 2)}\n`);
-    cleanups.push(() => rmSync(infoFile, { force: true }));
+    cleanups.push(writeRuntimeInfo(config.dataDir, info));
 
     // Schedules: the sweep right away (it finds orders a previous process left behind), then on its rate.
     const running = new Map<string, Promise<unknown>>();
@@ -650,11 +638,4 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/** Reads `<dataDir>/runtime.json` of a running local mode, or undefined when none is recorded. */
-export function readRuntimeInfo(dataDir: string): RuntimeInfo | undefined {
-  const file = join(dataDir, 'runtime.json');
-  if (!existsSync(file)) return undefined;
-  return JSON.parse(readFileSync(file, 'utf8')) as RuntimeInfo;
 }

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../infra/local/lambda';
-import { runOps } from '../../infra/local/ops-cli';
-import { readRuntimeInfo } from '../../infra/local/runtime';
+import { LOCAL_AWS_CREDENTIALS, readRuntimeInfo } from '../../infra/local/runtime-info';
 import { sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from '../../infra/local/samples';
 import { DEFAULT_STORE_FRONT, startYaySandbox, type YaySandbox } from '../../infra/local/yay-sandbox';
+import { runOps } from '../../ops/cli';
 import type { Millis } from '../../shared/domain/credit';
 import { createDynamoStore } from '../../shared/store';
 import { E2E_SECRETS, E2E_YAY, e2eEnv, eventually, uniqueBuyer, yayCustomersOf } from './support';
@@ -81,8 +81,8 @@ describe('local mode restarted after a kill', () => {
     if (!info) throw new Error('local mode wrote no runtime.json');
     const client = new DynamoDBClient({
       endpoint: info.endpoints.dynamodb,
-      region: 'eu-west-2',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local-test-only-not-a-secret' },
+      region: info.region,
+      credentials: LOCAL_AWS_CREDENTIALS,
     });
     return createDynamoStore({ tableName: info.tableName, client });
   }
