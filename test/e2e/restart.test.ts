@@ -117,13 +117,17 @@ describe('local mode restarted after a kill', () => {
     await eventually('the unpaid order to wait', async () =>
       (await stateOf(stripeOrderKey(unpaid))) === 'awaiting_payment' ? true : undefined,
     );
-    sandbox.setFaults({ latencyMs: 400 });
+    // Yay holds the transfer until the kill is done: the kill always lands while the call is at Yay.
+    sandbox.setFaults({ holdNext: 'transfer' });
     expect((await sendStripeEvent(first.url, secret, paid)).status).toBe(202);
-    await eventually('the transfer call to reach Yay', () =>
-      sandbox.state.requests.some((r) => r.method === 'PUT') ? true : undefined,
-    );
+    await eventually('the transfer call to be held at Yay', () => (sandbox.held > 0 ? true : undefined));
     first.process.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
+    // Then Yay applies it, though its caller is gone and never hears the answer.
+    sandbox.release();
+    await eventually('the held transfer to be applied', () =>
+      yayCustomersOf(sandbox, transferring).some((c) => c.transfers.length > 0) ? true : undefined,
+    );
     sandbox.setFaults({});
 
     // Second life on the same data dir: the recovery sweep restarts both.

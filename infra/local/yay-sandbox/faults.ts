@@ -21,6 +21,11 @@ export interface SandboxFaults {
   dropNext?: InterruptSpec;
   /** Apply the change, send the status line, headers and half the body, then destroy the socket. */
   truncateNext?: InterruptSpec;
+  /**
+   * Hold the request once it has fully arrived, before anything is applied, until `sandbox.release()`:
+   * a gate a test opens when it has done what it must do while the call is at Yay (e.g. kill the caller).
+   */
+  holdNext?: InterruptSpec;
   /** Answer 403 to everything, as Yay does for a caller not on the IP allow-list. */
   forbidden?: boolean;
 }

@@ -87,6 +87,13 @@ export interface YaySandbox {
   setBehaviour(behaviour: Partial<SandboxBehaviour>): void;
   /** Sets the reseller's balance, e.g. a top-up. */
   setResellerBalance(balance: Millis): void;
+  /** Requests `holdNext` holds right now. */
+  readonly held: number;
+  /**
+   * Lets every held request go on: each is applied, and answered if its caller still listens (a caller
+   * gone meanwhile is logged `abandoned`, its change landed, as a real server would do).
+   */
+  release(): void;
   /** Stops listening and destroys open connections (and answers still waiting on latency). */
   stop(): Promise<void>;
 }
@@ -146,6 +153,8 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
   const requestLogLimit = options.requestLogLimit ?? 10_000;
   const drop = new Interruption();
   const truncate = new Interruption();
+  const hold = new Interruption();
+  const held = new Set<() => void>();
   const pendingTimers = new Set<NodeJS.Timeout>();
   let faults: SandboxFaults = {};
   let random: () => number = Math.random;
@@ -157,6 +166,7 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
     random = next.errorSeed === undefined ? Math.random : seededRandom(next.errorSeed);
     drop.set(next.dropNext);
     truncate.set(next.truncateNext);
+    hold.set(next.holdNext);
   };
   setFaults(options.faults ?? {});
 
@@ -281,6 +291,7 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
 
     const raw = await readBody(req);
     if (faults.latencyMs) await wait(faults.latencyMs);
+    if (hold.take(routeKind(method, path))) await new Promise<void>((resolve) => held.add(resolve));
     if (raw === undefined) return send({ status: 413, result: {} });
     if (faults.errorRate && random() < faults.errorRate) {
       entry.fault = 'injected-error';
@@ -370,10 +381,20 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
       }
       ledger.resellerBalance = balance;
     },
+    get held() {
+      return held.size;
+    },
+    release() {
+      const waiting = [...held];
+      held.clear();
+      for (const resume of waiting) resume();
+    },
     stop: () =>
       new Promise<void>((resolve) => {
+        // Answers still waiting on latency or a hold are never applied: the server is gone.
         for (const timer of pendingTimers) clearTimeout(timer);
         pendingTimers.clear();
+        held.clear();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -407,6 +407,25 @@ describe('startYaySandbox', () => {
       await expect(timedOut).rejects.toMatchObject({ name: 'TimeoutError' });
     });
 
+    it('holds a transfer, applying nothing, until released, and only the next one', async () => {
+      const sandbox = await start();
+      const uuid = await createCustomer(sandbox, 'chold');
+      sandbox.setFaults({ holdNext: 'transfer' });
+
+      const transfer = call(sandbox, 'PUT', `/account/reseller/${uuid}`, { balance: '1.000' });
+      await vi.waitFor(() => expect(sandbox.held).toBe(1), { interval: 5 });
+      const whileHeld = sandbox.state.transfers.length;
+      sandbox.release();
+      const answer = await transfer;
+      const next = await call(sandbox, 'PUT', `/account/reseller/${uuid}`, { balance: '1.000' });
+
+      expect(whileHeld).toBe(0);
+      expect(answer.http).toBe(200);
+      expect(next.http).toBe(200);
+      expect(sandbox.held).toBe(0);
+      expect(sandbox.state.transfers).toHaveLength(2);
+    });
+
     it('names the field of an invalid fault setting', async () => {
       const sandbox = await start();
       expect(() => sandbox.setFaults({ errorRate: 2 })).toThrow(/errorRate/);
