@@ -7,8 +7,9 @@
  *            ─YAY_API_BASE_URL─▶ the Yay sandbox (or a real endpoint)
  *
  * Local mode only swaps adapters: every step, the schedules included, runs the unmodified handler. Everything
- * listens on 127.0.0.1. State lives under LOCAL_DATA_DIR: dynalite's leveldb, the executions log
- * (`executions.jsonl`), the naming key, and `runtime.json` (endpoints, for the ops CLI) while running.
+ * listens on 127.0.0.1. State lives under LOCAL_DATA_DIR (see infra/local/README.md): dynalite's leveldb, the
+ * executions log (`executions.jsonl`), the accepted events (`events.jsonl`), the naming key, and
+ * `runtime.json` (endpoints, for the ops CLI) while running.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -292,6 +293,10 @@ async function start(
     workflow.events.on('closed', () => changes.emit('change'));
     const bus = startBus(template, config, invoke, print, cleanups);
     standIns.attach(workflow, bus);
+    const redelivered = bus.redeliver();
+    if (redelivered > 0) {
+      notice(config, print, 'delivering again events a previous process accepted', { events: redelivered });
+    }
 
     const url = await startWebhookServer(config.port, invoke, print, cleanups);
     const info: RuntimeInfo = {
@@ -314,7 +319,8 @@ async function start(
 
     const schedules = localSchedules(template, invoke, print, cleanups);
     if (options.schedules !== false) {
-      // The sweep right away (it finds orders a previous process left behind), then on its rate.
+      // The sweep right away (after the redeliveries: it must not race a dispatch), then on its rate.
+      await bus.idle();
       await startupSweep(schedules, print);
       schedules.startTimers();
     }
@@ -526,7 +532,7 @@ function startEngine(
   return workflow;
 }
 
-/** The template's bus rules; a delivery that gives up is printed. */
+/** The template's bus rules, durable under the data dir; a delivery that gives up is printed. */
 function startBus(
   template: LocalTemplate,
   config: LocalConfig,
@@ -538,6 +544,7 @@ function startBus(
     busName: LOCAL_BUS_NAME,
     rules: template.rules,
     invoke,
+    dataDir: config.dataDir,
     onDeliveryFailed: (fn, event, error) =>
       print(
         config.logFormat === 'json'
@@ -551,7 +558,24 @@ function startBus(
           : `delivery of "${event['detail-type']}" to ${fn} failed after 3 attempts: ${error.name}`,
       ),
   });
+  cleanups.push(() => bus.close());
   return bus;
+}
+
+/** A line of local mode's own, as JSON with LOCAL_LOG_FORMAT=json. */
+function notice(
+  config: LocalConfig,
+  print: LineSink,
+  message: string,
+  fields: Record<string, unknown>,
+): void {
+  print(
+    config.logFormat === 'json'
+      ? JSON.stringify({ level: 'INFO', message, ...fields })
+      : `${message}: ${Object.entries(fields)
+          .map(([key, value]) => `${key} ${String(value)}`)
+          .join(', ')}`,
+  );
 }
 
 /**
@@ -665,7 +689,7 @@ function localSchedules(
 /**
  * The sweep at start, through its handler with `minAgeSeconds: 0` for this run only: the minimum age keeps
  * the scheduled sweep from racing a dispatch still in flight, and at start nothing of this process is in
- * flight while everything of a killed one is gone. So orders a
+ * flight (the bus's redeliveries have finished) while everything of a killed one is gone. So orders a
  * previous process left mid-way are restarted now instead of a quarter of an hour later.
  */
 async function startupSweep(schedules: LocalSchedules, print: LineSink): Promise<void> {
