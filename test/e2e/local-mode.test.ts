@@ -203,6 +203,34 @@ describe('local mode', () => {
     expect(executionsOf(orderKey)).toHaveLength(1);
   });
 
+  it('rejects waitForOrder after its timeout naming the order and the state it is in', async () => {
+    const buyer = uniqueBuyer('waittimeout');
+    const placed = stripeCheckoutEvent({ buyer, paymentStatus: 'unpaid' });
+    const orderKey = stripeOrderKey(placed);
+    await send(placed);
+    await eventually('the order to wait for its payment', async () =>
+      (await runtime.store.getOrder(orderKey))?.state === 'awaiting_payment' ? true : undefined,
+    );
+
+    const [waiting, unknown] = await Promise.allSettled([
+      runtime.waitForOrder(orderKey, 200),
+      runtime.waitForOrder('stripe:default:cs_test_never_sent', 50),
+    ]);
+
+    expect(waiting).toMatchObject({
+      status: 'rejected',
+      reason: new Error(`order ${orderKey} did not finish within 200 ms (last state: awaiting_payment)`),
+    });
+    expect(unknown).toMatchObject({
+      status: 'rejected',
+      reason: new Error(
+        'order stripe:default:cs_test_never_sent did not finish within 50 ms (last state: not recorded)',
+      ),
+    });
+    // Its payment window (capped here) closes, so no execution of it outlives the test.
+    await runtime.waitForOrder(orderKey);
+  });
+
   it('runs one execution and credits once when a delivery is repeated concurrently and late', async () => {
     const buyer = uniqueBuyer('duplicate');
     const event = stripeCheckoutEvent({ buyer, paymentStatus: 'paid' });

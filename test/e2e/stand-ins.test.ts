@@ -108,6 +108,13 @@ describe('local AWS stand-ins', () => {
     });
   });
 
+  it('rejects idle after its timeout naming how many executions still run', async () => {
+    await start('idle-1', 'order-idle');
+    await eventually('the task token', () => tokens.get('order-idle'));
+
+    await expect(engine.idle(20)).rejects.toThrow('1 execution(s) still running after 20 ms');
+  });
+
   it('returns the same execution for the same name and input, and ExecutionAlreadyExists otherwise', async () => {
     const first = await start('dupe-1', 'order-dupe');
     const again = await start('dupe-1', 'order-dupe');
