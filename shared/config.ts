@@ -22,6 +22,11 @@ export const EnvNames = {
    */
   YAY_STORE_FRONTS: 'YAY_STORE_FRONTS',
   PAYMENT_WINDOW_SECONDS: 'PAYMENT_WINDOW_SECONDS',
+  /**
+   * Seconds an order must have been left untouched before the sweep acts on it (a dispatch may still be
+   * mid-way). Default 300; 0 is allowed. One run may override it with `minAgeSeconds` in its input.
+   */
+  SWEEP_MIN_AGE_SECONDS: 'SWEEP_MIN_AGE_SECONDS',
   /** JSON `{"SKU":{"GBP":"10.000"}}` */
   CREDIT_CATALOG: 'CREDIT_CATALOG',
   /** Seconds a secret value is cached before it is read again (rotation without deploy). */

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
 import { ConfigInvalid } from '../../shared/errors';
+import type { YayCredentials } from '../../shared/secrets';
+import { DEFAULT_SANDBOX_CREDENTIALS } from './yay-sandbox';
 
 /** The variables local mode reads (DESIGN.md §9); `.env.example` documents each. */
 export const LocalEnvNames = [
@@ -38,8 +40,8 @@ export interface LocalConfig {
   readonly port: number;
   /** Set: a real (or separately run) Yay endpoint, and the credentials below are required. Unset: the sandbox. */
   readonly yayApiBaseUrl: string | undefined;
-  /** Unset values mean "the sandbox's defaults". */
-  readonly yayCredentials: { reseller?: string; user?: string; password?: string };
+  /** The Yay credentials handed to the handlers and the sandbox: {@link yayCredentialsFromEnv}. */
+  readonly yayCredentials: YayCredentials;
   readonly yayStoreFront: string | undefined;
   readonly webhookSecrets: { stripe: string; shopify: string; woocommerce: string };
   readonly dataDir: string;
@@ -68,6 +70,18 @@ export function loadDotEnv(
 function value(env: NodeJS.ProcessEnv, name: (typeof LocalEnvNames)[number]): string | undefined {
   const raw = env[name];
   return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+/**
+ * The Yay credentials local mode, its tools and a separately run sandbox use: YAY_RESELLER, YAY_USER and
+ * YAY_PASSWORD where set, each other one the sandbox's default ({@link DEFAULT_SANDBOX_CREDENTIALS}).
+ */
+export function yayCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): YayCredentials {
+  return {
+    reseller: value(env, 'YAY_RESELLER') ?? DEFAULT_SANDBOX_CREDENTIALS.reseller,
+    user: value(env, 'YAY_USER') ?? DEFAULT_SANDBOX_CREDENTIALS.user,
+    password: value(env, 'YAY_PASSWORD') ?? DEFAULT_SANDBOX_CREDENTIALS.password,
+  };
 }
 
 /**
@@ -111,17 +125,10 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env, cwd = proc
     );
   }
   const dir = value(env, 'LOCAL_DATA_DIR') ?? '.local';
-  const reseller = value(env, 'YAY_RESELLER');
-  const user = value(env, 'YAY_USER');
-  const password = value(env, 'YAY_PASSWORD');
   return {
     port,
     yayApiBaseUrl: baseUrl,
-    yayCredentials: {
-      ...(reseller ? { reseller } : {}),
-      ...(user ? { user } : {}),
-      ...(password ? { password } : {}),
-    },
+    yayCredentials: yayCredentialsFromEnv(env),
     yayStoreFront: value(env, 'YAY_STORE_FRONT'),
     webhookSecrets: {
       stripe: value(env, 'STRIPE_WEBHOOK_SECRET') ?? DEFAULT_WEBHOOK_SECRETS.stripe,

@@ -11,7 +11,6 @@ import { createYayClient } from '../../shared/yay/client';
 import { loadDotEnv } from './config';
 import { type LocalRuntime, type OrderDetails, startLocal } from './runtime';
 import { SAMPLE_BUYER, sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from './samples';
-import { DEFAULT_SANDBOX_CREDENTIALS } from './yay-sandbox';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -52,14 +51,9 @@ function printTimeline(runtime: LocalRuntime, order: OrderDetails): void {
 }
 
 async function printYay(runtime: LocalRuntime): Promise<void> {
-  const config = runtime.config;
   const yay = createYayClient({
     baseUrl: runtime.info.endpoints.yay,
-    credentials: {
-      reseller: config.yayCredentials.reseller ?? DEFAULT_SANDBOX_CREDENTIALS.reseller,
-      user: config.yayCredentials.user ?? DEFAULT_SANDBOX_CREDENTIALS.user,
-      password: config.yayCredentials.password ?? DEFAULT_SANDBOX_CREDENTIALS.password,
-    },
+    credentials: runtime.config.yayCredentials,
   });
   say(`\nYay (${runtime.sandbox ? 'sandbox' : runtime.info.endpoints.yay})`);
   say(`  reseller balance ${describeCredit(await yay.resellerBalance())}`);

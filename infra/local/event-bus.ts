@@ -1,4 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
 import { AwsServiceError, awsJsonHandler } from './aws-json';
 import { matchesPattern } from './event-pattern';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalRule } from './template';
@@ -16,6 +28,8 @@ export interface BusEvent {
   detail: unknown;
 }
 
+type BusName = 'default' | 'provisioning';
+
 export interface LocalEventBusOptions {
   /** The provisioning bus's name as the handlers are told it (`EVENT_BUS_NAME`). */
   readonly busName: string;
@@ -24,7 +38,34 @@ export interface LocalEventBusOptions {
   readonly invoke: (functionName: string, event: unknown) => Promise<unknown>;
   /** Told about a delivery that failed after Lambda's two automatic retries. */
   readonly onDeliveryFailed?: (functionName: string, event: BusEvent, error: Error) => void;
+  /** Accepted events and finished deliveries are appended to `<dataDir>/events.jsonl`. */
+  readonly dataDir: string;
 }
+
+/**
+ * One line of `events.jsonl`: an event accepted by PutEvents (written with fsync before PutEvents answers),
+ * or one of its deliveries finished (delivered, or given up on after the retries, as Lambda gives up).
+ */
+type LogLine = { accepted: { bus: BusName; event: BusEvent } } | { delivered: string; target: string };
+
+/** An accepted event with deliveries still to finish. */
+interface Pending {
+  readonly bus: BusName;
+  readonly event: BusEvent;
+  /** Keys of its deliveries that finished. */
+  readonly finished: Set<string>;
+}
+
+/** One target of one matching rule, for one event. */
+interface Delivery {
+  /** `<rule id>/<target index>`: what a finished delivery is recorded under. */
+  readonly key: string;
+  readonly functionName: string;
+  readonly input: unknown;
+}
+
+/** Past this much log written since the last compaction, finished entries are dropped from the file. */
+const COMPACT_AFTER_BYTES = 4 * 1024 * 1024;
 
 function pick(event: unknown, path: string): unknown {
   // Targets' InputPath is a plain JSONPath like `$.detail`.
@@ -42,13 +83,29 @@ function pick(event: unknown, path: string): unknown {
  * EventBridge PutEvents for local mode: each entry becomes an envelope, is matched against the template's
  * rules for its bus, and every matching target is invoked asynchronously, as Lambda's async invocation
  * does it: the caller gets its event id at once, a failing target is retried twice, then reported.
+ *
+ * Durable as EventBridge is: an entry that matches a rule is on disk before PutEvents answers, so an
+ * intake that answered 202 after it has lost nothing if local mode is killed the next instant. Each
+ * finished delivery is recorded; a new bus on the same data dir drops what finished from the file and
+ * delivers the rest again ({@link redeliver}): at least once, as EventBridge (dispatch is idempotent).
  */
 export class LocalEventBus {
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly file: string;
+  private fd: number | undefined;
+  /** Bytes in the file, and how many of them the last compaction kept. */
+  private size = 0;
+  private compactedSize = 0;
 
-  constructor(private readonly options: LocalEventBusOptions) {}
+  constructor(private readonly options: LocalEventBusOptions) {
+    mkdirSync(options.dataDir, { recursive: true });
+    this.file = join(options.dataDir, 'events.jsonl');
+    this.load();
+    this.compact();
+  }
 
-  private busOf(name: unknown): 'default' | 'provisioning' | undefined {
+  private busOf(name: unknown): BusName | undefined {
     if (
       name === undefined ||
       name === 'default' ||
@@ -62,40 +119,137 @@ export class LocalEventBus {
     return undefined;
   }
 
-  /** Publishes one envelope to the rules of `bus`; resolves once the targets are invoked (not finished). */
-  publish(bus: 'default' | 'provisioning', event: BusEvent): void {
+  /** The deliveries the rules of `bus` make of `event`, in rule order. */
+  private deliveriesOf(bus: BusName, event: BusEvent): Delivery[] {
+    const deliveries: Delivery[] = [];
     for (const rule of this.options.rules) {
       if (rule.bus !== bus || !matchesPattern(rule.pattern, event)) continue;
-      for (const target of rule.targets) {
+      rule.targets.forEach((target, index) => {
         const input =
           target.input !== undefined
             ? target.input
             : target.inputPath
               ? pick(event, target.inputPath)
               : event;
-        const delivery = this.deliver(target.functionName, input, event);
-        this.inFlight.add(delivery);
-        void delivery.finally(() => this.inFlight.delete(delivery));
+        deliveries.push({ key: `${rule.id}/${index}`, functionName: target.functionName, input });
+      });
+    }
+    return deliveries;
+  }
+
+  private load(): void {
+    if (!existsSync(this.file)) return;
+    for (const text of readFileSync(this.file, 'utf8').split('\n')) {
+      if (text.trim() === '') continue;
+      let line: LogLine;
+      try {
+        line = JSON.parse(text) as LogLine;
+      } catch {
+        // A line cut short by a crash mid-write: it was never acknowledged, so nothing is lost with it.
+        continue;
       }
+      if ('accepted' in line) {
+        const { bus, event } = line.accepted;
+        this.pending.set(event.id, { bus, event, finished: new Set() });
+      } else {
+        this.pending.get(line.delivered)?.finished.add(line.target);
+      }
+    }
+    for (const [id, entry] of this.pending) {
+      if (this.unfinished(entry).length === 0) this.pending.delete(id);
     }
   }
 
-  private async deliver(functionName: string, input: unknown, event: BusEvent): Promise<void> {
+  private unfinished(entry: Pending): Delivery[] {
+    return this.deliveriesOf(entry.bus, entry.event).filter((d) => !entry.finished.has(d.key));
+  }
+
+  /**
+   * Rewrites the file with only the events still to deliver (and their finished deliveries), through a
+   * temporary file renamed over it, so a crash leaves either the old file or the new one.
+   */
+  private compact(): void {
+    const lines: LogLine[] = [];
+    for (const { bus, event, finished } of this.pending.values()) {
+      lines.push({ accepted: { bus, event } });
+      for (const target of finished) lines.push({ delivered: event.id, target });
+    }
+    const text = lines.map((line) => `${JSON.stringify(line)}\n`).join('');
+    const temporary = `${this.file}.tmp`;
+    const fd = openSync(temporary, 'w');
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, this.file);
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = openSync(this.file, 'a');
+    this.size = statSync(this.file).size;
+    this.compactedSize = this.size;
+  }
+
+  private append(lines: readonly LogLine[], durable: boolean): void {
+    if (this.fd === undefined) {
+      // Closed: nothing may be acknowledged that is not on disk.
+      if (durable) throw new Error('the local event bus is closed');
+      return;
+    }
+    const text = lines.map((line) => `${JSON.stringify(line)}\n`).join('');
+    this.size += writeSync(this.fd, text);
+    // Only acceptance must survive a crash: a lost "delivered" line means one more (idempotent) delivery.
+    if (durable) fsyncSync(this.fd);
+  }
+
+  private start(entry: Pending, deliveries: readonly Delivery[]): void {
+    for (const delivery of deliveries) {
+      const running = this.deliver(delivery, entry.event).then(() => this.finish(entry, delivery.key));
+      this.inFlight.add(running);
+      void running.finally(() => this.inFlight.delete(running));
+    }
+  }
+
+  private finish(entry: Pending, key: string): void {
+    entry.finished.add(key);
+    if (this.fd === undefined) return;
+    this.append([{ delivered: entry.event.id, target: key }], false);
+    if (this.unfinished(entry).length === 0) this.pending.delete(entry.event.id);
+    if (this.size > this.compactedSize + COMPACT_AFTER_BYTES) this.compact();
+  }
+
+  private async deliver(delivery: Delivery, event: BusEvent): Promise<void> {
     let lastError: Error | undefined;
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
-        await this.options.invoke(functionName, input);
+        await this.options.invoke(delivery.functionName, delivery.input);
         return;
       } catch (error) {
         lastError = error instanceof Error ? error : new Error(String(error));
       }
     }
-    this.options.onDeliveryFailed?.(functionName, event, lastError as Error);
+    this.options.onDeliveryFailed?.(delivery.functionName, event, lastError as Error);
+  }
+
+  /**
+   * Delivers again what a previous process accepted but did not finish delivering; resolves with how many
+   * events that was. Call once the targets can be invoked.
+   */
+  redeliver(): number {
+    const entries = [...this.pending.values()];
+    for (const entry of entries) this.start(entry, this.unfinished(entry));
+    return entries.length;
   }
 
   /** Resolves once every delivery started so far has finished. */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Closes the log. Deliveries still running are delivered again by the next bus on this data dir. */
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
 
   serviceHandler() {
@@ -108,6 +262,7 @@ export class LocalEventBus {
           if (!Array.isArray(entries) || entries.length === 0 || entries.length > 10) {
             throw new AwsServiceError('ValidationException', 'Entries must hold 1 to 10 events');
           }
+          const accepted: Array<{ entry: Pending; deliveries: Delivery[] }> = [];
           const results = entries.map((raw: Record<string, unknown>) => {
             const bus = this.busOf(raw.EventBusName);
             if (!bus)
@@ -133,7 +288,7 @@ export class LocalEventBus {
             }
             const id = randomUUID();
             const time = raw.Time === undefined ? new Date() : new Date(Number(raw.Time) * 1000);
-            this.publish(bus, {
+            const event: BusEvent = {
               version: '0',
               id,
               'detail-type': raw.DetailType,
@@ -143,9 +298,25 @@ export class LocalEventBus {
               region: LOCAL_REGION,
               resources: Array.isArray(raw.Resources) ? (raw.Resources as string[]) : [],
               detail,
-            });
+            };
+            const deliveries = this.deliveriesOf(bus, event);
+            // An event no rule matches goes nowhere: nothing to keep.
+            if (deliveries.length > 0)
+              accepted.push({ entry: { bus, event, finished: new Set() }, deliveries });
             return { EventId: id };
           });
+          if (accepted.length > 0) {
+            // Synchronous, one fsync for the batch: a failure here answers 500 with nothing accepted, and the
+            // caller (intake) fails its webhook so the store sends it again.
+            this.append(
+              accepted.map(({ entry }) => ({ accepted: { bus: entry.bus, event: entry.event } })),
+              true,
+            );
+            for (const { entry, deliveries } of accepted) {
+              this.pending.set(entry.event.id, entry);
+              this.start(entry, deliveries);
+            }
+          }
           return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
         },
       },

@@ -6,12 +6,15 @@
  *   handlers ─AWS_ENDPOINT_URL_*─▶ loopback stand-ins (SFN, EventBridge, Secrets Manager) and dynalite;
  *            ─YAY_API_BASE_URL─▶ the Yay sandbox (or a real endpoint)
  *
- * Everything listens on 127.0.0.1. State lives under LOCAL_DATA_DIR: dynalite's leveldb, the executions
- * log (`executions.jsonl`), the naming key, and `runtime.json` (endpoints, for the ops CLI) while running.
+ * Local mode only swaps adapters: every step, the schedules included, runs the unmodified handler. Everything
+ * listens on 127.0.0.1. State lives under LOCAL_DATA_DIR (see infra/local/README.md): dynalite's leveldb, the
+ * executions log (`executions.jsonl`), the accepted events (`events.jsonl`), the naming key, and
+ * `runtime.json` (endpoints, for the ops CLI) while running.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type ServerResponse } from 'node:http';
+import { EventEmitter } from 'node:events';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -20,18 +23,19 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Millis } from '../../shared/domain/credit';
 import { createDynamoStore, createTable, type DynamoStore, isTerminal } from '../../shared/store';
 import { type ConfiguredStoreFronts, storeFrontsFromEnv } from '../../shared/store-fronts';
+import type { SweepReport } from '../../shared/workflow/sweep';
 import { type LoopbackServer, listenLoopback, readRequestBody } from './aws-json';
 import { type LocalConfig, localSynthContext, readLocalConfig } from './config';
 import { LocalEventBus } from './event-bus';
 import { sendHttpApiResult, toHttpApiEvent } from './http-adapter';
 import { LocalLambda } from './lambda';
 import { type LineSink, progressPrinter } from './progress';
+import { LOCAL_AWS_CREDENTIALS, type RuntimeInfo, readRuntimeInfo, writeRuntimeInfo } from './runtime-info';
 import { parseSchedule } from './schedules';
 import { LocalSecretIds, LocalSecrets } from './secrets';
-import { type ExecutionRecord, LocalStepFunctions } from './step-functions';
+import { LocalStepFunctions } from './step-functions';
 import { LOCAL_REGION, type LocalTemplate, synthesizeLocalTemplate } from './template';
 import {
-  DEFAULT_SANDBOX_CREDENTIALS,
   DEFAULT_STORE_FRONT,
   type SandboxOptions,
   type SandboxStoreFront,
@@ -45,23 +49,11 @@ const requireFromHere = createRequire(import.meta.url);
 /** Local table and bus names: what the handlers are told through TABLE_NAME / EVENT_BUS_NAME. */
 export const LOCAL_TABLE_NAME = 'yay-provisioning';
 export const LOCAL_BUS_NAME = 'yay-provisioning';
-/** Fake AWS credentials for the SDK: the stand-ins do not check signatures. */
-const FAKE_AWS_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local-test-only-not-a-secret' };
+
+export type { RuntimeInfo } from './runtime-info';
 
 /** An order as the ops CLI sees it: no task token, with its transfer intent. */
 export type OrderDetails = NonNullable<Awaited<ReturnType<DynamoStore['getOrder']>>>;
-
-/** Written to `<dataDir>/runtime.json` while local mode runs: how the ops CLI finds it. */
-export interface RuntimeInfo {
-  pid: number;
-  url: string;
-  stateMachineArn: string;
-  tableName: string;
-  startedAt: string;
-  endpoints: { sfn: string; eventbridge: string; secretsManager: string; dynamodb: string; yay: string };
-  /** The store fronts create-customer is given (the default and each store's own), for `ops yay-check`. */
-  storeFronts: ConfiguredStoreFronts;
-}
 
 export interface StartLocalOptions {
   /** Where configuration is read from (DESIGN.md §9 variables). Default `process.env`. */
@@ -190,14 +182,6 @@ async function startDynalite(
   };
 }
 
-const MAX_WEBHOOK_BYTES = 6 * 1024 * 1024;
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
 /**
  * Starts local mode: the real workflow on one machine (DESIGN.md §8). One per process — the handlers
  * build their AWS clients at import, so the stand-ins' endpoints are fixed for the process's lifetime;
@@ -233,24 +217,151 @@ export function startLocal(options: StartLocalOptions = {}): Promise<LocalRuntim
   return active;
 }
 
+const MAX_WEBHOOK_BYTES = 6 * 1024 * 1024;
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** What a start has set up so far, stopped in reverse order; one failure does not stop the rest. */
+class Cleanups {
+  private readonly steps: Array<() => Promise<void> | void> = [];
+
+  push(step: () => Promise<void> | void): void {
+    this.steps.push(step);
+  }
+
+  async run(): Promise<void> {
+    for (const step of this.steps.splice(0).reverse()) {
+      try {
+        await step();
+      } catch {
+        // Keep stopping the rest: a half-stopped runtime would hold ports and the leveldb lock.
+      }
+    }
+  }
+}
+
 async function start(
   options: StartLocalOptions,
   config: LocalConfig,
   context: Record<string, unknown>,
 ): Promise<LocalRuntime> {
   const print: LineSink = options.print ?? ((line) => process.stdout.write(`${line}\n`));
-  mkdirSync(config.dataDir, { recursive: true });
-  const previous = readRuntimeInfo(config.dataDir);
+  claimDataDir(config.dataDir);
+  quietPowertools(config);
+  const cleanups = new Cleanups();
+  try {
+    // First, so a bad context key fails before anything listens.
+    const template = await synthesizeLocalTemplate(context);
+    // Read from create-customer's environment exactly as its handler will read it.
+    const storeFronts = storeFrontsFromEnv({ ...template.functions.get('create-customer')?.environment });
+    const standIns = await startStandIns(config, cleanups);
+    const sandbox = await startSandbox(config, options.sandbox, storeFronts, cleanups);
+    const yayUrl = config.yayApiBaseUrl ?? (sandbox as YaySandbox).url;
+    standInPorts ??= {
+      sfn: standIns.sfn.port,
+      eventbridge: standIns.eventbridge.port,
+      secrets: standIns.secretsManager.port,
+      dynamodb: Number(new URL(standIns.dynamodbUrl).port),
+      ...(sandbox ? { yay: Number(new URL(sandbox.url).port) } : {}),
+    };
+    const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:${template.stateMachineName}`;
+    setHandlerEnvironment(template, config, standIns, yayUrl, stateMachineArn);
+    const store = await openTable(standIns.dynamodbUrl, cleanups);
+
+    const lambda = new LocalLambda(template.functions);
+    await lambda.preload();
+    // Every invocation may have changed an order: waitForOrder looks again when one settles.
+    const changes = new EventEmitter<{ change: [] }>();
+    changes.setMaxListeners(0);
+    const invoke = (name: string, payload: unknown) =>
+      lambda.invoke(name, payload).finally(() => changes.emit('change'));
+
+    const workflow = startEngine(template, config, invoke, print, cleanups);
+    workflow.events.on('closed', () => changes.emit('change'));
+    const bus = startBus(template, config, invoke, print, cleanups);
+    standIns.attach(workflow, bus);
+    const redelivered = bus.redeliver();
+    if (redelivered > 0) {
+      notice(config, print, 'delivering again events a previous process accepted', { events: redelivered });
+    }
+
+    const url = await startWebhookServer(config.port, invoke, print, cleanups);
+    const info: RuntimeInfo = {
+      pid: process.pid,
+      url,
+      region: LOCAL_REGION,
+      stateMachineArn,
+      tableName: LOCAL_TABLE_NAME,
+      startedAt: new Date().toISOString(),
+      endpoints: {
+        sfn: standIns.sfn.url,
+        eventbridge: standIns.eventbridge.url,
+        secretsManager: standIns.secretsManager.url,
+        dynamodb: standIns.dynamodbUrl,
+        yay: yayUrl,
+      },
+      storeFronts,
+    };
+    cleanups.push(writeRuntimeInfo(config.dataDir, info));
+
+    const schedules = localSchedules(template, invoke, print, cleanups);
+    if (options.schedules !== false) {
+      // The sweep right away (after the redeliveries: it must not race a dispatch), then on its rate.
+      await bus.idle();
+      await startupSweep(schedules, print);
+      schedules.startTimers();
+    }
+
+    return {
+      url,
+      config,
+      info,
+      template,
+      sandbox,
+      workflow,
+      store,
+      invoke,
+      runSchedule: (functionName) => schedules.run(functionName),
+      waitForOrder: (orderKey, timeoutMs = 30_000) =>
+        waitForOrder({ store, workflow, changes }, orderKey, timeoutMs),
+      async idle(timeoutMs = 60_000) {
+        await bus.idle();
+        await workflow.idle(timeoutMs);
+        await bus.idle();
+      },
+      async stop() {
+        await cleanups.run();
+        active = undefined;
+      },
+    };
+  } catch (error) {
+    await cleanups.run();
+    throw error;
+  }
+}
+
+/** One data dir, one local mode: leveldb would refuse the second opener with an uncatchable error. */
+function claimDataDir(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true });
+  const previous = readRuntimeInfo(dataDir);
   if (previous && previous.pid !== process.pid && isAlive(previous.pid)) {
-    // leveldb would refuse the second opener with an uncatchable error deep inside dynalite: say it first.
     throw new Error(
-      `local mode is already running for data dir ${config.dataDir} (pid ${previous.pid}, ${previous.url}); ` +
+      `local mode is already running for data dir ${dataDir} (pid ${previous.pid}, ${previous.url}); ` +
         'stop it or set LOCAL_DATA_DIR to another folder',
     );
   }
-  // Powertools reads these when its Logger/Metrics are built, and the CDK constructs import them during
-  // the synthesis below: set them first. Human progress replaces the handlers' JSON logs; with
-  // LOCAL_LOG_FORMAT=json they are shown too. EMF metrics have no CloudWatch to go to here.
+}
+
+/**
+ * Powertools reads these when its Logger/Metrics are built, and the CDK constructs import them during the
+ * synthesis: set first. Human progress replaces the handlers' JSON logs; with LOCAL_LOG_FORMAT=json they
+ * are shown too. EMF metrics have no CloudWatch to go to here.
+ */
+function quietPowertools(config: LocalConfig): void {
   Object.assign(process.env, {
     POWERTOOLS_DEV: 'false',
     POWERTOOLS_TRACE_ENABLED: 'false',
@@ -263,294 +374,397 @@ async function start(
     POWERTOOLS_LOG_LEVEL:
       config.logFormat === 'json' ? (process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO') : 'SILENT',
   });
-  const cleanups: Array<() => Promise<void> | void> = [];
-  const stopAll = async () => {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch {
-        // Keep stopping the rest: a half-stopped runtime would hold ports and the leveldb lock.
-      }
-    }
+}
+
+/** The AWS services the handlers call, on loopback: dynalite and the SFN, EventBridge, Secrets stand-ins. */
+interface StandIns {
+  readonly dynamodbUrl: string;
+  readonly sfn: LoopbackServer;
+  readonly eventbridge: LoopbackServer;
+  readonly secretsManager: LoopbackServer;
+  /** Serves SFN and EventBridge from the engine and bus, which can only be built once the handlers' environment is set. */
+  attach(workflow: LocalStepFunctions, bus: LocalEventBus): void;
+}
+
+type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+/** Starts the stand-ins, on the ports of this process's first runtime (the handlers' clients keep them). */
+async function startStandIns(config: LocalConfig, cleanups: Cleanups): Promise<StandIns> {
+  const dynamo = await startDynalite(config.dataDir, standInPorts?.dynamodb ?? 0);
+  cleanups.push(() => dynamo.close());
+  let sfnHandler: RequestHandler | undefined;
+  let busHandler: RequestHandler | undefined;
+  const notYet: RequestHandler = (_req, res) => json(res, 503, { message: 'local mode is starting' });
+  const sfn = await listenLoopback((req, res) => (sfnHandler ?? notYet)(req, res), standInPorts?.sfn ?? 0);
+  cleanups.push(() => sfn.close());
+  const eventbridge = await listenLoopback(
+    (req, res) => (busHandler ?? notYet)(req, res),
+    standInPorts?.eventbridge ?? 0,
+  );
+  cleanups.push(() => eventbridge.close());
+  const secrets = new LocalSecrets();
+  secrets.set(LocalSecretIds.yay, config.yayCredentials);
+  secrets.set(LocalSecretIds.webhooks, {
+    stripe: [config.webhookSecrets.stripe],
+    shopify: [config.webhookSecrets.shopify],
+    woocommerce: [config.webhookSecrets.woocommerce],
+  });
+  secrets.set(LocalSecretIds.namingKey, { key: namingKey(config.dataDir) });
+  const secretsManager = await listenLoopback(secrets.serviceHandler(), standInPorts?.secrets ?? 0);
+  cleanups.push(() => secretsManager.close());
+  return {
+    dynamodbUrl: dynamo.url,
+    sfn,
+    eventbridge,
+    secretsManager,
+    attach(workflow, bus) {
+      sfnHandler = workflow.serviceHandler();
+      busHandler = bus.serviceHandler();
+    },
   };
-  try {
-    // First, so a bad context key fails before anything listens.
-    const template = await synthesizeLocalTemplate(context);
-    // Read from create-customer's environment exactly as its handler will read it.
-    const storeFronts = storeFrontsFromEnv({ ...template.functions.get('create-customer')?.environment });
+}
 
-    const dynamo = await startDynalite(config.dataDir, standInPorts?.dynamodb ?? 0);
-    cleanups.push(() => dynamo.close());
+/** The in-process Yay sandbox, unless YAY_API_BASE_URL names another endpoint (then undefined). */
+async function startSandbox(
+  config: LocalConfig,
+  options: StartLocalOptions['sandbox'],
+  storeFronts: ConfiguredStoreFronts,
+  cleanups: Cleanups,
+): Promise<YaySandbox | undefined> {
+  if (config.yayApiBaseUrl) return undefined;
+  const sandbox = await startYaySandbox({
+    resellerBalance: 100_000 as Millis,
+    // The handlers keep the Yay base URL they read at import: a later runtime reuses the port.
+    ...(standInPorts?.yay ? { port: standInPorts.yay } : {}),
+    ...options,
+    credentials: config.yayCredentials,
+    storeFronts: sandboxStoreFronts(storeFronts),
+  });
+  cleanups.push(() => sandbox.stop());
+  return sandbox;
+}
 
-    let sandbox: YaySandbox | undefined;
-    const credentials = {
-      reseller: config.yayCredentials.reseller ?? DEFAULT_SANDBOX_CREDENTIALS.reseller,
-      user: config.yayCredentials.user ?? DEFAULT_SANDBOX_CREDENTIALS.user,
-      password: config.yayCredentials.password ?? DEFAULT_SANDBOX_CREDENTIALS.password,
-    };
-    if (!config.yayApiBaseUrl) {
-      sandbox = await startYaySandbox({
-        resellerBalance: 100_000 as Millis,
-        // The handlers keep the Yay base URL they read at import: a later runtime reuses the port.
-        ...(standInPorts?.yay ? { port: standInPorts.yay } : {}),
-        ...options.sandbox,
-        credentials,
-        storeFronts: sandboxStoreFronts(storeFronts),
-      });
-      cleanups.push(() => sandbox?.stop());
-    }
-    const yayUrl = config.yayApiBaseUrl ?? (sandbox as YaySandbox).url;
-
-    const secrets = new LocalSecrets();
-    secrets.set(LocalSecretIds.yay, credentials);
-    secrets.set(LocalSecretIds.webhooks, {
-      stripe: [config.webhookSecrets.stripe],
-      shopify: [config.webhookSecrets.shopify],
-      woocommerce: [config.webhookSecrets.woocommerce],
-    });
-    secrets.set(LocalSecretIds.namingKey, { key: namingKey(config.dataDir) });
-
-    // Bound before the handlers exist; the engine and bus are attached right after (they need the env).
-    let workflow: LocalStepFunctions | undefined;
-    let bus: LocalEventBus | undefined;
-    let sfnHandler: ReturnType<LocalStepFunctions['serviceHandler']> | undefined;
-    let busHandler: ReturnType<LocalEventBus['serviceHandler']> | undefined;
-    const sfnServer: LoopbackServer = await listenLoopback((req, res) => {
-      sfnHandler ??= (workflow as LocalStepFunctions).serviceHandler();
-      return sfnHandler(req, res);
-    }, standInPorts?.sfn ?? 0);
-    cleanups.push(() => sfnServer.close());
-    const busServer = await listenLoopback((req, res) => {
-      busHandler ??= (bus as LocalEventBus).serviceHandler();
-      return busHandler(req, res);
-    }, standInPorts?.eventbridge ?? 0);
-    cleanups.push(() => busServer.close());
-    const secretsServer = await listenLoopback(secrets.serviceHandler(), standInPorts?.secrets ?? 0);
-    cleanups.push(() => secretsServer.close());
-    standInPorts ??= {
-      sfn: sfnServer.port,
-      eventbridge: busServer.port,
-      secrets: secretsServer.port,
-      dynamodb: Number(new URL(dynamo.url).port),
-      ...(sandbox ? { yay: Number(new URL(sandbox.url).port) } : {}),
-    };
-
-    const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:${template.stateMachineName}`;
-    // Constant settings the template gives the functions (catalog, payment window, Powertools names),
-    // then what only local mode knows. Set before any handler module is imported: they read it at import.
-    for (const fn of template.functions.values()) {
-      // NODE_OPTIONS is for the Lambda runtime (here it would leak into child processes); the log level
-      // is local mode's choice (above).
-      const { NODE_OPTIONS: _nodeOptions, POWERTOOLS_LOG_LEVEL: _level, ...environment } = fn.environment;
-      Object.assign(process.env, environment);
-    }
-    const paymentWindow = Number(process.env.PAYMENT_WINDOW_SECONDS);
-    Object.assign(process.env, {
-      AWS_REGION: LOCAL_REGION,
-      AWS_DEFAULT_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: FAKE_AWS_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: FAKE_AWS_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_SFN: sfnServer.url,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: busServer.url,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsServer.url,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
-      TABLE_NAME: LOCAL_TABLE_NAME,
-      EVENT_BUS_NAME: LOCAL_BUS_NAME,
-      STATE_MACHINE_ARN: stateMachineArn,
-      YAY_SECRET_ARN: LocalSecretIds.yay,
-      WEBHOOK_SECRET_ARN: LocalSecretIds.webhooks,
-      NAMING_KEY_SECRET_ARN: LocalSecretIds.namingKey,
-      YAY_API_BASE_URL: yayUrl,
-      // The sweep expires unpaid orders past the window; keep it in step with the capped callback timeout.
-      ...(Number.isFinite(paymentWindow)
-        ? {
-            PAYMENT_WINDOW_SECONDS: String(
-              Math.max(1, Math.ceil(Math.min(paymentWindow, config.maxWaitSeconds))),
-            ),
-          }
-        : {}),
-    });
-
-    const client = new DynamoDBClient({
-      endpoint: dynamo.url,
-      region: LOCAL_REGION,
-      credentials: FAKE_AWS_CREDENTIALS,
-    });
-    cleanups.push(() => client.destroy());
-    await createTable(client, LOCAL_TABLE_NAME);
-    const store = createDynamoStore({ tableName: LOCAL_TABLE_NAME, client });
-    await releaseDeadLeases(client);
-
-    const lambda = new LocalLambda(template.functions);
-    await lambda.preload();
-    const invoke = (name: string, payload: unknown) => lambda.invoke(name, payload);
-
-    workflow = new LocalStepFunctions({
-      stateMachineName: template.stateMachineName,
-      definition: template.definition,
-      invoke,
-      dataDir: config.dataDir,
-      maxWaitSeconds: config.maxWaitSeconds,
-    });
-    const printer = progressPrinter(config.logFormat, print);
-    workflow.events.on('event', printer);
-    cleanups.push(() => workflow?.shutdown());
-    bus = new LocalEventBus({
-      busName: LOCAL_BUS_NAME,
-      rules: template.rules,
-      invoke,
-      onDeliveryFailed: (fn, event, error) =>
-        print(
-          config.logFormat === 'json'
-            ? JSON.stringify({
-                level: 'ERROR',
-                message: 'event delivery failed',
-                function: fn,
-                detailType: event['detail-type'],
-                error: error.name,
-              })
-            : `delivery of "${event['detail-type']}" to ${fn} failed after 3 attempts: ${error.name}`,
-        ),
-    });
-
-    const webhookServer = createServer((req, res) => {
-      void (async () => {
-        const path = (req.url ?? '/').split('?')[0];
-        if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok' });
-        if (!/^\/webhooks\/[^/]+$/.test(path ?? '')) {
-          return json(res, 404, { error: 'not_found', message: `no route for ${req.method} ${path}` });
+/**
+ * The handlers' environment: the constant settings the template gives the functions (catalog, payment
+ * window, Powertools names), then what only local mode knows (endpoints, names, secret ids). Set before any
+ * handler module is imported: they read it at import.
+ */
+function setHandlerEnvironment(
+  template: LocalTemplate,
+  config: LocalConfig,
+  standIns: StandIns,
+  yayUrl: string,
+  stateMachineArn: string,
+): void {
+  for (const fn of template.functions.values()) {
+    // NODE_OPTIONS is for the Lambda runtime (here it would leak into child processes); the log level
+    // is local mode's choice (quietPowertools).
+    const { NODE_OPTIONS: _nodeOptions, POWERTOOLS_LOG_LEVEL: _level, ...environment } = fn.environment;
+    Object.assign(process.env, environment);
+  }
+  const paymentWindow = Number(process.env.PAYMENT_WINDOW_SECONDS);
+  Object.assign(process.env, {
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_SFN: standIns.sfn.url,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: standIns.eventbridge.url,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: standIns.secretsManager.url,
+    AWS_ENDPOINT_URL_DYNAMODB: standIns.dynamodbUrl,
+    TABLE_NAME: LOCAL_TABLE_NAME,
+    EVENT_BUS_NAME: LOCAL_BUS_NAME,
+    STATE_MACHINE_ARN: stateMachineArn,
+    YAY_SECRET_ARN: LocalSecretIds.yay,
+    WEBHOOK_SECRET_ARN: LocalSecretIds.webhooks,
+    NAMING_KEY_SECRET_ARN: LocalSecretIds.namingKey,
+    YAY_API_BASE_URL: yayUrl,
+    // The sweep expires unpaid orders past the window; keep it in step with the capped callback timeout.
+    ...(Number.isFinite(paymentWindow)
+      ? {
+          PAYMENT_WINDOW_SECONDS: String(
+            Math.max(1, Math.ceil(Math.min(paymentWindow, config.maxWaitSeconds))),
+          ),
         }
-        if (req.method !== 'POST') {
-          return json(res, 405, { error: 'method_not_allowed', message: 'webhooks are POST only' });
-        }
-        // API Gateway refuses bodies past its payload limit before the function runs; so does local mode.
-        const body = await readRequestBody(req, MAX_WEBHOOK_BYTES);
-        if (!body) return json(res, 413, { error: 'payload_too_large', message: 'request body too large' });
-        const result = await lambda.invoke('webhook-intake', toHttpApiEvent(req, body));
-        sendHttpApiResult(res, result as Parameters<typeof sendHttpApiResult>[1]);
-      })().catch((error: unknown) => {
-        // What API Gateway answers when the integration fails; the cause goes to the progress log by name.
-        print(`webhook intake failed: ${error instanceof Error ? error.name : 'error'}`);
-        if (!res.headersSent) json(res, 500, { message: 'Internal Server Error' });
-      });
+      : {}),
+  });
+}
+
+/** The table, created if new, with the leases of a killed process released; the store local mode reads. */
+async function openTable(dynamodbUrl: string, cleanups: Cleanups): Promise<DynamoStore> {
+  const client = new DynamoDBClient({
+    endpoint: dynamodbUrl,
+    region: LOCAL_REGION,
+    credentials: LOCAL_AWS_CREDENTIALS,
+  });
+  cleanups.push(() => client.destroy());
+  await createTable(client, LOCAL_TABLE_NAME);
+  await releaseDeadLeases(client);
+  return createDynamoStore({ tableName: LOCAL_TABLE_NAME, client });
+}
+
+/** The state machine of the template on aws-local-stepfunctions, its progress printed. */
+function startEngine(
+  template: LocalTemplate,
+  config: LocalConfig,
+  invoke: (name: string, payload: unknown) => Promise<unknown>,
+  print: LineSink,
+  cleanups: Cleanups,
+): LocalStepFunctions {
+  const workflow = new LocalStepFunctions({
+    stateMachineName: template.stateMachineName,
+    definition: template.definition,
+    invoke,
+    dataDir: config.dataDir,
+    maxWaitSeconds: config.maxWaitSeconds,
+  });
+  workflow.events.on('event', progressPrinter(config.logFormat, print));
+  cleanups.push(() => workflow.shutdown());
+  return workflow;
+}
+
+/** The template's bus rules, durable under the data dir; a delivery that gives up is printed. */
+function startBus(
+  template: LocalTemplate,
+  config: LocalConfig,
+  invoke: (name: string, payload: unknown) => Promise<unknown>,
+  print: LineSink,
+  cleanups: Cleanups,
+): LocalEventBus {
+  const bus = new LocalEventBus({
+    busName: LOCAL_BUS_NAME,
+    rules: template.rules,
+    invoke,
+    dataDir: config.dataDir,
+    onDeliveryFailed: (fn, event, error) =>
+      print(
+        config.logFormat === 'json'
+          ? JSON.stringify({
+              level: 'ERROR',
+              message: 'event delivery failed',
+              function: fn,
+              detailType: event['detail-type'],
+              error: error.name,
+            })
+          : `delivery of "${event['detail-type']}" to ${fn} failed after 3 attempts: ${error.name}`,
+      ),
+  });
+  cleanups.push(() => bus.close());
+  return bus;
+}
+
+/** A line of local mode's own, as JSON with LOCAL_LOG_FORMAT=json. */
+function notice(
+  config: LocalConfig,
+  print: LineSink,
+  message: string,
+  fields: Record<string, unknown>,
+): void {
+  print(
+    config.logFormat === 'json'
+      ? JSON.stringify({ level: 'INFO', message, ...fields })
+      : `${message}: ${Object.entries(fields)
+          .map(([key, value]) => `${key} ${String(value)}`)
+          .join(', ')}`,
+  );
+}
+
+/**
+ * The HTTP API's webhook routes, served as API Gateway serves them (payload limit, 404/405, 500 when the
+ * integration fails), plus `GET /healthz`. Resolves with its URL once listening.
+ */
+async function startWebhookServer(
+  port: number,
+  invoke: (name: string, payload: unknown) => Promise<unknown>,
+  print: LineSink,
+  cleanups: Cleanups,
+): Promise<string> {
+  const server = createServer((req, res) => {
+    void (async () => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok' });
+      if (!/^\/webhooks\/[^/]+$/.test(path ?? '')) {
+        return json(res, 404, { error: 'not_found', message: `no route for ${req.method} ${path}` });
+      }
+      if (req.method !== 'POST') {
+        return json(res, 405, { error: 'method_not_allowed', message: 'webhooks are POST only' });
+      }
+      // API Gateway refuses bodies past its payload limit before the function runs; so does local mode.
+      const body = await readRequestBody(req, MAX_WEBHOOK_BYTES);
+      if (!body) return json(res, 413, { error: 'payload_too_large', message: 'request body too large' });
+      const result = await invoke('webhook-intake', toHttpApiEvent(req, body));
+      sendHttpApiResult(res, result as Parameters<typeof sendHttpApiResult>[1]);
+    })().catch((error: unknown) => {
+      // What API Gateway answers when the integration fails; the cause goes to the progress log by name.
+      print(`webhook intake failed: ${error instanceof Error ? error.name : 'error'}`);
+      if (!res.headersSent) json(res, 500, { message: 'Internal Server Error' });
     });
-    await new Promise<void>((resolve, reject) => {
-      webhookServer.once('error', (error: NodeJS.ErrnoException) =>
-        reject(
-          error.code === 'EADDRINUSE'
-            ? new Error(`PORT ${config.port} is already in use: set PORT to a free port (or 0 for any)`)
-            : error,
-        ),
-      );
-      webhookServer.listen(config.port, '127.0.0.1', () => resolve());
-    });
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          webhookServer.close(() => resolve());
-          webhookServer.closeAllConnections();
-        }),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`PORT ${port} is already in use: set PORT to a free port (or 0 for any)`)
+          : error,
+      ),
     );
-    const url = `http://127.0.0.1:${(webhookServer.address() as AddressInfo).port}`;
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
 
-    const info: RuntimeInfo = {
-      pid: process.pid,
-      url,
-      stateMachineArn,
-      tableName: LOCAL_TABLE_NAME,
-      startedAt: new Date().toISOString(),
-      endpoints: {
-        sfn: sfnServer.url,
-        eventbridge: busServer.url,
-        secretsManager: secretsServer.url,
-        dynamodb: dynamo.url,
-        yay: yayUrl,
-      },
-      storeFronts,
-    };
-    const infoFile = join(config.dataDir, 'runtime.json');
-    writeFileSync(infoFile, `${JSON.stringify(info, null, 2)}\n`);
-    cleanups.push(() => rmSync(infoFile, { force: true }));
+/** The template's schedules, run as EventBridge Scheduler runs them: the same handler, the same input. */
+interface LocalSchedules {
+  /**
+   * Runs a schedule's target now, as its timer would, with `overrides` on top of the schedule's input. A run
+   * while the previous run of the same schedule still runs is skipped (that run's promise is returned).
+   */
+  run(functionName: string, overrides?: Record<string, unknown>): Promise<unknown>;
+  /** Starts every schedule's timer: first at its expression's next time, then at its interval. */
+  startTimers(): void;
+}
 
-    // Schedules: the sweep right away (it finds orders a previous process left behind), then on its rate.
-    const running = new Map<string, Promise<unknown>>();
-    const runSchedule = (functionName: string): Promise<unknown> => {
-      const schedule = template.schedules.find((s) => s.functionName === functionName);
-      if (!schedule) return Promise.reject(new Error(`no schedule targets ${functionName}`));
-      // A tick while the previous run of the same schedule still runs is skipped, not stacked.
-      const current = running.get(functionName);
-      if (current) return current;
-      const input =
-        schedule.input === undefined ? scheduledEvent(schedule.id) : schedulerInput(schedule.input);
-      const run = invoke(functionName, input).finally(() => running.delete(functionName));
-      running.set(functionName, run);
-      return run;
-    };
-    const timers: NodeJS.Timeout[] = [];
-    if (options.schedules !== false) await recoverySweep(print);
-    const tick = (functionName: string) => {
-      runSchedule(functionName).catch((error: unknown) =>
-        print(
-          `${functionName} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
-        ),
-      );
-    };
-    if (options.schedules !== false) {
+function localSchedules(
+  template: LocalTemplate,
+  invoke: (name: string, payload: unknown) => Promise<unknown>,
+  print: LineSink,
+  cleanups: Cleanups,
+): LocalSchedules {
+  const running = new Map<string, Promise<unknown>>();
+  const timers: NodeJS.Timeout[] = [];
+  const run = (functionName: string, overrides: Record<string, unknown> = {}): Promise<unknown> => {
+    const schedule = template.schedules.find((s) => s.functionName === functionName);
+    if (!schedule) return Promise.reject(new Error(`no schedule targets ${functionName}`));
+    const current = running.get(functionName);
+    if (current) return current;
+    const input = schedule.input === undefined ? scheduledEvent(schedule.id) : schedulerInput(schedule.input);
+    const started = invoke(functionName, { ...(input as object), ...overrides }).finally(() =>
+      running.delete(functionName),
+    );
+    running.set(functionName, started);
+    return started;
+  };
+  const tick = (functionName: string) => {
+    run(functionName).catch((error: unknown) =>
+      print(
+        `${functionName} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      ),
+    );
+  };
+  cleanups.push(async () => {
+    for (const timer of timers) clearTimeout(timer);
+    await Promise.allSettled([...running.values()]);
+  });
+  return {
+    run,
+    startTimers() {
       for (const schedule of template.schedules) {
         const parsed = parseSchedule(schedule.expression);
-        const first = parsed.firstDelayMs(new Date());
-        const startTimer = setTimeout(() => {
+        const first = setTimeout(() => {
           tick(schedule.functionName);
           timers.push(setInterval(() => tick(schedule.functionName), parsed.intervalMs));
-        }, first);
-        timers.push(startTimer);
+        }, parsed.firstDelayMs(new Date()));
+        timers.push(first);
       }
-    }
-    cleanups.push(async () => {
-      for (const timer of timers) clearTimeout(timer);
-      await Promise.allSettled([...running.values()]);
-    });
+    },
+  };
+}
 
-    const runtime: LocalRuntime = {
-      url,
-      config,
-      info,
-      template,
-      sandbox,
-      workflow,
-      store,
-      invoke,
-      runSchedule,
-      async waitForOrder(orderKey, timeoutMs = 30_000) {
-        const deadline = Date.now() + timeoutMs;
-        let last: OrderDetails | undefined;
-        while (Date.now() < deadline) {
-          last = await store.getOrder(orderKey);
-          const busy = (workflow as LocalStepFunctions)
-            .list('RUNNING')
-            .some((record: ExecutionRecord) => record.orderKey === orderKey);
-          if (last && isTerminal(last.state) && !busy) return last;
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-        throw new Error(
-          `order ${orderKey} did not finish within ${timeoutMs} ms (last state: ${last ? last.state : 'not recorded'})`,
-        );
-      },
-      async idle(timeoutMs = 60_000) {
-        await (bus as LocalEventBus).idle();
-        await (workflow as LocalStepFunctions).idle(timeoutMs);
-        await (bus as LocalEventBus).idle();
-      },
-      async stop() {
-        await stopAll();
-        active = undefined;
-      },
-    };
-    return runtime;
+/**
+ * The sweep at start, through its handler with `minAgeSeconds: 0` for this run only: the minimum age keeps
+ * the scheduled sweep from racing a dispatch still in flight, and at start nothing of this process is in
+ * flight (the bus's redeliveries have finished) while everything of a killed one is gone. So orders a
+ * previous process left mid-way are restarted now instead of a quarter of an hour later.
+ */
+async function startupSweep(schedules: LocalSchedules, print: LineSink): Promise<void> {
+  try {
+    const report = (await schedules.run('sweep', { minAgeSeconds: 0 })) as SweepReport;
+    const resumed = report.restarted.length + report.replayed.length + report.resumed.length;
+    if (resumed > 0 || report.expired.length > 0) {
+      print(
+        `recovery sweep: ${report.restarted.length} restarted, ${report.replayed.length} replayed, ` +
+          `${report.resumed.length} resumed, ${report.expired.length} expired`,
+      );
+    }
   } catch (error) {
-    await stopAll();
-    throw error;
+    print(`recovery sweep failed: ${error instanceof Error ? error.name : 'error'}`);
   }
+}
+
+/**
+ * Resolves with the order once it is terminal and no execution of it runs. Looks at the table now, then
+ * again whenever an execution closes or an invocation settles (whatever changed the order ran as one of
+ * those), never on a timer; rejects naming the order and its last state after `timeoutMs`.
+ */
+function waitForOrder(
+  runtime: { store: DynamoStore; workflow: LocalStepFunctions; changes: EventEmitter<{ change: [] }> },
+  orderKey: string,
+  timeoutMs: number,
+): Promise<OrderDetails> {
+  const { store, workflow, changes } = runtime;
+  return new Promise((resolve, reject) => {
+    let last: OrderDetails | undefined;
+    let reading = false;
+    let again = false;
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      settled = true;
+      clearTimeout(timer);
+      changes.off('change', look);
+      outcome();
+    };
+    function look(): void {
+      if (settled) return;
+      if (reading) {
+        again = true;
+        return;
+      }
+      // While an execution of it runs, its close is the next change that matters.
+      if (workflow.isRunning(orderKey)) return;
+      reading = true;
+      store
+        .getOrder(orderKey)
+        .then(
+          (order) => {
+            last = order;
+            if (order && isTerminal(order.state) && !workflow.isRunning(orderKey))
+              settle(() => resolve(order));
+          },
+          (error: unknown) => settle(() => reject(error)),
+        )
+        .finally(() => {
+          reading = false;
+          if (again) {
+            again = false;
+            look();
+          }
+        });
+    }
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settle(() => undefined);
+      // Read once more: while an execution ran nothing was read, and the message names the state it is in.
+      void store
+        .getOrder(orderKey)
+        .catch(() => last)
+        .then((order) =>
+          reject(
+            new Error(
+              `order ${orderKey} did not finish within ${timeoutMs} ms (last state: ${order ? order.state : 'not recorded'})`,
+            ),
+          ),
+        );
+    }, timeoutMs);
+    changes.on('change', look);
+    look();
+  });
 }
 
 /**
@@ -581,40 +795,6 @@ async function releaseDeadLeases(client: DynamoDBClient): Promise<void> {
   for (const lease of await leases.listHeld()) await leases.release(lease.resource, lease.holder);
 }
 
-/**
- * The sweep right at start, as the real sweep use case with the handlers' own adapters, but with no
- * minimum order age: that guard keeps the scheduled sweep from racing a dispatch still in flight, and at
- * start nothing of this process is in flight while everything of a killed one is gone. So orders a previous
- * process left mid-way are restarted now instead of a quarter of an hour later.
- */
-async function recoverySweep(print: LineSink): Promise<void> {
-  const { sweep } = await import('../../shared/workflow/sweep');
-  const adapters = await import('../../shared/workflow/runtime');
-  const store = adapters.storeFromEnv();
-  try {
-    const report = await sweep(
-      {
-        ...adapters.observability,
-        orders: store,
-        transfers: store,
-        leases: store,
-        workflow: adapters.workflowFromEnv(),
-        yay: adapters.yayFromEnv(adapters.secretsFromEnv()),
-      },
-      { paymentWindowSeconds: Number(process.env.PAYMENT_WINDOW_SECONDS), minAgeSeconds: 0 },
-    );
-    const resumed = report.restarted.length + report.replayed.length + report.resumed.length;
-    if (resumed > 0 || report.expired.length > 0) {
-      print(
-        `recovery sweep: ${report.restarted.length} restarted, ${report.replayed.length} replayed, ` +
-          `${report.resumed.length} resumed, ${report.expired.length} expired`,
-      );
-    }
-  } catch (error) {
-    print(`recovery sweep failed: ${error instanceof Error ? error.name : 'error'}`);
-  }
-}
-
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -622,11 +802,4 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/** Reads `<dataDir>/runtime.json` of a running local mode, or undefined when none is recorded. */
-export function readRuntimeInfo(dataDir: string): RuntimeInfo | undefined {
-  const file = join(dataDir, 'runtime.json');
-  if (!existsSync(file)) return undefined;
-  return JSON.parse(readFileSync(file, 'utf8')) as RuntimeInfo;
 }

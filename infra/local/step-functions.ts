@@ -3,10 +3,9 @@ import { EventEmitter } from 'node:events';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { ExecutionStatus } from '../../shared/workflow/ports';
 import { AwsServiceError, awsJsonHandler } from './aws-json';
 import { functionNameFromArn, LOCAL_ACCOUNT, LOCAL_REGION } from './template';
-
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
 /** One execution, as DescribeExecution reports it and as it is persisted under the data dir. */
 export interface ExecutionRecord {
@@ -64,6 +63,7 @@ export interface LocalStepFunctionsOptions {
 const TOKEN_MARKER = '__LOCAL_TASK_TOKEN__';
 const TOKEN_PREFIX = 'local1.';
 const LAMBDA_INVOKE = /^arn:aws:states:::lambda:invoke(\.waitForTaskToken)?$/;
+/** The statuses the local engine reports (it has no redrive, so never PENDING_REDRIVE). */
 const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 
 interface TaskBinding {
@@ -117,7 +117,11 @@ function stateError(name: string, cause: string): Error {
  */
 export class LocalStepFunctions {
   readonly stateMachineArn: string;
-  readonly events = new EventEmitter<{ event: [WorkflowEvent]; closed: [ExecutionRecord] }>();
+  /**
+   * `event`: each timeline step; `closed`: an execution ended (its record is final and on disk);
+   * `idle`: the last execution of this process running has finished.
+   */
+  readonly events = new EventEmitter<{ event: [WorkflowEvent]; closed: [ExecutionRecord]; idle: [] }>();
   private readonly machine: StateMachine;
   private readonly bindings = new Map<string, TaskBinding>();
   private readonly waitOverrides: Record<string, number> = {};
@@ -372,6 +376,7 @@ export class LocalStepFunctions {
       );
     const settled = done.then(() => {
       this.running.delete(record.executionArn);
+      if (this.running.size === 0) this.events.emit('idle');
     });
     this.running.set(record.executionArn, { abort: execution.abort, done: settled });
   }
@@ -478,16 +483,35 @@ export class LocalStepFunctions {
     return this.running.size;
   }
 
-  /** Resolves once nothing runs (or rejects after `timeoutMs`). */
+  /** True while an execution of the order runs (in this process: those of a previous one read ABORTED). */
+  isRunning(orderKey: string): boolean {
+    for (const arn of this.running.keys()) {
+      const record = this.executions.get(arn);
+      if (record?.orderKey === orderKey && record.status === 'RUNNING') return true;
+    }
+    return false;
+  }
+
+  /**
+   * Resolves once nothing runs, executions started meanwhile included (or rejects after `timeoutMs`): on the
+   * engine's own `idle` event, not by polling.
+   */
   async idle(timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.running.size > 0) {
-      if (Date.now() > deadline)
-        throw new Error(`${this.running.size} execution(s) still running after ${timeoutMs} ms`);
-      await Promise.race([
-        Promise.all([...this.running.values()].map((r) => r.done)),
-        new Promise((resolve) => setTimeout(resolve, 100)),
-      ]);
+    if (this.running.size === 0) return;
+    let onIdle: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        onIdle = resolve;
+        this.events.once('idle', onIdle);
+        timer = setTimeout(
+          () => reject(new Error(`${this.running.size} execution(s) still running after ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      });
+    } finally {
+      clearTimeout(timer);
+      if (onIdle) this.events.off('idle', onIdle);
     }
   }
 

@@ -2,14 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { FUNCTION_METADATA_KEY } from '../constructs/provisioning-function';
 import { assertSupportedPattern, type EventPattern } from './event-pattern';
 
 /** Where local mode pretends to be: every ARN it makes up uses these. */
 export const LOCAL_REGION = 'eu-west-2';
 export const LOCAL_ACCOUNT = '000000000000';
-
-/** The metadata key infra puts on every AWS::Lambda::Function: the folder name under `functions/`. */
-export const FUNCTION_METADATA_KEY = 'yay:function';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 interface CfnResource {

@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../infra/local/lambda';
 import { E2E_SECRETS } from './support';
 
-/** Runs one of the package's commands (`tsx infra/local/<script>`) the way npm does, with a clean env. */
+/** Runs one of the package's commands (`tsx <script>`, relative to the repository) the way npm does, with a clean env. */
 function run(script: string, env: Record<string, string>, args: string[] = []) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `infra/local/${script}`, ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
@@ -28,7 +28,7 @@ function run(script: string, env: Record<string, string>, args: string[] = []) {
 
 describe('npm run demo', () => {
   it('provisions a paid and an asynchronous order end to end and exits 0', async () => {
-    const result = await run('demo.ts', { LOCAL_MAX_WAIT_SECONDS: '10', ...E2E_SECRETS });
+    const result = await run('infra/local/demo.ts', { LOCAL_MAX_WAIT_SECONDS: '10', ...E2E_SECRETS });
 
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Demo finished: both orders fulfilled.');
@@ -42,7 +42,7 @@ describe('npm run demo', () => {
 
 describe('npm start', () => {
   it('exits 1 naming the variable when the configuration is bad', async () => {
-    const result = await run('start.ts', { PORT: 'eighty' });
+    const result = await run('infra/local/start.ts', { PORT: 'eighty' });
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
@@ -51,7 +51,7 @@ describe('npm start', () => {
   });
 
   it('exits 1 naming the option when -c is not key=value', async () => {
-    const result = await run('start.ts', {}, ['-c', 'provisioning:stores']);
+    const result = await run('infra/local/start.ts', {}, ['-c', 'provisioning:stores']);
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('local mode failed to start: option -c must be <context key>=<value>');
@@ -60,7 +60,7 @@ describe('npm start', () => {
   it('synthesizes with the -c context, failing on a bad value naming the key before anything listens', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'yay-start-context-'));
     try {
-      const result = await run('start.ts', { LOCAL_DATA_DIR: dataDir, PORT: '0' }, [
+      const result = await run('infra/local/start.ts', { LOCAL_DATA_DIR: dataDir, PORT: '0' }, [
         '-c',
         'provisioning:stores={"shop.example.com":{"storeFront":"abc"}}',
       ]);
@@ -78,7 +78,7 @@ describe('npm start', () => {
 
 describe('npm run ops', () => {
   it('exits 2 with the usage when the command is unknown', async () => {
-    const result = await run('ops.ts', {}, ['frobnicate']);
+    const result = await run('ops/main.ts', {}, ['frobnicate']);
 
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('unknown command "frobnicate"');

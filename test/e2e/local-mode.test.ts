@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runOps } from '../../infra/local/ops-cli';
 import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
 import { sendStripeEvent, signStripe, stripeCheckoutEvent, stripeOrderKey } from '../../infra/local/samples';
 import { LocalSecretIds } from '../../infra/local/secrets';
+import { runOps } from '../../ops/cli';
 import { type Millis, parseCredit } from '../../shared/domain/credit';
 import { Samples, sampleJson, shopifyHeaders, Variants, wooHeaders } from '../fixtures/webhooks';
 import { E2E_SECRETS, e2eEnv, eventually, TEN_POUNDS, uniqueBuyer, yayCustomersOf } from './support';
@@ -201,6 +201,34 @@ describe('local mode', () => {
       [10_000, 1],
     ]);
     expect(executionsOf(orderKey)).toHaveLength(1);
+  });
+
+  it('rejects waitForOrder after its timeout naming the order and the state it is in', async () => {
+    const buyer = uniqueBuyer('waittimeout');
+    const placed = stripeCheckoutEvent({ buyer, paymentStatus: 'unpaid' });
+    const orderKey = stripeOrderKey(placed);
+    await send(placed);
+    await eventually('the order to wait for its payment', async () =>
+      (await runtime.store.getOrder(orderKey))?.state === 'awaiting_payment' ? true : undefined,
+    );
+
+    const [waiting, unknown] = await Promise.allSettled([
+      runtime.waitForOrder(orderKey, 200),
+      runtime.waitForOrder('stripe:default:cs_test_never_sent', 50),
+    ]);
+
+    expect(waiting).toMatchObject({
+      status: 'rejected',
+      reason: new Error(`order ${orderKey} did not finish within 200 ms (last state: awaiting_payment)`),
+    });
+    expect(unknown).toMatchObject({
+      status: 'rejected',
+      reason: new Error(
+        'order stripe:default:cs_test_never_sent did not finish within 50 ms (last state: not recorded)',
+      ),
+    });
+    // Its payment window (capped here) closes, so no execution of it outlives the test.
+    await runtime.waitForOrder(orderKey);
   });
 
   it('runs one execution and credits once when a delivery is repeated concurrently and late', async () => {

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../infra/local/lambda';
-import { runOps } from '../../infra/local/ops-cli';
-import { readRuntimeInfo } from '../../infra/local/runtime';
+import { LOCAL_AWS_CREDENTIALS, readRuntimeInfo } from '../../infra/local/runtime-info';
 import { sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from '../../infra/local/samples';
 import { DEFAULT_STORE_FRONT, startYaySandbox, type YaySandbox } from '../../infra/local/yay-sandbox';
+import { runOps } from '../../ops/cli';
 import type { Millis } from '../../shared/domain/credit';
 import { createDynamoStore } from '../../shared/store';
 import { E2E_SECRETS, E2E_YAY, e2eEnv, eventually, uniqueBuyer, yayCustomersOf } from './support';
@@ -28,8 +28,9 @@ describe('local mode restarted after a kill', () => {
   let dataDir: string;
   const output: string[] = [];
   const children: Child[] = [];
+  const otherDirs: string[] = [];
 
-  async function startChild(): Promise<Child> {
+  async function startChild(dir = dataDir): Promise<Child> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,7 +40,7 @@ describe('local mode restarted after a kill', () => {
         ...e2eEnv({
           YAY_API_BASE_URL: sandbox.url,
           YAY_STORE_FRONT: DEFAULT_STORE_FRONT.uuid,
-          LOCAL_DATA_DIR: dataDir,
+          LOCAL_DATA_DIR: dir,
           LOCAL_MAX_WAIT_SECONDS: '60',
           LOCAL_LOG_FORMAT: 'json',
           PORT: '0',
@@ -76,18 +77,27 @@ describe('local mode restarted after a kill', () => {
     return entry;
   }
 
-  function store() {
-    const info = readRuntimeInfo(dataDir);
+  function store(dir = dataDir) {
+    const info = readRuntimeInfo(dir);
     if (!info) throw new Error('local mode wrote no runtime.json');
     const client = new DynamoDBClient({
       endpoint: info.endpoints.dynamodb,
-      region: 'eu-west-2',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local-test-only-not-a-secret' },
+      region: info.region,
+      credentials: LOCAL_AWS_CREDENTIALS,
     });
     return createDynamoStore({ tableName: info.tableName, client });
   }
 
-  const stateOf = async (orderKey: string) => (await store().getOrder(orderKey))?.state;
+  const stateOf = async (orderKey: string, dir = dataDir) => (await store(dir).getOrder(orderKey))?.state;
+
+  /** The order keys of the events the bus of local mode on `dir` has accepted, as its log holds them. */
+  function acceptedOrderKeys(dir: string): string[] {
+    return readFileSync(join(dir, 'events.jsonl'), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('{"accepted"'))
+      .map((line) => (JSON.parse(line) as { accepted: { event: { detail: { orderKey: string } } } }).accepted)
+      .map((accepted) => accepted.event.detail.orderKey);
+  }
 
   beforeAll(async () => {
     sandbox = await startYaySandbox({
@@ -101,7 +111,7 @@ describe('local mode restarted after a kill', () => {
   afterAll(async () => {
     for (const child of children) if (child.process.exitCode === null) child.process.kill('SIGKILL');
     await sandbox?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    for (const dir of [dataDir, ...otherDirs]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('finishes every order in flight exactly once after SIGKILL and a restart, and stops cleanly on SIGTERM', async () => {
@@ -117,13 +127,17 @@ describe('local mode restarted after a kill', () => {
     await eventually('the unpaid order to wait', async () =>
       (await stateOf(stripeOrderKey(unpaid))) === 'awaiting_payment' ? true : undefined,
     );
-    sandbox.setFaults({ latencyMs: 400 });
+    // Yay holds the transfer until the kill is done: the kill always lands while the call is at Yay.
+    sandbox.setFaults({ holdNext: 'transfer' });
     expect((await sendStripeEvent(first.url, secret, paid)).status).toBe(202);
-    await eventually('the transfer call to reach Yay', () =>
-      sandbox.state.requests.some((r) => r.method === 'PUT') ? true : undefined,
-    );
+    await eventually('the transfer call to be held at Yay', () => (sandbox.held > 0 ? true : undefined));
     first.process.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
+    // Then Yay applies it, though its caller is gone and never hears the answer.
+    sandbox.release();
+    await eventually('the held transfer to be applied', () =>
+      yayCustomersOf(sandbox, transferring).some((c) => c.transfers.length > 0) ? true : undefined,
+    );
     sandbox.setFaults({});
 
     // Second life on the same data dir: the recovery sweep restarts both.
@@ -170,5 +184,35 @@ describe('local mode restarted after a kill', () => {
     const namingKey = readFileSync(join(dataDir, 'naming-key'), 'utf8').trim();
     for (const value of [...Object.values(E2E_SECRETS), namingKey]) expect(everything).not.toContain(value);
     expect(everything).not.toMatch(/local1\.[A-Za-z0-9_-]{20,}/);
+  }, 120_000);
+
+  it('provisions an order killed right after its 202, exactly once, after a restart: the 202 meant the event was on disk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'yay-e2e-restart-202-'));
+    otherDirs.push(dir);
+    const buyer = uniqueBuyer('kill202');
+    const paid = stripeCheckoutEvent({ buyer, paymentStatus: 'paid' });
+    const orderKey = stripeOrderKey(paid);
+
+    // First life: killed the moment the webhook is answered, before its delivery can be relied on.
+    const first = await startChild(dir);
+    const answer = await sendStripeEvent(first.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, paid);
+    first.process.kill('SIGKILL');
+    const killed = await first.exited;
+    const onDisk = acceptedOrderKeys(dir);
+    // Second life on the same data dir: the bus delivers again what it had not finished delivering.
+    const second = await startChild(dir);
+    await eventually(
+      `${orderKey} to be fulfilled`,
+      async () => ((await stateOf(orderKey, dir)) === 'fulfilled' ? true : undefined),
+      30_000,
+    );
+    second.process.kill('SIGTERM');
+    const stopped = await second.exited;
+
+    expect(answer.status).toBe(202);
+    expect(killed.signal).toBe('SIGKILL');
+    expect(onDisk).toContain(orderKey);
+    expect(yayCustomersOf(sandbox, buyer).map((c) => [c.balance, c.transfers.length])).toEqual([[10_000, 1]]);
+    expect(stopped.code).toBe(0);
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -10,7 +10,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LoopbackServer, listenLoopback } from '../../infra/local/aws-json';
 import { LocalEventBus } from '../../infra/local/event-bus';
 import { matchesPattern } from '../../infra/local/event-pattern';
@@ -108,6 +108,13 @@ describe('local AWS stand-ins', () => {
     });
   });
 
+  it('rejects idle after its timeout naming how many executions still run', async () => {
+    await start('idle-1', 'order-idle');
+    await eventually('the task token', () => tokens.get('order-idle'));
+
+    await expect(engine.idle(20)).rejects.toThrow('1 execution(s) still running after 20 ms');
+  });
+
   it('returns the same execution for the same name and input, and ExecutionAlreadyExists otherwise', async () => {
     const first = await start('dupe-1', 'order-dupe');
     const again = await start('dupe-1', 'order-dupe');
@@ -167,9 +174,108 @@ describe('local AWS stand-ins', () => {
 });
 
 describe('local EventBridge and Secrets Manager stand-ins', () => {
+  let busDir: string;
+  beforeEach(() => {
+    busDir = mkdtempSync(join(tmpdir(), 'yay-e2e-bus-'));
+  });
+  afterEach(() => {
+    rmSync(busDir, { recursive: true, force: true });
+  });
+
+  /** A bus on `busDir` with one rule of two targets, served on loopback, with an SDK client for it. */
+  async function durableBus(invoke: (name: string, event: unknown) => Promise<unknown>) {
+    const bus = new LocalEventBus({
+      dataDir: busDir,
+      busName: 'orders',
+      rules: [
+        {
+          id: 'paid',
+          bus: 'provisioning',
+          pattern: { 'detail-type': ['Order Paid'] },
+          targets: [{ functionName: 'dispatch' }, { functionName: 'audit', inputPath: '$.detail' }],
+        },
+      ],
+      invoke,
+    });
+    const server = await listenLoopback(bus.serviceHandler());
+    const client = new EventBridgeClient({ ...FAKE, endpoint: server.url });
+    return {
+      bus,
+      client,
+      async close() {
+        client.destroy();
+        await server.close();
+        bus.close();
+      },
+    };
+  }
+  const paid = (orderId: string) => ({
+    EventBusName: 'orders',
+    Source: 'shop',
+    DetailType: 'Order Paid',
+    Detail: JSON.stringify({ orderId }),
+  });
+  const logLines = () =>
+    readFileSync(join(busDir, 'events.jsonl'), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '');
+
+  it('has an accepted event on disk when PutEvents answers, and keeps only events some rule matches', async () => {
+    const first = await durableBus(() => new Promise(() => {}));
+    try {
+      await first.client.send(
+        new PutEventsCommand({
+          Entries: [paid('o-1'), { ...paid('o-2'), DetailType: 'Order Browsed' }],
+        }),
+      );
+      const lines = logLines();
+
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+        accepted: { bus: 'provisioning', event: { 'detail-type': 'Order Paid', detail: { orderId: 'o-1' } } },
+      });
+    } finally {
+      await first.close();
+    }
+  });
+
+  it('delivers again, to the targets that had not finished, what a bus that died had accepted; then forgets it', async () => {
+    // First life: audit is delivered, dispatch never finishes (the process dies mid-delivery).
+    const firstDelivered: string[] = [];
+    const first = await durableBus(async (name) => {
+      firstDelivered.push(name);
+      if (name === 'dispatch') await new Promise(() => {});
+    });
+    const put = await first.client.send(new PutEventsCommand({ Entries: [paid('o-3')] }));
+    await eventually('audit to be delivered', () => (firstDelivered.includes('audit') ? true : undefined));
+    await first.close();
+    // Second life on the same data dir.
+    const delivered: Array<[string, unknown]> = [];
+    const second = await durableBus(async (name, event) => {
+      delivered.push([name, event]);
+    });
+    const redelivered = second.bus.redeliver();
+    await second.bus.idle();
+    await second.close();
+    // Third life: nothing left to deliver, and the file no longer holds it.
+    const third = await durableBus(async () => {
+      throw new Error('nothing should be delivered');
+    });
+    const again = third.bus.redeliver();
+    await third.close();
+
+    expect(redelivered).toBe(1);
+    expect(delivered).toEqual([
+      ['dispatch', expect.objectContaining({ id: put.Entries?.[0]?.EventId, detail: { orderId: 'o-3' } })],
+    ]);
+    expect(again).toBe(0);
+    expect(logLines()).toEqual([]);
+  });
+
   it('delivers a put event to the targets whose pattern matches, on the named bus only', async () => {
     const delivered: Array<[string, unknown]> = [];
     const bus = new LocalEventBus({
+      dataDir: busDir,
       busName: 'orders',
       rules: [
         {

@@ -5,7 +5,8 @@
  * YAY_STORE_FRONT names the one store front. The password is never printed.
  */
 import type { Millis } from '../../../shared/domain/credit';
-import { DEFAULT_SANDBOX_CREDENTIALS, DEFAULT_STORE_FRONT, startYaySandbox } from './index';
+import { yayCredentialsFromEnv } from '../config';
+import { DEFAULT_STORE_FRONT, startYaySandbox } from './index';
 
 const port = Number(process.env.PORT ?? 4010);
 if (!Number.isSafeInteger(port) || port < 0 || port > 65_535) {
@@ -15,11 +16,8 @@ if (!Number.isSafeInteger(port) || port < 0 || port > 65_535) {
 
 const sandbox = await startYaySandbox({
   port,
-  credentials: {
-    reseller: process.env.YAY_RESELLER || DEFAULT_SANDBOX_CREDENTIALS.reseller,
-    user: process.env.YAY_USER || DEFAULT_SANDBOX_CREDENTIALS.user,
-    password: process.env.YAY_PASSWORD || DEFAULT_SANDBOX_CREDENTIALS.password,
-  },
+  // Read as local mode reads them, so the two agree on every value (trimmed, empty = unset).
+  credentials: yayCredentialsFromEnv(),
   storeFronts: [{ ...DEFAULT_STORE_FRONT, uuid: process.env.YAY_STORE_FRONT || DEFAULT_STORE_FRONT.uuid }],
   resellerBalance: 100_000 as Millis,
 });

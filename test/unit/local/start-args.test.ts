@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { cdkContextFromEnv, localSynthContext, parseStartArgs } from '../../../infra/local/config';
+import {
+  cdkContextFromEnv,
+  localSynthContext,
+  parseStartArgs,
+  readLocalConfig,
+  yayCredentialsFromEnv,
+} from '../../../infra/local/config';
+import { DEFAULT_SANDBOX_CREDENTIALS } from '../../../infra/local/yay-sandbox';
 import { ConfigInvalid } from '../../../shared/errors';
 
 describe('parseStartArgs', () => {
@@ -67,5 +74,20 @@ describe('localSynthContext', () => {
       'yay:storeFront': 'from-env',
       'provisioning:stores': 'from-cli',
     });
+  });
+});
+
+describe('yayCredentialsFromEnv', () => {
+  it("takes each credential that is set (trimmed) and the sandbox's default for the others", () => {
+    const env = { YAY_RESELLER: ' my-reseller ', YAY_USER: '', YAY_PASSWORD: undefined };
+
+    const credentials = yayCredentialsFromEnv(env);
+
+    expect(credentials).toEqual({
+      reseller: 'my-reseller',
+      user: DEFAULT_SANDBOX_CREDENTIALS.user,
+      password: DEFAULT_SANDBOX_CREDENTIALS.password,
+    });
+    expect(readLocalConfig(env).yayCredentials).toEqual(credentials);
   });
 });

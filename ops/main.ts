@@ -2,8 +2,8 @@
  * `npm run ops -- <command>`: the operator CLI (status, list, replay, resolve-transfer, yay-check), against
  * the running local mode by default, or a deployed stack with `--aws`. See `npm run ops -- --help`.
  */
-import { loadDotEnv } from './config';
-import { runOps } from './ops-cli';
+import { loadDotEnv } from '../infra/local/config';
+import { runOps } from './cli';
 
 loadDotEnv();
 const code = await runOps(process.argv.slice(2), {

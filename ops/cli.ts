@@ -1,21 +1,24 @@
+/**
+ * The operator CLI behind `npm run ops` (entry: ops/main.ts). Not part of local mode: it reaches a running
+ * local mode through its runtime.json (infra/local/runtime-info.ts), or a deployed stack through its outputs,
+ * and runs the same use cases the handlers run.
+ */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { describeCredit, parseTransferAmount } from '../../shared/domain/credit';
-import { OrderStates } from '../../shared/domain/order-state';
-import { type YayCredentials, YayCredentialsSchema } from '../../shared/secrets';
-import { createDynamoStore, type DynamoStore, type OrderState } from '../../shared/store';
-import { type ConfiguredStoreFronts, ConfiguredStoreFrontsSchema } from '../../shared/store-fronts';
-import type { OrderCompletion } from '../../shared/workflow/attention';
-import type { Observability } from '../../shared/workflow/ports';
-import { checkYay } from '../../shared/yay/check';
-import { createYayClient } from '../../shared/yay/client';
-import { readLocalConfig } from './config';
-import { readRuntimeInfo } from './runtime';
-import { LOCAL_REGION } from './template';
-import { DEFAULT_SANDBOX_CREDENTIALS } from './yay-sandbox';
+import { readLocalConfig } from '../infra/local/config';
+import { LOCAL_AWS_CREDENTIALS, readRuntimeInfo } from '../infra/local/runtime-info';
+import { describeCredit, parseTransferAmount } from '../shared/domain/credit';
+import { OrderStates } from '../shared/domain/order-state';
+import { type YayCredentials, YayCredentialsSchema } from '../shared/secrets';
+import { createDynamoStore, type DynamoStore, type OrderState } from '../shared/store';
+import { type ConfiguredStoreFronts, ConfiguredStoreFrontsSchema } from '../shared/store-fronts';
+import type { OrderCompletion } from '../shared/workflow/attention';
+import type { Observability } from '../shared/workflow/ports';
+import { checkYay } from '../shared/yay/check';
+import { createYayClient } from '../shared/yay/client';
 
 /** Where the CLI writes; tests capture both. */
 export interface OpsIo {
@@ -144,8 +147,6 @@ interface Target {
   close(): void;
 }
 
-const FAKE = { accessKeyId: 'local', secretAccessKey: 'local-test-only-not-a-secret' };
-
 async function localTarget(io: OpsIo, dataDirFlag: string | undefined): Promise<Target> {
   const config = readLocalConfig(io.env);
   const dataDir = dataDirFlag ?? config.dataDir;
@@ -162,12 +163,9 @@ async function localTarget(io: OpsIo, dataDirFlag: string | undefined): Promise<
       `local mode (pid ${info.pid}) for data dir ${dataDir} is not running: start it with npm start`,
     );
   }
-  const dynamo = new DynamoDBClient({
-    endpoint: info.endpoints.dynamodb,
-    region: LOCAL_REGION,
-    credentials: FAKE,
-  });
-  const sfn = new SFNClient({ endpoint: info.endpoints.sfn, region: LOCAL_REGION, credentials: FAKE });
+  const clientConfig = { region: info.region, credentials: LOCAL_AWS_CREDENTIALS };
+  const dynamo = new DynamoDBClient({ ...clientConfig, endpoint: info.endpoints.dynamodb });
+  const sfn = new SFNClient({ ...clientConfig, endpoint: info.endpoints.sfn });
   return {
     where: `local mode at ${info.url}`,
     store: createDynamoStore({ tableName: info.tableName, client: dynamo }),
@@ -176,14 +174,7 @@ async function localTarget(io: OpsIo, dataDirFlag: string | undefined): Promise<
     storeFronts: () =>
       // runtime.json of a local mode started before it recorded them.
       info.storeFronts ?? { unknown: `local mode at ${info.url} did not record them: restart it` },
-    yay: async () => ({
-      baseUrl: info.endpoints.yay,
-      credentials: {
-        reseller: config.yayCredentials.reseller ?? DEFAULT_SANDBOX_CREDENTIALS.reseller,
-        user: config.yayCredentials.user ?? DEFAULT_SANDBOX_CREDENTIALS.user,
-        password: config.yayCredentials.password ?? DEFAULT_SANDBOX_CREDENTIALS.password,
-      },
-    }),
+    yay: async () => ({ baseUrl: info.endpoints.yay, credentials: config.yayCredentials }),
     close: () => {
       dynamo.destroy();
       sfn.destroy();
@@ -462,7 +453,7 @@ export async function runOps(argv: readonly string[], io: OpsIo): Promise<number
     const obs = opsObservability(io);
     // Loaded on use: the workflow modules build Powertools' logger and metrics at import, which must not
     // happen before local mode (in the same process, in tests) has set their environment.
-    const { sfnWorkflowControl } = await import('../../shared/workflow/sfn-control');
+    const { sfnWorkflowControl } = await import('../shared/workflow/sfn-control');
     const workflow = sfnWorkflowControl(target.sfn, target.stateMachineArn);
     const store = target.store;
     const deps = { ...obs, orders: store, buyers: store, transfers: store, workflow };
@@ -487,7 +478,7 @@ export async function runOps(argv: readonly string[], io: OpsIo): Promise<number
         if (Object.keys(completion).length === 0) {
           throw new UsageError('complete needs at least one field to supply, or --confirm-payment');
         }
-        const { completeOrder } = await import('../../shared/workflow/attention');
+        const { completeOrder } = await import('../shared/workflow/attention');
         const result = await completeOrder(deps, orderKey, completion, reason('ops complete'));
         io.out(`completed ${orderKey}: resumed as ${result.executionName}`);
         return 0;
@@ -496,14 +487,14 @@ export async function runOps(argv: readonly string[], io: OpsIo): Promise<number
         const orderKey = requireOrder(parsed);
         if (!flags.reason?.trim())
           throw new UsageError('close needs --reason <text>: it is kept on the order');
-        const { closeOrder } = await import('../../shared/workflow/attention');
+        const { closeOrder } = await import('../shared/workflow/attention');
         const order = await closeOrder(deps, orderKey, flags.reason.trim());
         io.out(`closed ${orderKey}: it is ${order.state} and waits for nobody`);
         return 0;
       }
       case 'replay': {
         const orderKey = requireOrder(parsed);
-        const { replayOrder } = await import('../../shared/workflow/replay');
+        const { replayOrder } = await import('../shared/workflow/replay');
         const why = reason('ops replay');
         const result = await replayOrder(deps, orderKey, why, {
           force: flags.force === true,
@@ -518,7 +509,7 @@ export async function runOps(argv: readonly string[], io: OpsIo): Promise<number
         const notApplied = flags['not-applied'] === true;
         if (applied === notApplied)
           throw new UsageError('resolve-transfer needs exactly one of --applied or --not-applied');
-        const { resolveTransfer } = await import('../../shared/workflow/reconcile-transfer');
+        const { resolveTransfer } = await import('../shared/workflow/reconcile-transfer');
         const { intent, replay } = await resolveTransfer(
           deps,
           orderKey,

@@ -1,0 +1,49 @@
+/**
+ * How a running local mode is found from outside it (the ops CLI, the restart tests): `<dataDir>/runtime.json`,
+ * written once everything listens and removed on a clean stop. Kept apart from the runtime so a client
+ * loads neither the CDK app nor the handlers to read it.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConfiguredStoreFronts } from '../../shared/store-fronts';
+
+/**
+ * Fake AWS credentials for the SDK: the stand-ins do not check signatures. Not frozen: the SDK marks the
+ * credentials object it is given with where they came from.
+ */
+export const LOCAL_AWS_CREDENTIALS = {
+  accessKeyId: 'local',
+  secretAccessKey: 'local-test-only-not-a-secret',
+};
+
+/** Written to `<dataDir>/runtime.json` while local mode runs. */
+export interface RuntimeInfo {
+  pid: number;
+  url: string;
+  /** The region every local ARN names; SDK clients of the stand-ins use it too. */
+  region: string;
+  stateMachineArn: string;
+  tableName: string;
+  startedAt: string;
+  endpoints: { sfn: string; eventbridge: string; secretsManager: string; dynamodb: string; yay: string };
+  /** The store fronts create-customer is given (the default and each store's own), for `ops yay-check`. */
+  storeFronts: ConfiguredStoreFronts;
+}
+
+function infoFile(dataDir: string): string {
+  return join(dataDir, 'runtime.json');
+}
+
+/** Reads `<dataDir>/runtime.json` of a running local mode, or undefined when none is recorded. */
+export function readRuntimeInfo(dataDir: string): RuntimeInfo | undefined {
+  const file = infoFile(dataDir);
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as RuntimeInfo;
+}
+
+/** Writes `<dataDir>/runtime.json`; the function returned removes it. */
+export function writeRuntimeInfo(dataDir: string, info: RuntimeInfo): () => void {
+  const file = infoFile(dataDir);
+  writeFileSync(file, `${JSON.stringify(info, null, 2)}\n`);
+  return () => rmSync(file, { force: true });
+}
