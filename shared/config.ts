@@ -52,11 +52,12 @@ export function optionalEnv(name: EnvName, fallback: string, env: NodeJS.Process
   return value === undefined || value.trim() === '' ? fallback : value;
 }
 
-/** Reads a positive integer variable; throws naming it when malformed. */
+/** Reads a positive (or, with `allowZero`, non-negative) integer variable; throws naming it when malformed. */
 export function intEnv(
   name: EnvName,
   fallback: number | undefined,
   env: NodeJS.ProcessEnv = process.env,
+  options: { allowZero?: boolean } = {},
 ): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') {
@@ -65,8 +66,10 @@ export function intEnv(
     return fallback;
   }
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new ConfigInvalid(`environment variable ${name} must be a positive integer, got "${raw}"`);
+  const least = options.allowZero ? 0 : 1;
+  if (!Number.isSafeInteger(value) || value < least) {
+    const what = options.allowZero ? 'a non-negative integer' : 'a positive integer';
+    throw new ConfigInvalid(`environment variable ${name} must be ${what}, got "${raw}"`);
   }
   return value;
 }

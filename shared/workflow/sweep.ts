@@ -1,12 +1,6 @@
 import { executionName } from '../domain/keys';
 import { MetricNames } from '../metric-names';
-import {
-  isTerminal,
-  type LeaseStore,
-  type OrderRecord,
-  type TransferIntent,
-  type TransferStore,
-} from '../store/types';
+import { isTerminal, type OrderRecord, type TransferIntent, type TransferStore } from '../store/types';
 import type { YayApi } from '../yay/types';
 import { claimReplay, type ReplayDeps, replayOrder, startExecution } from './replay';
 import { DEFAULT_LEASE_SECONDS } from './transfer-credit';
@@ -16,11 +10,6 @@ export { type ReplayDeps, type ReplayResult, replayOrder } from './replay';
 export interface SweepDeps extends ReplayDeps {
   transfers: TransferStore;
   yay: YayApi;
-  /**
-   * @deprecated Not used: the sweep no longer reconciles transfers itself, so it takes no lease. Accepted so the
-   * wirings that still pass it (functions/sweep/handler.ts, infra/local/runtime.ts) keep compiling until they drop it.
-   */
-  leases?: LeaseStore;
 }
 
 export interface SweepOptions {
