@@ -80,6 +80,7 @@ export function buildApp(options: BuildAppOptions): {
     yaySecret: stateful.yaySecret,
     webhookSecret: stateful.webhookSecret,
     namingKeySecret: stateful.namingKeySecret,
+    passwordKeySecret: stateful.passwordKeySecret,
     // Empty unless provisioning:staticEgressIp: the Elastic IPs live (retained) with the data.
     egressAddresses: stateful.egressAddresses,
   });

@@ -34,6 +34,8 @@ export const ContextKeys = {
   webhookSecretArn: 'provisioning:webhookSecretArn',
   /** Optional: import the naming key secret instead of creating it. */
   namingKeySecretArn: 'provisioning:namingKeySecretArn',
+  /** Optional: import the password key secret instead of creating it. */
+  passwordKeySecretArn: 'provisioning:passwordKeySecretArn',
   /** Optional: partner event bus name (Stripe/Shopify native EventBridge delivery), e.g. `aws.partner/stripe.com/ed_…`. */
   partnerEventBusName: 'provisioning:partnerEventBusName',
   /** Optional: GBP headroom the reseller balance must keep above the credit still owed before it alarms (default 0). */
@@ -78,6 +80,7 @@ export interface InfraConfig {
   readonly yaySecretArn: string | undefined;
   readonly webhookSecretArn: string | undefined;
   readonly namingKeySecretArn: string | undefined;
+  readonly passwordKeySecretArn: string | undefined;
   readonly partnerEventBusName: string | undefined;
   /** Thousandths of a pound. */
   readonly resellerBalanceFloorMillis: number;
@@ -364,6 +367,7 @@ export function loadInfraConfig(get: ContextSource): InfraConfig {
     yaySecretArn: optionalSecretArn(K.yaySecretArn, get(K.yaySecretArn)),
     webhookSecretArn: optionalSecretArn(K.webhookSecretArn, get(K.webhookSecretArn)),
     namingKeySecretArn: optionalSecretArn(K.namingKeySecretArn, get(K.namingKeySecretArn)),
+    passwordKeySecretArn: optionalSecretArn(K.passwordKeySecretArn, get(K.passwordKeySecretArn)),
     partnerEventBusName,
     resellerBalanceFloorMillis,
     logRetentionDays,

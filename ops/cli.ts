@@ -6,6 +6,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { readLocalConfig } from '../infra/local/config';
@@ -16,6 +17,7 @@ import { type YayCredentials, YayCredentialsSchema } from '../shared/secrets';
 import { createDynamoStore, type DynamoStore, type OrderState } from '../shared/store';
 import { type ConfiguredStoreFronts, ConfiguredStoreFrontsSchema } from '../shared/store-fronts';
 import type { OrderCompletion } from '../shared/workflow/attention';
+import { type EventsOut, eventBridgeEventsOut } from '../shared/workflow/events-out';
 import type { Observability } from '../shared/workflow/ports';
 import { checkYay } from '../shared/yay/check';
 import { createYayClient } from '../shared/yay/client';
@@ -136,6 +138,8 @@ interface Target {
   store: DynamoStore;
   sfn: SFNClient;
   stateMachineArn: string;
+  /** The provisioning bus: what a person's action decides is published as the handlers publish it. */
+  events: EventsOut;
   yay: () => Promise<{ baseUrl: string; credentials: YayCredentials }>;
   /** The deployed functions' source address(es) for Yay: the stack output `YayEgressIp`, when it has one. */
   egressIp?: string;
@@ -166,11 +170,13 @@ async function localTarget(io: OpsIo, dataDirFlag: string | undefined): Promise<
   const clientConfig = { region: info.region, credentials: LOCAL_AWS_CREDENTIALS };
   const dynamo = new DynamoDBClient({ ...clientConfig, endpoint: info.endpoints.dynamodb });
   const sfn = new SFNClient({ ...clientConfig, endpoint: info.endpoints.sfn });
+  const eventBridge = new EventBridgeClient({ ...clientConfig, endpoint: info.endpoints.eventbridge });
   return {
     where: `local mode at ${info.url}`,
     store: createDynamoStore({ tableName: info.tableName, client: dynamo }),
     sfn,
     stateMachineArn: info.stateMachineArn,
+    events: eventBridgeEventsOut(eventBridge, info.eventBusName),
     storeFronts: () =>
       // runtime.json of a local mode started before it recorded them.
       info.storeFronts ?? { unknown: `local mode at ${info.url} did not record them: restart it` },
@@ -178,6 +184,7 @@ async function localTarget(io: OpsIo, dataDirFlag: string | undefined): Promise<
     close: () => {
       dynamo.destroy();
       sfn.destroy();
+      eventBridge.destroy();
     },
   };
 }
@@ -199,17 +206,19 @@ async function awsTarget(io: OpsIo, stack: string, region: string | undefined): 
   } finally {
     cfn.destroy();
   }
-  for (const key of ['TableName', 'StateMachineArn', 'YaySecretArn']) {
+  for (const key of ['TableName', 'StateMachineArn', 'YaySecretArn', 'EventBusName']) {
     if (!outputs[key])
       throw new OpsError(`stack ${stack} has no output ${key}: is it the provisioning stack?`);
   }
   const dynamo = new DynamoDBClient(clientConfig);
   const sfn = new SFNClient(clientConfig);
+  const eventBridge = new EventBridgeClient(clientConfig);
   return {
     where: `stack ${stack}`,
     store: createDynamoStore({ tableName: outputs.TableName as string, client: dynamo }),
     sfn,
     stateMachineArn: outputs.StateMachineArn as string,
+    events: eventBridgeEventsOut(eventBridge, outputs.EventBusName as string),
     // Only with provisioning:staticEgressIp; without it the functions have no fixed address to report.
     ...(outputs.YayEgressIp ? { egressIp: outputs.YayEgressIp } : {}),
     storeFronts: () => storeFrontsOutput(stack, outputs.StoreFronts),
@@ -228,6 +237,7 @@ async function awsTarget(io: OpsIo, stack: string, region: string | undefined): 
     close: () => {
       dynamo.destroy();
       sfn.destroy();
+      eventBridge.destroy();
     },
   };
 }
@@ -456,7 +466,7 @@ export async function runOps(argv: readonly string[], io: OpsIo): Promise<number
     const { sfnWorkflowControl } = await import('../shared/workflow/sfn-control');
     const workflow = sfnWorkflowControl(target.sfn, target.stateMachineArn);
     const store = target.store;
-    const deps = { ...obs, orders: store, buyers: store, transfers: store, workflow };
+    const deps = { ...obs, orders: store, buyers: store, transfers: store, workflow, events: target.events };
     const reason = (fallback: string) => flags.reason?.trim() || fallback;
     switch (parsed.command) {
       case 'status':

@@ -33,6 +33,26 @@ export const EnvNames = {
   SECRETS_MAX_AGE_SECONDS: 'SECRETS_MAX_AGE_SECONDS',
   /** Timeout of one Yay HTTP call, milliseconds. */
   YAY_TIMEOUT_MS: 'YAY_TIMEOUT_MS',
+  /** Secret JSON `{"key":"…"}` (≥ 32 characters): seals the store password between create-customer and the welcome. */
+  PASSWORD_KEY_SECRET_ARN: 'PASSWORD_KEY_SECRET_ARN',
+  /**
+   * The buyer e-mails' From, as SES takes it (`noreply@shop.example` or `Shop <noreply@shop.example>`), of an
+   * identity verified in SES. Empty or unset: e-mail is off (events still go out).
+   */
+  EMAIL_SENDER: 'EMAIL_SENDER',
+  /** The SES configuration set every e-mail is sent with (its SEND events tell notify what SES accepted). */
+  EMAIL_CONFIGURATION_SET: 'EMAIL_CONFIGURATION_SET',
+  /** JSON `{"welcome":"<SES template name>","receipt":"<SES template name>"}`. */
+  EMAIL_TEMPLATES: 'EMAIL_TEMPLATES',
+  /** The store sign-in address the e-mails give a buyer whose store has none of its own (`yay:storeLoginUrl`). */
+  STORE_LOGIN_URL: 'STORE_LOGIN_URL',
+  /** JSON `{"<store id>":"<https URL>"}`: the stores with a sign-in address of their own. */
+  STORE_LOGIN_URLS: 'STORE_LOGIN_URLS',
+  /**
+   * Seconds an e-mail claimed by an attempt that never finished is left before it is tried again (its SES event
+   * may still be on the way). Default 600; 0 is allowed. One run may override it with `minAgeSeconds`.
+   */
+  EMAIL_RETRY_MIN_AGE_SECONDS: 'EMAIL_RETRY_MIN_AGE_SECONDS',
 } as const;
 
 export type EnvName = keyof typeof EnvNames;

@@ -23,6 +23,8 @@ export const WebhookSecretsSchema = z.object({
 export type WebhookSecrets = z.infer<typeof WebhookSecretsSchema>;
 
 export const NamingKeySchema = z.object({ key: z.string().min(16) });
+/** The password key: long enough for HKDF to give AES-256 a full-strength key (shared/yay/password-box.ts). */
+export const PasswordKeySchema = z.object({ key: z.string().min(32) });
 
 /**
  * Secrets Manager answers that mean the configuration is wrong: the secret is missing, its value unset or

@@ -4,7 +4,9 @@ import { ExecutionInputSchema, parseInput } from '../../shared/workflow/input';
 import { workflowHandler } from '../../shared/workflow/lambda';
 import {
   namingKeyFromEnv,
+  notificationStoresFromEnv,
   observability,
+  passwordKeyFromEnv,
   secretsFromEnv,
   storeFromEnv,
   yayFromEnv,
@@ -16,6 +18,8 @@ const deps = {
   buyers: storeFromEnv(),
   yay: yayFromEnv(secrets),
   namingKey: namingKeyFromEnv(secrets),
+  passwordKey: passwordKeyFromEnv(secrets),
+  passwords: notificationStoresFromEnv().passwords,
   storeFrontFor: storeFrontLookup(storeFrontsFromEnv()),
 };
 

@@ -3,10 +3,21 @@ import { OrderEventSchema } from '../../shared/domain/order-event';
 import { dispatchOrderEvent } from '../../shared/workflow/dispatch';
 import { parseInput } from '../../shared/workflow/input';
 import { workflowHandler } from '../../shared/workflow/lambda';
-import { observability, storeFromEnv, workflowFromEnv } from '../../shared/workflow/runtime';
+import {
+  eventsOutFromEnv,
+  observability,
+  storeFromEnv,
+  workflowFromEnv,
+} from '../../shared/workflow/runtime';
 
 const store = storeFromEnv();
-const deps = { ...observability, orders: store, transfers: store, workflow: workflowFromEnv() };
+const deps = {
+  ...observability,
+  orders: store,
+  transfers: store,
+  workflow: workflowFromEnv(),
+  events: eventsOutFromEnv(),
+};
 
 /** Bus rule target: one normalized order event (`detail`) → record, start, resume or flag. */
 export const handler = workflowHandler(async (event: EventBridgeEvent<string, unknown>) =>

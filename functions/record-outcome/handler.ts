@@ -1,12 +1,12 @@
 import { parseInput, RecordOutcomeInputSchema } from '../../shared/workflow/input';
 import { workflowHandler } from '../../shared/workflow/lambda';
 import { recordOutcome } from '../../shared/workflow/record-outcome';
-import { observability, storeFromEnv } from '../../shared/workflow/runtime';
+import { eventsOutFromEnv, observability, storeFromEnv } from '../../shared/workflow/runtime';
 
 const store = storeFromEnv();
-const deps = { ...observability, orders: store, transfers: store };
+const deps = { ...observability, orders: store, transfers: store, events: eventsOutFromEnv() };
 
-/** "Record outcome": the order's final state and error; leaves the open index. */
+/** "Record outcome": the order's final state and error; leaves the open index; publishes what it means. */
 export const handler = workflowHandler(async (event: unknown) =>
   recordOutcome(deps, parseInput(RecordOutcomeInputSchema, event, 'record outcome input')),
 );

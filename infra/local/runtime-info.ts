@@ -24,6 +24,8 @@ export interface RuntimeInfo {
   region: string;
   stateMachineArn: string;
   tableName: string;
+  /** The provisioning bus (`EVENT_BUS_NAME`): the ops CLI publishes what its use cases decide there. */
+  eventBusName: string;
   startedAt: string;
   endpoints: { sfn: string; eventbridge: string; secretsManager: string; dynamodb: string; yay: string };
   /** The store fronts create-customer is given (the default and each store's own), for `ops yay-check`. */

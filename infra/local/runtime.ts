@@ -130,9 +130,12 @@ function schedulerInput(input: unknown): unknown {
   );
 }
 
-/** The naming key lives under the data dir: customer names must derive the same way after a restart. */
-function namingKey(dataDir: string): string {
-  const file = join(dataDir, 'naming-key');
+/**
+ * A generated key kept under the data dir (mode 0600): the naming key (customer names must derive the same way
+ * after a restart) and the password key (a welcome after a restart must open what was sealed before it).
+ */
+function dataDirKey(dataDir: string, name: 'naming-key' | 'password-key'): string {
+  const file = join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const key = randomBytes(32).toString('base64url');
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
@@ -296,6 +299,7 @@ async function start(
       region: LOCAL_REGION,
       stateMachineArn,
       tableName: LOCAL_TABLE_NAME,
+      eventBusName: LOCAL_BUS_NAME,
       startedAt: new Date().toISOString(),
       endpoints: {
         sfn: standIns.sfn.url,
@@ -409,7 +413,8 @@ async function startStandIns(config: LocalConfig, cleanups: Cleanups): Promise<S
     shopify: [config.webhookSecrets.shopify],
     woocommerce: [config.webhookSecrets.woocommerce],
   });
-  secrets.set(LocalSecretIds.namingKey, { key: namingKey(config.dataDir) });
+  secrets.set(LocalSecretIds.namingKey, { key: dataDirKey(config.dataDir, 'naming-key') });
+  secrets.set(LocalSecretIds.passwordKey, { key: dataDirKey(config.dataDir, 'password-key') });
   const secretsManager = await listenLoopback(secrets.serviceHandler(), standInPorts?.secrets ?? 0);
   cleanups.push(() => secretsManager.close());
   return {
@@ -478,6 +483,7 @@ function setHandlerEnvironment(
     YAY_SECRET_ARN: LocalSecretIds.yay,
     WEBHOOK_SECRET_ARN: LocalSecretIds.webhooks,
     NAMING_KEY_SECRET_ARN: LocalSecretIds.namingKey,
+    PASSWORD_KEY_SECRET_ARN: LocalSecretIds.passwordKey,
     YAY_API_BASE_URL: yayUrl,
     // The sweep expires unpaid orders past the window; keep it in step with the capped callback timeout.
     ...(Number.isFinite(paymentWindow)

@@ -7,6 +7,7 @@ export const LocalSecretIds = {
   yay: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:yay-provisioning/yay-credentials`,
   webhooks: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:yay-provisioning/webhook-secrets`,
   namingKey: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:yay-provisioning/naming-key`,
+  passwordKey: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:yay-provisioning/password-key`,
 } as const;
 
 function shortName(arn: string): string {

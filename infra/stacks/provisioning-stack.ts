@@ -33,6 +33,7 @@ export interface ProvisioningStackProps extends StackProps {
   readonly yaySecret: ISecret;
   readonly webhookSecret: ISecret;
   readonly namingKeySecret: ISecret;
+  readonly passwordKeySecret: ISecret;
   /**
    * The Elastic IP(s) for the NAT gateway(s), one per gateway (the stateful stack's, so they survive this
    * stack). Required when `provisioning:staticEgressIp` is on; ignored otherwise.
@@ -60,6 +61,14 @@ const TABLE_WRITE = [
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
   'dynamodb:BatchWriteItem',
+];
+
+/** The functions that put events on the provisioning bus: intake (order facts) and the outcome publishers. */
+export const OUTBOUND_PUBLISHERS: readonly FunctionName[] = [
+  'webhook-intake',
+  'dispatch',
+  'record-customer',
+  'record-outcome',
 ];
 
 /** The functions whose use cases query the sparse open-orders index. */
@@ -107,7 +116,7 @@ export class ProvisioningStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ProvisioningStackProps) {
     super(scope, id, props);
-    const { config, table, bus, yaySecret, webhookSecret, namingKeySecret } = props;
+    const { config, table, bus, yaySecret, webhookSecret, namingKeySecret, passwordKeySecret } = props;
     const logRetention = config.logRetentionDays as RetentionDays;
 
     const yay: Partial<Record<EnvName, string>> = {
@@ -118,6 +127,8 @@ export class ProvisioningStack extends Stack {
       SECRETS_MAX_AGE_SECONDS: String(SECRETS_MAX_AGE_SECONDS),
     };
     const tableEnv: Partial<Record<EnvName, string>> = { TABLE_NAME: table.tableName };
+    /** The functions that publish outbound facts (shared/domain/outbound-events.ts) on the bus. */
+    const publishes: Partial<Record<EnvName, string>> = { EVENT_BUS_NAME: bus.eventBusName };
     const paymentWindowSeconds = String(config.paymentWindowDays * 86_400);
     const environments: Record<FunctionName, Partial<Record<EnvName, string>>> = {
       'webhook-intake': {
@@ -127,19 +138,20 @@ export class ProvisioningStack extends Stack {
         CREDIT_CATALOG: catalogEnvValue(config.creditCatalog, formatCredit),
       },
       // STATE_MACHINE_ARN is added below, once the state machine exists.
-      dispatch: { ...tableEnv },
+      dispatch: { ...tableEnv, ...publishes },
       'create-customer': {
         ...tableEnv,
         ...yay,
         NAMING_KEY_SECRET_ARN: namingKeySecret.secretArn,
+        PASSWORD_KEY_SECRET_ARN: passwordKeySecret.secretArn,
         // Only here: no other step picks a store front.
         YAY_STORE_FRONTS: JSON.stringify(configuredStoreFronts(config).stores),
       },
-      'record-customer': { ...tableEnv },
+      'record-customer': { ...tableEnv, ...publishes },
       'await-payment': { ...tableEnv },
       'transfer-credit': { ...tableEnv, ...yay },
       'reconcile-transfer': { ...tableEnv, ...yay },
-      'record-outcome': { ...tableEnv },
+      'record-outcome': { ...tableEnv, ...publishes },
       sweep: { ...tableEnv, ...yay, PAYMENT_WINDOW_SECONDS: paymentWindowSeconds },
       'daily-reconciliation': { ...tableEnv, ...yay },
     };
@@ -212,8 +224,10 @@ export class ProvisioningStack extends Stack {
     );
     for (const name of YAY_CALLERS) yaySecret.grantRead(fn(name));
     namingKeySecret.grantRead(fn('create-customer'));
+    passwordKeySecret.grantRead(fn('create-customer'));
     webhookSecret.grantRead(fn('webhook-intake'));
-    bus.grantPutEventsTo(fn('webhook-intake'));
+    // Intake publishes order facts; these publish outcomes (a rule matches each on its source).
+    for (const name of OUTBOUND_PUBLISHERS) bus.grantPutEventsTo(fn(name));
 
     this.workflow = new ProvisioningWorkflow(this, 'Workflow', {
       functions: {
@@ -348,6 +362,7 @@ export class ProvisioningStack extends Stack {
     new CfnOutput(this, 'YaySecretArn', { value: yaySecret.secretArn });
     new CfnOutput(this, 'WebhookSecretArn', { value: webhookSecret.secretArn });
     new CfnOutput(this, 'NamingKeySecretArn', { value: namingKeySecret.secretArn });
+    new CfnOutput(this, 'PasswordKeySecretArn', { value: passwordKeySecret.secretArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'StoreFronts', {
       value: JSON.stringify(configuredStoreFronts(config)),

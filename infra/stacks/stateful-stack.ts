@@ -38,6 +38,8 @@ export class StatefulStack extends Stack {
   readonly webhookSecret: ISecret;
   /** Secret JSON `{"key":"…"}`: derives Yay customer names. */
   readonly namingKeySecret: ISecret;
+  /** Secret JSON `{"key":"…"}`: seals the store password between create-customer and the welcome e-mail. */
+  readonly passwordKeySecret: ISecret;
   /**
    * The Elastic IP(s) the provisioning stack's NAT gateway(s) hold, in AZ order; empty unless
    * `provisioning:staticEgressIp` is on.
@@ -110,11 +112,24 @@ export class StatefulStack extends Stack {
       },
     });
 
+    this.passwordKeySecret = this.secret('PasswordKeySecret', config.passwordKeySecretArn, {
+      description:
+        'Key that seals each new customer’s store password until the welcome e-mail: JSON {"key":"…"} (32+ ' +
+        'characters). Rotating it makes passwords sealed before unreadable: their welcomes fail and are alarmed.',
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'key',
+        passwordLength: 64,
+        excludePunctuation: true,
+      },
+    });
+
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
     new CfnOutput(this, 'YaySecretArn', { value: this.yaySecret.secretArn });
     new CfnOutput(this, 'WebhookSecretArn', { value: this.webhookSecret.secretArn });
     new CfnOutput(this, 'NamingKeySecretArn', { value: this.namingKeySecret.secretArn });
+    new CfnOutput(this, 'PasswordKeySecretArn', { value: this.passwordKeySecret.secretArn });
 
     // Here rather than with the NAT gateway: re-creating the stateless stack must not change the address.
     // Nothing is added while the flag is off, so that template stays exactly as it was.

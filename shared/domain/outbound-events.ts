@@ -156,16 +156,21 @@ export const Outbound = {
       },
     };
   },
+  /**
+   * `occurrence` tells one time an order waits for a person from another (the execution that parked it, or when a
+   * store event flagged it): the same occurrence, retried, has the same id.
+   */
   orderNeedsAttention(
     facts: OrderFacts,
-    attention: { reason: AttentionReason; message: string; action: string; since: string },
+    attention: { reason: AttentionReason; message: string; action: string },
+    occurrence: string,
     at: Date,
   ): OutboundEvent {
     const type = OutboundDetailTypes.orderNeedsAttention;
     return {
       detailType: type,
       detail: {
-        ...common(facts, outboundEventId(type, facts.orderKey, attention.reason, attention.since), at),
+        ...common(facts, outboundEventId(type, facts.orderKey, attention.reason, occurrence), at),
         reason: attention.reason,
         message: attention.message,
         action: attention.action,

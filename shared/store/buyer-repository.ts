@@ -11,6 +11,7 @@ export function buyerRepository(table: Table): BuyerStore {
         buyerKey,
         customerUuid: customer.uuid,
         customerName: customer.name,
+        ...(customer.orderKey ? { orderKey: customer.orderKey } : {}),
         createdAt: now.toISOString(),
       };
       const put = await tryPut<BuyerCustomer>(table, {

@@ -129,6 +129,8 @@ export interface BuyerCustomer {
   buyerKey: string;
   customerUuid: string;
   customerName: string;
+  /** The order the customer was recorded for (its first): that order's welcome replaces a receipt. */
+  orderKey?: string;
   createdAt: string;
 }
 
@@ -253,7 +255,11 @@ export interface OrderQueries {
 export interface BuyerStore {
   getCustomer(buyerKey: string): Promise<BuyerCustomer | undefined>;
   /** Records the mapping if absent; returns what stands (the first customer recorded wins). */
-  putCustomer(buyerKey: string, customer: { uuid: string; name: string }, now: Date): Promise<BuyerCustomer>;
+  putCustomer(
+    buyerKey: string,
+    customer: { uuid: string; name: string; orderKey?: string },
+    now: Date,
+  ): Promise<BuyerCustomer>;
   /** Every recorded buyer → customer (daily reconciliation). */
   listCustomers(): Promise<BuyerCustomer[]>;
 }

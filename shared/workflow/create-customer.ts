@@ -1,9 +1,11 @@
 import { describeMissing, newCustomerDetails } from '../domain/customer-details';
 import { OrderIncomplete } from '../errors';
 import { MetricNames } from '../metric-names';
-import type { BuyerStore } from '../store/types';
+import type { BuyerStore, PasswordStore } from '../store/types';
 import { customerName } from '../yay/customer-name';
 import { ensureCustomer, storeCustomerInput } from '../yay/ensure-customer';
+import { openPassword, sealPassword } from '../yay/password-box';
+import { generateStorePassword } from '../yay/store-password';
 import type { YayApi } from '../yay/types';
 import type { CustomerRef, ExecutionInput } from './contract';
 import type { Observability } from './ports';
@@ -13,6 +15,9 @@ export interface CreateCustomerDeps extends Observability {
   yay: YayApi;
   /** The HMAC key that derives customer names (Secrets Manager, cached). Never logged. */
   namingKey: () => Promise<string>;
+  /** The key that seals the store password for the welcome e-mail (Secrets Manager, cached). Never logged. */
+  passwordKey: () => Promise<Buffer>;
+  passwords: PasswordStore;
   /** The store front uuid a new customer of the order's store belongs to (its own, else `YAY_STORE_FRONT`). */
   storeFrontFor: (store: string) => string;
 }
@@ -35,15 +40,37 @@ export async function createCustomer(deps: CreateCustomerDeps, input: ExecutionI
   const known = await deps.buyers.getCustomer(order.buyerKey);
   if (known) {
     deps.log.info('repeat buyer: reusing the recorded customer', { customerUuid: known.customerUuid });
-    return { uuid: known.customerUuid, name: known.customerName, created: false };
+    const firstOrder = known.orderKey === order.orderKey;
+    return { uuid: known.customerUuid, name: known.customerName, created: false, firstOrder };
   }
   const checked = newCustomerDetails(order);
   if (!checked.ok)
     throw new OrderIncomplete(describeMissing(checked.missing, checked.problems), checked.missing);
   const name = customerName(order.buyerKey, await deps.namingKey());
-  const body = storeCustomerInput({ name, storeFront: deps.storeFrontFor(order.store), ...checked.details });
+  const password = await keptPassword(deps, name);
+  const body = storeCustomerInput({
+    name,
+    storeFront: deps.storeFrontFor(order.store),
+    password,
+    ...checked.details,
+  });
   const { uuid, created } = await ensureCustomer(deps.yay, body);
   if (created) deps.metrics.addMetric(MetricNames.CustomersCreated, 'Count', 1);
   deps.log.info(created ? 'customer created' : 'customer adopted by name', { customerUuid: uuid });
-  return { uuid, name, created };
+  // No buyer mapping yet: this order will record it (two concurrent first orders of one new buyer both say so).
+  return { uuid, name, created, firstOrder: true };
+}
+
+/**
+ * The customer's store password: kept sealed before the create is sent, so every retry of the create (a lost
+ * answer, a crash) sends the same password, and the welcome e-mail tells the buyer the one Yay has.
+ */
+async function keptPassword(deps: CreateCustomerDeps, name: string): Promise<string> {
+  const key = await deps.passwordKey();
+  const sealed = await deps.passwords.keep(
+    name,
+    sealPassword(generateStorePassword(), key, name),
+    deps.now(),
+  );
+  return openPassword(sealed, key, name);
 }

@@ -1,10 +1,12 @@
 import { executionName, paymentKey } from '../domain/keys';
 import type { OrderEvent } from '../domain/order-event';
 import { type Attention, type AttentionReason, attentionAction } from '../domain/order-state';
+import { Outbound } from '../domain/outbound-events';
 import { ErrorNames } from '../errors';
 import { MetricNames } from '../metric-names';
 import { isTerminal, type OrderRecord, type OrderStore, type TransferStore } from '../store/types';
 import type { PaymentState } from './contract';
+import type { EventsOut } from './events-out';
 import type { Observability, WorkflowControl } from './ports';
 import { flagRefundAfterCredit } from './refund-after-credit';
 import { claimReplay, startExecution } from './replay';
@@ -15,6 +17,8 @@ export interface DispatchDeps extends Observability {
   orders: OrderStore;
   transfers: TransferStore;
   workflow: WorkflowControl;
+  /** `Order Needs Attention` and `Refund After Credit`, for the reseller's other systems. */
+  events: EventsOut;
 }
 
 /** What dispatch did with one event (returned for tests and the local timeline; the bus ignores it). */
@@ -91,11 +95,28 @@ async function flag(
   message: string,
 ): Promise<DispatchResult> {
   const now = deps.now();
-  const { applied } = await deps.orders.flagAttention(
+  const { applied, order } = await deps.orders.flagAttention(
     orderKey,
     attention(reason, message, orderKey, now),
     now,
   );
+  const standing = order.attention;
+  if (standing?.reason === reason) {
+    // This flag, or the one a repeat of the event found standing: its `since` makes the id the same either way.
+    await deps.events.publish([
+      Outbound.orderNeedsAttention(
+        {
+          orderKey,
+          buyerKey: order.buyerKey,
+          customerName: order.customerName,
+          customerUuid: order.customerUuid,
+        },
+        standing,
+        standing.since,
+        now,
+      ),
+    ]);
+  }
   if (applied) {
     deps.metrics.addMetric(MetricNames.OrdersNeedingAttention, 'Count', 1);
     deps.log.warn('order needs a person', { reason, message });

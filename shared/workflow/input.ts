@@ -37,6 +37,11 @@ export const CustomerRefSchema = z.object({
   name: z.string().min(1),
   /** True when this call created it; false when an existing customer was reused or adopted. */
   created: z.boolean(),
+  /**
+   * True for the order the customer was created for (on its replays too): its welcome e-mail tells the buyer
+   * everything, so it gets no receipt. Absent on inputs from before it existed: treated as false.
+   */
+  firstOrder: z.boolean().optional(),
 });
 
 /** What Record customer returns and a resumed Wait for payment carries (`SendTaskSuccess` output). */
@@ -63,6 +68,8 @@ export const TransferResultSchema = z.object({
   amount: z.number().int().nonnegative(),
   /** Why no credit moved, when SKIPPED or CANCELLED. */
   reason: z.string().optional(),
+  /** The customer's balance after the transfer (thousandths), when it was read just before it. */
+  balanceAfter: z.number().int().optional(),
 });
 
 export const ReconcileDecisionSchema = z.enum(['applied', 'retry', 'needs_review']);
@@ -70,6 +77,9 @@ export const ReconcileDecisionSchema = z.enum(['applied', 'retry', 'needs_review
 export const ReconcileResultSchema = z.object({
   decision: ReconcileDecisionSchema,
   reason: z.string(),
+  /** When `applied`: the credit that moved and the customer's balance read to prove it (thousandths). */
+  amount: z.number().int().nonnegative().optional(),
+  balanceAfter: z.number().int().optional(),
 });
 
 export const RecordOutcomeInputSchema = ExecutionInputSchema.extend({

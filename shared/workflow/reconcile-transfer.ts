@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { describeCredit } from '../domain/credit';
+import { Outbound } from '../domain/outbound-events';
 import { LeaseBusy, OrderInvalid, YayRejected } from '../errors';
 import { MetricNames } from '../metric-names';
-import { isTerminal, type LeaseStore, type TransferIntent, type TransferStore } from '../store/types';
+import {
+  type BuyerStore,
+  isTerminal,
+  type LeaseStore,
+  type TransferIntent,
+  type TransferStore,
+} from '../store/types';
 import type { YayApi } from '../yay/types';
 import type { ReconcileResult } from './contract';
+import type { EventsOut } from './events-out';
 import type { Observability } from './ports';
 import { flagRefundAfterCredit } from './refund-after-credit';
 import { claimReplay, type ReplayDeps, type ReplayResult } from './replay';
@@ -60,7 +68,7 @@ export async function reconcileTransfer(
 function fromStatus(intent: TransferIntent): ReconcileResult | undefined {
   switch (intent.status) {
     case 'APPLIED':
-      return { decision: 'applied', reason: 'the transfer is recorded as applied' };
+      return { decision: 'applied', reason: 'the transfer is recorded as applied', amount: intent.amount };
     case 'PENDING':
     case 'NOT_APPLIED':
       return { decision: 'retry', reason: 'no call is outstanding; the transfer may be attempted' };
@@ -115,6 +123,8 @@ async function decide(
     return {
       decision: 'applied',
       reason: `customer balance rose from ${describeCredit(before)} by the amount`,
+      amount: intent.amount,
+      balanceAfter: now,
     };
   }
   if (now === before) {
@@ -151,6 +161,9 @@ async function needsReview(
 
 export interface ResolveTransferDeps extends ReplayDeps {
   transfers: TransferStore;
+  /** Whether the order created its customer (then its welcome stands in for a receipt). */
+  buyers: Pick<BuyerStore, 'getCustomer'>;
+  events: EventsOut;
 }
 
 /**
@@ -189,8 +202,32 @@ export async function resolveTransfer(
   const action = { action: 'resolve-transfer', at: deps.now().toISOString(), reason: note, detail: decision };
   if (decision === 'applied') {
     if (intent.amount > 0) deps.metrics.addMetric(MetricNames.CreditMovedMillis, 'None', intent.amount);
-    const { order } = await deps.orders.recordOutcome(orderKey, 'fulfilled', undefined, deps.now());
+    const now = deps.now();
+    const { order } = await deps.orders.recordOutcome(orderKey, 'fulfilled', undefined, now);
     if (resolved) await deps.orders.recordAction(orderKey, action);
+    const mapping = order.buyerKey ? await deps.buyers.getCustomer(order.buyerKey) : undefined;
+    const facts = {
+      orderKey,
+      buyerKey: order.buyerKey,
+      customerName: intent.customerName ?? order.customerName,
+      customerUuid: intent.customerUuid ?? order.customerUuid,
+    };
+    await deps.events.publish([
+      ...(intent.amount > 0
+        ? [
+            Outbound.creditTransferred(
+              facts,
+              { amount: intent.amount, firstOrder: mapping?.orderKey === orderKey },
+              new Date(intent.updatedAt),
+            ),
+          ]
+        : []),
+      Outbound.orderFulfilled(
+        facts,
+        intent.amount > 0 ? intent.amount : undefined,
+        new Date(intent.updatedAt),
+      ),
+    ]);
     // A refund that came while the transfer was under review waited for this decision.
     if (order.refunded) await flagRefundAfterCredit(deps, orderKey, intent);
     deps.log.info('transfer resolved by operator', { decision });

@@ -1,8 +1,10 @@
 import { type Attention, attentionAction, type CaughtError, type Outcome } from '../domain/order-state';
+import { Outbound, type OutboundEvent } from '../domain/outbound-events';
 import { ErrorNames } from '../errors';
 import { MetricNames } from '../metric-names';
-import type { OrderStore, TransferStore } from '../store/types';
+import type { OrderRecord, OrderStore, TransferStore } from '../store/types';
 import type { RecordOutcomeInput } from './contract';
+import type { EventsOut } from './events-out';
 import type { Observability } from './ports';
 import { flagRefundAfterCredit } from './refund-after-credit';
 
@@ -10,6 +12,7 @@ export interface RecordOutcomeDeps extends Observability {
   orders: OrderStore;
   /** Read only for a fulfilled order the store refunded meanwhile (its refund after credit is flagged). */
   transfers: Pick<TransferStore, 'getIntent'>;
+  events: EventsOut;
 }
 
 export interface RecordedOutcome {
@@ -115,6 +118,8 @@ export async function recordOutcome(
     deps.log.warn('order already fulfilled; later outcome not recorded', { outcome: input.outcome });
     return { orderKey, outcome: order.outcome ?? input.outcome, applied };
   }
+  // Published after the write, on every run that wrote it: a retry publishes the same facts with the same ids.
+  await deps.events.publish(outboundFacts(input, order, attention, now));
   if (input.outcome === 'fulfilled' && order.refunded) {
     // Refunded while its transfer was undecided; now it is decided applied, so the refund came after credit.
     const intent = await deps.transfers.getIntent(orderKey);
@@ -129,4 +134,60 @@ export async function recordOutcome(
     deps.log.info('order outcome recorded', attrs);
   }
   return { orderKey, outcome: input.outcome, applied };
+}
+
+/** The credit that moved, and the balance after it when a step read it: from the transfer, or its reconciliation. */
+function creditMoved(input: RecordOutcomeInput): { amount: number; balanceAfter?: number } | undefined {
+  if (input.transfer?.status === 'APPLIED' && input.transfer.amount > 0) {
+    return {
+      amount: input.transfer.amount,
+      ...(input.transfer.balanceAfter === undefined ? {} : { balanceAfter: input.transfer.balanceAfter }),
+    };
+  }
+  if (input.reconcile?.decision === 'applied' && input.reconcile.amount) {
+    return {
+      amount: input.reconcile.amount,
+      ...(input.reconcile.balanceAfter === undefined ? {} : { balanceAfter: input.reconcile.balanceAfter }),
+    };
+  }
+  return undefined;
+}
+
+/**
+ * The events an outcome publishes: `Credit Transferred` and `Order Fulfilled` for a fulfilled order (a receipt
+ * is sent from the first, unless the order created the customer); `Order Needs Attention` when a person is
+ * needed, its occurrence the execution that parked it.
+ */
+export function outboundFacts(
+  input: RecordOutcomeInput,
+  order: OrderRecord,
+  attention: Attention | undefined,
+  now: Date,
+): OutboundEvent[] {
+  const facts = {
+    orderKey: input.order.orderKey,
+    buyerKey: input.order.buyerKey ?? order.buyerKey,
+    customerName: input.customer?.name ?? order.customerName,
+    customerUuid: input.customer?.uuid ?? order.customerUuid,
+  };
+  if (input.outcome === 'fulfilled') {
+    const moved = creditMoved(input);
+    return [
+      ...(moved
+        ? [
+            Outbound.creditTransferred(
+              facts,
+              { ...moved, firstOrder: input.customer?.firstOrder === true },
+              now,
+            ),
+          ]
+        : []),
+      Outbound.orderFulfilled(facts, moved?.amount, now),
+    ];
+  }
+  if (attention) {
+    const occurrence = order.executionName ?? `replays:${order.replays}`;
+    return [Outbound.orderNeedsAttention(facts, attention, occurrence, now)];
+  }
+  return [];
 }

@@ -1,7 +1,9 @@
 import { describeCredit } from '../domain/credit';
 import { attentionAction } from '../domain/order-state';
+import { Outbound } from '../domain/outbound-events';
 import { MetricNames } from '../metric-names';
 import type { OrderStore, TransferIntent } from '../store/types';
+import type { EventsOut } from './events-out';
 import type { Observability } from './ports';
 
 /**
@@ -11,13 +13,13 @@ import type { Observability } from './ports';
  * Resolves whether this call flagged it.
  */
 export async function flagRefundAfterCredit(
-  deps: Observability & { orders: OrderStore },
+  deps: Observability & { orders: OrderStore; events: EventsOut },
   orderKey: string,
   intent: TransferIntent,
 ): Promise<boolean> {
   const now = deps.now();
   const moved = intent.status === 'APPLIED' ? 'moved' : 'may have moved';
-  const { applied } = await deps.orders.flagAttention(
+  const { applied, order } = await deps.orders.flagAttention(
     orderKey,
     {
       reason: 'refund_after_credit',
@@ -30,6 +32,21 @@ export async function flagRefundAfterCredit(
     now,
     { once: 'refundAfterCredit' },
   );
+  if (order.refundAfterCreditAt) {
+    // Flagged, by this call or an earlier one whose publish may have failed: the same fact, the same id.
+    await deps.events.publish([
+      Outbound.refundAfterCredit(
+        {
+          orderKey,
+          buyerKey: order.buyerKey,
+          customerName: intent.customerName ?? order.customerName,
+          customerUuid: intent.customerUuid ?? order.customerUuid,
+        },
+        { amount: intent.amount, status: intent.status },
+        new Date(order.refundAfterCreditAt),
+      ),
+    ]);
+  }
   if (applied) {
     deps.metrics.addMetric(MetricNames.RefundAfterCredit, 'Count', 1);
     deps.log.error('order refunded after credit moved (or may have moved); needs a person', {

@@ -236,7 +236,9 @@ async function underLease(
   );
   deps.metrics.addMetric(MetricNames.CreditMovedMillis, 'None', amount);
   deps.log.info('credit transferred', { amountMillis: amount, customerUuid: target.uuid });
-  return { status: 'APPLIED', amount };
+  return customerBalance === undefined
+    ? { status: 'APPLIED', amount }
+    : { status: 'APPLIED', amount, balanceAfter: customerBalance + amount };
 }
 
 /** Records what a failed call means for the intent and returns the error the state machine should see. */

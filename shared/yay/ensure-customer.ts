@@ -1,6 +1,5 @@
 import type { NewCustomerDetails } from '../domain/customer-details';
 import { YayRejected, YayUnavailable } from '../errors';
-import { generateStorePassword } from './store-password';
 import type { CreateCustomerInput, YayApi } from './types';
 
 /**
@@ -58,11 +57,13 @@ export interface StoreCustomerParams extends NewCustomerDetails {
   /** From {@link customerName}. */
   name: string;
   storeFront: string;
+  /** The store login's password: generated once per customer and kept sealed for the welcome e-mail. */
+  password: string;
 }
 
 /**
  * The create body for a store customer, exactly as the guide's example: one store user (`role_id` "3")
- * and one address. The login password is generated here and goes nowhere but this body.
+ * and one address. The password goes nowhere but this body (and, sealed, the welcome e-mail's record).
  */
 export function storeCustomerInput(params: StoreCustomerParams): CreateCustomerInput {
   return {
@@ -76,7 +77,7 @@ export function storeCustomerInput(params: StoreCustomerParams): CreateCustomerI
         // The guide's example says "admin". Whether login names are scoped per customer or unique
         // platform-wide is undocumented; the customer name is unique either way and stable on retry.
         name: params.name,
-        password: generateStorePassword(),
+        password: params.password,
         role_id: '3',
         email: params.buyer.email,
       },

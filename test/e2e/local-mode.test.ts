@@ -513,6 +513,7 @@ describe('local mode', () => {
               TableName: runtime.info.tableName,
               StateMachineArn: runtime.info.stateMachineArn,
               YaySecretArn: LocalSecretIds.yay,
+              EventBusName: runtime.info.eventBusName,
               // Documentation addresses (RFC 5737), as the stack joins two NAT gateways' Elastic IPs.
               YayEgressIp: '203.0.113.10, 203.0.113.11',
             }[OutputKey],
@@ -523,11 +524,11 @@ describe('local mode', () => {
     try {
       cloudFormation
         .on(DescribeStacksCommand)
-        .resolves(outputs(['TableName', 'StateMachineArn', 'YaySecretArn']));
+        .resolves(outputs(['TableName', 'StateMachineArn', 'YaySecretArn', 'EventBusName']));
       const status = await runOps(['status', stripeOrderKey(event), '--aws'], collect());
       // The deployed functions' Yay is this runtime's sandbox (the default would be the real API).
       const yayCheck = async (withEgress: boolean) => {
-        const keys = ['TableName', 'StateMachineArn', 'YaySecretArn'];
+        const keys = ['TableName', 'StateMachineArn', 'YaySecretArn', 'EventBusName'];
         cloudFormation
           .on(DescribeStacksCommand)
           .resolves(outputs(withEgress ? [...keys, 'YayEgressIp'] : keys));

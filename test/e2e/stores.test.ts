@@ -160,6 +160,7 @@ describe('local mode with several stores', () => {
             { OutputKey: 'TableName', OutputValue: runtime.info.tableName },
             { OutputKey: 'StateMachineArn', OutputValue: runtime.info.stateMachineArn },
             { OutputKey: 'YaySecretArn', OutputValue: LocalSecretIds.yay },
+            { OutputKey: 'EventBusName', OutputValue: runtime.info.eventBusName },
             ...(storeFronts ? [{ OutputKey: 'StoreFronts', OutputValue: JSON.stringify(storeFronts) }] : []),
           ],
         },

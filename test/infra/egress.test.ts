@@ -344,7 +344,7 @@ describe('provisioning:staticEgressIp and provisioning:egressAzs context', () =>
     const config = load({ [ContextKeys.staticEgressIp]: true });
     inBareApp((app) => {
       const stateful = new StatefulStack(app, 'Data', { config });
-      const { table, bus, yaySecret, webhookSecret, namingKeySecret } = stateful;
+      const { table, bus, yaySecret, webhookSecret, namingKeySecret, passwordKeySecret } = stateful;
       const build = (egressAddresses?: StatefulStack['egressAddresses']) =>
         new ProvisioningStack(app, `Provisioning${egressAddresses ? 'With' : 'Without'}`, {
           config,
@@ -354,6 +354,7 @@ describe('provisioning:staticEgressIp and provisioning:egressAzs context', () =>
           yaySecret,
           webhookSecret,
           namingKeySecret,
+          passwordKeySecret,
           ...(egressAddresses ? { egressAddresses } : {}),
         });
       expect(() => build()).toThrow(

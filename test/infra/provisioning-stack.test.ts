@@ -40,6 +40,13 @@ const YAY_CALLERS: FunctionName[] = [
   'sweep',
   'daily-reconciliation',
 ];
+/** Intake (order facts) and the steps that publish outcomes (shared/domain/outbound-events.ts). */
+const OUTBOUND_PUBLISHERS: FunctionName[] = [
+  'webhook-intake',
+  'dispatch',
+  'record-customer',
+  'record-outcome',
+];
 
 describe('ProvisioningStack functions', () => {
   it('creates one Lambda per function folder, each tagged with its folder name for local mode', () => {
@@ -121,11 +128,14 @@ describe('ProvisioningStack IAM (least privilege)', () => {
     expect(text(grants('webhook-intake', 'secretsmanager:GetSecretValue'))).toContain('WebhookSecret');
   });
 
-  it('lets only intake put events on the bus: dispatch only consumes it', () => {
+  it('lets only intake and the outcome publishers put events, on the provisioning bus only', () => {
     for (const name of FunctionNames) {
-      expect(grants(name, 'events:PutEvents').length > 0, name).toBe(name === 'webhook-intake');
+      expect(grants(name, 'events:PutEvents').length > 0, name).toBe(OUTBOUND_PUBLISHERS.includes(name));
     }
-    expect(text(grants('webhook-intake', 'events:PutEvents'))).toContain('Bus');
+    for (const name of OUTBOUND_PUBLISHERS) {
+      expect(text(grants(name, 'events:PutEvents')), name).toContain('Bus');
+      expect(text(grants(name, 'events:PutEvents')), name).not.toContain('"*"');
+    }
   });
 
   it('lets only dispatch and sweep start or describe executions', () => {
@@ -153,6 +163,7 @@ describe('ProvisioningStack IAM (least privilege)', () => {
       const secrets = text(grants(name, 'secretsmanager:GetSecretValue'));
       expect(secrets.includes('YaySecret'), name).toBe(YAY_CALLERS.includes(name));
       expect(secrets.includes('NamingKeySecret'), name).toBe(name === 'create-customer');
+      expect(secrets.includes('PasswordKeySecret'), name).toBe(name === 'create-customer');
     }
   });
 

@@ -89,10 +89,11 @@ describe('StatefulStack bus and secrets', () => {
     });
   });
 
-  it('creates the three secrets with no value in the template, only a generated placeholder or key', () => {
+  it('creates the four secrets with no value in the template, only a generated placeholder or key', () => {
     const secrets = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SecretsManager::Secret');
     expect(secrets.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
       'NamingKeySecret',
+      'PasswordKeySecret',
       'WebhookSecret',
       'YaySecret',
     ]);
@@ -100,12 +101,14 @@ describe('StatefulStack bus and secrets', () => {
       expect(r.Properties, id).not.toHaveProperty('SecretString');
       expect(r.Properties, id).toHaveProperty('GenerateSecretString');
     }
-    const naming = secrets.find(([id]) => id.startsWith('NamingKeySecret'))?.[1];
-    expect(naming?.Properties.GenerateSecretString).toMatchObject({
-      SecretStringTemplate: '{}',
-      GenerateStringKey: 'key',
-      PasswordLength: 64,
-    });
+    for (const generated of ['NamingKeySecret', 'PasswordKeySecret']) {
+      const secret = secrets.find(([id]) => id.startsWith(generated))?.[1];
+      expect(secret?.Properties.GenerateSecretString, generated).toMatchObject({
+        SecretStringTemplate: '{}',
+        GenerateStringKey: 'key',
+        PasswordLength: 64,
+      });
+    }
   });
 
   it('outputs the table, bus and secret names the other stack and the ops CLI read', () => {
@@ -116,6 +119,7 @@ describe('StatefulStack bus and secrets', () => {
         'YaySecretArn',
         'WebhookSecretArn',
         'NamingKeySecretArn',
+        'PasswordKeySecretArn',
       ]),
     );
   });

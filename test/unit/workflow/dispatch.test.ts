@@ -22,6 +22,7 @@ import { transferCredit } from '../../../shared/workflow/transfer-credit';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
 import { FakeYay, recordingObservability } from './fakes';
 import { orderEvent } from './fixtures';
+import { outboundRecorder } from './outbound';
 
 const STATE_MACHINE = 'arn:aws:states:eu-west-2:123456789012:stateMachine:CustomerProvisioning';
 const TOKEN = 'test-only-task-token-not-a-secret';
@@ -32,12 +33,14 @@ describe('dispatchOrderEvent', () => {
   let store: DynamoStore;
   let obs: ReturnType<typeof recordingObservability>;
   let deps: DispatchDeps;
+  const outbound = outboundRecorder();
 
   beforeAll(async () => {
     dynamo = await startDynalite();
   });
   afterAll(async () => {
     sfn.restore();
+    outbound.restore();
     await dynamo.stop();
   });
   beforeEach(async () => {
@@ -50,11 +53,13 @@ describe('dispatchOrderEvent', () => {
     sfn.on(SendTaskFailureCommand).resolves({});
     store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
     obs = recordingObservability();
+    outbound.clear();
     deps = {
       ...obs.observability,
       orders: store,
       transfers: store,
       workflow: sfnWorkflowControl(new SFNClient({ region: 'eu-west-2' }), STATE_MACHINE),
+      events: outbound.events,
     };
   });
 
@@ -112,7 +117,7 @@ describe('dispatchOrderEvent', () => {
 
     expect((await dispatchOrderEvent(deps, placed)).action).toBe('started');
     const payment = await recordCustomer(
-      { ...obs.observability, orders: store, buyers: store },
+      { ...obs.observability, orders: store, buyers: store, events: outbound.events },
       { order: placed, customer: { uuid: 'uuid-1', name: 'cname', created: true } },
     );
     expect(payment).toEqual({ paid: true });
@@ -361,13 +366,18 @@ describe('dispatchOrderEvent', () => {
     }).catch(() => {});
     const decision = await reconcileTransfer(transferDeps, paid.orderKey);
     await recordOutcome(
-      { ...obs.observability, orders: store, transfers: store },
+      { ...obs.observability, orders: store, transfers: store, events: outbound.events },
       { order: paid, outcome: 'needs_attention', reconcile: decision },
     );
 
     await dispatchOrderEvent(deps, { ...paid, kind: 'refunded' });
     const duringReview = await store.get(paid.orderKey);
-    await resolveTransfer({ ...deps, transfers: store }, paid.orderKey, 'applied', 'checked in Yay');
+    await resolveTransfer(
+      { ...deps, transfers: store, buyers: store },
+      paid.orderKey,
+      'applied',
+      'checked in Yay',
+    );
     const decided = await store.get(paid.orderKey);
 
     expect(duringReview?.attention?.reason).toBe('transfer_review');
@@ -391,7 +401,7 @@ describe('dispatchOrderEvent', () => {
     const beforeDecision = await store.get(paid.orderKey);
     const decision = await reconcileTransfer(transferDeps, paid.orderKey);
     await recordOutcome(
-      { ...obs.observability, orders: store, transfers: store },
+      { ...obs.observability, orders: store, transfers: store, events: outbound.events },
       { order: paid, outcome: 'fulfilled', reconcile: decision },
     );
 

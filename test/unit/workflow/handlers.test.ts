@@ -1,3 +1,4 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DescribeExecutionCommand,
@@ -24,6 +25,8 @@ const STATE_MACHINE = 'arn:aws:states:eu-west-2:123456789012:stateMachine:Custom
 const YAY_SECRET = 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:yay-test';
 const NAMING_SECRET = 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:naming-test';
 const NAMING_KEY = 'test-only-naming-key-not-a-secret';
+const PASSWORD_SECRET = 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:password-test';
+const PASSWORD_KEY = 'test-only-password-key-not-a-secret-0000';
 const TOKEN = 'test-only-task-token-not-a-secret';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -75,6 +78,8 @@ function parseLines(written: string[]): Record<string, unknown>[] {
 describe('workflow handlers', () => {
   const sfn = mockClient(SFNClient);
   const secrets = mockClient(SecretsManagerClient);
+  const bus = mockClient(EventBridgeClient);
+  const published: Array<{ DetailType?: string; Detail?: string }> = [];
   let dynamo: LocalDynamo;
   let sandbox: YaySandbox;
   let store: DynamoStore;
@@ -92,6 +97,8 @@ describe('workflow handlers', () => {
     vi.stubEnv('STATE_MACHINE_ARN', STATE_MACHINE);
     vi.stubEnv('YAY_SECRET_ARN', YAY_SECRET);
     vi.stubEnv('NAMING_KEY_SECRET_ARN', NAMING_SECRET);
+    vi.stubEnv('PASSWORD_KEY_SECRET_ARN', PASSWORD_SECRET);
+    vi.stubEnv('EVENT_BUS_NAME', 'test-bus');
     vi.stubEnv('YAY_API_BASE_URL', sandbox.url);
     vi.stubEnv('YAY_STORE_FRONT', DEFAULT_STORE_FRONT.uuid);
     vi.stubEnv('YAY_STORE_FRONTS', '{}');
@@ -105,6 +112,15 @@ describe('workflow handlers', () => {
     secrets
       .on(GetSecretValueCommand, { SecretId: NAMING_SECRET })
       .resolves({ SecretString: JSON.stringify({ key: NAMING_KEY }) });
+    secrets
+      .on(GetSecretValueCommand, { SecretId: PASSWORD_SECRET })
+      .resolves({ SecretString: JSON.stringify({ key: PASSWORD_KEY }) });
+    bus
+      .on(PutEventsCommand)
+      .callsFake((input: { Entries: Array<{ DetailType?: string; Detail?: string }> }) => {
+        published.push(...input.Entries);
+        return { FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `evt-${i}` })) };
+      });
     sfn.on(StartExecutionCommand).callsFake((input: { name: string; input: string }) => {
       started.push({ name: input.name, input: JSON.parse(input.input) as ExecutionInput });
       return {
@@ -119,6 +135,7 @@ describe('workflow handlers', () => {
     vi.unstubAllEnvs();
     sfn.restore();
     secrets.restore();
+    bus.restore();
     await sandbox.stop();
     await dynamo.stop();
   });
@@ -172,7 +189,12 @@ describe('workflow handlers', () => {
     expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.taskToken).toBe(TOKEN);
 
     const transfer = await invoke('transfer-credit', { ...input, customer, payment: { paid: true } });
-    expect(transfer.result as TransferResult).toEqual({ status: 'APPLIED', amount: 10_000 });
+    // The new customer's balance was read just before the call: 0, so 10.000 after it.
+    expect(transfer.result as TransferResult).toEqual({
+      status: 'APPLIED',
+      amount: 10_000,
+      balanceAfter: 10_000,
+    });
     expect(sandbox.state.transfers).toHaveLength(1);
     const emf = transfer.lines.find((line) => '_aws' in line && 'CreditMovedMillis' in line);
     expect(emf).toMatchObject({ CreditMovedMillis: 10_000 });
@@ -191,6 +213,19 @@ describe('workflow handlers', () => {
       state: 'fulfilled',
       customerUuid: customer.uuid,
     });
+    expect(published.map((entry) => entry.DetailType)).toEqual([
+      'Customer Created',
+      'Credit Transferred',
+      'Order Fulfilled',
+    ]);
+    expect(JSON.parse(published[1]?.Detail ?? '{}')).toMatchObject({
+      orderKey: order.orderKey,
+      customerUuid: customer.uuid,
+      amount: '10.000',
+      balanceAfter: '10.000',
+      firstOrder: true,
+    });
+    expect(JSON.stringify(published)).not.toContain(PASSWORD_KEY);
 
     const swept = await invoke('sweep', { source: 'scheduler' });
     expect(swept.result).toMatchObject({ open: 0, creditOwed: 0 });

@@ -4,7 +4,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_STORE_FRONT, startYaySandbox, type YaySandbox } from '../../../infra/local/yay-sandbox';
 import { OrderIncomplete, TransferOutcomeUnknown } from '../../../shared/errors';
 import { MetricNames } from '../../../shared/metric-names';
-import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
+import {
+  createDynamoStore,
+  createNotificationStores,
+  type DynamoStore,
+  type NotificationStores,
+} from '../../../shared/store/dynamo-store';
 import { storeFrontLookup } from '../../../shared/store-fronts';
 import { awaitPayment } from '../../../shared/workflow/await-payment';
 import { createCustomer } from '../../../shared/workflow/create-customer';
@@ -15,20 +20,25 @@ import { sfnWorkflowControl } from '../../../shared/workflow/sfn-control';
 import { transferCredit } from '../../../shared/workflow/transfer-credit';
 import { createYayClient } from '../../../shared/yay/client';
 import { customerName } from '../../../shared/yay/customer-name';
+import { passwordKey } from '../../../shared/yay/password-box';
 import type { YayApi } from '../../../shared/yay/types';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
 import { recordingObservability } from './fakes';
 import { orderEvent } from './fixtures';
+import { outboundRecorder } from './outbound';
 
 const NAMING_KEY = 'test-only-naming-key-not-a-secret';
 const STATE_MACHINE = 'arn:aws:states:eu-west-2:123456789012:stateMachine:CustomerProvisioning';
 const TOKEN = 'test-only-task-token-not-a-secret';
+const PASSWORD_KEY = passwordKey('test-only-password-key-not-a-secret-0000');
 
 describe('workflow steps', () => {
   const sfn = mockClient(SFNClient);
   let dynamo: LocalDynamo;
   let sandbox: YaySandbox;
   let store: DynamoStore;
+  let notifications: NotificationStores;
+  const outbound = outboundRecorder();
   let yay: YayApi;
   let obs: ReturnType<typeof recordingObservability>;
 
@@ -37,6 +47,7 @@ describe('workflow steps', () => {
   });
   afterAll(async () => {
     sfn.restore();
+    outbound.restore();
     await sandbox?.stop();
     await dynamo.stop();
   });
@@ -47,7 +58,10 @@ describe('workflow steps', () => {
     await sandbox?.stop();
     sandbox = await startYaySandbox();
     yay = createYayClient({ baseUrl: sandbox.url, credentials: sandbox.credentials, timeoutMs: 2_000 });
-    store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
+    const tableName = await dynamo.newTable();
+    store = createDynamoStore({ tableName, client: dynamo.client });
+    notifications = createNotificationStores({ tableName, client: dynamo.client });
+    outbound.clear();
     obs = recordingObservability();
   });
 
@@ -56,6 +70,8 @@ describe('workflow steps', () => {
     buyers: store,
     yay,
     namingKey: async () => NAMING_KEY,
+    passwordKey: async () => PASSWORD_KEY,
+    passwords: notifications.passwords,
     storeFrontFor: storeFrontLookup({ default: DEFAULT_STORE_FRONT.uuid, stores: {} }),
   });
   const paymentDeps = () => ({
@@ -94,12 +110,16 @@ describe('workflow steps', () => {
       const first = orderEvent();
       const ref = await createCustomer(customerDeps(), { order: first });
       await recordCustomer(
-        { ...obs.observability, buyers: store, orders: store },
+        { ...obs.observability, buyers: store, orders: store, events: outbound.events },
         { order: first, customer: ref },
       );
       const before = sandbox.state.requests.length;
       const repeat = orderEvent({ orderId: 'cs_test_order_2', address: undefined });
-      expect(await createCustomer(customerDeps(), { order: repeat })).toEqual({ ...ref, created: false });
+      expect(await createCustomer(customerDeps(), { order: repeat })).toEqual({
+        ...ref,
+        created: false,
+        firstOrder: false,
+      });
       expect(sandbox.state.requests.length).toBe(before);
     });
 
@@ -138,7 +158,7 @@ describe('workflow steps', () => {
       const first = orderEvent();
       const ref = await createCustomer(customerDeps(), { order: first });
       await recordCustomer(
-        { ...obs.observability, buyers: store, orders: store },
+        { ...obs.observability, buyers: store, orders: store, events: outbound.events },
         { order: first, customer: ref },
       );
       const { address: _none, ...again } = orderEvent({
@@ -203,7 +223,7 @@ describe('workflow steps', () => {
   describe('recordCustomer', () => {
     it('writes one buyer mapping and the customer on the order however often it runs', async () => {
       const order = orderEvent();
-      const deps = { ...obs.observability, buyers: store, orders: store };
+      const deps = { ...obs.observability, buyers: store, orders: store, events: outbound.events };
       const customer = { uuid: 'uuid-1', name: 'cname', created: true };
       expect(await recordCustomer(deps, { order, customer })).toEqual({ paid: false });
       expect(await recordCustomer(deps, { order, customer })).toEqual({ paid: false });
@@ -216,7 +236,7 @@ describe('workflow steps', () => {
     });
 
     it('says paid when the triggering event was a paid order', async () => {
-      const deps = { ...obs.observability, buyers: store, orders: store };
+      const deps = { ...obs.observability, buyers: store, orders: store, events: outbound.events };
       const customer = { uuid: 'uuid-1', name: 'cname', created: true };
       expect(await recordCustomer(deps, { order: orderEvent({ kind: 'paid' }), customer })).toEqual({
         paid: true,
@@ -272,7 +292,7 @@ describe('workflow steps', () => {
     it('records the outcome and error once, closes the order and keeps a fulfilled order fulfilled', async () => {
       const order = orderEvent();
       await store.record(order, 'exec', obs.observability.now());
-      const deps = { ...obs.observability, orders: store, transfers: store };
+      const deps = { ...obs.observability, orders: store, transfers: store, events: outbound.events };
       const failed = {
         order,
         outcome: 'failed' as const,
@@ -300,7 +320,7 @@ describe('workflow steps', () => {
     it('keeps why no credit moved when the transfer was skipped, and parks the order for a price', async () => {
       const order = orderEvent({ credit: { amount: null, currency: 'EUR', unpricedReason: 'no EUR price' } });
       await recordOutcome(
-        { ...obs.observability, orders: store, transfers: store },
+        { ...obs.observability, orders: store, transfers: store, events: outbound.events },
         {
           order,
           outcome: 'needs_attention',
@@ -321,7 +341,7 @@ describe('workflow steps', () => {
     it('parks an incomplete order with the fields a person must supply, named in the action', async () => {
       const order = orderEvent();
       await recordOutcome(
-        { ...obs.observability, orders: store, transfers: store },
+        { ...obs.observability, orders: store, transfers: store, events: outbound.events },
         {
           order,
           outcome: 'needs_attention',
@@ -350,7 +370,7 @@ describe('workflow steps', () => {
       await store.markPayment(order.orderKey, 'paid', obs.observability.now());
 
       const recorded = await recordOutcome(
-        { ...obs.observability, orders: store, transfers: store },
+        { ...obs.observability, orders: store, transfers: store, events: outbound.events },
         { order, outcome: 'expired' },
       );
 

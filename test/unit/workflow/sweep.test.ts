@@ -20,6 +20,7 @@ import { DEFAULT_LEASE_SECONDS, transferCredit } from '../../../shared/workflow/
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
 import { FakeYay, recordingObservability, type TransferFault } from './fakes';
 import { orderEvent } from './fixtures';
+import { outboundRecorder } from './outbound';
 
 const STATE_MACHINE = 'arn:aws:states:eu-west-2:123456789012:stateMachine:CustomerProvisioning';
 const arnOf = (name: string) => `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${name}`;
@@ -32,7 +33,8 @@ describe('sweep', () => {
   let store: DynamoStore;
   let yay: FakeYay;
   let obs: ReturnType<typeof recordingObservability>;
-  let deps: SweepDeps;
+  let deps: SweepDeps & { events: ReturnType<typeof outboundRecorder>['events'] };
+  const outbound = outboundRecorder();
   /** Execution status by ARN, as DescribeExecution answers it; absent = does not exist. */
   let executions: Map<string, string>;
 
@@ -41,6 +43,7 @@ describe('sweep', () => {
   });
   afterAll(async () => {
     sfn.restore();
+    outbound.restore();
     await dynamo.stop();
   });
   beforeEach(async () => {
@@ -65,6 +68,7 @@ describe('sweep', () => {
       transfers: store,
       yay,
       workflow: sfnWorkflowControl(new SFNClient({ region: 'eu-west-2' }), STATE_MACHINE),
+      events: outbound.events,
     };
   });
 

@@ -21,6 +21,7 @@ import {
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
 import { FakeWorkflow, FakeYay, recordingObservability } from './fakes';
 import { orderEvent } from './fixtures';
+import { outboundRecorder } from './outbound';
 
 describe('transferCredit', () => {
   let dynamo: LocalDynamo;
@@ -29,6 +30,7 @@ describe('transferCredit', () => {
   let obs: ReturnType<typeof recordingObservability>;
   let deps: TransferCreditDeps;
   let customer: CustomerRef;
+  const outbound = outboundRecorder();
   const order = orderEvent({ kind: 'paid' });
   const input = () => ({ order, customer });
   const reconcileDeps = () => ({ ...obs.observability, transfers: store, leases: store, yay });
@@ -37,6 +39,7 @@ describe('transferCredit', () => {
     dynamo = await startDynalite();
   });
   afterAll(async () => {
+    outbound.restore();
     await dynamo.stop();
   });
   beforeEach(async () => {
@@ -50,9 +53,10 @@ describe('transferCredit', () => {
 
   const balanceOf = () => yay.customers.get(customer.uuid)?.balance;
 
-  it('moves the credit once and records APPLIED when Yay answers 2xx', async () => {
+  it('moves the credit once and records APPLIED when Yay answers 2xx, with the balance it leaves', async () => {
     const result = await transferCredit(deps, input());
-    expect(result).toEqual({ status: 'APPLIED', amount: 10_000 });
+    // 2.000 read just before the call, plus 10.000.
+    expect(result).toEqual({ status: 'APPLIED', amount: 10_000, balanceAfter: 12_000 });
     expect(yay.applied).toEqual([{ uuid: customer.uuid, amount: 10_000 }]);
     const intent = await store.getIntent(order.orderKey);
     expect(intent).toMatchObject({
@@ -162,7 +166,14 @@ describe('transferCredit', () => {
     await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
 
     const resolved = await resolveTransfer(
-      { ...obs.observability, transfers: store, orders: store, workflow: new FakeWorkflow() },
+      {
+        ...obs.observability,
+        transfers: store,
+        orders: store,
+        buyers: store,
+        workflow: new FakeWorkflow(),
+        events: outbound.events,
+      },
       order.orderKey,
       'applied',
     );
@@ -191,6 +202,8 @@ describe('transferCredit', () => {
     expect(decision).toEqual({
       decision: 'applied',
       reason: 'customer balance rose from -2.500 by the amount',
+      amount: 10_000,
+      balanceAfter: 7_500,
     });
     expect(balanceOf()).toBe(7_500);
   });
@@ -228,7 +241,14 @@ describe('transferCredit', () => {
     expect((await reconcileTransfer(reconcileDeps(), order.orderKey)).decision).toBe('needs_review');
     yay.customerBalanceReadable = true;
     await resolveTransfer(
-      { ...obs.observability, transfers: store, orders: store, workflow: new FakeWorkflow() },
+      {
+        ...obs.observability,
+        transfers: store,
+        orders: store,
+        buyers: store,
+        workflow: new FakeWorkflow(),
+        events: outbound.events,
+      },
       order.orderKey,
       'not-applied',
     );
@@ -240,7 +260,14 @@ describe('transferCredit', () => {
     await transferCredit(deps, input());
     await expect(
       resolveTransfer(
-        { ...obs.observability, transfers: store, orders: store, workflow: new FakeWorkflow() },
+        {
+          ...obs.observability,
+          transfers: store,
+          orders: store,
+          buyers: store,
+          workflow: new FakeWorkflow(),
+          events: outbound.events,
+        },
         order.orderKey,
         'not-applied',
       ),
@@ -348,8 +375,8 @@ describe('transferCredit', () => {
       withRetry(() => transferCredit(deps, { order: second, customer })),
     ]);
     expect(results).toEqual([
-      { status: 'APPLIED', amount: 10_000 },
-      { status: 'APPLIED', amount: 5_000 },
+      { status: 'APPLIED', amount: 10_000, balanceAfter: 12_000 },
+      { status: 'APPLIED', amount: 5_000, balanceAfter: 17_000 },
     ]);
     expect(yay.maxInFlight).toBe(1);
     expect(yay.applied).toHaveLength(2);
@@ -402,12 +429,14 @@ describe('resolveTransfer', () => {
   let workflow: FakeWorkflow;
   let obs: ReturnType<typeof recordingObservability>;
   let customer: CustomerRef;
+  const outbound = outboundRecorder();
   const order = orderEvent({ kind: 'paid' });
 
   beforeAll(async () => {
     dynamo = await startDynalite();
   });
   afterAll(async () => {
+    outbound.restore();
     await dynamo.stop();
   });
   beforeEach(async () => {
@@ -420,7 +449,14 @@ describe('resolveTransfer', () => {
   });
 
   const transferDeps = () => ({ ...obs.observability, orders: store, transfers: store, leases: store, yay });
-  const resolveDeps = () => ({ ...obs.observability, orders: store, transfers: store, workflow });
+  const resolveDeps = () => ({
+    ...obs.observability,
+    orders: store,
+    transfers: store,
+    buyers: store,
+    workflow,
+    events: outbound.events,
+  });
 
   /**
    * A transfer whose answer was lost (`fault`), undecidable because the customer balance cannot be read, on an

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { YayAuthFailed, YayRejected, YayUnavailable } from '../../../shared/errors';
 import { ensureCustomer, storeCustomerInput } from '../../../shared/yay/ensure-customer';
+import { generateStorePassword } from '../../../shared/yay/store-password';
 import type { YayApi } from '../../../shared/yay/types';
 import { exposeError, sampleCustomerInput, useYaySandbox } from '../../helpers/yay-sandbox';
 
@@ -129,6 +130,7 @@ describe('storeCustomerInput', () => {
     storeFront: yay.sandbox.storeFronts[0]?.uuid ?? '',
     buyer: { name: 'Ada Lovelace', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' },
     address: { street_one: '1 Test Street', city: 'London', zip: 'N1 1AA', country_code: 'GB' },
+    password: generateStorePassword(),
   });
 
   it('builds a body the sandbox accepts, with one store user and one address', async () => {
@@ -147,12 +149,12 @@ describe('storeCustomerInput', () => {
     expect(customer?.addresses).toHaveLength(1);
   });
 
-  it('generates a fresh password each time that reaches nothing but the create body', async () => {
-    const first = storeCustomerInput(params());
-    const second = storeCustomerInput(params());
-    const password = first.users[0]?.password ?? '';
-    expect(password).not.toBe(second.users[0]?.password);
-    await ensureCustomer(yay.client(), first);
+  it('sends the password it is given, which reaches nothing but the create body', async () => {
+    const given = params();
+    const body = storeCustomerInput(given);
+    const password = body.users[0]?.password ?? '';
+    expect(password).toBe(given.password);
+    await ensureCustomer(yay.client(), body);
     expect(JSON.stringify(yay.sandbox.state)).not.toContain(password);
   });
 
