@@ -16,6 +16,7 @@ export const FunctionNames = [
   'record-outcome',
   'sweep',
   'daily-reconciliation',
+  'notify',
 ] as const;
 export type FunctionName = (typeof FunctionNames)[number];
 

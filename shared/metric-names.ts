@@ -19,4 +19,8 @@ export const MetricNames = {
   /** A refund no recorded order matches (by order key or payment id). */
   RefundsUnmatched: 'RefundsUnmatched',
   ReconciliationDrift: 'ReconciliationDrift',
+  /** A buyer e-mail SES accepted (welcome or receipt). */
+  EmailsSent: 'EmailsSent',
+  /** A buyer e-mail attempt that failed (SES refused or could not be reached, or SES reported it not rendered): alarmed. */
+  EmailsFailed: 'EmailsFailed',
 } as const;

@@ -154,6 +154,12 @@ export class ProvisioningStack extends Stack {
       'record-outcome': { ...tableEnv, ...publishes },
       sweep: { ...tableEnv, ...yay, PAYMENT_WINDOW_SECONDS: paymentWindowSeconds },
       'daily-reconciliation': { ...tableEnv, ...yay },
+      // E-mail stays off (no EMAIL_SENDER) until provisioning:emailSender is configured.
+      notify: {
+        ...tableEnv,
+        PASSWORD_KEY_SECRET_ARN: passwordKeySecret.secretArn,
+        SECRETS_MAX_AGE_SECONDS: String(SECRETS_MAX_AGE_SECONDS),
+      },
     };
 
     // Yay answers only allow-listed IPs; outside a VPC a Lambda's source address is not fixed.
@@ -225,6 +231,7 @@ export class ProvisioningStack extends Stack {
     for (const name of YAY_CALLERS) yaySecret.grantRead(fn(name));
     namingKeySecret.grantRead(fn('create-customer'));
     passwordKeySecret.grantRead(fn('create-customer'));
+    passwordKeySecret.grantRead(fn('notify'));
     webhookSecret.grantRead(fn('webhook-intake'));
     // Intake publishes order facts; these publish outcomes (a rule matches each on its source).
     for (const name of OUTBOUND_PUBLISHERS) bus.grantPutEventsTo(fn(name));

@@ -56,7 +56,8 @@ export function emailRepository(table: Table): EmailStore {
         .set('claimedAt', at)
         .set('updatedAt', at)
         .increment('attempts')
-        .remove('reason');
+        .remove('reason')
+        .remove('final');
       enterQueue(update, ItemKeys.emails, queueSortKey(at, record.key));
       const takeOver = [`#status = ${update.value('FAILED')}`];
       if (options.staleBefore) {
@@ -69,12 +70,14 @@ export function emailRepository(table: Table): EmailStore {
         takeOver.push(`#status = ${update.value('SENT')}`);
       }
       update.name('status');
-      const moved = await tryUpdate<EmailRecord>(
-        table,
-        ItemKeys.email(record.key),
-        update,
-        takeOver.join(' OR '),
-      );
+      let condition = takeOver.join(' OR ');
+      if (options.requestId) {
+        // A person's request, delivered twice, takes over once.
+        update.set('lastRequest', options.requestId);
+        const last = update.name('lastRequest');
+        condition = `(${condition}) AND (attribute_not_exists(${last}) OR ${last} <> ${update.value(options.requestId)})`;
+      }
+      const moved = await tryUpdate<EmailRecord>(table, ItemKeys.email(record.key), update, condition);
       if (moved.applied) return { claimed: true, record: moved.item };
       return { claimed: false, record: mustExist(await moved.current(), `e-mail ${record.key}`) };
     },
@@ -92,11 +95,12 @@ export function emailRepository(table: Table): EmailStore {
       return (await tryUpdate(table, ItemKeys.email(key), update, condition)).applied;
     },
 
-    async markFailed(key, attemptId, reason, now) {
+    async markFailed(key, attemptId, reason, now, options = {}) {
       const update = new Update()
         .set('status', 'FAILED')
         .set('reason', reason)
         .set('updatedAt', now.toISOString());
+      if (options.final) leaveQueue(update.set('final', true));
       const condition = `#status = ${update.value('SENDING')} AND attemptId = ${update.value(attemptId)}`;
       update.name('status');
       return (await tryUpdate(table, ItemKeys.email(key), update, condition)).applied;

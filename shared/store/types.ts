@@ -356,6 +356,16 @@ export interface EmailRecord {
   updatedAt: string;
   /** Sends a person asked for (`ops resend-welcome`) after the first. */
   resends?: number;
+  /** The request id of the last resend a person asked for: a repeat of that request sends nothing more. */
+  lastRequest?: string;
+  /** A receipt's credit added and the balance after it, as the event gave them (`"10.000"`), for a retry. */
+  amount?: string;
+  balance?: string;
+  /**
+   * Set when the failure is definite (SES refused the message or the identity, the password no longer opens): no
+   * automatic retry would change it, so the record leaves the retry queue; a person resends it.
+   */
+  final?: boolean;
 }
 
 /** The e-mail markers: each method is one conditional write (or a read). */
@@ -367,15 +377,24 @@ export interface EmailStore {
    * `claimed: false` returns the record as it stands.
    */
   claim(
-    record: Pick<EmailRecord, 'type' | 'key' | 'orderKey' | 'customerName'>,
+    record: Pick<EmailRecord, 'type' | 'key' | 'orderKey' | 'customerName' | 'amount' | 'balance'>,
     attemptId: string,
     now: Date,
-    options?: { staleBefore?: Date; resend?: boolean },
+    options?: { staleBefore?: Date; resend?: boolean; requestId?: string },
   ): Promise<{ claimed: true; record: EmailRecord } | { claimed: false; record: EmailRecord }>;
   /** SES accepted the attempt's message: `SENT` (only from `SENDING` by that attempt). False when it had moved. */
   markSent(key: string, attemptId: string, messageId: string, now: Date): Promise<boolean>;
-  /** The attempt failed: `FAILED` with the reason (only from `SENDING` by that attempt). */
-  markFailed(key: string, attemptId: string, reason: string, now: Date): Promise<boolean>;
+  /**
+   * The attempt failed: `FAILED` with the reason (only from `SENDING` by that attempt); with `final`, out of the
+   * retry queue as well.
+   */
+  markFailed(
+    key: string,
+    attemptId: string,
+    reason: string,
+    now: Date,
+    options?: { final?: boolean },
+  ): Promise<boolean>;
   /** E-mails not yet sent (`SENDING` or `FAILED`), oldest first: what the sweep retries. */
   listUnsent(): Promise<EmailRecord[]>;
   /** An order's e-mails: its receipt, and the welcome of its customer when this order created it. */

@@ -1,7 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
+// Namespace import: `import { z } from 'zod'` defeats esbuild's tree shaking (see shared/workflow/input.ts).
+import * as z from 'zod';
 import { EnvNames, intEnv, optionalEnv, requireEnv } from '../config';
+import { ConfigInvalid } from '../errors';
 import { logger, metrics, tracer } from '../observability';
 import {
   NamingKeySchema,
@@ -20,6 +24,7 @@ import { createYayClient } from '../yay/client';
 import { passwordKey } from '../yay/password-box';
 import type { YayApi } from '../yay/types';
 import { type EventsOut, eventBridgeEventsOut } from './events-out';
+import { type Mailer, sesMailer } from './mailer';
 import type { Observability, WorkflowControl } from './ports';
 import { sfnWorkflowControl } from './sfn-control';
 
@@ -95,6 +100,71 @@ export function passwordKeyFromEnv(
     if (derived?.secret !== key) derived = { secret: key, key: passwordKey(key) };
     return derived.key;
   };
+}
+
+/** Reads a JSON variable with its schema; ConfigInvalid names the variable (and never echoes a long value). */
+function jsonEnv<T>(
+  name: keyof typeof EnvNames,
+  schema: z.ZodType<T>,
+  shape: string,
+  env: NodeJS.ProcessEnv,
+): T {
+  const raw = requireEnv(name, env);
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new ConfigInvalid(`environment variable ${name} must be JSON ${shape}`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigInvalid(
+      `environment variable ${name} must be JSON ${shape}: ${issue?.path.join('.') || '(root)'} ${issue?.message ?? ''}`.trim(),
+    );
+  }
+  return parsed.data;
+}
+
+const TemplatesSchema = z.object({ welcome: z.string().min(1), receipt: z.string().min(1) });
+const LoginUrlSchema = z.url({ protocol: /^https?$/ });
+
+/**
+ * The SES mailer, or undefined while `EMAIL_SENDER` is unset (e-mail off). With a sender, the configuration set,
+ * the template names and the sign-in address are required: a half-configured function fails at init, by name.
+ */
+export function mailerFromEnv(env: NodeJS.ProcessEnv = process.env): Mailer | undefined {
+  const sender = optionalEnv(EnvNames.EMAIL_SENDER, '', env);
+  if (sender === '') return undefined;
+  return sesMailer(tracer.captureAWSv3Client(new SESv2Client({})), {
+    sender,
+    configurationSet: requireEnv(EnvNames.EMAIL_CONFIGURATION_SET, env),
+    templates: jsonEnv(
+      EnvNames.EMAIL_TEMPLATES,
+      TemplatesSchema,
+      '{"welcome":"<template>","receipt":"<template>"}',
+      env,
+    ),
+  });
+}
+
+/** Each store's sign-in address for the e-mails: its own (`STORE_LOGIN_URLS`), else `STORE_LOGIN_URL`. */
+export function loginUrlsFromEnv(env: NodeJS.ProcessEnv = process.env): (store: string) => string {
+  const fallback = requireEnv(EnvNames.STORE_LOGIN_URL, env);
+  if (!LoginUrlSchema.safeParse(fallback).success) {
+    throw new ConfigInvalid(`environment variable ${EnvNames.STORE_LOGIN_URL} must be an http(s) URL`);
+  }
+  const byStore = new Map(
+    Object.entries(
+      jsonEnv(
+        EnvNames.STORE_LOGIN_URLS,
+        z.record(z.string().min(1), LoginUrlSchema),
+        '{"<store id>":"<https URL>"}',
+        env,
+      ),
+    ),
+  );
+  return (store) => byStore.get(store) ?? fallback;
 }
 
 /** The Powertools logger and metrics, and wall-clock time. */

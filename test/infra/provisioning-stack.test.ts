@@ -163,7 +163,9 @@ describe('ProvisioningStack IAM (least privilege)', () => {
       const secrets = text(grants(name, 'secretsmanager:GetSecretValue'));
       expect(secrets.includes('YaySecret'), name).toBe(YAY_CALLERS.includes(name));
       expect(secrets.includes('NamingKeySecret'), name).toBe(name === 'create-customer');
-      expect(secrets.includes('PasswordKeySecret'), name).toBe(name === 'create-customer');
+      expect(secrets.includes('PasswordKeySecret'), name).toBe(
+        name === 'create-customer' || name === 'notify',
+      );
     }
   });
 
