@@ -17,6 +17,15 @@ export interface LocalSesOptions {
   readonly templates: ReadonlyMap<string, EmailTemplateParts>;
   /** Called once per accepted message, after its file is in place. */
   readonly onAccepted?: (message: OutboxMessage) => void | Promise<void>;
+  /**
+   * Called with each SendEmail before anything is written: may hold it (a test's gate) or throw a
+   * {@link LocalSesError} for SES to answer instead (a refusal, a throttle).
+   */
+  readonly beforeSend?: (request: {
+    to: string[];
+    template: string;
+    tags: Record<string, string>;
+  }) => void | Promise<void>;
 }
 
 /** One message of the outbox, as `ops outbox` lists it. */
@@ -32,7 +41,8 @@ export interface OutboxMessage {
   tags: Record<string, string>;
 }
 
-class SesError extends Error {
+/** An error answered as SES answers it: its type in `x-amzn-errortype`, which the SDK turns into the error name. */
+export class LocalSesError extends Error {
   constructor(
     readonly type: string,
     message: string,
@@ -157,14 +167,14 @@ export function localSesHandler(options: LocalSesOptions) {
     try {
       const path = new URL(req.url ?? '/', 'http://ses').pathname;
       if (req.method !== 'POST' || path !== '/v2/email/outbound-emails') {
-        throw new SesError(
+        throw new LocalSesError(
           'NotFoundException',
           `the local SES serves only SendEmail, not ${req.method} ${path}`,
           404,
         );
       }
       const raw = await readRequestBody(req, 1024 * 1024);
-      if (!raw) throw new SesError('BadRequestException', 'request too large');
+      if (!raw) throw new LocalSesError('BadRequestException', 'request too large');
       const input = JSON.parse(raw.toString('utf8')) as {
         FromEmailAddress?: string;
         Destination?: { ToAddresses?: string[] };
@@ -174,22 +184,27 @@ export function localSesHandler(options: LocalSesOptions) {
       };
       const template = input.Content?.Template;
       if (!template?.TemplateName)
-        throw new SesError('BadRequestException', 'only templated e-mail is served locally');
+        throw new LocalSesError('BadRequestException', 'only templated e-mail is served locally');
       const parts = options.templates.get(template.TemplateName);
       if (!parts)
-        throw new SesError('NotFoundException', `Template ${template.TemplateName} does not exist.`, 404);
+        throw new LocalSesError(
+          'NotFoundException',
+          `Template ${template.TemplateName} does not exist.`,
+          404,
+        );
       const to = input.Destination?.ToAddresses ?? [];
       if (!input.FromEmailAddress || to.length === 0) {
-        throw new SesError(
+        throw new LocalSesError(
           'BadRequestException',
           'FromEmailAddress and Destination.ToAddresses are required',
         );
       }
-      const data = JSON.parse(template.TemplateData ?? '{}') as Record<string, unknown>;
-      const rendered = renderEmail(parts, data);
       const tags = Object.fromEntries(
         (input.EmailTags ?? []).filter((t) => t.Name && t.Value).map((t) => [t.Name, t.Value]),
       ) as Record<string, string>;
+      await options.beforeSend?.({ to, template: template.TemplateName, tags });
+      const data = JSON.parse(template.TemplateData ?? '{}') as Record<string, unknown>;
+      const rendered = renderEmail(parts, data);
       const messageId = `${Date.now().toString(36)}-${randomUUID()}`;
       const date = new Date();
       const name = `${date.toISOString().replace(/[:.]/g, '-')}-${String(sequence++).padStart(4, '0')}-${messageId}.eml`;
@@ -212,8 +227,32 @@ export function localSesHandler(options: LocalSesOptions) {
       await options.onAccepted?.(readOutboxMessage(file));
       reply(200, { MessageId: messageId });
     } catch (error) {
-      if (error instanceof SesError) reply(error.status, { message: error.message }, error.type);
+      if (error instanceof LocalSesError) reply(error.status, { message: error.message }, error.type);
       else reply(500, { message: 'internal error' }, 'InternalFailure');
     }
+  };
+}
+
+/**
+ * The detail of the "Email Sent" event SES publishes to the default bus for a message sent with a configuration
+ * set that has an EventBridge destination (the `mail` object of SES event publishing): what local mode puts on
+ * its default bus once a message is in the outbox.
+ */
+export function sesSendEventDetail(message: OutboxMessage): Record<string, unknown> {
+  const tags: Record<string, string[]> = Object.fromEntries(
+    Object.entries(message.tags).map(([name, value]) => [name, [value]]),
+  );
+  if (message.configurationSet) tags['ses:configuration-set'] = [message.configurationSet];
+  tags['ses:operation'] = ['SendEmail'];
+  return {
+    eventType: 'Send',
+    mail: {
+      timestamp: new Date(message.date).toISOString(),
+      source: message.from,
+      messageId: message.messageId,
+      destination: message.to,
+      tags,
+    },
+    send: {},
   };
 }
