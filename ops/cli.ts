@@ -3,18 +3,24 @@
  * local mode through its runtime.json (infra/local/runtime-info.ts), or a deployed stack through its outputs,
  * and runs the same use cases the handlers run.
  */
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient, paginateFilterLogEvents } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { readLocalConfig } from '../infra/local/config';
 import { LOCAL_AWS_CREDENTIALS, readRuntimeInfo } from '../infra/local/runtime-info';
+import { listOutbox } from '../infra/local/ses';
 import { describeCredit, parseTransferAmount } from '../shared/domain/credit';
 import { OrderStates } from '../shared/domain/order-state';
 import { type YayCredentials, YayCredentialsSchema } from '../shared/secrets';
 import { createDynamoStore, type DynamoStore, type OrderState } from '../shared/store';
+import { createNotificationStores, type NotificationStores } from '../shared/store/dynamo-store';
 import { type ConfiguredStoreFronts, ConfiguredStoreFrontsSchema } from '../shared/store-fronts';
 import type { OrderCompletion } from '../shared/workflow/attention';
 import { type EventsOut, eventBridgeEventsOut } from '../shared/workflow/events-out';
@@ -45,6 +51,9 @@ const USAGE = `usage: npm run ops -- <command> [--aws [--stack <name>] [--region
   replay <order> [--reason <text>] [--force] start a fresh execution (-r<n>); every step is idempotent
   resolve-transfer <order> --applied|--not-applied [--reason <text>]
                                              an operator's decision on an undecidable transfer
+  resend-welcome <order> [--reason <text>]   the welcome of the order's customer again (same login and password)
+  outbox [--order <order>]                   the e-mails local mode's SES stand-in wrote (local mode only)
+  events [--order <order>]                   the events published for other systems, oldest first
   yay-check                                  read-only calls to the configured Yay API; reports its unknowns
                                              and any configured store front the account lacks`;
 
@@ -69,6 +78,7 @@ const OPTIONS = {
   country: { type: 'string' },
   credit: { type: 'string' },
   'confirm-payment': { type: 'boolean' },
+  order: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -98,6 +108,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   close: ['reason'],
   replay: ['reason', 'force'],
   'resolve-transfer': ['applied', 'not-applied', 'reason'],
+  'resend-welcome': ['reason'],
+  outbox: ['order'],
+  events: ['order'],
   'yay-check': [],
 };
 
@@ -140,6 +153,14 @@ interface Target {
   stateMachineArn: string;
   /** The provisioning bus: what a person's action decides is published as the handlers publish it. */
   events: EventsOut;
+  /** The e-mail markers (what was sent to whom is in SES; the markers say whether and when). */
+  notifications: NotificationStores;
+  /** Invokes the notify function (RequestResponse): the only sender of e-mail. */
+  invokeNotify(payload: unknown): Promise<unknown>;
+  /** The events published for other systems, oldest first, as the log group (or its local file) has them. */
+  publishedEvents(orderKey: string | undefined): Promise<PublishedLine[]>;
+  /** Local mode's outbox folder; undefined for a deployed stack (SES delivers there). */
+  outboxDir?: string;
   yay: () => Promise<{ baseUrl: string; credentials: YayCredentials }>;
   /** The deployed functions' source address(es) for Yay: the stack output `YayEgressIp`, when it has one. */
   egressIp?: string;
@@ -171,12 +192,17 @@ async function localTarget(io: OpsIo, dataDirFlag: string | undefined): Promise<
   const dynamo = new DynamoDBClient({ ...clientConfig, endpoint: info.endpoints.dynamodb });
   const sfn = new SFNClient({ ...clientConfig, endpoint: info.endpoints.sfn });
   const eventBridge = new EventBridgeClient({ ...clientConfig, endpoint: info.endpoints.eventbridge });
+  const lambda = new LambdaClient({ ...clientConfig, endpoint: info.endpoints.lambda });
   return {
     where: `local mode at ${info.url}`,
     store: createDynamoStore({ tableName: info.tableName, client: dynamo }),
+    notifications: createNotificationStores({ tableName: info.tableName, client: dynamo }),
     sfn,
     stateMachineArn: info.stateMachineArn,
     events: eventBridgeEventsOut(eventBridge, info.eventBusName),
+    invokeNotify: (payload) => invokeFunction(lambda, info.notifyFunction, payload),
+    publishedEvents: async (orderKey) => localEventLines(info.outboundEventsFile, orderKey),
+    outboxDir: info.outboxDir,
     storeFronts: () =>
       // runtime.json of a local mode started before it recorded them.
       info.storeFronts ?? { unknown: `local mode at ${info.url} did not record them: restart it` },
@@ -185,6 +211,7 @@ async function localTarget(io: OpsIo, dataDirFlag: string | undefined): Promise<
       dynamo.destroy();
       sfn.destroy();
       eventBridge.destroy();
+      lambda.destroy();
     },
   };
 }
@@ -213,12 +240,25 @@ async function awsTarget(io: OpsIo, stack: string, region: string | undefined): 
   const dynamo = new DynamoDBClient(clientConfig);
   const sfn = new SFNClient(clientConfig);
   const eventBridge = new EventBridgeClient(clientConfig);
+  const lambda = new LambdaClient(clientConfig);
+  const logs = new CloudWatchLogsClient(clientConfig);
+  const output = (key: string, command: string) => {
+    const value = outputs[key];
+    if (!value)
+      throw new OpsError(`stack ${stack} has no output ${key} (needed by ${command}): deploy this version`);
+    return value;
+  };
   return {
     where: `stack ${stack}`,
     store: createDynamoStore({ tableName: outputs.TableName as string, client: dynamo }),
+    notifications: createNotificationStores({ tableName: outputs.TableName as string, client: dynamo }),
     sfn,
     stateMachineArn: outputs.StateMachineArn as string,
     events: eventBridgeEventsOut(eventBridge, outputs.EventBusName as string),
+    invokeNotify: (payload) =>
+      invokeFunction(lambda, output('NotifyFunctionName', 'resend-welcome'), payload),
+    publishedEvents: (orderKey) =>
+      logGroupEventLines(logs, output('OutboundEventsLogGroup', 'events'), orderKey),
     // Only with provisioning:staticEgressIp; without it the functions have no fixed address to report.
     ...(outputs.YayEgressIp ? { egressIp: outputs.YayEgressIp } : {}),
     storeFronts: () => storeFrontsOutput(stack, outputs.StoreFronts),
@@ -238,8 +278,68 @@ async function awsTarget(io: OpsIo, stack: string, region: string | undefined): 
       dynamo.destroy();
       sfn.destroy();
       eventBridge.destroy();
+      lambda.destroy();
+      logs.destroy();
     },
   };
+}
+
+/** One published event as `ops events` shows it. */
+interface PublishedLine {
+  time: string;
+  detailType: string;
+  detail: Record<string, unknown>;
+}
+
+/** Invokes a function and returns its JSON result; a function error is an OpsError naming its type and message. */
+async function invokeFunction(lambda: LambdaClient, name: string, payload: unknown): Promise<unknown> {
+  const out = await lambda.send(
+    new InvokeCommand({ FunctionName: name, Payload: new TextEncoder().encode(JSON.stringify(payload)) }),
+  );
+  const text = out.Payload ? new TextDecoder().decode(out.Payload) : 'null';
+  const result = JSON.parse(text) as { errorType?: string; errorMessage?: string } | null;
+  if (out.FunctionError) {
+    throw new OpsError(`${name} failed: ${result?.errorType ?? 'Error'}: ${result?.errorMessage ?? text}`);
+  }
+  return result;
+}
+
+function publishedLine(event: { time?: string; 'detail-type'?: string; detail?: unknown }): PublishedLine {
+  return {
+    time: event.time ?? '',
+    detailType: event['detail-type'] ?? '',
+    detail: (event.detail ?? {}) as Record<string, unknown>,
+  };
+}
+
+/** Local mode's copy of the outbound-events log group: one event per line. */
+function localEventLines(file: string | undefined, orderKey: string | undefined): PublishedLine[] {
+  if (!file) throw new OpsError('this local mode records no outbound events (restart it with this version)');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => publishedLine(JSON.parse(line)))
+    .filter((line) => orderKey === undefined || line.detail.orderKey === orderKey);
+}
+
+/** The outbound-events log group, every page (FilterLogEvents), filtered server-side by order when asked. */
+async function logGroupEventLines(
+  logs: CloudWatchLogsClient,
+  logGroupName: string,
+  orderKey: string | undefined,
+): Promise<PublishedLine[]> {
+  const lines: PublishedLine[] = [];
+  const filterPattern = orderKey ? `{ $.detail.orderKey = ${JSON.stringify(orderKey)} }` : undefined;
+  for await (const page of paginateFilterLogEvents(
+    { client: logs },
+    { logGroupName, ...(filterPattern ? { filterPattern } : {}) },
+  )) {
+    for (const event of page.events ?? []) {
+      if (event.message) lines.push(publishedLine(JSON.parse(event.message)));
+    }
+  }
+  return lines.sort((a, b) => a.time.localeCompare(b.time));
 }
 
 /** The `StoreFronts` output: `{"default":"<uuid>","stores":{"<store id>":"<uuid>"}}`. */
@@ -329,6 +429,13 @@ async function status(io: OpsIo, target: Target, orderKey: string): Promise<void
       `action     ${action.at}  ${action.action}${action.detail ? ` (${action.detail})` : ''}: ${action.reason}`,
     );
   }
+  for (const email of await target.notifications.emails.listForOrder(orderKey, order.customerName)) {
+    const when = email.sentAt ?? email.updatedAt;
+    io.out(
+      `e-mail     ${email.type} ${email.status}${email.final ? ' (final: resend-welcome)' : ''} after ` +
+        `${email.attempts} attempt(s), ${when}${email.reason ? ` — ${email.reason}` : ''}`,
+    );
+  }
   io.out(`execution  ${order.executionName ?? '-'}${order.replays ? ` (replays: ${order.replays})` : ''}`);
   io.out(`updated    ${order.updatedAt}`);
   if (!order.executionArn) return;
@@ -416,6 +523,26 @@ async function attention(io: OpsIo, target: Target): Promise<void> {
     io.out(`    ${waiting.message}`);
     io.out(`    → ${waiting.action}`);
   }
+}
+
+/** An order key from the SES tag it travels in (base64url: tags allow no colons). */
+function fromTag(value: string | undefined): string | undefined {
+  return value ? Buffer.from(value, 'base64url').toString('utf8') : undefined;
+}
+
+/** One line per event: when, what, its id, the order, and what it says. */
+function describeEvent(line: PublishedLine): string {
+  const d = line.detail;
+  const said = [
+    d.amount ? `amount ${String(d.amount)}` : '',
+    d.balanceAfter ? `balance ${String(d.balanceAfter)}` : '',
+    d.reason ? `reason ${String(d.reason)}` : '',
+    d.action ? `→ ${String(d.action)}` : '',
+    d.customerName ? `customer ${String(d.customerName)}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return `${line.time}  ${line.detailType.padEnd(21)}  ${String(d.eventId ?? '')}  ${String(d.orderKey ?? '')}${said ? `  ${said}` : ''}`;
 }
 
 /** The YAY_API.md unknowns, probed with read-only calls only (GET), by the one shared probe. */
@@ -530,6 +657,56 @@ export async function runOps(argv: readonly string[], io: OpsIo): Promise<number
           `transfer for ${orderKey} is now ${intent.status}` +
             (replay ? ` — resumed as ${replay.executionName}, which moves the credit once` : ''),
         );
+        return 0;
+      }
+      case 'resend-welcome': {
+        const orderKey = requireOrder(parsed);
+        const outcome = (await target.invokeNotify({
+          job: 'resend-welcome',
+          orderKey,
+          reason: reason('ops resend-welcome'),
+          requestId: randomUUID(),
+        })) as { result: string; status?: string; detail?: string };
+        if (outcome.result === 'sent') {
+          io.out(`welcome for ${orderKey} sent again`);
+          return 0;
+        }
+        io.err(
+          outcome.result === 'off'
+            ? `e-mail is off in ${target.where}: configure provisioning:emailSender`
+            : `welcome for ${orderKey} not sent (${outcome.result}${outcome.status ? `, ${outcome.status}` : ''})` +
+                `${outcome.detail ? `: ${outcome.detail}` : ''}`,
+        );
+        return 1;
+      }
+      case 'outbox': {
+        if (parsed.positional.length > 0)
+          throw new UsageError(`unexpected argument "${parsed.positional[0]}"`);
+        if (!target.outboxDir) {
+          throw new OpsError(
+            'the outbox is local mode’s: a deployed stack sends through SES (ops status shows each order’s e-mails)',
+          );
+        }
+        const messages = listOutbox(target.outboxDir).filter(
+          (message) => !flags.order || fromTag(message.tags.order) === flags.order,
+        );
+        if (messages.length === 0)
+          io.out(flags.order ? `no e-mails for ${flags.order}` : 'the outbox is empty');
+        for (const message of messages) {
+          io.out(
+            `${message.date}  ${message.tags.kind ?? '-'}  to ${message.to.join(', ')}  "${message.subject}"` +
+              `  ${fromTag(message.tags.order) ?? '-'}`,
+          );
+          io.out(`    ${message.file}`);
+        }
+        return 0;
+      }
+      case 'events': {
+        if (parsed.positional.length > 0)
+          throw new UsageError(`unexpected argument "${parsed.positional[0]}"`);
+        const lines = await target.publishedEvents(flags.order);
+        if (lines.length === 0) io.out(flags.order ? `no events for ${flags.order}` : 'no events published');
+        for (const line of lines) io.out(describeEvent(line));
         return 0;
       }
       case 'yay-check':

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  appendFileSync,
   closeSync,
   existsSync,
   fsyncSync,
@@ -64,6 +65,23 @@ interface Delivery {
   readonly input: unknown;
 }
 
+/** One entry of PutEvents, as the SDK sends it. */
+export interface PutEventsEntry {
+  EventBusName?: unknown;
+  Source?: unknown;
+  DetailType?: unknown;
+  Detail?: unknown;
+  Time?: unknown;
+  Resources?: unknown;
+}
+
+export type PutEventsResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
+
+/** The file a rule's CloudWatch Logs target writes to locally: `<dataDir>/logs/<log group, / as _>.jsonl`. */
+export function localLogGroupFile(dataDir: string, logGroupName: string): string {
+  return join(dataDir, 'logs', `${logGroupName.replace(/^\/+/, '').replace(/[^A-Za-z0-9._-]/g, '_')}.jsonl`);
+}
+
 /** Past this much log written since the last compaction, finished entries are dropped from the file. */
 const COMPACT_AFTER_BYTES = 4 * 1024 * 1024;
 
@@ -119,12 +137,23 @@ export class LocalEventBus {
     return undefined;
   }
 
+  /** The log groups the rules of `bus` send `event` to (CloudWatch Logs targets). */
+  private logGroupsOf(bus: BusName, event: BusEvent): string[] {
+    const groups: string[] = [];
+    for (const rule of this.options.rules) {
+      if (rule.bus !== bus || !matchesPattern(rule.pattern, event)) continue;
+      for (const target of rule.targets) if ('logGroupName' in target) groups.push(target.logGroupName);
+    }
+    return groups;
+  }
+
   /** The deliveries the rules of `bus` make of `event`, in rule order. */
   private deliveriesOf(bus: BusName, event: BusEvent): Delivery[] {
     const deliveries: Delivery[] = [];
     for (const rule of this.options.rules) {
       if (rule.bus !== bus || !matchesPattern(rule.pattern, event)) continue;
       rule.targets.forEach((target, index) => {
+        if (!('functionName' in target)) return;
         const input =
           target.input !== undefined
             ? target.input
@@ -252,6 +281,73 @@ export class LocalEventBus {
     this.fd = undefined;
   }
 
+  /**
+   * PutEvents' work, for the stand-in and for local mode's own producers (the SES stand-in's "Email Sent"):
+   * every entry matched, the matching ones on disk (one fsync for the batch) before this returns, then delivered.
+   * A log-group target's events are appended to its file ({@link localLogGroupFile}) at the same moment.
+   */
+  accept(entries: readonly PutEventsEntry[]): PutEventsResult[] {
+    const accepted: Array<{ entry: Pending; deliveries: Delivery[] }> = [];
+    const logged: Array<{ group: string; event: BusEvent }> = [];
+    const results = entries.map((raw): PutEventsResult => {
+      const bus = this.busOf(raw.EventBusName);
+      if (!bus)
+        return {
+          ErrorCode: 'ResourceNotFoundException',
+          ErrorMessage: `Event bus ${String(raw.EventBusName)} does not exist.`,
+        };
+      if (
+        typeof raw.Source !== 'string' ||
+        typeof raw.DetailType !== 'string' ||
+        typeof raw.Detail !== 'string'
+      ) {
+        return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Source, DetailType and Detail are required' };
+      }
+      let detail: unknown;
+      try {
+        detail = JSON.parse(raw.Detail);
+      } catch {
+        return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+      }
+      const id = randomUUID();
+      const time = raw.Time === undefined ? new Date() : new Date(Number(raw.Time) * 1000);
+      const event: BusEvent = {
+        version: '0',
+        id,
+        'detail-type': raw.DetailType,
+        source: raw.Source,
+        account: LOCAL_ACCOUNT,
+        time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        region: LOCAL_REGION,
+        resources: Array.isArray(raw.Resources) ? (raw.Resources as string[]) : [],
+        detail,
+      };
+      for (const group of this.logGroupsOf(bus, event)) logged.push({ group, event });
+      const deliveries = this.deliveriesOf(bus, event);
+      // An event no rule matches goes nowhere: nothing to keep.
+      if (deliveries.length > 0) accepted.push({ entry: { bus, event, finished: new Set() }, deliveries });
+      return { EventId: id };
+    });
+    if (accepted.length > 0) {
+      // Synchronous, one fsync for the batch: a failure here answers 500 with nothing accepted, and the
+      // caller (intake) fails its webhook so the store sends it again.
+      this.append(
+        accepted.map(({ entry }) => ({ accepted: { bus: entry.bus, event: entry.event } })),
+        true,
+      );
+    }
+    for (const { group, event } of logged) {
+      const file = localLogGroupFile(this.options.dataDir, group);
+      mkdirSync(join(file, '..'), { recursive: true });
+      appendFileSync(file, `${JSON.stringify(event)}\n`);
+    }
+    for (const { entry, deliveries } of accepted) {
+      this.pending.set(entry.event.id, entry);
+      this.start(entry, deliveries);
+    }
+    return results;
+  }
+
   serviceHandler() {
     return awsJsonHandler({
       targetPrefix: 'AWSEvents',
@@ -262,61 +358,7 @@ export class LocalEventBus {
           if (!Array.isArray(entries) || entries.length === 0 || entries.length > 10) {
             throw new AwsServiceError('ValidationException', 'Entries must hold 1 to 10 events');
           }
-          const accepted: Array<{ entry: Pending; deliveries: Delivery[] }> = [];
-          const results = entries.map((raw: Record<string, unknown>) => {
-            const bus = this.busOf(raw.EventBusName);
-            if (!bus)
-              return {
-                ErrorCode: 'ResourceNotFoundException',
-                ErrorMessage: `Event bus ${String(raw.EventBusName)} does not exist.`,
-              };
-            if (
-              typeof raw.Source !== 'string' ||
-              typeof raw.DetailType !== 'string' ||
-              typeof raw.Detail !== 'string'
-            ) {
-              return {
-                ErrorCode: 'MalformedDetail',
-                ErrorMessage: 'Source, DetailType and Detail are required',
-              };
-            }
-            let detail: unknown;
-            try {
-              detail = JSON.parse(raw.Detail);
-            } catch {
-              return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
-            }
-            const id = randomUUID();
-            const time = raw.Time === undefined ? new Date() : new Date(Number(raw.Time) * 1000);
-            const event: BusEvent = {
-              version: '0',
-              id,
-              'detail-type': raw.DetailType,
-              source: raw.Source,
-              account: LOCAL_ACCOUNT,
-              time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-              region: LOCAL_REGION,
-              resources: Array.isArray(raw.Resources) ? (raw.Resources as string[]) : [],
-              detail,
-            };
-            const deliveries = this.deliveriesOf(bus, event);
-            // An event no rule matches goes nowhere: nothing to keep.
-            if (deliveries.length > 0)
-              accepted.push({ entry: { bus, event, finished: new Set() }, deliveries });
-            return { EventId: id };
-          });
-          if (accepted.length > 0) {
-            // Synchronous, one fsync for the batch: a failure here answers 500 with nothing accepted, and the
-            // caller (intake) fails its webhook so the store sends it again.
-            this.append(
-              accepted.map(({ entry }) => ({ accepted: { bus: entry.bus, event: entry.event } })),
-              true,
-            );
-            for (const { entry, deliveries } of accepted) {
-              this.pending.set(entry.event.id, entry);
-              this.start(entry, deliveries);
-            }
-          }
+          const results = this.accept(entries as PutEventsEntry[]);
           return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
         },
       },

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalFunction, localFunctionArn } from './template';
+import {
+  functionNameFromArn,
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  type LocalFunction,
+  localFunctionArn,
+} from './template';
 
 /** The repository root: handlers are loaded from `functions/<name>/handler.ts` under it. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -108,4 +115,70 @@ export class LocalLambda {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * Lambda `Invoke` (RequestResponse) for local mode's clients — the ops CLI's `resend-welcome` invokes notify as it
+ * would the deployed function: `POST /2015-03-31/functions/<name or ARN>/invocations`. A function error answers 200
+ * with `X-Amz-Function-Error: Unhandled` and `{errorType, errorMessage}`, as Lambda does.
+ */
+export function lambdaServiceHandler(invoke: (name: string, payload: unknown) => Promise<unknown>) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        ...headers,
+      });
+      res.end(text);
+    };
+    const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(
+      new URL(req.url ?? '/', 'http://lambda').pathname,
+    );
+    const name = match ? functionNameFromArn(decodeURIComponent(match[1] ?? '')) : undefined;
+    if (req.method !== 'POST' || !name) {
+      send(
+        404,
+        { message: `no such route: ${req.method} ${req.url}` },
+        {
+          'x-amzn-errortype': 'ResourceNotFoundException',
+        },
+      );
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    let payload: unknown = null;
+    try {
+      payload = raw === '' ? null : JSON.parse(raw);
+    } catch {
+      send(
+        400,
+        { message: 'Could not parse request body into json' },
+        {
+          'x-amzn-errortype': 'InvalidRequestContentException',
+        },
+      );
+      return;
+    }
+    try {
+      send(200, await invoke(name, payload));
+    } catch (error) {
+      if (error instanceof LambdaFunctionError && error.errorType === 'ResourceNotFoundException') {
+        send(404, { message: error.errorMessage }, { 'x-amzn-errortype': 'ResourceNotFoundException' });
+        return;
+      }
+      const failure =
+        error instanceof LambdaFunctionError ? error : new LambdaFunctionError('Error', String(error));
+      send(
+        200,
+        { errorType: failure.errorType, errorMessage: failure.errorMessage },
+        {
+          'x-amz-function-error': 'Unhandled',
+        },
+      );
+    }
+  };
 }

@@ -27,9 +27,25 @@ export interface RuntimeInfo {
   /** The provisioning bus (`EVENT_BUS_NAME`): the ops CLI publishes what its use cases decide there. */
   eventBusName: string;
   startedAt: string;
-  endpoints: { sfn: string; eventbridge: string; secretsManager: string; dynamodb: string; yay: string };
+  endpoints: {
+    sfn: string;
+    eventbridge: string;
+    secretsManager: string;
+    dynamodb: string;
+    /** SES v2 (SendEmail into the outbox; `/__local/ses/…` holds for tests). */
+    ses: string;
+    /** Lambda Invoke: `ops resend-welcome` invokes notify here as it would the deployed function. */
+    lambda: string;
+    yay: string;
+  };
   /** The store fronts create-customer is given (the default and each store's own), for `ops yay-check`. */
   storeFronts: ConfiguredStoreFronts;
+  /** The SES stand-in's messages, one `.eml` each: `ops outbox`. */
+  outboxDir: string;
+  /** The outbound events as the template's log group receives them, one JSON line each: `ops events`. */
+  outboundEventsFile?: string;
+  /** The function `ops resend-welcome` invokes. */
+  notifyFunction: string;
 }
 
 function infoFile(dataDir: string): string {

@@ -21,18 +21,22 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Millis } from '../../shared/domain/credit';
+import { OUTBOUND_SOURCE } from '../../shared/domain/outbound-events';
 import { createDynamoStore, createTable, type DynamoStore, isTerminal } from '../../shared/store';
+import { createNotificationStores, type NotificationStores } from '../../shared/store/dynamo-store';
 import { type ConfiguredStoreFronts, storeFrontsFromEnv } from '../../shared/store-fronts';
+import type { RetryReport } from '../../shared/workflow/notify';
 import type { SweepReport } from '../../shared/workflow/sweep';
 import { type LoopbackServer, listenLoopback, readRequestBody } from './aws-json';
 import { type LocalConfig, localSynthContext, readLocalConfig } from './config';
-import { LocalEventBus } from './event-bus';
+import { LocalEventBus, localLogGroupFile, type PutEventsEntry } from './event-bus';
 import { sendHttpApiResult, toHttpApiEvent } from './http-adapter';
-import { LocalLambda } from './lambda';
+import { LocalLambda, lambdaServiceHandler } from './lambda';
 import { type LineSink, progressPrinter } from './progress';
 import { LOCAL_AWS_CREDENTIALS, type RuntimeInfo, readRuntimeInfo, writeRuntimeInfo } from './runtime-info';
 import { parseSchedule } from './schedules';
 import { LocalSecretIds, LocalSecrets } from './secrets';
+import { listOutbox, localSesHandler, type OutboxMessage, SesHolds, sesSendEventDetail } from './ses';
 import { LocalStepFunctions } from './step-functions';
 import { LOCAL_REGION, type LocalTemplate, synthesizeLocalTemplate } from './template';
 import {
@@ -45,6 +49,14 @@ import {
 
 // dynalite ships CommonJS without types; the worker requires it by the path resolved here.
 const requireFromHere = createRequire(import.meta.url);
+
+/** Local mode's e-mail context defaults: a placeholder sender and sign-in address (RFC 2606 names). */
+export const LOCAL_EMAIL_CONTEXT = {
+  sender: 'provisioning:emailSender',
+  senderValue: 'Yay Provisioning (local) <noreply@store.example>',
+  loginUrl: 'yay:storeLoginUrl',
+  loginUrlValue: 'https://store.example/login',
+} as const;
 
 /** Local table and bus names: what the handlers are told through TABLE_NAME / EVENT_BUS_NAME. */
 export const LOCAL_TABLE_NAME = 'yay-provisioning';
@@ -95,6 +107,10 @@ export interface LocalRuntime {
   waitForOrder(orderKey: string, timeoutMs?: number): Promise<OrderDetails>;
   /** Resolves once no execution runs and no bus delivery is in flight. */
   idle(timeoutMs?: number): Promise<void>;
+  /** The SES stand-in's holds (fault injection for tests that kill or race a send). */
+  readonly sesHolds: SesHolds;
+  /** Where the SES stand-in writes each message: `<dataDir>/outbox`. */
+  readonly outboxDir: string;
   /** Stops timers, servers, executions (recorded ABORTED), dynalite and the sandbox. */
   stop(): Promise<void>;
 }
@@ -102,7 +118,15 @@ export interface LocalRuntime {
 let active: Promise<LocalRuntime> | undefined;
 /** Ports of the stand-ins of the first runtime of this process: handlers' SDK clients keep pointing there. */
 let standInPorts:
-  | { sfn: number; eventbridge: number; secrets: number; dynamodb: number; yay?: number }
+  | {
+      sfn: number;
+      eventbridge: number;
+      secrets: number;
+      dynamodb: number;
+      ses: number;
+      lambda: number;
+      yay?: number;
+    }
   | undefined;
 
 function scheduledEvent(id: string): unknown {
@@ -201,6 +225,10 @@ export function startLocal(options: StartLocalOptions = {}): Promise<LocalRuntim
         'yay:apiBaseUrl': 'https://api.yay.com',
         // cdk.json's store front is a placeholder; the sandbox's (or YAY_STORE_FRONT) is the default here.
         'yay:storeFront': config.yayStoreFront ?? DEFAULT_STORE_FRONT.uuid,
+        // E-mail on, from a placeholder: the outbox shows what buyers would receive. `-c provisioning:emailSender=`
+        // turns it off; a real sender and sign-in address can be given the same way.
+        [LOCAL_EMAIL_CONTEXT.sender]: LOCAL_EMAIL_CONTEXT.senderValue,
+        [LOCAL_EMAIL_CONTEXT.loginUrl]: LOCAL_EMAIL_CONTEXT.loginUrlValue,
       },
       options.env ?? process.env,
       options.context,
@@ -269,11 +297,13 @@ async function start(
       eventbridge: standIns.eventbridge.port,
       secrets: standIns.secretsManager.port,
       dynamodb: Number(new URL(standIns.dynamodbUrl).port),
+      ses: standIns.ses.port,
+      lambda: standIns.lambda.port,
       ...(sandbox ? { yay: Number(new URL(sandbox.url).port) } : {}),
     };
     const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:${template.stateMachineName}`;
     setHandlerEnvironment(template, config, standIns, yayUrl, stateMachineArn);
-    const store = await openTable(standIns.dynamodbUrl, cleanups);
+    const { store, notifications } = await openTable(standIns.dynamodbUrl, cleanups);
 
     const lambda = new LocalLambda(template.functions);
     await lambda.preload();
@@ -286,7 +316,20 @@ async function start(
     const workflow = startEngine(template, config, invoke, print, cleanups);
     workflow.events.on('closed', () => changes.emit('change'));
     const bus = startBus(template, config, invoke, print, cleanups);
-    standIns.attach(workflow, bus);
+    const outboxDir = join(config.dataDir, 'outbox');
+    const sesHolds = new SesHolds();
+    standIns.attach(workflow, bus, {
+      ses: localSesHandler({
+        outboxDir,
+        templates: template.emailTemplates,
+        holds: sesHolds,
+        // SES's event publishing: "Email Sent" on the default bus, durable before SES answers.
+        onAccepted: (message) => {
+          bus.accept([emailSentEntry(message)]);
+        },
+      }),
+      lambda: lambdaServiceHandler(invoke),
+    });
     const redelivered = bus.redeliver();
     if (redelivered > 0) {
       notice(config, print, 'delivering again events a previous process accepted', { events: redelivered });
@@ -306,17 +349,27 @@ async function start(
         eventbridge: standIns.eventbridge.url,
         secretsManager: standIns.secretsManager.url,
         dynamodb: standIns.dynamodbUrl,
+        ses: standIns.ses.url,
+        lambda: standIns.lambda.url,
         yay: yayUrl,
       },
       storeFronts,
+      outboxDir,
+      outboundEventsFile: outboundEventsFile(template, config.dataDir),
+      notifyFunction: 'notify',
     };
     cleanups.push(writeRuntimeInfo(config.dataDir, info));
 
     const schedules = localSchedules(template, invoke, print, cleanups);
+    // SES stood in for by this process died with a killed one: what it accepted but had not yet announced is
+    // announced now, as SES would have (its files are in the outbox), before anything could send it again.
+    await bus.idle();
+    await announceOutbox(notifications, outboxDir, bus);
     if (options.schedules !== false) {
       // The sweep right away (after the redeliveries: it must not race a dispatch), then on its rate.
       await bus.idle();
       await startupSweep(schedules, print);
+      await startupEmailRetry(template, schedules, print);
       schedules.startTimers();
     }
 
@@ -337,7 +390,10 @@ async function start(
         await workflow.idle(timeoutMs);
         await bus.idle();
       },
+      sesHolds,
+      outboxDir,
       async stop() {
+        sesHolds.release();
         await cleanups.run();
         active = undefined;
       },
@@ -386,8 +442,18 @@ interface StandIns {
   readonly sfn: LoopbackServer;
   readonly eventbridge: LoopbackServer;
   readonly secretsManager: LoopbackServer;
-  /** Serves SFN and EventBridge from the engine and bus, which can only be built once the handlers' environment is set. */
-  attach(workflow: LocalStepFunctions, bus: LocalEventBus): void;
+  /** SES v2 SendEmail (the outbox) and Lambda Invoke (for the ops CLI). */
+  readonly ses: LoopbackServer;
+  readonly lambda: LoopbackServer;
+  /**
+   * Serves SFN, EventBridge, SES and Lambda from the engine, the bus and the handlers, which can only be built once
+   * the handlers' environment is set.
+   */
+  attach(
+    workflow: LocalStepFunctions,
+    bus: LocalEventBus,
+    handlers: { ses: RequestHandler; lambda: RequestHandler },
+  ): void;
 }
 
 type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -398,6 +464,8 @@ async function startStandIns(config: LocalConfig, cleanups: Cleanups): Promise<S
   cleanups.push(() => dynamo.close());
   let sfnHandler: RequestHandler | undefined;
   let busHandler: RequestHandler | undefined;
+  let sesHandler: RequestHandler | undefined;
+  let lambdaHandler: RequestHandler | undefined;
   const notYet: RequestHandler = (_req, res) => json(res, 503, { message: 'local mode is starting' });
   const sfn = await listenLoopback((req, res) => (sfnHandler ?? notYet)(req, res), standInPorts?.sfn ?? 0);
   cleanups.push(() => sfn.close());
@@ -406,6 +474,13 @@ async function startStandIns(config: LocalConfig, cleanups: Cleanups): Promise<S
     standInPorts?.eventbridge ?? 0,
   );
   cleanups.push(() => eventbridge.close());
+  const ses = await listenLoopback((req, res) => (sesHandler ?? notYet)(req, res), standInPorts?.ses ?? 0);
+  cleanups.push(() => ses.close());
+  const lambda = await listenLoopback(
+    (req, res) => (lambdaHandler ?? notYet)(req, res),
+    standInPorts?.lambda ?? 0,
+  );
+  cleanups.push(() => lambda.close());
   const secrets = new LocalSecrets();
   secrets.set(LocalSecretIds.yay, config.yayCredentials);
   secrets.set(LocalSecretIds.webhooks, {
@@ -422,9 +497,13 @@ async function startStandIns(config: LocalConfig, cleanups: Cleanups): Promise<S
     sfn,
     eventbridge,
     secretsManager,
-    attach(workflow, bus) {
+    ses,
+    lambda,
+    attach(workflow, bus, handlers) {
       sfnHandler = workflow.serviceHandler();
       busHandler = bus.serviceHandler();
+      sesHandler = handlers.ses;
+      lambdaHandler = handlers.lambda;
     },
   };
 }
@@ -477,6 +556,7 @@ function setHandlerEnvironment(
     AWS_ENDPOINT_URL_EVENTBRIDGE: standIns.eventbridge.url,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: standIns.secretsManager.url,
     AWS_ENDPOINT_URL_DYNAMODB: standIns.dynamodbUrl,
+    AWS_ENDPOINT_URL_SESV2: standIns.ses.url,
     TABLE_NAME: LOCAL_TABLE_NAME,
     EVENT_BUS_NAME: LOCAL_BUS_NAME,
     STATE_MACHINE_ARN: stateMachineArn,
@@ -496,8 +576,11 @@ function setHandlerEnvironment(
   });
 }
 
-/** The table, created if new, with the leases of a killed process released; the store local mode reads. */
-async function openTable(dynamodbUrl: string, cleanups: Cleanups): Promise<DynamoStore> {
+/** The table, created if new, with the leases of a killed process released; the stores local mode reads. */
+async function openTable(
+  dynamodbUrl: string,
+  cleanups: Cleanups,
+): Promise<{ store: DynamoStore; notifications: NotificationStores }> {
   const client = new DynamoDBClient({
     endpoint: dynamodbUrl,
     region: LOCAL_REGION,
@@ -506,7 +589,50 @@ async function openTable(dynamodbUrl: string, cleanups: Cleanups): Promise<Dynam
   cleanups.push(() => client.destroy());
   await createTable(client, LOCAL_TABLE_NAME);
   await releaseDeadLeases(client);
-  return createDynamoStore({ tableName: LOCAL_TABLE_NAME, client });
+  return {
+    store: createDynamoStore({ tableName: LOCAL_TABLE_NAME, client }),
+    notifications: createNotificationStores({ tableName: LOCAL_TABLE_NAME, client }),
+  };
+}
+
+/** The "Email Sent" event SES publishes for a message of a configuration set with an EventBridge destination. */
+function emailSentEntry(message: OutboxMessage): PutEventsEntry {
+  return {
+    EventBusName: 'default',
+    Source: 'aws.ses',
+    DetailType: 'Email Sent',
+    Detail: JSON.stringify(sesSendEventDetail(message)),
+  };
+}
+
+/**
+ * After a kill: an e-mail still `SENDING` whose message is in the outbox (its attempt tag matches) was accepted by
+ * the SES of the killed process, which died before it announced it. Announced now, so the marker settles SENT and
+ * no retry sends it again.
+ */
+async function announceOutbox(
+  notifications: NotificationStores,
+  outboxDir: string,
+  bus: LocalEventBus,
+): Promise<void> {
+  const sending = (await notifications.emails.listUnsent()).filter((record) => record.status === 'SENDING');
+  if (sending.length === 0) return;
+  const attempts = new Set(sending.map((record) => record.attemptId));
+  const accepted = listOutbox(outboxDir).filter((message) => attempts.has(message.tags.attempt ?? ''));
+  if (accepted.length > 0) bus.accept(accepted.map(emailSentEntry));
+  await bus.idle();
+}
+
+/** The file the template's outbound-events log group is written to locally (see {@link localLogGroupFile}). */
+function outboundEventsFile(template: LocalTemplate, dataDir: string): string | undefined {
+  for (const rule of template.rules) {
+    const sources = (rule.pattern as { source?: unknown }).source;
+    if (!Array.isArray(sources) || !sources.includes(OUTBOUND_SOURCE)) continue;
+    for (const target of rule.targets) {
+      if ('logGroupName' in target) return localLogGroupFile(dataDir, target.logGroupName);
+    }
+  }
+  return undefined;
 }
 
 /** The state machine of the template on aws-local-stepfunctions, its progress printed. */
@@ -701,6 +827,25 @@ async function startupSweep(schedules: LocalSchedules, print: LineSink): Promise
     }
   } catch (error) {
     print(`recovery sweep failed: ${error instanceof Error ? error.name : 'error'}`);
+  }
+}
+
+/**
+ * The e-mail retry at start, with `minAgeSeconds: 0` for this run: every attempt of a killed process is dead, and
+ * what its SES accepted was announced just before. Nothing when e-mail is off (no such schedule).
+ */
+async function startupEmailRetry(
+  template: LocalTemplate,
+  schedules: LocalSchedules,
+  print: LineSink,
+): Promise<void> {
+  if (!template.schedules.some((schedule) => schedule.functionName === 'notify')) return;
+  try {
+    const report = (await schedules.run('notify', { minAgeSeconds: 0 })) as RetryReport;
+    const sent = report.retried.filter((outcome) => outcome.result === 'sent').length;
+    if (report.retried.length > 0) print(`e-mail retry: ${sent} of ${report.retried.length} sent`);
+  } catch (error) {
+    print(`e-mail retry failed: ${error instanceof Error ? error.name : 'error'}`);
   }
 }
 

@@ -26,6 +26,41 @@ export interface LocalSesOptions {
     template: string;
     tags: Record<string, string>;
   }) => void | Promise<void>;
+  /** Holds of the `/__local/ses/…` control routes (local mode's fault injection, like the Yay sandbox's). */
+  readonly holds?: SesHolds;
+}
+
+/** Where a held SendEmail waits: before anything is written, with its file in the outbox, or after its event. */
+export const SesHoldPoints = ['before-accept', 'after-file', 'after-event'] as const;
+export type SesHoldPoint = (typeof SesHoldPoints)[number];
+
+/**
+ * Fault injection for tests that kill local mode mid-send (test/e2e/restart.test.ts): `hold(point)` makes the
+ * next SendEmail wait at that point until `release()`; `held` counts the sends waiting. Reached over loopback
+ * with `POST /__local/ses/hold {"at":"…"}`, `GET /__local/ses/held`, `POST /__local/ses/release`.
+ */
+export class SesHolds {
+  private next: SesHoldPoint | undefined;
+  private waiting: Array<() => void> = [];
+
+  hold(point: SesHoldPoint): void {
+    this.next = point;
+  }
+
+  get held(): number {
+    return this.waiting.length;
+  }
+
+  release(): void {
+    for (const resume of this.waiting.splice(0)) resume();
+  }
+
+  /** Waits here when the next send was to be held at `point` (once). */
+  async at(point: SesHoldPoint): Promise<void> {
+    if (this.next !== point) return;
+    this.next = undefined;
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
 }
 
 /** One message of the outbox, as `ops outbox` lists it. */
@@ -166,6 +201,24 @@ export function localSesHandler(options: LocalSesOptions) {
     };
     try {
       const path = new URL(req.url ?? '/', 'http://ses').pathname;
+      const holds = options.holds;
+      if (holds && path.startsWith('/__local/ses/')) {
+        if (req.method === 'GET' && path === '/__local/ses/held') return reply(200, { held: holds.held });
+        if (req.method === 'POST' && path === '/__local/ses/release') {
+          holds.release();
+          return reply(200, { released: true });
+        }
+        if (req.method === 'POST' && path === '/__local/ses/hold') {
+          const body = JSON.parse((await readRequestBody(req, 1024))?.toString('utf8') || '{}') as {
+            at?: string;
+          };
+          const point = SesHoldPoints.find((p) => p === body.at);
+          if (!point)
+            throw new LocalSesError('BadRequestException', `"at" must be one of ${SesHoldPoints.join(', ')}`);
+          holds.hold(point);
+          return reply(200, { holding: point });
+        }
+      }
       if (req.method !== 'POST' || path !== '/v2/email/outbound-emails') {
         throw new LocalSesError(
           'NotFoundException',
@@ -203,6 +256,7 @@ export function localSesHandler(options: LocalSesOptions) {
         (input.EmailTags ?? []).filter((t) => t.Name && t.Value).map((t) => [t.Name, t.Value]),
       ) as Record<string, string>;
       await options.beforeSend?.({ to, template: template.TemplateName, tags });
+      await options.holds?.at('before-accept');
       const data = JSON.parse(template.TemplateData ?? '{}') as Record<string, unknown>;
       const rendered = renderEmail(parts, data);
       const messageId = `${Date.now().toString(36)}-${randomUUID()}`;
@@ -224,7 +278,9 @@ export function localSesHandler(options: LocalSesOptions) {
         { flush: true },
       );
       renameSync(`${file}.part`, file);
+      await options.holds?.at('after-file');
       await options.onAccepted?.(readOutboxMessage(file));
+      await options.holds?.at('after-event');
       reply(200, { MessageId: messageId });
     } catch (error) {
       if (error instanceof LocalSesError) reply(error.status, { message: error.message }, error.type);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { FUNCTION_METADATA_KEY } from '../constructs/provisioning-function';
+import type { EmailTemplateParts } from '../email-templates';
 import { assertSupportedPattern, type EventPattern } from './event-pattern';
 
 /** Where local mode pretends to be: every ARN it makes up uses these. */
@@ -30,12 +31,22 @@ export interface LocalFunction {
   readonly environment: Readonly<Record<string, string>>;
 }
 
-/** A bus rule that invokes functions. `bus` is `default` or `provisioning` (the project's own bus). */
+/** A rule target that invokes a function of the template. */
+export interface LocalFunctionTarget {
+  readonly functionName: string;
+  readonly input?: Json;
+  readonly inputPath?: string;
+}
+/** A rule target that writes the event to a CloudWatch Logs log group. */
+export interface LocalLogGroupTarget {
+  readonly logGroupName: string;
+}
+/** A bus rule. `bus` is `default` or `provisioning` (the project's own bus). */
 export interface LocalRule {
   readonly id: string;
   readonly bus: 'default' | 'provisioning';
   readonly pattern: EventPattern;
-  readonly targets: ReadonlyArray<{ functionName: string; input?: Json; inputPath?: string }>;
+  readonly targets: ReadonlyArray<LocalFunctionTarget | LocalLogGroupTarget>;
 }
 
 /** A schedule that invokes a function: `rate(…)` or `cron(…)`. */
@@ -53,6 +64,8 @@ export interface LocalTemplate {
   readonly functions: ReadonlyMap<string, LocalFunction>;
   readonly rules: readonly LocalRule[];
   readonly schedules: readonly LocalSchedule[];
+  /** The SES templates by name (`AWS::SES::Template`), which the SES stand-in renders. */
+  readonly emailTemplates: ReadonlyMap<string, EmailTemplateParts>;
 }
 
 /** The local ARN of a function, as the rewritten definition and the stand-ins name it. */
@@ -269,7 +282,7 @@ export function extractLocalTemplate(
     }
   }
   if (!definition) throw new Error('the provisioning template has no AWS::StepFunctions::StateMachine');
-  return { stateMachineName, definition, functions, rules, schedules };
+  return { stateMachineName, definition, functions, rules, schedules, emailTemplates: new Map() };
 }
 
 /**

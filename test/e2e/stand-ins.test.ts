@@ -388,7 +388,9 @@ describe('synthesizeLocalTemplate', () => {
   });
 
   it('routes the order events to dispatch and schedules the sweep and the daily reconciliation', () => {
-    const targets = template.rules.flatMap((rule) => rule.targets.map((t) => t.functionName));
+    const targets = template.rules.flatMap((rule) =>
+      rule.targets.map((t) => ('functionName' in t ? t.functionName : undefined)),
+    );
 
     expect(targets).toContain('dispatch');
     expect(template.schedules.map((s) => s.functionName).sort()).toEqual(['daily-reconciliation', 'sweep']);
