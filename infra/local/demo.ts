@@ -1,9 +1,10 @@
 /**
  * `npm run demo`: local mode on free ports with a throw-away data dir, one signed paid Stripe checkout and
- * one asynchronous one (unpaid, then `async_payment_succeeded`), each order's timeline, and the Yay
- * customers and balances that resulted. Exits 0 when both orders are fulfilled, else 1 with the reason.
+ * one asynchronous one (unpaid, then `async_payment_succeeded`), each order's timeline, the Yay customers and
+ * balances that resulted, and the e-mails the buyers were sent (a welcome, and a receipt for the credit that moved
+ * after it). Exits 0 when both orders are fulfilled and both e-mails are in the outbox, else 1 with the reason.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeCredit } from '../../shared/domain/credit';
@@ -11,6 +12,7 @@ import { createYayClient } from '../../shared/yay/client';
 import { loadDotEnv } from './config';
 import { type LocalRuntime, type OrderDetails, startLocal } from './runtime';
 import { SAMPLE_BUYER, sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from './samples';
+import { listOutbox } from './ses';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -63,6 +65,31 @@ async function printYay(runtime: LocalRuntime): Promise<void> {
       `  customer ${customer.name} (${customer.contact_name ?? '-'}) ${customer.uuid}: balance ${balance === undefined ? 'unreadable' : describeCredit(balance)}`,
     );
   }
+}
+
+/**
+ * The outbox as a buyer would read it: headers and the text part. The password is shown masked: it is in the
+ * `.eml` file, the one place it is written.
+ */
+function printOutbox(runtime: LocalRuntime): { welcomes: number; receipts: number } {
+  const messages = listOutbox(runtime.outboxDir);
+  say(`\nE-mails (local SES stand-in: ${runtime.outboxDir})`);
+  for (const message of messages) {
+    const raw = readFileSync(message.file, 'utf8');
+    const text = raw.split('Content-Type: text/plain; charset=UTF-8')[1]?.split(/\r?\n--=_yay_/)[0] ?? '';
+    say(`  From: ${message.from}\n  To: ${message.to.join(', ')}\n  Subject: ${message.subject}`);
+    for (const line of text
+      .replace(/^(\r?\n)+/, '')
+      .trimEnd()
+      .split(/\r?\n/)) {
+      say(`  | ${line.replace(/(Password:\s+)\S+/, '$1•••••••• (in the .eml)')}`);
+    }
+    say('');
+  }
+  return {
+    welcomes: messages.filter((m) => m.tags.kind === 'welcome').length,
+    receipts: messages.filter((m) => m.tags.kind === 'receipt').length,
+  };
 }
 
 async function main(): Promise<number> {
@@ -126,9 +153,12 @@ async function main(): Promise<number> {
       await runtime.waitForOrder(paidKey, 60_000),
       await runtime.waitForOrder(asyncKey, 60_000),
     ];
+    // The e-mails are sent from the events the orders published: wait for those deliveries too.
+    await runtime.idle();
     say('\nTimelines');
     for (const order of orders) printTimeline(runtime, order);
     await printYay(runtime);
+    const sent = printOutbox(runtime);
     const unfinished = orders.filter((order) => order.state !== 'fulfilled');
     if (unfinished.length > 0) {
       throw new Error(
@@ -137,7 +167,13 @@ async function main(): Promise<number> {
           .join('; '),
       );
     }
-    say('\nDemo finished: both orders fulfilled.');
+    // Ada's order was paid after her welcome went out: its credit gets a receipt.
+    if (sent.welcomes < 2 || sent.receipts < 1) {
+      throw new Error(
+        `expected two welcomes and a receipt in the outbox, found ${sent.welcomes} and ${sent.receipts}`,
+      );
+    }
+    say('Demo finished: both orders fulfilled, both buyers welcomed, the late payment receipted.');
     return 0;
   } catch (error) {
     process.stderr.write(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}\n`);

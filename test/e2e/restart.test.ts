@@ -7,10 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../infra/local/lambda';
 import { LOCAL_AWS_CREDENTIALS, readRuntimeInfo } from '../../infra/local/runtime-info';
 import { sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from '../../infra/local/samples';
+import { listOutbox, type SesHoldPoint } from '../../infra/local/ses';
 import { DEFAULT_STORE_FRONT, startYaySandbox, type YaySandbox } from '../../infra/local/yay-sandbox';
 import { runOps } from '../../ops/cli';
 import type { Millis } from '../../shared/domain/credit';
 import { createDynamoStore } from '../../shared/store';
+import { createNotificationStores } from '../../shared/store/dynamo-store';
+import { EmailKeys } from '../../shared/store/email-repository';
 import { E2E_SECRETS, E2E_YAY, e2eEnv, eventually, uniqueBuyer, yayCustomersOf } from './support';
 
 interface Child {
@@ -215,4 +218,57 @@ describe('local mode restarted after a kill', () => {
     expect(yayCustomersOf(sandbox, buyer).map((c) => [c.balance, c.transfers.length])).toEqual([[10_000, 1]]);
     expect(stopped.code).toBe(0);
   }, 120_000);
+
+  /**
+   * Killed while SES holds the welcome: before SES took it (nothing was sent: the restart sends it once), and after
+   * SES wrote it to the outbox but before SES announced it (it was sent: the restart must not send it again).
+   */
+  for (const at of ['before-accept', 'after-file'] as const satisfies readonly SesHoldPoint[]) {
+    it(`sends a new buyer exactly one welcome when killed during the send (SES held ${at})`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), `yay-e2e-restart-email-${at}-`));
+      otherDirs.push(dir);
+      const buyer = uniqueBuyer(`killmail${at.replace('-', '')}`);
+      const paid = stripeCheckoutEvent({ buyer, paymentStatus: 'paid' });
+      const orderKey = stripeOrderKey(paid);
+
+      const first = await startChild(dir);
+      const ses = readRuntimeInfo(dir)?.endpoints.ses;
+      await fetch(`${ses}/__local/ses/hold`, { method: 'POST', body: JSON.stringify({ at }) });
+      expect((await sendStripeEvent(first.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, paid)).status).toBe(202);
+      await eventually('the welcome to be held at SES', async () => {
+        const { held } = (await (await fetch(`${ses}/__local/ses/held`)).json()) as { held: number };
+        return held > 0 ? true : undefined;
+      });
+      first.process.kill('SIGKILL');
+      expect((await first.exited).signal).toBe('SIGKILL');
+      const heldThen = listOutbox(join(dir, 'outbox')).filter((m) => m.to.includes(buyer.email)).length;
+
+      const second = await startChild(dir);
+      const info = readRuntimeInfo(dir);
+      const client = new DynamoDBClient({
+        endpoint: info?.endpoints.dynamodb,
+        region: info?.region,
+        credentials: LOCAL_AWS_CREDENTIALS,
+      });
+      const { emails } = createNotificationStores({ tableName: info?.tableName ?? '', client });
+      const order = await eventually(
+        `${orderKey} fulfilled and its welcome settled`,
+        async () => {
+          const found = await store(dir).getOrder(orderKey);
+          if (found?.state !== 'fulfilled' || !found.customerName) return undefined;
+          const marker = await emails.get(EmailKeys.welcome(found.customerName));
+          return marker?.status === 'SENT' ? found : undefined;
+        },
+        30_000,
+      );
+      client.destroy();
+      second.process.kill('SIGTERM');
+      expect((await second.exited).code).toBe(0);
+
+      const welcomes = listOutbox(join(dir, 'outbox')).filter((m) => m.to.includes(buyer.email));
+      expect(heldThen).toBe(at === 'before-accept' ? 0 : 1);
+      expect(welcomes.map((m) => m.subject)).toEqual(['Your calling account is ready']);
+      expect(order.customerName).toBeDefined();
+    }, 120_000);
+  }
 });
