@@ -30,12 +30,35 @@ export interface LocalFunction {
   readonly environment: Readonly<Record<string, string>>;
 }
 
-/** A bus rule that invokes functions. `bus` is `default` or `provisioning` (the project's own bus). */
+/** A rule target that invokes a function of the template with the matched event, or `input`, or `inputPath` of it. */
+export interface LocalFunctionTarget {
+  readonly functionName: string;
+  readonly input?: Json;
+  readonly inputPath?: string;
+}
+
+/** A rule target that is a CloudWatch Logs log group: EventBridge writes each matched event to it, whole, as JSON. */
+export interface LocalLogGroupTarget {
+  readonly kind: 'logGroup';
+  readonly logGroupName: string;
+}
+
+/** Any target a rule of the template may have. */
+export type LocalTarget = LocalFunctionTarget | LocalLogGroupTarget;
+
+/**
+ * A bus rule. `bus` is `default` or `provisioning` (the project's own bus). Its function targets and its log-group
+ * targets are kept apart, so a bus that only invokes functions reads `targets` and can never mistake a log group
+ * for a function.
+ */
 export interface LocalRule {
   readonly id: string;
   readonly bus: 'default' | 'provisioning';
   readonly pattern: EventPattern;
-  readonly targets: ReadonlyArray<{ functionName: string; input?: Json; inputPath?: string }>;
+  /** The functions it invokes, in the template's order. */
+  readonly targets: readonly LocalFunctionTarget[];
+  /** The log groups it writes the matched event to, in the template's order. @default none */
+  readonly logGroupTargets?: readonly LocalLogGroupTarget[];
 }
 
 /** A schedule that invokes a function: `rate(…)` or `cron(…)`. */
@@ -66,6 +89,11 @@ export function functionNameFromArn(arnOrName: string): string | undefined {
   if (match) return match[1];
   return /^[A-Za-z0-9-_]+$/.test(arnOrName) ? arnOrName : undefined;
 }
+
+/** Resource types whose `Ref` is the name the template gives them (the property that holds it). */
+const NAMED_BY_REF: Readonly<Record<string, string>> = {
+  'AWS::Logs::LogGroup': 'LogGroupName',
+};
 
 class Resolver {
   private readonly functionsById: Map<string, string>;
@@ -116,6 +144,10 @@ class Resolver {
     if (pseudo !== undefined) return pseudo;
     const fn = this.functionsById.get(id);
     if (fn) return fn;
+    const resource = this.template.Resources?.[id];
+    const named = resource && NAMED_BY_REF[resource.Type];
+    const name = named ? resource.Properties?.[named] : undefined;
+    if (typeof name === 'string') return name;
     return `local-${id}`;
   }
 
@@ -179,6 +211,13 @@ class Resolver {
   }
 }
 
+/** The log group name of a log group ARN (`arn:aws:logs:…:log-group:<name>`, with or without `:*`). */
+function logGroupNameFromArn(arn: Json): string | undefined {
+  const match =
+    typeof arn === 'string' ? /^arn:aws[a-z-]*:logs:[^:]*:[^:]*:log-group:(.+?)(?::\*)?$/.exec(arn) : null;
+  return match?.[1];
+}
+
 function targetFunction(arn: Json, where: string): string {
   const name = typeof arn === 'string' ? functionNameFromArn(arn) : undefined;
   if (!name)
@@ -189,7 +228,8 @@ function targetFunction(arn: Json, where: string): string {
 /**
  * Reads what local mode runs from the synthesized provisioning template (and the stateful one, for the
  * values it exports): the state machine definition with every Lambda ARN resolved to a local function
- * ARN named after the function's `yay:function` metadata, the bus rules and the schedules.
+ * ARN named after the function's `yay:function` metadata, the bus rules (function and log-group targets) and the
+ * schedules.
  */
 export function extractLocalTemplate(
   provisioning: CfnTemplate,
@@ -230,17 +270,30 @@ export function extractLocalTemplate(
         : resolved) as unknown as StateMachineDefinition;
       if (typeof props.StateMachineName === 'string') stateMachineName = props.StateMachineName;
     } else if (resource.Type === 'AWS::Events::Rule') {
-      const targets = ((props.Targets ?? []) as Array<Record<string, Json>>).map((target) => {
+      const logGroupTargets: LocalLogGroupTarget[] = [];
+      const targets: LocalFunctionTarget[] = [];
+      for (const target of (props.Targets ?? []) as Array<Record<string, Json>>) {
         if (target.InputTransformer) throw new Error(`rule ${id}: InputTransformer is not supported locally`);
-        return {
-          functionName: targetFunction(resolver.resolve(target.Arn as Json), `rule ${id}`),
+        const arn = resolver.resolve(target.Arn as Json);
+        const logGroupName = logGroupNameFromArn(arn);
+        if (logGroupName !== undefined) {
+          if (target.Input !== undefined || target.InputPath !== undefined) {
+            throw new Error(`rule ${id}: a log group target takes the whole event, not Input or InputPath`);
+          }
+          logGroupTargets.push({ kind: 'logGroup', logGroupName });
+          continue;
+        }
+        targets.push({
+          functionName: targetFunction(arn, `rule ${id}`),
           ...(target.Input !== undefined
             ? { input: JSON.parse(String(resolver.resolve(target.Input))) as Json }
             : {}),
           ...(typeof target.InputPath === 'string' ? { inputPath: target.InputPath } : {}),
-        };
-      });
+        });
+      }
       if (typeof props.ScheduleExpression === 'string') {
+        if (logGroupTargets.length > 0)
+          throw new Error(`rule ${id}: a schedule writing to a log group is not supported locally`);
         for (const target of targets) {
           schedules.push({
             id,
@@ -255,7 +308,13 @@ export function extractLocalTemplate(
       assertSupportedPattern(pattern);
       const busName =
         props.EventBusName === undefined ? 'default' : resolver.resolve(props.EventBusName as Json);
-      rules.push({ id, bus: busName === 'default' ? 'default' : 'provisioning', pattern, targets });
+      rules.push({
+        id,
+        bus: busName === 'default' ? 'default' : 'provisioning',
+        pattern,
+        targets,
+        ...(logGroupTargets.length > 0 ? { logGroupTargets } : {}),
+      });
     } else if (resource.Type === 'AWS::Scheduler::Schedule') {
       const target = props.Target as Record<string, Json>;
       schedules.push({
