@@ -16,6 +16,7 @@ import { catalogEnvValue, configuredStoreFronts, type InfraConfig } from '../con
 import { DeadLetterQueue } from '../constructs/dead-letter-queue';
 import { type EgressAddress, EgressNetwork } from '../constructs/egress-network';
 import { Monitoring } from '../constructs/monitoring';
+import { OutboundEventsLog } from '../constructs/outbound-events-log';
 import { type FunctionNetwork, ProvisioningFunction } from '../constructs/provisioning-function';
 import { ProvisioningWorkflow } from '../constructs/provisioning-workflow';
 import { ProvisioningSchedules } from '../constructs/schedules';
@@ -71,8 +72,11 @@ export const OUTBOUND_PUBLISHERS: readonly FunctionName[] = [
   'record-outcome',
 ];
 
-/** The functions whose use cases query the sparse open-orders index. */
-const INDEX_READERS: readonly FunctionName[] = ['sweep'];
+/**
+ * The functions whose use cases query the sparse open-orders index: the sweep (open orders, unsettled transfers),
+ * notify (the e-mails not yet sent, for the retry).
+ */
+const INDEX_READERS: readonly FunctionName[] = ['sweep', 'notify'];
 
 /**
  * The functions that build a Yay client (`yayFromEnv` in their handler): they read the Yay secret and,
@@ -113,6 +117,8 @@ export class ProvisioningStack extends Stack {
   readonly partnerDeadLetters: DeadLetterQueue | undefined;
   /** The VPC and NAT gateway(s) the Yay callers egress from; only with `provisioning:staticEgressIp`. */
   readonly egress: EgressNetwork | undefined;
+  /** Every outbound event in a log group (e-mail on or off). */
+  readonly outboundEvents: OutboundEventsLog;
 
   constructor(scope: Construct, id: string, props: ProvisioningStackProps) {
     super(scope, id, props);
@@ -205,7 +211,6 @@ export class ProvisioningStack extends Stack {
       const actions = name === 'daily-reconciliation' ? TABLE_READ : [...TABLE_READ, ...TABLE_WRITE];
       fn(name).addToRolePolicy(new PolicyStatement({ actions, resources: [table.tableArn] }));
     }
-    // The open-orders index also lists unsettled transfer intents: the sweep reads both.
     for (const name of INDEX_READERS) {
       fn(name).addToRolePolicy(
         new PolicyStatement({
@@ -324,6 +329,8 @@ export class ProvisioningStack extends Stack {
       });
     }
 
+    this.outboundEvents = new OutboundEventsLog(this, 'OutboundEvents', { bus, logRetention });
+
     this.api = new WebhookApi(this, 'WebhookApi', { intake: fn('webhook-intake'), logRetention });
 
     this.schedules = new ProvisioningSchedules(this, 'Schedules', {
@@ -376,6 +383,14 @@ export class ProvisioningStack extends Stack {
       description:
         'Yay store fronts new customers go under, {"default":"<uuid>","stores":{"<store id>":"<uuid>"}}: ' +
         "ops yay-check --aws checks each is one of the account's",
+    });
+    new CfnOutput(this, 'NotifyFunctionName', {
+      value: fn('notify').functionName,
+      description: 'The buyer e-mail function: ops resend-welcome --aws invokes it (lambda:InvokeFunction)',
+    });
+    new CfnOutput(this, 'OutboundEventsLogGroup', {
+      value: this.outboundEvents.logGroup.logGroupName,
+      description: 'Every outbound event as published: ops events --aws reads it (logs:FilterLogEvents)',
     });
     if (this.egress) {
       // Also here, though the addresses are the stateful stack's: the ops CLI reads this stack's outputs.
