@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { FUNCTION_METADATA_KEY } from '../constructs/provisioning-function';
+import type { EmailTemplateParts } from '../email-templates';
 import { assertSupportedPattern, type EventPattern } from './event-pattern';
 
 /** Where local mode pretends to be: every ARN it makes up uses these. */
@@ -76,6 +77,10 @@ export interface LocalTemplate {
   readonly functions: ReadonlyMap<string, LocalFunction>;
   readonly rules: readonly LocalRule[];
   readonly schedules: readonly LocalSchedule[];
+  /** SES template name → its parts (the `AWS::SES::Template` resources); empty while e-mail is off. */
+  readonly emailTemplates: ReadonlyMap<string, EmailTemplateParts>;
+  /** The SES configuration set the e-mails are sent with (`ses:configuration-set` of their events); undefined while off. */
+  readonly emailConfigurationSet?: string;
 }
 
 /** The local ARN of a function, as the rewritten definition and the stand-ins name it. */
@@ -93,6 +98,7 @@ export function functionNameFromArn(arnOrName: string): string | undefined {
 /** Resource types whose `Ref` is the name the template gives them (the property that holds it). */
 const NAMED_BY_REF: Readonly<Record<string, string>> = {
   'AWS::Logs::LogGroup': 'LogGroupName',
+  'AWS::SES::ConfigurationSet': 'Name',
 };
 
 class Resolver {
@@ -228,8 +234,8 @@ function targetFunction(arn: Json, where: string): string {
 /**
  * Reads what local mode runs from the synthesized provisioning template (and the stateful one, for the
  * values it exports): the state machine definition with every Lambda ARN resolved to a local function
- * ARN named after the function's `yay:function` metadata, the bus rules (function and log-group targets) and the
- * schedules.
+ * ARN named after the function's `yay:function` metadata, the bus rules (function and log-group targets), the
+ * schedules, and with e-mail on the SES templates and configuration set.
  */
 export function extractLocalTemplate(
   provisioning: CfnTemplate,
@@ -241,6 +247,8 @@ export function extractLocalTemplate(
   let stateMachineName = 'CustomerProvisioning';
   const rules: LocalRule[] = [];
   const schedules: LocalSchedule[] = [];
+  const emailTemplates = new Map<string, EmailTemplateParts>();
+  let emailConfigurationSet: string | undefined;
 
   for (const [id, resource] of resolver.resources) {
     const props = resource.Properties ?? {};
@@ -325,10 +333,33 @@ export function extractLocalTemplate(
           ? { input: JSON.parse(String(resolver.resolve(target.Input))) as Json }
           : {}),
       });
+    } else if (resource.Type === 'AWS::SES::Template') {
+      const template = resolver.resolve((props.Template ?? {}) as Json) as Record<string, Json>;
+      // notify names its templates (EMAIL_TEMPLATES): one CloudFormation would name at deploy could never be found.
+      if (typeof template.TemplateName !== 'string')
+        throw new Error(`SES template ${id} has no TemplateName`);
+      emailTemplates.set(template.TemplateName, {
+        subject: String(template.SubjectPart ?? ''),
+        text: String(template.TextPart ?? ''),
+        html: String(template.HtmlPart ?? ''),
+      });
+    } else if (resource.Type === 'AWS::SES::ConfigurationSet') {
+      if (typeof props.Name === 'string') emailConfigurationSet = props.Name;
+    } else if (resource.Type === 'AWS::SES::ConfigurationSetEventDestination') {
+      // Also names an imported configuration set (provisioning:emailConfigurationSet), which has no resource here.
+      emailConfigurationSet ??= String(resolver.resolve(props.ConfigurationSetName as Json));
     }
   }
   if (!definition) throw new Error('the provisioning template has no AWS::StepFunctions::StateMachine');
-  return { stateMachineName, definition, functions, rules, schedules };
+  return {
+    stateMachineName,
+    definition,
+    functions,
+    rules,
+    schedules,
+    emailTemplates,
+    ...(emailConfigurationSet !== undefined ? { emailConfigurationSet } : {}),
+  };
 }
 
 /**
