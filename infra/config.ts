@@ -49,6 +49,21 @@ export const ContextKeys = {
   staticEgressIp: 'provisioning:staticEgressIp',
   /** Optional, with staticEgressIp: NAT gateways (one per AZ, each its own address), 1 or 2 (default 1). */
   egressAzs: 'provisioning:egressAzs',
+  /**
+   * Optional: the buyer e-mails' From, `noreply@shop.example` or `Shop Name <noreply@shop.example>`, of an address
+   * or domain verified in SES. Empty or absent: e-mail is off (no SES resources; the events still go out).
+   */
+  emailSender: 'provisioning:emailSender',
+  /**
+   * Optional: the name of an existing SES configuration set to send with (the stack adds its event destination).
+   * Absent: the stack creates its own.
+   */
+  emailConfigurationSet: 'provisioning:emailConfigurationSet',
+  /**
+   * The store's sign-in address (https) the welcome e-mail gives buyers whose store has no `loginUrl` of its own
+   * in `provisioning:stores`. Required with `provisioning:emailSender`, optional otherwise.
+   */
+  storeLoginUrl: 'yay:storeLoginUrl',
 } as const;
 
 /**
@@ -65,6 +80,21 @@ export const DEFAULT_PAYMENT_WINDOW_DAYS = 28;
 export interface StoreSettings {
   /** The Yay store front the store's new customers go under. @default `yay:storeFront` */
   readonly storeFront?: string;
+  /** The sign-in address (https) the store's buyers are e-mailed. @default `yay:storeLoginUrl` */
+  readonly loginUrl?: string;
+}
+
+/** The buyer e-mails' sender, from `provisioning:emailSender`. */
+export interface EmailSender {
+  /** The bare address, `noreply@shop.example`: what SES's `ses:FromAddress` condition key compares. */
+  readonly address: string;
+  /** Its domain, `shop.example`: the reseller may have verified the domain rather than the address. */
+  readonly domain: string;
+  /**
+   * The From as SES takes it: the address, or `Name <address>` with the name quoted when it holds specials and
+   * MIME-encoded (RFC 2047) when it is not ASCII, as SES requires.
+   */
+  readonly from: string;
 }
 
 /** The validated, typed deploy-time configuration. */
@@ -89,6 +119,12 @@ export interface InfraConfig {
   readonly staticEgressIp: boolean;
   /** NAT gateways (and Elastic IPs) when {@link staticEgressIp} is on: 1 (default) or 2. */
   readonly egressAzs: number;
+  /** The buyer e-mails' sender; undefined while e-mail is off. */
+  readonly emailSender: EmailSender | undefined;
+  /** An existing SES configuration set to send with; undefined: the stack creates its own. */
+  readonly emailConfigurationSet: string | undefined;
+  /** The default store sign-in address of the e-mails; always set when {@link emailSender} is. */
+  readonly storeLoginUrl: string | undefined;
 }
 
 /** Anything that can answer a context lookup: an App, a Stack, or a test's plain map. */
@@ -169,23 +205,28 @@ function parseCatalog(key: string, raw: unknown): InfraConfig['creditCatalog'] {
   return catalog;
 }
 
+const HttpsUrl = z.url({ protocol: /^https$/ });
 /**
  * One store's entry, strict: a misspelt field (`storefront`) is refused by name instead of silently leaving
  * the store on the default store front. A new per-store field is one line here and one in {@link STORE_FIELDS}.
  */
 const StoreSettingsSchema = z.strictObject({
   storeFront: z.string().regex(UUID_PATTERN).optional(),
+  loginUrl: HttpsUrl.optional(),
 });
 /** What each field of a store's entry must be, for the error message. */
 const STORE_FIELDS: Record<keyof z.infer<typeof StoreSettingsSchema>, string> = {
   storeFront: 'must be a UUID',
+  loginUrl: 'must be an https URL',
 };
-const STORES_SHAPE = 'must be a JSON object {"<store id>":{"storeFront":"<uuid>"}}';
+const STORE_ENTRY_SHAPE = '{"storeFront":"<uuid>","loginUrl":"<https URL>"}';
+const STORES_SHAPE = `must be a JSON object {"<store id>":${STORE_ENTRY_SHAPE}}`;
 /**
- * create-customer gets the stores' store fronts as one variable, and Lambda allows 4 KB for all of a function's
- * variables together; the others take under 1 KB. About 40 stores fit.
+ * Lambda allows 4 KB for all of a function's variables together. create-customer gets the stores' store fronts as
+ * one variable (about 40 stores fit), notify the stores' sign-in addresses as another, beside the default one:
+ * each function's other variables take under 1 KB.
  */
-const MAX_STORE_FRONTS_ENV_BYTES = 3_000;
+const MAX_STORE_MAP_ENV_BYTES = 3_000;
 
 function parseStores(key: string, raw: unknown): InfraConfig['stores'] {
   if (raw === undefined || raw === null || raw === '') return Object.freeze({});
@@ -207,7 +248,7 @@ function parseStores(key: string, raw: unknown): InfraConfig['stores'] {
       fail(at, `must be written lower-case, as order keys carry it (${store.toLowerCase()})`, store);
     }
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-      fail(at, 'must be an object {"storeFront":"<uuid>"}', entry);
+      fail(at, `must be an object ${STORE_ENTRY_SHAPE}`, entry);
     }
     const parsed = StoreSettingsSchema.safeParse(entry);
     if (!parsed.success) {
@@ -229,22 +270,102 @@ function parseStores(key: string, raw: unknown): InfraConfig['stores'] {
     ) as StoreSettings;
   }
   const envBytes = Buffer.byteLength(JSON.stringify(storeFrontsOf(stores)));
-  if (envBytes > MAX_STORE_FRONTS_ENV_BYTES) {
+  if (envBytes > MAX_STORE_MAP_ENV_BYTES) {
     fail(
       key,
-      `gives create-customer ${envBytes} bytes of store fronts, more than the ${MAX_STORE_FRONTS_ENV_BYTES} that fit in Lambda's 4 KB of environment`,
+      `gives create-customer ${envBytes} bytes of store fronts, more than the ${MAX_STORE_MAP_ENV_BYTES} that fit in Lambda's 4 KB of environment`,
       `${Object.keys(stores).length} stores`,
     );
   }
   return Object.freeze(stores);
 }
 
-function storeFrontsOf(stores: InfraConfig['stores']): Record<string, string> {
+/** Each store's own value of `field`, leaving out the stores that take the default. */
+function storeMapOf(stores: InfraConfig['stores'], field: keyof StoreSettings): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [store, settings] of Object.entries(stores)) {
-    if (settings.storeFront !== undefined) out[store] = settings.storeFront;
+    const value = settings[field];
+    if (value !== undefined) out[store] = value;
   }
   return out;
+}
+
+function storeFrontsOf(stores: InfraConfig['stores']): Record<string, string> {
+  return storeMapOf(stores, 'storeFront');
+}
+
+/**
+ * The stores' own sign-in addresses, as notify takes them (`STORE_LOGIN_URLS`): stores listed without a
+ * `loginUrl` take `yay:storeLoginUrl` and are left out.
+ */
+export function configuredLoginUrls(config: InfraConfig): Readonly<Record<string, string>> {
+  return storeMapOf(config.stores, 'loginUrl');
+}
+
+/** SES configuration set names: letters, digits, `_` and `-`, at most 64. */
+const CONFIGURATION_SET_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** `address` or `Display Name <address>`; the name may be quoted. */
+const SENDER_FORMS = /^(?:(?<name>[^<>]*?)\s*<(?<bracketed>[^<>\s]+)>|(?<bare>[^<>\s]+))$/;
+const SENDER_SHAPE = 'must be an e-mail address or "Name <address>" (or empty: e-mail off)';
+/** RFC 5322 atext and spaces: a display name that needs no quoting. */
+const PLAIN_DISPLAY_NAME = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]+$/;
+
+function parseEmailSender(key: string, raw: unknown): EmailSender | undefined {
+  if (raw !== undefined && raw !== null && typeof raw !== 'string') fail(key, SENDER_SHAPE, raw);
+  const value = optionalString(raw);
+  if (value === undefined) return undefined;
+  const match = SENDER_FORMS.exec(value);
+  const address = match?.groups?.bracketed ?? match?.groups?.bare;
+  if (!address || !z.email().safeParse(address).success) fail(key, SENDER_SHAPE, raw);
+  let name = (match?.groups?.name ?? '').trim();
+  if (name.startsWith('"') && name.endsWith('"') && name.length >= 2) name = name.slice(1, -1);
+  // A control character would end the From header early: nothing a shop name needs.
+  if (/\p{Cc}/u.test(name)) fail(key, `${SENDER_SHAPE}, with no control characters in the name`, raw);
+  return {
+    address,
+    domain: address.slice(address.lastIndexOf('@') + 1),
+    from: name === '' ? address : `${displayName(name)} <${address}>`,
+  };
+}
+
+/**
+ * A display name as a From header carries it: as is when it is plain, quoted when it holds specials (`Shop, Inc.`),
+ * MIME encoded-word when it is not ASCII (`Café`), as SES wants a non-ASCII sender name.
+ */
+function displayName(name: string): string {
+  if (PLAIN_DISPLAY_NAME.test(name)) return name;
+  if (/^[\x20-\x7e]*$/.test(name)) return `"${name.replace(/["\\]/g, '\\$&')}"`;
+  return `=?UTF-8?B?${Buffer.from(name, 'utf8').toString('base64')}?=`;
+}
+
+function parseConfigurationSet(key: string, raw: unknown): string | undefined {
+  const shape = 'must be an SES configuration set name (letters, digits, _ and -, at most 64)';
+  if (raw !== undefined && raw !== null && typeof raw !== 'string') fail(key, shape, raw);
+  const value = optionalString(raw);
+  if (value !== undefined && !CONFIGURATION_SET_NAME.test(value)) fail(key, shape, raw);
+  return value;
+}
+
+function parseStoreLoginUrl(
+  key: string,
+  raw: unknown,
+  emailSender: EmailSender | undefined,
+  senderKey: string,
+): string | undefined {
+  if (raw !== undefined && raw !== null && typeof raw !== 'string') fail(key, 'must be an https URL', raw);
+  const value = optionalString(raw);
+  if (value === undefined) {
+    if (emailSender) {
+      fail(
+        key,
+        `is required when ${senderKey} is set (the welcome e-mail tells each buyer where to sign in)`,
+        raw,
+      );
+    }
+    return undefined;
+  }
+  if (!HttpsUrl.safeParse(value).success) fail(key, 'must be an https URL', raw);
+  return value;
 }
 
 /**
@@ -357,6 +478,20 @@ export function loadInfraConfig(get: ContextSource): InfraConfig {
     egressAzs = parsed.data;
   }
 
+  const emailSender = parseEmailSender(K.emailSender, get(K.emailSender));
+  const emailConfigurationSet = parseConfigurationSet(K.emailConfigurationSet, get(K.emailConfigurationSet));
+  const storeLoginUrl = parseStoreLoginUrl(K.storeLoginUrl, get(K.storeLoginUrl), emailSender, K.emailSender);
+  // notify's two sign-in variables share one budget (checked with e-mail off too: a later switch-on must not fail).
+  const loginUrls = storeMapOf(stores, 'loginUrl');
+  const loginBytes = Buffer.byteLength(JSON.stringify(loginUrls)) + Buffer.byteLength(storeLoginUrl ?? '');
+  if (loginBytes > MAX_STORE_MAP_ENV_BYTES) {
+    fail(
+      Object.keys(loginUrls).length > 0 ? K.stores : K.storeLoginUrl,
+      `gives notify ${loginBytes} bytes of sign-in addresses (with ${K.storeLoginUrl}), more than the ${MAX_STORE_MAP_ENV_BYTES} that fit in Lambda's 4 KB of environment`,
+      `${Object.keys(loginUrls).length} stores with a loginUrl`,
+    );
+  }
+
   return Object.freeze({
     yayApiBaseUrl: baseUrl.replace(/\/+$/, ''),
     yayStoreFront: storeFront,
@@ -373,6 +508,9 @@ export function loadInfraConfig(get: ContextSource): InfraConfig {
     logRetentionDays,
     staticEgressIp,
     egressAzs,
+    emailSender: emailSender && Object.freeze(emailSender),
+    emailConfigurationSet,
+    storeLoginUrl,
   });
 }
 

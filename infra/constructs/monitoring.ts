@@ -34,6 +34,8 @@ export interface MonitoringProps {
   readonly alarmEmail: string | undefined;
   /** Headroom (thousandths of a pound) the reseller balance must keep above the credit still owed. */
   readonly resellerBalanceFloorMillis: number;
+  /** True while the buyer e-mails are on: alarm on failed ones and draw them. @default false */
+  readonly buyerEmail?: boolean;
 }
 
 /** A custom metric as the handlers emit it through Powertools (dimension `service`). */
@@ -148,6 +150,15 @@ export class Monitoring extends Construct {
       );
     }
 
+    if (props.buyerEmail) {
+      alarm(
+        'EmailsFailed',
+        'A buyer e-mail was not sent (SES refused it, could not be reached, or could not render it): notify’s log ' +
+          'has SES’s answer; the retry schedule tries again, `npm run ops -- resend-welcome` sends a welcome again.',
+        customMetric(MetricNames.EmailsFailed, Stats.SUM),
+      );
+    }
+
     alarm(
       'IntakeErrors',
       'webhook-intake failed: stores will retry (Stripe 3 days, Shopify 4 hours) but WooCommerce will not.',
@@ -200,6 +211,15 @@ export class Monitoring extends Construct {
         ],
         width: 12,
       }),
+      ...(props.buyerEmail
+        ? [
+            new GraphWidget({
+              title: 'Buyer e-mails',
+              left: [sum(MetricNames.EmailsSent), sum(MetricNames.EmailsFailed)],
+              width: 24,
+            }),
+          ]
+        : []),
       new SingleValueWidget({
         title: 'Executions in the last day',
         metrics: [

@@ -12,6 +12,23 @@ import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { lambdaVersionsWildcard } from './provisioning-workflow';
 
+/**
+ * The role a schedule invokes `fn` with. One role per schedule, so its acknowledgement covers exactly that
+ * function's invoke grant; assumable by the Scheduler only on behalf of this account.
+ */
+export function scheduleRole(scope: Construct, id: string, fn: IFunction): Role {
+  const created = new Role(scope, id, {
+    assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
+    }),
+  });
+  Validations.of(created).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${lambdaVersionsWildcard(fn)}]`,
+    reason: 'The scheduler target grants invoke on this one function and its versions (ARN:*), nothing else.',
+  });
+  return created;
+}
+
 /** Props of {@link ProvisioningSchedules}. */
 export interface ProvisioningSchedulesProps {
   readonly sweep: IFunction;
@@ -32,20 +49,7 @@ export class ProvisioningSchedules extends Construct {
   constructor(scope: Construct, id: string, props: ProvisioningSchedulesProps) {
     super(scope, id);
 
-    const role = (id: string, fn: IFunction) => {
-      // One role per schedule, so its acknowledgement covers exactly that function's invoke grant.
-      const created = new Role(this, id, {
-        assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-        }),
-      });
-      Validations.of(created).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${lambdaVersionsWildcard(fn)}]`,
-        reason:
-          'The scheduler target grants invoke on this one function and its versions (ARN:*), nothing else.',
-      });
-      return created;
-    };
+    const role = (id: string, fn: IFunction) => scheduleRole(this, id, fn);
 
     this.sweepDeadLetters = new DeadLetterQueue(this, 'SweepDeadLetters');
     this.sweep = new Schedule(this, 'Sweep', {

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
 import { ConfigInvalid } from '../../shared/errors';
 import type { YayCredentials } from '../../shared/secrets';
+import { ContextKeys } from '../config';
 import { DEFAULT_SANDBOX_CREDENTIALS } from './yay-sandbox';
 
 /** The variables local mode reads (DESIGN.md §9); `.env.example` documents each. */
@@ -31,6 +32,16 @@ export const DEFAULT_WEBHOOK_SECRETS = {
   shopify: 'shopify_local_test_only_not_a_secret',
   woocommerce: 'woocommerce_local_test_only_not_a_secret',
 } as const;
+
+/**
+ * Context that turns the buyer e-mails on in local mode (its SES stand-in writes them to the outbox). Both are
+ * placeholders in names reserved for this (RFC 6761 `.localhost`, RFC 2606 `.example`), so a message that somehow
+ * left the machine, or a link a tester followed, could reach no one.
+ */
+export const LOCAL_EMAIL_CONTEXT: Readonly<Record<string, string>> = {
+  [ContextKeys.emailSender]: 'Yay Local <noreply@yay-provisioning.localhost>',
+  [ContextKeys.storeLoginUrl]: 'https://store.example/login',
+};
 
 /** Node timers overflow past 2^31 ms (24.8 days): every capped wait stays below this many seconds. */
 export const MAX_WAIT_LIMIT_SECONDS = 2_000_000;

@@ -76,7 +76,9 @@ function printOutbox(runtime: LocalRuntime): { welcomes: number; receipts: numbe
   say(`\nE-mails (local SES stand-in: ${runtime.outboxDir})`);
   for (const message of messages) {
     const raw = readFileSync(message.file, 'utf8');
-    const text = raw.split('Content-Type: text/plain; charset=UTF-8')[1]?.split(/\r?\n--=_yay_/)[0] ?? '';
+    // The text part: after its headers (up to the blank line), up to the next boundary.
+    const part = raw.split('Content-Type: text/plain; charset=UTF-8')[1] ?? '';
+    const text = part.slice(part.search(/\r?\n\r?\n/)).split(/\r?\n--=_yay_/)[0] ?? '';
     say(`  From: ${message.from}\n  To: ${message.to.join(', ')}\n  Subject: ${message.subject}`);
     for (const line of text
       .replace(/^(\r?\n)+/, '')

@@ -142,7 +142,7 @@ export class LocalEventBus {
     const groups: string[] = [];
     for (const rule of this.options.rules) {
       if (rule.bus !== bus || !matchesPattern(rule.pattern, event)) continue;
-      for (const target of rule.targets) if ('logGroupName' in target) groups.push(target.logGroupName);
+      for (const target of rule.logGroupTargets ?? []) groups.push(target.logGroupName);
     }
     return groups;
   }
@@ -153,7 +153,6 @@ export class LocalEventBus {
     for (const rule of this.options.rules) {
       if (rule.bus !== bus || !matchesPattern(rule.pattern, event)) continue;
       rule.targets.forEach((target, index) => {
-        if (!('functionName' in target)) return;
         const input =
           target.input !== undefined
             ? target.input

@@ -28,7 +28,7 @@ import { type ConfiguredStoreFronts, storeFrontsFromEnv } from '../../shared/sto
 import type { RetryReport } from '../../shared/workflow/notify';
 import type { SweepReport } from '../../shared/workflow/sweep';
 import { type LoopbackServer, listenLoopback, readRequestBody } from './aws-json';
-import { type LocalConfig, localSynthContext, readLocalConfig } from './config';
+import { LOCAL_EMAIL_CONTEXT, type LocalConfig, localSynthContext, readLocalConfig } from './config';
 import { LocalEventBus, localLogGroupFile, type PutEventsEntry } from './event-bus';
 import { sendHttpApiResult, toHttpApiEvent } from './http-adapter';
 import { LocalLambda, lambdaServiceHandler } from './lambda';
@@ -49,14 +49,6 @@ import {
 
 // dynalite ships CommonJS without types; the worker requires it by the path resolved here.
 const requireFromHere = createRequire(import.meta.url);
-
-/** Local mode's e-mail context defaults: a placeholder sender and sign-in address (RFC 2606 names). */
-export const LOCAL_EMAIL_CONTEXT = {
-  sender: 'provisioning:emailSender',
-  senderValue: 'Yay Provisioning (local) <noreply@store.example>',
-  loginUrl: 'yay:storeLoginUrl',
-  loginUrlValue: 'https://store.example/login',
-} as const;
 
 /** Local table and bus names: what the handlers are told through TABLE_NAME / EVENT_BUS_NAME. */
 export const LOCAL_TABLE_NAME = 'yay-provisioning';
@@ -227,8 +219,7 @@ export function startLocal(options: StartLocalOptions = {}): Promise<LocalRuntim
         'yay:storeFront': config.yayStoreFront ?? DEFAULT_STORE_FRONT.uuid,
         // E-mail on, from a placeholder: the outbox shows what buyers would receive. `-c provisioning:emailSender=`
         // turns it off; a real sender and sign-in address can be given the same way.
-        [LOCAL_EMAIL_CONTEXT.sender]: LOCAL_EMAIL_CONTEXT.senderValue,
-        [LOCAL_EMAIL_CONTEXT.loginUrl]: LOCAL_EMAIL_CONTEXT.loginUrlValue,
+        ...LOCAL_EMAIL_CONTEXT,
       },
       options.env ?? process.env,
       options.context,
@@ -628,9 +619,8 @@ function outboundEventsFile(template: LocalTemplate, dataDir: string): string | 
   for (const rule of template.rules) {
     const sources = (rule.pattern as { source?: unknown }).source;
     if (!Array.isArray(sources) || !sources.includes(OUTBOUND_SOURCE)) continue;
-    for (const target of rule.targets) {
-      if ('logGroupName' in target) return localLogGroupFile(dataDir, target.logGroupName);
-    }
+    const [target] = rule.logGroupTargets ?? [];
+    if (target) return localLogGroupFile(dataDir, target.logGroupName);
   }
   return undefined;
 }

@@ -31,22 +31,35 @@ export interface LocalFunction {
   readonly environment: Readonly<Record<string, string>>;
 }
 
-/** A rule target that invokes a function of the template. */
+/** A rule target that invokes a function of the template with the matched event, or `input`, or `inputPath` of it. */
 export interface LocalFunctionTarget {
   readonly functionName: string;
   readonly input?: Json;
   readonly inputPath?: string;
 }
-/** A rule target that writes the event to a CloudWatch Logs log group. */
+
+/** A rule target that is a CloudWatch Logs log group: EventBridge writes each matched event to it, whole, as JSON. */
 export interface LocalLogGroupTarget {
+  readonly kind: 'logGroup';
   readonly logGroupName: string;
 }
-/** A bus rule. `bus` is `default` or `provisioning` (the project's own bus). */
+
+/** Any target a rule of the template may have. */
+export type LocalTarget = LocalFunctionTarget | LocalLogGroupTarget;
+
+/**
+ * A bus rule. `bus` is `default` or `provisioning` (the project's own bus). Its function targets and its log-group
+ * targets are kept apart, so a bus that only invokes functions reads `targets` and can never mistake a log group
+ * for a function.
+ */
 export interface LocalRule {
   readonly id: string;
   readonly bus: 'default' | 'provisioning';
   readonly pattern: EventPattern;
-  readonly targets: ReadonlyArray<LocalFunctionTarget | LocalLogGroupTarget>;
+  /** The functions it invokes, in the template's order. */
+  readonly targets: readonly LocalFunctionTarget[];
+  /** The log groups it writes the matched event to, in the template's order. @default none */
+  readonly logGroupTargets?: readonly LocalLogGroupTarget[];
 }
 
 /** A schedule that invokes a function: `rate(…)` or `cron(…)`. */
@@ -64,8 +77,10 @@ export interface LocalTemplate {
   readonly functions: ReadonlyMap<string, LocalFunction>;
   readonly rules: readonly LocalRule[];
   readonly schedules: readonly LocalSchedule[];
-  /** The SES templates by name (`AWS::SES::Template`), which the SES stand-in renders. */
+  /** SES template name → its parts (the `AWS::SES::Template` resources); empty while e-mail is off. */
   readonly emailTemplates: ReadonlyMap<string, EmailTemplateParts>;
+  /** The SES configuration set the e-mails are sent with (`ses:configuration-set` of their events); undefined while off. */
+  readonly emailConfigurationSet?: string;
 }
 
 /** The local ARN of a function, as the rewritten definition and the stand-ins name it. */
@@ -79,6 +94,12 @@ export function functionNameFromArn(arnOrName: string): string | undefined {
   if (match) return match[1];
   return /^[A-Za-z0-9-_]+$/.test(arnOrName) ? arnOrName : undefined;
 }
+
+/** Resource types whose `Ref` is the name the template gives them (the property that holds it). */
+const NAMED_BY_REF: Readonly<Record<string, string>> = {
+  'AWS::Logs::LogGroup': 'LogGroupName',
+  'AWS::SES::ConfigurationSet': 'Name',
+};
 
 class Resolver {
   private readonly functionsById: Map<string, string>;
@@ -129,6 +150,10 @@ class Resolver {
     if (pseudo !== undefined) return pseudo;
     const fn = this.functionsById.get(id);
     if (fn) return fn;
+    const resource = this.template.Resources?.[id];
+    const named = resource && NAMED_BY_REF[resource.Type];
+    const name = named ? resource.Properties?.[named] : undefined;
+    if (typeof name === 'string') return name;
     return `local-${id}`;
   }
 
@@ -192,6 +217,13 @@ class Resolver {
   }
 }
 
+/** The log group name of a log group ARN (`arn:aws:logs:…:log-group:<name>`, with or without `:*`). */
+function logGroupNameFromArn(arn: Json): string | undefined {
+  const match =
+    typeof arn === 'string' ? /^arn:aws[a-z-]*:logs:[^:]*:[^:]*:log-group:(.+?)(?::\*)?$/.exec(arn) : null;
+  return match?.[1];
+}
+
 function targetFunction(arn: Json, where: string): string {
   const name = typeof arn === 'string' ? functionNameFromArn(arn) : undefined;
   if (!name)
@@ -202,7 +234,8 @@ function targetFunction(arn: Json, where: string): string {
 /**
  * Reads what local mode runs from the synthesized provisioning template (and the stateful one, for the
  * values it exports): the state machine definition with every Lambda ARN resolved to a local function
- * ARN named after the function's `yay:function` metadata, the bus rules and the schedules.
+ * ARN named after the function's `yay:function` metadata, the bus rules (function and log-group targets), the
+ * schedules, and with e-mail on the SES templates and configuration set.
  */
 export function extractLocalTemplate(
   provisioning: CfnTemplate,
@@ -214,6 +247,8 @@ export function extractLocalTemplate(
   let stateMachineName = 'CustomerProvisioning';
   const rules: LocalRule[] = [];
   const schedules: LocalSchedule[] = [];
+  const emailTemplates = new Map<string, EmailTemplateParts>();
+  let emailConfigurationSet: string | undefined;
 
   for (const [id, resource] of resolver.resources) {
     const props = resource.Properties ?? {};
@@ -243,17 +278,30 @@ export function extractLocalTemplate(
         : resolved) as unknown as StateMachineDefinition;
       if (typeof props.StateMachineName === 'string') stateMachineName = props.StateMachineName;
     } else if (resource.Type === 'AWS::Events::Rule') {
-      const targets = ((props.Targets ?? []) as Array<Record<string, Json>>).map((target) => {
+      const logGroupTargets: LocalLogGroupTarget[] = [];
+      const targets: LocalFunctionTarget[] = [];
+      for (const target of (props.Targets ?? []) as Array<Record<string, Json>>) {
         if (target.InputTransformer) throw new Error(`rule ${id}: InputTransformer is not supported locally`);
-        return {
-          functionName: targetFunction(resolver.resolve(target.Arn as Json), `rule ${id}`),
+        const arn = resolver.resolve(target.Arn as Json);
+        const logGroupName = logGroupNameFromArn(arn);
+        if (logGroupName !== undefined) {
+          if (target.Input !== undefined || target.InputPath !== undefined) {
+            throw new Error(`rule ${id}: a log group target takes the whole event, not Input or InputPath`);
+          }
+          logGroupTargets.push({ kind: 'logGroup', logGroupName });
+          continue;
+        }
+        targets.push({
+          functionName: targetFunction(arn, `rule ${id}`),
           ...(target.Input !== undefined
             ? { input: JSON.parse(String(resolver.resolve(target.Input))) as Json }
             : {}),
           ...(typeof target.InputPath === 'string' ? { inputPath: target.InputPath } : {}),
-        };
-      });
+        });
+      }
       if (typeof props.ScheduleExpression === 'string') {
+        if (logGroupTargets.length > 0)
+          throw new Error(`rule ${id}: a schedule writing to a log group is not supported locally`);
         for (const target of targets) {
           schedules.push({
             id,
@@ -268,7 +316,13 @@ export function extractLocalTemplate(
       assertSupportedPattern(pattern);
       const busName =
         props.EventBusName === undefined ? 'default' : resolver.resolve(props.EventBusName as Json);
-      rules.push({ id, bus: busName === 'default' ? 'default' : 'provisioning', pattern, targets });
+      rules.push({
+        id,
+        bus: busName === 'default' ? 'default' : 'provisioning',
+        pattern,
+        targets,
+        ...(logGroupTargets.length > 0 ? { logGroupTargets } : {}),
+      });
     } else if (resource.Type === 'AWS::Scheduler::Schedule') {
       const target = props.Target as Record<string, Json>;
       schedules.push({
@@ -279,10 +333,33 @@ export function extractLocalTemplate(
           ? { input: JSON.parse(String(resolver.resolve(target.Input))) as Json }
           : {}),
       });
+    } else if (resource.Type === 'AWS::SES::Template') {
+      const template = resolver.resolve((props.Template ?? {}) as Json) as Record<string, Json>;
+      // notify names its templates (EMAIL_TEMPLATES): one CloudFormation would name at deploy could never be found.
+      if (typeof template.TemplateName !== 'string')
+        throw new Error(`SES template ${id} has no TemplateName`);
+      emailTemplates.set(template.TemplateName, {
+        subject: String(template.SubjectPart ?? ''),
+        text: String(template.TextPart ?? ''),
+        html: String(template.HtmlPart ?? ''),
+      });
+    } else if (resource.Type === 'AWS::SES::ConfigurationSet') {
+      if (typeof props.Name === 'string') emailConfigurationSet = props.Name;
+    } else if (resource.Type === 'AWS::SES::ConfigurationSetEventDestination') {
+      // Also names an imported configuration set (provisioning:emailConfigurationSet), which has no resource here.
+      emailConfigurationSet ??= String(resolver.resolve(props.ConfigurationSetName as Json));
     }
   }
   if (!definition) throw new Error('the provisioning template has no AWS::StepFunctions::StateMachine');
-  return { stateMachineName, definition, functions, rules, schedules, emailTemplates: new Map() };
+  return {
+    stateMachineName,
+    definition,
+    functions,
+    rules,
+    schedules,
+    emailTemplates,
+    ...(emailConfigurationSet !== undefined ? { emailConfigurationSet } : {}),
+  };
 }
 
 /**

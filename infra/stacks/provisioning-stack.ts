@@ -12,14 +12,17 @@ import type { EnvName } from '../../shared/config';
 import { formatCredit } from '../../shared/domain/credit';
 import { DetailTypes, EVENT_SOURCE } from '../../shared/domain/order-event';
 import { TableSchema } from '../../shared/store/schema';
-import { catalogEnvValue, configuredStoreFronts, type InfraConfig } from '../config';
+import { catalogEnvValue, configuredLoginUrls, configuredStoreFronts, type InfraConfig } from '../config';
+import { BuyerEmail } from '../constructs/buyer-email';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue';
 import { type EgressAddress, EgressNetwork } from '../constructs/egress-network';
 import { Monitoring } from '../constructs/monitoring';
+import { OutboundEventsLog } from '../constructs/outbound-events-log';
 import { type FunctionNetwork, ProvisioningFunction } from '../constructs/provisioning-function';
 import { ProvisioningWorkflow } from '../constructs/provisioning-workflow';
 import { ProvisioningSchedules } from '../constructs/schedules';
 import { WebhookApi } from '../constructs/webhook-api';
+import { loadEmailTemplates } from '../email-templates';
 import { type FunctionName, FunctionNames, STATE_MACHINE_NAME } from '../names';
 import { EGRESS_IP_DESCRIPTION } from './stateful-stack';
 
@@ -39,6 +42,8 @@ export interface ProvisioningStackProps extends StackProps {
    * stack). Required when `provisioning:staticEgressIp` is on; ignored otherwise.
    */
   readonly egressAddresses?: readonly EgressAddress[];
+  /** The folder of the buyer e-mail templates. @default infra/email */
+  readonly emailTemplatesFolder?: URL;
 }
 
 /** How long one Yay HTTP call may take before it counts as unavailable (or, for a transfer, unknown). */
@@ -71,8 +76,11 @@ export const OUTBOUND_PUBLISHERS: readonly FunctionName[] = [
   'record-outcome',
 ];
 
-/** The functions whose use cases query the sparse open-orders index. */
-const INDEX_READERS: readonly FunctionName[] = ['sweep'];
+/**
+ * The functions whose use cases query the sparse open-orders index: the sweep (open orders, unsettled transfers),
+ * notify (the e-mails not yet sent, for the retry).
+ */
+const INDEX_READERS: readonly FunctionName[] = ['sweep', 'notify'];
 
 /**
  * The functions that build a Yay client (`yayFromEnv` in their handler): they read the Yay secret and,
@@ -113,6 +121,10 @@ export class ProvisioningStack extends Stack {
   readonly partnerDeadLetters: DeadLetterQueue | undefined;
   /** The VPC and NAT gateway(s) the Yay callers egress from; only with `provisioning:staticEgressIp`. */
   readonly egress: EgressNetwork | undefined;
+  /** Every outbound event in a log group (e-mail on or off). */
+  readonly outboundEvents: OutboundEventsLog;
+  /** SES templates, configuration set, rules, schedule and grant; only with `provisioning:emailSender`. */
+  readonly buyerEmail: BuyerEmail | undefined;
 
   constructor(scope: Construct, id: string, props: ProvisioningStackProps) {
     super(scope, id, props);
@@ -154,7 +166,7 @@ export class ProvisioningStack extends Stack {
       'record-outcome': { ...tableEnv, ...publishes },
       sweep: { ...tableEnv, ...yay, PAYMENT_WINDOW_SECONDS: paymentWindowSeconds },
       'daily-reconciliation': { ...tableEnv, ...yay },
-      // E-mail stays off (no EMAIL_SENDER) until provisioning:emailSender is configured.
+      // The e-mail variables are BuyerEmail's, with provisioning:emailSender; without, e-mail is off.
       notify: {
         ...tableEnv,
         PASSWORD_KEY_SECRET_ARN: passwordKeySecret.secretArn,
@@ -205,7 +217,6 @@ export class ProvisioningStack extends Stack {
       const actions = name === 'daily-reconciliation' ? TABLE_READ : [...TABLE_READ, ...TABLE_WRITE];
       fn(name).addToRolePolicy(new PolicyStatement({ actions, resources: [table.tableArn] }));
     }
-    // The open-orders index also lists unsettled transfer intents: the sweep reads both.
     for (const name of INDEX_READERS) {
       fn(name).addToRolePolicy(
         new PolicyStatement({
@@ -324,6 +335,22 @@ export class ProvisioningStack extends Stack {
       });
     }
 
+    this.outboundEvents = new OutboundEventsLog(this, 'OutboundEvents', { bus, logRetention });
+
+    // Read and checked even with e-mail off, so a broken template fails this synth, not the day e-mail is turned on.
+    const emailTemplates = loadEmailTemplates(props.emailTemplatesFolder);
+    this.buyerEmail = config.emailSender
+      ? new BuyerEmail(this, 'BuyerEmail', {
+          notify: functions.notify.fn,
+          bus,
+          sender: config.emailSender,
+          ...(config.emailConfigurationSet ? { configurationSetName: config.emailConfigurationSet } : {}),
+          templates: emailTemplates,
+          // The config guarantees a default sign-in address whenever a sender is set.
+          loginUrls: { default: config.storeLoginUrl ?? '', stores: configuredLoginUrls(config) },
+        })
+      : undefined;
+
     this.api = new WebhookApi(this, 'WebhookApi', { intake: fn('webhook-intake'), logRetention });
 
     this.schedules = new ProvisioningSchedules(this, 'Schedules', {
@@ -344,6 +371,7 @@ export class ProvisioningStack extends Stack {
     keepFailedEvents('sweep', this.schedules.sweepDeadLetters);
     keepFailedEvents('daily-reconciliation', this.schedules.reconciliationDeadLetters);
     if (this.partnerDeadLetters) keepFailedEvents('webhook-intake', this.partnerDeadLetters);
+    if (this.buyerEmail) keepFailedEvents('notify', this.buyerEmail.deadLetters);
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stateMachine,
@@ -354,7 +382,9 @@ export class ProvisioningStack extends Stack {
         Sweep: this.schedules.sweepDeadLetters.queue,
         Reconciliation: this.schedules.reconciliationDeadLetters.queue,
         ...(this.partnerDeadLetters ? { Partner: this.partnerDeadLetters.queue } : {}),
+        ...(this.buyerEmail ? { Email: this.buyerEmail.deadLetters.queue } : {}),
       },
+      buyerEmail: this.buyerEmail !== undefined,
       alarmEmail: config.alarmEmail,
       resellerBalanceFloorMillis: config.resellerBalanceFloorMillis,
     });
@@ -377,6 +407,20 @@ export class ProvisioningStack extends Stack {
         'Yay store fronts new customers go under, {"default":"<uuid>","stores":{"<store id>":"<uuid>"}}: ' +
         "ops yay-check --aws checks each is one of the account's",
     });
+    new CfnOutput(this, 'NotifyFunctionName', {
+      value: fn('notify').functionName,
+      description: 'The buyer e-mail function: ops resend-welcome --aws invokes it (lambda:InvokeFunction)',
+    });
+    new CfnOutput(this, 'OutboundEventsLogGroup', {
+      value: this.outboundEvents.logGroup.logGroupName,
+      description: 'Every outbound event as published: ops events --aws reads it (logs:FilterLogEvents)',
+    });
+    if (config.emailSender) {
+      new CfnOutput(this, 'EmailSender', {
+        value: config.emailSender.address,
+        description: 'The From address of the buyer e-mails: verify it, or its domain, in SES',
+      });
+    }
     if (this.egress) {
       // Also here, though the addresses are the stateful stack's: the ops CLI reads this stack's outputs.
       new CfnOutput(this, 'YayEgressIp', {

@@ -31,7 +31,12 @@ describe('npm run demo', () => {
     const result = await run('infra/local/demo.ts', { LOCAL_MAX_WAIT_SECONDS: '10', ...E2E_SECRETS });
 
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Demo finished: both orders fulfilled.');
+    expect(result.stdout).toContain(
+      'Demo finished: both orders fulfilled, both buyers welcomed, the late payment receipted.',
+    );
+    expect(result.stdout).toContain('Subject: Your calling account is ready');
+    expect(result.stdout).toContain('Subject: £5.00 added to your calling account');
+    expect(result.stdout).toMatch(/\| +Password: +•+ \(in the \.eml\)/);
     expect(result.stdout).toMatch(/Wait for payment\s+ok/);
     expect(result.stdout).toMatch(/customer \S+ \(Geoff Wilson\) \S+: balance 10\.000/);
     expect(result.stdout).toMatch(/customer \S+ \(Ada Lovelace\) \S+: balance 5\.000/);

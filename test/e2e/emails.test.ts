@@ -98,7 +98,7 @@ describe('telling the buyer and other systems', () => {
     const messages = outboxFor(buyer.email);
     expect(messages.map((m) => m.subject)).toEqual(['Your calling account is ready']);
     const [welcome] = messages;
-    expect(welcome).toMatchObject({ from: 'Yay Provisioning (local) <noreply@store.example>' });
+    expect(welcome).toMatchObject({ from: 'Yay Local <noreply@yay-provisioning.localhost>' });
     const text = body(welcome);
     expect(text).toMatch(/^To: /m);
     expect(text).toContain('Sign in at https://store.example/login');

@@ -388,9 +388,7 @@ describe('synthesizeLocalTemplate', () => {
   });
 
   it('routes the order events to dispatch and schedules the sweep and the daily reconciliation', () => {
-    const targets = template.rules.flatMap((rule) =>
-      rule.targets.map((t) => ('functionName' in t ? t.functionName : undefined)),
-    );
+    const targets = template.rules.flatMap((rule) => rule.targets.map((t) => t.functionName));
 
     expect(targets).toContain('dispatch');
     expect(template.schedules.map((s) => s.functionName).sort()).toEqual(['daily-reconciliation', 'sweep']);

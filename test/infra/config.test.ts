@@ -5,7 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { buildApp, cdkJsonContext } from '../../infra/app-factory';
-import { ContextKeys, configuredStoreFronts, loadInfraConfig } from '../../infra/config';
+import { ContextKeys, configuredLoginUrls, configuredStoreFronts, loadInfraConfig } from '../../infra/config';
 import { type FunctionName, FunctionNames } from '../../infra/names';
 import { EnvNames } from '../../shared/config';
 import { ConfigInvalid } from '../../shared/errors';
@@ -164,12 +164,12 @@ describe('loadInfraConfig provisioning:stores', () => {
     [
       'a misspelt field',
       { 'shop.example.com': { storefront: FRONT_A } },
-      /^context provisioning:stores\.shop\.example\.com\.storefront is not a field of a store \(known: storeFront\), got "5a4d/,
+      /^context provisioning:stores\.shop\.example\.com\.storefront is not a field of a store \(known: storeFront, loginUrl\), got "5a4d/,
     ],
     [
       'a bare UUID instead of an entry',
       { 'shop.example.com': FRONT_A },
-      /^context provisioning:stores\.shop\.example\.com must be an object \{"storeFront":"<uuid>"\}, got "5a4d/,
+      /^context provisioning:stores\.shop\.example\.com must be an object \{"storeFront":"<uuid>","loginUrl":"<https URL>"\}, got "5a4d/,
     ],
     [
       'a shop domain with capitals, which no order key carries',
@@ -179,7 +179,7 @@ describe('loadInfraConfig provisioning:stores', () => {
     [
       'a JSON string that is not JSON',
       '{"shop.example.com": {storeFront: ',
-      /^context provisioning:stores must be a JSON object \{"<store id>":\{"storeFront":"<uuid>"\}\}, got "\{\\"shop/,
+      /^context provisioning:stores must be a JSON object \{"<store id>":\{"storeFront":"<uuid>","loginUrl":"<https URL>"\}\}, got "\{\\"shop/,
     ],
     ['a list', [{ storeFront: FRONT_A }], /^context provisioning:stores must be a JSON object/],
   ])('refuses %s, naming the key path', (_what, value, message) => {
@@ -194,6 +194,124 @@ describe('loadInfraConfig provisioning:stores', () => {
     );
     expect(failure(stores(many)).message).toMatch(
       /^context provisioning:stores gives create-customer \d+ bytes of store fronts, more than the 3000/,
+    );
+  });
+});
+
+describe('loadInfraConfig buyer e-mail', () => {
+  const LOGIN = 'https://shop.example/login';
+  const on = (sender: unknown, extra: Record<string, unknown> = {}) =>
+    load({ [ContextKeys.emailSender]: sender, [ContextKeys.storeLoginUrl]: LOGIN, ...extra });
+
+  it('leaves e-mail off when no sender is set, as in cdk.json', () => {
+    expect(base).not.toHaveProperty(ContextKeys.emailSender);
+    expect(load({})).toMatchObject({
+      emailSender: undefined,
+      emailConfigurationSet: undefined,
+      storeLoginUrl: undefined,
+    });
+    expect(load({ [ContextKeys.emailSender]: '  ' }).emailSender).toBeUndefined();
+  });
+
+  it.each([
+    ['a bare address', 'noreply@shop.example', 'noreply@shop.example'],
+    ['a display name', 'Shop Name <noreply@shop.example>', 'Shop Name <noreply@shop.example>'],
+    ['a quoted display name', '"Shop Name" <noreply@shop.example>', 'Shop Name <noreply@shop.example>'],
+    [
+      'a name with specials, quoted',
+      'Shop, Inc. <noreply@shop.example>',
+      '"Shop, Inc." <noreply@shop.example>',
+    ],
+    [
+      'a name that is not ASCII, MIME-encoded',
+      'Café <noreply@shop.example>',
+      '=?UTF-8?B?Q2Fmw6k=?= <noreply@shop.example>',
+    ],
+  ])('reads %s as the From SES takes, with its address and domain', (_what, sender, from) => {
+    expect(on(sender).emailSender).toEqual({ address: 'noreply@shop.example', domain: 'shop.example', from });
+    expect(on(sender).storeLoginUrl).toBe(LOGIN);
+  });
+
+  it.each([
+    ['an address without a domain', 'noreply'],
+    ['a name without an address', 'Shop Name'],
+    ['two addresses', 'a@shop.example, b@shop.example'],
+    ['an unclosed bracket', 'Shop <noreply@shop.example'],
+    ['a number', 42],
+  ])('refuses %s as the sender, naming the key', (_what, sender) => {
+    expect(
+      failure({ [ContextKeys.emailSender]: sender, [ContextKeys.storeLoginUrl]: LOGIN }).message,
+    ).toMatch(
+      /^context provisioning:emailSender must be an e-mail address or "Name <address>" \(or empty: e-mail off\), got /,
+    );
+  });
+
+  it('requires the sign-in address once a sender is set, saying why', () => {
+    expect(failure({ [ContextKeys.emailSender]: 'noreply@shop.example' }).message).toBe(
+      'context yay:storeLoginUrl is required when provisioning:emailSender is set (the welcome e-mail tells each buyer where to sign in), got undefined',
+    );
+  });
+
+  it.each([
+    [
+      ContextKeys.storeLoginUrl,
+      'http://shop.example/login',
+      /^context yay:storeLoginUrl must be an https URL, got "http:/,
+    ],
+    [
+      ContextKeys.storeLoginUrl,
+      'shop.example/login',
+      /^context yay:storeLoginUrl must be an https URL, got "shop/,
+    ],
+    [
+      ContextKeys.emailConfigurationSet,
+      'my set',
+      /^context provisioning:emailConfigurationSet must be an SES configuration set name \(letters, digits, _ and -, at most 64\), got "my set"$/,
+    ],
+    [
+      ContextKeys.emailConfigurationSet,
+      'x'.repeat(65),
+      /^context provisioning:emailConfigurationSet must be/,
+    ],
+  ])('refuses %s = %j, naming the key, with e-mail off too', (key, value, message) => {
+    expect(failure({ [key]: value }).message).toMatch(message);
+  });
+
+  it('takes an existing configuration set by name', () => {
+    expect(
+      on('noreply@shop.example', { [ContextKeys.emailConfigurationSet]: 'resellers-set_1' })
+        .emailConfigurationSet,
+    ).toBe('resellers-set_1');
+  });
+
+  it("reads each store's own sign-in address, leaving out the stores that take the default", () => {
+    const config = on('noreply@shop.example', {
+      [ContextKeys.stores]: {
+        'shop-a.myshopify.com': { loginUrl: 'https://shop-a.example/account' },
+        'shop.example.org': { storeFront: '5a4d0000-0000-4000-8000-0000000000b2' },
+      },
+    });
+    expect(configuredLoginUrls(config)).toEqual({ 'shop-a.myshopify.com': 'https://shop-a.example/account' });
+  });
+
+  it("refuses a store's sign-in address that is not https, naming the store and the field", () => {
+    expect(
+      failure({ [ContextKeys.stores]: { 'shop.example.com': { loginUrl: 'http://shop.example.com/login' } } })
+        .message,
+    ).toBe(
+      'context provisioning:stores.shop.example.com.loginUrl must be an https URL, got "http://shop.example.com/login"',
+    );
+  });
+
+  it("refuses more sign-in addresses than fit in notify's 4 KB of environment", () => {
+    const many = Object.fromEntries(
+      Array.from({ length: 40 }, (_, i) => [
+        `shop-${i}.myshopify.com`,
+        { loginUrl: `https://shop-${i}.example/account/sign-in/with/a/long/path` },
+      ]),
+    );
+    expect(failure({ [ContextKeys.stores]: many }).message).toMatch(
+      /^context provisioning:stores gives notify \d+ bytes of sign-in addresses \(with yay:storeLoginUrl\), more than the 3000/,
     );
   });
 });

@@ -176,8 +176,8 @@ describe('ProvisioningStack IAM (least privilege)', () => {
     }
     for (const name of FunctionNames) {
       const statements = text(statementsOf(provisioning, name));
-      // sweep lists open orders and unsettled transfers.
-      expect(statements.includes('/index/OpenOrders'), name).toBe(name === 'sweep');
+      // sweep lists open orders and unsettled transfers; notify the e-mails still to send.
+      expect(statements.includes('/index/OpenOrders'), name).toBe(name === 'sweep' || name === 'notify');
       // transfer-credit checks its customer has no unreconciled transfer.
       expect(statements.includes('/index/CustomerTransfers'), name).toBe(name === 'transfer-credit');
       // dispatch finds a refund's order by the payment it names.
@@ -253,8 +253,8 @@ describe('ProvisioningStack events', () => {
     expect(text(grants('dispatch', 'sqs:SendMessage'))).toContain('DispatchDeadLetters');
   });
 
-  it('adds no partner-bus rule when no partner event bus is configured', () => {
-    expect(ofType('AWS::Events::Rule')).toHaveLength(1);
+  it('adds no partner-bus rule when no partner event bus is configured (dispatch and the outbound log only)', () => {
+    expect(ofType('AWS::Events::Rule')).toHaveLength(2);
   });
 
   it('serves POST /webhooks/<provider> for the three stores through webhook-intake, throttled and access-logged', () => {
@@ -419,7 +419,7 @@ describe('ProvisioningStack alarms', () => {
 });
 
 describe('ProvisioningStack outputs', () => {
-  it('exports what the ops CLI reads: API URL, state machine, table, bus and secret ARNs', () => {
+  it('exports what the ops CLI reads: API URL, state machine, table, bus, secret ARNs, notify and the events log', () => {
     const outputs = Object.keys(provisioning.toJSON().Outputs ?? {});
     for (const name of [
       'ApiUrl',
@@ -429,6 +429,8 @@ describe('ProvisioningStack outputs', () => {
       'YaySecretArn',
       'WebhookSecretArn',
       'NamingKeySecretArn',
+      'NotifyFunctionName',
+      'OutboundEventsLogGroup',
     ]) {
       expect(outputs).toContain(name);
     }
