@@ -1,24 +1,18 @@
 /**
  * The operator CLI behind `npm run ops` (entry: ops/main.ts). Not part of local mode: it reaches a running
- * local mode through its runtime.json (infra/local/runtime-info.ts), or a deployed stack through its outputs,
- * and runs the same use cases the handlers run.
+ * local mode through its runtime.json, or a deployed stack through its outputs (both in ops/target.ts, shared
+ * with the console), and runs the same use cases the handlers run.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { readLocalConfig } from '../infra/local/config';
-import { LOCAL_AWS_CREDENTIALS, readRuntimeInfo } from '../infra/local/runtime-info';
+import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import { describeCredit, parseTransferAmount } from '../shared/domain/credit';
 import { OrderStates } from '../shared/domain/order-state';
-import { type YayCredentials, YayCredentialsSchema } from '../shared/secrets';
-import { createDynamoStore, type DynamoStore, type OrderState } from '../shared/store';
-import { type ConfiguredStoreFronts, ConfiguredStoreFrontsSchema } from '../shared/store-fronts';
+import type { OrderState } from '../shared/store';
 import type { OrderCompletion } from '../shared/workflow/attention';
 import type { Observability } from '../shared/workflow/ports';
 import { checkYay } from '../shared/yay/check';
 import { createYayClient } from '../shared/yay/client';
+import { awsTarget, DEFAULT_STACK, isConnectionError, localTarget, OpsError, type Target } from './target';
 
 /** Where the CLI writes; tests capture both. */
 export interface OpsIo {
@@ -29,8 +23,6 @@ export interface OpsIo {
 
 /** A usage or input error: exit code 2, the message names the flag or argument. */
 class UsageError extends Error {}
-/** Something the operator must act on (unknown order, unreachable endpoint): exit code 1. */
-class OpsError extends Error {}
 
 const USAGE = `usage: npm run ops -- <command> [--aws [--stack <name>] [--region <region>]] [--data-dir <dir>]
   status <order>                             one order, its transfer, what it waits for and its timeline
@@ -128,137 +120,6 @@ function parse(argv: readonly string[]): Parsed {
       throw new UsageError(`unknown flag --${name} for ${command}`);
   }
   return { command, positional, flags: values };
-}
-
-/** What the commands act on: the running local mode, or a deployed stack. */
-interface Target {
-  where: string;
-  store: DynamoStore;
-  sfn: SFNClient;
-  stateMachineArn: string;
-  yay: () => Promise<{ baseUrl: string; credentials: YayCredentials }>;
-  /** The deployed functions' source address(es) for Yay: the stack output `YayEgressIp`, when it has one. */
-  egressIp?: string;
-  /**
-   * The store fronts new customers go under (local mode's runtime.json, the stack output `StoreFronts`), or why
-   * they are not known. Read on use: a malformed value only fails `yay-check`.
-   */
-  storeFronts(): ConfiguredStoreFronts | { unknown: string };
-  close(): void;
-}
-
-async function localTarget(io: OpsIo, dataDirFlag: string | undefined): Promise<Target> {
-  const config = readLocalConfig(io.env);
-  const dataDir = dataDirFlag ?? config.dataDir;
-  const info = readRuntimeInfo(dataDir);
-  if (!info) {
-    throw new OpsError(
-      `local mode is not running for data dir ${dataDir} (no runtime.json): start it with npm start`,
-    );
-  }
-  try {
-    process.kill(info.pid, 0);
-  } catch {
-    throw new OpsError(
-      `local mode (pid ${info.pid}) for data dir ${dataDir} is not running: start it with npm start`,
-    );
-  }
-  const clientConfig = { region: info.region, credentials: LOCAL_AWS_CREDENTIALS };
-  const dynamo = new DynamoDBClient({ ...clientConfig, endpoint: info.endpoints.dynamodb });
-  const sfn = new SFNClient({ ...clientConfig, endpoint: info.endpoints.sfn });
-  return {
-    where: `local mode at ${info.url}`,
-    store: createDynamoStore({ tableName: info.tableName, client: dynamo }),
-    sfn,
-    stateMachineArn: info.stateMachineArn,
-    storeFronts: () =>
-      // runtime.json of a local mode started before it recorded them.
-      info.storeFronts ?? { unknown: `local mode at ${info.url} did not record them: restart it` },
-    yay: async () => ({ baseUrl: info.endpoints.yay, credentials: config.yayCredentials }),
-    close: () => {
-      dynamo.destroy();
-      sfn.destroy();
-    },
-  };
-}
-
-async function awsTarget(io: OpsIo, stack: string, region: string | undefined): Promise<Target> {
-  const clientConfig = region ? { region } : {};
-  const cfn = new CloudFormationClient(clientConfig);
-  let outputs: Record<string, string>;
-  try {
-    const out = await cfn.send(new DescribeStacksCommand({ StackName: stack }));
-    const found = out.Stacks?.[0];
-    if (!found) throw new OpsError(`stack ${stack} not found`);
-    outputs = Object.fromEntries((found.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
-  } catch (error) {
-    if (error instanceof OpsError) throw error;
-    throw new OpsError(
-      `cannot read stack ${stack}: ${error instanceof Error ? `${error.name}: ${error.message}` : error}`,
-    );
-  } finally {
-    cfn.destroy();
-  }
-  for (const key of ['TableName', 'StateMachineArn', 'YaySecretArn']) {
-    if (!outputs[key])
-      throw new OpsError(`stack ${stack} has no output ${key}: is it the provisioning stack?`);
-  }
-  const dynamo = new DynamoDBClient(clientConfig);
-  const sfn = new SFNClient(clientConfig);
-  return {
-    where: `stack ${stack}`,
-    store: createDynamoStore({ tableName: outputs.TableName as string, client: dynamo }),
-    sfn,
-    stateMachineArn: outputs.StateMachineArn as string,
-    // Only with provisioning:staticEgressIp; without it the functions have no fixed address to report.
-    ...(outputs.YayEgressIp ? { egressIp: outputs.YayEgressIp } : {}),
-    storeFronts: () => storeFrontsOutput(stack, outputs.StoreFronts),
-    yay: async () => {
-      const secrets = new SecretsManagerClient(clientConfig);
-      try {
-        const value = await secrets.send(new GetSecretValueCommand({ SecretId: outputs.YaySecretArn }));
-        const parsed = YayCredentialsSchema.safeParse(JSON.parse(value.SecretString ?? '{}'));
-        if (!parsed.success)
-          throw new OpsError(`secret ${outputs.YaySecretArn} is not {"reseller","user","password"}`);
-        return { baseUrl: io.env.YAY_API_BASE_URL || 'https://api.yay.com', credentials: parsed.data };
-      } finally {
-        secrets.destroy();
-      }
-    },
-    close: () => {
-      dynamo.destroy();
-      sfn.destroy();
-    },
-  };
-}
-
-/** The `StoreFronts` output: `{"default":"<uuid>","stores":{"<store id>":"<uuid>"}}`. */
-function storeFrontsOutput(
-  stack: string,
-  value: string | undefined,
-): ConfiguredStoreFronts | { unknown: string } {
-  if (!value) return { unknown: `stack ${stack} has no output StoreFronts: deploy this version` };
-  let json: unknown;
-  try {
-    json = JSON.parse(value);
-  } catch {
-    json = undefined;
-  }
-  const parsed = ConfiguredStoreFrontsSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new OpsError(
-      `stack ${stack} output StoreFronts is not {"default":"<uuid>","stores":{"<store id>":"<uuid>"}}`,
-    );
-  }
-  return parsed.data;
-}
-
-function isConnectionError(error: unknown): boolean {
-  const text =
-    error instanceof Error
-      ? `${error.name} ${error.message} ${String((error as { code?: string }).code)}`
-      : '';
-  return /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ETIMEDOUT|fetch failed|socket hang up/i.test(text);
 }
 
 function opsObservability(io: OpsIo): Observability {
@@ -448,8 +309,8 @@ export async function runOps(argv: readonly string[], io: OpsIo): Promise<number
   const { flags } = parsed;
   try {
     target = flags.aws
-      ? await awsTarget(io, flags.stack ?? 'YayProvisioning', flags.region)
-      : await localTarget(io, flags['data-dir']);
+      ? await awsTarget(io.env, flags.stack ?? DEFAULT_STACK, flags.region)
+      : await localTarget(io.env, flags['data-dir']);
     const obs = opsObservability(io);
     // Loaded on use: the workflow modules build Powertools' logger and metrics at import, which must not
     // happen before local mode (in the same process, in tests) has set their environment.
