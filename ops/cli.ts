@@ -9,10 +9,18 @@ import { describeCredit, parseTransferAmount } from '../shared/domain/credit';
 import { OrderStates } from '../shared/domain/order-state';
 import type { OrderState } from '../shared/store';
 import type { OrderCompletion } from '../shared/workflow/attention';
-import type { Observability } from '../shared/workflow/ports';
 import { checkYay } from '../shared/yay/check';
 import { createYayClient } from '../shared/yay/client';
-import { awsTarget, DEFAULT_STACK, isConnectionError, localTarget, OpsError, type Target } from './target';
+import {
+  awsTarget,
+  DEFAULT_STACK,
+  isConnectionError,
+  localTarget,
+  OpsError,
+  operatorDeps,
+  operatorObservability,
+  type Target,
+} from './target';
 
 /** Where the CLI writes; tests capture both. */
 export interface OpsIo {
@@ -120,20 +128,6 @@ function parse(argv: readonly string[]): Parsed {
       throw new UsageError(`unknown flag --${name} for ${command}`);
   }
   return { command, positional, flags: values };
-}
-
-function opsObservability(io: OpsIo): Observability {
-  const quiet = () => undefined;
-  return {
-    now: () => new Date(),
-    metrics: { addMetric: quiet },
-    log: {
-      debug: quiet,
-      info: quiet,
-      warn: (m) => io.err(`warning: ${m}`),
-      error: (m) => io.err(`error: ${m}`),
-    },
-  };
 }
 
 function requireOrder(parsed: Parsed): string {
@@ -311,13 +305,7 @@ export async function runOps(argv: readonly string[], io: OpsIo): Promise<number
     target = flags.aws
       ? await awsTarget(io.env, flags.stack ?? DEFAULT_STACK, flags.region)
       : await localTarget(io.env, flags['data-dir']);
-    const obs = opsObservability(io);
-    // Loaded on use: the workflow modules build Powertools' logger and metrics at import, which must not
-    // happen before local mode (in the same process, in tests) has set their environment.
-    const { sfnWorkflowControl } = await import('../shared/workflow/sfn-control');
-    const workflow = sfnWorkflowControl(target.sfn, target.stateMachineArn);
-    const store = target.store;
-    const deps = { ...obs, orders: store, buyers: store, transfers: store, workflow };
+    const deps = operatorDeps(target, operatorObservability(io.err));
     const reason = (fallback: string) => flags.reason?.trim() || fallback;
     switch (parsed.command) {
       case 'status':

@@ -13,6 +13,10 @@ import { type YayCredentials, YayCredentialsSchema } from '../shared/secrets';
 import { createDynamoStore, type DynamoStore, type EmailStore } from '../shared/store';
 import { createNotificationStores } from '../shared/store/dynamo-store';
 import { type ConfiguredStoreFronts, ConfiguredStoreFrontsSchema } from '../shared/store-fronts';
+import type { AttentionDeps } from '../shared/workflow/attention';
+import type { Observability } from '../shared/workflow/ports';
+import type { ResolveTransferDeps } from '../shared/workflow/reconcile-transfer';
+import { sfnWorkflowControl } from '../shared/workflow/sfn-control';
 
 /** Something the operator must act on (unknown order, unreachable endpoint, stack without an output): exit code 1. */
 export class OpsError extends Error {}
@@ -34,6 +38,34 @@ export interface Target {
    */
   storeFronts(): ConfiguredStoreFronts | { unknown: string };
   close(): void;
+}
+
+/** What the operator use cases take (replay, complete, close, resolve-transfer). */
+export type OperatorDeps = AttentionDeps & ResolveTransferDeps;
+
+/**
+ * The use cases' dependencies over a target: one wiring for the CLI and the console, so an action taken from
+ * either runs the same code against the same ports.
+ */
+export function operatorDeps(target: Target, observability: Observability): OperatorDeps {
+  const workflow = sfnWorkflowControl(target.sfn, target.stateMachineArn);
+  const store = target.store;
+  return { ...observability, orders: store, buyers: store, transfers: store, workflow };
+}
+
+/** What the operator tools observe with: no metrics, no info lines, warnings and errors to `err`. */
+export function operatorObservability(err: (line: string) => void): Observability {
+  const quiet = () => undefined;
+  return {
+    now: () => new Date(),
+    metrics: { addMetric: quiet },
+    log: {
+      debug: quiet,
+      info: quiet,
+      warn: (m) => err(`warning: ${m}`),
+      error: (m) => err(`error: ${m}`),
+    },
+  };
 }
 
 /** The default stack of `--aws`. */

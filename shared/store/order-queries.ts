@@ -103,9 +103,10 @@ function decodeCursor(text: string): Cursor {
 }
 
 /** The filter of a page as a FilterExpression: state exactly; provider and store as the order key's prefix. */
-function pageFilter(
-  filter: OrderFilter,
-): Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> & {
+function pageFilter(filter: OrderFilter): Pick<
+  QueryCommandInput,
+  'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+> & {
   filtered: boolean;
 } {
   const parts: string[] = [];
