@@ -51,10 +51,11 @@ export interface ActionDefinition {
 
 export type FormValues = Readonly<Record<string, string | undefined>>;
 
-/** The order's credit in words: "10.000 GBP", or why there is none. */
-export function creditText(order: Pick<OrderDetails, 'event'>): string {
+/** The order's credit in words: "10.000 GBP", or why there is none (`short`: just "unpriced", for a list). */
+export function creditText(order: Pick<OrderDetails, 'event'>, options: { short?: boolean } = {}): string {
   const credit = order.event?.credit;
-  if (!credit) return 'no order details yet';
+  if (!credit) return options.short ? '—' : 'no order details yet';
+  if (credit.amount === null && options.short) return 'unpriced';
   return credit.amount === null
     ? `unpriced (${credit.unpricedReason ?? 'no amount'})`
     : `${formatCredit(credit.amount)} ${credit.currency}`;
@@ -190,7 +191,9 @@ export const ACTIONS: readonly ActionDefinition[] = [
   {
     id: 'replay',
     label: 'Replay',
-    offered: (order) => isTerminal(order.state) && order.event !== undefined && !undecided(order),
+    // Not for a refunded order: there is nothing left to provision.
+    offered: (order) =>
+      isTerminal(order.state) && order.event !== undefined && !order.refunded && !undecided(order),
     consequence: (order) =>
       `Starts a fresh execution of the order (credit ${creditText(order)}). Every step is idempotent: no second customer, no credit moved twice.`,
     async run({ deps }, order, reason) {

@@ -47,7 +47,7 @@ function rowOf(order: OrderView | OrderRecord): OrderRow {
     state: order.state,
     payment: order.payment,
     refunded: order.refunded === true,
-    credit: creditText(order),
+    credit: creditText(order, { short: true }),
     ...(buyer?.name ? { buyerName: buyer.name } : {}),
     ...(buyer?.email ? { buyerEmail: buyer.email } : {}),
     ...(order.customerName ? { customerName: order.customerName } : {}),

@@ -5,7 +5,7 @@
  * - bound to loopback, a request naming any other host is refused the same way (DNS rebinding);
  * - every state-changing request is a POST from the console's own origin (Origin and Sec-Fetch-Site) carrying the
  *   per-start CSRF token of its form; anything else is refused before a handler runs, so it changes nothing;
- * - every response says: no caching, no framing, no referrer, scripts and styles from the console only.
+ * - every response says: no caching, no framing, no referrer to another site, scripts and styles from the console only.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
@@ -56,7 +56,9 @@ export function securityHeaders(): MiddlewareHandler {
     );
     headers.set('x-content-type-options', 'nosniff');
     headers.set('x-frame-options', 'DENY');
-    headers.set('referrer-policy', 'no-referrer');
+    // Not no-referrer: under it a browser sends `Origin: null` with its own same-origin form posts (Fetch,
+    // "serializing a request origin"), which the origin check must refuse. No address here carries the token.
+    headers.set('referrer-policy', 'same-origin');
     headers.set('cross-origin-opener-policy', 'same-origin');
     headers.set('cross-origin-resource-policy', 'same-origin');
     if (!headers.has('cache-control')) headers.set('cache-control', 'no-store');

@@ -137,7 +137,7 @@ describe('operator console over HTTP', () => {
         expect(answer.headers['content-security-policy']).toContain("script-src 'self'");
         expect(answer.headers['content-security-policy']).toContain("frame-ancestors 'none'");
         expect(answer.headers['x-frame-options']).toBe('DENY');
-        expect(answer.headers['referrer-policy']).toBe('no-referrer');
+        expect(answer.headers['referrer-policy']).toBe('same-origin');
         expect(answer.headers['cache-control']).toBe('no-store');
       }
     });
