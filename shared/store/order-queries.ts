@@ -30,7 +30,7 @@ function toView(order: OrderRecord): OrderView {
   return { ...rest, waitingForPayment: taskToken !== undefined };
 }
 
-/** Days read at once: an empty day still costs its query, and most days of a filtered page are empty. */
+/** Days read at once at most: an empty day still costs its query, and most days of a filtered page are empty. */
 const DAYS_AT_ONCE = 8;
 /** Items one query of a filtered page evaluates: the filter applies after DynamoDB's `Limit`. */
 const FILTERED_READ = 200;
@@ -251,8 +251,13 @@ export function orderQueries(table: Table): OrderQueries {
           Limit: filtered ? Math.max(FILTERED_READ, wanted - found.length) : wanted - found.length,
           ...(start ? { ExclusiveStartKey: start } : {}),
         });
-      for (let i = 0; i < days.length && found.length < wanted; i += DAYS_AT_ONCE) {
-        const batch = days.slice(i, i + DAYS_AT_ONCE).map((day) => ItemKeys.ordersOn(day));
+      // One day first (a busy day fills a page alone), then twice as many at a time, up to DAYS_AT_ONCE.
+      for (
+        let i = 0, width = 1;
+        i < days.length && found.length < wanted;
+        i += width, width = Math.min(width * 2, DAYS_AT_ONCE)
+      ) {
+        const batch = days.slice(i, i + width).map((day) => ItemKeys.ordersOn(day));
         // The first query of each day of the batch at once; a day with more than that is read on in order.
         const firsts = await Promise.all(
           batch.map((partition, j) => read(partition, i + j === 0 ? cursor?.key : undefined)),

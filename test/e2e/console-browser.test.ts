@@ -83,23 +83,23 @@ describe.skipIf(!chromium)(
         .locator('section[aria-label="Transfers needing review"]')
         .locator(`tr[data-order="${samples.review}"]`);
       await review.waitFor();
-      const listed = await review.innerText();
+      const listed = await review.textContent();
 
       await review.getByRole('link', { name: 'Credit was applied' }).click();
       await page.waitForURL(/\/console\/order\/act\?/);
-      const confirmation = await page.locator('.confirm').innerText();
+      const confirmation = await page.locator('.confirm').textContent();
       // A second tab holds the same confirmation, as a second operator (or a second click) would.
       await other.goto(page.url());
       await page.fill('textarea[name="reason"]', 'checked the balance in the Yay dashboard');
       await page.getByRole('button', { name: /^Confirm/ }).click();
       await page.waitForURL(/\/console\/order\?key=/);
-      const notice = await page.locator('.notice').innerText();
+      const notice = await page.locator('.notice').textContent();
       await other.fill('textarea[name="reason"]', 'the same decision, again');
       const again = await Promise.all([
         other.waitForResponse((response) => response.request().method() === 'POST'),
         other.getByRole('button', { name: /^Confirm/ }).click(),
       ]);
-      const refusal = await other.locator('main').innerText();
+      const refusal = await other.locator('main').textContent();
       await page.goto(`${new URL(runtime.consoleUrl).origin}/console/`);
       const stillListed = await page.locator(`tr[data-order="${samples.review}"]`).count();
       const order = await runtime.store.getOrder(samples.review);
@@ -143,7 +143,7 @@ describe.skipIf(!chromium)(
         .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-order')));
 
       expect(rows).toEqual([samples.fulfilled[0]]);
-      expect(await page.locator('main .lead').innerText()).toContain(
+      expect(await page.locator('main .lead').textContent()).toContain(
         `found by buyer e-mail ${samples.email.toUpperCase()}`,
       );
       await page.close();
@@ -158,9 +158,9 @@ describe.skipIf(!chromium)(
       });
       const origin = new URL(runtime.consoleUrl).origin;
 
-      const home = await page.locator(`tr[data-order="${samples.missingDetails}"]`).innerText();
+      const home = await page.locator(`tr[data-order="${samples.missingDetails}"]`).textContent();
       await page.goto(`${origin}/console/order?key=${encodeURIComponent(samples.missingDetails)}`);
-      const buyer = await page.locator('dd').filter({ hasText: 'alert' }).first().innerText();
+      const buyer = await page.locator('dd').filter({ hasText: 'alert' }).first().textContent();
       const scripts = await page.locator('script').count();
 
       expect(home).toContain(SCRIPT_BUYER.name);
