@@ -24,7 +24,10 @@ try {
 } catch (error) {
   fail(`${(error as Error).message}\n${CONSOLE_USAGE}`, 2);
 }
-if (args.help) fail(CONSOLE_USAGE, 0);
+if (args.help) {
+  process.stdout.write(`${CONSOLE_USAGE}\n`);
+  process.exit(0);
+}
 loadDotEnv();
 
 let target: Target;

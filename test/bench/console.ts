@@ -9,7 +9,9 @@
  * Step Functions is left out (each order page asks for its executions' histories, which answer "no such execution"
  * here at once: those calls are a Step Functions round trip on AWS and are not in these numbers), and the
  * reseller balance is a constant. Each page is fetched over keep-alive HTTP by this process, one request at a
- * time: 5 warm-up requests, then ITERATIONS timed, from the request to the last byte of the body. "Page 50" is
+ * time: 5 warm-up requests, then ITERATIONS timed, from the request to the last byte of the body. The Overview
+ * reads every order of its 30 days (about half the table here) and every credit movement, projected to a few
+ * attributes; its reseller balance is a constant and its credit owed reads the open orders. "Page 50" is
  * reached by following 49 "Next page" links first (not timed); its link (the cursor) is then fetched each time.
  * DynamoDB calls are counted on the console's client for one request of each. The machine has two cores shared
  * with other work, so read the medians; p95 shows the noise.
@@ -290,6 +292,7 @@ export default async function (): Promise<string> {
       { page: `Orders, page ${pageNumber} (by its cursor)`, path: page50 },
       { page: 'Search by buyer e-mail (a repeat buyer)', path: '/console/orders?q=repeat%40example.com' },
       { page: 'Order', path: `/console/order?key=${encodeURIComponent(sample.orderKey)}` },
+      { page: 'Overview (30 days of orders and credit)', path: '/console/overview' },
     ];
     const rows: string[] = [];
     for (const { page, path } of requests) {
@@ -301,8 +304,8 @@ export default async function (): Promise<string> {
       const times: number[] = [];
       for (let i = 0; i < ITERATIONS; i++) times.push((await get(path)).ms);
       times.sort((a, b) => a - b);
-      // Rows of a list; on the Order page, the timeline's lines.
-      const shown = (once.body.match(/<tr data-order=|<li class="from-/g) ?? []).length;
+      // Rows of a list; on the Order page, the timeline's lines; on the Overview, the days of its table.
+      const shown = (once.body.match(/<tr data-order=|<li class="from-|<tr><td>\d{4}-/g) ?? []).length;
       if (process.env.BENCH_CONSOLE_DUMP) process.stderr.write(`${path}\n${once.body.slice(0, 4000)}\n\n`);
       rows.push(
         `| ${page} | ${shown} | ${(Buffer.byteLength(once.body) / 1024).toFixed(1)} | ${callsPerRequest} | ` +
