@@ -14,6 +14,7 @@ import { type Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import { isConnectionError } from '../ops/target';
 import { formatCredit } from '../shared/domain/credit';
+import { ErrorNames } from '../shared/errors';
 import {
   type ActionDefinition,
   actionById,
@@ -248,8 +249,9 @@ export function createConsole(options: ConsoleOptions): OperatorConsole {
       return c.redirect(Paths.order(orderKey, { done: outcomes.keep(said) }), 303);
     } catch (error) {
       if (error instanceof FormError) return again(`${error.message}.`.replace(/\.\.$/, '.'), 400);
-      if (isConnectionError(error) || !(error instanceof Error)) throw error;
-      // The use cases refuse in words meant for the operator (not waiting, resumed by someone else just now).
+      // The use cases refuse, before writing, in words meant for the operator (not waiting, resumed by someone
+      // else just now). Anything else may have come part way: the error page says to look before acting again.
+      if (!(error instanceof Error) || error.name !== ErrorNames.OrderInvalid) throw error;
       return again(`${error.message}. Nothing was done.`, 409);
     }
   });
@@ -275,7 +277,12 @@ export function createConsole(options: ConsoleOptions): OperatorConsole {
     if (isConnectionError(error)) {
       return message(c, 502, 'Cannot reach the data', `The console cannot reach ${where}: ${error.message}`);
     }
-    return message(c, 500, 'Something went wrong', `${error.name}: ${error.message}. Nothing more was done.`);
+    return message(
+      c,
+      500,
+      'Something went wrong',
+      `${error.name}: ${error.message}. Look at the order before acting again: every action finishes what a repeat finds half done.`,
+    );
   });
 
   return {

@@ -114,7 +114,11 @@ export const OrdersPage: FC<{ where: string; model: OrdersModel }> = ({ where, m
       {model.searchedBy !== undefined ? (
         <p class="lead">
           {model.rows.length === 0
-            ? `No order found by ${model.searchedBy}.`
+            ? `No order found by ${model.searchedBy}.${
+                model.searchedBy.startsWith('Yay customer')
+                  ? ' (An order key starts with its provider: stripe:default:cs_…)'
+                  : ''
+              }`
             : `${model.rows.length}${model.more ? '+' : ''} found by ${model.searchedBy}${model.more ? ' (the newest shown)' : ''}.`}{' '}
           <a href={Paths.orders()}>All orders</a>
         </p>
