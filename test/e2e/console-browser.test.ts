@@ -9,6 +9,9 @@ import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
 import { e2eEnv } from './support';
 
 const chromium = findChromium();
+const SKIPPED = 'no chromium on PATH or at /usr/bin/chromium (apt-get install chromium)';
+// The default reporter names a skipped file but not why: say it where every run shows it.
+if (!chromium) process.stderr.write(`console browser tests skipped: ${SKIPPED}\n`);
 
 /**
  * The console as an operator uses it: local mode's `/console`, driven in Debian's headless Chromium through
@@ -18,7 +21,7 @@ const chromium = findChromium();
 describe.skipIf(!chromium)(
   chromium
     ? 'operator console in headless Chromium'
-    : 'operator console in headless Chromium — SKIPPED: no chromium on PATH or at /usr/bin/chromium (apt-get install chromium)',
+    : `operator console in headless Chromium — SKIPPED: ${SKIPPED}`,
   () => {
     let runtime: LocalRuntime;
     let dataDir: string;
