@@ -1,32 +1,29 @@
 /**
  * The operator CLI behind `npm run ops` (entry: ops/main.ts). Not part of local mode: it reaches a running
- * local mode through its runtime.json (infra/local/runtime-info.ts), or a deployed stack through its outputs,
- * and runs the same use cases the handlers run.
+ * local mode through its runtime.json, or a deployed stack through its outputs (both in ops/target.ts, shared
+ * with the console), and runs the same use cases the handlers run.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { CloudWatchLogsClient, paginateFilterLogEvents } from '@aws-sdk/client-cloudwatch-logs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { readLocalConfig } from '../infra/local/config';
-import { LOCAL_AWS_CREDENTIALS, readRuntimeInfo } from '../infra/local/runtime-info';
+import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import { listOutbox } from '../infra/local/ses';
 import { describeCredit, parseTransferAmount } from '../shared/domain/credit';
 import { OrderStates } from '../shared/domain/order-state';
-import { type YayCredentials, YayCredentialsSchema } from '../shared/secrets';
-import { createDynamoStore, type DynamoStore, type OrderState } from '../shared/store';
-import { createNotificationStores, type NotificationStores } from '../shared/store/dynamo-store';
-import { type ConfiguredStoreFronts, ConfiguredStoreFrontsSchema } from '../shared/store-fronts';
+import type { OrderState } from '../shared/store';
 import type { OrderCompletion } from '../shared/workflow/attention';
-import { type EventsOut, eventBridgeEventsOut } from '../shared/workflow/events-out';
-import type { Observability } from '../shared/workflow/ports';
 import { checkYay } from '../shared/yay/check';
 import { createYayClient } from '../shared/yay/client';
+import {
+  awsTarget,
+  DEFAULT_STACK,
+  isConnectionError,
+  localTarget,
+  OpsError,
+  operatorDeps,
+  operatorObservability,
+  type PublishedLine,
+  type Target,
+} from './target';
 
 /** Where the CLI writes; tests capture both. */
 export interface OpsIo {
@@ -37,8 +34,6 @@ export interface OpsIo {
 
 /** A usage or input error: exit code 2, the message names the flag or argument. */
 class UsageError extends Error {}
-/** Something the operator must act on (unknown order, unreachable endpoint): exit code 1. */
-class OpsError extends Error {}
 
 const USAGE = `usage: npm run ops -- <command> [--aws [--stack <name>] [--region <region>]] [--data-dir <dir>]
   status <order>                             one order, its transfer, what it waits for and its timeline
@@ -145,246 +140,6 @@ function parse(argv: readonly string[]): Parsed {
   return { command, positional, flags: values };
 }
 
-/** What the commands act on: the running local mode, or a deployed stack. */
-interface Target {
-  where: string;
-  store: DynamoStore;
-  sfn: SFNClient;
-  stateMachineArn: string;
-  /** The provisioning bus: what a person's action decides is published as the handlers publish it. */
-  events: EventsOut;
-  /** The e-mail markers (what was sent to whom is in SES; the markers say whether and when). */
-  notifications: NotificationStores;
-  /** Invokes the notify function (RequestResponse): the only sender of e-mail. */
-  invokeNotify(payload: unknown): Promise<unknown>;
-  /** The events published for other systems, oldest first, as the log group (or its local file) has them. */
-  publishedEvents(orderKey: string | undefined): Promise<PublishedLine[]>;
-  /** Local mode's outbox folder; undefined for a deployed stack (SES delivers there). */
-  outboxDir?: string;
-  yay: () => Promise<{ baseUrl: string; credentials: YayCredentials }>;
-  /** The deployed functions' source address(es) for Yay: the stack output `YayEgressIp`, when it has one. */
-  egressIp?: string;
-  /**
-   * The store fronts new customers go under (local mode's runtime.json, the stack output `StoreFronts`), or why
-   * they are not known. Read on use: a malformed value only fails `yay-check`.
-   */
-  storeFronts(): ConfiguredStoreFronts | { unknown: string };
-  close(): void;
-}
-
-async function localTarget(io: OpsIo, dataDirFlag: string | undefined): Promise<Target> {
-  const config = readLocalConfig(io.env);
-  const dataDir = dataDirFlag ?? config.dataDir;
-  const info = readRuntimeInfo(dataDir);
-  if (!info) {
-    throw new OpsError(
-      `local mode is not running for data dir ${dataDir} (no runtime.json): start it with npm start`,
-    );
-  }
-  try {
-    process.kill(info.pid, 0);
-  } catch {
-    throw new OpsError(
-      `local mode (pid ${info.pid}) for data dir ${dataDir} is not running: start it with npm start`,
-    );
-  }
-  const clientConfig = { region: info.region, credentials: LOCAL_AWS_CREDENTIALS };
-  const dynamo = new DynamoDBClient({ ...clientConfig, endpoint: info.endpoints.dynamodb });
-  const sfn = new SFNClient({ ...clientConfig, endpoint: info.endpoints.sfn });
-  const eventBridge = new EventBridgeClient({ ...clientConfig, endpoint: info.endpoints.eventbridge });
-  const lambda = new LambdaClient({ ...clientConfig, endpoint: info.endpoints.lambda });
-  return {
-    where: `local mode at ${info.url}`,
-    store: createDynamoStore({ tableName: info.tableName, client: dynamo }),
-    notifications: createNotificationStores({ tableName: info.tableName, client: dynamo }),
-    sfn,
-    stateMachineArn: info.stateMachineArn,
-    events: eventBridgeEventsOut(eventBridge, info.eventBusName),
-    invokeNotify: (payload) => invokeFunction(lambda, info.notifyFunction, payload),
-    publishedEvents: async (orderKey) => localEventLines(info.outboundEventsFile, orderKey),
-    outboxDir: info.outboxDir,
-    storeFronts: () =>
-      // runtime.json of a local mode started before it recorded them.
-      info.storeFronts ?? { unknown: `local mode at ${info.url} did not record them: restart it` },
-    yay: async () => ({ baseUrl: info.endpoints.yay, credentials: config.yayCredentials }),
-    close: () => {
-      dynamo.destroy();
-      sfn.destroy();
-      eventBridge.destroy();
-      lambda.destroy();
-    },
-  };
-}
-
-async function awsTarget(io: OpsIo, stack: string, region: string | undefined): Promise<Target> {
-  const clientConfig = region ? { region } : {};
-  const cfn = new CloudFormationClient(clientConfig);
-  let outputs: Record<string, string>;
-  try {
-    const out = await cfn.send(new DescribeStacksCommand({ StackName: stack }));
-    const found = out.Stacks?.[0];
-    if (!found) throw new OpsError(`stack ${stack} not found`);
-    outputs = Object.fromEntries((found.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
-  } catch (error) {
-    if (error instanceof OpsError) throw error;
-    throw new OpsError(
-      `cannot read stack ${stack}: ${error instanceof Error ? `${error.name}: ${error.message}` : error}`,
-    );
-  } finally {
-    cfn.destroy();
-  }
-  for (const key of ['TableName', 'StateMachineArn', 'YaySecretArn', 'EventBusName']) {
-    if (!outputs[key])
-      throw new OpsError(`stack ${stack} has no output ${key}: is it the provisioning stack?`);
-  }
-  const dynamo = new DynamoDBClient(clientConfig);
-  const sfn = new SFNClient(clientConfig);
-  const eventBridge = new EventBridgeClient(clientConfig);
-  const lambda = new LambdaClient(clientConfig);
-  const logs = new CloudWatchLogsClient(clientConfig);
-  const output = (key: string, command: string) => {
-    const value = outputs[key];
-    if (!value)
-      throw new OpsError(`stack ${stack} has no output ${key} (needed by ${command}): deploy this version`);
-    return value;
-  };
-  return {
-    where: `stack ${stack}`,
-    store: createDynamoStore({ tableName: outputs.TableName as string, client: dynamo }),
-    notifications: createNotificationStores({ tableName: outputs.TableName as string, client: dynamo }),
-    sfn,
-    stateMachineArn: outputs.StateMachineArn as string,
-    events: eventBridgeEventsOut(eventBridge, outputs.EventBusName as string),
-    invokeNotify: (payload) =>
-      invokeFunction(lambda, output('NotifyFunctionName', 'resend-welcome'), payload),
-    publishedEvents: (orderKey) =>
-      logGroupEventLines(logs, output('OutboundEventsLogGroup', 'events'), orderKey),
-    // Only with provisioning:staticEgressIp; without it the functions have no fixed address to report.
-    ...(outputs.YayEgressIp ? { egressIp: outputs.YayEgressIp } : {}),
-    storeFronts: () => storeFrontsOutput(stack, outputs.StoreFronts),
-    yay: async () => {
-      const secrets = new SecretsManagerClient(clientConfig);
-      try {
-        const value = await secrets.send(new GetSecretValueCommand({ SecretId: outputs.YaySecretArn }));
-        const parsed = YayCredentialsSchema.safeParse(JSON.parse(value.SecretString ?? '{}'));
-        if (!parsed.success)
-          throw new OpsError(`secret ${outputs.YaySecretArn} is not {"reseller","user","password"}`);
-        return { baseUrl: io.env.YAY_API_BASE_URL || 'https://api.yay.com', credentials: parsed.data };
-      } finally {
-        secrets.destroy();
-      }
-    },
-    close: () => {
-      dynamo.destroy();
-      sfn.destroy();
-      eventBridge.destroy();
-      lambda.destroy();
-      logs.destroy();
-    },
-  };
-}
-
-/** One published event as `ops events` shows it. */
-interface PublishedLine {
-  time: string;
-  detailType: string;
-  detail: Record<string, unknown>;
-}
-
-/** Invokes a function and returns its JSON result; a function error is an OpsError naming its type and message. */
-async function invokeFunction(lambda: LambdaClient, name: string, payload: unknown): Promise<unknown> {
-  const out = await lambda.send(
-    new InvokeCommand({ FunctionName: name, Payload: new TextEncoder().encode(JSON.stringify(payload)) }),
-  );
-  const text = out.Payload ? new TextDecoder().decode(out.Payload) : 'null';
-  const result = JSON.parse(text) as { errorType?: string; errorMessage?: string } | null;
-  if (out.FunctionError) {
-    throw new OpsError(`${name} failed: ${result?.errorType ?? 'Error'}: ${result?.errorMessage ?? text}`);
-  }
-  return result;
-}
-
-function publishedLine(event: { time?: string; 'detail-type'?: string; detail?: unknown }): PublishedLine {
-  return {
-    time: event.time ?? '',
-    detailType: event['detail-type'] ?? '',
-    detail: (event.detail ?? {}) as Record<string, unknown>,
-  };
-}
-
-/** Local mode's copy of the outbound-events log group: one event per line. */
-function localEventLines(file: string | undefined, orderKey: string | undefined): PublishedLine[] {
-  if (!file) throw new OpsError('this local mode records no outbound events (restart it with this version)');
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => publishedLine(JSON.parse(line)))
-    .filter((line) => orderKey === undefined || line.detail.orderKey === orderKey);
-}
-
-/** The outbound-events log group, every page (FilterLogEvents), filtered server-side by order when asked. */
-async function logGroupEventLines(
-  logs: CloudWatchLogsClient,
-  logGroupName: string,
-  orderKey: string | undefined,
-): Promise<PublishedLine[]> {
-  const lines: PublishedLine[] = [];
-  const filterPattern = orderKey ? `{ $.detail.orderKey = ${JSON.stringify(orderKey)} }` : undefined;
-  for await (const page of paginateFilterLogEvents(
-    { client: logs },
-    { logGroupName, ...(filterPattern ? { filterPattern } : {}) },
-  )) {
-    for (const event of page.events ?? []) {
-      if (event.message) lines.push(publishedLine(JSON.parse(event.message)));
-    }
-  }
-  return lines.sort((a, b) => a.time.localeCompare(b.time));
-}
-
-/** The `StoreFronts` output: `{"default":"<uuid>","stores":{"<store id>":"<uuid>"}}`. */
-function storeFrontsOutput(
-  stack: string,
-  value: string | undefined,
-): ConfiguredStoreFronts | { unknown: string } {
-  if (!value) return { unknown: `stack ${stack} has no output StoreFronts: deploy this version` };
-  let json: unknown;
-  try {
-    json = JSON.parse(value);
-  } catch {
-    json = undefined;
-  }
-  const parsed = ConfiguredStoreFrontsSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new OpsError(
-      `stack ${stack} output StoreFronts is not {"default":"<uuid>","stores":{"<store id>":"<uuid>"}}`,
-    );
-  }
-  return parsed.data;
-}
-
-function isConnectionError(error: unknown): boolean {
-  const text =
-    error instanceof Error
-      ? `${error.name} ${error.message} ${String((error as { code?: string }).code)}`
-      : '';
-  return /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ETIMEDOUT|fetch failed|socket hang up/i.test(text);
-}
-
-function opsObservability(io: OpsIo): Observability {
-  const quiet = () => undefined;
-  return {
-    now: () => new Date(),
-    metrics: { addMetric: quiet },
-    log: {
-      debug: quiet,
-      info: quiet,
-      warn: (m) => io.err(`warning: ${m}`),
-      error: (m) => io.err(`error: ${m}`),
-    },
-  };
-}
-
 function requireOrder(parsed: Parsed): string {
   const [order, extra] = parsed.positional;
   if (!order) throw new UsageError(`${parsed.command} needs an order key, e.g. stripe:default:cs_test_…`);
@@ -429,7 +184,7 @@ async function status(io: OpsIo, target: Target, orderKey: string): Promise<void
       `action     ${action.at}  ${action.action}${action.detail ? ` (${action.detail})` : ''}: ${action.reason}`,
     );
   }
-  for (const email of await target.notifications.emails.listForOrder(orderKey, order.customerName)) {
+  for (const email of await target.emails.listForOrder(orderKey, order.customerName)) {
     const when = email.sentAt ?? email.updatedAt;
     io.out(
       `e-mail     ${email.type} ${email.status}${email.final ? ' (final: resend-welcome)' : ''} after ` +
@@ -585,15 +340,9 @@ export async function runOps(argv: readonly string[], io: OpsIo): Promise<number
   const { flags } = parsed;
   try {
     target = flags.aws
-      ? await awsTarget(io, flags.stack ?? 'YayProvisioning', flags.region)
-      : await localTarget(io, flags['data-dir']);
-    const obs = opsObservability(io);
-    // Loaded on use: the workflow modules build Powertools' logger and metrics at import, which must not
-    // happen before local mode (in the same process, in tests) has set their environment.
-    const { sfnWorkflowControl } = await import('../shared/workflow/sfn-control');
-    const workflow = sfnWorkflowControl(target.sfn, target.stateMachineArn);
-    const store = target.store;
-    const deps = { ...obs, orders: store, buyers: store, transfers: store, workflow, events: target.events };
+      ? await awsTarget(io.env, flags.stack ?? DEFAULT_STACK, flags.region)
+      : await localTarget(io.env, flags['data-dir']);
+    const deps = operatorDeps(target, operatorObservability(io.err));
     const reason = (fallback: string) => flags.reason?.trim() || fallback;
     switch (parsed.command) {
       case 'status':

@@ -14,12 +14,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { localModeConsole } from '../../console/local-mode';
 import type { Millis } from '../../shared/domain/credit';
 import { OUTBOUND_SOURCE } from '../../shared/domain/outbound-events';
 import { createDynamoStore, createTable, type DynamoStore, isTerminal } from '../../shared/store';
@@ -79,8 +80,10 @@ export interface StartLocalOptions {
 
 /** A running local mode. */
 export interface LocalRuntime {
-  /** `http://127.0.0.1:<port>`: webhooks at `/webhooks/{stripe,shopify,woocommerce}`, `GET /healthz`. */
+  /** `http://127.0.0.1:<port>`: webhooks at `/webhooks/{stripe,shopify,woocommerce}`, `GET /healthz`, `/console`. */
   readonly url: string;
+  /** The operator console's address with this start's token (`<url>/console/?token=…`); never written to disk. */
+  readonly consoleUrl: string;
   readonly config: LocalConfig;
   readonly info: RuntimeInfo;
   readonly template: LocalTemplate;
@@ -326,7 +329,8 @@ async function start(
       notice(config, print, 'delivering again events a previous process accepted', { events: redelivered });
     }
 
-    const url = await startWebhookServer(config.port, invoke, print, cleanups);
+    const consoleRoute: { listener?: RequestListener } = {};
+    const url = await startWebhookServer(config.port, invoke, print, cleanups, consoleRoute);
     const info: RuntimeInfo = {
       pid: process.pid,
       url,
@@ -350,6 +354,9 @@ async function start(
       notifyFunction: 'notify',
     };
     cleanups.push(writeRuntimeInfo(config.dataDir, info));
+    const operatorConsole = localModeConsole(info, config.yayCredentials, print);
+    consoleRoute.listener = operatorConsole.listener;
+    cleanups.push(() => operatorConsole.close());
 
     const schedules = localSchedules(template, invoke, print, cleanups);
     // SES stood in for by this process died with a killed one: what it accepted but had not yet announced is
@@ -366,6 +373,7 @@ async function start(
 
     return {
       url,
+      consoleUrl: operatorConsole.urlFor(url),
       config,
       info,
       template,
@@ -693,18 +701,25 @@ function notice(
 
 /**
  * The HTTP API's webhook routes, served as API Gateway serves them (payload limit, 404/405, 500 when the
- * integration fails), plus `GET /healthz`. Resolves with its URL once listening.
+ * integration fails), plus `GET /healthz` and the operator console under `/console` (console/, once
+ * `consoleRoute.listener` is set). Resolves with its URL once listening.
  */
 async function startWebhookServer(
   port: number,
   invoke: (name: string, payload: unknown) => Promise<unknown>,
   print: LineSink,
   cleanups: Cleanups,
+  consoleRoute: { listener?: RequestListener },
 ): Promise<string> {
   const server = createServer((req, res) => {
     void (async () => {
       const path = (req.url ?? '/').split('?')[0];
       if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok' });
+      if (path === '/console' || path?.startsWith('/console/')) {
+        if (!consoleRoute.listener)
+          return json(res, 503, { error: 'starting', message: 'local mode is starting' });
+        return consoleRoute.listener(req, res);
+      }
       if (!/^\/webhooks\/[^/]+$/.test(path ?? '')) {
         return json(res, 404, { error: 'not_found', message: `no route for ${req.method} ${path}` });
       }

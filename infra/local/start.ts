@@ -36,6 +36,7 @@ if (config.logFormat === 'json') {
   say(
     JSON.stringify({ level: 'INFO', message: 'local mode ready', url: runtime.url, dataDir: config.dataDir }),
   );
+  say(JSON.stringify({ level: 'INFO', message: 'console', url: runtime.consoleUrl }));
 } else {
   say(`Local mode ready on ${runtime.url}`);
   say(
@@ -62,6 +63,8 @@ if (config.logFormat === 'json') {
     say(`  npx tsx infra/local/send-sample.ts --url ${runtime.url} paid`);
     say('  (or "unpaid", then "confirm <session id>" to complete an asynchronous payment)');
   }
+  // The operator console, its token made for this start (console/README.md).
+  say(`console    ${runtime.consoleUrl}`);
   say('Ctrl-C to stop.');
 }
 

@@ -80,6 +80,21 @@ export class StatefulStack extends Stack {
           partitionKey: { name: TableSchema.customerTransfersIndex.partitionKey, type: AttributeType.STRING },
           projectionType: ProjectionType.ALL,
         },
+        {
+          // Sparse: orders by the day they were created and credit by the day it moved, for the operator
+          // console's paged Orders page and charts. Nothing in the workflow reads it, so no function is granted it.
+          indexName: TableSchema.byDayIndex.name,
+          partitionKey: { name: TableSchema.byDayIndex.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: TableSchema.byDayIndex.sortKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.ALL,
+        },
+        ...[TableSchema.buyerEmailIndex, TableSchema.customerNameIndex].map((lookup) => ({
+          // Sparse, keys only: the console's search by buyer e-mail and by Yay customer name.
+          indexName: lookup.name,
+          partitionKey: { name: lookup.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: lookup.sortKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.KEYS_ONLY,
+        })),
       ],
     });
 

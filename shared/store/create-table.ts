@@ -9,8 +9,8 @@ import { TableSchema } from './schema';
 
 /**
  * Creates the single table exactly as {@link TableSchema} describes it (the CDK table uses the same
- * schema): pk/sk strings, on-demand, the sparse `OpenOrders` and `CustomerTransfers` indexes projecting all
- * attributes and the sparse, keys-only `PaymentRefs` index.
+ * schema): pk/sk strings, on-demand, the sparse `OpenOrders`, `CustomerTransfers` and `ByDay` indexes
+ * projecting all attributes and the sparse, keys-only `PaymentRefs`, `BuyerEmails` and `CustomerOrders` indexes.
  * For dynalite in tests and local mode; an existing table is left as it is (a local-mode restart), but one
  * that lacks an index is refused: dynalite cannot add an index to a table, and a missing one would only fail
  * later, in the step that queries it.
@@ -19,6 +19,9 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
   const index = TableSchema.openOrdersIndex;
   const payments = TableSchema.paymentRefIndex;
   const customers = TableSchema.customerTransfersIndex;
+  const byDay = TableSchema.byDayIndex;
+  const emails = TableSchema.buyerEmailIndex;
+  const customerOrders = TableSchema.customerNameIndex;
   let existed = false;
   try {
     await client.send(
@@ -32,6 +35,12 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
           { AttributeName: index.sortKey, AttributeType: 'S' },
           { AttributeName: payments.partitionKey, AttributeType: 'S' },
           { AttributeName: customers.partitionKey, AttributeType: 'S' },
+          { AttributeName: byDay.partitionKey, AttributeType: 'S' },
+          { AttributeName: byDay.sortKey, AttributeType: 'S' },
+          { AttributeName: emails.partitionKey, AttributeType: 'S' },
+          { AttributeName: customerOrders.partitionKey, AttributeType: 'S' },
+          // The sort key of both lookups (one definition serves both).
+          { AttributeName: emails.sortKey, AttributeType: 'S' },
         ],
         KeySchema: [
           { AttributeName: TableSchema.partitionKey, KeyType: 'HASH' },
@@ -56,6 +65,22 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
             KeySchema: [{ AttributeName: customers.partitionKey, KeyType: 'HASH' }],
             Projection: { ProjectionType: 'ALL' },
           },
+          {
+            IndexName: byDay.name,
+            KeySchema: [
+              { AttributeName: byDay.partitionKey, KeyType: 'HASH' },
+              { AttributeName: byDay.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+          ...[emails, customerOrders].map((lookup) => ({
+            IndexName: lookup.name,
+            KeySchema: [
+              { AttributeName: lookup.partitionKey, KeyType: 'HASH' as const },
+              { AttributeName: lookup.sortKey, KeyType: 'RANGE' as const },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' as const },
+          })),
         ],
       }),
     );
@@ -63,8 +88,22 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
     if (!(error instanceof ResourceInUseException)) throw error;
     existed = true;
   }
-  await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName: tableName });
-  if (existed) await requireIndexes(client, tableName, [index.name, payments.name, customers.name]);
+  // dynalite makes a table ACTIVE a moment after answering (the more indexes, the longer): poll in tens of ms,
+  // not the waiter's default seconds, or every test that makes a table waits a whole second.
+  await waitUntilTableExists(
+    { client, maxWaitTime: 30, minDelay: 0.02, maxDelay: 0.5 },
+    { TableName: tableName },
+  );
+  if (existed) {
+    await requireIndexes(client, tableName, [
+      index.name,
+      payments.name,
+      customers.name,
+      byDay.name,
+      emails.name,
+      customerOrders.name,
+    ]);
+  }
 }
 
 async function requireIndexes(client: DynamoDBClient, tableName: string, names: string[]): Promise<void> {

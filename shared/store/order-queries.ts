@@ -1,13 +1,202 @@
-import { ItemKeys, PK, queryAll, SK, scanAll, strip, type Table } from './table';
-import type { OrderQueries, OrderRecord, OrderState, OrderView, TransferIntent } from './types';
+import { BatchGetCommand, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { Providers } from '../domain/keys';
+import { TableSchema } from './schema';
+import {
+  DAY_PK,
+  DAY_SK,
+  type Item,
+  ItemKeys,
+  lookupKey,
+  PK,
+  queryAll,
+  SK,
+  scanAll,
+  strip,
+  type Table,
+} from './table';
+import type {
+  CreditMovement,
+  OrderDaySummary,
+  OrderFilter,
+  OrderQueries,
+  OrderRecord,
+  OrderState,
+  OrderView,
+  TransferIntent,
+} from './types';
 
 function toView(order: OrderRecord): OrderView {
   const { taskToken, ...rest } = order;
   return { ...rest, waitingForPayment: taskToken !== undefined };
 }
 
-/** The ops CLI's read side: orders as people see them, task tokens never included. */
+/** Days read at once at most: an empty day still costs its query, and most days of a filtered page are empty. */
+const DAYS_AT_ONCE = 8;
+/** Items one query of a filtered page evaluates: the filter applies after DynamoDB's `Limit`. */
+const FILTERED_READ = 200;
+/** BatchGetItem takes 100 keys a call. */
+const BATCH_GET = 100;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The UTC days from `toDay` back to `fromDay`, newest first; a RangeError for a day that is not `YYYY-MM-DD`. */
+function daysBack(fromDay: string, toDay: string): string[] {
+  const from = parseDay(fromDay);
+  const days: string[] = [];
+  for (let at = parseDay(toDay); at >= from; at -= 86_400_000) {
+    days.push(new Date(at).toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+function parseDay(day: string): number {
+  const at = DAY.test(day) ? Date.parse(`${day}T00:00:00.000Z`) : Number.NaN;
+  if (Number.isNaN(at)) throw new RangeError(`not a day (YYYY-MM-DD): ${day}`);
+  return at;
+}
+
+/** `fn` over `items`, at most `width` at a time, results in the order of `items`. */
+async function inBatches<T, R>(
+  items: readonly T[],
+  width: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += width) {
+    out.push(...(await Promise.all(items.slice(i, i + width).map(fn))));
+  }
+  return out;
+}
+
+/** Where a page resumes: the day, and the ByDay key of the last order the page before showed. */
+interface Cursor {
+  day: string;
+  key: Item;
+}
+
+const CURSOR_KEYS = [PK, SK, DAY_PK, DAY_SK];
+
+function encodeCursor(item: Item): string {
+  const key = Object.fromEntries(CURSOR_KEYS.map((name) => [name, item[name]]));
+  const day = String(item[DAY_PK]).slice('ORDER#'.length);
+  return Buffer.from(JSON.stringify({ day, key }), 'utf8').toString('base64url');
+}
+
+function decodeCursor(text: string): Cursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const cursor = parsed as Partial<Cursor> | undefined;
+  const key = cursor?.key as Item | undefined;
+  const valid =
+    typeof cursor?.day === 'string' &&
+    DAY.test(cursor.day) &&
+    key !== undefined &&
+    typeof key === 'object' &&
+    Object.keys(key).length === CURSOR_KEYS.length &&
+    CURSOR_KEYS.every((name) => typeof key[name] === 'string') &&
+    key[DAY_PK] === ItemKeys.ordersOn(cursor.day);
+  if (!valid) throw new RangeError('not a page cursor of this store');
+  return cursor as Cursor;
+}
+
+/** The filter of a page as a FilterExpression: state exactly; provider and store as the order key's prefix. */
+function pageFilter(filter: OrderFilter): Pick<
+  QueryCommandInput,
+  'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+> & {
+  filtered: boolean;
+} {
+  const parts: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  if (filter.state) {
+    names['#state'] = 'state';
+    values[':state'] = filter.state;
+    parts.push('#state = :state');
+  }
+  const store = filter.store?.trim();
+  const prefixes = filter.provider
+    ? [store ? `${filter.provider}:${store}:` : `${filter.provider}:`]
+    : store
+      ? Providers.map((provider) => `${provider}:${store}:`)
+      : [];
+  if (prefixes.length > 0) {
+    names['#orderKey'] = 'orderKey';
+    const tests = prefixes.map((prefix, i) => {
+      values[`:prefix${i}`] = prefix;
+      return `begins_with(#orderKey, :prefix${i})`;
+    });
+    parts.push(`(${tests.join(' OR ')})`);
+  }
+  if (parts.length === 0) return { filtered: false };
+  return {
+    filtered: true,
+    FilterExpression: parts.join(' AND '),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** The read side of the ops CLI and the console: orders as people see them, task tokens never included. */
 export function orderQueries(table: Table): OrderQueries {
+  /** One query of one day of the ByDay index, newest first. */
+  async function dayPage(
+    partition: string,
+    input: Partial<QueryCommandInput>,
+  ): Promise<{ items: Item[]; last?: Item }> {
+    const out = await table.doc.send(
+      new QueryCommand({
+        ...input,
+        TableName: table.name,
+        IndexName: TableSchema.byDayIndex.name,
+        KeyConditionExpression: '#day = :day',
+        ExpressionAttributeNames: { ...input.ExpressionAttributeNames, '#day': DAY_PK },
+        ExpressionAttributeValues: { ...input.ExpressionAttributeValues, ':day': partition },
+      }),
+    );
+    return { items: out.Items ?? [], ...(out.LastEvaluatedKey ? { last: out.LastEvaluatedKey } : {}) };
+  }
+
+  /** Every item of the given days' partitions, oldest first, with only `attributes`. */
+  async function wholeDays(partitions: string[], attributes: string[]): Promise<Item[]> {
+    const names = Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name]));
+    const perDay = await inBatches(partitions, DAYS_AT_ONCE, (partition) =>
+      queryAll(table, {
+        IndexName: TableSchema.byDayIndex.name,
+        KeyConditionExpression: '#day = :day',
+        ProjectionExpression: Object.keys(names).join(', '),
+        ExpressionAttributeNames: { ...names, '#day': DAY_PK },
+        ExpressionAttributeValues: { ':day': partition },
+      }),
+    );
+    return perDay.reverse().flat();
+  }
+
+  /** The order items of `keys` (table keys), in that order; those gone since the index was read are left out. */
+  async function ordersAt(keys: Item[]): Promise<OrderRecord[]> {
+    const found = new Map<string, Item>();
+    for (let i = 0; i < keys.length; i += BATCH_GET) {
+      let pending: Item[] = keys.slice(i, i + BATCH_GET).map((key) => ({ [PK]: key[PK], [SK]: key[SK] }));
+      // DynamoDB may leave keys unprocessed under load; ask again for those, a bounded number of times.
+      for (let attempt = 0; pending.length > 0 && attempt < 5; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+        const out = await table.doc.send(
+          new BatchGetCommand({ RequestItems: { [table.name]: { Keys: pending } } }),
+        );
+        for (const item of out.Responses?.[table.name] ?? []) found.set(String(item[PK]), item);
+        pending = (out.UnprocessedKeys?.[table.name]?.Keys ?? []) as Item[];
+      }
+      if (pending.length > 0) throw new Error(`${pending.length} order(s) could not be read; try again`);
+    }
+    return keys.flatMap((key) => {
+      const item = found.get(String(key[PK]));
+      return item ? [strip<OrderRecord>(item)] : [];
+    });
+  }
+
   return {
     async getOrder(orderKey) {
       // The order and its transfer intent share the order's partition: one query reads both.
@@ -40,6 +229,104 @@ export function orderQueries(table: Table): OrderQueries {
       });
       const orders = items.map((item) => strip<OrderRecord>(item));
       return orders.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map(toView);
+    },
+
+    async listOrderPage(filter, page) {
+      const limit = page.limit;
+      if (!Number.isSafeInteger(limit) || limit < 1)
+        throw new RangeError(`page limit ${limit} is not positive`);
+      const cursor = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+      if (cursor && (cursor.day > filter.toDay || cursor.day < filter.fromDay)) {
+        throw new RangeError('the page cursor is outside the days asked for');
+      }
+      const days = daysBack(filter.fromDay, cursor?.day ?? filter.toDay);
+      const { filtered, ...expression } = pageFilter(filter);
+      // One more than the page, to know whether a next page exists.
+      const found: Item[] = [];
+      const wanted = limit + 1;
+      const read = (partition: string, start: Item | undefined) =>
+        dayPage(partition, {
+          ...expression,
+          ScanIndexForward: false,
+          Limit: filtered ? Math.max(FILTERED_READ, wanted - found.length) : wanted - found.length,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        });
+      // One day first (a busy day fills a page alone), then twice as many at a time, up to DAYS_AT_ONCE.
+      for (
+        let i = 0, width = 1;
+        i < days.length && found.length < wanted;
+        i += width, width = Math.min(width * 2, DAYS_AT_ONCE)
+      ) {
+        const batch = days.slice(i, i + width).map((day) => ItemKeys.ordersOn(day));
+        // The first query of each day of the batch at once; a day with more than that is read on in order.
+        const firsts = await Promise.all(
+          batch.map((partition, j) => read(partition, i + j === 0 ? cursor?.key : undefined)),
+        );
+        for (const [j, partition] of batch.entries()) {
+          let result = firsts[j] as Awaited<ReturnType<typeof read>>;
+          found.push(...result.items);
+          while (found.length < wanted && result.last) {
+            result = await read(partition, result.last);
+            found.push(...result.items);
+          }
+          if (found.length >= wanted) break;
+        }
+      }
+      const shown = found.slice(0, limit);
+      const last = shown.at(-1);
+      return {
+        orders: shown.map((item) => toView(strip<OrderRecord>(item))),
+        ...(found.length > limit && last ? { next: encodeCursor(last) } : {}),
+      };
+    },
+
+    async searchOrders(search, limit) {
+      if ('orderKey' in search) {
+        const out = await table.doc.send(
+          new GetCommand({ TableName: table.name, Key: ItemKeys.order(search.orderKey.trim()) }),
+        );
+        return { orders: out.Item ? [toView(strip<OrderRecord>(out.Item))] : [], more: false };
+      }
+      const [index, value] =
+        'email' in search
+          ? [TableSchema.buyerEmailIndex, lookupKey(search.email)]
+          : [TableSchema.customerNameIndex, lookupKey(search.customerName)];
+      if (!value) return { orders: [], more: false };
+      const out = await table.doc.send(
+        new QueryCommand({
+          TableName: table.name,
+          IndexName: index.name,
+          KeyConditionExpression: '#key = :key',
+          ExpressionAttributeNames: { '#key': index.partitionKey },
+          ExpressionAttributeValues: { ':key': value },
+          ScanIndexForward: false,
+          Limit: limit + 1,
+        }),
+      );
+      const keys = out.Items ?? [];
+      const orders = await ordersAt(keys.slice(0, limit));
+      return { orders: orders.map(toView), more: keys.length > limit };
+    },
+
+    async ordersCreated(fromDay, toDay) {
+      const partitions = daysBack(fromDay, toDay).map((day) => ItemKeys.ordersOn(day));
+      const items = await wholeDays(partitions, ['orderKey', 'createdAt', 'state']);
+      return items.map((item) => ({
+        orderKey: String(item.orderKey),
+        createdAt: String(item.createdAt),
+        state: item.state as OrderState,
+      })) satisfies OrderDaySummary[];
+    },
+
+    async creditMoved(fromDay, toDay) {
+      const partitions = daysBack(fromDay, toDay).map((day) => ItemKeys.creditOn(day));
+      const items = await wholeDays(partitions, ['orderKey', 'amount', DAY_SK]);
+      return items.map((item) => ({
+        orderKey: String(item.orderKey),
+        amount: Number(item.amount),
+        // The sort key is `<time it moved>#<orderKey>`.
+        movedAt: String(item[DAY_SK]).split('#')[0] as string,
+      })) satisfies CreditMovement[];
     },
   };
 }

@@ -3,13 +3,21 @@ import { paymentKey } from '../domain/keys';
 import type { OrderEvent } from '../domain/order-event';
 import { TableSchema } from './schema';
 import {
+  BUYER_EMAIL,
+  DAY_PK,
+  DAY_SK,
+  dayOf,
+  daySortKey,
   enterQueue,
   enterQueueUnlessQueued,
   getItem,
   ItemKeys,
   inQueue,
   leaveQueue,
+  lookupKey,
   mustExist,
+  ORDER_CUSTOMER,
+  onDay,
   orderKeyOf,
   PK,
   queueItems,
@@ -28,9 +36,15 @@ function paymentRefOf(event: OrderEvent): string | undefined {
   return event.paymentRef ? paymentKey(event.provider, event.store, event.paymentRef) : undefined;
 }
 
+/** The console's search key of an event's buyer: the lower-cased e-mail (the BuyerEmails index). */
+function buyerEmailOf(event: OrderEvent): string | undefined {
+  return lookupKey(event.buyer?.email);
+}
+
 /**
  * What every order item has, for an update that may be the one creating it (a payment event before the
- * order, a console-started execution): its key, kind and timestamps, and no replays yet.
+ * order, a console-started execution): its key, kind and timestamps, its creation day (ByDay), and no replays
+ * yet. Defaults only: an order that exists keeps the day it was created on.
  */
 function asOrderItem(update: Update, orderKey: string, at: string): Update {
   return update
@@ -38,6 +52,8 @@ function asOrderItem(update: Update, orderKey: string, at: string): Update {
     .set('updatedAt', at)
     .setDefault('createdAt', at)
     .setDefault('replays', 0)
+    .setDefault(DAY_PK, ItemKeys.ordersOn(dayOf(at)))
+    .setDefault(DAY_SK, daySortKey(at, orderKey))
     .set('kind', 'order');
 }
 
@@ -70,10 +86,13 @@ export function orderRepository(table: Table): OrderStore {
         createdAt: at,
         updatedAt: at,
       };
+      const email = buyerEmailOf(event);
       const put = await tryPut<OrderRecord>(table, {
         ...ItemKeys.order(event.orderKey),
         kind: 'order',
         ...inQueue(ItemKeys.openOrders, queueSortKey(at, event.orderKey)),
+        ...onDay(ItemKeys.ordersOn, at, event.orderKey),
+        ...(email ? { [BUYER_EMAIL]: email } : {}),
         ...recorded,
       });
       if (put.applied) return { order: recorded, created: true };
@@ -87,6 +106,7 @@ export function orderRepository(table: Table): OrderStore {
       fill.set('updatedAt', at);
       if (event.buyerKey) fill.set('buyerKey', event.buyerKey);
       if (paymentRef) fill.set('paymentRef', paymentRef);
+      if (email) fill.set(BUYER_EMAIL, email);
       const filled = await tryUpdate<OrderRecord>(
         table,
         ItemKeys.order(event.orderKey),
@@ -148,7 +168,11 @@ export function orderRepository(table: Table): OrderStore {
         event.orderKey,
         at,
       );
+      const customerKey = lookupKey(customer.name);
+      if (customerKey) write.set(ORDER_CUSTOMER, customerKey);
       if (event.buyerKey) write.setDefault('buyerKey', event.buyerKey);
+      const email = buyerEmailOf(event);
+      if (email) write.setDefault(BUYER_EMAIL, email);
       write
         .setDefault('event', event)
         .setDefault('payment', event.kind === 'paid' ? 'paid' : 'unpaid')
@@ -263,6 +287,9 @@ export function orderRepository(table: Table): OrderStore {
       if (change.event) {
         claim.set('event', change.event);
         if (change.event.buyerKey) claim.set('buyerKey', change.event.buyerKey);
+        // A person may have supplied the e-mail: the search finds the order by it from now on.
+        const email = buyerEmailOf(change.event);
+        if (email) claim.set(BUYER_EMAIL, email);
       }
       if (change.confirmPayment) claim.set('payment', 'paid').setDefault('paidAt', at);
       if (change.clearRefund) claim.remove('refunded');

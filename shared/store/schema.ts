@@ -22,6 +22,23 @@ export const TableSchema = {
    * credit asks it before moving that customer's balance.
    */
   customerTransfersIndex: { name: 'CustomerTransfers', partitionKey: 'unresolvedFor' },
+  /**
+   * Sparse, every attribute: what happened on each UTC day, newest first. An order is under `ORDER#<day>` of its
+   * `createdAt` from the write that creates it; a transfer intent under `CREDIT#<day>` from the write that makes it
+   * APPLIED. Sort key `<time>#<orderKey>`, so a page resumes exactly where the last one ended. The console's
+   * Orders page (paged, filtered) and its charts read it; nothing in the workflow does.
+   */
+  byDayIndex: { name: 'ByDay', partitionKey: 'dayPk', sortKey: 'daySk' },
+  /**
+   * Sparse, keys only: orders by the buyer's lower-cased e-mail (`buyerEmail`, written with the event), newest
+   * first, for the console's search.
+   */
+  buyerEmailIndex: { name: 'BuyerEmails', partitionKey: 'buyerEmail', sortKey: 'createdAt' },
+  /**
+   * Sparse, keys only: orders by their Yay customer's name (`orderCustomer`, written with the customer), newest
+   * first, for the console's search. Not `customerName` itself: intents and e-mail markers carry that too.
+   */
+  customerNameIndex: { name: 'CustomerOrders', partitionKey: 'orderCustomer', sortKey: 'createdAt' },
   /** Epoch seconds; DynamoDB TTL (leases). dynalite does not expire: code must treat expired items as gone. */
   ttlAttribute: 'expiresAt',
 } as const;

@@ -30,6 +30,12 @@ const OPEN_SK = TableSchema.openOrdersIndex.sortKey;
 /** The CustomerTransfers index key: the customer uuid, on an intent only while it is IN_FLIGHT or UNKNOWN. */
 export const UNRESOLVED_FOR = TableSchema.customerTransfersIndex.partitionKey;
 export const EXPIRES = TableSchema.ttlAttribute;
+/** The ByDay index keys: `ORDER#<day>` / `CREDIT#<day>` and `<time>#<orderKey>`. */
+export const DAY_PK = TableSchema.byDayIndex.partitionKey;
+export const DAY_SK = TableSchema.byDayIndex.sortKey;
+/** The lookup keys of the console's search: the buyer's lower-cased e-mail and the order's Yay customer. */
+export const BUYER_EMAIL = TableSchema.buyerEmailIndex.partitionKey;
+export const ORDER_CUSTOMER = TableSchema.customerNameIndex.partitionKey;
 
 /** A table key: `{ pk, sk }`. */
 export type ItemKey = Record<string, string>;
@@ -60,6 +66,9 @@ export const ItemKeys = {
   attention: 'ATTENTION',
   leases: 'LEASE',
   emails: 'EMAIL',
+  /** Partitions of the ByDay index: orders created on a UTC day (`YYYY-MM-DD`), credit moved on one. */
+  ordersOn: (day: string) => `ORDER#${day}`,
+  creditOn: (day: string) => `CREDIT#${day}`,
 } as const;
 
 /** The order key of an item in an order's partition (its `pk` is `ORDER#<orderKey>`). */
@@ -69,7 +78,19 @@ export function orderKeyOf(item: Item): string | undefined {
 }
 
 /** Attributes that place an item in the table and its indexes; callers never see them. */
-const INTERNAL = new Set<string>([PK, SK, OPEN_PK, OPEN_SK, UNRESOLVED_FOR, EXPIRES, 'kind']);
+const INTERNAL = new Set<string>([
+  PK,
+  SK,
+  OPEN_PK,
+  OPEN_SK,
+  UNRESOLVED_FOR,
+  EXPIRES,
+  DAY_PK,
+  DAY_SK,
+  BUYER_EMAIL,
+  ORDER_CUSTOMER,
+  'kind',
+]);
 
 /** The item without its key and index attributes: what the ports return. */
 export function strip<T>(item: Item): T {
@@ -199,6 +220,41 @@ export function enterQueueUnlessQueued(update: Update, queue: string, sortKey: s
 /** Takes the item out of every queue. */
 export function leaveQueue(update: Update): Update {
   return update.remove(OPEN_PK, OPEN_SK);
+}
+
+/** DynamoDB's limits on an index key's value, in UTF-8 bytes: a longer one fails the whole write. */
+const MAX_SORT_KEY_BYTES = 1024;
+/** The longest e-mail address SMTP carries (RFC 5321); anything longer is not an address worth indexing. */
+const MAX_LOOKUP_CHARS = 254;
+
+/** The UTC day (`YYYY-MM-DD`) of an ISO-8601 time. */
+export function dayOf(at: string): string {
+  return at.slice(0, 10);
+}
+
+/**
+ * `<time>#<orderKey>`, the ByDay sort key, cut to DynamoDB's 1 KB for a sort key: an order id is whatever the store
+ * sent, and an index key past the limit would refuse the order's own write. A cut key only loses uniqueness, which an
+ * index sort key does not need (pages resume on the table key as well).
+ */
+export function daySortKey(at: string, orderKey: string): string {
+  const key = `${at}#${orderKey}`;
+  if (Buffer.byteLength(key, 'utf8') <= MAX_SORT_KEY_BYTES) return key;
+  return Buffer.from(key, 'utf8')
+    .subarray(0, MAX_SORT_KEY_BYTES)
+    .toString('utf8')
+    .replace(/\uFFFD+$/, '');
+}
+
+/** The attributes that put a new order (a Put) under its creation day. */
+export function onDay(day: (day: string) => string, at: string, orderKey: string): Item {
+  return { [DAY_PK]: day(dayOf(at)), [DAY_SK]: daySortKey(at, orderKey) };
+}
+
+/** The value a search looks up (trimmed, lower-cased), or undefined for none or one too long to be real. */
+export function lookupKey(text: string | undefined): string | undefined {
+  const key = text?.trim().toLowerCase();
+  return key && key.length <= MAX_LOOKUP_CHARS ? key : undefined;
 }
 
 const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;

@@ -1,5 +1,9 @@
 import { TableSchema } from './schema';
 import {
+  DAY_PK,
+  DAY_SK,
+  dayOf,
+  daySortKey,
   enterQueueUnlessQueued,
   getItem,
   ItemKeys,
@@ -67,6 +71,9 @@ export function transferRepository(table: Table): TransferStore {
     } else {
       leaveQueue(write);
     }
+    // Credit moved: under the day it moved in the ByDay index (the console's "credit moved per day").
+    if (to === 'APPLIED')
+      write.set(DAY_PK, ItemKeys.creditOn(dayOf(at))).set(DAY_SK, daySortKey(at, orderKey));
     if (!UnresolvedTransferStatuses.includes(to)) write.remove(UNRESOLVED_FOR);
     else if (fields.customerUuid) write.set(UNRESOLVED_FOR, fields.customerUuid);
     // Copied in the same write: every intent that can get here was created with its customer (createIntent).

@@ -225,7 +225,14 @@ async function replayToReconcile(
   report.reconciling.push(order.orderKey);
 }
 
-async function creditOwed(deps: SweepDeps, open: OrderRecord[]): Promise<number> {
+/**
+ * The credit still owed to paid open orders (of `open`, the OpenOrders queue): paid, not refunded, priced, and no
+ * transfer started or one provably not applied. The sweep's alarm input, and the console's "credit still owed".
+ */
+export async function creditOwed(
+  deps: Pick<SweepDeps, 'transfers'>,
+  open: readonly OrderRecord[],
+): Promise<number> {
   let owed = 0;
   for (const order of open) {
     const amount = order.event?.credit.amount;

@@ -90,3 +90,78 @@ describe('npm run ops', () => {
     expect(result.stderr).toContain('usage: npm run ops --');
   });
 });
+
+/** A command left running, its stdout read line by line. */
+function start(script: string, env: Record<string, string>, args: string[] = []) {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+  });
+  const lines: string[] = [];
+  let buffered = '';
+  const waiting: Array<() => void> = [];
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    const parts = buffered.split('\n');
+    buffered = parts.pop() ?? '';
+    lines.push(...parts);
+    for (const wake of waiting.splice(0)) wake();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return {
+    /** The first line starting with `prefix`; rejects when the command exits first or after 60 s. */
+    async line(prefix: string): Promise<string> {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const found = lines.find((line) => line.startsWith(prefix));
+        if (found) return found;
+        if (child.exitCode !== null || Date.now() > deadline) {
+          throw new Error(`${script} printed no line starting "${prefix}":\n${lines.join('\n')}`);
+        }
+        await Promise.race([new Promise<void>((resolve) => waiting.push(resolve)), exited, sleep(500)]);
+      }
+    },
+    async stop(): Promise<void> {
+      if (child.exitCode === null) child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('npm start and npm run console', () => {
+  it('each print one line beginning "console" with the full URL and a token of its own start, which opens the console', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'yay-console-line-'));
+    const local = start('infra/local/start.ts', { LOCAL_DATA_DIR: dataDir, PORT: '0' });
+    let standalone: ReturnType<typeof start> | undefined;
+    try {
+      const localLine = await local.line('console');
+      standalone = start('console/main.ts', {}, ['--data-dir', dataDir, '--port', '0']);
+      const standaloneLine = await standalone.line('console');
+      const [, localUrl] = localLine.split(/\s+/);
+      const [, standaloneUrl] = standaloneLine.split(/\s+/);
+      const opened = await fetch(localUrl as string, { redirect: 'manual' });
+      const refused = await fetch(new URL('/console/', localUrl).href);
+      const standaloneOpened = await fetch(standaloneUrl as string, { redirect: 'manual' });
+
+      const url = /^http:\/\/127\.0\.0\.1:\d+\/console\/\?token=([A-Za-z0-9_-]{32})$/;
+      expect(localLine).toMatch(/^console +http:/);
+      expect(localUrl).toMatch(url);
+      expect(standaloneLine).toMatch(
+        /^console http:.*\(local mode at http:\/\/127\.0\.0\.1:\d+; Ctrl-C to stop\)$/,
+      );
+      expect(standaloneUrl).toMatch(url);
+      expect(standaloneUrl?.match(url)?.[1]).not.toBe(localUrl?.match(url)?.[1]);
+      expect(opened.status).toBe(303);
+      expect(opened.headers.get('set-cookie')).toContain('HttpOnly; SameSite=Strict');
+      expect([refused.status, await refused.text()]).toEqual([401, '']);
+      expect(standaloneOpened.status).toBe(303);
+    } finally {
+      await standalone?.stop();
+      await local.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

@@ -37,7 +37,7 @@ describe('StatefulStack table', () => {
     });
   });
 
-  it('has the sparse work-queue and customer-transfers indexes with every attribute, and the keys-only payment index, as TableSchema says', () => {
+  it('has the sparse work-queue, customer-transfers and by-day indexes with every attribute, and the keys-only payment and search indexes, as TableSchema says', () => {
     stateful.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       GlobalSecondaryIndexes: [
         {
@@ -58,6 +58,22 @@ describe('StatefulStack table', () => {
           KeySchema: [{ AttributeName: TableSchema.customerTransfersIndex.partitionKey, KeyType: 'HASH' }],
           Projection: { ProjectionType: 'ALL' },
         },
+        {
+          IndexName: TableSchema.byDayIndex.name,
+          KeySchema: [
+            { AttributeName: TableSchema.byDayIndex.partitionKey, KeyType: 'HASH' },
+            { AttributeName: TableSchema.byDayIndex.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+        ...[TableSchema.buyerEmailIndex, TableSchema.customerNameIndex].map((lookup) => ({
+          IndexName: lookup.name,
+          KeySchema: [
+            { AttributeName: lookup.partitionKey, KeyType: 'HASH' },
+            { AttributeName: lookup.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        })),
       ],
     });
   });

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 
-/** Every .ts file under `dir` (relative to the repository root), recursively. */
+/** Every .ts (and .tsx) file under `dir` (relative to the repository root), recursively. */
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.ts'))
+    .filter((file) => file.endsWith('.ts') || file.endsWith('.tsx'))
     .map((file) => join(dir, file));
 }
 
@@ -62,6 +62,19 @@ describe('layers', () => {
   it('keeps infrastructure out of shared code and handlers', () => {
     const allowed = (spec: string) => !spec.startsWith('infra/');
     expect(violations([...sources('shared'), ...sources('functions')], allowed)).toEqual([]);
+  });
+
+  it('keeps the operator console out of shared code and handlers, so hono never reaches a Lambda bundle', () => {
+    const allowed = (spec: string) =>
+      !spec.startsWith('console/') && !spec.startsWith('hono') && spec !== 'chart.js';
+    expect(violations([...sources('shared'), ...sources('functions')], allowed)).toEqual([]);
+  });
+
+  it("keeps the console's browser tooling (playwright-core) out of the console server", () => {
+    const server = sources('console').filter((file) => !file.startsWith('console/tools/'));
+    const allowed = (spec: string) => spec !== 'playwright-core' && !spec.startsWith('console/tools');
+    expect(server.length).toBeGreaterThan(5);
+    expect(violations(server, allowed)).toEqual([]);
   });
 
   it('keeps the name tables free of imports, so naming a metric or a state builds nothing', () => {
