@@ -2,10 +2,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { consoleIntegrations } from '../../console/integrations';
 import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
 import { sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from '../../infra/local/samples';
 import { listOutbox, type OutboxMessage } from '../../infra/local/ses';
 import { runOps } from '../../ops/cli';
+import { operatorDeps, operatorObservability, runtimeTarget } from '../../ops/target';
 import type { Millis } from '../../shared/domain/credit';
 import { OUTBOUND_SOURCE } from '../../shared/domain/outbound-events';
 import { E2E_SECRETS, e2eEnv, uniqueBuyer } from './support';
@@ -205,6 +207,36 @@ describe('telling the buyer and other systems', () => {
       body(messages[0]).match(/Password: +(\S+)/)?.[1],
     );
     expect(status.text).toMatch(/resend-welcome.*buyer lost the e-mail/);
+  });
+
+  it('gives the console the order’s published events and a resend that goes through notify', async () => {
+    const buyer = uniqueBuyer('console');
+    const event = stripeCheckoutEvent({ buyer, paymentStatus: 'paid' });
+    const orderKey = stripeOrderKey(event);
+    await paidCheckout(event);
+    const target = runtimeTarget(runtime.info, runtime.config.yayCredentials);
+    const integrations = consoleIntegrations(
+      target,
+      operatorDeps(
+        target,
+        operatorObservability(() => undefined),
+      ),
+    );
+
+    try {
+      const events = await integrations.events?.(orderKey);
+      const said = await integrations.resendWelcome?.(orderKey, 'e2e: from the console');
+      await runtime.idle();
+
+      expect(events?.map((e) => [e.detailType, e.eventId])).toEqual(
+        eventsOf(orderKey).map((e) => [e['detail-type'], e.detail.eventId]),
+      );
+      expect(events?.find((e) => e.detailType === 'Credit Transferred')?.summary).toBe('10.000 GBP');
+      expect(said).toBe(`The welcome for ${orderKey} was sent again.`);
+      expect(outboxFor(buyer.email)).toHaveLength(2);
+    } finally {
+      target.close();
+    }
   });
 
   it('keeps every password out of every output, log, execution history, event and file but the e-mail', async () => {
