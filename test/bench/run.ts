@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<{ default: () => Promise<string> }>>
   bundles: () => import('./bundles'),
   intake: () => import('./intake'),
   'local-e2e': () => import('./local-e2e'),
+  soak: () => import('./soak'),
 };
 
 const [first, ...rest] = process.argv.slice(2);
