@@ -51,6 +51,7 @@ class BadRequest extends Error {}
  *
  * Loopback only (it listens on 127.0.0.1 and refuses any other peer). Routes, JSON in and out:
  * - `GET /state`: {@link YaySandbox.state} plus `held`;
+ * - `GET /fault-counts`: only its `faultCounts` and `held`, cheap enough to poll;
  * - `PUT /faults`: a {@link SandboxFaults} set, replacing the current one (as `setFaults`);
  * - `PUT /behaviour`: some {@link SandboxBehaviour} variants (as `setBehaviour`);
  * - `PUT /reseller-balance`: `{"balance": <thousandths>}`;
@@ -64,6 +65,9 @@ export async function startSandboxAdmin(
     const path = new URL(req.url ?? '/', 'http://admin').pathname;
     const method = req.method ?? 'GET';
     if (method === 'GET' && path === '/state') return { ...sandbox.state, held: sandbox.held };
+    if (method === 'GET' && path === '/fault-counts') {
+      return { faultCounts: sandbox.faultCounts, held: sandbox.held };
+    }
     if (method === 'PUT' && path === '/faults') {
       const faults = objectWithOnly(await readJson(req), FAULT_FIELDS, 'fault');
       try {

@@ -103,6 +103,8 @@ export interface YaySandbox {
   readonly storeFronts: readonly SandboxStoreFront[];
   /** A deep copy of customers, transfers, balances and the request log. */
   readonly state: SandboxState;
+  /** A copy of `state.faultCounts` alone, cheap enough to poll. */
+  readonly faultCounts: SandboxState['faultCounts'];
   /** Replaces every fault (`setFaults({})` clears them); counts of `dropNext`/`truncateNext` restart. */
   setFaults(faults: SandboxFaults): void;
   /** Changes some undocumented-behaviour variants; the rest stay. */
@@ -427,6 +429,9 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
         requests,
         faultCounts,
       });
+    },
+    get faultCounts() {
+      return { ...faultCounts };
     },
     setFaults,
     setBehaviour(next) {

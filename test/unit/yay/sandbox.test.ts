@@ -617,6 +617,10 @@ describe('startSandboxAdmin (the control port of a sandbox in its own process)',
       faultCounts: { 'error-after-apply': 1 },
       held: 0,
     });
+    expect(await control(admin, 'GET', '/fault-counts')).toEqual({
+      status: 200,
+      body: { faultCounts: { 'error-after-apply': 1 }, held: 0 },
+    });
     const text = JSON.stringify(state.body);
     expect(text).not.toContain(DEFAULT_SANDBOX_CREDENTIALS.password);
     expect(text).not.toContain('test-only-store-password');
