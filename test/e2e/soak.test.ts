@@ -19,6 +19,7 @@ describe('chaos soak, short run', () => {
     timeBoundMs: 150_000,
     concurrency: 10,
     maxWaitSeconds: 4,
+    faultPhaseScale: 0.35,
   };
 
   it('plans every payment path of every provider, repeat buyers and every kind of delivery', () => {

@@ -6,11 +6,12 @@
  * Method notes: test/soak/README.md.
  */
 import { readFileSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_STORE_FRONT } from '../../infra/local/yay-sandbox/index';
+import { runOps } from '../../ops/cli';
 import { isTerminal, type OrderView } from '../../shared/store';
 import {
   type EventRole,
@@ -123,6 +124,12 @@ export interface SoakFigures {
   customers: { total: number; duplicateBuyers: string[]; unknown: number };
   lostOrders: string[];
   stuckOrders: Array<{ order: string; state: string }>;
+  /** Orders waiting for a person without a reason and the command that resolves it, or missing from `ops attention`. */
+  attentionWithoutReason: string[];
+  /** Orders whose state `ops list` shows otherwise than the table (or not at all). */
+  opsDisagreements: string[];
+  /** Bytes of child output (and the report) scanned for secrets. */
+  bytesScanned: number;
   unexpectedEnds: Array<{ order: string; path: string; state: string; attention?: string; expected: string }>;
   /** Orders that hit a {@link KNOWN_FINDINGS} bug, by finding id. */
   knownFindings: Record<string, string[]>;
@@ -204,6 +211,7 @@ export async function runSoak(parameters: SoakParameters, options: SoakOptions =
   await mkdir(logDir, { recursive: true });
   const sandboxLog = join(logDir, 'yay-sandbox.log');
   const localLog = join(logDir, 'local-mode.log');
+  const opsLog = join(logDir, 'ops.log');
 
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -242,6 +250,9 @@ export async function runSoak(parameters: SoakParameters, options: SoakOptions =
     customers: { total: 0, duplicateBuyers: [], unknown: 0 },
     lostOrders: [],
     stuckOrders: [],
+    attentionWithoutReason: [],
+    opsDisagreements: [],
+    bytesScanned: 0,
     unexpectedEnds: [],
     knownFindings: {},
     gateTimeouts: [],
@@ -447,6 +458,7 @@ export async function runSoak(parameters: SoakParameters, options: SoakOptions =
       const before = await sandbox.faultCounts().catch(() => ({}) as Record<string, number>);
       await sandbox.setFaults(phase.faults);
       figures.faults.phases += 1;
+      if (phase.kinds.length > 0) log(`fault phase: ${phase.label} (${JSON.stringify(phase.faults)})`);
       const ends = Date.now() + phase.durationMs;
       const interrupts = ['dropNext', 'truncateNext', 'errorAfterApplyNext'] as const;
       const armed = interrupts.find((field) => phase.faults[field] !== undefined);
@@ -494,15 +506,17 @@ export async function runSoak(parameters: SoakParameters, options: SoakOptions =
     const orders = await settle(local, sentOrders, settleBy(1), cutShort);
     const ledger = await sandbox.state();
     figures.faults.injected = { ...ledger.faultCounts };
+    const opsView = await readThroughOps(dataDir, opsLog);
 
     judge(plan, figures, sent, cutShort, orders, ledger);
+    compareWithOps(plan, figures, sent, orders, opsView);
     failed = false;
     return await finish(plan, figures, {
       local,
       sandbox,
       runDir,
       dataDir,
-      logs: [sandboxLog, localLog],
+      logs: [sandboxLog, localLog, opsLog],
       started,
       keep: options.keepRunDir,
     });
@@ -511,6 +525,58 @@ export async function runSoak(parameters: SoakParameters, options: SoakOptions =
       await local.close().catch(() => undefined);
       await sandbox.stop().catch(() => undefined);
       log(`soak aborted; its data dir and logs are kept in ${runDir}`);
+    }
+  }
+}
+
+/** What an operator sees: `npm run ops -- list` and `attention`, through the CLI module, its output logged. */
+async function readThroughOps(
+  dataDir: string,
+  logFile: string,
+): Promise<{ states: Map<string, string>; attention: Set<string>; codes: number[] }> {
+  const lines: string[] = [];
+  const io = { out: (line: string) => lines.push(line), err: (line: string) => lines.push(line), env: {} };
+  const codes = [await runOps(['list', '--data-dir', dataDir], io)];
+  const listed = lines.length;
+  codes.push(await runOps(['attention', '--data-dir', dataDir], io));
+  await writeFile(logFile, `${lines.join('\n')}\n`);
+  const states = new Map<string, string>();
+  for (const line of lines.slice(0, listed)) {
+    const [key, state] = line.split('  ');
+    if (key && state) states.set(key, state);
+  }
+  const attention = new Set<string>();
+  const block = lines.slice(listed);
+  block.forEach((line, at) => {
+    // "<order>  <state>  <reason>  since …", then its message, then "    → <the command>".
+    const key = line.startsWith(' ') ? undefined : line.split('  ')[0];
+    if (key && block[at + 2]?.trim().startsWith('→ ')) attention.add(key);
+  });
+  return { states, attention, codes };
+}
+
+function compareWithOps(
+  plan: SoakPlan,
+  figures: SoakFigures,
+  sent: ReadonlySet<number>,
+  orders: Map<string, OrderView>,
+  ops: { states: Map<string, string>; attention: Set<string>; codes: number[] },
+): void {
+  if (ops.codes.some((code) => code !== 0))
+    figures.opsDisagreements.push(`ops exited ${ops.codes.join(', ')}`);
+  for (const order of plan.orders) {
+    if (!sent.has(order.index)) continue;
+    const key = soakOrderKey(order);
+    const found = orders.get(key);
+    if (!found) continue;
+    if (ops.states.get(key) !== found.state) {
+      figures.opsDisagreements.push(
+        `${key}: table ${found.state}, ops list ${ops.states.get(key) ?? 'absent'}`,
+      );
+    }
+    const waiting = found.state === 'needs_attention' || found.state === 'failed';
+    if (waiting && (!found.attention?.reason || !found.attention.action || !ops.attention.has(key))) {
+      figures.attentionWithoutReason.push(`${key} (${found.state})`);
     }
   }
 }
@@ -680,8 +746,10 @@ async function finish(
   const reportFile = join(run.runDir, 'report.md');
   await writeFile(reportFile, report);
   let hits = 0;
-  for (const file of [...run.logs, reportFile])
+  for (const file of [...run.logs, reportFile]) {
     hits += await countSecrets(file, secretValues, [SEALED_PASSWORD]);
+    figures.bytesScanned += (await stat(file)).size;
+  }
   figures.secretsInOutput = hits;
   const failures = failuresOf(plan, figures);
   if (failures.length > 0 || run.keep) figures.runDir = run.runDir;
@@ -715,6 +783,11 @@ export function failuresOf(plan: SoakPlan, figures: SoakFigures): string[] {
     failures.push(`Yay customers of no planned buyer: ${figures.customers.unknown}`);
   check('orders sent but not recorded (lost)', figures.lostOrders);
   check('orders in neither a terminal state nor needs_attention (stuck)', figures.stuckOrders);
+  check(
+    'orders waiting for a person without a reason, or not listed by ops attention',
+    figures.attentionWithoutReason,
+  );
+  check('orders ops list shows otherwise than the table', figures.opsDisagreements);
   check('orders ending otherwise than planned', figures.unexpectedEnds);
   check('deliveries refused (a harness bug)', figures.deliveries.rejected);
   check('deliveries answered with another order key', figures.deliveries.orderKeyMismatches);
@@ -756,7 +829,7 @@ export function formatReport(plan: SoakPlan, figures: SoakFigures): string {
   const rows: [string, string][] = [
     [
       'seed · parameters',
-      `${p.seed} · ${p.orders} orders, ${p.buyers} buyers, ${p.kills} kills, concurrency ${p.concurrency}, LOCAL_MAX_WAIT_SECONDS ${p.maxWaitSeconds}, bound ${Math.round(p.timeBoundMs / 1000)} s`,
+      `${p.seed} · ${p.orders} orders, ${p.buyers} buyers, ${p.kills} kills, concurrency ${p.concurrency}, LOCAL_MAX_WAIT_SECONDS ${p.maxWaitSeconds}, fault phases × ${p.faultPhaseScale ?? 1}, bound ${Math.round(p.timeBoundMs / 1000)} s`,
     ],
     [
       'orders (sent / planned)',
@@ -802,7 +875,14 @@ export function formatReport(plan: SoakPlan, figures: SoakFigures): string {
       'known production bugs hit (orders)',
       KNOWN_FINDINGS.map((f) => `${f.id} ${figures.knownFindings[f.id]?.length ?? 0}`).join(', '),
     ],
-    ['secrets found in the output', String(figures.secretsInOutput)],
+    [
+      'needs attention without a reason · ops list disagreeing',
+      `${figures.attentionWithoutReason.length} · ${figures.opsDisagreements.length}`,
+    ],
+    [
+      'secrets found in the output',
+      `${figures.secretsInOutput} (${(figures.bytesScanned / 1e6).toFixed(1)} MB of child output, ops output and this report scanned)`,
+    ],
     ['wall time', `${figures.wallSeconds.toFixed(0)} s`],
   ];
   const lines = ['| figure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)];

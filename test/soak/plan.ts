@@ -138,6 +138,11 @@ export interface SoakParameters {
   concurrency: number;
   /** LOCAL_MAX_WAIT_SECONDS: the payment window and the cap of every retry interval. */
   maxWaitSeconds: number;
+  /**
+   * Multiplies every fault phase's duration (default 1): a short run takes shorter phases, so one cycle of the
+   * programme — every fault kind — fits in its sending time.
+   */
+  faultPhaseScale?: number;
 }
 
 export interface SoakPlan {
@@ -232,7 +237,10 @@ class Draw {
 
 /** Validates the parameters, naming the first that is wrong. */
 export function checkParameters(p: SoakParameters): void {
-  const integer = (name: keyof SoakParameters, min: number) => {
+  const integer = (
+    name: 'seed' | 'orders' | 'buyers' | 'kills' | 'timeBoundMs' | 'concurrency',
+    min: number,
+  ) => {
     const value = p[name];
     if (!Number.isSafeInteger(value) || value < min) {
       throw new RangeError(`soak parameter ${name} must be an integer ≥ ${min}, got ${value}`);
@@ -247,6 +255,11 @@ export function checkParameters(p: SoakParameters): void {
   if (p.buyers > p.orders) throw new RangeError('soak parameter buyers must not exceed orders');
   if (p.orders > p.buyers * MAX_ORDERS_PER_BUYER) {
     throw new RangeError(`soak parameter orders must be at most ${MAX_ORDERS_PER_BUYER} × buyers`);
+  }
+  if (p.faultPhaseScale !== undefined && !(p.faultPhaseScale > 0 && p.faultPhaseScale <= 10)) {
+    throw new RangeError(
+      `soak parameter faultPhaseScale must be above 0 and at most 10, got ${p.faultPhaseScale}`,
+    );
   }
   if (!(p.maxWaitSeconds >= 1 && p.maxWaitSeconds <= 60)) {
     throw new RangeError(`soak parameter maxWaitSeconds must be between 1 and 60, got ${p.maxWaitSeconds}`);
@@ -268,7 +281,10 @@ export function planSoak(parameters: SoakParameters): SoakPlan {
     parameters,
     buyers,
     orders,
-    faultPhases: planFaults(draw),
+    faultPhases: planFaults(draw).map((phase) => ({
+      ...phase,
+      durationMs: Math.round(phase.durationMs * (parameters.faultPhaseScale ?? 1)),
+    })),
     kills: planKills(draw, parameters.kills, plannedDeliveries),
     plannedDeliveries,
   };
