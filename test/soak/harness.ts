@@ -10,9 +10,11 @@ import { mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_STORE_FRONT } from '../../infra/local/yay-sandbox/index';
 import { runOps } from '../../ops/cli';
-import { isTerminal, type OrderView } from '../../shared/store';
+import { isTerminal, type OrderView, TableSchema } from '../../shared/store';
 import {
   type EventRole,
   type FaultPhase,
@@ -44,41 +46,54 @@ const RESELLER_BALANCE = '1000000.000';
 /** A sealed store password (`shared/yay/password-box.ts`), which must never be printed either. */
 const SEALED_PASSWORD = /local1\.[A-Za-z0-9_-]{20,}/;
 
+/** An order's end as the judge sees it: its plan, its item, and whether the sweep's index still holds it. */
+export interface OrderEnd {
+  order: PlannedOrder;
+  found: OrderView;
+  inOpenIndex: boolean;
+}
+
 /**
  * Production bugs the soak found and left unfixed, each with an `it.fails` reproduction: how to recognise an order
- * that hit one. Such an order is counted under its finding, not as an unexpected end, so the run still fails on
- * anything new. Remove an entry once its reproduction passes.
+ * that hit one, and what of its end the bug explains (its end state, or its being stuck). Such an order is still
+ * counted (in its row and under its finding) but does not fail the run, so a run fails on anything new. Remove an
+ * entry once its reproduction passes.
  */
 export const KNOWN_FINDINGS: ReadonlyArray<{
   id: string;
   what: string;
   reproduction: string;
-  /** True when the order's end shows the bug. */
-  hit(order: PlannedOrder, found: OrderView): boolean;
-  /** The order still counts as ending otherwise than planned (the bug changes its end state). */
-  changesEnd: boolean;
+  hit(end: OrderEnd): boolean;
+  explains: 'nothing' | 'end' | 'stuck';
 }> = [
   {
     id: 'refund-while-waiting-ends-payment-failed',
     what: 'a refund reaching an order that waits for its payment ends it payment_failed, not refunded',
     reproduction: 'test/e2e/soak-findings.test.ts',
-    hit: (order, found) =>
+    hit: ({ order, found }) =>
       order.path === 'refund_before_credit' &&
       found.refunded === true &&
       found.lastError?.Error === 'PaymentFailed',
-    changesEnd: false,
+    explains: 'nothing',
   },
   {
     id: 'paid-after-refund-race',
     what: 'a confirmation racing the refund that ends the wait is recorded silently (payment_failed, no attention)',
     reproduction: 'test/unit/workflow/soak-findings.test.ts',
-    hit: (order, found) =>
+    hit: ({ order, found }) =>
       order.path === 'refund_before_credit' &&
       found.state === 'payment_failed' &&
       found.refunded === true &&
       found.payment === 'paid' &&
       found.attention === undefined,
-    changesEnd: true,
+    explains: 'end',
+  },
+  {
+    id: 'dynalite-index-lost-on-kill',
+    what: "a SIGKILL between dynalite's index and item writes leaves an open order out of the sweep's index (local mode only)",
+    reproduction: 'test/e2e/soak-findings.test.ts',
+    hit: ({ found, inOpenIndex }) => !isTerminal(found.state) && !inOpenIndex,
+    explains: 'stuck',
   },
 ];
 
@@ -123,14 +138,23 @@ export interface SoakFigures {
   };
   customers: { total: number; duplicateBuyers: string[]; unknown: number };
   lostOrders: string[];
-  stuckOrders: Array<{ order: string; state: string }>;
+  stuckOrders: Array<{ order: string; state: string; finding?: string }>;
+  /** Index entries out of step with the items they index (dynalite under SIGKILL), per index. */
+  indexDrift: Record<string, { missing: string[]; extra: string[] }>;
   /** Orders waiting for a person without a reason and the command that resolves it, or missing from `ops attention`. */
   attentionWithoutReason: string[];
   /** Orders whose state `ops list` shows otherwise than the table (or not at all). */
   opsDisagreements: string[];
   /** Bytes of child output (and the report) scanned for secrets. */
   bytesScanned: number;
-  unexpectedEnds: Array<{ order: string; path: string; state: string; attention?: string; expected: string }>;
+  unexpectedEnds: Array<{
+    order: string;
+    path: string;
+    state: string;
+    attention?: string;
+    expected: string;
+    finding?: string;
+  }>;
   /** Orders that hit a {@link KNOWN_FINDINGS} bug, by finding id. */
   knownFindings: Record<string, string[]>;
   gateTimeouts: Array<{ order: string; gate: Gate }>;
@@ -250,6 +274,7 @@ export async function runSoak(parameters: SoakParameters, options: SoakOptions =
     customers: { total: 0, duplicateBuyers: [], unknown: 0 },
     lostOrders: [],
     stuckOrders: [],
+    indexDrift: {},
     attentionWithoutReason: [],
     opsDisagreements: [],
     bytesScanned: 0,
@@ -507,8 +532,14 @@ export async function runSoak(parameters: SoakParameters, options: SoakOptions =
     const ledger = await sandbox.state();
     figures.faults.injected = { ...ledger.faultCounts };
     const opsView = await readThroughOps(dataDir, opsLog);
+    const dynamo = local.dynamo;
+    if (!dynamo) throw new Error('local mode went down before the checks');
+    figures.indexDrift = await indexDrift(dynamo.client, dynamo.tableName);
+    const inOpenIndex = new Set(
+      (await (local.store as NonNullable<typeof local.store>).listOpen()).map((order) => order.orderKey),
+    );
 
-    judge(plan, figures, sent, cutShort, orders, ledger);
+    judge(plan, figures, sent, cutShort, orders, ledger, inOpenIndex);
     compareWithOps(plan, figures, sent, orders, opsView);
     failed = false;
     return await finish(plan, figures, {
@@ -583,8 +614,9 @@ function compareWithOps(
 
 /**
  * Waits until every sent order is terminal and looks as its plan expects (each order read from local mode's
- * table), or — when something does not — until the table has not changed for five seconds, or until `by`.
- * Returns the orders last read.
+ * table); or, when something does not, until local mode is quiet — no execution running (Step Functions'
+ * ListExecutions on its stand-in) and the table unchanged — for five seconds; or until `by`. Returns the orders
+ * last read.
  */
 async function settle(
   local: LocalModeProcess,
@@ -610,7 +642,9 @@ async function settle(
       const asPlanned = orders.every(
         (order) => cutShort.has(order.index) || matches(order, byKey.get(soakOrderKey(order))),
       );
-      if (allTerminal && (asPlanned || Date.now() - stableSince > 5_000)) return last;
+      if (allTerminal && asPlanned) return last;
+      if ((await local.runningExecutions()) > 0) stableSince = Date.now();
+      if (Date.now() - stableSince > 5_000) return last;
     } catch {
       // Down or busy: read again.
     }
@@ -635,6 +669,7 @@ function judge(
   cutShort: ReadonlySet<number>,
   orders: Map<string, OrderView>,
   ledger: SandboxLedgerState,
+  inOpenIndex: ReadonlySet<string>,
 ): void {
   figures.orders.sent = sent.size;
   for (const order of plan.orders) {
@@ -698,16 +733,20 @@ function judge(
       const reason = `${found.attention.reason}${found.state === 'needs_attention' ? '' : ` (on ${found.state})`}`;
       figures.outcomes.attention[reason] = (figures.outcomes.attention[reason] ?? 0) + 1;
     }
-    if (!isTerminal(found.state)) {
-      figures.stuckOrders.push({ order: key, state: found.state });
-      continue;
-    }
-    const findings = KNOWN_FINDINGS.filter((finding) => finding.hit(order, found));
+    const findings = KNOWN_FINDINGS.filter((finding) =>
+      finding.hit({ order, found, inOpenIndex: inOpenIndex.has(key) }),
+    );
     for (const finding of findings) {
       figures.knownFindings[finding.id] = [...(figures.knownFindings[finding.id] ?? []), key];
     }
-    const explained = findings.some((finding) => finding.changesEnd);
-    if (!cutShort.has(order.index) && !matches(order, found) && !explained) {
+    const explaining = (what: 'end' | 'stuck') => findings.find((finding) => finding.explains === what)?.id;
+    if (!isTerminal(found.state)) {
+      const finding = explaining('stuck');
+      figures.stuckOrders.push({ order: key, state: found.state, ...(finding ? { finding } : {}) });
+      continue;
+    }
+    if (!cutShort.has(order.index) && !matches(order, found)) {
+      const finding = explaining('end');
       figures.unexpectedEnds.push({
         order: key,
         path: order.path,
@@ -716,6 +755,7 @@ function judge(
         expected: order.expected
           .map((end) => (end.attention ? `${end.state}+${end.attention}` : end.state))
           .join(' | '),
+        ...(finding ? { finding } : {}),
       });
     }
   }
@@ -782,13 +822,14 @@ export function failuresOf(plan: SoakPlan, figures: SoakFigures): string[] {
   if (figures.customers.unknown > 0)
     failures.push(`Yay customers of no planned buyer: ${figures.customers.unknown}`);
   check('orders sent but not recorded (lost)', figures.lostOrders);
-  check('orders in neither a terminal state nor needs_attention (stuck)', figures.stuckOrders);
+  const unexplained = <T extends { finding?: string }>(items: T[]) => items.filter((item) => !item.finding);
+  check('orders in neither a terminal state nor needs_attention (stuck)', unexplained(figures.stuckOrders));
   check(
     'orders waiting for a person without a reason, or not listed by ops attention',
     figures.attentionWithoutReason,
   );
   check('orders ops list shows otherwise than the table', figures.opsDisagreements);
-  check('orders ending otherwise than planned', figures.unexpectedEnds);
+  check('orders ending otherwise than planned', unexplained(figures.unexpectedEnds));
   check('deliveries refused (a harness bug)', figures.deliveries.rejected);
   check('deliveries answered with another order key', figures.deliveries.orderKeyMismatches);
   check('gates never reached', figures.gateTimeouts);
@@ -813,6 +854,58 @@ const describe = (record: Record<string, number>) =>
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, n]) => `${key} ${n}`)
     .join(', ') || 'none';
+
+/** " (n of them known findings)" when some entries are explained by a known finding. */
+function known(items: ReadonlyArray<{ finding?: string }>): string {
+  const n = items.filter((item) => item.finding).length;
+  return n > 0 ? ` (${n} of them a known finding)` : '';
+}
+
+/**
+ * Every index entry the table's items imply against every entry the indexes hold: `missing` are items an index
+ * should list and does not, `extra` entries for items that no longer carry the key (or no longer exist).
+ */
+export async function indexDrift(
+  client: DynamoDBClient,
+  tableName: string,
+): Promise<Record<string, { missing: string[]; extra: string[] }>> {
+  const doc = DynamoDBDocumentClient.from(client);
+  const scan = async (indexName?: string) => {
+    const items: Record<string, unknown>[] = [];
+    for await (const page of paginateScan(
+      { client: doc },
+      { TableName: tableName, ...(indexName ? { IndexName: indexName } : {}), ConsistentRead: !indexName },
+    )) {
+      items.push(...((page.Items ?? []) as Record<string, unknown>[]));
+    }
+    return items;
+  };
+  const base = await scan();
+  const indexes = [
+    {
+      name: TableSchema.openOrdersIndex.name,
+      keys: [TableSchema.openOrdersIndex.partitionKey, TableSchema.openOrdersIndex.sortKey],
+    },
+    { name: TableSchema.paymentRefIndex.name, keys: [TableSchema.paymentRefIndex.partitionKey] },
+    {
+      name: TableSchema.customerTransfersIndex.name,
+      keys: [TableSchema.customerTransfersIndex.partitionKey],
+    },
+  ];
+  const drift: Record<string, { missing: string[]; extra: string[] }> = {};
+  for (const index of indexes) {
+    const entry = (item: Record<string, unknown>) =>
+      [...index.keys, TableSchema.partitionKey, TableSchema.sortKey]
+        .map((key) => String(item[key]))
+        .join(' | ');
+    const expected = new Set(base.filter((item) => index.keys.every((key) => item[key] != null)).map(entry));
+    const actual = new Set((await scan(index.name)).map(entry));
+    const missing = [...expected].filter((key) => !actual.has(key));
+    const extra = [...actual].filter((key) => !expected.has(key));
+    if (missing.length + extra.length > 0) drift[index.name] = { missing, extra };
+  }
+  return drift;
+}
 
 /** The figures as the README shows them: one markdown table, then the orders by path and provider. */
 export function formatReport(plan: SoakPlan, figures: SoakFigures): string {
@@ -869,11 +962,28 @@ export function formatReport(plan: SoakPlan, figures: SoakFigures): string {
     ['credits for orders that must get none', String(figures.credits.forbidden.length)],
     ['transfers matching no order', String(figures.credits.unexplainedTransfers)],
     ['duplicate customers (buyers with more than one)', String(figures.customers.duplicateBuyers.length)],
-    ['lost orders · stuck orders', `${figures.lostOrders.length} · ${figures.stuckOrders.length}`],
-    ['orders ending otherwise than planned', String(figures.unexpectedEnds.length)],
+    [
+      'lost orders · stuck orders',
+      `${figures.lostOrders.length} · ${figures.stuckOrders.length}${known(figures.stuckOrders)}`,
+    ],
+    [
+      'orders ending otherwise than planned',
+      `${figures.unexpectedEnds.length}${known(figures.unexpectedEnds)}`,
+    ],
     [
       'known production bugs hit (orders)',
       KNOWN_FINDINGS.map((f) => `${f.id} ${figures.knownFindings[f.id]?.length ?? 0}`).join(', '),
+    ],
+    [
+      "index entries out of step with their items (local mode's dynalite)",
+      describe(
+        Object.fromEntries(
+          Object.entries(figures.indexDrift).map(([index, drift]) => [
+            index,
+            drift.missing.length + drift.extra.length,
+          ]),
+        ),
+      ),
     ],
     [
       'needs attention without a reason · ops list disagreeing',

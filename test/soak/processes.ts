@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { paginateListExecutions, SFNClient } from '@aws-sdk/client-sfn';
 import { REPO_ROOT } from '../../infra/local/lambda';
 import { LOCAL_AWS_CREDENTIALS, readRuntimeInfo } from '../../infra/local/runtime-info';
 import type { SandboxFaults, SandboxState } from '../../infra/local/yay-sandbox/index';
@@ -185,7 +186,16 @@ export async function startSandboxProcess(options: {
  */
 export class LocalModeProcess {
   private child: LoggedChild | undefined;
-  private current: { url: string; store: DynamoStore; client: DynamoDBClient } | undefined;
+  private current:
+    | {
+        url: string;
+        store: DynamoStore;
+        client: DynamoDBClient;
+        tableName: string;
+        sfn: SFNClient;
+        stateMachineArn: string;
+      }
+    | undefined;
   private waiting: Array<() => void> = [];
   private readonly log: WriteStream;
   /** How many times it was started (each start a "life"). */
@@ -205,6 +215,25 @@ export class LocalModeProcess {
   /** A store over this life's dynalite while up. */
   get store(): DynamoStore | undefined {
     return this.current?.store;
+  }
+
+  /** This life's DynamoDB client and table, for checks below the store's ports. */
+  get dynamo(): { client: DynamoDBClient; tableName: string } | undefined {
+    return this.current && { client: this.current.client, tableName: this.current.tableName };
+  }
+
+  /** Executions running now (Step Functions' ListExecutions on local mode's stand-in); throws while down. */
+  async runningExecutions(): Promise<number> {
+    const current = this.current;
+    if (!current) throw new Error('local mode is down');
+    let running = 0;
+    for await (const page of paginateListExecutions(
+      { client: current.sfn },
+      { stateMachineArn: current.stateMachineArn, statusFilter: 'RUNNING' },
+    )) {
+      running += page.executions?.length ?? 0;
+    }
+    return running;
   }
 
   get up(): boolean {
@@ -251,6 +280,7 @@ export class LocalModeProcess {
       // Not ended by us: down until someone starts it again.
       this.crashes.push({ exit: String(exit.code ?? exit.signal), lastOutput: child.lastOutput });
       this.current?.client.destroy();
+      this.current?.sfn.destroy();
       this.current = undefined;
       this.child = undefined;
     });
@@ -262,7 +292,18 @@ export class LocalModeProcess {
       credentials: LOCAL_AWS_CREDENTIALS,
       maxAttempts: 1,
     });
-    this.current = { url, store: createDynamoStore({ tableName: info.tableName, client }), client };
+    this.current = {
+      url,
+      store: createDynamoStore({ tableName: info.tableName, client }),
+      client,
+      tableName: info.tableName,
+      sfn: new SFNClient({
+        endpoint: info.endpoints.sfn,
+        region: info.region,
+        credentials: LOCAL_AWS_CREDENTIALS,
+      }),
+      stateMachineArn: info.stateMachineArn,
+    };
     for (const resume of this.waiting.splice(0)) resume();
   }
 
@@ -287,6 +328,7 @@ export class LocalModeProcess {
     if (!child) throw new Error('local mode is not running');
     this.child = undefined;
     this.current?.client.destroy();
+    this.current?.sfn.destroy();
     this.current = undefined;
     child.process.kill(signal);
     const exit = await child.exited;
