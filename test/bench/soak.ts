@@ -9,6 +9,7 @@
  * invariant does not hold, after printing the table and every broken invariant.
  */
 import { runSoak } from '../soak/harness';
+import { BENCH_SOAK_PARAMETERS } from '../soak/plan';
 
 const intEnv = (name: string, fallback: number): number => {
   const raw = process.env[name];
@@ -20,14 +21,14 @@ const intEnv = (name: string, fallback: number): number => {
 };
 
 export default async function (): Promise<string> {
+  const base = BENCH_SOAK_PARAMETERS;
   const parameters = {
-    seed: intEnv('SOAK_SEED', 20_261_127),
-    orders: intEnv('SOAK_ORDERS', 520),
-    buyers: intEnv('SOAK_BUYERS', 300),
-    kills: intEnv('SOAK_KILLS', 6),
-    timeBoundMs: intEnv('SOAK_MINUTES', 12) * 60_000,
-    concurrency: 16,
-    maxWaitSeconds: 5,
+    ...base,
+    seed: intEnv('SOAK_SEED', base.seed),
+    orders: intEnv('SOAK_ORDERS', base.orders),
+    buyers: intEnv('SOAK_BUYERS', base.buyers),
+    kills: intEnv('SOAK_KILLS', base.kills),
+    timeBoundMs: intEnv('SOAK_MINUTES', base.timeBoundMs / 60_000) * 60_000,
   };
   const result = await runSoak(parameters, {
     log: (line) => process.stderr.write(`soak: ${line}\n`),

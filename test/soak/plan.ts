@@ -145,6 +145,20 @@ export interface SoakParameters {
   faultPhaseScale?: number;
 }
 
+/**
+ * `npm run bench -- soak`'s run: what the issue asks (at least 500 orders from a few hundred buyers, at least five
+ * kills, bounded in time) with room to spare, so each fault phase and each kill meets many orders.
+ */
+export const BENCH_SOAK_PARAMETERS: Readonly<SoakParameters> = Object.freeze({
+  seed: 20_261_127,
+  orders: 1_000,
+  buyers: 450,
+  kills: 10,
+  timeBoundMs: 12 * 60_000,
+  concurrency: 16,
+  maxWaitSeconds: 5,
+});
+
 export interface SoakPlan {
   parameters: SoakParameters;
   buyers: PlannedBuyer[];
