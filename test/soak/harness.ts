@@ -996,6 +996,11 @@ export function formatReport(plan: SoakPlan, figures: SoakFigures): string {
     ['wall time', `${figures.wallSeconds.toFixed(0)} s`],
   ];
   const lines = ['| figure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
+  const drifted = Object.entries(figures.indexDrift).flatMap(([index, drift]) => [
+    ...drift.missing.map((entry) => `${index} lacks \`${entry}\``),
+    ...drift.extra.map((entry) => `${index} still holds \`${entry}\``),
+  ]);
+  if (drifted.length > 0) lines.push('', `Index drift: ${drifted.slice(0, 5).join('; ')}.`);
   if (figures.runDir) lines.push('', `Data dir and logs kept in \`${figures.runDir}\`.`);
   return lines.join('\n');
 }

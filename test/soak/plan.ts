@@ -511,8 +511,8 @@ function planFaults(draw: Draw): FaultPhase[] {
     },
     {
       label: '5xx before applying',
-      faults: { errorRate: 0.05 + draw.float() * 0.1, errorSeed: draw.int(1, 1_000_000) },
-      durationMs: draw.int(2_000, 4_000),
+      faults: { errorRate: 0.1 + draw.float() * 0.2, errorSeed: draw.int(1, 1_000_000) },
+      durationMs: draw.int(3_000, 5_000),
       kinds: ['injected-error'],
     },
     {
