@@ -16,6 +16,29 @@ import { createDynamoStore, type DynamoStore } from '../../shared/store';
 
 type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
+/** The harness must stop by itself: no call to local mode may hang it (the SDK has no timeout by default). */
+const CLIENT_TIMEOUTS = { connectionTimeout: 2_000, requestTimeout: 15_000 };
+
+/** How long a SIGTERM may take before the process is SIGKILLed (and the stop reported as not clean). */
+const STOP_TIMEOUT_MS = 30_000;
+
+/** Sends `signal`, and SIGKILL if the process has not exited within {@link STOP_TIMEOUT_MS}. */
+async function endProcess(child: LoggedChild, signal: NodeJS.Signals): Promise<Exit> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return child.exited;
+  child.process.kill(signal);
+  if (signal === 'SIGKILL') return child.exited;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), STOP_TIMEOUT_MS);
+  });
+  const exit = await Promise.race([child.exited, late]);
+  clearTimeout(timer);
+  if (exit !== 'late') return exit;
+  child.process.kill('SIGKILL');
+  await child.exited;
+  return { code: null, signal: 'SIGKILL' };
+}
+
 /** A child process whose output is appended to a file; the last few KB are kept for error messages. */
 class LoggedChild {
   readonly exited: Promise<Exit>;
@@ -172,8 +195,7 @@ export async function startSandboxProcess(options: {
       return (await control(`${adminUrl}/state`, 'GET')) as SandboxLedgerState;
     },
     async stop() {
-      if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGTERM');
-      const exit = await child.exited;
+      const exit = await endProcess(child, 'SIGTERM');
       await new Promise<void>((resolve) => log.end(resolve));
       return exit;
     },
@@ -291,6 +313,7 @@ export class LocalModeProcess {
       region: info.region,
       credentials: LOCAL_AWS_CREDENTIALS,
       maxAttempts: 1,
+      requestHandler: CLIENT_TIMEOUTS,
     });
     this.current = {
       url,
@@ -301,6 +324,7 @@ export class LocalModeProcess {
         endpoint: info.endpoints.sfn,
         region: info.region,
         credentials: LOCAL_AWS_CREDENTIALS,
+        requestHandler: CLIENT_TIMEOUTS,
       }),
       stateMachineArn: info.stateMachineArn,
     };
@@ -330,8 +354,7 @@ export class LocalModeProcess {
     this.current?.client.destroy();
     this.current?.sfn.destroy();
     this.current = undefined;
-    child.process.kill(signal);
-    const exit = await child.exited;
+    const exit = await endProcess(child, signal);
     this.log.write(`\n----- soak: local mode ended (${exit.code ?? exit.signal}) -----\n`);
     return exit;
   }
