@@ -51,6 +51,8 @@ export interface OrderEnd {
   order: PlannedOrder;
   found: OrderView;
   inOpenIndex: boolean;
+  /** Some index entry of the order's partition is out of step with its item (see `indexDrift`). */
+  indexDrifted: boolean;
 }
 
 /**
@@ -64,7 +66,8 @@ export const KNOWN_FINDINGS: ReadonlyArray<{
   what: string;
   reproduction: string;
   hit(end: OrderEnd): boolean;
-  explains: 'nothing' | 'end' | 'stuck';
+  /** What of the order's end the bug explains: its end state, its being stuck, its missing from `ops attention`. */
+  explains: ReadonlyArray<'end' | 'stuck' | 'attention'>;
 }> = [
   {
     id: 'refund-while-waiting-ends-payment-failed',
@@ -74,7 +77,7 @@ export const KNOWN_FINDINGS: ReadonlyArray<{
       order.path === 'refund_before_credit' &&
       found.refunded === true &&
       found.lastError?.Error === 'PaymentFailed',
-    explains: 'nothing',
+    explains: [],
   },
   {
     id: 'paid-after-refund-race',
@@ -86,14 +89,14 @@ export const KNOWN_FINDINGS: ReadonlyArray<{
       found.refunded === true &&
       found.payment === 'paid' &&
       found.attention === undefined,
-    explains: 'end',
+    explains: ['end'],
   },
   {
     id: 'dynalite-index-lost-on-kill',
     what: "a SIGKILL between dynalite's index and item writes leaves an open order out of the sweep's index (local mode only)",
     reproduction: 'test/e2e/soak-findings.test.ts',
-    hit: ({ found, inOpenIndex }) => !isTerminal(found.state) && !inOpenIndex,
-    explains: 'stuck',
+    hit: ({ found, inOpenIndex, indexDrifted }) => indexDrifted || (!isTerminal(found.state) && !inOpenIndex),
+    explains: ['end', 'stuck', 'attention'],
   },
 ];
 
@@ -142,7 +145,7 @@ export interface SoakFigures {
   /** Index entries out of step with the items they index (dynalite under SIGKILL), per index. */
   indexDrift: Record<string, { missing: string[]; extra: string[] }>;
   /** Orders waiting for a person without a reason and the command that resolves it, or missing from `ops attention`. */
-  attentionWithoutReason: string[];
+  attentionWithoutReason: Array<{ order: string; state: string; finding?: string }>;
   /** Orders whose state `ops list` shows otherwise than the table (or not at all). */
   opsDisagreements: string[];
   /** Bytes of child output (and the report) scanned for secrets. */
@@ -245,48 +248,7 @@ export async function runSoak(parameters: SoakParameters, options: SoakOptions =
     YAY_PASSWORD: SOAK_SECRETS.YAY_PASSWORD,
     YAY_STORE_FRONT: DEFAULT_STORE_FRONT.uuid,
   };
-  const figures: SoakFigures = {
-    seed: parameters.seed,
-    orders: { planned: plan.orders.length, sent: 0, byProvider: {}, byPath: {} },
-    buyers: { total: plan.buyers.length, repeat: 0 },
-    deliveries: {
-      accepted: 0,
-      attempts: 0,
-      retriedAfterFailure: 0,
-      duplicates: 0,
-      concurrent: 0,
-      late: 0,
-      outOfOrder: 0,
-      rejected: [],
-      orderKeyMismatches: [],
-    },
-    kills: { planned: plan.kills.length, done: 0, restarts: 0, crashes: [], cleanStopCode: null },
-    faults: { injected: {}, phases: 0 },
-    outcomes: { states: {}, attention: {} },
-    credits: {
-      doubleCredited: [],
-      missing: [],
-      forbidden: [],
-      unexplainedTransfers: 0,
-      transfers: 0,
-      ledgerBalanced: true,
-    },
-    customers: { total: 0, duplicateBuyers: [], unknown: 0 },
-    lostOrders: [],
-    stuckOrders: [],
-    indexDrift: {},
-    attentionWithoutReason: [],
-    opsDisagreements: [],
-    bytesScanned: 0,
-    unexpectedEnds: [],
-    knownFindings: {},
-    gateTimeouts: [],
-    secretsInOutput: 0,
-    wallSeconds: 0,
-  };
-  const ordersOf = new Map<number, number>();
-  for (const order of plan.orders) ordersOf.set(order.buyer, (ordersOf.get(order.buyer) ?? 0) + 1);
-  figures.buyers.repeat = [...ordersOf.values()].filter((n) => n > 1).length;
+  const figures = emptyFigures(plan);
 
   const sandbox = await startSandboxProcess({ env, resellerBalance: RESELLER_BALANCE, logFile: sandboxLog });
   const local = new LocalModeProcess({
@@ -539,8 +501,13 @@ export async function runSoak(parameters: SoakParameters, options: SoakOptions =
       (await (local.store as NonNullable<typeof local.store>).listOpen()).map((order) => order.orderKey),
     );
 
-    judge(plan, figures, sent, cutShort, orders, ledger, inOpenIndex);
-    compareWithOps(plan, figures, sent, orders, opsView);
+    const drifted = new Set(
+      Object.values(figures.indexDrift)
+        .flatMap((drift) => [...drift.missing, ...drift.extra])
+        .flatMap((entry) => [...entry.matchAll(/ORDER#(\S+)/g)].map((match) => match[1] as string)),
+    );
+    const ends = judge(plan, figures, sent, cutShort, orders, ledger, inOpenIndex, drifted);
+    compareWithOps(plan, figures, sent, orders, opsView, ends);
     failed = false;
     return await finish(plan, figures, {
       local,
@@ -592,6 +559,7 @@ function compareWithOps(
   sent: ReadonlySet<number>,
   orders: Map<string, OrderView>,
   ops: { states: Map<string, string>; attention: Set<string>; codes: number[] },
+  ends: ReadonlyMap<string, OrderEnd>,
 ): void {
   if (ops.codes.some((code) => code !== 0))
     figures.opsDisagreements.push(`ops exited ${ops.codes.join(', ')}`);
@@ -607,9 +575,62 @@ function compareWithOps(
     }
     const waiting = found.state === 'needs_attention' || found.state === 'failed';
     if (waiting && (!found.attention?.reason || !found.attention.action || !ops.attention.has(key))) {
-      figures.attentionWithoutReason.push(`${key} (${found.state})`);
+      const end = ends.get(key);
+      const finding = end && explainedBy(end, 'attention');
+      figures.attentionWithoutReason.push({
+        order: key,
+        state: found.state,
+        ...(finding ? { finding } : {}),
+      });
     }
   }
+}
+
+/** The figures of a run of `plan` before anything happened. */
+export function emptyFigures(plan: SoakPlan): SoakFigures {
+  const figures: SoakFigures = {
+    seed: plan.parameters.seed,
+    orders: { planned: plan.orders.length, sent: 0, byProvider: {}, byPath: {} },
+    buyers: { total: plan.buyers.length, repeat: 0 },
+    deliveries: {
+      accepted: 0,
+      attempts: 0,
+      retriedAfterFailure: 0,
+      duplicates: 0,
+      concurrent: 0,
+      late: 0,
+      outOfOrder: 0,
+      rejected: [],
+      orderKeyMismatches: [],
+    },
+    kills: { planned: plan.kills.length, done: 0, restarts: 0, crashes: [], cleanStopCode: null },
+    faults: { injected: {}, phases: 0 },
+    outcomes: { states: {}, attention: {} },
+    credits: {
+      doubleCredited: [],
+      missing: [],
+      forbidden: [],
+      unexplainedTransfers: 0,
+      transfers: 0,
+      ledgerBalanced: true,
+    },
+    customers: { total: 0, duplicateBuyers: [], unknown: 0 },
+    lostOrders: [],
+    stuckOrders: [],
+    indexDrift: {},
+    attentionWithoutReason: [],
+    opsDisagreements: [],
+    bytesScanned: 0,
+    unexpectedEnds: [],
+    knownFindings: {},
+    gateTimeouts: [],
+    secretsInOutput: 0,
+    wallSeconds: 0,
+  };
+  const ordersOf = new Map<number, number>();
+  for (const order of plan.orders) ordersOf.set(order.buyer, (ordersOf.get(order.buyer) ?? 0) + 1);
+  figures.buyers.repeat = [...ordersOf.values()].filter((n) => n > 1).length;
+  return figures;
 }
 
 /**
@@ -662,7 +683,7 @@ function matches(order: PlannedOrder, found: OrderView | undefined): boolean {
 }
 
 /** The invariants, from the sandbox's ledger (credits, customers) and local mode's table (end states). */
-function judge(
+export function judge(
   plan: SoakPlan,
   figures: SoakFigures,
   sent: ReadonlySet<number>,
@@ -670,7 +691,9 @@ function judge(
   orders: Map<string, OrderView>,
   ledger: SandboxLedgerState,
   inOpenIndex: ReadonlySet<string>,
-): void {
+  drifted: ReadonlySet<string>,
+): Map<string, OrderEnd> {
+  const ends = new Map<string, OrderEnd>();
   figures.orders.sent = sent.size;
   for (const order of plan.orders) {
     figures.orders.byProvider[order.provider] = (figures.orders.byProvider[order.provider] ?? 0) + 1;
@@ -733,13 +756,12 @@ function judge(
       const reason = `${found.attention.reason}${found.state === 'needs_attention' ? '' : ` (on ${found.state})`}`;
       figures.outcomes.attention[reason] = (figures.outcomes.attention[reason] ?? 0) + 1;
     }
-    const findings = KNOWN_FINDINGS.filter((finding) =>
-      finding.hit({ order, found, inOpenIndex: inOpenIndex.has(key) }),
-    );
-    for (const finding of findings) {
+    const end: OrderEnd = { order, found, inOpenIndex: inOpenIndex.has(key), indexDrifted: drifted.has(key) };
+    ends.set(key, end);
+    for (const finding of KNOWN_FINDINGS.filter((known) => known.hit(end))) {
       figures.knownFindings[finding.id] = [...(figures.knownFindings[finding.id] ?? []), key];
     }
-    const explaining = (what: 'end' | 'stuck') => findings.find((finding) => finding.explains === what)?.id;
+    const explaining = (what: 'end' | 'stuck') => explainedBy(end, what);
     if (!isTerminal(found.state)) {
       const finding = explaining('stuck');
       figures.stuckOrders.push({ order: key, state: found.state, ...(finding ? { finding } : {}) });
@@ -753,12 +775,20 @@ function judge(
         state: found.state,
         ...(found.attention ? { attention: found.attention.reason } : {}),
         expected: order.expected
-          .map((end) => (end.attention ? `${end.state}+${end.attention}` : end.state))
+          .map((expected) =>
+            expected.attention ? `${expected.state}+${expected.attention}` : expected.state,
+          )
           .join(' | '),
         ...(finding ? { finding } : {}),
       });
     }
   }
+  return ends;
+}
+
+/** The id of the first known finding that the order's end shows and that explains `what` of it. */
+function explainedBy(end: OrderEnd, what: 'end' | 'stuck' | 'attention'): string | undefined {
+  return KNOWN_FINDINGS.find((finding) => finding.explains.includes(what) && finding.hit(end))?.id;
 }
 
 async function finish(
@@ -826,7 +856,7 @@ export function failuresOf(plan: SoakPlan, figures: SoakFigures): string[] {
   check('orders in neither a terminal state nor needs_attention (stuck)', unexplained(figures.stuckOrders));
   check(
     'orders waiting for a person without a reason, or not listed by ops attention',
-    figures.attentionWithoutReason,
+    unexplained(figures.attentionWithoutReason),
   );
   check('orders ops list shows otherwise than the table', figures.opsDisagreements);
   check('orders ending otherwise than planned', unexplained(figures.unexpectedEnds));
@@ -987,7 +1017,7 @@ export function formatReport(plan: SoakPlan, figures: SoakFigures): string {
     ],
     [
       'needs attention without a reason · ops list disagreeing',
-      `${figures.attentionWithoutReason.length} · ${figures.opsDisagreements.length}`,
+      `${figures.attentionWithoutReason.length}${known(figures.attentionWithoutReason)} · ${figures.opsDisagreements.length}`,
     ],
     [
       'secrets found in the output',
