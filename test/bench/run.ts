@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<{ default: () => Promise<string> }>>
   intake: () => import('./intake'),
   'local-e2e': () => import('./local-e2e'),
   console: () => import('./console'),
+  soak: () => import('./soak'),
 };
 
 const [first, ...rest] = process.argv.slice(2);

@@ -22,6 +22,17 @@ export interface SandboxFaults {
   /** Apply the change, send the status line, headers and half the body, then destroy the socket. */
   truncateNext?: InterruptSpec;
   /**
+   * Apply the change, then answer 500 as if it had failed: a server that commits and then errors on the way
+   * out (a crashed response serializer, a proxy timing out after the backend answered).
+   */
+  errorAfterApplyNext?: InterruptSpec;
+  /**
+   * For this many milliseconds from when the fault set is applied, a customer-balance read (`GET
+   * /account/reseller/{uuid}`, and `GET /account/balance` with `X-Auth-For`) answers 503 and reads nothing; the
+   * reseller's own balance and everything else still answer. A balance service that is down for a while.
+   */
+  balanceUnavailableForMs?: number;
+  /**
    * Hold the request once it has fully arrived, before anything is applied, until `sandbox.release()`:
    * a gate a test opens when it has done what it must do while the call is at Yay (e.g. kill the caller).
    */
@@ -78,7 +89,7 @@ export class Interruption {
 
 /** Validates a fault set so a typo in a test fails loudly, naming the field. */
 export function validateFaults(faults: SandboxFaults): void {
-  const { latencyMs, errorRate, maxConcurrent } = faults;
+  const { latencyMs, errorRate, maxConcurrent, balanceUnavailableForMs } = faults;
   if (latencyMs !== undefined && !(Number.isFinite(latencyMs) && latencyMs >= 0)) {
     throw new RangeError(`sandbox fault latencyMs must be a non-negative number, got ${latencyMs}`);
   }
@@ -87,5 +98,13 @@ export function validateFaults(faults: SandboxFaults): void {
   }
   if (maxConcurrent !== undefined && !(Number.isSafeInteger(maxConcurrent) && maxConcurrent >= 1)) {
     throw new RangeError(`sandbox fault maxConcurrent must be a positive integer, got ${maxConcurrent}`);
+  }
+  if (
+    balanceUnavailableForMs !== undefined &&
+    !(Number.isFinite(balanceUnavailableForMs) && balanceUnavailableForMs >= 0)
+  ) {
+    throw new RangeError(
+      `sandbox fault balanceUnavailableForMs must be a non-negative number, got ${balanceUnavailableForMs}`,
+    );
   }
 }

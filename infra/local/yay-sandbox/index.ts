@@ -12,6 +12,7 @@ import {
   type SandboxTransfer,
 } from './ledger';
 
+export { type SandboxAdmin, startSandboxAdmin } from './admin';
 export type { InterruptSpec, SandboxFaults, SandboxRoute } from './faults';
 export type { SandboxCustomer, SandboxStoreFront, SandboxTransfer, SandboxUser } from './ledger';
 
@@ -55,22 +56,43 @@ export interface SandboxOptions {
   behaviour?: Partial<SandboxBehaviour>;
 }
 
+/**
+ * What happened to a request instead of a plain answer: a fault the sandbox injected, or (`abandoned`) its
+ * caller gone before the answer, the change landing anyway.
+ */
+export type SandboxFaultKind =
+  | 'dropped'
+  | 'truncated'
+  | 'injected-error'
+  | 'error-after-apply'
+  | 'balance-unavailable'
+  | 'rate-limited'
+  | 'forbidden'
+  | 'abandoned';
+
 /** One line of the request log. Headers are never logged: they carry the password. */
 export interface SandboxRequestLogEntry {
   method: string;
   path: string;
-  /** The status decided (also for a dropped answer, which the caller never sees). */
+  /**
+   * The status decided (also for a dropped answer, which the caller never sees, and for an `error-after-apply`,
+   * whose caller hears 500).
+   */
   status: number;
   authFor?: string;
-  fault?: 'dropped' | 'truncated' | 'injected-error' | 'rate-limited' | 'forbidden' | 'abandoned';
+  fault?: SandboxFaultKind;
 }
 
-/** A snapshot of the sandbox's state; mutating it changes nothing. */
+/**
+ * A snapshot of the sandbox's state; mutating it changes nothing. `faultCounts` counts every fault since the
+ * start (the request log keeps only its newest entries), and `delayed` the requests held by `latencyMs`.
+ */
 export interface SandboxState {
   resellerBalance: Millis;
   customers: SandboxCustomer[];
   transfers: SandboxTransfer[];
   requests: SandboxRequestLogEntry[];
+  faultCounts: Partial<Record<SandboxFaultKind | 'delayed', number>>;
 }
 
 /** A running sandbox: its URL, its state for assertions, and knobs to change while it runs. */
@@ -81,6 +103,8 @@ export interface YaySandbox {
   readonly storeFronts: readonly SandboxStoreFront[];
   /** A deep copy of customers, transfers, balances and the request log. */
   readonly state: SandboxState;
+  /** A copy of `state.faultCounts` alone, cheap enough to poll. */
+  readonly faultCounts: SandboxState['faultCounts'];
   /** Replaces every fault (`setFaults({})` clears them); counts of `dropNext`/`truncateNext` restart. */
   setFaults(faults: SandboxFaults): void;
   /** Changes some undocumented-behaviour variants; the rest stay. */
@@ -133,6 +157,7 @@ const STATUS_MESSAGES: Record<number, string> = {
   413: 'Payload Too Large',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 const CUSTOMER_PATH = /^\/account\/reseller\/([^/]+)$/;
@@ -140,8 +165,9 @@ const CUSTOMER_PATH = /^\/account\/reseller\/([^/]+)$/;
 /**
  * Starts a stateful, in-process Yay API stand-in on 127.0.0.1 for tests and local mode. It answers as
  * YAY_API.md documents (auth headers, envelope, customers, store fronts, balance transfers) and injects
- * faults on demand: latency, 5xx, 429 above a concurrency limit, and lost or truncated answers after
- * the change was applied — the cases an exactly-once protocol has to survive.
+ * faults on demand: latency, 5xx, 429 above a concurrency limit, lost, truncated or 500 answers after
+ * the change was applied, and customer-balance reads down for a while — the cases an exactly-once protocol
+ * has to survive.
  * Test and local tooling only: nothing under functions/ or shared/ imports it.
  */
 export async function startYaySandbox(options: SandboxOptions = {}): Promise<YaySandbox> {
@@ -154,7 +180,14 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
   const drop = new Interruption();
   const truncate = new Interruption();
   const hold = new Interruption();
+  const errorAfterApply = new Interruption();
   const held = new Set<() => void>();
+  const faultCounts: SandboxState['faultCounts'] = {};
+  const count = (kind: SandboxFaultKind | 'delayed'): void => {
+    faultCounts[kind] = (faultCounts[kind] ?? 0) + 1;
+  };
+  /** Until when (epoch ms) customer-balance reads answer 503. */
+  let balanceDownUntil = 0;
   const pendingTimers = new Set<NodeJS.Timeout>();
   let faults: SandboxFaults = {};
   let random: () => number = Math.random;
@@ -167,6 +200,8 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
     drop.set(next.dropNext);
     truncate.set(next.truncateNext);
     hold.set(next.holdNext);
+    errorAfterApply.set(next.errorAfterApplyNext);
+    balanceDownUntil = next.balanceUnavailableForMs ? Date.now() + next.balanceUnavailableForMs : 0;
   };
   setFaults(options.faults ?? {});
 
@@ -253,6 +288,10 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
     return undefined;
   };
 
+  /** The reads that show one customer's balance (not the reseller's own). */
+  const isCustomerBalanceRead = (method: string, path: string, authFor: string | undefined): boolean =>
+    method === 'GET' && (CUSTOMER_PATH.test(path) || (path === '/account/balance' && authFor !== undefined));
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     inFlight += 1;
     res.on('close', () => {
@@ -282,26 +321,38 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
     };
 
     // Checked on arrival, so requests held by latency count as in flight, as they would upstream.
+    const inject = (kind: SandboxFaultKind): void => {
+      entry.fault = kind;
+      count(kind);
+    };
+
     if (faults.maxConcurrent !== undefined && inFlight > faults.maxConcurrent) {
-      entry.fault = 'rate-limited';
+      inject('rate-limited');
       req.resume();
       send({ status: 429, result: {} });
       return;
     }
 
     const raw = await readBody(req);
-    if (faults.latencyMs) await wait(faults.latencyMs);
+    if (faults.latencyMs) {
+      count('delayed');
+      await wait(faults.latencyMs);
+    }
     if (hold.take(routeKind(method, path))) await new Promise<void>((resolve) => held.add(resolve));
     if (raw === undefined) return send({ status: 413, result: {} });
     if (faults.errorRate && random() < faults.errorRate) {
-      entry.fault = 'injected-error';
+      inject('injected-error');
       return send({ status: 500, result: {} });
     }
     if (faults.forbidden) {
-      entry.fault = 'forbidden';
+      inject('forbidden');
       return send({ status: 403, result: {} });
     }
     if (!authorised(req)) return send({ status: 401, result: {} });
+    if (isCustomerBalanceRead(method, path, authFor) && Date.now() < balanceDownUntil) {
+      inject('balance-unavailable');
+      return send({ status: 503, result: {} });
+    }
 
     let body: unknown;
     if (raw.length > 0) {
@@ -315,25 +366,32 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
     if (res.destroyed) {
       // The caller gave up (timeout) while the latency ran; like a real server, the change still lands.
       entry.status = answer.status;
-      entry.fault = 'abandoned';
+      inject('abandoned');
       return;
     }
     const kind = routeKind(method, path);
     if (drop.take(kind)) {
       // The change is applied; the caller never hears about it.
       entry.status = answer.status;
-      entry.fault = 'dropped';
+      inject('dropped');
       req.socket.destroy();
       return;
     }
     if (truncate.take(kind)) {
       entry.status = answer.status;
-      entry.fault = 'truncated';
+      inject('truncated');
       const payload = Buffer.from(
         JSON.stringify({ result: answer.result, status_code: answer.status, status_message: 'OK' }),
       );
       res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': payload.length });
       res.write(payload.subarray(0, Math.floor(payload.length / 2)), () => req.socket.destroy());
+      return;
+    }
+    if (errorAfterApply.take(kind)) {
+      // The change is applied; the caller hears that it failed.
+      inject('error-after-apply');
+      send({ status: 500, result: {} });
+      entry.status = answer.status;
       return;
     }
     send(answer);
@@ -369,7 +427,11 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
         customers: ledger.customers,
         transfers: ledger.transfers,
         requests,
+        faultCounts,
       });
+    },
+    get faultCounts() {
+      return { ...faultCounts };
     },
     setFaults,
     setBehaviour(next) {

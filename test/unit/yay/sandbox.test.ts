@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   DEFAULT_SANDBOX_CREDENTIALS,
+  type SandboxAdmin,
   type SandboxOptions,
+  startSandboxAdmin,
   startYaySandbox,
   type YaySandbox,
 } from '../../../infra/local/yay-sandbox';
@@ -436,12 +438,97 @@ describe('startYaySandbox', () => {
       expect(sandbox.state.transfers).toHaveLength(2);
     });
 
+    it('applies a transfer and then answers 500 for errorAfterApplyNext, once', async () => {
+      const sandbox = await start({ resellerBalance: 50_000 as Millis });
+      const uuid = await createCustomer(sandbox, 'cafter');
+      sandbox.setFaults({ errorAfterApplyNext: 'transfer' });
+
+      const failed = await call(sandbox, 'PUT', `/account/reseller/${uuid}`, { balance: '1.000' });
+      const next = await call(sandbox, 'PUT', `/account/reseller/${uuid}`, { balance: '1.000' });
+
+      expect(failed).toEqual({
+        http: 500,
+        body: { result: {}, status_code: 500, status_message: 'Internal Server Error' },
+      });
+      expect(next.http).toBe(200);
+      const state = sandbox.state;
+      expect(state.transfers).toHaveLength(2);
+      expect(state.customers[0]?.balance).toBe(2_000);
+      expect(state.requests.filter((r) => r.fault === 'error-after-apply')).toEqual([
+        { method: 'PUT', path: `/account/reseller/${uuid}`, status: 200, fault: 'error-after-apply' },
+      ]);
+    });
+
+    it('answers 500 after a create it applied, for errorAfterApplyNext on create only', async () => {
+      const sandbox = await start();
+      sandbox.setFaults({ errorAfterApplyNext: { route: 'create', count: 1 } });
+      expect((await call(sandbox, 'GET', '/account/balance')).http).toBe(200);
+      const body = sampleCustomerInput('ccommitted', sandbox.storeFronts[0]?.uuid ?? '');
+      expect((await call(sandbox, 'POST', '/account/reseller', body)).http).toBe(500);
+      // The retry meets the customer the failed call created.
+      expect((await call(sandbox, 'POST', '/account/reseller', body)).http).toBe(400);
+      expect(sandbox.state.customers.map((c) => c.name)).toEqual(['ccommitted']);
+    });
+
+    it('answers 503 to customer-balance reads only, while balanceUnavailableForMs runs', async () => {
+      const sandbox = await start();
+      const uuid = await createCustomer(sandbox, 'cdown');
+      sandbox.setFaults({ balanceUnavailableForMs: 60_000 });
+
+      const record = await call(sandbox, 'GET', `/account/reseller/${uuid}`);
+      const onBehalf = await call(sandbox, 'GET', '/account/balance', undefined, {
+        ...AUTH,
+        'x-auth-for': 'cdown',
+      });
+      const reseller = await call(sandbox, 'GET', '/account/balance');
+      const list = await call(sandbox, 'GET', '/account/reseller');
+      const transfer = await call(sandbox, 'PUT', `/account/reseller/${uuid}`, { balance: '1.000' });
+
+      expect(record).toEqual({
+        http: 503,
+        body: { result: {}, status_code: 503, status_message: 'Service Unavailable' },
+      });
+      expect(onBehalf.http).toBe(503);
+      expect([reseller.http, list.http, transfer.http]).toEqual([200, 200, 200]);
+      expect(sandbox.state.requests.filter((r) => r.fault === 'balance-unavailable')).toHaveLength(2);
+    });
+
+    it('reads customer balances again once the balanceUnavailableForMs window has passed, or faults are cleared', async () => {
+      const sandbox = await start();
+      const uuid = await createCustomer(sandbox, 'cback');
+      sandbox.setFaults({ balanceUnavailableForMs: 50 });
+      const during = await call(sandbox, 'GET', `/account/reseller/${uuid}`);
+      // Waits for the window to close, however slow the machine: the answer decides, not a sleep.
+      await vi.waitFor(
+        async () => expect((await call(sandbox, 'GET', `/account/reseller/${uuid}`)).http).toBe(200),
+        { interval: 20, timeout: 10_000 },
+      );
+      sandbox.setFaults({ balanceUnavailableForMs: 60_000 });
+      sandbox.setFaults({});
+
+      expect(during.http).toBe(503);
+      expect((await call(sandbox, 'GET', `/account/reseller/${uuid}`)).http).toBe(200);
+    });
+
+    it('counts every fault since the start, beyond the request log limit', async () => {
+      const sandbox = await start({ requestLogLimit: 1, faults: { errorRate: 1, latencyMs: 1 } });
+      for (let i = 0; i < 3; i += 1) await call(sandbox, 'GET', '/authenticated');
+      sandbox.setFaults({ forbidden: true });
+      await call(sandbox, 'GET', '/authenticated');
+
+      const state = sandbox.state;
+      expect(state.requests).toHaveLength(1);
+      expect(state.faultCounts).toEqual({ 'injected-error': 3, delayed: 3, forbidden: 1 });
+    });
+
     it('names the field of an invalid fault setting', async () => {
       const sandbox = await start();
       expect(() => sandbox.setFaults({ errorRate: 2 })).toThrow(/errorRate/);
       expect(() => sandbox.setFaults({ maxConcurrent: 0 })).toThrow(/maxConcurrent/);
       expect(() => sandbox.setFaults({ latencyMs: -1 })).toThrow(/latencyMs/);
       expect(() => sandbox.setFaults({ dropNext: { route: 'create', count: -1 } })).toThrow(/count/);
+      expect(() => sandbox.setFaults({ balanceUnavailableForMs: -5 })).toThrow(/balanceUnavailableForMs/);
+      expect(() => sandbox.setFaults({ errorAfterApplyNext: { route: 'any', count: 0.5 } })).toThrow(/count/);
     });
 
     it('stops promptly while answers wait on latency', async () => {
@@ -453,6 +540,110 @@ describe('startYaySandbox', () => {
       await sandbox.stop();
       await expect(pending).resolves.toBeInstanceOf(Error);
     });
+  });
+});
+
+describe('startSandboxAdmin (the control port of a sandbox in its own process)', () => {
+  const running: Array<{ stop(): Promise<void> }> = [];
+  afterEach(async () => {
+    for (const thing of running.splice(0).reverse()) await thing.stop();
+  });
+
+  async function withAdmin(options?: SandboxOptions): Promise<{ sandbox: YaySandbox; admin: SandboxAdmin }> {
+    const sandbox = await startYaySandbox(options);
+    running.push(sandbox);
+    const admin = await startSandboxAdmin(sandbox);
+    running.push(admin);
+    return { sandbox, admin };
+  }
+
+  const control = async (admin: SandboxAdmin, method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${admin.url}${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('listens on its own loopback port, apart from the API', async () => {
+    const { sandbox, admin } = await withAdmin();
+    expect(admin.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(admin.url).not.toBe(sandbox.url);
+    expect((await fetch(`${sandbox.url}/state`, { headers: AUTH })).status).toBe(404);
+  });
+
+  it('replaces the faults over HTTP, and the sandbox injects them', async () => {
+    const { sandbox, admin } = await withAdmin();
+    const set = await control(admin, 'PUT', '/faults', { errorRate: 1 });
+    const failed = await fetch(`${sandbox.url}/authenticated`, { headers: AUTH });
+    const cleared = await control(admin, 'PUT', '/faults', {});
+    const ok = await fetch(`${sandbox.url}/authenticated`, { headers: AUTH });
+
+    expect(set).toEqual({ status: 200, body: { faults: { errorRate: 1 } } });
+    expect([failed.status, cleared.status, ok.status]).toEqual([500, 200, 200]);
+  });
+
+  it('refuses a misspelt or invalid fault set with 400 naming the field, and keeps the faults it had', async () => {
+    const { sandbox, admin } = await withAdmin({ faults: { forbidden: true } });
+    const misspelt = await control(admin, 'PUT', '/faults', { errorRat: 1 });
+    const invalid = await control(admin, 'PUT', '/faults', { errorRate: 2 });
+    const notJson = await fetch(`${admin.url}/faults`, { method: 'PUT', body: '{nope' });
+
+    expect(misspelt).toEqual({ status: 400, body: { error: 'unknown fault field "errorRat"' } });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error).toMatch(/errorRate/);
+    expect(notJson.status).toBe(400);
+    expect((await fetch(`${sandbox.url}/authenticated`, { headers: AUTH })).status).toBe(403);
+  });
+
+  it('answers the ledger and the fault counts, without any password, and nothing of its own in the request log', async () => {
+    const { sandbox, admin } = await withAdmin({ resellerBalance: 20_000 as Millis });
+    await control(admin, 'PUT', '/faults', { errorAfterApplyNext: 'create' });
+    const body = sampleCustomerInput('cadmin', sandbox.storeFronts[0]?.uuid ?? '');
+    await fetch(`${sandbox.url}/account/reseller`, {
+      method: 'POST',
+      headers: { ...AUTH, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    await control(admin, 'PUT', '/reseller-balance', { balance: 30_000 });
+    const state = await control(admin, 'GET', '/state');
+
+    expect(state.status).toBe(200);
+    expect(state.body).toMatchObject({
+      resellerBalance: 30_000,
+      customers: [expect.objectContaining({ name: 'cadmin', balance: 0 })],
+      transfers: [],
+      requests: [{ method: 'POST', path: '/account/reseller', status: 201, fault: 'error-after-apply' }],
+      faultCounts: { 'error-after-apply': 1 },
+      held: 0,
+    });
+    expect(await control(admin, 'GET', '/fault-counts')).toEqual({
+      status: 200,
+      body: { faultCounts: { 'error-after-apply': 1 }, held: 0 },
+    });
+    const text = JSON.stringify(state.body);
+    expect(text).not.toContain(DEFAULT_SANDBOX_CREDENTIALS.password);
+    expect(text).not.toContain('test-only-store-password');
+  });
+
+  it('releases held requests and sets behaviour variants over HTTP', async () => {
+    const { sandbox, admin } = await withAdmin();
+    await control(admin, 'PUT', '/faults', { holdNext: 'any' });
+    const held = fetch(`${sandbox.url}/account/balance`, { headers: AUTH });
+    await vi.waitFor(() => expect(sandbox.held).toBe(1), { interval: 5, timeout: 10_000 });
+    const released = await control(admin, 'POST', '/release');
+    const behaviour = await control(admin, 'PUT', '/behaviour', { amountsAs: 'string' });
+    const unknown = await control(admin, 'PUT', '/behaviour', { amounts: 'string' });
+
+    expect(released).toEqual({ status: 200, body: { released: 1 } });
+    expect((await held).status).toBe(200);
+    expect(behaviour.status).toBe(200);
+    expect(unknown.status).toBe(400);
+    const answer = (await (await fetch(`${sandbox.url}/account/balance`, { headers: AUTH })).json()) as {
+      result: { balance: unknown };
+    };
+    expect(answer.result.balance).toBe('100.000');
+    expect((await control(admin, 'GET', '/nowhere')).status).toBe(404);
   });
 });
 

@@ -1,0 +1,166 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Millis } from '../../../shared/domain/credit';
+import type { SandboxFaults } from './faults';
+import type { SandboxBehaviour, YaySandbox } from './index';
+
+/**
+ * Every field of {@link SandboxFaults}, so a fault set sent over HTTP with a misspelt field is refused naming
+ * it instead of being silently ignored (the compiler keeps this list whole).
+ */
+const FAULT_FIELDS: Record<keyof SandboxFaults, true> = {
+  latencyMs: true,
+  errorRate: true,
+  errorSeed: true,
+  maxConcurrent: true,
+  dropNext: true,
+  truncateNext: true,
+  errorAfterApplyNext: true,
+  holdNext: true,
+  balanceUnavailableForMs: true,
+  forbidden: true,
+};
+
+const BEHAVIOUR_FIELDS: Record<keyof SandboxBehaviour, true> = {
+  omitUuidOnCreate: true,
+  amountsAs: true,
+  statusInEnvelopeOnly: true,
+  balanceOnCustomerRecord: true,
+  authForBalance: true,
+  storeFrontsAs: true,
+  storeFrontIdField: true,
+};
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** A running control port: its URL and how to stop it (the sandbox keeps running). */
+export interface SandboxAdmin {
+  /** e.g. `http://127.0.0.1:40124`. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** A refusal the admin answers 400 with, naming what is wrong. */
+class BadRequest extends Error {}
+
+/**
+ * The control port of a sandbox run in a process of its own (`main.ts --admin`), for a harness that must
+ * change faults and read the ledger while local mode, the sandbox's client, is killed and restarted around
+ * it. A separate listener, not routes on the API port: nothing speaking Yay's API can reach it, and its
+ * requests never show in the sandbox's request log, its concurrency count or its faults.
+ *
+ * Loopback only (it listens on 127.0.0.1 and refuses any other peer). Routes, JSON in and out:
+ * - `GET /state`: {@link YaySandbox.state} plus `held`;
+ * - `GET /fault-counts`: only its `faultCounts` and `held`, cheap enough to poll;
+ * - `PUT /faults`: a {@link SandboxFaults} set, replacing the current one (as `setFaults`);
+ * - `PUT /behaviour`: some {@link SandboxBehaviour} variants (as `setBehaviour`);
+ * - `PUT /reseller-balance`: `{"balance": <thousandths>}`;
+ * - `POST /release`: lets every held request go on.
+ */
+export async function startSandboxAdmin(
+  sandbox: YaySandbox,
+  options: { port?: number } = {},
+): Promise<SandboxAdmin> {
+  const route = async (req: IncomingMessage): Promise<unknown> => {
+    const path = new URL(req.url ?? '/', 'http://admin').pathname;
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && path === '/state') return { ...sandbox.state, held: sandbox.held };
+    if (method === 'GET' && path === '/fault-counts') {
+      return { faultCounts: sandbox.faultCounts, held: sandbox.held };
+    }
+    if (method === 'PUT' && path === '/faults') {
+      const faults = objectWithOnly(await readJson(req), FAULT_FIELDS, 'fault');
+      try {
+        sandbox.setFaults(faults as SandboxFaults);
+      } catch (error) {
+        throw new BadRequest(error instanceof Error ? error.message : String(error));
+      }
+      return { faults };
+    }
+    if (method === 'PUT' && path === '/behaviour') {
+      const behaviour = objectWithOnly(await readJson(req), BEHAVIOUR_FIELDS, 'behaviour');
+      sandbox.setBehaviour(behaviour as Partial<SandboxBehaviour>);
+      return { behaviour };
+    }
+    if (method === 'PUT' && path === '/reseller-balance') {
+      const { balance } = objectWithOnly(await readJson(req), { balance: true }, 'reseller balance');
+      try {
+        sandbox.setResellerBalance(balance as Millis);
+      } catch (error) {
+        throw new BadRequest(error instanceof Error ? error.message : String(error));
+      }
+      return { balance };
+    }
+    if (method === 'POST' && path === '/release') {
+      const released = sandbox.held;
+      sandbox.release();
+      return { released };
+    }
+    return undefined;
+  };
+
+  const server = createServer((req, res) => {
+    if (!isLoopback(req.socket.remoteAddress)) return answer(res, 403, { error: 'loopback only' });
+    route(req).then(
+      (body) =>
+        body === undefined
+          ? answer(res, 404, { error: `no admin route for ${req.method} ${req.url}` })
+          : answer(res, 200, body),
+      (error: unknown) =>
+        answer(res, error instanceof BadRequest ? 400 : 500, {
+          error: error instanceof Error ? error.message : String(error),
+        }),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+}
+
+function answer(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new BadRequest(`body larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new BadRequest('body is not JSON');
+  }
+}
+
+/** The body as an object holding only `fields`; anything else is refused naming the first stranger. */
+function objectWithOnly(body: unknown, fields: Record<string, true>, what: string): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new BadRequest(`${what} body must be a JSON object`);
+  }
+  const unknown = Object.keys(body).find((key) => !Object.hasOwn(fields, key));
+  if (unknown !== undefined) throw new BadRequest(`unknown ${what} field "${unknown}"`);
+  return body as Record<string, unknown>;
+}

@@ -1,0 +1,160 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
+import { LOCAL_AWS_CREDENTIALS } from '../../infra/local/runtime-info';
+import { sampleId, sendStripeEvent } from '../../infra/local/samples';
+import { createDynamoStore, createTable } from '../../shared/store';
+import { stripeEvent, Variants } from '../fixtures/webhooks';
+import { orderEvent } from '../unit/workflow/fixtures';
+import { E2E_SECRETS, e2eEnv, eventually } from './support';
+
+const requireHere = createRequire(import.meta.url);
+
+/**
+ * dynalite on `path` in a child process, as local mode runs it (its own leveldb under the data dir). With
+ * `killBetween`, the child SIGKILLs itself inside the first UpdateItem that takes an item out of the OpenOrders
+ * queue, at the moment a kill of local mode can land: dynalite has written that write's index entries and not yet
+ * the item (actions/updateItem.js: `updateIndexes`, then `itemDb.put`).
+ */
+async function dynaliteChild(path: string, killBetween: boolean) {
+  const script = `
+    const db = require(${JSON.stringify(requireHere.resolve('dynalite/db'))});
+    const dynalite = require(${JSON.stringify(requireHere.resolve('dynalite'))});
+    if (${killBetween}) {
+      const updateIndexes = db.updateIndexes;
+      db.updateIndexes = (store, table, existing, item, cb) => updateIndexes(store, table, existing, item, (err) => {
+        if (existing && existing.openPk && item && !item.openPk) process.kill(process.pid, 'SIGKILL');
+        cb(err);
+      });
+    }
+    const server = dynalite({ path: ${JSON.stringify(path)}, createTableMs: 0 });
+    server.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve) =>
+    child.stdout.once('data', (b: Buffer) => resolve(Number(b))),
+  );
+  const client = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'eu-west-2',
+    credentials: LOCAL_AWS_CREDENTIALS,
+    maxAttempts: 1,
+  });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.once('exit', (_code, signal) => resolve(signal)),
+  );
+  return {
+    client,
+    store: createDynamoStore({ tableName: 'yay-provisioning', client }),
+    exited,
+    stop: async () => {
+      client.destroy();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/**
+ * Production bugs the chaos soak (`npm run bench -- soak`, test/soak/) found that need the whole workflow to show,
+ * each reduced to one order. Marked `it.fails` and left unfixed, as the soak's brief asks: when one starts passing,
+ * the bug is fixed — drop the `.fails` and the known finding in test/soak/harness.ts.
+ */
+describe('soak findings, end to end', () => {
+  let runtime: LocalRuntime;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'yay-e2e-soak-findings-'));
+    runtime = await startLocal({
+      env: e2eEnv(),
+      overrides: { port: 0, dataDir, maxWaitSeconds: 60 },
+      print: () => {},
+      schedules: false,
+    });
+  });
+
+  afterAll(async () => {
+    await runtime?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  // Soak seed 20261127: every refund_before_credit order whose refund reached it while it waited for its payment
+  // ended `payment_failed` (then `needs_attention` once the store's contradicting confirmation came), not
+  // `refunded` as README's Decisions say ("A refund before credit moved ends the order `refunded`"). Dispatch ends
+  // the wait with SendTaskFailure PaymentFailed, which the graph records as payment_failed; only a refund that
+  // lands before the wait starts, or a later resume meeting the CANCELLED intent, ends `refunded`. No credit moves
+  // either way (the intent is CANCELLED): what is wrong is the outcome an operator reads.
+  it.fails('ends an unpaid order refunded while it waits for its payment as refunded', async () => {
+    const session = Variants.paidSession((s) => {
+      s.id = sampleId('cs');
+      s.customer = sampleId('cus');
+      s.payment_intent = sampleId('pi');
+      s.customer_details.email = `${s.customer}@example.com`;
+      s.payment_status = 'unpaid';
+    });
+    const orderKey = `stripe:default:${session.id}`;
+    const send = (event: Record<string, unknown>) =>
+      sendStripeEvent(runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
+
+    await send(stripeEvent('checkout.session.completed', session, { id: sampleId('evt') }));
+    await eventually('the order to wait for its payment', async () =>
+      (await runtime.store.getOrder(orderKey))?.state === 'awaiting_payment' ? true : undefined,
+    );
+    const charge = Variants.refundedCharge((c) => {
+      c.payment_intent = session.payment_intent;
+      c.metadata = { checkout_session_id: session.id };
+    });
+    await send(stripeEvent('charge.refunded', charge, { id: sampleId('evt') }));
+    const done = await runtime.waitForOrder(orderKey);
+
+    expect(done.refunded).toBe(true);
+    expect(done.transfer?.status).toBe('CANCELLED');
+    // Fails today: the state is payment_failed.
+    expect(done.state).toBe('refunded');
+  });
+
+  // Soak seed 42 (the short run in npm test), order woocommerce:shop.example.org:20023: local mode was SIGKILLed
+  // while Record outcome wrote `fulfilled` (its transfer APPLIED, the credit in the ledger). After the restart the
+  // order item still said `open`, with its openPk, but the OpenOrders index no longer held it: dynalite writes an
+  // item's index entries and the item itself as separate leveldb writes, so a kill between them leaves the two
+  // disagreeing. The start-up sweep and every later sweep read open orders from that index, so the order stays
+  // `open` for ever, seen by nobody (ops list shows it; the sweep, the alarm and the console's queue do not).
+  // Local mode only: DynamoDB maintains its indexes itself. The same gap can drop or leave PaymentRefs and
+  // CustomerTransfers entries.
+  it.fails('keeps an order the table shows open in the open-orders index the sweep reads, whatever moment local mode is killed at', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'yay-e2e-index-drift-'));
+    try {
+      const first = await dynaliteChild(join(dir, 'dynamodb'), true);
+      await createTable(first.client, 'yay-provisioning');
+      const event = orderEvent({ kind: 'paid' });
+      await first.store.record(event, 'exec-1', new Date());
+      const queuedBefore = (await first.store.listOpen()).map((order) => order.orderKey);
+      // Record outcome's write: the child dies inside it, as local mode did under the soak's SIGKILL.
+      const write = await first.store.recordOutcome(event.orderKey, 'fulfilled', undefined, new Date()).then(
+        () => 'answered',
+        () => 'lost',
+      );
+      const signal = await first.exited;
+      await first.stop();
+
+      const second = await dynaliteChild(join(dir, 'dynamodb'), false);
+      const order = await second.store.getOrder(event.orderKey);
+      const queuedAfter = (await second.store.listOpen()).map((open) => open.orderKey);
+      await second.stop();
+
+      expect(queuedBefore).toEqual([event.orderKey]);
+      expect([write, signal]).toEqual(['lost', 'SIGKILL']);
+      // The unacknowledged write is lost, as a crash may lose it: the order is still open…
+      expect(order?.state).toBe('open');
+      // …but no longer in the queue the sweep reads. Fails today: queuedAfter is [].
+      expect(queuedAfter).toEqual([event.orderKey]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
