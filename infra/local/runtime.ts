@@ -32,6 +32,7 @@ import { type LoopbackServer, listenLoopback, readRequestBody } from './aws-json
 import { LOCAL_EMAIL_CONTEXT, type LocalConfig, localSynthContext, readLocalConfig } from './config';
 import { LocalEventBus, localLogGroupFile, type PutEventsEntry } from './event-bus';
 import { sendHttpApiResult, toHttpApiEvent } from './http-adapter';
+import { repairLocalIndexes } from './index-repair';
 import { LocalLambda, lambdaServiceHandler } from './lambda';
 import { type LineSink, progressPrinter } from './progress';
 import { LOCAL_AWS_CREDENTIALS, type RuntimeInfo, readRuntimeInfo, writeRuntimeInfo } from './runtime-info';
@@ -587,6 +588,8 @@ async function openTable(
   });
   cleanups.push(() => client.destroy());
   await createTable(client, LOCAL_TABLE_NAME);
+  // A kill can land between dynalite's index and item writes: make the indexes agree before anything reads them.
+  await repairLocalIndexes(client, LOCAL_TABLE_NAME);
   await releaseDeadLeases(client);
   return {
     store: createDynamoStore({ tableName: LOCAL_TABLE_NAME, client }),

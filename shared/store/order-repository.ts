@@ -183,7 +183,7 @@ export function orderRepository(table: Table): OrderStore {
 
     async recordOutcome(orderKey, outcome, error, now, options = {}) {
       const at = now.toISOString();
-      const { attention, unlessPaid } = options;
+      const { attention, unlessPaid, keepAttention = [] } = options;
       const write = asOrderItem(new Update().set('outcome', outcome).set('state', outcome), orderKey, at)
         .setDefault('payment', 'unpaid')
         .remove('taskToken');
@@ -204,6 +204,11 @@ export function orderRepository(table: Table): OrderStore {
       if (unlessPaid) {
         const payment = write.name('payment');
         condition = `(${condition}) AND (attribute_not_exists(${payment}) OR ${payment} <> ${write.value('paid')})`;
+      }
+      if (keepAttention.length > 0) {
+        const standing = write.name('attention');
+        const reasons = keepAttention.map((reason) => write.value(reason)).join(', ');
+        condition = `(${condition}) AND (attribute_not_exists(${standing}) OR NOT (${standing}.reason IN (${reasons})))`;
       }
       const written = await tryUpdate<OrderRecord>(table, ItemKeys.order(orderKey), write, condition);
       if (written.applied) return { applied: true, order: written.item };

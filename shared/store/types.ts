@@ -185,7 +185,16 @@ export interface OrderStore {
     outcome: Outcome,
     error: CaughtError | undefined,
     now: Date,
-    options?: { attention?: Attention; unlessPaid?: boolean },
+    options?: {
+      attention?: Attention;
+      unlessPaid?: boolean;
+      /**
+       * An attention of one of these reasons, standing on the order, is not written over: the order keeps waiting for
+       * a person (`applied: false`). For the store's contradictions (paid after a refund or a failure) a store event
+       * flags while the execution it contradicts is still ending.
+       */
+      keepAttention?: readonly Attention['reason'][];
+    },
   ): Promise<{ applied: boolean; order: OrderRecord; reopened?: boolean }>;
   /**
    * Puts an order in front of a person without running anything: state `needs_attention` (unless it is

@@ -142,11 +142,14 @@ async function confirmPayment(deps: DispatchDeps, orderKey: string): Promise<Dis
     deps.log.debug('payment confirmed again for a fulfilled order');
     return { action: 'already_finished', detail: 'fulfilled' };
   }
-  if (order.refunded && isTerminal(order.state)) {
-    // Paid before the refund (a repeat of that confirmation) is the refund's business; paid after it is a
-    // contradiction for a person.
-    if (repeated) return { action: 'already_finished', detail: order.state };
+  if (order.refunded && !repeated) {
+    // Paid after the refund: a contradiction for a person, even while the refund is still ending the execution's
+    // wait (its outcome is then not written over this: see recordOutcome's keepAttention).
     return flag(deps, orderKey, 'paid_after_refund', 'a payment was confirmed for an order already refunded');
+  }
+  if (order.refunded && isTerminal(order.state)) {
+    // Paid before the refund (a repeat of that confirmation) is the refund's business.
+    return { action: 'already_finished', detail: order.state };
   }
   if (order.state === 'expired') return creditLatePayment(deps, order);
   if (isTerminal(order.state)) {

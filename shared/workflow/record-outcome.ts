@@ -106,17 +106,26 @@ export async function recordOutcome(
       ? { Error: 'CreditSkipped', Cause: input.transfer.reason ?? 'no credit price' }
       : undefined;
   const attention = attentionFor(input, now.toISOString());
-  const { applied, order, reopened } = await deps.orders.recordOutcome(orderKey, input.outcome, error, now, {
+  const outcome = await refundedInstead(deps, input);
+  const { applied, order, reopened } = await deps.orders.recordOutcome(orderKey, outcome, error, now, {
     ...(attention ? { attention } : {}),
-    unlessPaid: input.outcome === 'expired',
+    unlessPaid: outcome === 'expired',
+    ...(outcome === 'fulfilled' ? {} : { keepAttention: STORE_CONTRADICTIONS }),
   });
   if (reopened) {
     deps.log.info('payment arrived as the window closed; the sweep credits it', { outcome: input.outcome });
     return { orderKey, outcome: order.state as Outcome, applied: false };
   }
+  if (!applied && order.attention && STORE_CONTRADICTIONS.includes(order.attention.reason)) {
+    deps.log.info('the store contradicted itself while the execution ended; the order waits for a person', {
+      outcome,
+      reason: order.attention.reason,
+    });
+    return { orderKey, outcome: order.state as Outcome, applied };
+  }
   if (!applied) {
-    deps.log.warn('order already fulfilled; later outcome not recorded', { outcome: input.outcome });
-    return { orderKey, outcome: order.outcome ?? input.outcome, applied };
+    deps.log.warn('order already fulfilled; later outcome not recorded', { outcome });
+    return { orderKey, outcome: order.outcome ?? outcome, applied };
   }
   // Published after the write, on every run that wrote it: a retry publishes the same facts with the same ids.
   await deps.events.publish(outboundFacts(input, order, attention, now));
@@ -125,7 +134,7 @@ export async function recordOutcome(
     const intent = await deps.transfers.getIntent(orderKey);
     if (intent) await flagRefundAfterCredit(deps, orderKey, intent);
   }
-  const attrs = { outcome: input.outcome, ...(error ? { error: error.Error } : {}) };
+  const attrs = { outcome, ...(error ? { error: error.Error } : {}) };
   if (attention) {
     deps.metrics.addMetric(MetricNames.OrdersNeedingAttention, 'Count', 1);
     const level = attention.reason === 'failed' ? 'error' : 'warn';
@@ -133,7 +142,23 @@ export async function recordOutcome(
   } else {
     deps.log.info('order outcome recorded', attrs);
   }
-  return { orderKey, outcome: input.outcome, applied };
+  return { orderKey, outcome, applied };
+}
+
+/**
+ * Attention a store event raises about a payment it contradicts (paid after a refund, or after a failure): the
+ * execution ending meanwhile does not write its outcome over it.
+ */
+const STORE_CONTRADICTIONS: readonly Attention['reason'][] = ['paid_after_refund', 'paid_after_failure'];
+
+/**
+ * A refund ends an unpaid order's wait the way a failed payment does (the graph catches `PaymentFailed`); the order
+ * item says which it was. One read, only for that outcome.
+ */
+async function refundedInstead(deps: RecordOutcomeDeps, input: RecordOutcomeInput): Promise<Outcome> {
+  if (input.outcome !== 'payment_failed') return input.outcome;
+  const order = await deps.orders.get(input.order.orderKey);
+  return order?.refunded ? 'refunded' : input.outcome;
 }
 
 /** The credit that moved, and the balance after it when a step read it: from the transfer, or its reconciliation. */

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repairLocalIndexes } from '../../infra/local/index-repair';
 import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
 import { LOCAL_AWS_CREDENTIALS } from '../../infra/local/runtime-info';
 import { sampleId, sendStripeEvent } from '../../infra/local/samples';
@@ -61,8 +62,7 @@ async function dynaliteChild(path: string, killBetween: boolean) {
 
 /**
  * Production bugs the chaos soak (`npm run bench -- soak`, test/soak/) found that need the whole workflow to show,
- * each reduced to one order. Marked `it.fails` and left unfixed, as the soak's brief asks: when one starts passing,
- * the bug is fixed — drop the `.fails` and the known finding in test/soak/harness.ts.
+ * each reduced to one order. They were `it.fails` until fixed; each now guards its fix.
  */
 describe('soak findings, end to end', () => {
   let runtime: LocalRuntime;
@@ -89,7 +89,7 @@ describe('soak findings, end to end', () => {
   // the wait with SendTaskFailure PaymentFailed, which the graph records as payment_failed; only a refund that
   // lands before the wait starts, or a later resume meeting the CANCELLED intent, ends `refunded`. No credit moves
   // either way (the intent is CANCELLED): what is wrong is the outcome an operator reads.
-  it.fails('ends an unpaid order refunded while it waits for its payment as refunded', async () => {
+  it('ends an unpaid order refunded while it waits for its payment as refunded', async () => {
     const session = Variants.paidSession((s) => {
       s.id = sampleId('cs');
       s.customer = sampleId('cus');
@@ -114,7 +114,6 @@ describe('soak findings, end to end', () => {
 
     expect(done.refunded).toBe(true);
     expect(done.transfer?.status).toBe('CANCELLED');
-    // Fails today: the state is payment_failed.
     expect(done.state).toBe('refunded');
   });
 
@@ -126,7 +125,7 @@ describe('soak findings, end to end', () => {
   // `open` for ever, seen by nobody (ops list shows it; the sweep, the alarm and the console's queue do not).
   // Local mode only: DynamoDB maintains its indexes itself. The same gap can drop or leave PaymentRefs and
   // CustomerTransfers entries.
-  it.fails('keeps an order the table shows open in the open-orders index the sweep reads, whatever moment local mode is killed at', async () => {
+  it('keeps an order the table shows open in the open-orders index the sweep reads, whatever moment local mode is killed at', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'yay-e2e-index-drift-'));
     try {
       const first = await dynaliteChild(join(dir, 'dynamodb'), true);
@@ -143,6 +142,8 @@ describe('soak findings, end to end', () => {
       await first.stop();
 
       const second = await dynaliteChild(join(dir, 'dynamodb'), false);
+      // What local mode does at start, before anything reads the indexes.
+      const repaired = await repairLocalIndexes(second.client, 'yay-provisioning');
       const order = await second.store.getOrder(event.orderKey);
       const queuedAfter = (await second.store.listOpen()).map((open) => open.orderKey);
       await second.stop();
@@ -151,7 +152,8 @@ describe('soak findings, end to end', () => {
       expect([write, signal]).toEqual(['lost', 'SIGKILL']);
       // The unacknowledged write is lost, as a crash may lose it: the order is still open…
       expect(order?.state).toBe('open');
-      // …but no longer in the queue the sweep reads. Fails today: queuedAfter is [].
+      // …and, once the start-up repair has put it back, in the queue the sweep reads.
+      expect(repaired.reindexed).toBeGreaterThan(0);
       expect(queuedAfter).toEqual([event.orderKey]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -22,8 +22,7 @@ const TOKEN = 'test-only-task-token-not-a-secret';
 
 /**
  * Production bugs the chaos soak (`npm run bench -- soak`, test/soak/) found, each reduced to the few calls that
- * show it. Marked `it.fails` and left in place unfixed, as the soak's brief asks: when one starts passing, the bug
- * is fixed — drop the `.fails` and the known finding in test/soak/harness.ts.
+ * show it. It was `it.fails` until fixed; it now guards the fix.
  */
 describe('soak findings', () => {
   const sfn = mockClient(SFNClient);
@@ -67,7 +66,7 @@ describe('soak findings', () => {
   // `payment_recorded`. The execution then records `payment_failed`. The store's contradiction (paid after a refund)
   // never reaches a person: no attention, no OrdersNeedingAttention metric — the "never silent" rule of DESIGN.md §1.
   // The same confirmation a moment later (the order terminal) is parked as paid_after_refund.
-  it.fails('parks a payment confirmed after a refund even while the refund is still ending the wait', async () => {
+  it('parks a payment confirmed after a refund even while the refund is still ending the wait', async () => {
     const placed = orderEvent();
     await dispatchOrderEvent(deps, placed);
     await awaitPayment(
@@ -99,9 +98,9 @@ describe('soak findings', () => {
 
     expect(refund).toEqual({ action: 'refund_recorded', detail: 'CANCELLED' });
     expect(sfn.commandCalls(SendTaskFailureCommand)).toHaveLength(1);
-    // Today the confirmation is taken as { action: 'payment_recorded', detail: 'TaskTimedOut' } and the order
-    // ends payment_failed, paid and refunded, with no attention: the line below is what fails.
-    expect(confirmed.action).not.toBe('payment_recorded');
+    // It used to be taken as { action: 'payment_recorded', detail: 'TaskTimedOut' }, the order ending
+    // payment_failed, paid and refunded, with no attention.
+    expect(confirmed).toEqual({ action: 'needs_attention', detail: 'paid_after_refund' });
     expect(await store.get(placed.orderKey)).toMatchObject({
       payment: 'paid',
       refunded: true,
