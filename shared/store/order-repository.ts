@@ -70,7 +70,7 @@ export function orderRepository(table: Table): OrderStore {
   return {
     get,
 
-    async record(event, executionName, now) {
+    async record(event, executionName, now, executionArn) {
       const at = now.toISOString();
       const paymentRef = paymentRefOf(event);
       const recorded: OrderRecord = {
@@ -82,6 +82,7 @@ export function orderRepository(table: Table): OrderStore {
         payment: event.kind === 'paid' ? 'paid' : 'unpaid',
         paidAt: event.kind === 'paid' ? at : undefined,
         executionName,
+        ...(executionArn ? { executionArn } : {}),
         replays: 0,
         createdAt: at,
         updatedAt: at,
@@ -101,6 +102,7 @@ export function orderRepository(table: Table): OrderStore {
       const existing = mustExist(await put.current(), order(event.orderKey));
       if (existing.event) return { order: existing, created: false };
       const fill = new Update().set('event', event).setDefault('executionName', executionName);
+      if (executionArn) fill.setDefault('executionArn', executionArn);
       // A stub a person already has in front of them (ATTENTION) stays there.
       enterQueueUnlessQueued(fill, ItemKeys.openOrders, queueSortKey(existing.createdAt, event.orderKey));
       fill.set('updatedAt', at);

@@ -147,6 +147,8 @@ export interface OrderStore {
     event: OrderEvent,
     executionName: string,
     now: Date,
+    /** The execution's ARN, known from its name: recorded with the order, so starting it writes nothing more. */
+    executionArn?: string,
   ): Promise<{ order: OrderRecord; created: boolean }>;
   /**
    * Sets the payment status from `unpaid` (or a missing order: a stub is created) to `paid`/`failed`.

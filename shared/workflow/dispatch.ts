@@ -67,7 +67,8 @@ export async function dispatchOrderEvent(deps: DispatchDeps, event: OrderEvent):
 
 async function placeOrder(deps: DispatchDeps, event: OrderEvent): Promise<DispatchResult> {
   const now = deps.now();
-  let { order, created } = await deps.orders.record(event, executionName(event.orderKey), now);
+  const name = executionName(event.orderKey);
+  let { order, created } = await deps.orders.record(event, name, now, deps.workflow.executionArn(name));
   if (created) deps.metrics.addMetric(MetricNames.OrdersReceived, 'Count', 1);
 
   if (event.kind === 'paid' && order.payment !== 'paid') {

@@ -99,25 +99,27 @@ export async function transferCredit(
     );
   }
 
-  // A decided intent answers first, so a replay after a refund still reports the credit that moved.
-  const previous = await deps.transfers.getIntent(order.orderKey);
-  const already = previous && settled(previous);
-  if (already) {
-    deps.log.info('transfer already applied; not calling Yay again', { amountMillis: already.amount });
-    return already;
-  }
-  const stored = await deps.orders.get(order.orderKey);
-  if (stored?.refunded) return { status: 'CANCELLED', amount: 0, reason: REFUNDED };
-  if (stored?.payment === 'failed') throw new OrderInvalid('the order payment failed; no credit will move');
-
+  // The intent is the authority: created once per order (or found), it says whether credit may still move. A
+  // refund before any call writes it CANCELLED; a decided one answers at once, so a replay after a refund still
+  // reports the credit that moved. A new intent needs nothing more read: no refund can have come before it.
   const now = deps.now();
-  const { intent } = await deps.transfers.createIntent(
+  const { intent, created } = await deps.transfers.createIntent(
     order.orderKey,
     { amount, customerUuid: customer.uuid, customerName: customer.name },
     now,
   );
   const early = settled(intent);
-  if (early) return early;
+  if (early) {
+    deps.log.info('transfer already decided; not calling Yay', { status: early.status });
+    return early;
+  }
+  if (!created) {
+    // An earlier attempt's intent, startable again (its call proven not to have happened). A refund that came
+    // while that call was undecided could not cancel it: the order says so.
+    const stored = await deps.orders.get(order.orderKey);
+    if (stored?.refunded) return { status: 'CANCELLED', amount: 0, reason: REFUNDED };
+    if (stored?.payment === 'failed') throw new OrderInvalid('the order payment failed; no credit will move');
+  }
 
   // The intent's plan wins over this input: a replay must pay the customer the first attempt planned.
   const target = { uuid: intent.customerUuid ?? customer.uuid, name: intent.customerName ?? customer.name };
@@ -154,6 +156,11 @@ export async function releaseQuietly(
   }
 }
 
+/**
+ * Under the customer's lease: the intent may have moved since it was read (another attempt decided it, or died
+ * IN_FLIGHT). That is not read again here: the IN_FLIGHT write below is conditional on a startable status, and
+ * only when it fails is the intent read to see why ({@link whyNotStarted}).
+ */
 async function underLease(
   deps: TransferCreditDeps,
   orderKey: string,
@@ -161,24 +168,6 @@ async function underLease(
   amount: Millis,
   attemptId: string,
 ): Promise<TransferResult> {
-  const current = await deps.transfers.getIntent(orderKey);
-  if (!current) throw new Error(`transfer intent for ${orderKey} vanished`);
-  if (current.status === 'IN_FLIGHT') {
-    // We hold the customer's lease, so the attempt that wrote IN_FLIGHT is gone (crashed or timed out)
-    // and may or may not have reached Yay: exactly the UNKNOWN case.
-    await deps.transfers.transition(
-      orderKey,
-      ['IN_FLIGHT'],
-      'UNKNOWN',
-      { reason: 'an earlier attempt stopped between marking the call and recording its result' },
-      deps.now(),
-    );
-    deps.log.warn('found an interrupted transfer attempt; its outcome is unknown');
-    throw new TransferOutcomeUnknown('an earlier transfer attempt was interrupted; reconcile first');
-  }
-  const decided = settled(current);
-  if (decided) return decided;
-
   // Another order's call to this customer may have landed without being recorded: until it is
   // reconciled, a credit from us would make its balance comparison ambiguous (or, for equal amounts,
   // wrong). Wait, like for a held lease; the reconcile step of that order settles it in seconds.
@@ -214,13 +203,7 @@ async function underLease(
     },
     deps.now(),
   );
-  if (!inFlight) {
-    // Moved under us (a refund cancelled it): report what stands, never call.
-    const now = await deps.transfers.getIntent(orderKey);
-    const outcome = now && settled(now);
-    if (outcome) return outcome;
-    throw new TransferOutcomeUnknown(`transfer intent for ${orderKey} changed during the attempt`);
-  }
+  if (!inFlight) return whyNotStarted(deps, orderKey);
 
   try {
     await deps.yay.transferCredit(target.uuid, amount);
@@ -239,6 +222,30 @@ async function underLease(
   return customerBalance === undefined
     ? { status: 'APPLIED', amount }
     : { status: 'APPLIED', amount, balanceAfter: customerBalance + amount };
+}
+
+/**
+ * The IN_FLIGHT write found the intent no longer startable: never call, report what stands. Decided (another
+ * attempt applied it, a refund cancelled it): its result. IN_FLIGHT: we hold the customer's lease, so the attempt
+ * that wrote it is gone (crashed or timed out) and may or may not have reached Yay — exactly the UNKNOWN case.
+ */
+async function whyNotStarted(deps: TransferCreditDeps, orderKey: string): Promise<TransferResult> {
+  const current = await deps.transfers.getIntent(orderKey);
+  if (!current) throw new Error(`transfer intent for ${orderKey} vanished`);
+  if (current.status === 'IN_FLIGHT') {
+    await deps.transfers.transition(
+      orderKey,
+      ['IN_FLIGHT'],
+      'UNKNOWN',
+      { reason: 'an earlier attempt stopped between marking the call and recording its result' },
+      deps.now(),
+    );
+    deps.log.warn('found an interrupted transfer attempt; its outcome is unknown');
+    throw new TransferOutcomeUnknown('an earlier transfer attempt was interrupted; reconcile first');
+  }
+  const outcome = settled(current);
+  if (outcome) return outcome;
+  throw new TransferOutcomeUnknown(`transfer intent for ${orderKey} changed during the attempt`);
 }
 
 /** Records what a failed call means for the intent and returns the error the state machine should see. */
