@@ -14,19 +14,18 @@ export function handlerEntry(name: FunctionName): string {
 export const BUNDLE_TARGET = 'node24';
 
 /**
- * ESM has no `require`; a few CommonJS dependencies (Powertools' X-Ray SDK path) still call it, so the
- * bundle defines one. The same text goes into the CDK bundles and the benchmark's bundles.
+ * Nothing is external: the AWS SDK v3 clients are bundled (and tree-shaken) with everything else, as AWS advises
+ * for cold starts — a bundle loads faster than the same modules resolved file by file from the runtime's
+ * node_modules (`npm run bench -- bundles` measures both), and the deploy pins the SDK version it was tested with.
  */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __yayCreateRequire } from 'node:module'; const require = __yayCreateRequire(import.meta.url);";
+export const EXTERNAL_MODULES: string[] = [];
 
 /**
- * The Lambda runtime ships AWS SDK v3; bundling it again would only add size and cold-start time.
- * Everything else (Powertools, middy, zod) is bundled so the deploy does not depend on the runtime's copy.
+ * Options for every NodejsFunction: local esbuild (never Docker), minified CommonJS with a source map. CommonJS,
+ * not ESM: an ESM `import` of a Node built-in (`node:http`, which the SDK's HTTP handler needs) builds the module's
+ * ESM facade, which reads every export — and `node:http`'s lazy `WebSocket`/`EventSource` getters load undici,
+ * 10–20 ms of every cold start for nothing. The sources are still read as ESM (`mainFields`), so tree-shaking works.
  */
-export const EXTERNAL_MODULES = ['@aws-sdk/*'];
-
-/** Options for every NodejsFunction: local esbuild (never Docker), minified ESM with a source map. */
 export const lambdaBundling: BundlingOptions = {
   forceDockerBundling: false,
   minify: true,
@@ -34,11 +33,10 @@ export const lambdaBundling: BundlingOptions = {
   sourceMapMode: SourceMapMode.DEFAULT,
   sourcesContent: false,
   target: BUNDLE_TARGET,
-  format: OutputFormat.ESM,
-  // Prefer ESM entry points so esbuild can tree-shake (Powertools and middy publish both).
+  format: OutputFormat.CJS,
+  // Prefer ESM entry points so esbuild can tree-shake (Powertools, middy and the SDK publish both).
   mainFields: ['module', 'main'],
   externalModules: EXTERNAL_MODULES,
-  banner: ESM_REQUIRE_BANNER,
 };
 
 /**
@@ -49,12 +47,24 @@ export const esbuildOptions = {
   bundle: true,
   platform: 'node' as const,
   target: BUNDLE_TARGET,
-  format: 'esm' as const,
+  format: 'cjs' as const,
   minify: true,
   sourcemap: true,
   sourcesContent: false,
   mainFields: ['module', 'main'],
   external: EXTERNAL_MODULES,
-  banner: { js: ESM_REQUIRE_BANNER },
   logLevel: 'warning' as const,
+};
+
+/**
+ * The build these functions had before (issue 3): ESM with the AWS SDK left to the Lambda runtime. The bundle
+ * benchmark still builds it, so the README can say what bundling the SDK as CommonJS bought, measured side by side.
+ */
+export const previousEsbuildOptions = {
+  ...esbuildOptions,
+  format: 'esm' as const,
+  external: ['@aws-sdk/*'],
+  banner: {
+    js: "import { createRequire as __yayCreateRequire } from 'node:module'; const require = __yayCreateRequire(import.meta.url);",
+  },
 };

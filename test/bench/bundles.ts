@@ -4,20 +4,26 @@
  * Builds each `functions/<name>/handler.ts` with exactly the esbuild options the CDK NodejsFunction uses
  * (infra/constructs/bundling.ts), then times a fresh Node process that loads the bundle and exits, beside
  * a bare `node` start measured in the same run (interleaved, so machine noise hits both alike).
- * Targets (issue 3): load under 1.5× the bare start, bundle under 500 KB.
+ * Target (issue 12): load at most 3× the bare start, on Node.js 24 (the Lambda runtime). Size is not a target.
+ * Beside each deployed bundle (CommonJS, AWS SDK bundled) the build it replaced (ESM, SDK left to the runtime's
+ * node_modules) is timed in the same loop, so the ratio between them is the machine's noise-free comparison.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { esbuildOptions, handlerEntry, repoRoot } from '../../infra/constructs/bundling';
+import {
+  esbuildOptions,
+  handlerEntry,
+  previousEsbuildOptions,
+  repoRoot,
+} from '../../infra/constructs/bundling';
 import { type FunctionName, FunctionNames } from '../../infra/names';
 import type { EnvName } from '../../shared/config';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
-const MAX_RATIO = 1.5;
-const MAX_BYTES = 500 * 1024;
+const MAX_RATIO = 3;
 
 /** What a deployed function finds in its environment; fake values, enough for every handler's import-time config. */
 const FAKE_ENV: Record<EnvName, string> & Record<string, string> = {
@@ -52,9 +58,9 @@ interface Row {
   bytes: number;
   samples: number[];
   mapSamples: number[];
-  /** The same build with the AWS SDK bundled too: the alternative to weigh against the runtime's copy. */
-  sdkBytes: number;
-  sdkSamples: number[];
+  /** The previous build (ESM, the SDK from node_modules as the runtime provides it), for comparison. */
+  previousBytes: number;
+  previousSamples: number[];
   error?: string;
 }
 
@@ -85,20 +91,18 @@ function timeNode(args: string[], cwd: string): number {
 export default async function bundles(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'yay-bench-bundles-'));
   try {
-    // Bundles keep `@aws-sdk/*` external, as on Lambda where the runtime provides it: resolve it from the repo.
+    // The previous build leaves `@aws-sdk/*` to the runtime: resolve it from the repo's node_modules.
     symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
-    writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
     const rows: Row[] = [];
     for (const name of FunctionNames) {
-      const outfile = join(dir, name, 'index.mjs');
+      const outfile = join(dir, name, 'index.js');
       mkdirSync(join(dir, name));
       await build({ ...esbuildOptions, entryPoints: [handlerEntry(name)], outfile, absWorkingDir: repoRoot });
-      const sdkOutfile = join(dir, name, 'sdk-bundled.mjs');
+      const previousOutfile = join(dir, name, 'previous.mjs');
       await build({
-        ...esbuildOptions,
-        external: [],
+        ...previousEsbuildOptions,
         entryPoints: [handlerEntry(name)],
-        outfile: sdkOutfile,
+        outfile: previousOutfile,
         absWorkingDir: repoRoot,
       });
       rows.push({
@@ -106,8 +110,8 @@ export default async function bundles(): Promise<string> {
         bytes: statSync(outfile).size,
         samples: [],
         mapSamples: [],
-        sdkBytes: statSync(sdkOutfile).size,
-        sdkSamples: [],
+        previousBytes: statSync(previousOutfile).size,
+        previousSamples: [],
       });
     }
 
@@ -117,12 +121,12 @@ export default async function bundles(): Promise<string> {
       bare.push(timeNode(['-e', ''], dir));
       for (const row of rows) {
         if (row.error) continue;
-        const bundle = join(dir, row.name, 'index.mjs');
+        const bundle = join(dir, row.name, 'index.js');
         try {
           row.samples.push(timeNode([bundle], dir));
           // Deployed functions run with NODE_OPTIONS=--enable-source-maps (infra sets it): measure that too.
           row.mapSamples.push(timeNode(['--enable-source-maps', bundle], dir));
-          row.sdkSamples.push(timeNode([join(dir, row.name, 'sdk-bundled.mjs')], dir));
+          row.previousSamples.push(timeNode([join(dir, row.name, 'previous.mjs')], dir));
         } catch (error) {
           row.error = (error as Error).message;
         }
@@ -136,12 +140,12 @@ export default async function bundles(): Promise<string> {
       `Command: \`npm run bench -- bundles\` · Node ${process.version} on ${process.platform}/${process.arch} · ` +
         `median of ${RUNS} fresh processes each · bare \`node -e ''\` start: **${bareMs.toFixed(1)} ms**`,
       '',
-      `Targets: load < ${MAX_RATIO}× bare, bundle < ${MAX_BYTES / 1024} KB. Bundles built with the CDK's esbuild ` +
-        'options (minified ESM, `@aws-sdk/*` external, as deployed; "with maps" = `--enable-source-maps`, also as ' +
-        'deployed). The last three columns build the same handler with the AWS SDK bundled as well, for comparison.',
+      `Target: load ≤ ${MAX_RATIO}× bare. Bundles built with the CDK's esbuild options (minified CommonJS, the AWS ` +
+        'SDK bundled in, as deployed; "with maps" = `--enable-source-maps`, also as deployed). The last three ' +
+        'columns build the same handler as it was built before (ESM, the SDK from node_modules), timed in the same loop.',
       '',
-      '| function | bundle (KB) | load (ms) | × bare | load with maps (ms) | × bare | within targets | ' +
-        'SDK bundled too (KB) | its load (ms) | × bare |',
+      '| function | bundle (KB) | load (ms) | × bare | load with maps (ms) | × bare | within target | ' +
+        'before: ESM, SDK external (KB) | its load (ms) | × bare |',
       '|---|---:|---:|---:|---:|---:|---|---:|---:|---:|',
     ];
     for (const row of rows) {
@@ -154,12 +158,12 @@ export default async function bundles(): Promise<string> {
       }
       const load = median(row.samples);
       const withMaps = median(row.mapSamples);
-      const sdkLoad = median(row.sdkSamples);
-      const ok = load / bareMs < MAX_RATIO && row.bytes < MAX_BYTES;
+      const previousLoad = median(row.previousSamples);
+      const ok = Math.max(load, withMaps) / bareMs <= MAX_RATIO;
       lines.push(
         `| ${row.name} | ${kb} | ${load.toFixed(1)} | ${(load / bareMs).toFixed(2)} | ${withMaps.toFixed(1)} | ` +
-          `${(withMaps / bareMs).toFixed(2)} | ${ok ? 'yes' : 'no'} | ${(row.sdkBytes / 1024).toFixed(1)} | ` +
-          `${sdkLoad.toFixed(1)} | ${(sdkLoad / bareMs).toFixed(2)} |`,
+          `${(withMaps / bareMs).toFixed(2)} | ${ok ? 'yes' : 'no'} | ${(row.previousBytes / 1024).toFixed(1)} | ` +
+          `${previousLoad.toFixed(1)} | ${(previousLoad / bareMs).toFixed(2)} |`,
       );
     }
     return lines.join('\n');
