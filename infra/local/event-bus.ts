@@ -3,6 +3,7 @@ import {
   appendFileSync,
   closeSync,
   existsSync,
+  fsync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -115,6 +116,9 @@ export class LocalEventBus {
   /** Bytes in the file, and how many of them the last compaction kept. */
   private size = 0;
   private compactedSize = 0;
+  /** The fsync in flight, if any (off the main thread), and who waits for the one after it. */
+  private syncing: Promise<void> | undefined;
+  private syncWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
 
   constructor(private readonly options: LocalEventBusOptions) {
     mkdirSync(options.dataDir, { recursive: true });
@@ -226,8 +230,36 @@ export class LocalEventBus {
     }
     const text = lines.map((line) => `${JSON.stringify(line)}\n`).join('');
     this.size += writeSync(this.fd, text);
-    // Only acceptance must survive a crash: a lost "delivered" line means one more (idempotent) delivery.
-    if (durable) fsyncSync(this.fd);
+  }
+
+  /**
+   * Resolves once everything appended so far is on disk. Group commit: one fsync, in libuv's thread pool rather
+   * than on the main thread, covers every batch appended before it started; batches appended meanwhile wait for
+   * the next one. Only acceptance must survive a crash (a lost "delivered" line means one more, idempotent,
+   * delivery), so only accept() waits.
+   */
+  private durable(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.syncWaiters.push({ resolve, reject });
+      if (!this.syncing) this.sync();
+    });
+  }
+
+  private sync(): void {
+    const fd = this.fd;
+    const waiters = this.syncWaiters.splice(0);
+    if (fd === undefined) {
+      for (const waiter of waiters) waiter.reject(new Error('the local event bus is closed'));
+      return;
+    }
+    this.syncing = new Promise((done) =>
+      fsync(fd, (error) => {
+        for (const waiter of waiters) error ? waiter.reject(error) : waiter.resolve();
+        this.syncing = undefined;
+        if (this.syncWaiters.length > 0) this.sync();
+        done();
+      }),
+    );
   }
 
   private start(entry: Pending, deliveries: readonly Delivery[]): void {
@@ -243,7 +275,8 @@ export class LocalEventBus {
     if (this.fd === undefined) return;
     this.append([{ delivered: entry.event.id, target: key }], false);
     if (this.unfinished(entry).length === 0) this.pending.delete(entry.event.id);
-    if (this.size > this.compactedSize + COMPACT_AFTER_BYTES) this.compact();
+    // Not while an fsync of the current file is in flight: compaction closes it.
+    if (!this.syncing && this.size > this.compactedSize + COMPACT_AFTER_BYTES) this.compact();
   }
 
   private async deliver(delivery: Delivery, event: BusEvent): Promise<void> {
@@ -275,17 +308,21 @@ export class LocalEventBus {
   }
 
   /** Closes the log. Deliveries still running are delivered again by the next bus on this data dir. */
-  close(): void {
+  async close(): Promise<void> {
+    // An fsync in flight finishes on the file it began on before that file is closed.
+    await this.syncing;
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    for (const waiter of this.syncWaiters.splice(0))
+      waiter.reject(new Error('the local event bus is closed'));
   }
 
   /**
    * PutEvents' work, for the stand-in and for local mode's own producers (the SES stand-in's "Email Sent"):
-   * every entry matched, the matching ones on disk (one fsync for the batch) before this returns, then delivered.
-   * A log-group target's events are appended to its file ({@link localLogGroupFile}) at the same moment.
+   * every entry matched, the matching ones on disk (fsynced, see {@link durable}) before this resolves, then
+   * delivered. A log-group target's events are appended to its file ({@link localLogGroupFile}) then too.
    */
-  accept(entries: readonly PutEventsEntry[]): PutEventsResult[] {
+  async accept(entries: readonly PutEventsEntry[]): Promise<PutEventsResult[]> {
     const accepted: Array<{ entry: Pending; deliveries: Delivery[] }> = [];
     const logged: Array<{ group: string; event: BusEvent }> = [];
     const results = entries.map((raw): PutEventsResult => {
@@ -328,12 +365,13 @@ export class LocalEventBus {
       return { EventId: id };
     });
     if (accepted.length > 0) {
-      // Synchronous, one fsync for the batch: a failure here answers 500 with nothing accepted, and the
-      // caller (intake) fails its webhook so the store sends it again.
+      // A failure here answers 500 with nothing delivered, and the caller (intake) fails its webhook so the
+      // store sends it again.
       this.append(
         accepted.map(({ entry }) => ({ accepted: { bus: entry.bus, event: entry.event } })),
         true,
       );
+      await this.durable();
     }
     for (const { group, event } of logged) {
       const file = localLogGroupFile(this.options.dataDir, group);
@@ -352,12 +390,12 @@ export class LocalEventBus {
       targetPrefix: 'AWSEvents',
       jsonVersion: '1.1',
       operations: {
-        PutEvents: (input) => {
+        PutEvents: async (input) => {
           const entries = input.Entries;
           if (!Array.isArray(entries) || entries.length === 0 || entries.length > 10) {
             throw new AwsServiceError('ValidationException', 'Entries must hold 1 to 10 events');
           }
-          const results = this.accept(entries as PutEventsEntry[]);
+          const results = await this.accept(entries as PutEventsEntry[]);
           return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
         },
       },

@@ -319,8 +319,8 @@ async function start(
         templates: template.emailTemplates,
         holds: sesHolds,
         // SES's event publishing: "Email Sent" on the default bus, durable before SES answers.
-        onAccepted: (message) => {
-          bus.accept([emailSentEntry(message)]);
+        onAccepted: async (message) => {
+          await bus.accept([emailSentEntry(message)]);
         },
       }),
       lambda: lambdaServiceHandler(invoke),
@@ -621,7 +621,7 @@ async function announceOutbox(
   if (sending.length === 0) return;
   const attempts = new Set(sending.map((record) => record.attemptId));
   const accepted = listOutbox(outboxDir).filter((message) => attempts.has(message.tags.attempt ?? ''));
-  if (accepted.length > 0) bus.accept(accepted.map(emailSentEntry));
+  if (accepted.length > 0) await bus.accept(accepted.map(emailSentEntry));
   await bus.idle();
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { type EmailTemplateParts, renderEmail } from '../email-templates';
@@ -264,7 +265,8 @@ export function localSesHandler(options: LocalSesOptions) {
       const name = `${date.toISOString().replace(/[:.]/g, '-')}-${String(sequence++).padStart(4, '0')}-${messageId}.eml`;
       const file = join(options.outboxDir, name);
       // Written aside, then renamed into place: the outbox never shows half a message.
-      writeFileSync(
+      // Off the main thread (the write and its flush run in libuv's pool): a send does not stall local mode.
+      await writeFile(
         `${file}.part`,
         formatEml({
           messageId,
@@ -277,7 +279,7 @@ export function localSesHandler(options: LocalSesOptions) {
         }),
         { flush: true },
       );
-      renameSync(`${file}.part`, file);
+      await rename(`${file}.part`, file);
       await options.holds?.at('after-file');
       await options.onAccepted?.(readOutboxMessage(file));
       await options.holds?.at('after-event');

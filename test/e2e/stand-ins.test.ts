@@ -205,7 +205,7 @@ describe('local EventBridge and Secrets Manager stand-ins', () => {
       async close() {
         client.destroy();
         await server.close();
-        bus.close();
+        await bus.close();
       },
     };
   }
