@@ -20,7 +20,7 @@ const MAX_RATIO = 1.5;
 const MAX_BYTES = 500 * 1024;
 
 /** What a deployed function finds in its environment; fake values, enough for every handler's import-time config. */
-const FAKE_ENV: Record<EnvName, string> & Record<string, string> = {
+export const FAKE_ENV: Record<EnvName, string> & Record<string, string> = {
   TABLE_NAME: 'bench-table',
   EVENT_BUS_NAME: 'bench-bus',
   STATE_MACHINE_ARN: 'arn:aws:states:eu-west-2:000000000000:stateMachine:CustomerProvisioning',
@@ -58,7 +58,7 @@ interface Row {
   error?: string;
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2
@@ -67,7 +67,7 @@ function median(values: number[]): number {
 }
 
 /** Milliseconds for one fresh `node <args>` to start, run and exit; throws with stderr's first line on failure. */
-function timeNode(args: string[], cwd: string): number {
+export function timeNode(args: string[], cwd: string): number {
   // A clean environment: no NODE_OPTIONS or loader hooks inherited from tsx.
   const env = { PATH: process.env.PATH ?? '', ...FAKE_ENV };
   const start = process.hrtime.bigint();
@@ -81,18 +81,33 @@ function timeNode(args: string[], cwd: string): number {
   return elapsed;
 }
 
+/**
+ * A folder to load bundles from as Lambda would: `@aws-sdk/*` resolved from the repo (the runtime provides it),
+ * ESM. Remove it when done.
+ */
+export function bundleDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'yay-bench-bundles-'));
+  symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  return dir;
+}
+
+/** Builds `functions/<name>/handler.ts` as the CDK does into `<dir>/<name>/index.mjs`; returns that path. */
+export async function buildHandlerBundle(name: FunctionName, dir: string): Promise<string> {
+  const outfile = join(dir, name, 'index.mjs');
+  mkdirSync(join(dir, name), { recursive: true });
+  await build({ ...esbuildOptions, entryPoints: [handlerEntry(name)], outfile, absWorkingDir: repoRoot });
+  return outfile;
+}
+
 /** The benchmark: returns a markdown section. */
 export default async function bundles(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'yay-bench-bundles-'));
+  // Bundles keep `@aws-sdk/*` external, as on Lambda where the runtime provides it: resolved from the repo.
+  const dir = bundleDir();
   try {
-    // Bundles keep `@aws-sdk/*` external, as on Lambda where the runtime provides it: resolve it from the repo.
-    symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
-    writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
     const rows: Row[] = [];
     for (const name of FunctionNames) {
-      const outfile = join(dir, name, 'index.mjs');
-      mkdirSync(join(dir, name));
-      await build({ ...esbuildOptions, entryPoints: [handlerEntry(name)], outfile, absWorkingDir: repoRoot });
+      const outfile = await buildHandlerBundle(name, dir);
       const sdkOutfile = join(dir, name, 'sdk-bundled.mjs');
       await build({
         ...esbuildOptions,
