@@ -28,6 +28,7 @@ import { FunctionNames } from '../../infra/names';
 import type { Millis } from '../../shared/domain/credit';
 import { EVENT_SOURCE } from '../../shared/domain/order-event';
 import { OUTBOUND_SOURCE } from '../../shared/domain/outbound-events';
+import { MetricNames } from '../../shared/metric-names';
 import { observeTableCalls, type TableCall } from '../../shared/store/consumed-capacity';
 import { TableSchema } from '../../shared/store/schema';
 import { shopifyHeaders } from '../fixtures/webhooks';
@@ -222,7 +223,7 @@ function installMeters(): void {
         const bytes = utf8Bytes(text.endsWith('\n') ? text : `${text}\n`);
         if (text.includes('"_aws"')) {
           meter.emfBytes += bytes;
-          for (const key of emfMetricKeys(text, fn)) meter.metrics.add(key);
+          for (const key of emfMetricKeys(text)) meter.metrics.add(key);
         }
         meter.logBytes.set(fn, (meter.logBytes.get(fn) ?? 0) + bytes);
         return true;
@@ -235,11 +236,14 @@ function installMeters(): void {
 }
 
 /**
- * The custom metrics (namespace, name, dimension values) one EMF blob reports. Only intake adds dimensions of its own
- * (provider, kind, reason: shared/webhooks/observer.ts); in one process the handlers share one Metrics instance, so
- * another function's flush can carry them, which deployed it never does: for other functions only `service` counts.
+ * Intake's metrics, the only ones with dimensions of their own (provider, kind, reason: shared/webhooks/observer.ts).
+ * In one process the handlers share one Metrics instance, so another function's metric can be flushed with intake's
+ * dimensions, which deployed never happens: for every other metric only `service` counts.
  */
-function emfMetricKeys(text: string, fn: string): string[] {
+const DIMENSIONED_METRICS = new Set<string>([MetricNames.OrdersReceived, MetricNames.WebhooksRejected]);
+
+/** The custom metrics (namespace, name, dimension values) one EMF blob reports. */
+function emfMetricKeys(text: string): string[] {
   try {
     const blob = JSON.parse(text) as Record<string, unknown> & {
       _aws: {
@@ -249,7 +253,7 @@ function emfMetricKeys(text: string, fn: string): string[] {
     return blob._aws.CloudWatchMetrics.flatMap((directive) =>
       directive.Metrics.flatMap((metric) =>
         directive.Dimensions.map((dims) => {
-          const own = fn === 'webhook-intake' ? dims : dims.filter((d) => d === 'service');
+          const own = DIMENSIONED_METRICS.has(metric.Name) ? dims : dims.filter((d) => d === 'service');
           return `${directive.Namespace}/${metric.Name}/${own.map((d) => `${d}=${String(blob[d])}`).join(',')}`;
         }),
       ),
