@@ -758,6 +758,8 @@ function lambdaFigures(m: Meter, d: Deployment, init: InitTimes, scenario: Scena
   }
   for (const [fn, invocations] of count) {
     const memory = d.functions.get(fn)?.memoryMb ?? 512;
+    // The price table holds arm64's rate only: a function on x86_64 would be priced wrong, so stop instead.
+    if (d.functions.get(fn)?.architecture !== 'arm64') throw new Error(`${fn} is not arm64: price it before use`);
     const cold = scenario === 'steady' ? (m.peak.get(fn) ?? 1) : invocations;
     const initMs = init.ms.get(fn) ?? 0;
     figures.coldStarts += cold;
