@@ -21,6 +21,7 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { countConsumedCapacity } from './consumed-capacity';
 import { TableSchema } from './schema';
 
 export const PK = TableSchema.partitionKey;
@@ -99,8 +100,12 @@ export function strip<T>(item: Item): T {
   return out as T;
 }
 
-/** Builds the document client the way every handler does: undefined fields are dropped, not rejected. */
+/**
+ * Builds the document client the way every handler does: undefined fields are dropped, not rejected, and every
+ * call asks DynamoDB for the units it consumed (free; counted in ./consumed-capacity.ts).
+ */
 export function documentClient(client: DynamoDBClient = new DynamoDBClient({})): DynamoDBDocumentClient {
+  countConsumedCapacity(client);
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 

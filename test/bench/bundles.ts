@@ -26,7 +26,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const MAX_RATIO = 3;
 
 /** What a deployed function finds in its environment; fake values, enough for every handler's import-time config. */
-const FAKE_ENV: Record<EnvName, string> & Record<string, string> = {
+export const FAKE_ENV: Record<EnvName, string> & Record<string, string> = {
   TABLE_NAME: 'bench-table',
   EVENT_BUS_NAME: 'bench-bus',
   STATE_MACHINE_ARN: 'arn:aws:states:eu-west-2:000000000000:stateMachine:CustomerProvisioning',
@@ -64,7 +64,7 @@ interface Row {
   error?: string;
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2
@@ -73,7 +73,7 @@ function median(values: number[]): number {
 }
 
 /** Milliseconds for one fresh `node <args>` to start, run and exit; throws with stderr's first line on failure. */
-function timeNode(args: string[], cwd: string): number {
+export function timeNode(args: string[], cwd: string): number {
   // A clean environment: no NODE_OPTIONS or loader hooks inherited from tsx.
   const env = { PATH: process.env.PATH ?? '', ...FAKE_ENV };
   const start = process.hrtime.bigint();
@@ -87,17 +87,31 @@ function timeNode(args: string[], cwd: string): number {
   return elapsed;
 }
 
+/**
+ * A folder to load bundles from as Lambda would. The deployed bundles need nothing beside them; the previous
+ * build resolves `@aws-sdk/*` from the repo, as the runtime's copy would be. Remove it when done.
+ */
+export function bundleDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'yay-bench-bundles-'));
+  symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+/** Builds `functions/<name>/handler.ts` as the CDK does into `<dir>/<name>/index.js`; returns that path. */
+export async function buildHandlerBundle(name: FunctionName, dir: string): Promise<string> {
+  const outfile = join(dir, name, 'index.js');
+  mkdirSync(join(dir, name), { recursive: true });
+  await build({ ...esbuildOptions, entryPoints: [handlerEntry(name)], outfile, absWorkingDir: repoRoot });
+  return outfile;
+}
+
 /** The benchmark: returns a markdown section. */
 export default async function bundles(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'yay-bench-bundles-'));
+  const dir = bundleDir();
   try {
-    // The previous build leaves `@aws-sdk/*` to the runtime: resolve it from the repo's node_modules.
-    symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
     const rows: Row[] = [];
     for (const name of FunctionNames) {
-      const outfile = join(dir, name, 'index.js');
-      mkdirSync(join(dir, name));
-      await build({ ...esbuildOptions, entryPoints: [handlerEntry(name)], outfile, absWorkingDir: repoRoot });
+      const outfile = await buildHandlerBundle(name, dir);
       const previousOutfile = join(dir, name, 'previous.mjs');
       await build({
         ...previousEsbuildOptions,

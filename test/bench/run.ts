@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<{ default: () => Promise<string> }>>
   'local-e2e': () => import('./local-e2e'),
   console: () => import('./console'),
   soak: () => import('./soak'),
+  cost: () => import('./cost'),
 };
 
 const [first, ...rest] = process.argv.slice(2);
