@@ -3,7 +3,8 @@
  *
  *   webhook ─HTTP─▶ webhook-intake ─PutEvents─▶ LocalEventBus ─rule─▶ dispatch ─StartExecution─▶ LocalStepFunctions
  *   LocalStepFunctions (aws-local-stepfunctions) ─Task─▶ LocalLambda ─▶ functions/<name>/handler.ts
- *   handlers ─AWS_ENDPOINT_URL_*─▶ loopback stand-ins (SFN, EventBridge, Secrets Manager) and dynalite;
+ *   handlers ─AWS_ENDPOINT_URL_*─▶ loopback stand-ins (SFN, EventBridge, Secrets Manager, SES) and a proxy to
+ *            dynalite, each checking the call against the calling function's role in the template (IAM);
  *            ─YAY_API_BASE_URL─▶ the Yay sandbox (or a real endpoint)
  *
  * Local mode only swaps adapters: every step, the schedules included, runs the unmodified handler. Everything
