@@ -11,7 +11,7 @@ import type { FunctionName } from '../../infra/names';
 import type { Millis } from '../../shared/domain/credit';
 import { E2E_SECRETS, e2eEnv, uniqueBuyer, yayCustomersOf } from './support';
 
-type Statement = { Action: string | string[]; Resource: unknown };
+type Statement = { Effect?: string; Action: string | string[]; Resource: unknown };
 type Resource = { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> };
 
 /**
@@ -65,6 +65,23 @@ describe('local mode under IAM enforcement', () => {
       schedules: false,
       ...(amendTemplate ? { amendTemplate } : {}),
     });
+
+  it('refuses to start, naming it, when a policy has a shape the evaluator cannot read', async () => {
+    const conditional = (template: CfnTemplate) => {
+      const resources = (template.Resources ?? {}) as Record<string, Resource>;
+      const policy = Object.values(resources).find((r) => r.Type === 'AWS::IAM::Policy');
+      const document = policy?.Properties?.PolicyDocument as { Statement: Statement[] };
+      document.Statement.push({
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: { 'Fn::If': ['Cond', '*', '*'] },
+      });
+    };
+
+    await expect(start('unreadable', conditional)).rejects.toThrow(
+      /local mode cannot enforce the template's IAM policies: .*the intrinsic Fn::If is not supported/,
+    );
+  });
 
   // First: the handlers' modules (and the secrets they cache) outlive a runtime in this process, so a Yay secret
   // read with the full grants would be served from the cache after the grant is gone.
