@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AccessCheck, AccessRequest } from './access';
 
 /**
  * A thrown service error: rendered the way AWS JSON protocols render them (`__type` in the body and the
@@ -25,6 +26,14 @@ export interface AwsJsonServiceOptions {
   /** `1.0` or `1.1`: only the response content type differs. */
   readonly jsonVersion: '1.0' | '1.1';
   readonly operations: Readonly<Record<string, AwsJsonOperation>>;
+  /**
+   * IAM enforcement: what each call asks for (action, resource, condition keys) and the check that decides it. A
+   * denied call answers `AccessDeniedException` (400) before the operation runs. @default every call allowed
+   */
+  readonly access?: {
+    readonly check: AccessCheck;
+    readonly requests: (operation: string, input: Record<string, unknown>) => readonly AccessRequest[];
+  };
 }
 
 /** A started loopback stand-in: its endpoint URL and a way to stop it. */
@@ -95,6 +104,10 @@ export function awsJsonHandler(options: AwsJsonServiceOptions) {
         input = raw.trim() === '' ? {} : (JSON.parse(raw) as Record<string, unknown>);
       } catch {
         throw new AwsServiceError('SerializationException', 'request body is not JSON');
+      }
+      if (options.access) {
+        const denial = options.access.check(req, options.access.requests(operationName, input));
+        if (denial) throw new AwsServiceError('AccessDeniedException', denial.message);
       }
       const output = await operation(input);
       send(res, 200, contentType, output);

@@ -13,6 +13,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import type { AccessCheck, AccessRequest } from './access';
 import { AwsServiceError, awsJsonHandler } from './aws-json';
 import { matchesPattern } from './event-pattern';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalRule } from './template';
@@ -385,10 +386,36 @@ export class LocalEventBus {
     return results;
   }
 
-  serviceHandler() {
+  /**
+   * What IAM authorizes PutEvents on: each entry's bus (by name or ARN, `default` when none), with the entry's
+   * `events:source` and `events:detail-type`. One entry denied denies the whole call, as EventBridge does.
+   */
+  accessRequests(operation: string, input: Record<string, unknown>): AccessRequest[] {
+    const entries = Array.isArray(input.Entries) ? (input.Entries as PutEventsEntry[]) : [];
+    return entries.map((entry) => {
+      const name =
+        typeof entry.EventBusName === 'string' && entry.EventBusName !== '' ? entry.EventBusName : 'default';
+      return {
+        action: `events:${operation}`,
+        resource: name.startsWith('arn:')
+          ? name
+          : `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${name}`,
+        context: {
+          ...(typeof entry.Source === 'string' ? { 'events:source': entry.Source } : {}),
+          ...(typeof entry.DetailType === 'string' ? { 'events:detail-type': entry.DetailType } : {}),
+        },
+      };
+    });
+  }
+
+  /** PutEvents over loopback; `access` enforces IAM. */
+  serviceHandler(access?: AccessCheck) {
     return awsJsonHandler({
       targetPrefix: 'AWSEvents',
       jsonVersion: '1.1',
+      ...(access
+        ? { access: { check: access, requests: (operation, input) => this.accessRequests(operation, input) } }
+        : {}),
       operations: {
         PutEvents: async (input) => {
           const entries = input.Entries;

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
+import { runAsFunction } from './caller';
 import {
   functionNameFromArn,
   LOCAL_ACCOUNT,
@@ -33,7 +34,8 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 /**
  * Runs the unmodified handlers in this process, one module per function, imported once on first use
- * (after local mode has set the environment, because handlers build their clients at import).
+ * (after local mode has set the environment, because handlers build their clients at import). Each import and
+ * invocation runs as its function ({@link runAsFunction}): its calls to the stand-ins are checked against its role.
  * The result goes through JSON as it would between Lambda and its caller.
  */
 export class LocalLambda {
@@ -50,7 +52,8 @@ export class LocalLambda {
     let loaded = this.modules.get(name);
     if (!loaded) {
       const file = pathToFileURL(resolve(REPO_ROOT, 'functions', name, 'handler.ts')).href;
-      loaded = import(file).then((module: { handler?: Handler }) => {
+      // As the function: a call its init phase makes (at import) is made with its role, as on Lambda.
+      loaded = runAsFunction(name, () => import(file)).then((module: { handler?: Handler }) => {
         if (typeof module.handler !== 'function')
           throw new Error(`functions/${name}/handler.ts exports no handler`);
         return module.handler;
@@ -103,7 +106,8 @@ export class LocalLambda {
     });
     try {
       const result = await Promise.race([
-        handler(JSON.parse(JSON.stringify(payload ?? null)), context),
+        // Every AWS call the handler makes carries its name, so the stand-ins enforce its role (caller.ts).
+        runAsFunction(name, () => handler(JSON.parse(JSON.stringify(payload ?? null)), context)),
         timeout,
       ]);
       return result === undefined ? null : JSON.parse(JSON.stringify(result));

@@ -3,7 +3,8 @@
  *
  *   webhook ─HTTP─▶ webhook-intake ─PutEvents─▶ LocalEventBus ─rule─▶ dispatch ─StartExecution─▶ LocalStepFunctions
  *   LocalStepFunctions (aws-local-stepfunctions) ─Task─▶ LocalLambda ─▶ functions/<name>/handler.ts
- *   handlers ─AWS_ENDPOINT_URL_*─▶ loopback stand-ins (SFN, EventBridge, Secrets Manager) and dynalite;
+ *   handlers ─AWS_ENDPOINT_URL_*─▶ loopback stand-ins (SFN, EventBridge, Secrets Manager, SES) and a proxy to
+ *            dynalite, each checking the call against the calling function's role in the template (IAM);
  *            ─YAY_API_BASE_URL─▶ the Yay sandbox (or a real endpoint)
  *
  * Local mode only swaps adapters: every step, the schedules included, runs the unmodified handler. Everything
@@ -28,10 +29,15 @@ import { createNotificationStores, type NotificationStores } from '../../shared/
 import { type ConfiguredStoreFronts, storeFrontsFromEnv } from '../../shared/store-fronts';
 import type { RetryReport } from '../../shared/workflow/notify';
 import type { SweepReport } from '../../shared/workflow/sweep';
+import { type AccessDenial, LocalAccess } from './access';
 import { type LoopbackServer, listenLoopback, readRequestBody } from './aws-json';
+import { installCallerStamp } from './caller';
 import { LOCAL_EMAIL_CONTEXT, type LocalConfig, localSynthContext, readLocalConfig } from './config';
+import { startDynamoDbProxy } from './dynamodb-proxy';
 import { LocalEventBus, localLogGroupFile, type PutEventsEntry } from './event-bus';
 import { sendHttpApiResult, toHttpApiEvent } from './http-adapter';
+import { PolicyShapeError } from './iam-policy';
+import { type LocalRole, readLocalRoles } from './iam-roles';
 import { repairLocalIndexes } from './index-repair';
 import { LocalLambda, lambdaServiceHandler } from './lambda';
 import { type LineSink, progressPrinter } from './progress';
@@ -40,7 +46,7 @@ import { parseSchedule } from './schedules';
 import { LocalSecretIds, LocalSecrets } from './secrets';
 import { listOutbox, localSesHandler, type OutboxMessage, SesHolds, sesSendEventDetail } from './ses';
 import { LocalStepFunctions } from './step-functions';
-import { LOCAL_REGION, type LocalTemplate, synthesizeLocalTemplate } from './template';
+import { type CfnTemplate, LOCAL_REGION, type LocalTemplate, synthesizeLocalTemplate } from './template';
 import {
   DEFAULT_STORE_FRONT,
   type SandboxOptions,
@@ -77,6 +83,19 @@ export interface StartLocalOptions {
    * environment's `CDK_CONTEXT_JSON` (see `localSynthContext`).
    */
   readonly context?: Record<string, unknown>;
+  /**
+   * Test-only: edits the synthesized provisioning template before local mode reads it — a test removes one grant
+   * and sees the call denied. Never set by `npm start`. @default the template as synthesized
+   */
+  readonly amendTemplate?: (provisioning: CfnTemplate) => void;
+}
+
+/** Local mode's IAM enforcement: the functions' roles as read from the template, and every call they denied. */
+export interface LocalIam {
+  readonly roles: ReadonlyMap<string, LocalRole>;
+  readonly denials: readonly AccessDenial[];
+  /** Calls checked so far, by function. */
+  readonly checked: ReadonlyMap<string, number>;
 }
 
 /** A running local mode. */
@@ -107,6 +126,8 @@ export interface LocalRuntime {
   readonly sesHolds: SesHolds;
   /** Where the SES stand-in writes each message: `<dataDir>/outbox`. */
   readonly outboxDir: string;
+  /** Every call to a stand-in is checked against the calling function's role (infra/local/access.ts). */
+  readonly iam: LocalIam;
   /** Stops timers, servers, executions (recorded ABORTED), dynalite and the sandbox. */
   stop(): Promise<void>;
 }
@@ -281,10 +302,18 @@ async function start(
   const cleanups = new Cleanups();
   try {
     // First, so a bad context key fails before anything listens.
-    const template = await synthesizeLocalTemplate(context);
+    const template = await synthesizeLocalTemplate(context, {
+      ...(options.amendTemplate ? { amend: options.amendTemplate } : {}),
+    });
+    const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:${template.stateMachineName}`;
+    // Then the roles: a policy local mode cannot evaluate fails the start, before anything listens.
+    const access = new LocalAccess(readRoles(template, stateMachineArn), (denial) =>
+      printDenial(config, print, denial),
+    );
+    installCallerStamp();
     // Read from create-customer's environment exactly as its handler will read it.
     const storeFronts = storeFrontsFromEnv({ ...template.functions.get('create-customer')?.environment });
-    const standIns = await startStandIns(config, cleanups);
+    const standIns = await startStandIns(config, cleanups, access);
     const sandbox = await startSandbox(config, options.sandbox, storeFronts, cleanups);
     const yayUrl = config.yayApiBaseUrl ?? (sandbox as YaySandbox).url;
     standInPorts ??= {
@@ -296,7 +325,6 @@ async function start(
       lambda: standIns.lambda.port,
       ...(sandbox ? { yay: Number(new URL(sandbox.url).port) } : {}),
     };
-    const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:${template.stateMachineName}`;
     setHandlerEnvironment(template, config, standIns, yayUrl, stateMachineArn);
     const { store, notifications } = await openTable(standIns.dynamodbUrl, cleanups);
 
@@ -315,6 +343,7 @@ async function start(
     const sesHolds = new SesHolds();
     standIns.attach(workflow, bus, {
       ses: localSesHandler({
+        access: access.check,
         outboxDir,
         templates: template.emailTemplates,
         holds: sesHolds,
@@ -392,6 +421,7 @@ async function start(
       },
       sesHolds,
       outboxDir,
+      iam: { roles: access.roles, denials: access.denials, checked: access.checked },
       async stop() {
         sesHolds.release();
         await cleanups.run();
@@ -458,9 +488,22 @@ interface StandIns {
 
 type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
-/** Starts the stand-ins, on the ports of this process's first runtime (the handlers' clients keep them). */
-async function startStandIns(config: LocalConfig, cleanups: Cleanups): Promise<StandIns> {
-  const dynamo = await startDynalite(config.dataDir, standInPorts?.dynamodb ?? 0);
+/**
+ * Starts the stand-ins, on the ports of this process's first runtime (the handlers' clients keep them), each
+ * enforcing `access`. DynamoDB is dynalite behind a proxy that enforces it; dynalite itself gets a new port each time.
+ */
+async function startStandIns(
+  config: LocalConfig,
+  cleanups: Cleanups,
+  access: LocalAccess,
+): Promise<StandIns> {
+  const dynalite = await startDynalite(config.dataDir, 0);
+  cleanups.push(() => dynalite.close());
+  const dynamo = await startDynamoDbProxy({
+    target: () => dynalite.url,
+    access: access.check,
+    port: standInPorts?.dynamodb ?? 0,
+  });
   cleanups.push(() => dynamo.close());
   let sfnHandler: RequestHandler | undefined;
   let busHandler: RequestHandler | undefined;
@@ -490,7 +533,10 @@ async function startStandIns(config: LocalConfig, cleanups: Cleanups): Promise<S
   });
   secrets.set(LocalSecretIds.namingKey, { key: dataDirKey(config.dataDir, 'naming-key') });
   secrets.set(LocalSecretIds.passwordKey, { key: dataDirKey(config.dataDir, 'password-key') });
-  const secretsManager = await listenLoopback(secrets.serviceHandler(), standInPorts?.secrets ?? 0);
+  const secretsManager = await listenLoopback(
+    secrets.serviceHandler(access.check),
+    standInPorts?.secrets ?? 0,
+  );
   cleanups.push(() => secretsManager.close());
   return {
     dynamodbUrl: dynamo.url,
@@ -500,8 +546,8 @@ async function startStandIns(config: LocalConfig, cleanups: Cleanups): Promise<S
     ses,
     lambda,
     attach(workflow, bus, handlers) {
-      sfnHandler = workflow.serviceHandler();
-      busHandler = bus.serviceHandler();
+      sfnHandler = workflow.serviceHandler(access.check);
+      busHandler = bus.serviceHandler(access.check);
       sesHandler = handlers.ses;
       lambdaHandler = handlers.lambda;
     },
@@ -526,6 +572,50 @@ async function startSandbox(
   });
   cleanups.push(() => sandbox.stop());
   return sandbox;
+}
+
+/**
+ * What local mode tells the handlers in place of the template's references to AWS resources: the local table, bus,
+ * state machine and secrets. The roles are read with the same map (the template's resource behind each variable is
+ * the local one), so a grant names exactly what the handler is given.
+ */
+function localReferences(stateMachineArn: string): Record<string, string> {
+  return {
+    TABLE_NAME: LOCAL_TABLE_NAME,
+    EVENT_BUS_NAME: LOCAL_BUS_NAME,
+    STATE_MACHINE_ARN: stateMachineArn,
+    YAY_SECRET_ARN: LocalSecretIds.yay,
+    WEBHOOK_SECRET_ARN: LocalSecretIds.webhooks,
+    NAMING_KEY_SECRET_ARN: LocalSecretIds.namingKey,
+    PASSWORD_KEY_SECRET_ARN: LocalSecretIds.passwordKey,
+  };
+}
+
+/** The functions' roles, or a start that fails naming the policy shape local mode cannot evaluate. */
+function readRoles(template: LocalTemplate, stateMachineArn: string): ReadonlyMap<string, LocalRole> {
+  try {
+    return readLocalRoles(template.templates, localReferences(stateMachineArn));
+  } catch (error) {
+    if (!(error instanceof PolicyShapeError)) throw error;
+    throw new Error(`local mode cannot enforce the template's IAM policies: ${error.message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** A denied call, on the progress log: a green flow never prints one. */
+function printDenial(config: LocalConfig, print: LineSink, denial: AccessDenial): void {
+  print(
+    config.logFormat === 'json'
+      ? JSON.stringify({
+          level: 'WARN',
+          message: 'access denied',
+          function: denial.functionName,
+          action: denial.action,
+          resource: denial.resource,
+        })
+      : `access denied: ${denial.functionName} may not ${denial.action} on ${denial.resource}`,
+  );
 }
 
 /**
@@ -557,13 +647,7 @@ function setHandlerEnvironment(
     AWS_ENDPOINT_URL_SECRETS_MANAGER: standIns.secretsManager.url,
     AWS_ENDPOINT_URL_DYNAMODB: standIns.dynamodbUrl,
     AWS_ENDPOINT_URL_SESV2: standIns.ses.url,
-    TABLE_NAME: LOCAL_TABLE_NAME,
-    EVENT_BUS_NAME: LOCAL_BUS_NAME,
-    STATE_MACHINE_ARN: stateMachineArn,
-    YAY_SECRET_ARN: LocalSecretIds.yay,
-    WEBHOOK_SECRET_ARN: LocalSecretIds.webhooks,
-    NAMING_KEY_SECRET_ARN: LocalSecretIds.namingKey,
-    PASSWORD_KEY_SECRET_ARN: LocalSecretIds.passwordKey,
+    ...localReferences(stateMachineArn),
     YAY_API_BASE_URL: yayUrl,
     // The sweep expires unpaid orders past the window; keep it in step with the capped callback timeout.
     ...(Number.isFinite(paymentWindow)

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AccessCheck } from './access';
 import { AwsServiceError, awsJsonHandler } from './aws-json';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './template';
 
@@ -36,10 +37,30 @@ export class LocalSecrets {
     );
   }
 
-  serviceHandler() {
+  /** The secret's full ARN for an id given as ARN or name (a name no secret has: the ARN it would have). */
+  private arnOf(id: unknown): string {
+    for (const arn of this.values.keys()) if (id === arn || id === shortName(arn)) return arn;
+    const text = String(id);
+    return text.startsWith('arn:')
+      ? text
+      : `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${text}`;
+  }
+
+  /** GetSecretValue over loopback; `access` enforces IAM on the secret's ARN. */
+  serviceHandler(access?: AccessCheck) {
     return awsJsonHandler({
       targetPrefix: 'secretsmanager',
       jsonVersion: '1.1',
+      ...(access
+        ? {
+            access: {
+              check: access,
+              requests: (operation, input) => [
+                { action: `secretsmanager:${operation}`, resource: this.arnOf(input.SecretId) },
+              ],
+            },
+          }
+        : {}),
       operations: {
         GetSecretValue: (input) => {
           const [arn, entry] = this.find(input.SecretId);

@@ -4,7 +4,9 @@ import { rename, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { type EmailTemplateParts, renderEmail } from '../email-templates';
+import type { AccessCheck, AccessRequest } from './access';
 import { readRequestBody } from './aws-json';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './template';
 
 /**
  * Amazon SES v2 `SendEmail` for local mode: renders the templated message as SES would (the app's own templates,
@@ -29,6 +31,54 @@ export interface LocalSesOptions {
   }) => void | Promise<void>;
   /** Holds of the `/__local/ses/…` control routes (local mode's fault injection, like the Yay sandbox's). */
   readonly holds?: SesHolds;
+  /** IAM enforcement ({@link sendEmailAccessRequests}); a denied send answers 403 AccessDeniedException. @default none */
+  readonly access?: AccessCheck;
+}
+
+/** The parts of a SendEmail request IAM looks at. */
+export interface SendEmailRequest {
+  readonly FromEmailAddress?: string;
+  readonly Destination?: { ToAddresses?: string[]; CcAddresses?: string[]; BccAddresses?: string[] };
+  readonly Content?: { Template?: { TemplateName?: string; TemplateData?: string } };
+  readonly ConfigurationSetName?: string;
+  readonly EmailTags?: Array<{ Name?: string; Value?: string }>;
+}
+
+/**
+ * What IAM authorizes an SES v2 SendEmail on: the sending identity, the configuration set and the template, each
+ * an `ses:SendEmail` on its ARN, with `ses:FromAddress` (the bare address of FromEmailAddress),
+ * `ses:FromDisplayName`, `ses:Recipients` and `ses:ApiVersion` in the condition context.
+ *
+ * SES authorizes the identity that is verified — the address if it is, else its domain — and local mode cannot
+ * know which one the deployer verifies: it asks for both, so a grant passes here only if it works either way.
+ */
+export function sendEmailAccessRequests(input: SendEmailRequest): AccessRequest[] {
+  const from = input.FromEmailAddress ?? '';
+  const angle = /^(.*)<([^>]+)>\s*$/.exec(from);
+  const address = (angle ? (angle[2] as string) : from).trim();
+  const displayName = angle ? (angle[1] as string).trim().replace(/^"(.*)"$/, '$1') : '';
+  const domain = address.slice(address.lastIndexOf('@') + 1);
+  const arn = (resource: string) => `arn:aws:ses:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${resource}`;
+  const destination = input.Destination ?? {};
+  const context = {
+    'ses:FromAddress': address,
+    ...(displayName ? { 'ses:FromDisplayName': displayName } : {}),
+    'ses:Recipients': [
+      ...(destination.ToAddresses ?? []),
+      ...(destination.CcAddresses ?? []),
+      ...(destination.BccAddresses ?? []),
+    ],
+    'ses:ApiVersion': '2',
+  };
+  const resources = [
+    arn(`identity/${address}`),
+    ...(domain && domain !== address ? [arn(`identity/${domain}`)] : []),
+    ...(input.ConfigurationSetName ? [arn(`configuration-set/${input.ConfigurationSetName}`)] : []),
+    ...(input.Content?.Template?.TemplateName
+      ? [arn(`template/${input.Content.Template.TemplateName}`)]
+      : []),
+  ];
+  return resources.map((resource) => ({ action: 'ses:SendEmail', resource, context }));
 }
 
 /** Where a held SendEmail waits: before anything is written, with its file in the outbox, or after its event. */
@@ -229,13 +279,10 @@ export function localSesHandler(options: LocalSesOptions) {
       }
       const raw = await readRequestBody(req, 1024 * 1024);
       if (!raw) throw new LocalSesError('BadRequestException', 'request too large');
-      const input = JSON.parse(raw.toString('utf8')) as {
-        FromEmailAddress?: string;
-        Destination?: { ToAddresses?: string[] };
-        Content?: { Template?: { TemplateName?: string; TemplateData?: string } };
-        ConfigurationSetName?: string;
-        EmailTags?: Array<{ Name?: string; Value?: string }>;
-      };
+      const input = JSON.parse(raw.toString('utf8')) as SendEmailRequest;
+      const denial = options.access?.(req, sendEmailAccessRequests(input));
+      // SES v2 is REST: an IAM denial is a 403, before anything about the message is looked at.
+      if (denial) throw new LocalSesError('AccessDeniedException', denial.message, 403);
       const template = input.Content?.Template;
       if (!template?.TemplateName)
         throw new LocalSesError('BadRequestException', 'only templated e-mail is served locally');

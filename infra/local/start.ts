@@ -55,6 +55,10 @@ if (config.logFormat === 'json') {
   for (const [store, uuid] of Object.entries(storeFronts.stores)) say(`  stores     ${store} → ${uuid}`);
   say(`  data       ${config.dataDir} (a restart resumes from here)`);
   say(`  waits      every Wait, Retry interval and payment timeout capped at ${config.maxWaitSeconds} s`);
+  say(
+    `  IAM        each function's calls checked against its role in the template (${runtime.iam.roles.size} roles); ` +
+      'a denied call prints "access denied"',
+  );
   for (const schedule of runtime.template.schedules)
     say(`  schedule   ${schedule.functionName} ${schedule.expression}`);
   if (config.allDefaults) {

@@ -4,6 +4,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { ExecutionStatus } from '../../shared/workflow/ports';
+import type { AccessCheck, AccessRequest } from './access';
 import { AwsServiceError, awsJsonHandler } from './aws-json';
 import { functionNameFromArn, LOCAL_ACCOUNT, LOCAL_REGION } from './template';
 
@@ -526,8 +527,29 @@ export class LocalStepFunctions {
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
   }
 
-  /** The AWS JSON 1.0 operations the handlers and the ops CLI call, over loopback. */
-  serviceHandler() {
+  /**
+   * What IAM authorizes a call on: the state machine for StartExecution and ListExecutions, the execution for
+   * those about one, and for a task callback the state machine whose task the token belongs to (IAM's resource for
+   * SendTask*: there is one state machine here, and every token, live or dead, is one of its tasks).
+   */
+  accessRequests(operation: string, input: Record<string, unknown>): AccessRequest[] {
+    const action = `states:${operation}`;
+    const arn = (value: unknown) => (typeof value === 'string' && value !== '' ? value : '*');
+    switch (operation) {
+      case 'StartExecution':
+      case 'ListExecutions':
+        return [{ action, resource: arn(input.stateMachineArn) }];
+      case 'SendTaskSuccess':
+      case 'SendTaskFailure':
+      case 'SendTaskHeartbeat':
+        return [{ action, resource: this.stateMachineArn }];
+      default:
+        return [{ action, resource: arn(input.executionArn) }];
+    }
+  }
+
+  /** The AWS JSON 1.0 operations the handlers and the ops CLI call, over loopback; `access` enforces IAM. */
+  serviceHandler(access?: AccessCheck) {
     const epoch = (ms?: number) => (ms === undefined ? undefined : ms / 1000);
     const summary = (record: ExecutionRecord) => ({
       executionArn: record.executionArn,
@@ -547,6 +569,9 @@ export class LocalStepFunctions {
     return awsJsonHandler({
       targetPrefix: 'AWSStepFunctions',
       jsonVersion: '1.0',
+      ...(access
+        ? { access: { check: access, requests: (operation, input) => this.accessRequests(operation, input) } }
+        : {}),
       operations: {
         StartExecution: (input) => {
           if (input.stateMachineArn !== this.stateMachineArn) {

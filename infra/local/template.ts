@@ -81,6 +81,11 @@ export interface LocalTemplate {
   readonly emailTemplates: ReadonlyMap<string, EmailTemplateParts>;
   /** The SES configuration set the e-mails are sent with (`ses:configuration-set` of their events); undefined while off. */
   readonly emailConfigurationSet?: string;
+  /**
+   * The synthesized templates this was read from: the provisioning one first, then those whose exports it imports.
+   * Local mode reads the functions' roles from them (`readLocalRoles`).
+   */
+  readonly templates: readonly CfnTemplate[];
 }
 
 /** The local ARN of a function, as the rewritten definition and the stand-ins name it. */
@@ -358,6 +363,7 @@ export function extractLocalTemplate(
     rules,
     schedules,
     emailTemplates,
+    templates: [provisioning, ...others],
     ...(emailConfigurationSet !== undefined ? { emailConfigurationSet } : {}),
   };
 }
@@ -367,7 +373,13 @@ export function extractLocalTemplate(
  * temporary folder that is removed before returning, and extracts the local template. `context` goes on top
  * of cdk.json's and wins over everything else (local mode merges its layers first: `localSynthContext`).
  */
-export async function synthesizeLocalTemplate(context?: Record<string, unknown>): Promise<LocalTemplate> {
+export async function synthesizeLocalTemplate(
+  context?: Record<string, unknown>,
+  options: {
+    /** Test-only: edits the synthesized provisioning template before it is read (a test removes one grant). */
+    readonly amend?: (provisioning: CfnTemplate) => void;
+  } = {},
+): Promise<LocalTemplate> {
   process.env.CDK_DISABLE_CLI_TELEMETRY = 'true';
   const outdir = mkdtempSync(join(tmpdir(), 'yay-local-synth-'));
   try {
@@ -376,6 +388,7 @@ export async function synthesizeLocalTemplate(context?: Record<string, unknown>)
     const assembly = built.app.synth();
     const provisioning = assembly.getStackArtifact(built.provisioning.artifactId).template as CfnTemplate;
     const stateful = assembly.getStackArtifact(built.stateful.artifactId).template as CfnTemplate;
+    options.amend?.(provisioning);
     return extractLocalTemplate(provisioning, [stateful]);
   } finally {
     rmSync(outdir, { recursive: true, force: true });

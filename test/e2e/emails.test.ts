@@ -265,4 +265,9 @@ describe('telling the buyer and other systems', () => {
       expect(opsOutput.join('\n')).not.toContain(password);
     }
   });
+
+  // Last, over everything above: local mode enforces the template's IAM grants, and a green flow needs no more.
+  it("made no call a function's role does not allow", () => {
+    expect(runtime.iam.denials).toEqual([]);
+  });
 });

@@ -617,4 +617,9 @@ describe('local mode', () => {
     for (const secret of [...Object.values(E2E_SECRETS), namingKey]) expect(everything).not.toContain(secret);
     expect(everything).not.toMatch(/local1\.[A-Za-z0-9_-]{20,}/);
   });
+
+  // Last, over everything above: local mode enforces the template's IAM grants, and a green flow needs no more.
+  it("made no call a function's role does not allow", () => {
+    expect(runtime.iam.denials).toEqual([]);
+  });
 });

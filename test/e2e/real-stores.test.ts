@@ -276,4 +276,9 @@ describe('real stores, end to end', () => {
     expect(transfersTo(orders[0]?.customerUuid)).toHaveLength(2);
     expect(transfersTo(orders[2]?.customerUuid)).toHaveLength(2);
   });
+
+  // Last, over everything above: local mode enforces the template's IAM grants, and a green flow needs no more.
+  it("made no call a function's role does not allow", () => {
+    expect(runtime.iam.denials).toEqual([]);
+  });
 });

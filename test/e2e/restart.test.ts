@@ -271,4 +271,9 @@ describe('local mode restarted after a kill', () => {
       expect(order.customerName).toBeDefined();
     }, 120_000);
   }
+
+  // Last, over every start above: each child enforced the template's IAM grants, and none denied a call.
+  it("made no call a function's role does not allow, in any of the processes", () => {
+    expect(output.join('')).not.toContain('"message":"access denied"');
+  });
 });

@@ -192,4 +192,9 @@ describe('local mode with several stores', () => {
       cloudFormation.restore();
     }
   });
+
+  // Last, over everything above: local mode enforces the template's IAM grants, and a green flow needs no more.
+  it("made no call a function's role does not allow", () => {
+    expect(runtime.iam.denials).toEqual([]);
+  });
 });

@@ -137,6 +137,8 @@ export interface SoakFigures {
   knownFindings: Record<string, string[]>;
   gateTimeouts: Array<{ order: string; gate: Gate }>;
   secretsInOutput: number;
+  /** Calls local mode denied a function (its IAM enforcement): the soak's flows need none. */
+  accessDenials: number;
   wallSeconds: number;
   /** Where the data dir and logs are, when kept. */
   runDir?: string;
@@ -600,6 +602,7 @@ export function emptyFigures(plan: SoakPlan): SoakFigures {
     knownFindings: {},
     gateTimeouts: [],
     secretsInOutput: 0,
+    accessDenials: 0,
     wallSeconds: 0,
   };
   const ordersOf = new Map<number, number>();
@@ -796,6 +799,9 @@ async function finish(
     figures.bytesScanned += (await stat(file)).size;
   }
   figures.secretsInOutput = hits;
+  // Local mode's JSON line for a denied call (counted like a secret: occurrences of the text, chunk-safe).
+  for (const file of run.logs)
+    figures.accessDenials += await countSecrets(file, ['"message":"access denied"']);
   const failures = failuresOf(plan, figures);
   if (failures.length > 0 || run.keep) figures.runDir = run.runDir;
   report = formatReport(plan, figures);
@@ -850,6 +856,11 @@ export function failuresOf(plan: SoakPlan, figures: SoakFigures): string[] {
     );
   }
   if (figures.secretsInOutput > 0) failures.push(`secrets found in the output: ${figures.secretsInOutput}`);
+  if (figures.accessDenials > 0) {
+    failures.push(
+      `calls denied by the template's IAM grants: ${figures.accessDenials} (grep the log for "access denied")`,
+    );
+  }
   return failures;
 }
 
@@ -998,6 +1009,7 @@ export function formatReport(plan: SoakPlan, figures: SoakFigures): string {
       'secrets found in the output',
       `${figures.secretsInOutput} (${(figures.bytesScanned / 1e6).toFixed(1)} MB of child output, ops output and this report scanned)`,
     ],
+    ['calls denied by IAM', String(figures.accessDenials)],
     ['wall time', `${figures.wallSeconds.toFixed(0)} s`],
   ];
   const lines = ['| figure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
