@@ -18,7 +18,6 @@
 import { fork } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import {
   Agent,
   createServer,
@@ -31,6 +30,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { sendHttpApiResult, toHttpApiEvent } from '../../infra/local/http-adapter';
+import { stripeBody, Variants } from '../fixtures/webhooks';
 
 const REQUESTS = 3_000;
 const WARMUP = 300;
@@ -230,9 +230,8 @@ async function quietly<T>(run: () => Promise<T>): Promise<T> {
 export default async function (): Promise<string> {
   const stand = awsStandIn(JSON.stringify({ stripe: [SECRET], shopify: [], woocommerce: [] }));
   const awsPort = await listen(stand);
-  const body = readFileSync(
-    new URL('../fixtures/webhooks/stripe/checkout.session.completed.paid.json', import.meta.url),
-  );
+  // Stripe's published Checkout Session, completed and paid as the README's store settings make it.
+  const body = Buffer.from(stripeBody(Variants.paidSessionEvent()));
   const t = Math.floor(Date.now() / 1000);
   const signature = `t=${t},v1=${createHmac('sha256', SECRET).update(`${t}.`).update(body).digest('hex')}`;
   const headers = { 'stripe-signature': signature };

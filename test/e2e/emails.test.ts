@@ -10,7 +10,7 @@ import { runOps } from '../../ops/cli';
 import { operatorDeps, operatorObservability, runtimeTarget } from '../../ops/target';
 import type { Millis } from '../../shared/domain/credit';
 import { OUTBOUND_SOURCE } from '../../shared/domain/outbound-events';
-import { E2E_SECRETS, e2eEnv, uniqueBuyer } from './support';
+import { captureProcessOutput, E2E_SECRETS, e2eEnv, uniqueBuyer } from './support';
 
 /**
  * Issue 10 end to end, in process: signed webhooks over HTTP into `startLocal`, whose SES stand-in writes every
@@ -62,13 +62,7 @@ describe('telling the buyer and other systems', () => {
   }
 
   beforeAll(async () => {
-    for (const stream of [process.stdout, process.stderr]) {
-      const original = stream.write.bind(stream);
-      vi.spyOn(stream, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) => {
-        written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-        return original(chunk, ...rest);
-      }) as typeof stream.write);
-    }
+    captureProcessOutput(written);
     dataDir = mkdtempSync(join(tmpdir(), 'yay-e2e-emails-'));
     runtime = await startLocal({
       env: e2eEnv(),

@@ -10,7 +10,15 @@ import { LocalSecretIds } from '../../infra/local/secrets';
 import { runOps } from '../../ops/cli';
 import { type Millis, parseCredit } from '../../shared/domain/credit';
 import { Samples, sampleJson, shopifyHeaders, Variants, wooHeaders } from '../fixtures/webhooks';
-import { E2E_SECRETS, e2eEnv, eventually, TEN_POUNDS, uniqueBuyer, yayCustomersOf } from './support';
+import {
+  captureProcessOutput,
+  E2E_SECRETS,
+  e2eEnv,
+  eventually,
+  TEN_POUNDS,
+  uniqueBuyer,
+  yayCustomersOf,
+} from './support';
 
 /**
  * Local mode end to end, in process: the same `startLocal` that `npm start` runs, driven over HTTP with
@@ -55,13 +63,7 @@ describe('local mode', () => {
 
   beforeAll(async () => {
     // Everything the process writes is kept for the no-secret check at the end.
-    for (const stream of [process.stdout, process.stderr]) {
-      const original = stream.write.bind(stream);
-      vi.spyOn(stream, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) => {
-        written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-        return original(chunk, ...rest);
-      }) as typeof stream.write);
-    }
+    captureProcessOutput(written);
     dataDir = mkdtempSync(join(tmpdir(), 'yay-e2e-'));
     runtime = await startLocal({
       env: e2eEnv(),

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { vi } from 'vitest';
 import { type SampleBuyer, sampleId } from '../../infra/local/samples';
 import type { YaySandbox } from '../../infra/local/yay-sandbox';
 import type { Millis } from '../../shared/domain/credit';
@@ -64,3 +65,17 @@ export async function eventually<T>(
 }
 
 export const TEN_POUNDS = 10_000 as Millis;
+
+/**
+ * Keeps a copy of everything this process writes to stdout and stderr (still written through), for the checks
+ * that no secret or password is ever printed. Undone by `vi.restoreAllMocks()`.
+ */
+export function captureProcessOutput(written: string[]): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    const original = stream.write.bind(stream);
+    vi.spyOn(stream, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) => {
+      written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return original(chunk, ...rest);
+    }) as typeof stream.write);
+  }
+}
