@@ -14,9 +14,11 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { currentFunction } from '../../infra/local/caller';
 import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
 import { sampleId, signStripe, stripeCheckoutEvent, stripeOrderKey } from '../../infra/local/samples';
 import type { Millis } from '../../shared/domain/credit';
+import { observeTableCalls } from '../../shared/store/consumed-capacity';
 
 /** Orders per row; `BENCH_LOCAL_E2E_ORDERS` lowers it for a quick look (the report states the count). */
 const ORDERS = Number(process.env.BENCH_LOCAL_E2E_ORDERS) || 1_000;
@@ -30,6 +32,9 @@ const UNLOADED_ORDERS = 100;
 /** Targets (issue 12): latency at most 1.5× the order's Yay calls alone; at least 80% of the allowed rate. */
 const MAX_LATENCY_RATIO = 1.5;
 const MIN_SHARE_OF_ALLOWED = 0.8;
+/** Target (issue 12): DynamoDB calls of the workflow per paid order; the floor of Yay calls is create + transfer. */
+const MAX_TABLE_CALLS = 8;
+const YAY_FLOOR = 2;
 
 interface RunResult {
   inFlight: number;
@@ -40,6 +45,8 @@ interface RunResult {
   duplicated: number;
   seconds: number;
   callsPerOrder: number;
+  /** DynamoDB calls made by the workflow's functions (intake to outcome) and by notify, while the row ran. */
+  tableCalls: { workflow: number; notify: number };
   rateLimited: number;
   latencies: number[];
   /** CPU time of the whole process (every thread: handlers, stand-ins, dynalite, sandbox) while orders ran. */
@@ -127,6 +134,14 @@ async function run(inFlight: number, orders: number): Promise<RunResult> {
     const cpu0 = process.cpuUsage();
     const mainCpu0 = mainThreadCpuMs();
     const elu0 = performance.eventLoopUtilization();
+    // Every DynamoDB call passes the table module's counter; the caller's function name comes from local mode's
+    // invocation context (infra/local/caller.ts). Calls outside any function (this bench's own reads) are not counted.
+    const tableCalls = { workflow: 0, notify: 0 };
+    const stopCounting = observeTableCalls(() => {
+      const fn = currentFunction();
+      if (fn === 'notify') tableCalls.notify += 1;
+      else if (fn !== undefined) tableCalls.workflow += 1;
+    });
     const worker = async () => {
       while (next < orders && Date.now() < deadline) {
         next += 1;
@@ -159,6 +174,7 @@ async function run(inFlight: number, orders: number): Promise<RunResult> {
     const mainBusy = performance.eventLoopUtilization(elu0).utilization;
     agent.destroy();
     await rt.idle(10_000).catch(() => undefined);
+    stopCounting();
 
     const states = new Map((await rt.store.listOrders()).map((order) => [order.orderKey, order.state]));
     const fulfilled = keys.filter((key) => states.get(key) === 'fulfilled').length;
@@ -186,6 +202,7 @@ async function run(inFlight: number, orders: number): Promise<RunResult> {
       duplicated,
       seconds,
       callsPerOrder: fulfilled > 0 ? served / fulfilled : Number.NaN,
+      tableCalls,
       rateLimited: state.requests.length - served,
       latencies: latencies.sort((a, b) => a - b),
       cpuMs: (cpu.user + cpu.system) / 1000,
@@ -211,7 +228,7 @@ export default async function (): Promise<string> {
     const rate = r.fulfilled / r.seconds;
     const allowed = YAY_MAX_CONCURRENT / ((LATENCY_MS / 1000) * r.callsPerOrder);
     const yayMs = LATENCY_MS * r.callsPerOrder;
-    return `| ${r.inFlight} | ${r.sent} | ${r.fulfilled} | ${r.failed} | ${r.unfinished} | ${r.duplicated} | ${r.seconds.toFixed(1)} | ${rate.toFixed(1)} | ${r.callsPerOrder.toFixed(2)} | ${allowed.toFixed(1)} | ${((100 * rate) / allowed).toFixed(0)}% | ${r.rateLimited} | ${percentile(r.latencies, 50)} / ${percentile(r.latencies, 95)} | ${(percentile(r.latencies, 50) / yayMs).toFixed(2)} | ${(r.mainCpuMs / Math.max(1, r.fulfilled)).toFixed(1)} / ${(r.cpuMs / Math.max(1, r.fulfilled)).toFixed(1)} | ${(100 * r.mainBusy).toFixed(0)}% |`;
+    return `| ${r.inFlight} | ${r.sent} | ${r.fulfilled} | ${r.failed} | ${r.unfinished} | ${r.duplicated} | ${r.seconds.toFixed(1)} | ${rate.toFixed(1)} | ${r.callsPerOrder.toFixed(2)} | ${(r.tableCalls.workflow / Math.max(1, r.fulfilled)).toFixed(2)} + ${(r.tableCalls.notify / Math.max(1, r.fulfilled)).toFixed(2)} | ${allowed.toFixed(1)} | ${((100 * rate) / allowed).toFixed(0)}% | ${r.rateLimited} | ${percentile(r.latencies, 50)} / ${percentile(r.latencies, 95)} | ${(percentile(r.latencies, 50) / yayMs).toFixed(2)} | ${(r.mainCpuMs / Math.max(1, r.fulfilled)).toFixed(1)} / ${(r.cpuMs / Math.max(1, r.fulfilled)).toFixed(1)} | ${(100 * r.mainBusy).toFixed(0)}% |`;
   });
   const [unloaded, ...loaded] = results;
   const latencyRatio = unloaded
@@ -222,18 +239,22 @@ export default async function (): Promise<string> {
       (r) => r.fulfilled / r.seconds / (YAY_MAX_CONCURRENT / ((LATENCY_MS / 1000) * r.callsPerOrder)),
     ),
   );
+  const workflowCalls = unloaded
+    ? unloaded.tableCalls.workflow / Math.max(1, unloaded.fulfilled)
+    : Number.NaN;
   const clean = results.every((r) => r.failed === 0 && r.duplicated === 0 && r.unfinished === 0);
   return [
     '### Local end to end (`npm run bench -- local-e2e`)',
     '',
     `${ORDERS} paid Stripe checkouts per row, signed and sent over HTTP to local mode (intake → bus → dispatch → state machine → dynalite, all handlers unmodified), against the Yay sandbox at ${LATENCY_MS} ms latency answering 429 above ${YAY_MAX_CONCURRENT} concurrent requests. Closed loop: "in flight" orders at a time, the next sent when one finishes; waits and retry intervals capped at 1 s (LOCAL_MAX_WAIT_SECONDS). Allowed rate = ${YAY_MAX_CONCURRENT} concurrent / (${LATENCY_MS} ms × Yay calls per order, measured in the same run, 429s excluded). Overall cap ${CAP_MS / 1000} s per row. One process, two cores. CPU ms/order = user + system CPU of the main thread / of the whole process (all threads) while the row ran, per fulfilled order; main thread busy = its event-loop utilisation over the row — together they say whether a row was bound by local mode's CPU or by the machine being shared.`,
     '',
-    '| in flight | orders | fulfilled | failed | unfinished | duplicated | seconds | orders/s | Yay calls/order | allowed orders/s | of allowed | 429 answers | order latency p50 / p95 ms | p50 ÷ its Yay calls alone | CPU ms/order main / all | main thread busy |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| in flight | orders | fulfilled | failed | unfinished | duplicated | seconds | orders/s | Yay calls/order (floor ${YAY_FLOOR}) | DynamoDB calls/order, workflow + notify | allowed orders/s | of allowed | 429 answers | order latency p50 / p95 ms | p50 ÷ its Yay calls alone | CPU ms/order main / all | main thread busy |`,
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
     `Latency with one order in flight: **${latencyRatio.toFixed(2)}×** the time of its Yay calls alone (target ≤ ${MAX_LATENCY_RATIO}×: ${latencyRatio <= MAX_LATENCY_RATIO ? 'met' : 'not met'}). ` +
       `Best share of the allowed rate: **${(100 * best).toFixed(0)}%** (target ≥ ${100 * MIN_SHARE_OF_ALLOWED}%: ${best >= MIN_SHARE_OF_ALLOWED ? 'met' : 'not met'}); ` +
-      `${clean ? 'none failed, unfinished or duplicated' : 'some failed, unfinished or duplicated: see the table'}.`,
+      `${clean ? 'none failed, unfinished or duplicated' : 'some failed, unfinished or duplicated: see the table'}. ` +
+      `DynamoDB calls per order by the workflow, one in flight: **${workflowCalls.toFixed(2)}** (target ≤ ${MAX_TABLE_CALLS}: ${workflowCalls <= MAX_TABLE_CALLS ? 'met' : 'not met'}); Yay calls ${unloaded?.callsPerOrder.toFixed(2)} against a floor of ${YAY_FLOOR} (create, transfer).`,
   ].join('\n');
 }
