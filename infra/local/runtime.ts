@@ -579,7 +579,7 @@ async function startSandbox(
  * state machine and secrets. The roles are read with the same map (the template's resource behind each variable is
  * the local one), so a grant names exactly what the handler is given.
  */
-function localReferences(stateMachineArn: string): Record<string, string> {
+export function localReferences(stateMachineArn: string): Record<string, string> {
   return {
     TABLE_NAME: LOCAL_TABLE_NAME,
     EVENT_BUS_NAME: LOCAL_BUS_NAME,
