@@ -4,6 +4,7 @@ import { EnvNames, intEnv } from '../../shared/config';
 import { parseInput } from '../../shared/workflow/input';
 import { workflowHandler } from '../../shared/workflow/lambda';
 import {
+  eventsOutFromEnv,
   observability,
   secretsFromEnv,
   storeFromEnv,
@@ -28,6 +29,7 @@ const deps = {
   transfers: store,
   workflow: workflowFromEnv(),
   yay: yayFromEnv(secretsFromEnv()),
+  events: eventsOutFromEnv(),
 };
 const options = {
   paymentWindowSeconds: intEnv(EnvNames.PAYMENT_WINDOW_SECONDS, undefined),

@@ -68,12 +68,16 @@ const TABLE_WRITE = [
   'dynamodb:BatchWriteItem',
 ];
 
-/** The functions that put events on the provisioning bus: intake (order facts) and the outcome publishers. */
+/**
+ * The functions that put events on the provisioning bus: intake (order facts), the outcome publishers, and the
+ * sweep (`Order Needs Attention` for an order it leaves to a person).
+ */
 export const OUTBOUND_PUBLISHERS: readonly FunctionName[] = [
   'webhook-intake',
   'dispatch',
   'record-customer',
   'record-outcome',
+  'sweep',
 ];
 
 /**
@@ -164,7 +168,7 @@ export class ProvisioningStack extends Stack {
       'transfer-credit': { ...tableEnv, ...yay },
       'reconcile-transfer': { ...tableEnv, ...yay },
       'record-outcome': { ...tableEnv, ...publishes },
-      sweep: { ...tableEnv, ...yay, PAYMENT_WINDOW_SECONDS: paymentWindowSeconds },
+      sweep: { ...tableEnv, ...yay, ...publishes, PAYMENT_WINDOW_SECONDS: paymentWindowSeconds },
       'daily-reconciliation': { ...tableEnv, ...yay },
       // The e-mail variables are BuyerEmail's, with provisioning:emailSender; without, e-mail is off.
       notify: {

@@ -1,12 +1,13 @@
 import { executionName, paymentKey } from '../domain/keys';
 import type { OrderEvent } from '../domain/order-event';
-import { type Attention, type AttentionReason, attentionAction } from '../domain/order-state';
+import type { AttentionReason } from '../domain/order-state';
 import { Outbound } from '../domain/outbound-events';
 import { ErrorNames } from '../errors';
 import { MetricNames } from '../metric-names';
 import { isTerminal, type OrderRecord, type OrderStore, type TransferStore } from '../store/types';
 import type { PaymentState } from './contract';
 import type { EventsOut } from './events-out';
+import { parkForPerson } from './park';
 import type { Observability, WorkflowControl } from './ports';
 import { flagRefundAfterCredit } from './refund-after-credit';
 import { claimReplay, startExecution } from './replay';
@@ -84,10 +85,6 @@ async function placeOrder(deps: DispatchDeps, event: OrderEvent): Promise<Dispat
   return startExecution(deps, order, event);
 }
 
-function attention(reason: AttentionReason, message: string, orderKey: string, now: Date): Attention {
-  return { reason, message, action: attentionAction(reason, orderKey), since: now.toISOString() };
-}
-
 /** Parks an order for a person (counted once, when it starts waiting). */
 async function flag(
   deps: DispatchDeps,
@@ -95,33 +92,7 @@ async function flag(
   reason: AttentionReason,
   message: string,
 ): Promise<DispatchResult> {
-  const now = deps.now();
-  const { applied, order } = await deps.orders.flagAttention(
-    orderKey,
-    attention(reason, message, orderKey, now),
-    now,
-  );
-  const standing = order.attention;
-  if (standing?.reason === reason) {
-    // This flag, or the one a repeat of the event found standing: its `since` makes the id the same either way.
-    await deps.events.publish([
-      Outbound.orderNeedsAttention(
-        {
-          orderKey,
-          buyerKey: order.buyerKey,
-          customerName: order.customerName,
-          customerUuid: order.customerUuid,
-        },
-        standing,
-        standing.since,
-        now,
-      ),
-    ]);
-  }
-  if (applied) {
-    deps.metrics.addMetric(MetricNames.OrdersNeedingAttention, 'Count', 1);
-    deps.log.warn('order needs a person', { reason, message });
-  }
+  await parkForPerson(deps, orderKey, reason, message);
   return { action: 'needs_attention', detail: reason };
 }
 

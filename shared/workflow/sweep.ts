@@ -2,6 +2,8 @@ import { executionName } from '../domain/keys';
 import { MetricNames } from '../metric-names';
 import { isTerminal, type OrderRecord, type TransferIntent, type TransferStore } from '../store/types';
 import type { YayApi } from '../yay/types';
+import type { EventsOut } from './events-out';
+import { parkForPerson } from './park';
 import { claimReplay, type ReplayDeps, replayOrder, startExecution } from './replay';
 import { DEFAULT_LEASE_SECONDS } from './transfer-credit';
 
@@ -10,6 +12,8 @@ export { type ReplayDeps, type ReplayResult, replayOrder } from './replay';
 export interface SweepDeps extends ReplayDeps {
   transfers: TransferStore;
   yay: YayApi;
+  /** `Order Needs Attention` for an order the sweep leaves to a person. */
+  events: EventsOut;
 }
 
 export interface SweepOptions {
@@ -172,11 +176,14 @@ async function sweepOrder(
   }
   // FAILED, ABORTED or TIMED_OUT without an outcome on the order.
   if (order.replays >= maxReplays) {
-    deps.log.error('order keeps failing; left for an operator (ops replay)', {
-      orderKey: order.orderKey,
-      replays: order.replays,
-      status,
-    });
+    // Out of automatic replays: parked where a person sees it (ops attention, the console, the alarm), not left
+    // open with a log line that only says so.
+    await parkForPerson(
+      deps,
+      order.orderKey,
+      'failed',
+      `its execution ended ${status} without recording an outcome, ${order.replays + 1} times; the sweep stopped replaying it`,
+    );
     report.gaveUp.push(order.orderKey);
     return;
   }
@@ -209,11 +216,21 @@ async function replayToReconcile(
   if ((await deps.workflow.status(order.executionArn ?? deps.workflow.executionArn(name))) === 'RUNNING')
     return;
   if (order.replays >= maxReplays) {
-    deps.log.error('undecided transfer left for an operator (ops replay or ops resolve-transfer)', {
-      orderKey: order.orderKey,
-      replays: order.replays,
-      transfer: intent.status,
-    });
+    // Out of automatic replays: a person decides, as for a transfer reconciliation could not prove. A stale
+    // IN_FLIGHT (no attempt holds its lease, no execution runs) is marked for review too, so resolve-transfer takes it.
+    await deps.transfers.transition(
+      order.orderKey,
+      ['UNKNOWN', 'IN_FLIGHT'],
+      'NEEDS_REVIEW',
+      { reason: `still ${intent.status} after ${order.replays} automatic replays (sweep)` },
+      deps.now(),
+    );
+    await parkForPerson(
+      deps,
+      order.orderKey,
+      'transfer_review',
+      `its transfer is still ${intent.status} after ${order.replays} automatic replays; check the customer's balance in Yay`,
+    );
     report.gaveUp.push(order.orderKey);
     return;
   }

@@ -40,12 +40,13 @@ const YAY_CALLERS: FunctionName[] = [
   'sweep',
   'daily-reconciliation',
 ];
-/** Intake (order facts) and the steps that publish outcomes (shared/domain/outbound-events.ts). */
+/** Intake (order facts), the steps that publish outcomes (shared/domain/outbound-events.ts), and the sweep. */
 const OUTBOUND_PUBLISHERS: FunctionName[] = [
   'webhook-intake',
   'dispatch',
   'record-customer',
   'record-outcome',
+  'sweep',
 ];
 
 describe('ProvisioningStack functions', () => {

@@ -66,6 +66,7 @@ describe('sweep handler', () => {
       AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
       STATE_MACHINE_ARN: STATE_MACHINE,
+      EVENT_BUS_NAME: 'test-bus',
       YAY_SECRET_ARN: YAY_SECRET,
       YAY_API_BASE_URL: sandbox.url,
       PAYMENT_WINDOW_SECONDS: '604800',

@@ -110,7 +110,7 @@ describe('sweep', () => {
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
-  it('replays an order whose execution failed without an outcome, with a -r1 name, and gives up after the limit', async () => {
+  it('replays an order whose execution failed without an outcome, with a -r1 name, and parks it for a person after the limit', async () => {
     const event = orderEvent();
     await dispatch(event);
     executions.set(arnOf(executionName(event.orderKey)), 'FAILED');
@@ -124,8 +124,25 @@ describe('sweep', () => {
 
     executions.set(arnOf(replayName), 'FAILED');
     obs.advance(600);
+    outbound.clear();
     const again = await sweep(deps, { paymentWindowSeconds: WINDOW, maxAutoReplays: 1 });
     expect(again.gaveUp).toEqual([event.orderKey]);
+    // Not left open with a log line: waiting where a person looks, with the reason and the way out.
+    const parked = await store.get(event.orderKey);
+    expect(parked).toMatchObject({ state: 'needs_attention', attention: { reason: 'failed' } });
+    expect(parked?.attention?.message).toContain('ended FAILED without recording an outcome, 2 times');
+    expect(parked?.attention?.action).toContain('ops -- replay');
+    expect((await store.listOpen()).map((order) => order.orderKey)).not.toContain(event.orderKey);
+    expect(outbound.types()).toEqual(['Order Needs Attention']);
+    expect(obs.recorded.metricTotal(MetricNames.OrdersNeedingAttention)).toBe(1);
+
+    // The next sweep finds nothing to do: parked once, counted once, no replay.
+    sfn.resetHistory();
+    obs.advance(600);
+    const third = await sweep(deps, { paymentWindowSeconds: WINDOW, maxAutoReplays: 1 });
+    expect(third).toMatchObject({ gaveUp: [], replayed: [] });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(obs.recorded.metricTotal(MetricNames.OrdersNeedingAttention)).toBe(1);
   });
 
   it('expires an unpaid order past the payment window whose execution is gone', async () => {
@@ -298,7 +315,7 @@ describe('sweep', () => {
     expect(startedNames()).toEqual([executionName(event.orderKey, 1)]);
   });
 
-  it('leaves an undecided transfer to a person once the automatic replays are used up', async () => {
+  it('parks an undecided transfer for review once the automatic replays are used up', async () => {
     const event = orderEvent({ kind: 'paid' });
     await dispatch(event);
     await attemptTransfer(event, 'lost-answer');
@@ -314,6 +331,44 @@ describe('sweep', () => {
 
     expect(report).toMatchObject({ gaveUp: [event.orderKey], reconciling: [] });
     expect(startedNames()).toEqual([]);
+    // A person decides, through the one command that takes it (resolve-transfer accepts NEEDS_REVIEW).
+    expect((await store.getIntent(event.orderKey))?.status).toBe('NEEDS_REVIEW');
+    expect(await store.get(event.orderKey)).toMatchObject({
+      state: 'needs_attention',
+      attention: { reason: 'transfer_review' },
+    });
+    expect(outbound.types()).toContain('Order Needs Attention');
+
+    obs.advance(600);
+    const again = await sweep(deps, { paymentWindowSeconds: WINDOW, maxAutoReplays: 1 });
+    expect(again).toMatchObject({ gaveUp: [], reconciling: [] });
+  });
+
+  it('parks a stale IN_FLIGHT transfer of a finished order for review once the replays are used up', async () => {
+    const event = orderEvent({ kind: 'paid' });
+    await dispatch(event);
+    await attemptTransfer(event, 'lost-answer');
+    // The attempt's process died mid-call: the intent stays IN_FLIGHT, its lease long gone.
+    await store.transition(event.orderKey, ['UNKNOWN'], 'IN_FLIGHT', {}, obs.observability.now());
+    await executionEndedFailed(event);
+    await store.beginReplay(
+      event.orderKey,
+      0,
+      executionName(event.orderKey, 1),
+      'test',
+      obs.observability.now(),
+      {
+        fromStates: ['failed'],
+      },
+    );
+    await executionEndedFailed(event, 1);
+    obs.advance(DEFAULT_LEASE_SECONDS + 600);
+
+    const report = await sweep(deps, { paymentWindowSeconds: WINDOW, maxAutoReplays: 1 });
+
+    expect(report.gaveUp).toEqual([event.orderKey]);
+    expect((await store.getIntent(event.orderKey))?.status).toBe('NEEDS_REVIEW');
+    expect(await store.get(event.orderKey)).toMatchObject({ attention: { reason: 'transfer_review' } });
   });
 
   it('reports the reseller balance and the credit still owed to paid orders', async () => {
