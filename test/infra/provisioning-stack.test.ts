@@ -190,6 +190,16 @@ describe('ProvisioningStack IAM (least privilege)', () => {
     expect(text(grants('dispatch', 'dynamodb:Query'))).toContain('/index/PaymentRefs');
   });
 
+  it('grants the table only the item calls the workflow makes; a scan only to daily-reconciliation', () => {
+    for (const name of FunctionNames) {
+      const table = actionsOf(provisioning, name).filter((action) => action.startsWith('dynamodb:'));
+      // The operator's reads (the console's BatchGetItem, ops' scans) and what nothing calls stay out of every role.
+      for (const unused of ['BatchGetItem', 'BatchWriteItem', 'ConditionCheckItem', 'DescribeTable'])
+        expect(table, name).not.toContain(`dynamodb:${unused}`);
+      expect(table.includes('dynamodb:Scan'), name).toBe(name === 'daily-reconciliation');
+    }
+  });
+
   it('grants no function a wildcard action', () => {
     for (const name of FunctionNames) {
       expect(
