@@ -16,20 +16,6 @@ import { listOutbox } from './ses';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
-async function waitForState(
-  runtime: LocalRuntime,
-  orderKey: string,
-  state: string,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if ((await runtime.store.getOrder(orderKey))?.state === state) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`order ${orderKey} did not reach ${state} within ${timeoutMs} ms`);
-}
-
 function printTimeline(runtime: LocalRuntime, order: OrderDetails): void {
   say(
     `\n${order.orderKey}: ${order.state}, customer ${order.customerName ?? '-'}, transfer ${order.transfer?.status ?? '-'}`,
@@ -139,7 +125,7 @@ async function main(): Promise<number> {
     const second = await sendStripeEvent(runtime.url, secret, placed);
     if (second.status !== 202)
       throw new Error(`the unpaid checkout was answered ${second.status}: ${second.body}`);
-    await waitForState(runtime, asyncKey, 'awaiting_payment', 20_000);
+    await runtime.waitForOrder(asyncKey, 20_000, 'awaiting_payment');
     say('   …the payment settles: checkout.session.async_payment_succeeded');
     const confirmed = stripeCheckoutEvent({
       sessionId,

@@ -23,6 +23,7 @@ import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { localModeConsole } from '../../console/local-mode';
 import type { Millis } from '../../shared/domain/credit';
+import type { OrderState } from '../../shared/domain/order-state';
 import { OUTBOUND_SOURCE } from '../../shared/domain/outbound-events';
 import { createDynamoStore, createTable, type DynamoStore, isTerminal } from '../../shared/store';
 import { createNotificationStores, type NotificationStores } from '../../shared/store/dynamo-store';
@@ -116,10 +117,10 @@ export interface LocalRuntime {
   /** Runs a schedule's target now, as its timer would. */
   runSchedule(functionName: string): Promise<unknown>;
   /**
-   * Resolves with the order once it is terminal and no execution of it runs; rejects naming the order
-   * and its last state after `timeoutMs`.
+   * Resolves with the order once it is terminal and no execution of it runs — or, given `state`, once the order is
+   * in that state, running or not; rejects naming the order and its last state after `timeoutMs`.
    */
-  waitForOrder(orderKey: string, timeoutMs?: number): Promise<OrderDetails>;
+  waitForOrder(orderKey: string, timeoutMs?: number, state?: OrderState): Promise<OrderDetails>;
   /** Resolves once no execution runs and no bus delivery is in flight. */
   idle(timeoutMs?: number): Promise<void>;
   /** The SES stand-in's holds (fault injection for tests that kill or race a send). */
@@ -412,8 +413,8 @@ async function start(
       store,
       invoke,
       runSchedule: (functionName) => schedules.run(functionName),
-      waitForOrder: (orderKey, timeoutMs = 30_000) =>
-        waitForOrder({ store, workflow, changes }, orderKey, timeoutMs),
+      waitForOrder: (orderKey, timeoutMs = 30_000, state) =>
+        waitForOrder({ store, workflow, changes }, orderKey, timeoutMs, state),
       async idle(timeoutMs = 60_000) {
         await bus.idle();
         await workflow.idle(timeoutMs);
@@ -942,14 +943,16 @@ async function startupEmailRetry(
 }
 
 /**
- * Resolves with the order once it is terminal and no execution of it runs. Looks at the table now, then
- * again whenever an execution closes or an invocation settles (whatever changed the order ran as one of
- * those), never on a timer; rejects naming the order and its last state after `timeoutMs`.
+ * Resolves with the order once it is terminal and no execution of it runs (or, given `state`, once it is in that
+ * state). Looks at the table now, then again whenever an execution closes or an invocation settles (whatever
+ * changed the order ran as one of those), never on a timer; rejects naming the order and its last state after
+ * `timeoutMs`.
  */
 function waitForOrder(
   runtime: { store: DynamoStore; workflow: LocalStepFunctions; changes: EventEmitter<{ change: [] }> },
   orderKey: string,
   timeoutMs: number,
+  state?: OrderState,
 ): Promise<OrderDetails> {
   const { store, workflow, changes } = runtime;
   return new Promise((resolve, reject) => {
@@ -969,16 +972,19 @@ function waitForOrder(
         again = true;
         return;
       }
-      // While an execution of it runs, its close is the next change that matters.
-      if (workflow.isRunning(orderKey)) return;
+      // Waiting for the end: while an execution of it runs, its close is the next change that matters.
+      if (state === undefined && workflow.isRunning(orderKey)) return;
       reading = true;
       store
         .getOrder(orderKey)
         .then(
           (order) => {
             last = order;
-            if (order && isTerminal(order.state) && !workflow.isRunning(orderKey))
-              settle(() => resolve(order));
+            const reached =
+              state === undefined
+                ? order && isTerminal(order.state) && !workflow.isRunning(orderKey)
+                : order?.state === state;
+            if (order && reached) settle(() => resolve(order));
           },
           (error: unknown) => settle(() => reject(error)),
         )
@@ -1000,7 +1006,7 @@ function waitForOrder(
         .then((order) =>
           reject(
             new Error(
-              `order ${orderKey} did not finish within ${timeoutMs} ms (last state: ${order ? order.state : 'not recorded'})`,
+              `order ${orderKey} did not ${state ? `reach ${state}` : 'finish'} within ${timeoutMs} ms (last state: ${order ? order.state : 'not recorded'})`,
             ),
           ),
         );

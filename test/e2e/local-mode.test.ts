@@ -185,9 +185,10 @@ describe('local mode', () => {
     const sessionId = (placed.data as { object: { id: string } }).object.id;
 
     expect((await send(placed)).status).toBe(202);
-    await eventually('the order to wait for its payment', async () =>
-      (await runtime.store.getOrder(orderKey))?.state === 'awaiting_payment' ? true : undefined,
-    );
+    // Resolved by the change that put it there, its execution still running (waiting for the payment).
+    expect(await runtime.waitForOrder(orderKey, 20_000, 'awaiting_payment')).toMatchObject({
+      state: 'awaiting_payment',
+    });
     const beforePayment = yayCustomersOf(sandbox(), buyer);
     const confirmed = stripeCheckoutEvent({
       buyer,
@@ -210,18 +211,23 @@ describe('local mode', () => {
     const placed = stripeCheckoutEvent({ buyer, paymentStatus: 'unpaid' });
     const orderKey = stripeOrderKey(placed);
     await send(placed);
-    await eventually('the order to wait for its payment', async () =>
-      (await runtime.store.getOrder(orderKey))?.state === 'awaiting_payment' ? true : undefined,
-    );
+    await runtime.waitForOrder(orderKey, 20_000, 'awaiting_payment');
 
-    const [waiting, unknown] = await Promise.allSettled([
+    const [waiting, unknown, neverPaid] = await Promise.allSettled([
       runtime.waitForOrder(orderKey, 200),
       runtime.waitForOrder('stripe:default:cs_test_never_sent', 50),
+      runtime.waitForOrder(orderKey, 200, 'fulfilled'),
     ]);
 
     expect(waiting).toMatchObject({
       status: 'rejected',
       reason: new Error(`order ${orderKey} did not finish within 200 ms (last state: awaiting_payment)`),
+    });
+    expect(neverPaid).toMatchObject({
+      status: 'rejected',
+      reason: new Error(
+        `order ${orderKey} did not reach fulfilled within 200 ms (last state: awaiting_payment)`,
+      ),
     });
     expect(unknown).toMatchObject({
       status: 'rejected',
