@@ -3,23 +3,20 @@
  * Step Functions histories, the reseller's balance, and the operator use cases with the CLI's own wiring.
  * Pages get view models built from these (console/read-model.ts), never a record or a client.
  */
-import { GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { type OperatorDeps, operatorDeps, type Target } from '../ops/target';
+import {
+  executionHistory,
+  type HistoryEntry,
+  type OperatorDeps,
+  operatorDeps,
+  type Target,
+} from '../ops/target';
 import type { Millis } from '../shared/domain/credit';
 import type { DynamoStore, EmailStore } from '../shared/store';
 import type { Observability } from '../shared/workflow/ports';
 import { createYayClient } from '../shared/yay/client';
 import { type ConsoleIntegrations, consoleIntegrations } from './integrations';
 
-/** One event of an execution's history, as the console shows it: never its input, output or parameters. */
-export interface HistoryEntry {
-  at: string;
-  type: string;
-  /** The state entered or left, when the event is about one. */
-  state?: string;
-  /** The error name of a failed task or execution. */
-  error?: string;
-}
+export type { HistoryEntry } from '../ops/target';
 
 /** An event this system published about an order, as an events log records it. */
 export interface EmittedEvent {
@@ -62,26 +59,6 @@ export interface ConsoleSources {
   close(): void;
 }
 
-/** At most this many events of one execution are read (a Standard execution's history has no fixed bound). */
-const MAX_HISTORY = 500;
-
-function entryOf(event: HistoryEvent): HistoryEntry {
-  const state = event.stateEnteredEventDetails?.name ?? event.stateExitedEventDetails?.name;
-  const error =
-    event.executionFailedEventDetails?.error ??
-    event.taskFailedEventDetails?.error ??
-    event.lambdaFunctionFailedEventDetails?.error ??
-    event.taskTimedOutEventDetails?.error ??
-    event.executionTimedOutEventDetails?.error ??
-    event.executionAbortedEventDetails?.error;
-  return {
-    at: event.timestamp?.toISOString() ?? '',
-    type: event.type ?? '',
-    ...(state ? { state } : {}),
-    ...(error ? { error } : {}),
-  };
-}
-
 /**
  * The console's sources over a target, with its integration points (console/integrations.ts) wired. The Yay
  * client is built on first use and kept: its credentials stay inside it, and nothing here returns them.
@@ -101,27 +78,7 @@ export function sourcesFromTarget(
     actions: { deps, ...(resendWelcome ? { resendWelcome } : {}) },
     ...(events ? { events } : {}),
     now: options.observability.now,
-    async history(executionArn) {
-      const entries: HistoryEntry[] = [];
-      let nextToken: string | undefined;
-      try {
-        do {
-          const out = await target.sfn.send(
-            new GetExecutionHistoryCommand({
-              executionArn,
-              maxResults: 200,
-              ...(nextToken ? { nextToken } : {}),
-            }),
-          );
-          entries.push(...(out.events ?? []).map(entryOf));
-          nextToken = out.nextToken;
-        } while (nextToken && entries.length < MAX_HISTORY);
-      } catch (error) {
-        if ((error as Error).name === 'ExecutionDoesNotExist') return undefined;
-        throw error;
-      }
-      return entries;
-    },
+    history: (executionArn) => executionHistory(target.sfn, executionArn),
     async resellerBalance() {
       if (!yay) {
         const { baseUrl, credentials } = await target.yay();

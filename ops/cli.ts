@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import { listOutbox } from '../infra/local/ses';
 import { describeCredit, parseTransferAmount } from '../shared/domain/credit';
 import { OrderStates } from '../shared/domain/order-state';
@@ -16,6 +15,7 @@ import { createYayClient } from '../shared/yay/client';
 import {
   awsTarget,
   DEFAULT_STACK,
+  executionHistory,
   isConnectionError,
   localTarget,
   OpsError,
@@ -194,21 +194,16 @@ async function status(io: OpsIo, target: Target, orderKey: string): Promise<void
   io.out(`execution  ${order.executionName ?? '-'}${order.replays ? ` (replays: ${order.replays})` : ''}`);
   io.out(`updated    ${order.updatedAt}`);
   if (!order.executionArn) return;
-  try {
-    const history = await target.sfn.send(
-      new GetExecutionHistoryCommand({ executionArn: order.executionArn, maxResults: 1000 }),
+  const history = await executionHistory(target.sfn, order.executionArn);
+  if (!history) {
+    io.out('timeline   (execution no longer exists)');
+    return;
+  }
+  io.out('timeline');
+  for (const event of history) {
+    io.out(
+      `  ${event.at}  ${event.type}${event.state ? `  ${event.state}` : ''}${event.error ? `  ${event.error}` : ''}`,
     );
-    io.out('timeline');
-    for (const event of history.events ?? []) {
-      const name = event.stateEnteredEventDetails?.name ?? event.stateExitedEventDetails?.name ?? '';
-      const error = event.executionFailedEventDetails?.error ?? event.taskFailedEventDetails?.error;
-      io.out(
-        `  ${event.timestamp?.toISOString() ?? ''}  ${event.type ?? ''}${name ? `  ${name}` : ''}${error ? `  ${error}` : ''}`,
-      );
-    }
-  } catch (error) {
-    if ((error as Error).name === 'ExecutionDoesNotExist') io.out('timeline   (execution no longer exists)');
-    else throw error;
   }
 }
 

@@ -10,7 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { type HistoryEvent, paginateGetExecutionHistory, SFNClient } from '@aws-sdk/client-sfn';
 import { readLocalConfig } from '../infra/local/config';
 import { LOCAL_AWS_CREDENTIALS, type RuntimeInfo, readRuntimeInfo } from '../infra/local/runtime-info';
 import { type YayCredentials, YayCredentialsSchema } from '../shared/secrets';
@@ -51,6 +51,57 @@ export interface Target {
    */
   storeFronts(): ConfiguredStoreFronts | { unknown: string };
   close(): void;
+}
+
+/** One event of an execution's history, as the console and `ops status` show it: never its input, output or parameters. */
+export interface HistoryEntry {
+  at: string;
+  type: string;
+  /** The state entered or left, when the event is about one. */
+  state?: string;
+  /** The error name of a failed task or execution. */
+  error?: string;
+}
+
+/** At most this many events of one execution are read (a Standard execution's history has no fixed bound). */
+const MAX_HISTORY = 500;
+
+function entryOf(event: HistoryEvent): HistoryEntry {
+  const state = event.stateEnteredEventDetails?.name ?? event.stateExitedEventDetails?.name;
+  const error =
+    event.executionFailedEventDetails?.error ??
+    event.taskFailedEventDetails?.error ??
+    event.lambdaFunctionFailedEventDetails?.error ??
+    event.taskTimedOutEventDetails?.error ??
+    event.executionTimedOutEventDetails?.error ??
+    event.executionAbortedEventDetails?.error;
+  return {
+    at: event.timestamp?.toISOString() ?? '',
+    type: event.type ?? '',
+    ...(state ? { state } : {}),
+    ...(error ? { error } : {}),
+  };
+}
+
+/**
+ * An execution's history, every page up to MAX_HISTORY events (the SDK's paginator), each event reduced to its
+ * time, type, state and error name; undefined when Step Functions does not know the execution.
+ */
+export async function executionHistory(
+  sfn: SFNClient,
+  executionArn: string,
+): Promise<HistoryEntry[] | undefined> {
+  const entries: HistoryEntry[] = [];
+  try {
+    for await (const page of paginateGetExecutionHistory({ client: sfn, pageSize: 200 }, { executionArn })) {
+      entries.push(...(page.events ?? []).map(entryOf));
+      if (entries.length >= MAX_HISTORY) break;
+    }
+  } catch (error) {
+    if ((error as Error).name === 'ExecutionDoesNotExist') return undefined;
+    throw error;
+  }
+  return entries;
 }
 
 /** What the operator use cases take (replay, complete, close, resolve-transfer). */
