@@ -1,7 +1,6 @@
 import { executionName, paymentKey } from '../domain/keys';
 import type { OrderEvent } from '../domain/order-event';
 import type { AttentionReason } from '../domain/order-state';
-import { Outbound } from '../domain/outbound-events';
 import { ErrorNames } from '../errors';
 import { MetricNames } from '../metric-names';
 import { isTerminal, type OrderRecord, type OrderStore, type TransferStore } from '../store/types';

@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Millis } from '../../../shared/domain/credit';
+import { listenLoopback } from '../aws-json';
 import type { SandboxFaults } from './faults';
 import type { SandboxBehaviour, YaySandbox } from './index';
 
@@ -99,7 +99,7 @@ export async function startSandboxAdmin(
     return undefined;
   };
 
-  const server = createServer((req, res) => {
+  const server = await listenLoopback((req, res) => {
     if (!isLoopback(req.socket.remoteAddress)) return answer(res, 403, { error: 'loopback only' });
     route(req).then(
       (body) =>
@@ -111,23 +111,8 @@ export async function startSandboxAdmin(
           error: error instanceof Error ? error.message : String(error),
         }),
     );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  }, options.port ?? 0);
+  return { url: server.url, stop: server.close };
 }
 
 function isLoopback(address: string | undefined): boolean {

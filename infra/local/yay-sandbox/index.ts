@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatCredit, type Millis } from '../../../shared/domain/credit';
 import type { YayCredentials } from '../../../shared/secrets';
+import { listenLoopback } from '../aws-json';
 import { Interruption, type SandboxFaults, type SandboxRoute, seededRandom, validateFaults } from './faults';
 import {
   type LedgerAnswer,
@@ -397,28 +397,21 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
     send(answer);
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ result: {}, status_code: 500, status_message: 'Internal Server Error' }));
-      } else {
-        res.destroy();
-      }
-    });
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = await listenLoopback(
+    (req, res) =>
+      handle(req, res).catch(() => {
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ result: {}, status_code: 500, status_message: 'Internal Server Error' }));
+        } else {
+          res.destroy();
+        }
+      }),
+    options.port ?? 0,
+  );
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     credentials,
     storeFronts,
     get state(): SandboxState {
@@ -451,15 +444,13 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
       held.clear();
       for (const resume of waiting) resume();
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        // Answers still waiting on latency or a hold are never applied: the server is gone.
-        for (const timer of pendingTimers) clearTimeout(timer);
-        pendingTimers.clear();
-        held.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    stop: () => {
+      // Answers still waiting on latency or a hold are never applied: the server is gone.
+      for (const timer of pendingTimers) clearTimeout(timer);
+      pendingTimers.clear();
+      held.clear();
+      return server.close();
+    },
   };
 }
 
