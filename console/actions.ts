@@ -88,19 +88,20 @@ const COMPLETION_FIELDS: ReadonlyArray<FieldSpec & { path?: string }> = [
   },
 ];
 const CREDIT_FIELD: FieldSpec = { name: 'credit', label: 'Credit (GBP)', type: 'text', hint: 'e.g. 10.000' };
-const CONFIRM_FIELD: FieldSpec = {
-  name: 'confirmPayment',
-  label: 'I checked the store: the payment stands',
-  type: 'checkbox',
+const OWED_FIELD: FieldSpec = {
+  name: 'credit',
+  label: 'Credit owed (GBP)',
+  type: 'text',
+  hint: 'what the money owes, from the figures above, e.g. 9.000',
 };
 
 function completionFields(order: OrderDetails): FieldSpec[] {
   switch (order.attention?.reason) {
     case 'unpriced':
       return [{ ...CREDIT_FIELD, missing: true }];
-    case 'paid_after_refund':
-    case 'paid_after_failure':
-      return [{ ...CONFIRM_FIELD, missing: true }];
+    case 'credit_undecided':
+    case 'disputed':
+      return [{ ...OWED_FIELD, missing: true }];
     default: {
       const lacking = new Set(order.attention?.fields ?? []);
       return [
@@ -134,19 +135,13 @@ export function completionFromForm(form: FormValues): OrderCompletion {
       throw new FormError(`Credit: ${(error as Error).message}`);
     }
   }
-  if (form.confirmPayment === 'yes') completion.confirmPayment = true;
   if (Object.keys(completion).length === 0) {
-    throw new FormError('Supply at least one field (or confirm the payment): nothing was changed');
+    throw new FormError('Supply at least one field: nothing was changed');
   }
   return completion;
 }
 
-const completable: readonly AttentionReason[] = [
-  'missing_details',
-  'unpriced',
-  'paid_after_refund',
-  'paid_after_failure',
-];
+const completable: readonly AttentionReason[] = ['missing_details', 'unpriced', 'credit_undecided', 'disputed'];
 
 export const ACTIONS: readonly ActionDefinition[] = [
   {
@@ -239,11 +234,12 @@ export function resolvingActions(reason: AttentionReason): ActionId[] {
     case 'missing_details':
     case 'unpriced':
       return ['complete'];
-    case 'paid_after_refund':
-    case 'paid_after_failure':
-      // Confirm the payment once the store shows it, or close the order if it is not owed.
+    case 'credit_undecided':
+    case 'disputed':
+      // Decide the credit the money owes, or close the order if nothing is owed.
       return ['complete', 'close'];
     case 'refund_after_credit':
+    case 'order_missing':
       return ['close'];
     case 'failed':
       return ['replay'];

@@ -43,6 +43,17 @@ export const ContextKeys = {
   /** Optional: CloudWatch Logs retention in days (default 90). */
   logRetentionDays: 'provisioning:logRetentionDays',
   /**
+   * Optional: `true` credits a payment of 0 (a free trial's first invoice, a 100% coupon) like any paid order;
+   * default `false`: a free order owes no credit.
+   */
+  creditFreeOrders: 'provisioning:creditFreeOrders',
+  /**
+   * Optional: the largest transfer (GBP, three decimals; default {@link DEFAULT_RECONCILE_BY_BALANCE_UP_TO}) whose
+   * unknown outcome may be decided from the customer's balance alone when Yay's balance history does not answer;
+   * above it a person decides (a customer who spent exactly the amount could otherwise be credited twice).
+   */
+  reconcileByBalanceUpTo: 'provisioning:reconcileByBalanceUpTo',
+  /**
    * Optional: `true` puts the Yay-calling Lambdas in a VPC whose NAT gateway has an Elastic IP, so Yay's
    * IP allow-list can name it (default `false`: no VPC, Lambda's egress address is not fixed).
    */
@@ -72,6 +83,12 @@ export const ContextKeys = {
  * them with room, and a payment confirmed after the window is still credited (a new execution of the order).
  */
 export const DEFAULT_PAYMENT_WINDOW_DAYS = 28;
+
+/**
+ * The largest transfer decided from the customer's balance alone when Yay's history does not answer: a typical
+ * top-up. What it risks is written in the Decisions (docs/decisions.md, reconciliation).
+ */
+export const DEFAULT_RECONCILE_BY_BALANCE_UP_TO = '20.000';
 
 /**
  * One store's entry of `provisioning:stores`. Every field is optional: what an entry leaves out, the store
@@ -114,6 +131,10 @@ export interface InfraConfig {
   readonly partnerEventBusName: string | undefined;
   /** Thousandths of a pound. */
   readonly resellerBalanceFloorMillis: number;
+  /** A payment of 0 owes the catalog credit too. */
+  readonly creditFreeOrders: boolean;
+  /** Thousandths: the largest transfer reconciliation may decide from balances alone. */
+  readonly reconcileByBalanceUpToMillis: number;
   readonly logRetentionDays: number;
   /** True: the Yay-calling Lambdas egress through a NAT gateway with a fixed Elastic IP. */
   readonly staticEgressIp: boolean;
@@ -454,6 +475,17 @@ export function loadInfraConfig(get: ContextSource): InfraConfig {
     }
   }
 
+  const creditFreeOrders = optionalFlag(K.creditFreeOrders, get(K.creditFreeOrders));
+  const reconcileRaw = get(K.reconcileByBalanceUpTo);
+  let reconcileByBalanceUpToMillis = parseCredit(DEFAULT_RECONCILE_BY_BALANCE_UP_TO);
+  if (reconcileRaw !== undefined && reconcileRaw !== null && reconcileRaw !== '') {
+    try {
+      reconcileByBalanceUpToMillis = parseCredit(reconcileRaw);
+    } catch {
+      fail(K.reconcileByBalanceUpTo, 'must be a GBP amount with at most three decimals', reconcileRaw);
+    }
+  }
+
   const retentionRaw = get(K.logRetentionDays);
   let logRetentionDays = 90;
   if (retentionRaw !== undefined && retentionRaw !== null && retentionRaw !== '') {
@@ -505,6 +537,8 @@ export function loadInfraConfig(get: ContextSource): InfraConfig {
     passwordKeySecretArn: optionalSecretArn(K.passwordKeySecretArn, get(K.passwordKeySecretArn)),
     partnerEventBusName,
     resellerBalanceFloorMillis,
+    creditFreeOrders,
+    reconcileByBalanceUpToMillis,
     logRetentionDays,
     staticEgressIp,
     egressAzs,

@@ -40,8 +40,9 @@ const USAGE = `usage: npm run ops -- <command> [--aws [--stack <name>] [--region
   list [--state <state>]                     orders, oldest first
   attention                                  orders waiting for a person, each with the command that resolves it
   complete <order> [--first-name …] [--last-name …] [--email …] [--street …] [--street2 …] [--city …]
-           [--zip …] [--state …] [--country XX] [--credit <amount>] [--confirm-payment] [--reason <text>]
-                                             supply what a parked order lacks; it resumes, exactly once
+           [--zip …] [--state …] [--country XX] [--credit <amount>] [--reason <text>]
+                                             supply what a parked order lacks (or the credit its money owes,
+                                             decided by a person); it resumes, exactly once
   close <order> --reason <text>              settle an order's attention with nothing more to do
   replay <order> [--reason <text>] [--force] start a fresh execution (-r<n>); every step is idempotent
   resolve-transfer <order> --applied|--not-applied [--reason <text>]
@@ -72,7 +73,6 @@ const OPTIONS = {
   zip: { type: 'string' },
   country: { type: 'string' },
   credit: { type: 'string' },
-  'confirm-payment': { type: 'boolean' },
   order: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
@@ -92,7 +92,6 @@ const COMPLETION_FLAGS = [
   'state',
   'country',
   'credit',
-  'confirm-payment',
 ] as const;
 const COMMON = ['aws', 'stack', 'region', 'data-dir'];
 const ALLOWED: Record<string, readonly string[]> = {
@@ -252,7 +251,6 @@ function completionFrom(flags: Flags): OrderCompletion {
       throw new UsageError(`--credit: ${(error as Error).message}`);
     }
   }
-  if (flags['confirm-payment']) completion.confirmPayment = true;
   return completion;
 }
 
@@ -357,7 +355,7 @@ export async function runOps(argv: readonly string[], io: OpsIo): Promise<number
         const orderKey = requireOrder(parsed);
         const completion = completionFrom(flags);
         if (Object.keys(completion).length === 0) {
-          throw new UsageError('complete needs at least one field to supply, or --confirm-payment');
+          throw new UsageError('complete needs at least one field to supply (a detail, or --credit)');
         }
         const { completeOrder } = await import('../shared/workflow/attention');
         const result = await completeOrder(deps, orderKey, completion, reason('ops complete'));

@@ -53,6 +53,16 @@ export const EnvNames = {
    * may still be on the way). Default 600; 0 is allowed. One run may override it with `minAgeSeconds`.
    */
   EMAIL_RETRY_MIN_AGE_SECONDS: 'EMAIL_RETRY_MIN_AGE_SECONDS',
+  /**
+   * `true`: a payment of 0 (a free trial's first invoice, a 100% coupon) owes the catalog credit like any other;
+   * `false` (default): it owes nothing (`provisioning:creditFreeOrders`).
+   */
+  CREDIT_FREE_ORDERS: 'CREDIT_FREE_ORDERS',
+  /**
+   * Thousandths: the largest transfer whose unknown outcome reconciliation may decide from the customer's balance
+   * alone when Yay's balance history does not answer; above it, a person decides (`provisioning:reconcileByBalanceUpTo`).
+   */
+  RECONCILE_BY_BALANCE_UP_TO: 'RECONCILE_BY_BALANCE_UP_TO',
 } as const;
 
 export type EnvName = keyof typeof EnvNames;
@@ -70,6 +80,14 @@ export function requireEnv(name: EnvName, env: NodeJS.ProcessEnv = process.env):
 export function optionalEnv(name: EnvName, fallback: string, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[name];
   return value === undefined || value.trim() === '' ? fallback : value;
+}
+
+/** Reads a `true` / `false` variable, or the default when unset; throws naming it when it is anything else. */
+export function flagEnv(name: EnvName, fallback: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw new ConfigInvalid(`environment variable ${name} must be "true" or "false", got "${raw}"`);
 }
 
 /** Reads a positive (or, with `allowZero`, non-negative) integer variable; throws naming it when malformed. */

@@ -4,6 +4,7 @@ import { dispatchOrderEvent } from '../../shared/workflow/dispatch';
 import { parseInput } from '../../shared/workflow/input';
 import { workflowHandler } from '../../shared/workflow/lambda';
 import {
+  creditOptionsFromEnv,
   eventsOutFromEnv,
   observability,
   storeFromEnv,
@@ -15,8 +16,10 @@ const deps = {
   ...observability,
   orders: store,
   transfers: store,
+  payments: store,
   workflow: workflowFromEnv(),
   events: eventsOutFromEnv(),
+  credit: creditOptionsFromEnv(),
 };
 
 /** Bus rule target: one normalized order event (`detail`) → record, start, resume or flag. */

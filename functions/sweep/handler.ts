@@ -4,6 +4,7 @@ import { EnvNames, intEnv } from '../../shared/config';
 import { parseInput } from '../../shared/workflow/input';
 import { workflowHandler } from '../../shared/workflow/lambda';
 import {
+  creditOptionsFromEnv,
   eventsOutFromEnv,
   observability,
   secretsFromEnv,
@@ -30,6 +31,7 @@ const deps = {
   workflow: workflowFromEnv(),
   yay: yayFromEnv(secretsFromEnv()),
   events: eventsOutFromEnv(),
+  credit: creditOptionsFromEnv(),
 };
 const options = {
   paymentWindowSeconds: intEnv(EnvNames.PAYMENT_WINDOW_SECONDS, undefined),

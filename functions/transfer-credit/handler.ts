@@ -1,6 +1,12 @@
 import { parseInput, TransferInputSchema } from '../../shared/workflow/input';
 import { workflowHandler } from '../../shared/workflow/lambda';
-import { observability, secretsFromEnv, storeFromEnv, yayFromEnv } from '../../shared/workflow/runtime';
+import {
+  creditOptionsFromEnv,
+  observability,
+  secretsFromEnv,
+  storeFromEnv,
+  yayFromEnv,
+} from '../../shared/workflow/runtime';
 import { transferCredit } from '../../shared/workflow/transfer-credit';
 
 const store = storeFromEnv();
@@ -10,9 +16,10 @@ const deps = {
   transfers: store,
   leases: store,
   yay: yayFromEnv(secretsFromEnv()),
+  credit: creditOptionsFromEnv(),
 };
 
-/** "Transfer credit": `{ order, customer }` → TransferResult, exactly once (DESIGN.md §4). */
+/** "Transfer credit": `{ order, customer }` → TransferResult, exactly once (docs/design.md). */
 export const handler = workflowHandler(async (event: unknown) =>
   transferCredit(deps, parseInput(TransferInputSchema, event, 'transfer credit input')),
 );

@@ -249,8 +249,10 @@ export class ProvisioningWorkflow extends Construct {
 
     const creditMoved = new Choice(this, StateNames.creditMoved, { stateName: StateNames.creditMoved })
       .when(Condition.stringEquals('$.transfer.status', 'APPLIED'), outcomes.fulfilled)
+      // Paid, and the money facts owe nothing (a free order): provisioned, nothing to move.
+      .when(Condition.stringEquals('$.transfer.status', 'NOTHING_OWED'), outcomes.fulfilled)
       .when(Condition.stringEquals('$.transfer.status', 'CANCELLED'), outcomes.refunded)
-      // SKIPPED: unpriced, a person prices it.
+      // SKIPPED (unpriced) and HELD (only a person can tell what is owed): a person decides.
       .otherwise(outcomes.needsAttention);
     transferCredit.next(creditMoved);
 

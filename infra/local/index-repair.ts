@@ -7,7 +7,7 @@ type Item = Record<string, unknown>;
 /** The table's secondary indexes, by the attributes that key them. */
 const INDEXES: ReadonlyArray<{ name: string; keys: readonly string[] }> = [
   TableSchema.openOrdersIndex,
-  TableSchema.paymentRefIndex,
+  TableSchema.owedIndex,
   TableSchema.customerTransfersIndex,
   TableSchema.byDayIndex,
   TableSchema.buyerEmailIndex,

@@ -141,6 +141,8 @@ export class ProvisioningStack extends Stack {
     /** The functions that publish outbound facts (shared/domain/outbound-events.ts) on the bus. */
     const publishes: Partial<Record<EnvName, string>> = { EVENT_BUS_NAME: bus.eventBusName };
     const paymentWindowSeconds = String(config.paymentWindowDays * 86_400);
+    /** The functions that derive what an order's money owes. */
+    const derives: Partial<Record<EnvName, string>> = { CREDIT_FREE_ORDERS: String(config.creditFreeOrders) };
     const environments: Record<FunctionName, Partial<Record<EnvName, string>>> = {
       'webhook-intake': {
         EVENT_BUS_NAME: bus.eventBusName,
@@ -149,7 +151,7 @@ export class ProvisioningStack extends Stack {
         CREDIT_CATALOG: catalogEnvValue(config.creditCatalog, formatCredit),
       },
       // STATE_MACHINE_ARN is added below, once the state machine exists.
-      dispatch: { ...tableEnv, ...publishes },
+      dispatch: { ...tableEnv, ...publishes, ...derives },
       'create-customer': {
         ...tableEnv,
         ...yay,
@@ -160,10 +162,14 @@ export class ProvisioningStack extends Stack {
       },
       'record-customer': { ...tableEnv, ...publishes },
       'await-payment': { ...tableEnv },
-      'transfer-credit': { ...tableEnv, ...yay },
-      'reconcile-transfer': { ...tableEnv, ...yay },
-      'record-outcome': { ...tableEnv, ...publishes },
-      sweep: { ...tableEnv, ...yay, ...publishes, PAYMENT_WINDOW_SECONDS: paymentWindowSeconds },
+      'transfer-credit': { ...tableEnv, ...yay, ...derives },
+      'reconcile-transfer': {
+        ...tableEnv,
+        ...yay,
+        RECONCILE_BY_BALANCE_UP_TO: String(config.reconcileByBalanceUpToMillis),
+      },
+      'record-outcome': { ...tableEnv, ...publishes, ...derives },
+      sweep: { ...tableEnv, ...yay, ...publishes, ...derives, PAYMENT_WINDOW_SECONDS: paymentWindowSeconds },
       'daily-reconciliation': { ...tableEnv, ...yay },
       // The e-mail variables are BuyerEmail's, with provisioning:emailSender; without, e-mail is off.
       notify: {
@@ -232,11 +238,11 @@ export class ProvisioningStack extends Stack {
         resources: [`${table.tableArn}/index/${TableSchema.customerTransfersIndex.name}`],
       }),
     );
-    // A refund that names only its PaymentIntent: dispatch finds the order that recorded it.
-    fn('dispatch').addToRolePolicy(
+    // The sweep walks the orders that may still owe credit, so nothing owed is forgotten.
+    fn('sweep').addToRolePolicy(
       new PolicyStatement({
         actions: ['dynamodb:Query'],
-        resources: [`${table.tableArn}/index/${TableSchema.paymentRefIndex.name}`],
+        resources: [`${table.tableArn}/index/${TableSchema.owedIndex.name}`],
       }),
     );
     for (const name of YAY_CALLERS) yaySecret.grantRead(fn(name));

@@ -68,10 +68,12 @@ export class StatefulStack extends Stack {
           projectionType: ProjectionType.ALL,
         },
         {
-          // Sparse, keys only: a refund naming only its PaymentIntent finds the order that recorded it.
-          indexName: TableSchema.paymentRefIndex.name,
-          partitionKey: { name: TableSchema.paymentRefIndex.partitionKey, type: AttributeType.STRING },
-          projectionType: ProjectionType.KEYS_ONLY,
+          // Sparse: orders that may still owe credit (paid, credit not moved, no person asked), which the sweep
+          // walks so nothing owed is forgotten.
+          indexName: TableSchema.owedIndex.name,
+          partitionKey: { name: TableSchema.owedIndex.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: TableSchema.owedIndex.sortKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.ALL,
         },
         {
           // Sparse: a customer's transfers whose call may have happened undecided (IN_FLIGHT, UNKNOWN), so

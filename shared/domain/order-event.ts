@@ -1,11 +1,19 @@
 import * as z from 'zod';
 import { Providers } from './keys';
+import { MoneyFactSchema, OrderMoneySchema } from './money';
 
 /**
  * The one normalized event every webhook and native EventBridge delivery maps to. It is the
  * `detail` of the bus event and the input of the `CustomerProvisioning` execution.
  */
-export const OrderEventKinds = ['placed', 'paid', 'payment_confirmed', 'payment_failed', 'refunded'] as const;
+export const OrderEventKinds = [
+  'placed',
+  'paid',
+  'payment_confirmed',
+  'payment_failed',
+  'refunded',
+  'disputed',
+] as const;
 export type OrderEventKind = (typeof OrderEventKinds)[number];
 
 /** EventBridge `detail-type` per kind: past-tense facts. */
@@ -15,6 +23,7 @@ export const DetailTypes = {
   payment_confirmed: 'Payment Confirmed',
   payment_failed: 'Payment Failed',
   refunded: 'Order Refunded',
+  disputed: 'Order Disputed',
 } as const satisfies Record<OrderEventKind, string>;
 
 /** EventBridge `source` of events published by intake. */
@@ -91,6 +100,16 @@ export const OrderEventSchema = z.object({
    * Session or invoice, `pi_…`). Recorded with the order so a refund finds it without store-side metadata.
    */
   paymentRef: z.string().min(1).optional(),
+  /**
+   * What the order costs, in the store's words (its total, currency and whether it is one credit line): the
+   * figures a refund or payment is judged against. Set on the events that describe the whole order.
+   */
+  money: OrderMoneySchema.optional(),
+  /**
+   * The money facts this event reports: a payment, refunds (a WooCommerce update carries all of them so far), a
+   * dispute, a failure. Each is recorded once on the order by its provider id; the credit owed is derived from them.
+   */
+  facts: z.array(MoneyFactSchema).optional(),
   /** Provider event or delivery id, for tracing and dedupe where it is stable. */
   sourceEventId: z.string().min(1),
   /** ISO-8601 time the provider says the event happened. */

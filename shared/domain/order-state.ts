@@ -32,7 +32,7 @@ export function isTerminal(state: OrderState): boolean {
   return (Outcomes as readonly string[]).includes(state);
 }
 
-/** Where the buyer's money stands, as the payment events last said. */
+/** Where the buyer's money stands, as the money facts say (paid from the first payment fact). */
 export type PaymentStatus = 'unpaid' | 'paid' | 'failed';
 
 /** What a Catch with ResultPath `$.error` leaves in the state. */
@@ -43,20 +43,25 @@ export type CaughtError = z.infer<typeof CaughtErrorSchema>;
  * Why an order waits for a person. Each has exactly one way out (the action the order names):
  * - `missing_details`: a genuine order lacks what a new Yay customer needs → `ops complete` with the fields;
  * - `unpriced`: the order carries no credit amount the catalog can price → `ops complete --credit`;
- * - `transfer_review`: a transfer's outcome could not be proven from Yay's balances → `ops resolve-transfer`;
- * - `paid_after_refund` / `paid_after_failure`: a payment confirmed for an order already refunded or failed →
- *   `ops complete --confirm-payment` once the store shows the money is really in (else `ops close`);
- * - `refund_after_credit`: the store refunded after credit moved, which Yay cannot reverse → settle it in Yay by
- *   hand, then `ops close`;
+ * - `transfer_review`: a transfer's outcome could not be proven from Yay → `ops resolve-transfer`;
+ * - `credit_undecided`: the money facts do not say exactly how much credit is owed (a partial refund naming no line
+ *   of an order of several lines, figures that do not add up) → `ops complete --credit` with the amount, or
+ *   `ops close` when nothing is owed;
+ * - `disputed`: the buyer disputed the payment before credit moved → once it is settled, `ops complete --credit`,
+ *   or `ops close`;
+ * - `refund_after_credit`: the store refunded (or the buyer disputed) after credit moved, which Yay cannot reverse
+ *   → settle it in Yay by hand, then `ops close`;
+ * - `order_missing`: money came for an order the store never sent → check the store, then `ops close`;
  * - `failed`: a definite error (credentials, a refusal, configuration) → fix it, then `ops replay`.
  */
 export const AttentionReasons = [
   'missing_details',
   'unpriced',
   'transfer_review',
-  'paid_after_refund',
-  'paid_after_failure',
+  'credit_undecided',
+  'disputed',
   'refund_after_credit',
+  'order_missing',
   'failed',
 ] as const;
 export type AttentionReason = (typeof AttentionReasons)[number];
@@ -98,11 +103,14 @@ export function attentionAction(reason: AttentionReason, orderKey: string, field
       return `${ops('complete')} --credit <amount, e.g. 10.000>`;
     case 'transfer_review':
       return `${ops('resolve-transfer')} --applied|--not-applied (check the customer's balance in Yay first)`;
-    case 'paid_after_refund':
-    case 'paid_after_failure':
-      return `${ops('complete')} --confirm-payment (once the store shows the payment), or ${ops('close')} --reason …`;
+    case 'credit_undecided':
+      return `${ops('complete')} --credit <amount owed, e.g. 9.000>, or ${ops('close')} --reason … if nothing is owed`;
+    case 'disputed':
+      return `once the dispute is settled: ${ops('complete')} --credit <amount owed>, or ${ops('close')} --reason …`;
     case 'refund_after_credit':
       return `settle the credit in Yay by hand, then ${ops('close')} --reason …`;
+    case 'order_missing':
+      return `check the store for the order, then ${ops('close')} --reason …`;
     case 'failed':
       return `fix the cause in lastError, then ${ops('replay')}`;
   }

@@ -9,15 +9,15 @@ import { TableSchema } from './schema';
 
 /**
  * Creates the single table exactly as {@link TableSchema} describes it (the CDK table uses the same
- * schema): pk/sk strings, on-demand, the sparse `OpenOrders`, `CustomerTransfers` and `ByDay` indexes
- * projecting all attributes and the sparse, keys-only `PaymentRefs`, `BuyerEmails` and `CustomerOrders` indexes.
+ * schema): pk/sk strings, on-demand, the sparse `OpenOrders`, `OwedCredit`, `CustomerTransfers` and `ByDay` indexes
+ * projecting all attributes and the sparse, keys-only `BuyerEmails` and `CustomerOrders` indexes.
  * For dynalite in tests and local mode; an existing table is left as it is (a local-mode restart), but one
  * that lacks an index is refused: dynalite cannot add an index to a table, and a missing one would only fail
  * later, in the step that queries it.
  */
 export async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
   const index = TableSchema.openOrdersIndex;
-  const payments = TableSchema.paymentRefIndex;
+  const owed = TableSchema.owedIndex;
   const customers = TableSchema.customerTransfersIndex;
   const byDay = TableSchema.byDayIndex;
   const emails = TableSchema.buyerEmailIndex;
@@ -33,7 +33,8 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
           { AttributeName: TableSchema.sortKey, AttributeType: 'S' },
           { AttributeName: index.partitionKey, AttributeType: 'S' },
           { AttributeName: index.sortKey, AttributeType: 'S' },
-          { AttributeName: payments.partitionKey, AttributeType: 'S' },
+          { AttributeName: owed.partitionKey, AttributeType: 'S' },
+          { AttributeName: owed.sortKey, AttributeType: 'S' },
           { AttributeName: customers.partitionKey, AttributeType: 'S' },
           { AttributeName: byDay.partitionKey, AttributeType: 'S' },
           { AttributeName: byDay.sortKey, AttributeType: 'S' },
@@ -56,9 +57,12 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
             Projection: { ProjectionType: 'ALL' },
           },
           {
-            IndexName: payments.name,
-            KeySchema: [{ AttributeName: payments.partitionKey, KeyType: 'HASH' }],
-            Projection: { ProjectionType: 'KEYS_ONLY' },
+            IndexName: owed.name,
+            KeySchema: [
+              { AttributeName: owed.partitionKey, KeyType: 'HASH' },
+              { AttributeName: owed.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
           },
           {
             IndexName: customers.name,
@@ -97,7 +101,7 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
   if (existed) {
     await requireIndexes(client, tableName, [
       index.name,
-      payments.name,
+      owed.name,
       customers.name,
       byDay.name,
       emails.name,

@@ -4,6 +4,7 @@ import { leaseRepository } from './lease-repository';
 import { orderQueries } from './order-queries';
 import { orderRepository } from './order-repository';
 import { passwordRepository } from './password-repository';
+import { paymentRepository } from './payment-repository';
 import { openTable, type TableOptions } from './table';
 import { transferRepository } from './transfer-repository';
 import type {
@@ -13,11 +14,17 @@ import type {
   OrderQueries,
   OrderStore,
   PasswordStore,
+  PaymentLinkStore,
   TransferStore,
 } from './types';
 
 /** Everything the workflow and the ops CLI need from the table, but the e-mail ports (their method names overlap). */
-export type DynamoStore = OrderStore & OrderQueries & BuyerStore & TransferStore & LeaseStore;
+export type DynamoStore = OrderStore &
+  OrderQueries &
+  BuyerStore &
+  TransferStore &
+  LeaseStore &
+  PaymentLinkStore;
 
 /** The e-mail markers and sealed passwords, apart: `get` and friends would clash with the order ports'. */
 export interface NotificationStores {
@@ -39,6 +46,7 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
     ...buyerRepository(table),
     ...transferRepository(table),
     ...leaseRepository(table),
+    ...paymentRepository(table),
   };
 }
 

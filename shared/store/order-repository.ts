@@ -1,25 +1,29 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { paymentKey } from '../domain/keys';
+import { factKey, type MoneyFact } from '../domain/money';
 import type { OrderEvent } from '../domain/order-event';
-import { TableSchema } from './schema';
+import type { PaymentStatus } from '../domain/order-state';
 import {
   BUYER_EMAIL,
   DAY_PK,
   DAY_SK,
   dayOf,
   daySortKey,
+  enterOwed,
   enterQueue,
   enterQueueUnlessQueued,
   getItem,
   ItemKeys,
   inQueue,
+  leaveOwed,
   leaveQueue,
   lookupKey,
   mustExist,
   ORDER_CUSTOMER,
+  OWED_PK,
+  OWED_SK,
   onDay,
-  orderKeyOf,
   PK,
+  queryAll,
   queueItems,
   queueSortKey,
   strip,
@@ -29,11 +33,30 @@ import {
   Update,
   updateItem,
 } from './table';
+import { TableSchema } from './schema';
 import type { OrderRecord, OrderStore } from './types';
 
-/** The PaymentRefs index key of an event's payment: `provider:store:<payment id>`. */
+/** The payment an event names, `provider:store:<payment id>`, kept on the order for people's eyes. */
 function paymentRefOf(event: OrderEvent): string | undefined {
   return event.paymentRef ? paymentKey(event.provider, event.store, event.paymentRef) : undefined;
+}
+
+/** The payment status facts say: paid from any payment, failed when only failures, else unpaid. */
+function paymentOf(facts: readonly MoneyFact[], fallback: PaymentStatus): PaymentStatus {
+  if (facts.some((fact) => fact.type === 'payment')) return 'paid';
+  if (facts.some((fact) => fact.type === 'failure')) return 'failed';
+  return fallback;
+}
+
+/** Facts once each by `type:id`, first one kept. */
+function distinct(facts: readonly MoneyFact[]): MoneyFact[] {
+  const seen = new Set<string>();
+  return facts.filter((fact) => {
+    const key = factKey(fact);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** The console's search key of an event's buyer: the lower-cased e-mail (the BuyerEmails index). */
@@ -67,20 +90,68 @@ const order = (orderKey: string) => `order ${orderKey}`;
 export function orderRepository(table: Table): OrderStore {
   const get = (orderKey: string) => getItem<OrderRecord>(table, ItemKeys.order(orderKey));
 
+  /**
+   * One fact, once: appended with its key in one write whose condition is that the key is not there yet. A payment
+   * marks the order paid and puts it on the OwedCredit index (a superset: the sweep derives and takes off what owes
+   * nothing); a failure marks it failed unless it is paid (a second write, only when the first met a payment).
+   */
+  async function recordFact(
+    orderKey: string,
+    fact: MoneyFact,
+    now: Date,
+  ): Promise<{ added: boolean; order: OrderRecord }> {
+    const at = now.toISOString();
+    const key = factKey(fact);
+    for (const failedOverPayment of [false, true]) {
+      const write = asOrderItem(new Update(), orderKey, at)
+        .setDefault('state', 'open')
+        .append('facts', [fact])
+        .append('factIds', [key])
+        .increment('factCount');
+      let condition = `NOT contains(${write.name('factIds')}, ${write.value(key)})`;
+      if (fact.type === 'payment') {
+        write.set('payment', 'paid').setDefault('paidAt', at);
+        enterOwed(write, at, orderKey);
+      } else if (fact.type === 'failure' && !failedOverPayment) {
+        write.set('payment', 'failed');
+        const payment = write.name('payment');
+        condition += ` AND (attribute_not_exists(${payment}) OR ${payment} <> ${write.value('paid')})`;
+      } else {
+        write.setDefault('payment', 'unpaid');
+        if (fact.type === 'refund') write.set('refunded', true);
+      }
+      const written = await tryUpdate<OrderRecord>(table, ItemKeys.order(orderKey), write, condition);
+      if (written.applied) return { added: true, order: written.item };
+      const current = mustExist(await written.current(), order(orderKey));
+      if ((current.factIds ?? []).includes(key) || fact.type !== 'failure') {
+        return { added: false, order: current };
+      }
+      // A failure reported for an order already paid: recorded, the payment stands.
+    }
+    throw new Error(`fact ${key} of ${orderKey} could not be recorded`);
+  }
+
   return {
     get,
 
-    async record(event, executionName, now, executionArn) {
+    async record(event, executionName, now, executionArn, given = event.facts ?? []) {
       const at = now.toISOString();
       const paymentRef = paymentRefOf(event);
+      const facts = distinct(given);
+      // An event of kind `paid` without facts (an input made by hand) counts as paid, for an amount nobody recorded.
+      const payment = paymentOf(facts, event.kind === 'paid' ? 'paid' : 'unpaid');
       const recorded: OrderRecord = {
         orderKey: event.orderKey,
         event,
         buyerKey: event.buyerKey,
         ...(paymentRef ? { paymentRef } : {}),
         state: 'open',
-        payment: event.kind === 'paid' ? 'paid' : 'unpaid',
-        paidAt: event.kind === 'paid' ? at : undefined,
+        payment,
+        paidAt: payment === 'paid' ? at : undefined,
+        ...(facts.some((fact) => fact.type === 'refund') ? { refunded: true } : {}),
+        facts,
+        factIds: facts.map(factKey),
+        factCount: facts.length,
         executionName,
         ...(executionArn ? { executionArn } : {}),
         replays: 0,
@@ -94,13 +165,20 @@ export function orderRepository(table: Table): OrderStore {
         ...inQueue(ItemKeys.openOrders, queueSortKey(at, event.orderKey)),
         ...onDay(ItemKeys.ordersOn, at, event.orderKey),
         ...(email ? { [BUYER_EMAIL]: email } : {}),
+        // Paid: it may owe credit from now until the credit moves or a person is asked.
+        ...(payment === 'paid' ? { [OWED_PK]: ItemKeys.owed, [OWED_SK]: queueSortKey(at, event.orderKey) } : {}),
         ...recorded,
       });
       if (put.applied) return { order: recorded, created: true };
 
       // A stub written by an early payment event has no `event`: fill it in and open the order, once.
       const existing = mustExist(await put.current(), order(event.orderKey));
-      if (existing.event) return { order: existing, created: false };
+      if (existing.event) {
+        // Recorded before (`paid` after `placed`, a redelivery): only its new facts are written, each once.
+        let current = existing;
+        for (const fact of facts) current = (await recordFact(event.orderKey, fact, now)).order;
+        return { order: current, created: false };
+      }
       const fill = new Update().set('event', event).setDefault('executionName', executionName);
       if (executionArn) fill.setDefault('executionArn', executionArn);
       // A stub a person already has in front of them (ATTENTION) stays there.
@@ -115,34 +193,33 @@ export function orderRepository(table: Table): OrderStore {
         fill,
         `attribute_not_exists(${fill.name('event')})`,
       );
-      if (filled.applied) return { order: filled.item, created: true };
-      return { order: mustExist(await filled.current(), order(event.orderKey)), created: false };
+      let current = filled.applied ? filled.item : mustExist(await filled.current(), order(event.orderKey));
+      // The stub's facts stay; the event's join them, each once.
+      for (const fact of facts) current = (await recordFact(event.orderKey, fact, now)).order;
+      return { order: current, created: filled.applied };
     },
 
-    async markPayment(orderKey, status, now) {
-      const at = now.toISOString();
-      // An UpdateItem on a missing key creates it: an out-of-order payment event leaves a stub that the
-      // later placed/paid event completes (see `record`). The stub is not in the open index: nothing to run yet.
-      const mark = asOrderItem(new Update().set('payment', status), orderKey, at).setDefault('state', 'open');
-      if (status === 'paid') mark.setDefault('paidAt', at);
-      // Only from unpaid: a repeat finds the status already set (applied false, same status) and a
-      // contradiction finds the other one, which is how callers tell the two apart.
-      const payment = mark.name('payment');
-      const written = await tryUpdate<OrderRecord>(
-        table,
-        ItemKeys.order(orderKey),
-        mark,
-        `attribute_not_exists(${payment}) OR ${payment} = ${mark.value('unpaid')}`,
-      );
-      if (written.applied) return { applied: true, order: written.item };
-      return { applied: false, order: mustExist(await written.current(), order(orderKey)) };
+    recordFact,
+
+    async leaveOwed(orderKey, factCount, now) {
+      const leave = leaveOwed(new Update().set('updatedAt', now.toISOString()));
+      const count = leave.name('factCount');
+      const same =
+        factCount === 0
+          ? `attribute_not_exists(${count}) OR ${count} = ${leave.value(0)}`
+          : `${count} = ${leave.value(factCount)}`;
+      const condition = `attribute_exists(${leave.name(PK)}) AND (${same})`;
+      return (await tryUpdate(table, ItemKeys.order(orderKey), leave, condition)).applied;
     },
 
-    async markRefunded(orderKey, now) {
-      const refund = asOrderItem(new Update().set('refunded', true), orderKey, now.toISOString())
-        .setDefault('state', 'open')
-        .setDefault('payment', 'unpaid');
-      return updateItem<OrderRecord>(table, ItemKeys.order(orderKey), refund);
+    async listOwed() {
+      const items = await queryAll(table, {
+        IndexName: TableSchema.owedIndex.name,
+        KeyConditionExpression: '#owed = :owed',
+        ExpressionAttributeNames: { '#owed': OWED_PK },
+        ExpressionAttributeValues: { ':owed': ItemKeys.owed },
+      });
+      return items.map((item) => strip<OrderRecord>(item));
     },
 
     async storeTaskToken(orderKey, taskToken, now) {
@@ -185,7 +262,7 @@ export function orderRepository(table: Table): OrderStore {
 
     async recordOutcome(orderKey, outcome, error, now, options = {}) {
       const at = now.toISOString();
-      const { attention, unlessPaid, keepAttention = [] } = options;
+      const { attention, settledAt } = options;
       const write = asOrderItem(new Update().set('outcome', outcome).set('state', outcome), orderKey, at)
         .setDefault('payment', 'unpaid')
         .remove('taskToken');
@@ -197,31 +274,35 @@ export function orderRepository(table: Table): OrderStore {
       } else {
         leaveQueue(write.remove('attention'));
       }
+      // Credit moved, a person is asked, or the facts owe nothing: off the OwedCredit index in this same write.
+      leaveOwed(write);
       // A late replay that fails must not turn a fulfilled order (credit moved) into a failed one.
       const recorded = write.name('outcome');
       const fulfilled = write.value('fulfilled');
       let condition =
         `attribute_not_exists(${recorded}) OR ${recorded} <> ${fulfilled} ` +
         `OR ${write.value(outcome)} = ${fulfilled}`;
-      if (unlessPaid) {
-        const payment = write.name('payment');
-        condition = `(${condition}) AND (attribute_not_exists(${payment}) OR ${payment} <> ${write.value('paid')})`;
-      }
-      if (keepAttention.length > 0) {
-        const standing = write.name('attention');
-        const reasons = keepAttention.map((reason) => write.value(reason)).join(', ');
-        condition = `(${condition}) AND (attribute_not_exists(${standing}) OR NOT (${standing}.reason IN (${reasons})))`;
+      // Nothing but fulfilled or a person's attention on an order that may owe credit, unless its facts, exactly as
+      // they stand, were found to owe nothing.
+      const guarded = outcome !== 'fulfilled' && !attention;
+      if (guarded) {
+        const owed = write.name(OWED_PK);
+        const settled =
+          settledAt === undefined
+            ? ''
+            : ` OR ${write.name('factCount')} = ${write.value(settledAt)}` +
+              (settledAt === 0 ? ` OR attribute_not_exists(${write.name('factCount')})` : '');
+        condition = `(${condition}) AND (attribute_not_exists(${owed})${settled})`;
       }
       const written = await tryUpdate<OrderRecord>(table, ItemKeys.order(orderKey), write, condition);
       if (written.applied) return { applied: true, order: written.item };
 
       const current = mustExist(await written.current(), order(orderKey));
-      if (!unlessPaid || current.payment !== 'paid' || current.outcome === 'fulfilled') {
-        return { applied: false, order: current };
-      }
-      // The payment arrived while the window closed: keep the order open (and in the sweep's queue), so the
-      // sweep starts the execution that credits it; the token is gone, as the wait has ended. A retry of this
-      // same expiry after the outcome was written finds it there and leaves it (the late-payment path credits it).
+      // The condition failed on a fulfilled order, or else (guarded) on one that may owe credit.
+      if (!guarded || current.outcome === 'fulfilled') return { applied: false, order: current };
+      // A payment (or another fact) arrived while the execution ended: keep the order open (and in the sweep's
+      // queue), so the sweep starts the execution that credits it; the token is gone, as the wait has ended. A retry
+      // of this same outcome after it was written finds it there and leaves it (the owed pass credits it).
       const reopen = new Update().set('state', 'open').set('updatedAt', at).remove('taskToken');
       enterQueue(reopen, ItemKeys.openOrders, queueSortKey(current.createdAt, orderKey));
       const reopened = await tryUpdate<OrderRecord>(
@@ -240,16 +321,20 @@ export function orderRepository(table: Table): OrderStore {
       const at = now.toISOString();
       const flag = new Update().set('attention', attention);
       enterQueue(flag, ItemKeys.attention, queueSortKey(attention.since, orderKey));
-      flag.set('updatedAt', at).remove('taskToken');
+      // A person is asked: off the OwedCredit index (their decision, or the credit moving, settles it).
+      leaveOwed(flag.set('updatedAt', at).remove('taskToken'));
       const flagged = flag.name('attention');
       let condition = `attribute_exists(${flag.name(PK)})`;
       if (options.once === 'refundAfterCredit') {
-        // The order keeps its state (fulfilled: the credit did move); the marker makes the flag once per order.
-        // A transfer still under review keeps its attention: it must be decided first (resolve-transfer flags
-        // the refund once it is decided applied).
-        flag.set('refundAfterCreditAt', at);
+        // The order keeps its state (fulfilled: the credit did move); the marker makes the flag once per refund or
+        // dispute fact: a repeated delivery finds it flagged, a later refund is flagged again. A transfer still under
+        // review keeps its attention: it must be decided first (resolve-transfer flags the refund once it is decided
+        // applied).
+        const seen = flag.name('refundAfterCreditFacts');
+        const count = flag.name('factCount');
+        flag.set('refundAfterCreditAt', at).copy('refundAfterCreditFacts', 'factCount');
         condition +=
-          ` AND attribute_not_exists(${flag.name('refundAfterCreditAt')})` +
+          ` AND (attribute_not_exists(${seen}) OR ${seen} < ${count})` +
           ` AND (attribute_not_exists(${flagged}) OR ${flagged}.reason <> ${flag.value('transfer_review')})`;
       } else {
         // Parked for a person, but never over a fulfilled order (its credit moved, and its state says so), and
@@ -298,8 +383,9 @@ export function orderRepository(table: Table): OrderStore {
         const email = buyerEmailOf(change.event);
         if (email) claim.set(BUYER_EMAIL, email);
       }
-      if (change.confirmPayment) claim.set('payment', 'paid').setDefault('paidAt', at);
-      if (change.clearRefund) claim.remove('refunded');
+      if (change.decision) claim.set('creditDecision', change.decision);
+      // A paid order that a person (or the sweep) sets going again may owe credit until its new run decides.
+      if (current.payment === 'paid') enterOwed(claim, at, orderKey);
       if (change.action) claim.append('actions', [change.action]);
       return (await tryUpdate(table, ItemKeys.order(orderKey), claim, condition)).applied;
     },
@@ -315,7 +401,8 @@ export function orderRepository(table: Table): OrderStore {
         .set('outcome', state)
         .append('actions', [action])
         .remove('attention');
-      leaveQueue(close);
+      // A person decided: nothing more is owed unless a fact comes after their decision.
+      leaveOwed(leaveQueue(close));
       // The attention read above, still unchanged: a replay in between must not be closed by mistake.
       const condition =
         `${close.name('attention')}.since = ${close.value(current.attention.since)} ` +
@@ -336,21 +423,6 @@ export function orderRepository(table: Table): OrderStore {
     async listAttention() {
       const items = await queueItems(table, ItemKeys.attention, (item) => 'state' in item);
       return items.map((item) => strip<OrderRecord>(item));
-    },
-
-    async findByPaymentRef(paymentRef) {
-      const out = await table.doc.send(
-        new QueryCommand({
-          TableName: table.name,
-          IndexName: TableSchema.paymentRefIndex.name,
-          KeyConditionExpression: '#ref = :ref',
-          ExpressionAttributeNames: { '#ref': TableSchema.paymentRefIndex.partitionKey },
-          ExpressionAttributeValues: { ':ref': paymentRef },
-          Limit: 1,
-        }),
-      );
-      const [found] = out.Items ?? [];
-      return found ? orderKeyOf(found) : undefined;
     },
   };
 }

@@ -12,10 +12,11 @@ export const TableSchema = {
    */
   openOrdersIndex: { name: 'OpenOrders', partitionKey: 'openPk', sortKey: 'openSk' },
   /**
-   * Sparse, keys only: orders by the provider's payment id (`stripe:<store>:pi_…`), so a refund that names only
-   * its PaymentIntent finds its order.
+   * Sparse, every attribute: orders that may owe credit (`owedPk` = `OWED`), oldest first by `owedSk`
+   * (`<since>#<orderKey>`). An order enters with its first payment fact and leaves when its credit moves, a person is
+   * asked, or its facts are found to owe nothing; the sweep reads it, so nothing owed is forgotten.
    */
-  paymentRefIndex: { name: 'PaymentRefs', partitionKey: 'paymentRef' },
+  owedIndex: { name: 'OwedCredit', partitionKey: 'owedPk', sortKey: 'owedSk' },
   /**
    * Sparse, every attribute: a customer's transfer intents whose call may have happened but is not decided
    * (IN_FLIGHT, UNKNOWN), by `unresolvedFor`, the customer uuid, present only in those two states. Transfer

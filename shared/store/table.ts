@@ -34,6 +34,9 @@ export const EXPIRES = TableSchema.ttlAttribute;
 /** The ByDay index keys: `ORDER#<day>` / `CREDIT#<day>` and `<time>#<orderKey>`. */
 export const DAY_PK = TableSchema.byDayIndex.partitionKey;
 export const DAY_SK = TableSchema.byDayIndex.sortKey;
+/** The OwedCredit index keys: `OWED` and `<since>#<orderKey>`, on an order only while it may owe credit. */
+export const OWED_PK = TableSchema.owedIndex.partitionKey;
+export const OWED_SK = TableSchema.owedIndex.sortKey;
 /** The lookup keys of the console's search: the buyer's lower-cased e-mail and the order's Yay customer. */
 export const BUYER_EMAIL = TableSchema.buyerEmailIndex.partitionKey;
 export const ORDER_CUSTOMER = TableSchema.customerNameIndex.partitionKey;
@@ -61,6 +64,13 @@ export const ItemKeys = {
       ? itemKey(`${ORDER_PREFIX}${key.slice('receipt:'.length)}`, 'EMAIL#receipt')
       : itemKey(`CUSTOMER#${key.slice('welcome:'.length)}`, 'EMAIL#welcome'),
   password: (customerName: string) => itemKey(`CUSTOMER#${customerName}`, 'PASSWORD'),
+  /**
+   * A payment by the provider's id (`provider:store:<payment id>`): where a refund naming only its payment and the
+   * order that made it meet, whichever comes first.
+   */
+  payment: (paymentKey: string) => itemKey(`PAYMENT#${paymentKey}`, 'PAYMENT'),
+  /** The one partition of the OwedCredit index. */
+  owed: 'OWED',
   /** Partitions of the sparse index: open orders, transfers whose outcome is not settled, and so on. */
   openOrders: 'ORDER',
   openTransfers: 'TRANSFER',
@@ -88,6 +98,8 @@ const INTERNAL = new Set<string>([
   EXPIRES,
   DAY_PK,
   DAY_SK,
+  OWED_PK,
+  OWED_SK,
   BUYER_EMAIL,
   ORDER_CUSTOMER,
   'kind',
@@ -225,6 +237,16 @@ export function enterQueueUnlessQueued(update: Update, queue: string, sortKey: s
 /** Takes the item out of every queue. */
 export function leaveQueue(update: Update): Update {
   return update.remove(OPEN_PK, OPEN_SK);
+}
+
+/** Puts the order on the OwedCredit index unless it is there already (it keeps the time it first owed). */
+export function enterOwed(update: Update, since: string, orderKey: string): Update {
+  return update.setDefault(OWED_PK, ItemKeys.owed).setDefault(OWED_SK, queueSortKey(since, orderKey));
+}
+
+/** Takes the order off the OwedCredit index. */
+export function leaveOwed(update: Update): Update {
+  return update.remove(OWED_PK, OWED_SK);
 }
 
 /** DynamoDB's limits on an index key's value, in UTF-8 bytes: a longer one fails the whole write. */

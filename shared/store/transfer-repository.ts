@@ -7,7 +7,6 @@ import {
   enterQueueUnlessQueued,
   getItem,
   ItemKeys,
-  inQueue,
   leaveQueue,
   mustExist,
   queryAll,
@@ -16,14 +15,13 @@ import {
   strip,
   type Table,
   tryDelete,
-  tryPut,
   tryUpdate,
   UNRESOLVED_FOR,
   Update,
+  updateItem,
   type Written,
 } from './table';
 import {
-  StartableTransferStatuses,
   type TransferIntent,
   type TransferIntentStatus,
   type TransferPatch,
@@ -35,7 +33,7 @@ import {
 const intentOf = (orderKey: string) => `transfer intent ${orderKey}`;
 
 /**
- * Transfer intents (DESIGN.md §4), one item per order beside the order item. Each status change is one
+ * Transfer intents (docs/design.md, "Exactly-once transfer"), one item per order beside the order item. Each status change is one
  * conditional write that also keeps the intent's place in the two indexes: the `TRANSFER` queue while it is
  * unsettled, and its customer's entry in `CustomerTransfers` while its call may have happened undecided.
  */
@@ -54,6 +52,7 @@ export function transferRepository(table: Table): TransferStore {
     to: TransferIntentStatus,
     patch: TransferPatch,
     now: Date,
+    plannedOn?: number,
   ): Promise<Written<TransferIntent>> {
     const at = now.toISOString();
     const write = new Update().set('status', to).set('updatedAt', at);
@@ -76,69 +75,58 @@ export function transferRepository(table: Table): TransferStore {
       write.set(DAY_PK, ItemKeys.creditOn(dayOf(at))).set(DAY_SK, daySortKey(at, orderKey));
     if (!UnresolvedTransferStatuses.includes(to)) write.remove(UNRESOLVED_FOR);
     else if (fields.customerUuid) write.set(UNRESOLVED_FOR, fields.customerUuid);
-    // Copied in the same write: every intent that can get here was created with its customer (createIntent).
+    // Copied in the same write: every intent that can get here was planned with its customer (planIntent).
     else write.copy(UNRESOLVED_FOR, 'customerUuid');
-    const condition = `${write.name('status')} IN (${from.map((status) => write.value(status)).join(', ')})`;
+    let condition = `${write.name('status')} IN (${from.map((status) => write.value(status)).join(', ')})`;
+    if (plannedOn !== undefined) {
+      // A refund or dispute noted after the facts the amount was derived from: derive it again first.
+      const version = write.name('moneyVersion');
+      condition += ` AND (attribute_not_exists(${version}) OR ${version} <= ${write.value(plannedOn)})`;
+    }
     return tryUpdate<TransferIntent>(table, ItemKeys.transfer(orderKey), write, condition);
+  }
+
+  /** The defaults of an intent's first write, whichever write that is (a plan, or a refund noted first). */
+  function asIntent(update: Update, orderKey: string, at: string): Update {
+    return update
+      .set('orderKey', orderKey)
+      .set('kind', 'transfer')
+      .set('updatedAt', at)
+      .setDefault('status', 'PENDING' satisfies TransferIntentStatus)
+      .setDefault('amount', 0)
+      .setDefault('attempts', 0)
+      .setDefault('createdAt', at);
   }
 
   return {
     getIntent,
 
-    async createIntent(orderKey, plan, now) {
-      const at = now.toISOString();
-      const intent: TransferIntent = {
-        orderKey,
-        status: 'PENDING',
-        amount: plan.amount,
-        customerUuid: plan.customerUuid,
-        customerName: plan.customerName,
-        attempts: 0,
-        createdAt: at,
-        updatedAt: at,
-      };
-      const put = await tryPut<TransferIntent>(table, {
-        ...ItemKeys.transfer(orderKey),
-        kind: 'transfer',
-        ...inQueue(ItemKeys.openTransfers, queueSortKey(at, orderKey)),
-        ...intent,
-      });
-      if (put.applied) return { intent, created: true };
-      return { intent: mustExist(await put.current(), intentOf(orderKey)), created: false };
+    async planIntent(orderKey, customer, now) {
+      // One upsert: a new intent, or the one standing (its customer kept). Not in the TRANSFER queue until a call
+      // may be outstanding (IN_FLIGHT enters it): a PENDING intent has nothing for the sweep to reconcile.
+      const plan = asIntent(new Update(), orderKey, now.toISOString())
+        .setDefault('customerUuid', customer.customerUuid)
+        .setDefault('customerName', customer.customerName);
+      return updateItem<TransferIntent>(table, ItemKeys.transfer(orderKey), plan);
     },
 
-    async transition(orderKey, from, to, patch, now) {
-      const moved = await move(orderKey, from, to, patch, now);
+    async transition(orderKey, from, to, patch, now, plannedOn) {
+      const moved = await move(orderKey, from, to, patch, now, plannedOn);
       return moved.applied ? moved.item : undefined;
     },
 
-    async cancelForRefund(orderKey, now) {
-      const at = now.toISOString();
-      const cancelled: TransferIntent = {
-        orderKey,
-        status: 'CANCELLED',
-        amount: 0,
-        attempts: 0,
-        reason: 'order refunded before any transfer',
-        createdAt: at,
-        updatedAt: at,
-      };
-      const put = await tryPut<TransferIntent>(table, {
-        ...ItemKeys.transfer(orderKey),
-        kind: 'transfer',
-        ...cancelled,
-      });
-      if (put.applied) return cancelled;
-      const moved = await move(
-        orderKey,
-        StartableTransferStatuses,
-        'CANCELLED',
-        { reason: 'order refunded before the transfer was attempted' },
-        now,
+    async noteMoneyChange(orderKey, factCount, now) {
+      const note = asIntent(new Update(), orderKey, now.toISOString()).set('moneyVersion', factCount);
+      const version = note.name('moneyVersion');
+      // Only forwards: a slower note of an earlier fact leaves a later one standing.
+      const written = await tryUpdate<TransferIntent>(
+        table,
+        ItemKeys.transfer(orderKey),
+        note,
+        `attribute_not_exists(${version}) OR ${version} < ${note.value(factCount)}`,
       );
-      if (moved.applied) return moved.item;
-      // Past the point of no return (IN_FLIGHT, UNKNOWN, APPLIED, …) or cancelled already: what stands.
-      return mustExist(await moved.current(), intentOf(orderKey));
+      if (written.applied) return written.item;
+      return mustExist(await written.current(), intentOf(orderKey));
     },
 
     async reopenCancelled(orderKey) {

@@ -1,4 +1,5 @@
 import type { Provider } from '../domain/keys';
+import type { CreditDecision, MoneyFact } from '../domain/money';
 import type { OrderEvent } from '../domain/order-event';
 import type { Attention, CaughtError, OrderState, Outcome, PaymentStatus } from '../domain/order-state';
 
@@ -30,9 +31,20 @@ export interface OrderRecord {
   event?: OrderEvent;
   buyerKey?: string;
   state: OrderState;
+  /** Where the payment stands, as the money facts say: `paid` from the first payment fact. */
   payment: PaymentStatus;
-  /** Set by a refund event; a refunded order never gets credit. */
+  /** Set by the first refund fact, for people's eyes; what is owed is derived from the facts, never from this. */
   refunded?: boolean;
+  /** The money facts, each once by its provider id, in the order they were recorded (see shared/domain/money.ts). */
+  facts?: MoneyFact[];
+  /** `type:id` of each fact in {@link facts}: the condition that records a fact once. */
+  factIds?: string[];
+  /** How many facts are recorded: a derivation from the facts is valid while this has not changed. */
+  factCount?: number;
+  /** A person's decision on the credit owed (`ops complete --credit`), valid while no fact came since. */
+  creditDecision?: CreditDecision;
+  /** {@link factCount} when a refund after credit was last flagged: a later refund or dispute is flagged again. */
+  refundAfterCreditFacts?: number;
   customerUuid?: string;
   customerName?: string;
   taskToken?: string;
@@ -52,7 +64,7 @@ export interface OrderRecord {
   attention?: Attention;
   /** What people did to the order, oldest first. */
   actions?: OrderAction[];
-  /** When a refund after credit was first flagged: it is alarmed once per order, not per delivery. */
+  /** When a refund after credit was last flagged: it is alarmed once per refund, not per delivery. */
   refundAfterCreditAt?: string;
   /** `provider:store:<payment id>` when the event named one (`event.paymentRef`): the PaymentRefs index key. */
   paymentRef?: string;
@@ -62,9 +74,11 @@ export interface OrderRecord {
 export type OrderView = Omit<OrderRecord, 'taskToken'> & { waitingForPayment: boolean };
 
 /**
- * The transfer protocol's states (DESIGN.md §4). `IN_FLIGHT` is written before the Yay call: found again
- * by a later attempt it means "a call may have happened", which is treated exactly as `UNKNOWN`.
- * `CANCELLED` is written by a refund that arrived before the call, so the call can never start afterwards.
+ * The transfer protocol's states (docs/design.md, "Exactly-once transfer"). `IN_FLIGHT` is written before the Yay
+ * call: found again by a later attempt it means "a call may have happened", which is treated exactly as `UNKNOWN`.
+ * `CANCELLED`: the facts owed nothing before any call (refunded in full), so no call can start afterwards.
+ * `REJECTED`: Yay refused the call with the reseller's balance sufficient; a person's replay starts it again. Only
+ * `APPLIED` and `CANCELLED` are final.
  */
 export type TransferIntentStatus =
   | 'PENDING'
@@ -76,8 +90,8 @@ export type TransferIntentStatus =
   | 'NEEDS_REVIEW'
   | 'CANCELLED';
 
-/** States from which a Yay call may (again) be started. */
-export const StartableTransferStatuses: readonly TransferIntentStatus[] = ['PENDING', 'NOT_APPLIED'];
+/** States from which a Yay call may (again) be started: none of them has a call outstanding. */
+export const StartableTransferStatuses: readonly TransferIntentStatus[] = ['PENDING', 'NOT_APPLIED', 'REJECTED'];
 /**
  * States in which a call may have happened but its outcome is not decided: while a customer has such an
  * intent, no other transfer may move that customer's balance (see {@link TransferStore.listUnresolvedFor}).
@@ -94,8 +108,18 @@ export const UnsettledTransferStatuses: readonly TransferIntentStatus[] = [
 export interface TransferIntent {
   orderKey: string;
   status: TransferIntentStatus;
-  /** Thousandths of a pound. 0 on a CANCELLED intent written before any transfer was planned. */
+  /**
+   * Thousandths of a pound: what the current (or last) call moves, derived from the order's facts when it was
+   * marked IN_FLIGHT; 0 before any call.
+   */
   amount: number;
+  /** The order's fact count the amount was derived from. */
+  plannedFactCount?: number;
+  /**
+   * The order's fact count after the last refund or dispute, written here by the refund itself: an IN_FLIGHT write
+   * planned on fewer facts fails (the amount is derived again), and an APPLIED one sees the refund came after.
+   */
+  moneyVersion?: number;
   customerUuid?: string;
   customerName?: string;
   /** Yay calls started so far. */
@@ -122,6 +146,8 @@ export type TransferPatch = Partial<
     | 'reason'
     | 'customerUuid'
     | 'customerName'
+    | 'amount'
+    | 'plannedFactCount'
   >
 > & { incrementAttempts?: boolean };
 
@@ -140,8 +166,9 @@ export interface OrderStore {
   /** Strongly consistent read, token included (internal use only). */
   get(orderKey: string): Promise<OrderRecord | undefined>;
   /**
-   * Records an order from a placed/paid event. Creates it (`created: true`), fills in a stub left by an
-   * early payment event, or returns the existing order untouched. Payment status is never changed here.
+   * Records an order from a placed/paid event, with the money facts given (the event's, and refunds that came
+   * before it). Creates it (`created: true`, in one write with its facts), fills in a stub left by an early
+   * payment event (then each fact is recorded as {@link recordFact} does), or returns the existing order.
    */
   record(
     event: OrderEvent,
@@ -149,19 +176,22 @@ export interface OrderStore {
     now: Date,
     /** The execution's ARN, known from its name: recorded with the order, so starting it writes nothing more. */
     executionArn?: string,
+    facts?: readonly MoneyFact[],
   ): Promise<{ order: OrderRecord; created: boolean }>;
   /**
-   * Sets the payment status from `unpaid` (or a missing order: a stub is created) to `paid`/`failed`.
-   * `applied` is false when the order already had a final status: the same one (a repeated event) or the
-   * other (failed, then paid); the returned order shows which.
+   * Records one money fact on the order, once per type and id, in one conditional write (a stub is created for an
+   * order not yet seen). A payment marks the order `paid` and puts it on the OwedCredit index; a failure marks it
+   * `failed` unless it is paid; a refund marks it `refunded` (for people's eyes). `added: false` when the fact was
+   * recorded before; the order comes back as it stands either way.
    */
-  markPayment(
-    orderKey: string,
-    status: 'paid' | 'failed',
-    now: Date,
-  ): Promise<{ applied: boolean; order: OrderRecord }>;
-  /** Marks the order refunded (idempotent; creates a stub when unknown). */
-  markRefunded(orderKey: string, now: Date): Promise<OrderRecord>;
+  recordFact(orderKey: string, fact: MoneyFact, now: Date): Promise<{ added: boolean; order: OrderRecord }>;
+  /**
+   * Takes the order off the OwedCredit index when its facts are still the `factCount` a caller derived "nothing
+   * owed" (or "credit moved") from. False when a fact came since (the caller derives again).
+   */
+  leaveOwed(orderKey: string, factCount: number, now: Date): Promise<boolean>;
+  /** Every order on the OwedCredit index, oldest first: what the sweep walks so nothing owed is forgotten. */
+  listOwed(): Promise<OrderRecord[]>;
   /**
    * The payment handshake (DESIGN.md §6): stores the token only while the order is `unpaid`.
    * `stored: false` returns the order as it stands (paid/failed/missing) so the caller resumes at once.
@@ -179,8 +209,11 @@ export interface OrderStore {
   ): Promise<OrderRecord>;
   /**
    * Writes the outcome, leaves the open index, drops the token; sets (or clears) the order's attention. Never
-   * downgrades a `fulfilled` order. With `unlessPaid` (an expiry), a payment that arrived meanwhile wins: the
-   * outcome is not written and the order is reopened for the sweep to credit (`reopened: true`).
+   * downgrades a `fulfilled` order. An outcome that gives no credit and asks no person (`expired`, `payment_failed`,
+   * `refunded`) is never written on an order that may owe credit (on the OwedCredit index), unless `settledAt`
+   * says its facts were found to owe nothing at exactly that fact count: a payment that arrived meanwhile wins, the
+   * outcome is not written and the order is reopened for the sweep to credit (`reopened: true`). `fulfilled` and
+   * an attention take the order off the OwedCredit index.
    */
   recordOutcome(
     orderKey: string,
@@ -189,13 +222,8 @@ export interface OrderStore {
     now: Date,
     options?: {
       attention?: Attention;
-      unlessPaid?: boolean;
-      /**
-       * An attention of one of these reasons, standing on the order, is not written over: the order keeps waiting for
-       * a person (`applied: false`). For the store's contradictions (paid after a refund or a failure) a store event
-       * flags while the execution it contradicts is still ending.
-       */
-      keepAttention?: readonly Attention['reason'][];
+      /** The fact count at which the caller derived that nothing is owed. */
+      settledAt?: number;
     },
   ): Promise<{ applied: boolean; order: OrderRecord; reopened?: boolean }>;
   /**
@@ -238,8 +266,26 @@ export interface OrderStore {
   listOpen(): Promise<OrderRecord[]>;
   /** Every order waiting for a person (the ATTENTION queue), oldest first. */
   listAttention(): Promise<OrderRecord[]>;
-  /** The order that recorded this payment (`provider:store:<payment id>`), if any. */
-  findByPaymentRef(paymentRef: string): Promise<string | undefined>;
+}
+
+/**
+ * A payment by the provider's id (`provider:store:<payment id>`), for refunds and disputes that name only the payment
+ * (a Stripe PaymentIntent): the order that made the payment and the facts that came for it meet on this one item,
+ * whichever arrives first. Each method is one conditional write and returns the item as it stands after it.
+ */
+export interface PaymentLinkStore {
+  /** The order claims its payment (the first order to claim it keeps it) and reads the facts that came before it. */
+  claimPayment(paymentKey: string, orderKey: string, now: Date): Promise<PaymentLink>;
+  /** Notes a fact that names only the payment; the answer says which order (if any) has claimed it. */
+  notePaymentFact(paymentKey: string, fact: MoneyFact, now: Date): Promise<PaymentLink>;
+}
+
+export interface PaymentLink {
+  paymentKey: string;
+  /** The order that claimed the payment, once one has. */
+  orderKey?: string;
+  /** Facts that came naming only the payment, each once. */
+  facts: MoneyFact[];
 }
 
 /** What a replay may change besides the execution (see {@link OrderStore.beginReplay}). */
@@ -248,10 +294,8 @@ export interface ReplayChange {
   fromStates?: readonly OrderState[];
   /** The stored event, with what a person supplied. */
   event?: OrderEvent;
-  /** A person confirmed the payment: `paid`, whatever the events said. */
-  confirmPayment?: boolean;
-  /** Clears `refunded` (a person decided the payment stands). */
-  clearRefund?: boolean;
+  /** A person's decision on the credit owed, for the facts the order has now. */
+  decision?: CreditDecision;
   /** Appended to the order's actions. */
   action?: OrderAction;
 }
@@ -326,15 +370,19 @@ export interface BuyerStore {
 
 export interface TransferStore {
   getIntent(orderKey: string): Promise<TransferIntent | undefined>;
-  /** Creates a PENDING intent unless one exists; returns what stands. */
-  createIntent(
+  /**
+   * The order's intent, PENDING for this customer unless one exists (a customer already planned stays: a replay
+   * pays the customer the first attempt planned); returns what stands. One write.
+   */
+  planIntent(
     orderKey: string,
-    plan: { amount: number; customerUuid: string; customerName: string },
+    customer: { customerUuid: string; customerName: string },
     now: Date,
-  ): Promise<{ intent: TransferIntent; created: boolean }>;
+  ): Promise<TransferIntent>;
   /**
    * Moves the intent from one of `from` to `to` (one conditional write). Undefined when the intent was
-   * not in one of `from` (someone else moved it first).
+   * not in one of `from` (someone else moved it first), or, with `plannedOn`, when a refund or dispute was noted on
+   * it after that fact count (the amount must be derived again).
    */
   transition(
     orderKey: string,
@@ -342,12 +390,14 @@ export interface TransferStore {
     to: TransferIntentStatus,
     patch: TransferPatch,
     now: Date,
+    plannedOn?: number,
   ): Promise<TransferIntent | undefined>;
   /**
-   * A refund: writes CANCELLED when no call was ever started (absent, PENDING or NOT_APPLIED).
-   * Returns the intent as it stands afterwards, so the caller sees APPLIED / IN_FLIGHT / UNKNOWN.
+   * A refund or dispute was recorded on the order, which now has `factCount` facts: written on the intent (created
+   * PENDING when none exists yet), so that a transfer planned on fewer facts cannot start and one already started
+   * sees it when it records APPLIED. Returns the intent as it stands.
    */
-  cancelForRefund(orderKey: string, now: Date): Promise<TransferIntent>;
+  noteMoneyChange(orderKey: string, factCount: number, now: Date): Promise<TransferIntent>;
   /**
    * Removes a CANCELLED intent that never called Yay (a person confirmed a payment the store had refunded), so
    * the next transfer plans afresh. False when the intent is anything else.

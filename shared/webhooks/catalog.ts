@@ -81,7 +81,7 @@ export function creditForLines(
   let total = 0;
   let matched = 0;
   for (const line of lines) {
-    const ref = line.refs.map((r) => r?.trim()).find((r): r is string => Boolean(r && catalog[r]));
+    const ref = catalogRef(catalog, line);
     if (!ref) continue;
     const prices = catalog[ref] as Readonly<Record<string, Millis>>;
     matched += 1;
@@ -102,4 +102,36 @@ export function creditForLines(
     return { amount: null, currency: code, unpricedReason: 'credit total is too large' };
   }
   return { amount: total, currency: code };
+}
+
+/** The catalog key a line is known by (its first reference the catalog has), or undefined for other merchandise. */
+export function catalogRef(catalog: CreditCatalog, line: CatalogLine): string | undefined {
+  return line.refs.map((r) => r?.trim()).find((r): r is string => Boolean(r && catalog[r]));
+}
+
+/**
+ * The credit a refund's named lines had bought (thousandths): 0 when none of them is a credit line (shipping, other
+ * merchandise), null when a credit line among them is not priced in the currency.
+ */
+export function creditOfRefundedLines(
+  catalog: CreditCatalog,
+  currency: string,
+  lines: readonly CatalogLine[],
+): number | null {
+  const credit = lines.filter((line) => catalogRef(catalog, line) !== undefined);
+  if (credit.length === 0) return 0;
+  return creditForLines(catalog, currency, credit).amount;
+}
+
+/**
+ * True when the order is one credit line (one catalog entry, any quantity) and nothing else: no other line, no
+ * shipping. Then a refund that names no line takes credit back in proportion to the money.
+ */
+export function isSingleCreditLine(
+  catalog: CreditCatalog,
+  lines: readonly CatalogLine[],
+  otherCharges: boolean,
+): boolean {
+  const bought = lines.filter((line) => line.quantity > 0);
+  return !otherCharges && bought.length === 1 && catalogRef(catalog, bought[0] as CatalogLine) !== undefined;
 }

@@ -1,12 +1,13 @@
 import * as z from 'zod';
 import { buyerKey, orderKey } from '../domain/keys';
+import { type MoneyFact, toMinorUnits } from '../domain/money';
 import type { Buyer, OrderEventKind } from '../domain/order-event';
-import { type CreditCatalog, creditForLines } from './catalog';
+import { type CreditCatalog, creditForLines, creditOfRefundedLines, isSingleCreditLine } from './catalog';
 import { type IntakeEvent, type Normalized, validateIntakeEvent } from './events';
 import { firstText, MalformedPayload, parseField, pickAddress, pickName } from './payload';
 
 /** Shopify topics intake acts on. */
-export const ShopifyTopics = ['orders/create', 'orders/paid', 'refunds/create'] as const;
+export const ShopifyTopics = ['orders/create', 'orders/paid', 'refunds/create', 'disputes/create'] as const;
 
 /**
  * Shopify ids are 64-bit integers, most above 2^53. Intake reads webhook bodies losslessly (an unsafe integer
@@ -60,6 +61,17 @@ type ShopifyAddress = z.infer<typeof ShopifyAddress>;
 
 const LineItem = z.object({ sku: z.string().nullish(), quantity: z.number().int().nonnegative() });
 
+/** Shopify writes amounts as decimal strings (a refund line's `subtotal` as a JSON number). */
+const Amount = z.union([z.string(), z.number()]);
+
+/** A `*_set` money pair: the shop's currency and the buyer's (presentment) currency. */
+const MoneySet = z
+  .object({
+    shop_money: z.object({ amount: Amount, currency_code: z.string().length(3) }).nullish(),
+    presentment_money: z.object({ amount: Amount, currency_code: z.string().length(3) }).nullish(),
+  })
+  .nullish();
+
 /**
  * The fields of a Shopify order (REST webhook representation) intake reads. Only what keys and prices the order
  * is required; the buyer's name, e-mail and addresses may be missing in a genuine order (a POS or draft order),
@@ -90,6 +102,9 @@ export const ShopifyOrderSchema = z.object({
   billing_address: ShopifyAddress,
   shipping_address: ShopifyAddress,
   line_items: z.array(LineItem),
+  total_price: Amount.nullish(),
+  total_price_set: MoneySet,
+  total_shipping_price_set: MoneySet,
 });
 type ShopifyOrder = z.infer<typeof ShopifyOrderSchema>;
 
@@ -102,11 +117,34 @@ export const ShopifyRefundSchema = z.object({
     z.object({
       quantity: z.number().int().nonnegative(),
       line_item: z.object({ sku: z.string().nullish() }).nullish(),
-      subtotal_set: z.object({ shop_money: z.object({ currency_code: z.string().length(3) }) }).nullish(),
+      subtotal_set: MoneySet,
     }),
   ),
   // Shopify's own refund sample sends `currency: null` on its transactions.
-  transactions: z.array(z.object({ currency: z.string().nullish() })).default([]),
+  transactions: z
+    .array(
+      z.object({
+        currency: z.string().nullish(),
+        kind: z.string().nullish(),
+        status: z.string().nullish(),
+        amount: Amount.nullish(),
+      }),
+    )
+    .default([]),
+  /** Shipping refunded (API 2024-07 on), and adjustments such as `shipping_refund` (older). */
+  refund_shipping_lines: z.array(z.unknown()).nullish(),
+  order_adjustments: z.array(z.object({ kind: z.string().nullish() })).nullish(),
+});
+
+/** The fields of a Shopify dispute (`disputes/create`) intake reads. */
+export const ShopifyDisputeSchema = z.object({
+  id: ShopifyId,
+  order_id: ShopifyId.nullish(),
+  amount: Amount,
+  currency: z.string().length(3),
+  status: z.string().nullish(),
+  type: z.string().nullish(),
+  initiated_at: z.string().nullish(),
 });
 
 /** Headers of a Shopify delivery that carry meaning (case already folded by the caller). */
@@ -151,9 +189,29 @@ function shopifyBuyer(order: ShopifyOrder): Buyer {
 }
 
 /**
+ * The money a refund returned: its successful refund transactions, in exact minor units (null, with the text,
+ * when an amount cannot be read exactly).
+ */
+function refundMoney(
+  transactions: readonly { kind?: string | null; status?: string | null; amount?: string | number | null }[],
+  currency: string,
+): Pick<MoneyFact, 'amount' | 'text'> {
+  let amount = 0;
+  for (const transaction of transactions) {
+    if ((transaction.kind ?? 'refund') !== 'refund' || (transaction.status ?? 'success') !== 'success') continue;
+    const minor = toMinorUnits(transaction.amount ?? '0', currency);
+    if (minor === null) return { amount: null, text: String(transaction.amount) };
+    amount += minor;
+  }
+  return { amount };
+}
+
+/**
  * Maps a Shopify webhook to an order event. `orders/create` arrives before payment: `placed`, unless the
  * order is already `financial_status: paid` (a card checkout), then `paid`. `orders/paid` → `paid`;
- * `refunds/create` → `refunded`. Store: the `X-Shopify-Shop-Domain` header. Subscription renewals (Shopify
+ * `refunds/create` → `refunded`; `disputes/create` → `disputed`. Each carries its money facts: the order's payment
+ * (its presentment total), a refund (its successful refund transactions, and the credit of the lines it names), a
+ * dispute. Store: the `X-Shopify-Shop-Domain` header. Subscription renewals (Shopify
  * Subscriptions, `source_name: subscription_contract`) are ordinary orders of the same customer, so they top up
  * the Yay customer that customer already has.
  */
@@ -166,25 +224,70 @@ export function normalizeShopify(payload: unknown, ctx: ShopifyContext): Normali
 
   if (topic === 'refunds/create') {
     const refund = parseField(ShopifyRefundSchema, payload, '');
-    const currency =
+    const lineMoney = (l: (typeof refund.refund_line_items)[number]) =>
+      l.subtotal_set?.presentment_money ?? l.subtotal_set?.shop_money;
+    const currency = (
       refund.transactions.find((t) => t.currency && t.currency.length === 3)?.currency ??
-      refund.refund_line_items.find((l) => l.subtotal_set)?.subtotal_set?.shop_money.currency_code;
+      refund.refund_line_items.map(lineMoney).find((money) => money)?.currency_code
+    )?.toUpperCase();
     // No transaction and no line: a note-only refund that moved neither money nor goods. Acknowledge it,
     // since a 4xx would only make Shopify retry something nobody needs to act on.
     if (!currency) return { outcome: 'ignored', topic: 'refunds/create:nothing_refunded' };
+    const lines = refund.refund_line_items.map((l) => ({ refs: [l.line_item?.sku], quantity: l.quantity }));
+    const occurredAt = ctx.triggeredAt?.trim() || refund.created_at;
+    const fact: MoneyFact = {
+      type: 'refund',
+      id: refund.id,
+      ...refundMoney(refund.transactions, currency),
+      currency,
+      at: occurredAt,
+    };
+    // A refund that names its lines or its shipping says what it takes back; one with only money does not.
+    const shipping =
+      (refund.refund_shipping_lines?.length ?? 0) > 0 ||
+      (refund.order_adjustments ?? []).some((adjustment) => adjustment.kind === 'shipping_refund');
+    if (lines.length > 0 || shipping) fact.namedCredit = creditOfRefundedLines(ctx.catalog, currency, lines);
     const event: IntakeEvent = {
       kind: 'refunded',
       provider: 'shopify',
       store,
       orderId: refund.order_id,
       orderKey: orderKey('shopify', store, refund.order_id),
-      credit: creditForLines(
-        ctx.catalog,
-        currency,
-        refund.refund_line_items.map((l) => ({ refs: [l.line_item?.sku], quantity: l.quantity })),
-      ),
+      credit: creditForLines(ctx.catalog, currency, lines),
+      facts: [fact],
       sourceEventId: ctx.eventId?.trim() || `refund:${refund.id}`,
-      occurredAt: ctx.triggeredAt?.trim() || refund.created_at,
+      occurredAt,
+    };
+    return { outcome: 'event', event: validateIntakeEvent(event) };
+  }
+
+  if (topic === 'disputes/create') {
+    const dispute = parseField(ShopifyDisputeSchema, payload, '');
+    // A dispute Shopify cannot tie to an order (none of ours) is acknowledged: nothing to act on.
+    if (!dispute.order_id) return { outcome: 'ignored', topic: 'disputes/create:no_order' };
+    const currency = dispute.currency.toUpperCase();
+    const amount = toMinorUnits(dispute.amount, currency);
+    const occurredAt = ctx.triggeredAt?.trim() || dispute.initiated_at || new Date(0).toISOString();
+    const event: IntakeEvent = {
+      kind: 'disputed',
+      provider: 'shopify',
+      store,
+      orderId: dispute.order_id,
+      orderKey: orderKey('shopify', store, dispute.order_id),
+      credit: { amount: null, currency, unpricedReason: 'a dispute prices nothing' },
+      facts: [
+        {
+          type: 'dispute',
+          id: dispute.id,
+          amount,
+          ...(amount === null ? { text: String(dispute.amount) } : {}),
+          currency,
+          at: occurredAt,
+          ...(dispute.status ? { status: dispute.status } : {}),
+        },
+      ],
+      sourceEventId: ctx.eventId?.trim() || `dispute:${dispute.id}`,
+      occurredAt,
     };
     return { outcome: 'event', event: validateIntakeEvent(event) };
   }
@@ -199,6 +302,14 @@ export function normalizeShopify(payload: unknown, ctx: ShopifyContext): Normali
   const kind: OrderEventKind =
     topic === 'orders/paid' || order.financial_status === 'paid' ? 'paid' : 'placed';
   const buyer = shopifyBuyer(order);
+  // The buyer pays in the presentment currency; the catalog prices credit by what the buyer paid in.
+  const currency = (order.presentment_currency ?? order.currency).toUpperCase();
+  const lines = order.line_items.map((line) => ({ refs: [line.sku], quantity: line.quantity }));
+  const totalText = order.total_price_set?.presentment_money?.amount ?? order.total_price;
+  const total = totalText === null || totalText === undefined ? null : toMinorUnits(totalText, currency);
+  const shippingText = order.total_shipping_price_set?.presentment_money?.amount;
+  const shipping = shippingText === undefined ? 0 : toMinorUnits(shippingText, currency);
+  const occurredAt = ctx.triggeredAt?.trim() || order.updated_at || order.created_at;
   const event: IntakeEvent = {
     kind,
     provider: 'shopify',
@@ -206,15 +317,24 @@ export function normalizeShopify(payload: unknown, ctx: ShopifyContext): Normali
     orderId,
     orderKey: orderKey('shopify', store, orderId),
     buyer,
-    // The buyer pays in the presentment currency; the catalog prices credit by what the buyer paid in.
-    credit: creditForLines(
-      ctx.catalog,
-      order.presentment_currency ?? order.currency,
-      order.line_items.map((line) => ({ refs: [line.sku], quantity: line.quantity })),
-    ),
+    credit: creditForLines(ctx.catalog, currency, lines),
+    money: { total, currency, singleCreditLine: isSingleCreditLine(ctx.catalog, lines, shipping !== 0) },
     sourceEventId: ctx.eventId?.trim() || `${topic}:${orderId}`,
-    occurredAt: ctx.triggeredAt?.trim() || order.updated_at || order.created_at,
+    occurredAt,
   };
+  if (kind === 'paid') {
+    // The order payload names no transaction: the order's payment is one fact, the same whichever topic reports it.
+    event.facts = [
+      {
+        type: 'payment',
+        id: `order:${orderId}`,
+        amount: total,
+        ...(total === null && totalText !== undefined && totalText !== null ? { text: String(totalText) } : {}),
+        currency,
+        at: occurredAt,
+      },
+    ];
+  }
   const key = buyerKey('shopify', store, customerId, buyer.email);
   if (key) event.buyerKey = key;
   const address = pickAddress([

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { parseCredit } from '../domain/credit';
 import { buyerKey, orderKey } from '../domain/keys';
+import type { MoneyFact } from '../domain/money';
 import type { Buyer, Credit, OrderEventKind } from '../domain/order-event';
 import { type CatalogLine, type CreditCatalog, creditForLines } from './catalog';
 import { type IntakeEvent, type Normalized, validateIntakeEvent } from './events';
@@ -12,7 +13,9 @@ export const StripeTopics = [
   'checkout.session.async_payment_succeeded',
   'checkout.session.async_payment_failed',
   'charge.refunded',
+  'charge.dispute.created',
   'invoice.paid',
+  'invoice_payment.paid',
 ] as const;
 type StripeTopic = (typeof StripeTopics)[number];
 
@@ -88,6 +91,9 @@ export const CheckoutSessionSchema = z.object({
   payment_intent: ExpandableId,
   /** `paid`, `unpaid` (an asynchronous method such as Bacs or SEPA still settling), `no_payment_required`. */
   payment_status: z.string().min(1),
+  /** What the buyer pays, minor units (null on Stripe's own synthetic sample). */
+  amount_total: z.number().int().nullish(),
+  total_details: z.object({ amount_shipping: z.number().int().nullish() }).nullish(),
 });
 
 /** The fields of a Charge intake reads (for `charge.refunded`). */
@@ -102,6 +108,33 @@ export const ChargeSchema = z.object({
   payment_intent: ExpandableId,
   /** The invoice the charge paid; API versions before 2025-03-31.basil only. */
   invoice: ExpandableId,
+  /** Minor units charged, and refunded so far: a running total over all of the charge's refunds. */
+  amount: z.number().int(),
+  amount_refunded: z.number().int(),
+});
+
+/** The fields of a Dispute intake reads (for `charge.dispute.created`). */
+export const DisputeSchema = z.object({
+  id: z.string().min(1),
+  object: z.literal('dispute').optional(),
+  amount: z.number().int(),
+  currency: z.string().length(3),
+  charge: ExpandableId,
+  payment_intent: ExpandableId,
+  status: z.string().nullish(),
+});
+
+/**
+ * The fields of an InvoicePayment intake reads (for `invoice_payment.paid`): how API versions from basil on tell
+ * which PaymentIntent paid an invoice, which the invoice itself no longer carries.
+ */
+export const InvoicePaymentSchema = z.object({
+  id: z.string().min(1),
+  object: z.literal('invoice_payment').optional(),
+  invoice: ExpandableId,
+  amount_paid: z.number().int().nullish(),
+  currency: z.string().length(3),
+  payment: z.object({ payment_intent: ExpandableId }).nullish(),
 });
 
 /** A price as an invoice line carries it before 2025-03-31.basil (`price`), or as its id after (`pricing`). */
@@ -135,6 +168,9 @@ export const InvoiceSchema = z.object({
   customer_shipping: StripeShipping,
   lines: z.object({ data: z.array(InvoiceLine) }),
   payment_intent: ExpandableId,
+  /** What was due and what was paid, minor units (0 for a free trial's first invoice). */
+  amount_due: z.number().int().nullish(),
+  amount_paid: z.number().int().nullish(),
 });
 
 /** What the Stripe normalizer needs besides the payload. */
@@ -147,7 +183,10 @@ export interface StripeContext {
 const OBJECT = 'data.object';
 const NO_CURRENCY = 'XXX';
 
-const KINDS: Record<Exclude<StripeTopic, 'charge.refunded' | 'invoice.paid'>, OrderEventKind> = {
+const KINDS: Record<
+  Exclude<StripeTopic, 'charge.refunded' | 'charge.dispute.created' | 'invoice.paid' | 'invoice_payment.paid'>,
+  OrderEventKind
+> = {
   'checkout.session.completed': 'paid',
   'checkout.session.async_payment_succeeded': 'payment_confirmed',
   'checkout.session.async_payment_failed': 'payment_failed',
@@ -227,12 +266,25 @@ function refundEvent(base: Base, object: unknown, catalog: CreditCatalog): Intak
   // recorded it as its `paymentRef` (a Checkout Session or an invoice).
   const orderId =
     charge.metadata?.checkout_session_id ?? charge.invoice ?? charge.payment_intent ?? charge.id;
+  const currency = charge.currency.toUpperCase();
   const event: IntakeEvent = {
     ...base,
     kind: 'refunded',
     orderId,
     orderKey: orderKey('stripe', base.store, orderId),
     credit: metadataCredit(charge.metadata, charge.currency, catalog),
+    // `amount_refunded` is the charge's running total: each delivery states all that was refunded so far, so the
+    // facts of one charge are never added up (the largest counts), and a redelivery is the same fact.
+    facts: [
+      {
+        type: 'refund',
+        id: `${charge.id}@${charge.amount_refunded}`,
+        runningTotalOf: charge.id,
+        amount: charge.amount_refunded,
+        currency,
+        at: base.occurredAt,
+      },
+    ],
   };
   if (charge.payment_intent) event.paymentRef = charge.payment_intent;
   const buyer = buyerOf(
@@ -258,6 +310,10 @@ function invoiceEvent(base: Base, object: unknown, catalog: CreditCatalog): Norm
   if (!(SubscriptionBillingReasons as readonly string[]).includes(reason)) {
     return { outcome: 'ignored', topic: `invoice.paid:${reason}` };
   }
+  const lines = invoiceLines(invoice.lines.data);
+  const credit = creditForLines(catalog, invoice.currency, lines);
+  const currency = invoice.currency.toUpperCase();
+  const paid = invoice.amount_paid ?? null;
   const event: IntakeEvent = {
     ...base,
     kind: 'paid',
@@ -268,12 +324,72 @@ function invoiceEvent(base: Base, object: unknown, catalog: CreditCatalog): Norm
       [invoice.customer_email],
       [invoice.customer_phone],
     ),
-    credit: creditForLines(catalog, invoice.currency, invoiceLines(invoice.lines.data)),
+    credit,
+    money: {
+      total: invoice.amount_due ?? paid,
+      currency,
+      singleCreditLine: lines.length === 1 && credit.amount !== null,
+    },
+    // One payment per invoice, by the invoice's id: `invoice_payment.paid` reports the same payment under it.
+    facts: [{ type: 'payment', id: invoice.id, amount: paid, currency, at: base.occurredAt }],
   };
   const address = pickAddress([raw(invoice.customer_address), raw(invoice.customer_shipping?.address)]);
   if (address) event.address = address;
   if (invoice.payment_intent) event.paymentRef = invoice.payment_intent;
   return { outcome: 'event', event: validateIntakeEvent(withBuyer(event, base.store, invoice.customer)) };
+}
+
+/**
+ * `charge.dispute.created`: a dispute (chargeback or inquiry) on the payment, keyed like a refund that names only its
+ * PaymentIntent (dispatch finds the order that recorded it). Before credit moves a person decides; after, it is a
+ * refund after credit.
+ */
+function disputeEvent(base: Base, object: unknown): IntakeEvent {
+  const dispute = parseField(DisputeSchema, object, OBJECT);
+  const orderId = dispute.payment_intent ?? dispute.charge ?? dispute.id;
+  const event: IntakeEvent = {
+    ...base,
+    kind: 'disputed',
+    orderId,
+    orderKey: orderKey('stripe', base.store, orderId),
+    credit: { amount: null, currency: dispute.currency.toUpperCase(), unpricedReason: 'a dispute prices nothing' },
+    facts: [
+      {
+        type: 'dispute',
+        id: dispute.id,
+        amount: dispute.amount,
+        currency: dispute.currency.toUpperCase(),
+        at: base.occurredAt,
+        ...(dispute.status ? { status: dispute.status } : {}),
+      },
+    ],
+  };
+  if (dispute.payment_intent) event.paymentRef = dispute.payment_intent;
+  return event;
+}
+
+/**
+ * `invoice_payment.paid` (API versions from basil on): the invoice's payment and the PaymentIntent that made it,
+ * which the invoice no longer names. A payment confirmation of the invoice's order that records its PaymentIntent,
+ * so a refund naming only that PaymentIntent finds the order.
+ */
+function invoicePaymentEvent(base: Base, object: unknown): Normalized {
+  const payment = parseField(InvoicePaymentSchema, object, OBJECT);
+  if (!payment.invoice) return { outcome: 'ignored', topic: 'invoice_payment.paid:no_invoice' };
+  const currency = payment.currency.toUpperCase();
+  const event: IntakeEvent = {
+    ...base,
+    kind: 'payment_confirmed',
+    orderId: payment.invoice,
+    orderKey: orderKey('stripe', base.store, payment.invoice),
+    credit: { amount: null, currency, unpricedReason: 'an invoice payment prices nothing' },
+    facts: [
+      { type: 'payment', id: payment.invoice, amount: payment.amount_paid ?? null, currency, at: base.occurredAt },
+    ],
+  };
+  const intent = payment.payment?.payment_intent;
+  if (intent) event.paymentRef = intent;
+  return { outcome: 'event', event: validateIntakeEvent(event) };
 }
 
 function sessionEvent(
@@ -300,6 +416,16 @@ function sessionEvent(
   // prices, so only an explicit metadata.yay_credit moves credit.
   const currency = session.currency ?? NO_CURRENCY;
   const shipping = session.collected_information?.shipping_details ?? session.shipping_details;
+  const code = currency.toUpperCase();
+  const total = session.amount_total ?? null;
+  // The payment's id: its PaymentIntent, else (nothing to pay: no PaymentIntent) the session's own.
+  const fact = (type: MoneyFact['type']): MoneyFact => ({
+    type,
+    id: session.payment_intent ?? session.id,
+    amount: total,
+    currency: code,
+    at: base.occurredAt,
+  });
   const event: IntakeEvent = {
     ...base,
     kind,
@@ -311,7 +437,11 @@ function sessionEvent(
       [session.customer_details?.phone],
     ),
     credit: metadataCredit(session.metadata, currency, catalog),
+    // The metadata prices the whole payment; only a shipping charge would be money for something else.
+    money: { total, currency: code, singleCreditLine: !session.total_details?.amount_shipping },
   };
+  if (kind === 'paid' || kind === 'payment_confirmed') event.facts = [fact('payment')];
+  if (kind === 'payment_failed') event.facts = [fact('failure')];
   const address = pickAddress([raw(session.customer_details?.address), raw(shipping?.address)]);
   if (address) event.address = address;
   if (session.payment_intent) event.paymentRef = session.payment_intent;
@@ -326,7 +456,12 @@ function sessionEvent(
  * - `checkout.session.async_payment_succeeded` → `payment_confirmed`; `…_failed` → `payment_failed`.
  * - `invoice.paid` for a subscription's first invoice or a renewal → `paid`, keyed by the invoice id and priced
  *   from its lines through the catalog (by the price's lookup key, else its id).
- * - `charge.refunded` → `refunded`, keyed as well as the charge allows (see {@link refundEvent}).
+ * - `invoice_payment.paid` → `payment_confirmed` of the invoice's order, with the PaymentIntent that paid it.
+ * - `charge.refunded` → `refunded`, keyed as well as the charge allows (see {@link refundEvent}), with the charge's
+ *   running refund total as the fact.
+ * - `charge.dispute.created` → `disputed`, keyed by its PaymentIntent.
+ *
+ * Each event carries its money facts in exact minor units (a payment, a running refund total, a dispute, a failure).
  *
  * Store: the Connect `account` when present, else `defaultStore`. The type is read before anything else, so an
  * event of any other type is acknowledged whatever its shape.
@@ -347,6 +482,10 @@ export function normalizeStripe(payload: unknown, ctx: StripeContext): Normalize
   if (topic === 'charge.refunded') {
     return { outcome: 'event', event: validateIntakeEvent(refundEvent(base, object, ctx.catalog)) };
   }
+  if (topic === 'charge.dispute.created') {
+    return { outcome: 'event', event: validateIntakeEvent(disputeEvent(base, object)) };
+  }
   if (topic === 'invoice.paid') return invoiceEvent(base, object, ctx.catalog);
+  if (topic === 'invoice_payment.paid') return invoicePaymentEvent(base, object);
   return sessionEvent(base, topic, object, ctx.catalog);
 }

@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { buyerKey, orderKey } from '../domain/keys';
+import { type MoneyFact, toMinorUnits } from '../domain/money';
 import type { Buyer, OrderEventKind } from '../domain/order-event';
-import { type CreditCatalog, creditForLines } from './catalog';
+import { type CreditCatalog, creditForLines, isSingleCreditLine } from './catalog';
 import { type IntakeEvent, type Normalized, validateIntakeEvent } from './events';
 import { firstText, MalformedPayload, parseField, pickAddress, pickName } from './payload';
 
@@ -53,9 +54,19 @@ export const WooOrderSchema = z.object({
   billing: WooAddress,
   shipping: WooAddress,
   line_items: z.array(z.object({ sku: z.string().nullish(), quantity: z.number().int().nonnegative() })),
-  /** Partial refunds of the order so far (the status stays processing or completed until it is all refunded). */
-  refunds: z.array(z.unknown()).nullish(),
+  /** What the buyer pays for the order, and for its shipping, as decimal strings. */
+  total: z.string().nullish(),
+  shipping_total: z.string().nullish(),
+  fee_lines: z.array(z.unknown()).nullish(),
+  /**
+   * Every refund of the order so far, each `{id, total: "-10.00"}` (the status stays processing or completed until
+   * all is refunded): the same refunds arrive again with every later update, and are recorded once by id.
+   */
+  refunds: z
+    .array(z.object({ id: z.union([z.number().int(), z.string().min(1)]).transform(String), total: z.string() }))
+    .nullish(),
 });
+type WooOrder = z.infer<typeof WooOrderSchema>;
 
 /** Headers of a WooCommerce delivery that carry meaning, and the catalog. */
 export interface WooCommerceContext {
@@ -92,6 +103,48 @@ const rawAddress = (address: WooAddress) =>
   };
 
 /**
+ * The money facts an order's update states: its payment (paid or refunded status: a refunded order was paid), each
+ * refund so far by its id, or its failure. WooCommerce names no payment id the order keeps for sure (the gateway's
+ * `transaction_id` may come late), so the order's one payment is keyed by the order. A `refunded` order whose listed
+ * refunds do not add up to its total (the list is cut, or the store marked it by hand) gets the rest as one refund.
+ */
+function wooFacts(
+  order: WooOrder,
+  status: string,
+  kind: OrderEventKind,
+  total: number | null,
+  currency: string,
+  at: string,
+): MoneyFact[] {
+  const facts: MoneyFact[] = [];
+  const whole = { amount: total, ...(total === null && order.total ? { text: order.total } : {}) };
+  if (kind === 'payment_failed') {
+    return [{ type: 'failure', id: `order:${order.id}:${status}`, ...whole, currency, at }];
+  }
+  if (kind !== 'paid' && kind !== 'refunded') return facts;
+  facts.push({ type: 'payment', id: `order:${order.id}`, ...whole, currency, at });
+  let refunded = 0;
+  for (const refund of order.refunds ?? []) {
+    // Refund totals are negative ("-10.00"): the money went back to the buyer.
+    const minor = toMinorUnits(refund.total, currency);
+    const amount = minor === null ? null : -minor;
+    facts.push({
+      type: 'refund',
+      id: refund.id,
+      amount,
+      ...(amount === null ? { text: refund.total } : {}),
+      currency,
+      at,
+    });
+    refunded += amount ?? 0;
+  }
+  if (kind === 'refunded' && status === 'refunded' && total !== null && refunded < total) {
+    facts.push({ type: 'refund', id: `order:${order.id}:refunded`, amount: total - refunded, currency, at });
+  }
+  return facts;
+}
+
+/**
  * Maps a WooCommerce order webhook to an order event, by the order's status (see
  * {@link WooCommerceStatusKinds}). Store: the host of `X-WC-Webhook-Source`. A WooCommerce Subscriptions
  * renewal is an ordinary order of the same `customer_id`, so it tops up the customer the buyer already has.
@@ -106,7 +159,7 @@ export function normalizeWooCommerce(payload: unknown, ctx: WooCommerceContext):
   if (!statusKind) return { outcome: 'ignored', topic: `${topic}:${status}` };
   const order = parseField(WooOrderSchema, payload, '');
   // WooCommerce sends no refund topic: a partial refund arrives as an update of a paid order carrying `refunds`.
-  // It is a refund like any other (before credit moves it cancels the transfer, after it a person is told).
+  // Its amounts are facts like any other refund's; what is still owed is derived from them.
   const kind: OrderEventKind = statusKind === 'paid' && order.refunds?.length ? 'refunded' : statusKind;
 
   const buyer: Buyer = pickName([
@@ -134,6 +187,13 @@ export function normalizeWooCommerce(payload: unknown, ctx: WooCommerceContext):
     sourceEventId: `${topic}:${order.id}:${order.status}:${occurredAt}`,
     occurredAt,
   };
+  const currency = order.currency.toUpperCase();
+  const lines = order.line_items.map((line) => ({ refs: [line.sku], quantity: line.quantity }));
+  const total = order.total ? toMinorUnits(order.total, currency) : null;
+  const shipping = order.shipping_total ? toMinorUnits(order.shipping_total, currency) : 0;
+  const otherCharges = shipping !== 0 || (order.fee_lines?.length ?? 0) > 0;
+  event.money = { total, currency, singleCreditLine: isSingleCreditLine(ctx.catalog, lines, otherCharges) };
+  event.facts = wooFacts(order, status, statusKind, total, currency, occurredAt);
   const key = buyerKey(
     'woocommerce',
     store,

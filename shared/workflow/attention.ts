@@ -1,4 +1,5 @@
 import { formatCredit, MIN_TRANSFER, type Millis } from '../domain/credit';
+import type { CreditDecision } from '../domain/money';
 import { describeMissing, newCustomerDetails } from '../domain/customer-details';
 import { buyerKey } from '../domain/keys';
 import type { OrderEvent } from '../domain/order-event';
@@ -19,10 +20,11 @@ export interface OrderCompletion {
   state?: string;
   /** Two-letter ISO country code. */
   country?: string;
-  /** The credit the order buys, thousandths of a pound (an unpriced order). */
+  /**
+   * Thousandths of a pound: the credit an unpriced order buys, or the credit a person decided an order owes when its
+   * money facts cannot say (a partial refund naming no line, a dispute).
+   */
   credit?: Millis;
-  /** The person checked the store: the payment stands, though the store reported a refund or a failure. */
-  confirmPayment?: boolean;
 }
 
 export interface AttentionDeps extends Observability {
@@ -76,11 +78,7 @@ function describeCompletion(completion: OrderCompletion): string {
   const parts = Object.entries(completion)
     .filter(([, value]) => value !== undefined && value !== false)
     .map(([field, value]) =>
-      field === 'credit'
-        ? `credit ${formatCredit(value as number)}`
-        : field === 'confirmPayment'
-          ? 'payment confirmed'
-          : field,
+      field === 'credit' ? `credit ${formatCredit(value as number)}` : field,
     );
   return parts.length > 0 ? `supplied ${parts.join(', ')}` : 'nothing supplied';
 }
@@ -115,9 +113,8 @@ export async function completeOrder(
 ): Promise<ReplayResult> {
   const order = requireWaiting(await deps.orders.get(orderKey), orderKey);
   const attention = order.attention as NonNullable<OrderRecord['attention']>;
-  const event = applyCompletion(order.event, completion);
-  let confirmPayment = false;
-  let clearRefund = false;
+  let event = applyCompletion(order.event, completion);
+  let decision: CreditDecision | undefined;
   switch (attention.reason) {
     case 'missing_details': {
       const known = event.buyerKey ? await deps.buyers.getCustomer(event.buyerKey) : undefined;
@@ -137,19 +134,22 @@ export async function completeOrder(
         throw new OrderInvalid(`--credit must be at least ${formatCredit(MIN_TRANSFER)}`);
       break;
     }
-    case 'paid_after_failure':
-    case 'paid_after_refund': {
-      if (!completion.confirmPayment) {
+    case 'credit_undecided':
+    case 'disputed': {
+      // A person decides what the money owes; the order's catalog price stays what the store sold.
+      const credit = completion.credit;
+      if (credit === undefined) {
         throw new OrderInvalid(
-          'the store reported this payment refunded or failed: check the store, then --confirm-payment (or ops close)',
+          `the money facts cannot say what is owed (${attention.message}): supply --credit <amount>, or ops close if nothing is owed`,
         );
       }
-      confirmPayment = true;
-      if (order.refunded) {
-        // The refund had closed the transfer before any call; a person now says the payment stands.
-        clearRefund = true;
-        await deps.transfers.reopenCancelled(orderKey);
+      if (credit < MIN_TRANSFER) {
+        throw new OrderInvalid(`--credit must be at least ${formatCredit(MIN_TRANSFER)}; use ops close if nothing is owed`);
       }
+      event = applyCompletion(order.event, { ...completion, credit: undefined });
+      decision = { credit, factCount: order.factCount ?? 0, at: deps.now().toISOString() };
+      // A transfer cancelled when the money owed nothing never called Yay: planned afresh for the decided amount.
+      await deps.transfers.reopenCancelled(orderKey);
       break;
     }
     default:
@@ -164,8 +164,7 @@ export async function completeOrder(
   const started = await claimReplay(deps, order, `completed by an operator: ${reason}`, {
     fromStates: ['needs_attention'],
     event,
-    confirmPayment,
-    clearRefund,
+    ...(decision ? { decision } : {}),
     action,
   });
   if (!started)

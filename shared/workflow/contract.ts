@@ -33,8 +33,8 @@ export { type CaughtError, type Outcome, Outcomes } from '../domain/order-state'
  * Transfer credit   (transfer-credit)   payload $            → $.transfer : TransferResult
  *                   Retry ResellerBalanceTooLow hourly (alarmed), LeaseBusy, YayUnavailable, YayRateLimited
  *                   Catch TransferOutcomeUnknown → Reconcile transfer
- * Credit moved?     Choice  $.transfer.status == APPLIED → outcome fulfilled, CANCELLED → outcome refunded,
- *                   SKIPPED (unpriced) → outcome needs_attention
+ * Credit moved?     Choice  $.transfer.status == APPLIED or NOTHING_OWED → outcome fulfilled, CANCELLED → outcome
+ *                   refunded, SKIPPED (unpriced) or HELD (a person decides what is owed) → outcome needs_attention
  * Reconcile transfer(reconcile-transfer) payload $           → $.reconcile : ReconcileResult
  *                   Retry LeaseBusy (another transfer to the customer is under way), YayUnavailable, YayRateLimited
  *                   Choice applied → outcome fulfilled; retry → Transfer credit; needs_review → outcome needs_attention
@@ -51,7 +51,7 @@ export type PaymentState = z.infer<typeof PaymentStateSchema>;
 /** What Transfer credit receives: the execution input with the customer Create customer put at `$.customer`. */
 export type TransferInput = z.infer<typeof TransferInputSchema>;
 
-/** APPLIED: the credit moved. SKIPPED: the order is unpriced (a person prices it). CANCELLED: refunded first. */
+/** What Transfer credit decided from the order's money facts (see `TransferStatusSchema`). */
 export type TransferStatus = z.infer<typeof TransferStatusSchema>;
 export type TransferResult = z.infer<typeof TransferResultSchema>;
 

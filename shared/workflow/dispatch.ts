@@ -1,11 +1,18 @@
 import { executionName, paymentKey } from '../domain/keys';
+import { type CreditOptions, creditOwed, type MoneyFact } from '../domain/money';
 import type { OrderEvent } from '../domain/order-event';
-import type { AttentionReason } from '../domain/order-state';
 import { ErrorNames } from '../errors';
 import { MetricNames } from '../metric-names';
-import { isTerminal, type OrderRecord, type OrderStore, type TransferStore } from '../store/types';
+import {
+  isTerminal,
+  type OrderRecord,
+  type OrderStore,
+  type PaymentLinkStore,
+  type TransferStore,
+} from '../store/types';
 import type { PaymentState } from './contract';
 import type { EventsOut } from './events-out';
+import { moneyStateOf } from './money-state';
 import { parkForPerson } from './park';
 import type { Observability, WorkflowControl } from './ports';
 import { flagRefundAfterCredit } from './refund-after-credit';
@@ -16,9 +23,12 @@ export { startExecution } from './replay';
 export interface DispatchDeps extends Observability {
   orders: OrderStore;
   transfers: TransferStore;
+  payments: PaymentLinkStore;
   workflow: WorkflowControl;
   /** `Order Needs Attention` and `Refund After Credit`, for the reseller's other systems. */
   events: EventsOut;
+  /** How the credit owed is derived (free orders). */
+  credit?: CreditOptions;
 }
 
 /** What dispatch did with one event (returned for tests and the local timeline; the bus ignores it). */
@@ -33,7 +43,8 @@ export interface DispatchResult {
     | 'needs_attention'
     | 'ignored'
     | 'refund_recorded'
-    | 'refund_after_credit';
+    | 'refund_after_credit'
+    | 'waiting_for_order';
   executionArn?: string;
   detail?: string;
 }
@@ -41,93 +52,169 @@ export interface DispatchResult {
 const PAID: PaymentState = { paid: true };
 
 /**
- * Routes one normalized {@link OrderEvent} from the bus. Every branch is safe to run twice (EventBridge
- * delivers at least once, stores resend, events arrive out of order):
- * - placed / paid: record the order (conditional), start the execution named by the order key
- *   (an existing one counts as success); a `paid` after `placed` is also a payment confirmation.
- * - payment_confirmed / payment_failed: the handshake of DESIGN.md §6 on the order item; a payment confirmed
- *   after the order expired is credited by a new execution, one confirmed after a refund or a failure waits
- *   for a person.
- * - refunded: cancels a transfer that has not started; a refund after credit moved is flagged for a person,
- *   once per order.
+ * The facts an event reports. An event from before money facts (an archive replayed, an input made by hand) states
+ * only its kind: read as the fact that kind means, with no amount — a payment of unknown amount still says "paid",
+ * a refund or dispute of unknown amount goes to a person.
+ */
+function factsOf(event: OrderEvent): readonly MoneyFact[] {
+  if (event.facts) return event.facts;
+  const fact = (type: MoneyFact['type'], id: string): MoneyFact[] => [
+    { type, id, amount: null, currency: event.credit.currency, at: event.occurredAt },
+  ];
+  switch (event.kind) {
+    case 'paid':
+    case 'payment_confirmed':
+      return fact('payment', `order:${event.orderId}`);
+    case 'payment_failed':
+      return fact('failure', `order:${event.orderId}:failed`);
+    case 'refunded':
+      return fact('refund', event.sourceEventId);
+    case 'disputed':
+      return fact('dispute', event.sourceEventId);
+    case 'placed':
+      return [];
+  }
+}
+
+/** Refunds and disputes: facts that can take credit back. */
+const takesCreditBack = (fact: MoneyFact) => fact.type === 'refund' || fact.type === 'dispute';
+
+/**
+ * Routes one normalized {@link OrderEvent} from the bus. Its money facts are recorded on the order, each once by its
+ * provider id, and the order is moved on by what they say, never by the event's kind alone. Every branch is safe to
+ * run twice (EventBridge delivers at least once, stores resend, events arrive out of order):
+ * - placed / paid: record the order with its facts (and any that came for its payment before it), start the
+ *   execution named by the order key (an existing one counts as success);
+ * - a payment: the handshake of the design's "payment handshake" on the order item (resume a waiting execution), or,
+ *   for an order that ended without credit (expired, payment failed), a new execution that credits it;
+ * - a failure: ends a wait for payment;
+ * - a refund or dispute: written on the transfer intent too, so it meets the transfer whichever comes second; after
+ *   credit moved a person is told (Yay cannot reverse a transfer); before, the transfer derives what is still owed.
+ * A refund or dispute naming only its payment (a Stripe PaymentIntent) finds its order through the payment item, or
+ * waits there for the order.
  */
 export async function dispatchOrderEvent(deps: DispatchDeps, event: OrderEvent): Promise<DispatchResult> {
-  switch (event.kind) {
-    case 'placed':
-    case 'paid':
-      return placeOrder(deps, event);
-    case 'payment_confirmed':
-      return confirmPayment(deps, event.orderKey);
-    case 'payment_failed':
-      return failPayment(deps, event.orderKey);
-    case 'refunded':
-      return refund(deps, event);
+  const orderKey = await orderOf(deps, event);
+  if (!orderKey) {
+    deps.metrics.addMetric(MetricNames.RefundsUnmatched, 'Count', 1);
+    deps.log.info('money fact for a payment no order has claimed yet; kept for the order', {
+      orderKey: event.orderKey,
+      paymentRef: event.paymentRef,
+    });
+    return { action: 'waiting_for_order', detail: event.paymentRef };
   }
+  if (event.kind === 'placed' || event.kind === 'paid') return placeOrder(deps, event);
+  return recordFacts(deps, orderKey, [...factsOf(event), ...(await claimedFacts(deps, event))]);
+}
+
+/**
+ * The order an event belongs to. An event of an order (its own id) is that order. One naming only its payment (a
+ * Stripe refund or dispute carrying its PaymentIntent) notes each fact on the payment item and belongs to the order
+ * that claimed the payment; undefined while none has (the order's first write will read the facts).
+ */
+async function orderOf(deps: DispatchDeps, event: OrderEvent): Promise<string | undefined> {
+  if (!event.paymentRef || event.orderId !== event.paymentRef) return event.orderKey;
+  const key = paymentKey(event.provider, event.store, event.paymentRef);
+  let claimedBy: string | undefined;
+  for (const fact of factsOf(event)) {
+    claimedBy = (await deps.payments.notePaymentFact(key, fact, deps.now())).orderKey;
+  }
+  return claimedBy;
+}
+
+/**
+ * An event of an order that names its payment claims the payment item for the order and brings the facts that
+ * came for the payment before the order did (a refund delivered before its checkout session).
+ */
+async function claimedFacts(deps: DispatchDeps, event: OrderEvent): Promise<MoneyFact[]> {
+  if (!event.paymentRef || event.orderId === event.paymentRef) return [];
+  const key = paymentKey(event.provider, event.store, event.paymentRef);
+  const link = await deps.payments.claimPayment(key, event.orderKey, deps.now());
+  if (link.orderKey !== event.orderKey) {
+    deps.log.warn('payment already claimed by another order; its facts stay there', {
+      orderKey: event.orderKey,
+      claimedBy: link.orderKey,
+    });
+    return [];
+  }
+  return link.facts;
 }
 
 async function placeOrder(deps: DispatchDeps, event: OrderEvent): Promise<DispatchResult> {
   const now = deps.now();
   const name = executionName(event.orderKey);
-  let { order, created } = await deps.orders.record(event, name, now, deps.workflow.executionArn(name));
-  if (created) deps.metrics.addMetric(MetricNames.OrdersReceived, 'Count', 1);
-
-  if (event.kind === 'paid' && order.payment !== 'paid') {
-    // `placed` came first: its execution may already wait for payment, so this is a confirmation too.
-    const confirmed = await confirmPayment(deps, event.orderKey);
-    if (confirmed.action !== 'payment_recorded') return confirmed;
-    order = (await deps.orders.get(event.orderKey)) ?? order;
+  const facts = [...factsOf(event), ...(await claimedFacts(deps, event))];
+  const { order, created } = await deps.orders.record(
+    event,
+    name,
+    now,
+    deps.workflow.executionArn(name),
+    facts,
+  );
+  if (created) {
+    deps.metrics.addMetric(MetricNames.OrdersReceived, 'Count', 1);
+  } else if (facts.length > 0 || event.kind === 'paid') {
+    // The order was recorded before (this is `paid` after `placed`, or a redelivery): its facts decide what next.
+    const moved = await afterFacts(deps, order, facts);
+    if (moved && moved.action !== 'payment_recorded') return moved;
   }
-  if (isTerminal(order.state)) {
-    deps.log.info('order already has an outcome; not starting it again', { outcome: order.outcome });
-    return { action: 'already_finished', detail: order.outcome };
+  const current = created ? order : ((await deps.orders.get(event.orderKey)) ?? order);
+  if (isTerminal(current.state)) {
+    deps.log.info('order already has an outcome; not starting it again', {
+      orderKey: event.orderKey,
+      outcome: current.outcome,
+    });
+    return { action: 'already_finished', detail: current.outcome };
   }
-  return startExecution(deps, order, event);
+  return startExecution(deps, current, event);
 }
 
-/** Parks an order for a person (counted once, when it starts waiting). */
-async function flag(
+/** Records each fact once, then moves the order on by what they say. */
+async function recordFacts(
   deps: DispatchDeps,
   orderKey: string,
-  reason: AttentionReason,
-  message: string,
+  facts: readonly MoneyFact[],
 ): Promise<DispatchResult> {
-  await parkForPerson(deps, orderKey, reason, message);
-  return { action: 'needs_attention', detail: reason };
+  if (facts.length === 0) {
+    deps.log.info('event carries no money fact; nothing to record', { orderKey });
+    return { action: 'ignored', detail: 'no money fact' };
+  }
+  let order: OrderRecord | undefined;
+  for (const fact of facts) order = (await deps.orders.recordFact(orderKey, fact, deps.now())).order;
+  return (await afterFacts(deps, order as OrderRecord, facts)) ?? { action: 'payment_recorded' };
 }
 
-async function confirmPayment(deps: DispatchDeps, orderKey: string): Promise<DispatchResult> {
-  const { applied, order } = await deps.orders.markPayment(orderKey, 'paid', deps.now());
-  const repeated = !applied && order.payment === 'paid';
-  if (!applied && !repeated) {
-    // The store said the payment failed, and now that it came in: only a person can tell which stands.
-    if (order.outcome === 'fulfilled') return { action: 'already_finished', detail: 'fulfilled' };
-    return flag(
-      deps,
-      orderKey,
-      'paid_after_failure',
-      'a payment was confirmed for an order whose payment the store reported failed',
-    );
-  }
+/**
+ * What the facts just recorded (or recorded before: a redelivery must finish what a crashed first delivery began)
+ * mean for the order. Undefined when nothing but recording was needed.
+ */
+async function afterFacts(
+  deps: DispatchDeps,
+  order: OrderRecord,
+  facts: readonly MoneyFact[],
+): Promise<DispatchResult | undefined> {
+  if (facts.some(takesCreditBack)) return creditTakenBack(deps, order);
+  if (order.payment === 'paid') return paymentIn(deps, order);
+  if (facts.some((fact) => fact.type === 'failure')) return paymentFailed(deps, order);
+  return undefined;
+}
+
+/**
+ * A payment is on the order: resume its wait, or credit an order that ended without credit (the window closed, the
+ * payment was reported failed first) with a new execution. Idempotent: a redelivery of the same payment does what a
+ * first delivery that crashed half-way left undone.
+ */
+async function paymentIn(deps: DispatchDeps, order: OrderRecord): Promise<DispatchResult> {
+  const orderKey = order.orderKey;
   if (order.state === 'fulfilled') {
-    // A late or repeated confirmation of an order already credited: nothing to do, nobody to tell.
-    deps.log.debug('payment confirmed again for a fulfilled order');
+    deps.log.debug('payment confirmed again for a fulfilled order', { orderKey });
     return { action: 'already_finished', detail: 'fulfilled' };
   }
-  if (order.refunded && !repeated) {
-    // Paid after the refund: a contradiction for a person, even while the refund is still ending the execution's
-    // wait (its outcome is then not written over this: see recordOutcome's keepAttention).
-    return flag(deps, orderKey, 'paid_after_refund', 'a payment was confirmed for an order already refunded');
-  }
-  if (order.refunded && isTerminal(order.state)) {
-    // Paid before the refund (a repeat of that confirmation) is the refund's business.
-    return { action: 'already_finished', detail: order.state };
-  }
-  if (order.state === 'expired') return creditLatePayment(deps, order);
-  if (isTerminal(order.state)) {
-    // needs_attention, failed or closed: the payment is on the order for whatever a person does next.
-    deps.log.info('payment recorded on an order waiting for a person', { state: order.state });
+  if (order.attention) {
+    deps.log.info('payment recorded on an order waiting for a person', { orderKey, state: order.state });
     return { action: 'payment_recorded', detail: `state ${order.state}` };
   }
+  if (isTerminal(order.state)) return creditLatePayment(deps, order);
   if (!order.taskToken) {
     // Either no execution waits yet (it will see `paid` when it tries to store its token), or the
     // event came before the order itself (the stub makes the later execution go straight on).
@@ -136,41 +223,52 @@ async function confirmPayment(deps: DispatchDeps, orderKey: string): Promise<Dis
   const resumed = await deps.workflow.resume(order.taskToken, PAID);
   if (resumed.resumed) return { action: 'resumed' };
   // The wait ended as the payment came: the window closed this instant. An expiry already recorded is credited
-  // now; one still being recorded finds the payment and reopens the order for the sweep instead.
+  // now; one still being recorded finds the order owing and reopens it for the sweep instead.
   const now = await deps.orders.get(orderKey);
-  if (now?.state === 'expired') return creditLatePayment(deps, now);
-  deps.log.info('wait for payment already ended', { reason: resumed.reason });
+  if (now && isTerminal(now.state) && !now.attention && now.state !== 'fulfilled') {
+    return creditLatePayment(deps, now);
+  }
+  deps.log.info('wait for payment already ended', { orderKey, reason: resumed.reason });
   return { action: 'payment_recorded', detail: resumed.reason };
 }
 
 /**
- * A payment confirmed after the window closed (Bacs and SEPA debits settle days later): the buyer has paid, so
- * a new execution of the same order moves the credit, with nobody involved. The claim is conditional on the
- * order still being `expired`, so any number of deliveries start it once.
+ * A payment for an order that ended without credit and waits for nobody (expired; payment failed; refunded, closed
+ * by a person): what its facts say now decides. Owed → a new execution of the same order moves the credit, with
+ * nobody involved (claimed from the state it is in, so any number of deliveries start it once). Only a person can
+ * tell → parked with the figures. Nothing owed → nothing to do.
  */
 async function creditLatePayment(deps: DispatchDeps, order: OrderRecord): Promise<DispatchResult> {
-  const started = await claimReplay(deps, order, 'payment confirmed after the order expired', {
-    fromStates: ['expired'],
+  const orderKey = order.orderKey;
+  const verdict = creditOwed(moneyStateOf(order), deps.credit);
+  if (verdict.kind === 'person' || order.state === 'closed') {
+    const why =
+      order.state === 'closed'
+        ? `a payment came after a person closed the order (${verdict.why})`
+        : verdict.why;
+    const reason = verdict.kind === 'person' ? verdict.reason : 'credit_undecided';
+    await parkForPerson(deps, orderKey, reason, why);
+    return { action: 'needs_attention', detail: reason };
+  }
+  if (verdict.kind !== 'owed' && verdict.kind !== 'unpriced') {
+    deps.log.info('payment on a finished order that owes nothing', { orderKey, verdict: verdict.kind });
+    return { action: 'already_finished', detail: order.state };
+  }
+  const started = await claimReplay(deps, order, `payment confirmed after the order ended ${order.state}`, {
+    fromStates: [order.state],
   });
   if (!started) return { action: 'already_started', detail: 'late payment already being credited' };
   deps.metrics.addMetric(MetricNames.LatePaymentsCredited, 'Count', 1);
-  deps.log.info('late payment: crediting the expired order', { execution: started.executionArn });
+  deps.log.info('late payment: crediting the order', { orderKey, execution: started.executionArn });
   return { action: 'late_payment', executionArn: started.executionArn };
 }
 
-async function failPayment(deps: DispatchDeps, orderKey: string): Promise<DispatchResult> {
-  const now = deps.now();
-  const { applied, order } = await deps.orders.markPayment(orderKey, 'failed', now);
-  if (!applied && order.payment === 'paid') {
-    deps.log.warn('payment failure for an order already paid; ignored', { payment: order.payment });
-    return { action: 'ignored', detail: `payment is ${order.payment}` };
-  }
-  const waitingForDetails =
-    order.attention?.reason === 'missing_details' || order.attention?.reason === 'unpriced';
-  if (order.state === 'needs_attention' && waitingForDetails) {
-    // Nothing is owed any more, so nobody needs to complete it.
-    await deps.orders.recordOutcome(orderKey, 'payment_failed', undefined, now);
-    return { action: 'payment_recorded', detail: 'payment failed while waiting for details' };
+/** A failure reported for an unpaid order ends its wait for payment. */
+async function paymentFailed(deps: DispatchDeps, order: OrderRecord): Promise<DispatchResult> {
+  const orderKey = order.orderKey;
+  if (order.payment === 'paid') {
+    deps.log.warn('payment failure for an order already paid; the payment stands', { orderKey });
+    return { action: 'ignored', detail: 'payment is paid' };
   }
   if (!order.taskToken) return { action: 'payment_recorded' };
   const failed = await deps.workflow.fail(
@@ -179,55 +277,50 @@ async function failPayment(deps: DispatchDeps, orderKey: string): Promise<Dispat
     'the store reported the payment failed',
   );
   if (!failed.resumed) {
-    deps.log.info('wait for payment already ended', { reason: failed.reason });
+    deps.log.info('wait for payment already ended', { orderKey, reason: failed.reason });
     return { action: 'payment_recorded', detail: failed.reason };
   }
   return { action: 'resumed' };
 }
 
 /**
- * The order a refund belongs to: its own key, else (a Stripe charge that names only its PaymentIntent) the
- * order that recorded that payment. Undefined when a payment-keyed refund matches nothing we recorded.
+ * A refund or dispute is on the order. It is written on the transfer intent too (the order's fact count), so it
+ * meets the transfer on one item: a transfer planned on fewer facts cannot start, and one that started sees it when
+ * it records APPLIED. Then:
+ * - credit moved → a person settles it in Yay (flagged once per refund or dispute);
+ * - a call may have happened → whichever step decides it flags it if the credit moved;
+ * - no credit moved → an order waiting for a person is settled when its facts now owe nothing; any other order's
+ *   transfer derives what is still owed when it runs.
  */
-async function refundedOrderKey(deps: DispatchDeps, event: OrderEvent): Promise<string | undefined> {
-  if (!event.paymentRef || event.orderId !== event.paymentRef) return event.orderKey;
-  if (await deps.orders.get(event.orderKey)) return event.orderKey;
-  return deps.orders.findByPaymentRef(paymentKey(event.provider, event.store, event.paymentRef));
-}
-
-async function refund(deps: DispatchDeps, event: OrderEvent): Promise<DispatchResult> {
-  const now = deps.now();
-  const orderKey = await refundedOrderKey(deps, event);
-  if (!orderKey) {
-    deps.metrics.addMetric(MetricNames.RefundsUnmatched, 'Count', 1);
-    deps.log.warn('refund matches no recorded order (not one of ours, or its order never arrived)', {
-      paymentRef: event.paymentRef,
-    });
-    return { action: 'ignored', detail: 'no order matches the refund' };
+async function creditTakenBack(deps: DispatchDeps, order: OrderRecord): Promise<DispatchResult> {
+  const orderKey = order.orderKey;
+  const intent = await deps.transfers.noteMoneyChange(orderKey, order.factCount ?? 0, deps.now());
+  if (intent.status === 'APPLIED') {
+    // No automatic reversal: a transfer cannot be undone through the API, a person must decide.
+    await flagRefundAfterCredit(deps, order, intent);
+    return { action: 'refund_after_credit', detail: intent.status };
   }
-  // The intent item decides, in one conditional write, whether credit can still move: CANCELLED closes
-  // the door on the transfer step; anything past PENDING means a call may have happened.
-  const intent = await deps.transfers.cancelForRefund(orderKey, now);
-  const order = await deps.orders.markRefunded(orderKey, now);
-  if (intent.status === 'CANCELLED' || intent.status === 'REJECTED') {
-    if (order.taskToken && order.payment === 'unpaid') {
-      await deps.workflow.fail(order.taskToken, ErrorNames.PaymentFailed, 'the order was refunded');
-    } else if (order.state === 'needs_attention') {
-      // Waiting for details or a price, and now nothing is owed: the refund settles it.
-      await deps.orders.recordOutcome(orderKey, 'refunded', undefined, now);
-    }
-    deps.log.info('order refunded before credit moved; no credit will move', { transfer: intent.status });
-    return { action: 'refund_recorded', detail: intent.status };
-  }
-  if (intent.status !== 'APPLIED') {
-    // The call may or may not have moved the credit: whichever step decides it (Reconcile transfer, or a person's
-    // resolve-transfer) records the order, and a fulfilled order that is refunded is flagged there, once.
-    deps.log.info('order refunded while its transfer is undecided; the decision flags it if credit moved', {
+  if (intent.status !== 'PENDING' && intent.status !== 'NOT_APPLIED' && intent.status !== 'CANCELLED') {
+    deps.log.info('refund or dispute while the transfer is undecided; the decision flags it if credit moved', {
+      orderKey,
       transfer: intent.status,
     });
     return { action: 'refund_recorded', detail: intent.status };
   }
-  // No automatic reversal: a transfer cannot be undone through the API, a person must decide.
-  await flagRefundAfterCredit(deps, orderKey, intent);
-  return { action: 'refund_after_credit', detail: intent.status };
+  if (order.attention && order.attention.reason !== 'refund_after_credit') {
+    const verdict = creditOwed(moneyStateOf(order), deps.credit);
+    if (verdict.kind === 'nothing') {
+      // Waiting for details, a price or a decision, and now nothing is owed: the money settles it.
+      await deps.orders.recordOutcome(orderKey, 'refunded', undefined, deps.now(), {
+        settledAt: order.factCount ?? 0,
+      });
+      deps.log.info('refund settles an order waiting for a person: nothing is owed', { orderKey });
+      return { action: 'refund_recorded', detail: 'settled' };
+    }
+  }
+  deps.log.info('refund or dispute recorded before credit moved; the transfer derives what is owed', {
+    orderKey,
+    transfer: intent.status,
+  });
+  return { action: 'refund_recorded', detail: intent.status };
 }

@@ -59,17 +59,29 @@ export const AwaitPaymentInputSchema = z.object({
 
 export const TransferInputSchema = ExecutionInputSchema.extend({ customer: CustomerRefSchema });
 
-/** APPLIED: the credit moved. SKIPPED: the order is unpriced (a person prices it). CANCELLED: refunded first. */
-export const TransferStatusSchema = z.enum(['APPLIED', 'SKIPPED', 'CANCELLED']);
+/**
+ * What Transfer credit decided from the order's money facts: APPLIED, the credit moved; NOTHING_OWED, paid but nothing
+ * is owed (a free order not credited, a person's decision); CANCELLED, refunded in full before any call; SKIPPED, the
+ * order is unpriced (a person prices it); HELD, only a person can tell what is owed (a dispute, a refund that cannot
+ * be turned into credit exactly).
+ */
+export const TransferStatusSchema = z.enum(['APPLIED', 'NOTHING_OWED', 'CANCELLED', 'SKIPPED', 'HELD']);
 
 export const TransferResultSchema = z.object({
   status: TransferStatusSchema,
   /** Thousandths of a pound moved (0 unless APPLIED). */
   amount: z.number().int().nonnegative(),
-  /** Why no credit moved, when SKIPPED or CANCELLED. */
+  /** Why no credit moved (the figures, when HELD). */
   reason: z.string().optional(),
+  /** HELD: what the person decides, as the attention reason. */
+  hold: z.enum(['credit_undecided', 'disputed']).optional(),
   /** The customer's balance after the transfer (thousandths), when it was read just before it. */
   balanceAfter: z.number().int().optional(),
+  /**
+   * The order's fact count the decision was made on: a refund recorded after it came after the credit moved
+   * (APPLIED), and an outcome that gives no credit is written only while the facts still stand at it.
+   */
+  factCount: z.number().int().nonnegative().optional(),
 });
 
 export const ReconcileDecisionSchema = z.enum(['applied', 'retry', 'needs_review']);
@@ -80,6 +92,8 @@ export const ReconcileResultSchema = z.object({
   /** When `applied`: the credit that moved and the customer's balance read to prove it (thousandths). */
   amount: z.number().int().nonnegative().optional(),
   balanceAfter: z.number().int().optional(),
+  /** When `applied`: the order's fact count the transfer's amount was derived from. */
+  factCount: z.number().int().nonnegative().optional(),
 });
 
 export const RecordOutcomeInputSchema = ExecutionInputSchema.extend({

@@ -14,6 +14,7 @@ import type { YayApi } from '../yay/types';
 import type { ReconcileResult } from './contract';
 import type { EventsOut } from './events-out';
 import type { Observability } from './ports';
+import { creditTakenBackSince } from './record-outcome';
 import { flagRefundAfterCredit } from './refund-after-credit';
 import { claimReplay, type ReplayDeps, type ReplayResult } from './replay';
 import { customerLease, DEFAULT_LEASE_SECONDS, releaseQuietly } from './transfer-credit';
@@ -23,7 +24,15 @@ export interface ReconcileTransferDeps extends Observability {
   leases: LeaseStore;
   yay: YayApi;
   leaseSeconds?: number;
+  /**
+   * Thousandths: the largest transfer decided from the customer's balance alone (no history answers); above it, a
+   * person decides. Default {@link DEFAULT_BY_BALANCE_UP_TO}.
+   */
+  byBalanceUpTo?: number;
 }
+
+/** The default of {@link ReconcileTransferDeps.byBalanceUpTo}: 20.000, a typical top-up. */
+export const DEFAULT_BY_BALANCE_UP_TO = 20_000;
 
 /**
  * "Reconcile transfer": decides an UNKNOWN (or interrupted IN_FLIGHT) transfer from Yay's state, never
@@ -65,17 +74,26 @@ export async function reconcileTransfer(
   }
 }
 
+/** The fact count a transfer's amount was derived from, for the outcome to see a refund that came after. */
+function planned(intent: TransferIntent): { factCount?: number } {
+  return intent.plannedFactCount === undefined ? {} : { factCount: intent.plannedFactCount };
+}
+
 function fromStatus(intent: TransferIntent): ReconcileResult | undefined {
   switch (intent.status) {
     case 'APPLIED':
-      return { decision: 'applied', reason: 'the transfer is recorded as applied', amount: intent.amount };
+      return {
+        decision: 'applied',
+        reason: 'the transfer is recorded as applied',
+        amount: intent.amount,
+        ...planned(intent),
+      };
     case 'PENDING':
     case 'NOT_APPLIED':
+    case 'REJECTED':
       return { decision: 'retry', reason: 'no call is outstanding; the transfer may be attempted' };
     case 'NEEDS_REVIEW':
       return { decision: 'needs_review', reason: intent.reason ?? 'waiting for an operator decision' };
-    case 'REJECTED':
-      throw new YayRejected(`the transfer was refused by Yay: ${intent.reason ?? 'no reason given'}`, 400);
     case 'CANCELLED':
       throw new OrderInvalid('the order was refunded before credit moved; no credit will move');
     default:
@@ -90,6 +108,16 @@ async function decide(
 ): Promise<ReconcileResult> {
   const from = [intent.status];
   const before = intent.customerBalanceBefore;
+  const limit = deps.byBalanceUpTo ?? DEFAULT_BY_BALANCE_UP_TO;
+  if (intent.amount > limit) {
+    return needsReview(
+      deps,
+      intent.orderKey,
+      `a transfer of ${describeCredit(intent.amount)} is above the ${describeCredit(limit)} decided from balances ` +
+        'alone: a customer who spent the amount since would look unpaid',
+      from,
+    );
+  }
   if (before === undefined) {
     return needsReview(deps, intent.orderKey, 'no customer balance snapshot was taken before the call', from);
   }
@@ -125,6 +153,7 @@ async function decide(
       reason: `customer balance rose from ${describeCredit(before)} by the amount`,
       amount: intent.amount,
       balanceAfter: now,
+      ...planned(intent),
     };
   }
   if (now === before) {
@@ -228,8 +257,8 @@ export async function resolveTransfer(
         new Date(intent.updatedAt),
       ),
     ]);
-    // A refund that came while the transfer was under review waited for this decision.
-    if (order.refunded) await flagRefundAfterCredit(deps, orderKey, intent);
+    // A refund or dispute that came while the transfer was under review waited for this decision.
+    if (creditTakenBackSince(order, intent.plannedFactCount)) await flagRefundAfterCredit(deps, order, intent);
     deps.log.info('transfer resolved by operator', { decision });
     return { intent };
   }

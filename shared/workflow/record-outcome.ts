@@ -1,3 +1,4 @@
+import type { CreditOptions } from '../domain/money';
 import { type Attention, attentionAction, type CaughtError, type Outcome } from '../domain/order-state';
 import { Outbound, type OutboundEvent } from '../domain/outbound-events';
 import { ErrorNames } from '../errors';
@@ -10,6 +11,8 @@ import { flagRefundAfterCredit } from './refund-after-credit';
 
 export interface RecordOutcomeDeps extends Observability {
   orders: OrderStore;
+  /** How the credit owed is derived (free orders): the figures of a refund after credit. */
+  credit?: CreditOptions;
   /** Read only for a fulfilled order the store refunded meanwhile (its refund after credit is flagged). */
   transfers: Pick<TransferStore, 'getIntent'>;
   events: EventsOut;
@@ -52,6 +55,15 @@ function fieldsIn(message: string): string[] {
  */
 export function attentionFor(input: RecordOutcomeInput, since: string): Attention | undefined {
   const key = input.order.orderKey;
+  if (input.outcome === 'needs_attention' && input.transfer?.status === 'HELD') {
+    const reason = input.transfer.hold ?? 'credit_undecided';
+    return {
+      reason,
+      message: input.transfer.reason ?? 'only a person can tell how much credit is owed',
+      action: attentionAction(reason, key),
+      since,
+    };
+  }
   if (input.outcome === 'failed') {
     const message = `${input.error?.Error ?? 'Error'}: ${causeMessage(input.error) ?? 'no cause recorded'}`;
     return { reason: 'failed', message, action: attentionAction('failed', key), since };
@@ -106,35 +118,35 @@ export async function recordOutcome(
       ? { Error: 'CreditSkipped', Cause: input.transfer.reason ?? 'no credit price' }
       : undefined;
   const attention = attentionFor(input, now.toISOString());
-  const outcome = await refundedInstead(deps, input);
+  const outcome = input.outcome;
+  // An outcome that gives no credit is written on an order that may owe credit only at the fact count its facts were
+  // found to owe nothing at (a refund in full, a free order): a payment that came since reopens the order instead.
+  const settledAt = input.transfer?.factCount;
   const { applied, order, reopened } = await deps.orders.recordOutcome(orderKey, outcome, error, now, {
     ...(attention ? { attention } : {}),
-    unlessPaid: outcome === 'expired',
-    ...(outcome === 'fulfilled' ? {} : { keepAttention: STORE_CONTRADICTIONS }),
+    ...(settledAt === undefined ? {} : { settledAt }),
   });
   if (reopened) {
-    deps.log.info('payment arrived as the window closed; the sweep credits it', { outcome: input.outcome });
+    deps.log.info('money came as the execution ended; the sweep credits it', { orderKey, outcome });
     return { orderKey, outcome: order.state as Outcome, applied: false };
   }
-  if (!applied && order.attention && STORE_CONTRADICTIONS.includes(order.attention.reason)) {
-    deps.log.info('the store contradicted itself while the execution ended; the order waits for a person', {
-      outcome,
-      reason: order.attention.reason,
-    });
-    return { orderKey, outcome: order.state as Outcome, applied };
-  }
   if (!applied) {
-    deps.log.warn('order already fulfilled; later outcome not recorded', { outcome });
+    deps.log.warn('order already fulfilled, or its money changed; this outcome not recorded', {
+      orderKey,
+      outcome,
+      state: order.state,
+    });
     return { orderKey, outcome: order.outcome ?? outcome, applied };
   }
   // Published after the write, on every run that wrote it: a retry publishes the same facts with the same ids.
   await deps.events.publish(outboundFacts(input, order, attention, now));
-  if (input.outcome === 'fulfilled' && order.refunded) {
-    // Refunded while its transfer was undecided; now it is decided applied, so the refund came after credit.
+  if (outcome === 'fulfilled' && creditTakenBackSince(order, plannedOn(input))) {
+    // A refund or dispute came after the amount that moved was derived (it met the transfer while the call was
+    // under way, or was recorded after): credit moved that the money no longer owes.
     const intent = await deps.transfers.getIntent(orderKey);
-    if (intent) await flagRefundAfterCredit(deps, orderKey, intent);
+    if (intent) await flagRefundAfterCredit(deps, order, intent);
   }
-  const attrs = { outcome, ...(error ? { error: error.Error } : {}) };
+  const attrs = { orderKey, outcome, ...(error ? { error: error.Error } : {}) };
   if (attention) {
     deps.metrics.addMetric(MetricNames.OrdersNeedingAttention, 'Count', 1);
     const level = attention.reason === 'failed' ? 'error' : 'warn';
@@ -145,20 +157,19 @@ export async function recordOutcome(
   return { orderKey, outcome, applied };
 }
 
-/**
- * Attention a store event raises about a payment it contradicts (paid after a refund, or after a failure): the
- * execution ending meanwhile does not write its outcome over it.
- */
-const STORE_CONTRADICTIONS: readonly Attention['reason'][] = ['paid_after_refund', 'paid_after_failure'];
+/** The fact count the credit that moved was derived from (transfer or reconcile), when one moved. */
+function plannedOn(input: RecordOutcomeInput): number | undefined {
+  if (input.transfer?.status === 'APPLIED') return input.transfer.factCount;
+  if (input.reconcile?.decision === 'applied') return input.reconcile.factCount;
+  return undefined;
+}
 
-/**
- * A refund ends an unpaid order's wait the way a failed payment does (the graph catches `PaymentFailed`); the order
- * item says which it was. One read, only for that outcome.
- */
-async function refundedInstead(deps: RecordOutcomeDeps, input: RecordOutcomeInput): Promise<Outcome> {
-  if (input.outcome !== 'payment_failed') return input.outcome;
-  const order = await deps.orders.get(input.order.orderKey);
-  return order?.refunded ? 'refunded' : input.outcome;
+/** A refund or dispute recorded on the order after its first `plannedFactCount` facts. */
+export function creditTakenBackSince(order: OrderRecord, plannedFactCount: number | undefined): boolean {
+  if (plannedFactCount === undefined) return false;
+  return (order.facts ?? [])
+    .slice(plannedFactCount)
+    .some((fact) => fact.type === 'refund' || fact.type === 'dispute');
 }
 
 /** The credit that moved, and the balance after it when a step read it: from the transfer, or its reconciliation. */

@@ -4,7 +4,8 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 // Namespace import: `import { z } from 'zod'` defeats esbuild's tree shaking (see shared/workflow/input.ts).
 import * as z from 'zod';
-import { EnvNames, intEnv, optionalEnv, requireEnv } from '../config';
+import { EnvNames, flagEnv, intEnv, optionalEnv, requireEnv } from '../config';
+import type { CreditOptions } from '../domain/money';
 import { ConfigInvalid } from '../errors';
 import { logger, metrics, tracer } from '../observability';
 import {
@@ -165,6 +166,11 @@ export function loginUrlsFromEnv(env: NodeJS.ProcessEnv = process.env): (store: 
     ),
   );
   return (store) => byStore.get(store) ?? fallback;
+}
+
+/** How the credit owed is derived, as deployed (`CREDIT_FREE_ORDERS`). */
+export function creditOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): CreditOptions {
+  return { creditFreeOrders: flagEnv(EnvNames.CREDIT_FREE_ORDERS, false, env) };
 }
 
 /** The Powertools logger and metrics, and wall-clock time. */

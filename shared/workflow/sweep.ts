@@ -1,8 +1,10 @@
 import { executionName } from '../domain/keys';
+import { type CreditOptions, creditOwed } from '../domain/money';
 import { MetricNames } from '../metric-names';
 import { isTerminal, type OrderRecord, type TransferIntent, type TransferStore } from '../store/types';
 import type { YayApi } from '../yay/types';
 import type { EventsOut } from './events-out';
+import { moneyStateOf } from './money-state';
 import { parkForPerson } from './park';
 import { claimReplay, type ReplayDeps, replayOrder, startExecution } from './replay';
 import { DEFAULT_LEASE_SECONDS } from './transfer-credit';
@@ -14,6 +16,8 @@ export interface SweepDeps extends ReplayDeps {
   yay: YayApi;
   /** `Order Needs Attention` for an order the sweep leaves to a person. */
   events: EventsOut;
+  /** How the credit owed is derived (free orders). */
+  credit?: CreditOptions;
 }
 
 export interface SweepOptions {
@@ -39,6 +43,14 @@ export interface SweepReport {
    * replay's Reconcile transfer decides it.
    */
   reconciling: string[];
+  /** Orders on the OwedCredit index. */
+  owed: number;
+  /** Finished orders whose money owes credit, replayed to move it (also in `replayed`). */
+  credited: string[];
+  /** Orders taken off the OwedCredit index: their money owes nothing, or their credit moved. */
+  settled: string[];
+  /** Orders the sweep parked for a person: only a person can tell what their money owes. */
+  parked: string[];
   resellerBalance?: number;
   creditOwed: number;
 }
@@ -51,7 +63,10 @@ export interface SweepReport {
  * - running executions whose payment is decided but whose task still waits (a lost resume): resume again;
  * - UNKNOWN or interrupted transfers of finished orders: replay the order, whose execution reconciles them (the
  *   sweep never decides a transfer itself; an open order's own execution does);
- * - reseller balance against credit still owed to paid orders: metrics for the alarm and dashboard.
+ * - every order that may owe credit (the OwedCredit index): derived from its money facts, a finished order that owes
+ *   is replayed to move it (a late payment, a payment a crash left unacted on), one only a person can judge is parked,
+ *   one that owes nothing (or whose credit moved) leaves the index — so nothing owed is forgotten;
+ * - reseller balance against credit still owed: metrics for the alarm and dashboard.
  * One order's failure is logged and does not stop the rest.
  */
 export async function sweep(deps: SweepDeps, options: SweepOptions): Promise<SweepReport> {
@@ -66,6 +81,10 @@ export async function sweep(deps: SweepDeps, options: SweepOptions): Promise<Swe
     resumed: [],
     gaveUp: [],
     reconciling: [],
+    owed: 0,
+    credited: [],
+    settled: [],
+    parked: [],
     creditOwed: 0,
   };
   const open = await deps.orders.listOpen();
@@ -97,7 +116,21 @@ export async function sweep(deps: SweepDeps, options: SweepOptions): Promise<Swe
     }
   }
 
-  report.creditOwed = await creditOwed(deps, open);
+  const owed = await deps.orders.listOwed();
+  report.owed = owed.length;
+  for (const order of owed) {
+    if (now.getTime() - Date.parse(order.updatedAt) < minAgeMs) continue;
+    try {
+      await sweepOwed(deps, order, options, maxReplays, now, report);
+    } catch (error) {
+      deps.log.error('sweep could not settle an order that may owe credit', {
+        orderKey: order.orderKey,
+        error: errorText(error),
+      });
+    }
+  }
+
+  report.creditOwed = creditStillOwed(deps, owed);
   deps.metrics.addMetric(MetricNames.CreditOwedMillis, 'None', report.creditOwed);
   try {
     report.resellerBalance = await deps.yay.resellerBalance();
@@ -143,30 +176,33 @@ async function sweepOrder(
     }
     return;
   }
-  if (status === 'SUCCEEDED' && order.payment === 'paid' && !order.refunded) {
-    // The execution ended as the payment came (its expiry found the order paid and left it open): credit it.
-    await replayOrder(deps, order.orderKey, 'sweep: payment arrived as the payment window closed', {
-      force: true,
-    });
+  if (status === 'SUCCEEDED' && order.payment === 'paid') {
+    // The execution ended as money came (its outcome found the order owing and left it open): a new execution
+    // derives what the money owes now — credit, a refund in full, or a person.
+    if (await gaveUp(deps, order, status, maxReplays, report)) return;
+    await replayOrder(deps, order.orderKey, 'sweep: money came as the execution ended', { force: true });
     report.replayed.push(order.orderKey);
     return;
   }
-  if (status === 'SUCCEEDED' || status === 'PENDING_REDRIVE') {
-    deps.log.warn('execution is not running but the order is still open', {
-      status,
-      orderKey: order.orderKey,
-    });
+  if (status === 'PENDING_REDRIVE') {
+    deps.log.info('execution is being redriven; the order stays open', { orderKey: order.orderKey });
     return;
   }
   if (pastWindow) {
-    const { reopened } = await deps.orders.recordOutcome(
+    const { applied } = await deps.orders.recordOutcome(
       order.orderKey,
       order.payment === 'failed' ? 'payment_failed' : 'expired',
       { Error: 'States.Timeout', Cause: 'no payment within the payment window (found by the sweep)' },
       now,
-      { unlessPaid: true },
     );
-    if (!reopened) report.expired.push(order.orderKey);
+    if (applied) report.expired.push(order.orderKey);
+    return;
+  }
+  if (status === 'SUCCEEDED') {
+    // Unpaid and open, though its execution ended: a new one waits for the payment again.
+    if (await gaveUp(deps, order, status, maxReplays, report)) return;
+    await replayOrder(deps, order.orderKey, 'sweep: execution ended while the order was open', { force: true });
+    report.replayed.push(order.orderKey);
     return;
   }
   if (status === undefined) {
@@ -175,20 +211,31 @@ async function sweepOrder(
     return;
   }
   // FAILED, ABORTED or TIMED_OUT without an outcome on the order.
-  if (order.replays >= maxReplays) {
-    // Out of automatic replays: parked where a person sees it (ops attention, the console, the alarm), not left
-    // open with a log line that only says so.
-    await parkForPerson(
-      deps,
-      order.orderKey,
-      'failed',
-      `its execution ended ${status} without recording an outcome, ${order.replays + 1} times; the sweep stopped replaying it`,
-    );
-    report.gaveUp.push(order.orderKey);
-    return;
-  }
+  if (await gaveUp(deps, order, status, maxReplays, report)) return;
   await replayOrder(deps, order.orderKey, `sweep: execution ${status} while the order was open`);
   report.replayed.push(order.orderKey);
+}
+
+/**
+ * Out of automatic replays for an open order whose executions keep ending without an outcome: parked where a person
+ * sees it (ops attention, the console, the alarm), not left open with a log line that only says so.
+ */
+async function gaveUp(
+  deps: SweepDeps,
+  order: OrderRecord,
+  status: string,
+  maxReplays: number,
+  report: SweepReport,
+): Promise<boolean> {
+  if (order.replays < maxReplays) return false;
+  await parkForPerson(
+    deps,
+    order.orderKey,
+    'failed',
+    `its execution ended ${status} without recording an outcome, ${order.replays + 1} times; the sweep stopped replaying it`,
+  );
+  report.gaveUp.push(order.orderKey);
+  return true;
 }
 
 /**
@@ -243,21 +290,97 @@ async function replayToReconcile(
 }
 
 /**
- * The credit still owed to paid open orders (of `open`, the OpenOrders queue): paid, not refunded, priced, and no
- * transfer started or one provably not applied. The sweep's alarm input, and the console's "credit still owed".
+ * An order on the OwedCredit index (paid; credit not moved; no person asked — or, as the index is a superset, one
+ * that has since settled). Open orders are their execution's (the pass over open orders restarts a lost one). A
+ * finished one is judged by its money: owed → replayed from the state it ended in (claimed once), past the automatic
+ * replays → a person; only a person can tell → parked with the figures; owes nothing, its credit moved, or a person
+ * is already asked → off the index, conditional on its facts not having changed since they were read.
  */
-export async function creditOwed(
-  deps: Pick<SweepDeps, 'transfers'>,
-  open: readonly OrderRecord[],
-): Promise<number> {
-  let owed = 0;
-  for (const order of open) {
-    const amount = order.event?.credit.amount;
-    if (order.payment !== 'paid' || order.refunded || !amount) continue;
-    const intent = await deps.transfers.getIntent(order.orderKey);
-    if (!intent || intent.status === 'PENDING' || intent.status === 'NOT_APPLIED') owed += amount;
+async function sweepOwed(
+  deps: SweepDeps,
+  order: OrderRecord,
+  options: SweepOptions,
+  maxReplays: number,
+  now: Date,
+  report: SweepReport,
+): Promise<void> {
+  const orderKey = order.orderKey;
+  const factCount = order.factCount ?? 0;
+  if (!order.event) {
+    // Money for an order the store has not sent (yet): it may still come; past the payment window, a person looks.
+    if (now.getTime() - Date.parse(order.createdAt) > options.paymentWindowSeconds * 1000) {
+      await parkForPerson(
+        deps,
+        orderKey,
+        'order_missing',
+        `money came for this order on ${order.createdAt}, but the store never sent the order itself`,
+      );
+      report.parked.push(orderKey);
+    }
+    return;
   }
-  return owed;
+  if (!isTerminal(order.state)) return;
+  const settle = async (why: string) => {
+    if (await deps.orders.leaveOwed(orderKey, factCount, deps.now())) {
+      report.settled.push(orderKey);
+      deps.log.info('order owes no more credit; off the owed index', { orderKey, why });
+    }
+  };
+  if (order.attention) return settle(`a person is asked (${order.attention.reason})`);
+  if (order.state === 'fulfilled') return settle('its credit moved');
+  const intent = await deps.transfers.getIntent(orderKey);
+  const verdict = creditOwed(moneyStateOf(order), deps.credit);
+  if (order.state === 'closed' && (verdict.kind === 'owed' || verdict.kind === 'person')) {
+    await parkForPerson(deps, orderKey, 'credit_undecided', `money came after a person closed the order: ${verdict.why}`);
+    report.parked.push(orderKey);
+    return;
+  }
+  switch (verdict.kind) {
+    case 'person':
+      await parkForPerson(deps, orderKey, verdict.reason, verdict.why);
+      report.parked.push(orderKey);
+      return;
+    case 'owed':
+    case 'unpriced': {
+      if (order.replays >= maxReplays) {
+        const what =
+          intent?.status === 'APPLIED'
+            ? 'its credit moved but no run recorded it'
+            : `its money owes credit (${verdict.why}) but no run moved it`;
+        await parkForPerson(deps, orderKey, 'failed', `${what}; ${order.replays} automatic replays ended ${order.state}`);
+        report.gaveUp.push(orderKey);
+        return;
+      }
+      const replay = await claimReplay(deps, order, `sweep: the order ended ${order.state} but its money owes credit`, {
+        fromStates: [order.state],
+      });
+      if (replay) {
+        report.replayed.push(orderKey);
+        report.credited.push(orderKey);
+      }
+      return;
+    }
+    default:
+      return settle(verdict.why);
+  }
+}
+
+/**
+ * The credit still owed, as the money of each order on the OwedCredit index says, less what is already under way (a
+ * transfer started or moved is the reseller's balance already spoken for). The sweep's alarm input against the
+ * reseller's balance, and the console's "credit still owed".
+ */
+export function creditStillOwed(
+  deps: Pick<SweepDeps, 'credit'>,
+  owed: readonly OrderRecord[],
+): number {
+  let total = 0;
+  for (const order of owed) {
+    if (!order.event || order.state === 'fulfilled' || order.attention) continue;
+    const verdict = creditOwed(moneyStateOf(order), deps.credit);
+    if (verdict.kind === 'owed') total += verdict.credit;
+  }
+  return total;
 }
 
 function errorText(error: unknown): string {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { describeCredit, formatCredit, MIN_TRANSFER, type Millis } from '../domain/credit';
+import { describeCredit, formatCredit, type Millis } from '../domain/credit';
+import { type CreditOptions, creditOwed } from '../domain/money';
 import {
   LeaseBusy,
   OrderInvalid,
@@ -15,6 +16,7 @@ import type { LeaseStore, OrderStore, TransferIntent, TransferStore } from '../s
 import { StartableTransferStatuses } from '../store/types';
 import type { YayApi } from '../yay/types';
 import type { TransferInput, TransferResult } from './contract';
+import { moneyStateOf } from './money-state';
 import type { Observability } from './ports';
 
 /**
@@ -23,6 +25,9 @@ import type { Observability } from './ports';
  * out (the state machine retries LeaseBusy for a few minutes) before it can declare the outcome unknown.
  */
 export const DEFAULT_LEASE_SECONDS = 90;
+
+/** Plans in one invocation before a refund racing every plan sends it back to the graph's retry. */
+const MAX_PLANS = 3;
 
 export interface TransferCreditDeps extends Observability {
   orders: OrderStore;
@@ -33,6 +38,8 @@ export interface TransferCreditDeps extends Observability {
   leaseSeconds?: number;
   /** Attempt ids (tests pass a counter). */
   newAttemptId?: () => string;
+  /** How the credit owed is derived (free orders). */
+  credit?: CreditOptions;
 }
 
 const REFUNDED = 'the order was refunded before credit moved; no credit will move';
@@ -49,12 +56,11 @@ export function customerLease(customerUuid: string): string {
 function settled(intent: TransferIntent): TransferResult | undefined {
   switch (intent.status) {
     case 'APPLIED':
-      return { status: 'APPLIED', amount: intent.amount };
-    case 'REJECTED':
-      throw new YayRejected(
-        `the transfer was refused by Yay earlier: ${intent.reason ?? 'no reason given'}`,
-        400,
-      );
+      return {
+        status: 'APPLIED',
+        amount: intent.amount,
+        ...(intent.plannedFactCount === undefined ? {} : { factCount: intent.plannedFactCount }),
+      };
     case 'CANCELLED':
       return { status: 'CANCELLED', amount: 0, reason: REFUNDED };
     case 'UNKNOWN':
@@ -66,72 +72,151 @@ function settled(intent: TransferIntent): TransferResult | undefined {
   }
 }
 
+/** What the order's money says the transfer must do: move `amount`, or finish with `result` at once. */
+type Plan =
+  | { amount: Millis; factCount: number; cancel?: undefined }
+  | { cancel: true; factCount: number }
+  | { result: TransferResult };
+
+/** Derives what the order owes from its money facts as they stand now (one strongly consistent read). */
+async function plan(deps: TransferCreditDeps, input: TransferInput): Promise<Plan> {
+  const stored = await deps.orders.get(input.order.orderKey);
+  const factCount = stored?.factCount ?? 0;
+  const verdict = creditOwed(moneyStateOf(stored, input.order), deps.credit);
+  switch (verdict.kind) {
+    case 'owed':
+      return { amount: verdict.credit as Millis, factCount };
+    case 'unpriced':
+      return {
+        result: {
+          status: 'SKIPPED',
+          amount: 0,
+          reason: input.order.credit.unpricedReason ?? stored?.event?.credit.unpricedReason ?? verdict.why,
+        },
+      };
+    case 'person':
+      return { result: { status: 'HELD', amount: 0, hold: verdict.reason, reason: verdict.why, factCount } };
+    case 'nothing':
+      if (verdict.because === 'refunded') return { cancel: true, factCount };
+      return { result: { status: 'NOTHING_OWED', amount: 0, reason: verdict.why, factCount } };
+    case 'failed':
+      throw new OrderInvalid('the order payment failed; no credit will move');
+    case 'unpaid':
+      throw new OrderInvalid('no payment is recorded for the order; no credit will move');
+  }
+}
+
 /**
- * "Transfer credit", the exactly-once protocol of DESIGN.md §4. Writes, in order, each one conditional:
- *   1. intent PENDING (created once per order)          — crash after: retry starts at 2.
- *   2. per-customer lease                                — crash after: lease expires, retry waits.
- *   3. intent IN_FLIGHT + balance snapshots              — crash after: the next attempt finds IN_FLIGHT
- *      under a lease it now holds, so nobody is calling: it becomes UNKNOWN, never a blind second call.
+ * "Transfer credit", the exactly-once protocol (docs/design.md, "Exactly-once transfer"). The amount is derived from
+ * the order's money facts as they stand (credit for what was paid for, less what was refunded), then, each write
+ * conditional:
+ *   1. intent planned (created once per order, its customer kept)    — crash after: retry starts at 1.
+ *   2. per-customer lease                                            — crash after: lease expires, retry waits.
+ *   3. intent IN_FLIGHT with the amount and the fact count it was derived from, only while no refund or dispute was
+ *      noted on the intent since (else the amount is derived again)  — crash after: the next attempt finds
+ *      IN_FLIGHT under a lease it now holds, so nobody is calling: it becomes UNKNOWN, never a blind second call.
  *   4. the Yay call
- *   5. intent APPLIED / REJECTED / UNKNOWN / back to PENDING (only when the request provably never
- *      reached Yay or was refused before processing: connect errors, 429, 401/403).
+ *   5. intent APPLIED / UNKNOWN / back to PENDING (the request provably never reached Yay or was refused before
+ *      processing: connect errors, 429, 401/403; or refused for want of the reseller's balance, then retried hourly)
+ *      / REJECTED (refused otherwise; a person's replay starts it again).
  *   6. lease released.
- * Orders without a price are SKIPPED (the graph parks them in needs_attention); refunded orders are CANCELLED
- * (outcome refunded); an order whose payment failed throws OrderInvalid (caught → outcome failed).
+ * Refunded in full before any call: CANCELLED (outcome refunded). Unpriced: SKIPPED. Only a person can tell what is
+ * owed: HELD. Paid but nothing owed: NOTHING_OWED. A payment that failed throws OrderInvalid (caught → failed).
  */
 export async function transferCredit(
   deps: TransferCreditDeps,
   input: TransferInput,
 ): Promise<TransferResult> {
-  const { order, customer } = input;
-  const amount = order.credit.amount;
-  if (amount === null) {
+  const orderKey = input.order.orderKey;
+  for (let round = 1; ; round++) {
+    const planned = await plan(deps, input);
+    if ('result' in planned) {
+      deps.log.info('no transfer to make', { orderKey, status: planned.result.status });
+      return planned.result;
+    }
+    // The intent is the authority: planned once per order (or found), it says whether credit may still move. A
+    // decided one answers at once, so a replay after a refund still reports the credit that moved.
+    const intent = await deps.transfers.planIntent(
+      orderKey,
+      { customerUuid: input.customer.uuid, customerName: input.customer.name },
+      deps.now(),
+    );
+    const early = settled(intent);
+    if (early) return answerDecided(deps, orderKey, early, planned);
+    const result = planned.cancel
+      ? await cancel(deps, orderKey, planned.factCount)
+      : await underCustomerLease(deps, orderKey, intent, planned.amount, planned.factCount);
+    if (result !== 'replan') return result;
+    if (round >= MAX_PLANS) {
+      throw new LeaseBusy(`the money of order ${orderKey} changed during ${MAX_PLANS} plans; trying again shortly`);
+    }
+    deps.log.info('a refund or dispute came while the transfer was planned; deriving the amount again', {
+      orderKey,
+    });
+  }
+}
+
+/**
+ * An intent decided before this attempt (a replay, a redelivery): its result, unless the money says otherwise now —
+ * a payment that came after the transfer was cancelled as refunded is for a person.
+ */
+function answerDecided(
+  deps: TransferCreditDeps,
+  orderKey: string,
+  early: TransferResult,
+  planned: Exclude<Plan, { result: TransferResult }>,
+): TransferResult {
+  if (early.status === 'CANCELLED' && !planned.cancel) {
     return {
-      status: 'SKIPPED',
+      status: 'HELD',
       amount: 0,
-      reason: order.credit.unpricedReason ?? 'the order carries no credit price',
+      hold: 'credit_undecided',
+      reason: `the transfer was cancelled as refunded, and the order's money now owes ${describeCredit(planned.amount)}`,
+      factCount: planned.factCount,
     };
   }
-  if (amount === 0) return { status: 'SKIPPED', amount: 0, reason: 'the order bought no credit' };
-  if (amount < MIN_TRANSFER) {
-    throw new OrderInvalid(
-      `order.credit.amount ${formatCredit(amount)} is below the minimum transfer of 0.010`,
-    );
-  }
+  deps.log.info('transfer already decided; not calling Yay', { orderKey, status: early.status });
+  return early.status === 'CANCELLED' ? { ...early, factCount: planned.factCount } : early;
+}
 
-  // The intent is the authority: created once per order (or found), it says whether credit may still move. A
-  // refund before any call writes it CANCELLED; a decided one answers at once, so a replay after a refund still
-  // reports the credit that moved. A new intent needs nothing more read: no refund can have come before it.
-  const now = deps.now();
-  const { intent, created } = await deps.transfers.createIntent(
-    order.orderKey,
-    { amount, customerUuid: customer.uuid, customerName: customer.name },
-    now,
+/** Refunded in full before any call: CANCELLED, unless a refund or dispute was noted since the facts were read. */
+async function cancel(
+  deps: TransferCreditDeps,
+  orderKey: string,
+  factCount: number,
+): Promise<TransferResult | 'replan'> {
+  const cancelled = await deps.transfers.transition(
+    orderKey,
+    StartableTransferStatuses,
+    'CANCELLED',
+    { reason: REFUNDED, plannedFactCount: factCount },
+    deps.now(),
+    factCount,
   );
-  const early = settled(intent);
-  if (early) {
-    deps.log.info('transfer already decided; not calling Yay', { status: early.status });
-    return early;
+  if (cancelled) {
+    deps.log.info('order refunded in full before credit moved; no credit will move', { orderKey });
+    return { status: 'CANCELLED', amount: 0, reason: REFUNDED, factCount };
   }
-  if (!created) {
-    // An earlier attempt's intent, startable again (its call proven not to have happened). A refund that came
-    // while that call was undecided could not cancel it: the order says so.
-    const stored = await deps.orders.get(order.orderKey);
-    if (stored?.refunded) return { status: 'CANCELLED', amount: 0, reason: REFUNDED };
-    if (stored?.payment === 'failed') throw new OrderInvalid('the order payment failed; no credit will move');
-  }
+  return whyNotStarted(deps, orderKey);
+}
 
-  // The intent's plan wins over this input: a replay must pay the customer the first attempt planned.
-  const target = { uuid: intent.customerUuid ?? customer.uuid, name: intent.customerName ?? customer.name };
-  const planned = intent.amount as Millis;
+async function underCustomerLease(
+  deps: TransferCreditDeps,
+  orderKey: string,
+  intent: TransferIntent,
+  amount: Millis,
+  factCount: number,
+): Promise<TransferResult | 'replan'> {
+  // The intent's customer wins over this input: a replay must pay the customer the first attempt planned.
+  const target = { uuid: intent.customerUuid as string, name: intent.customerName as string };
   const attemptId = deps.newAttemptId?.() ?? randomUUID();
-  const holder = `${order.orderKey}#${attemptId}`;
+  const holder = `${orderKey}#${attemptId}`;
   const lease = customerLease(target.uuid);
-  if (!(await deps.leases.acquire(lease, holder, deps.leaseSeconds ?? DEFAULT_LEASE_SECONDS, now))) {
+  if (!(await deps.leases.acquire(lease, holder, deps.leaseSeconds ?? DEFAULT_LEASE_SECONDS, deps.now()))) {
     throw new LeaseBusy(`another transfer to customer ${target.uuid} is in progress`);
   }
   try {
-    return await underLease(deps, order.orderKey, target, planned, attemptId);
+    return await underLease(deps, orderKey, target, amount, attemptId, factCount);
   } finally {
     await releaseQuietly(deps, lease, holder);
   }
@@ -167,7 +252,8 @@ async function underLease(
   target: { uuid: string; name: string },
   amount: Millis,
   attemptId: string,
-): Promise<TransferResult> {
+  factCount: number,
+): Promise<TransferResult | 'replan'> {
   // Another order's call to this customer may have landed without being recorded: until it is
   // reconciled, a credit from us would make its balance comparison ambiguous (or, for equal amounts,
   // wrong). Wait, like for a held lease; the reconcile step of that order settles it in seconds.
@@ -187,8 +273,9 @@ async function underLease(
       `reseller balance ${describeCredit(resellerBalance)} is below the transfer of ${formatCredit(amount)}`,
     );
   }
-  // May be undefined (no known path answers): the transfer still goes, but an unknown outcome then
-  // cannot be decided from balances and goes to a person.
+  // A read that fails (a throttle, an outage) throws and the graph retries the step: the call never goes without
+  // the snapshot a reconciliation needs. Undefined only when the account has no customer-balance path at all:
+  // the transfer still goes, and an unknown outcome then rests on Yay's history or a person.
   const customerBalance = await deps.yay.customerBalance(target);
 
   const inFlight = await deps.transfers.transition(
@@ -197,18 +284,21 @@ async function underLease(
     'IN_FLIGHT',
     {
       attemptId,
+      amount,
+      plannedFactCount: factCount,
       resellerBalanceBefore: resellerBalance,
       customerBalanceBefore: customerBalance,
       incrementAttempts: true,
     },
     deps.now(),
+    factCount,
   );
   if (!inFlight) return whyNotStarted(deps, orderKey);
 
   try {
     await deps.yay.transferCredit(target.uuid, amount);
   } catch (error) {
-    throw await recordFailure(deps, orderKey, error);
+    throw await recordFailure(deps, orderKey, error, amount);
   }
   await deps.transfers.transition(
     orderKey,
@@ -218,20 +308,25 @@ async function underLease(
     deps.now(),
   );
   deps.metrics.addMetric(MetricNames.CreditMovedMillis, 'None', amount);
-  deps.log.info('credit transferred', { amountMillis: amount, customerUuid: target.uuid });
-  return customerBalance === undefined
-    ? { status: 'APPLIED', amount }
-    : { status: 'APPLIED', amount, balanceAfter: customerBalance + amount };
+  deps.log.info('credit transferred', { orderKey, amountMillis: amount, customerUuid: target.uuid });
+  return {
+    status: 'APPLIED',
+    amount,
+    factCount,
+    ...(customerBalance === undefined ? {} : { balanceAfter: customerBalance + amount }),
+  };
 }
 
 /**
- * The IN_FLIGHT write found the intent no longer startable: never call, report what stands. Decided (another
- * attempt applied it, a refund cancelled it): its result. IN_FLIGHT: we hold the customer's lease, so the attempt
- * that wrote it is gone (crashed or timed out) and may or may not have reached Yay — exactly the UNKNOWN case.
+ * The IN_FLIGHT (or CANCELLED) write did not apply: never call, report what stands. Still startable: a refund or
+ * dispute was noted since the amount was derived ('replan'). Decided (another attempt applied it): its result.
+ * IN_FLIGHT: we hold the customer's lease, so the attempt that wrote it is gone (crashed or timed out) and may or
+ * may not have reached Yay — exactly the UNKNOWN case.
  */
-async function whyNotStarted(deps: TransferCreditDeps, orderKey: string): Promise<TransferResult> {
+async function whyNotStarted(deps: TransferCreditDeps, orderKey: string): Promise<TransferResult | 'replan'> {
   const current = await deps.transfers.getIntent(orderKey);
   if (!current) throw new Error(`transfer intent for ${orderKey} vanished`);
+  if (StartableTransferStatuses.includes(current.status)) return 'replan';
   if (current.status === 'IN_FLIGHT') {
     await deps.transfers.transition(
       orderKey,
@@ -240,7 +335,7 @@ async function whyNotStarted(deps: TransferCreditDeps, orderKey: string): Promis
       { reason: 'an earlier attempt stopped between marking the call and recording its result' },
       deps.now(),
     );
-    deps.log.warn('found an interrupted transfer attempt; its outcome is unknown');
+    deps.log.warn('found an interrupted transfer attempt; its outcome is unknown', { orderKey });
     throw new TransferOutcomeUnknown('an earlier transfer attempt was interrupted; reconcile first');
   }
   const outcome = settled(current);
@@ -249,27 +344,60 @@ async function whyNotStarted(deps: TransferCreditDeps, orderKey: string): Promis
 }
 
 /** Records what a failed call means for the intent and returns the error the state machine should see. */
-async function recordFailure(deps: TransferCreditDeps, orderKey: string, error: unknown): Promise<Error> {
+async function recordFailure(
+  deps: TransferCreditDeps,
+  orderKey: string,
+  error: unknown,
+  amount: Millis,
+): Promise<Error> {
   const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   const now = deps.now();
-  if (error instanceof YayRejected) {
-    await deps.transfers.transition(orderKey, ['IN_FLIGHT'], 'REJECTED', { reason }, now);
-    deps.log.error('Yay refused the transfer', { reason });
-    return error;
-  }
+  if (error instanceof YayRejected) return refused(deps, orderKey, error, amount);
   const neverProcessed =
     (error instanceof YayUnavailable && !error.mayHaveReachedYay) ||
     error instanceof YayRateLimited ||
     error instanceof YayAuthFailed;
   if (neverProcessed) {
     await deps.transfers.transition(orderKey, ['IN_FLIGHT'], 'PENDING', { reason }, now);
-    deps.log.warn('transfer not processed by Yay; safe to retry', { reason });
+    deps.log.warn('transfer not processed by Yay; safe to retry', { orderKey, reason });
     return error as Error;
   }
   // A timeout, a reset, a 5xx, or anything we cannot classify: the money may have moved.
   await deps.transfers.transition(orderKey, ['IN_FLIGHT'], 'UNKNOWN', { reason }, now);
-  deps.log.warn('transfer outcome unknown; reconciling', { reason });
+  deps.log.warn('transfer outcome unknown; reconciling', { orderKey, reason });
   return new TransferOutcomeUnknown(`the transfer may or may not have been applied (${reason})`, {
     cause: error,
   });
+}
+
+/**
+ * A definite refusal: the call did not apply. Two orders racing a tight reseller balance both pass the balance check
+ * and Yay refuses the second, so the balance is read again: too low now → back to PENDING and the hourly
+ * ResellerBalanceTooLow wait (the top-up credits it, nobody involved). Otherwise REJECTED, which a person's replay
+ * starts again once the cause is fixed. A failed re-read leaves it PENDING and lets that error's retry decide.
+ */
+async function refused(
+  deps: TransferCreditDeps,
+  orderKey: string,
+  error: YayRejected,
+  amount: Millis,
+): Promise<Error> {
+  const reason = `${error.name}: ${error.message}`;
+  let balance: Millis;
+  try {
+    balance = await deps.yay.resellerBalance();
+  } catch (readError) {
+    await deps.transfers.transition(orderKey, ['IN_FLIGHT'], 'PENDING', { reason }, deps.now());
+    return readError instanceof Error ? readError : new Error(String(readError));
+  }
+  deps.metrics.addMetric(MetricNames.ResellerBalanceMillis, 'None', balance);
+  if (balance < amount) {
+    const low = `reseller balance ${describeCredit(balance)} is below the transfer of ${formatCredit(amount)} (Yay refused it)`;
+    await deps.transfers.transition(orderKey, ['IN_FLIGHT'], 'PENDING', { reason: low }, deps.now());
+    deps.log.warn('Yay refused the transfer for want of reseller balance; waiting for a top-up', { orderKey });
+    return new ResellerBalanceTooLow(low, { cause: error });
+  }
+  await deps.transfers.transition(orderKey, ['IN_FLIGHT'], 'REJECTED', { reason }, deps.now());
+  deps.log.error('Yay refused the transfer', { orderKey, reason });
+  return error;
 }

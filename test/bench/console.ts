@@ -162,8 +162,8 @@ async function seedOrder(store: DynamoStore, i: number, now: number): Promise<vo
   }
   await store.recordCustomer(event, customer, at);
   const amount = event.credit.amount as number;
-  await store.createIntent(key, { amount, customerUuid: customer.uuid, customerName: customer.name }, at);
-  await store.transition(key, ['PENDING'], 'IN_FLIGHT', { incrementAttempts: true }, at);
+  await store.planIntent(key, { customerUuid: customer.uuid, customerName: customer.name }, at);
+  await store.transition(key, ['PENDING'], 'IN_FLIGHT', { amount, incrementAttempts: true }, at);
   if (kind === 'transfer_review') {
     await store.transition(key, ['IN_FLIGHT'], 'NEEDS_REVIEW', { reason: 'no snapshot' }, at);
     await store.recordOutcome(key, 'needs_attention', undefined, at, {
@@ -179,7 +179,7 @@ async function seedOrder(store: DynamoStore, i: number, now: number): Promise<vo
   await store.transition(key, ['IN_FLIGHT'], 'APPLIED', {}, at);
   await store.recordOutcome(key, 'fulfilled', undefined, at);
   if (kind === 'refunded') {
-    await store.markRefunded(key, at);
+    await store.recordFact(key, { type: 'refund', id: `re_${key}`, amount: 1_000, currency: 'GBP', at: at.toISOString() }, at);
     await store.flagAttention(
       key,
       {

@@ -49,9 +49,12 @@ describe('StatefulStack table', () => {
           Projection: { ProjectionType: 'ALL' },
         },
         {
-          IndexName: TableSchema.paymentRefIndex.name,
-          KeySchema: [{ AttributeName: TableSchema.paymentRefIndex.partitionKey, KeyType: 'HASH' }],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
+          IndexName: TableSchema.owedIndex.name,
+          KeySchema: [
+            { AttributeName: TableSchema.owedIndex.partitionKey, KeyType: 'HASH' },
+            { AttributeName: TableSchema.owedIndex.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
         },
         {
           IndexName: TableSchema.customerTransfersIndex.name,

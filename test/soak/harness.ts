@@ -902,7 +902,7 @@ export async function indexDrift(
       name: TableSchema.openOrdersIndex.name,
       keys: [TableSchema.openOrdersIndex.partitionKey, TableSchema.openOrdersIndex.sortKey],
     },
-    { name: TableSchema.paymentRefIndex.name, keys: [TableSchema.paymentRefIndex.partitionKey] },
+    { name: TableSchema.owedIndex.name, keys: [TableSchema.owedIndex.partitionKey, TableSchema.owedIndex.sortKey] },
     {
       name: TableSchema.customerTransfersIndex.name,
       keys: [TableSchema.customerTransfersIndex.partitionKey],

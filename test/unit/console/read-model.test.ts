@@ -93,12 +93,8 @@ describe('console read model', () => {
       await store.record(old, 'e', new Date('2026-10-01T10:00:00.000Z'));
       await store.record({ ...owed, credit: { amount: 2_500, currency: 'GBP' } }, 'e', NOW);
       await store.recordOutcome(yesterday.orderKey, 'fulfilled', undefined, NOW);
-      await store.createIntent(
-        yesterday.orderKey,
-        { amount: 10_000, customerUuid: 'u', customerName: 'n' },
-        NOW,
-      );
-      await store.transition(yesterday.orderKey, ['PENDING'], 'IN_FLIGHT', {}, NOW);
+      await store.planIntent(yesterday.orderKey, { customerUuid: 'u', customerName: 'n' }, NOW);
+      await store.transition(yesterday.orderKey, ['PENDING'], 'IN_FLIGHT', { amount: 10_000 }, NOW);
       await store.transition(yesterday.orderKey, ['IN_FLIGHT'], 'APPLIED', {}, NOW);
       await store.recordOutcome(today.orderKey, 'failed', { Error: 'YayAuthFailed' }, NOW);
 

@@ -172,12 +172,14 @@ export async function reviewOrder(store: DynamoStore, orderId: string): Promise<
   const event = paidEvent(orderId);
   await store.record(event, `exec-${orderId}`, NOW);
   await store.recordCustomer(event, { uuid: `uuid-${orderId}`, name: `c${orderId}` }, NOW);
-  await store.createIntent(
+  await store.planIntent(event.orderKey, { customerUuid: `uuid-${orderId}`, customerName: `c${orderId}` }, NOW);
+  await store.transition(
     event.orderKey,
-    { amount: 10_000, customerUuid: `uuid-${orderId}`, customerName: `c${orderId}` },
+    ['PENDING'],
+    'IN_FLIGHT',
+    { amount: 10_000, incrementAttempts: true },
     NOW,
   );
-  await store.transition(event.orderKey, ['PENDING'], 'IN_FLIGHT', { incrementAttempts: true }, NOW);
   await store.transition(event.orderKey, ['IN_FLIGHT'], 'UNKNOWN', {}, NOW);
   await store.transition(event.orderKey, ['UNKNOWN'], 'NEEDS_REVIEW', { reason: 'no snapshot' }, NOW);
   await store.recordOutcome(event.orderKey, 'needs_attention', undefined, NOW, {

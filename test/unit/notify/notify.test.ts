@@ -37,7 +37,7 @@ import {
 import { passwordKey, sealPassword } from '../../../shared/yay/password-box';
 import { FAKE_CREDENTIALS, type LocalDynamo, startDynalite } from '../../helpers/dynalite';
 import { deferred, recordingObservability } from '../workflow/fakes';
-import { orderEvent } from '../workflow/fixtures';
+import { orderEvent, paymentFact } from '../workflow/fixtures';
 
 const KEY = passwordKey('test-only-password-key-not-a-secret-0000');
 const PASSWORD = 'Test-only-Passw0rd-not-a-secret';
@@ -133,7 +133,7 @@ describe('buyer e-mails', () => {
     await store.recordCustomer(event, { uuid: CUSTOMER_UUID, name: CUSTOMER }, now);
     if (options.paidLater) {
       obs.advance(60);
-      await store.markPayment(event.orderKey, 'paid', obs.observability.now());
+      await store.recordFact(event.orderKey, paymentFact(), obs.observability.now());
     }
     return Outbound.customerCreated(
       {

@@ -10,7 +10,7 @@ import {
   returnItemOnConditionFailure,
   startDynalite,
 } from '../../helpers/dynalite';
-import { orderEvent } from '../workflow/fixtures';
+import { orderEvent, paymentFact, refundFact } from '../workflow/fixtures';
 
 const NOW = new Date('2026-11-27T06:00:00.000Z');
 const LATER = new Date('2026-11-27T06:05:00.000Z');
@@ -63,8 +63,8 @@ describe('createDynamoStore', () => {
   });
 
   describe('a failed condition', () => {
-    const plan = { amount: 10_000, customerUuid: 'uuid-1', customerName: 'n1' };
-    const paid = orderEvent({ kind: 'paid' });
+    const plan = { customerUuid: 'uuid-1', customerName: 'n1' };
+    const paid = orderEvent({ kind: 'paid', facts: [paymentFact()] });
     const cases: {
       write: string;
       arrange: (s: DynamoStore) => Promise<unknown>;
@@ -73,15 +73,15 @@ describe('createDynamoStore', () => {
     }[] = [
       {
         write: 'record of an order already recorded',
-        arrange: (s) => s.record(paid, 'e1', NOW),
-        act: (s) => s.record(paid, 'e2', LATER),
+        arrange: (s) => s.record(orderEvent(), 'e1', NOW),
+        act: (s) => s.record(orderEvent(), 'e2', LATER),
         answer: { created: false, order: { executionName: 'e1' } },
       },
       {
-        write: 'markPayment of an order already paid',
+        write: 'recordFact of a fact already recorded',
         arrange: (s) => s.record(paid, 'e1', NOW),
-        act: (s) => s.markPayment(paid.orderKey, 'paid', LATER),
-        answer: { applied: false, order: { payment: 'paid', updatedAt: NOW.toISOString() } },
+        act: (s) => s.recordFact(paid.orderKey, paymentFact(), LATER),
+        answer: { added: false, order: { payment: 'paid', factCount: 1, updatedAt: NOW.toISOString() } },
       },
       {
         write: 'storeTaskToken on a paid order',
@@ -114,19 +114,22 @@ describe('createDynamoStore', () => {
         answer: { customerUuid: 'uuid-1' },
       },
       {
-        write: 'createIntent of an intent already planned',
-        arrange: (s) => s.createIntent('o1', plan, NOW),
-        act: (s) => s.createIntent('o1', { ...plan, amount: 1 }, LATER),
-        answer: { created: false, intent: { amount: 10_000 } },
+        write: 'noteMoneyChange of a fact count already passed',
+        arrange: async (s) => {
+          await s.planIntent('o1', plan, NOW);
+          await s.noteMoneyChange('o1', 3, NOW);
+        },
+        act: (s) => s.noteMoneyChange('o1', 2, LATER),
+        answer: { moneyVersion: 3, customerUuid: 'uuid-1' },
       },
       {
-        write: 'cancelForRefund after the call started',
+        write: 'notePaymentFact of a fact already noted',
         arrange: async (s) => {
-          await s.createIntent('o1', plan, NOW);
-          await s.transition('o1', ['PENDING'], 'IN_FLIGHT', {}, NOW);
+          await s.claimPayment('stripe:acct_test:pi_1', 'stripe:acct_test:cs_1', NOW);
+          await s.notePaymentFact('stripe:acct_test:pi_1', refundFact(), NOW);
         },
-        act: (s) => s.cancelForRefund('o1', LATER),
-        answer: { status: 'IN_FLIGHT' },
+        act: (s) => s.notePaymentFact('stripe:acct_test:pi_1', refundFact(), LATER),
+        answer: { orderKey: 'stripe:acct_test:cs_1', facts: [refundFact()] },
       },
     ];
 
@@ -172,27 +175,53 @@ describe('createDynamoStore', () => {
       expect(await store.listOpen()).toHaveLength(1);
     });
 
-    it('completes a stub left by a payment event that arrived before the order', async () => {
+    it('completes a stub left by a payment event that arrived before the order, keeping its facts', async () => {
       const event = orderEvent();
-      const paid = await store.markPayment(event.orderKey, 'paid', NOW);
-      expect(paid.applied).toBe(true);
+      const paid = await store.recordFact(event.orderKey, paymentFact(), NOW);
+      expect(paid.added).toBe(true);
       expect(paid.order.event).toBeUndefined();
       expect(await store.listOpen()).toHaveLength(0);
 
       const recorded = await store.record(event, 'exec-1', LATER);
       expect(recorded.created).toBe(true);
-      expect(recorded.order.payment).toBe('paid');
+      expect(recorded.order).toMatchObject({ payment: 'paid', factCount: 1, facts: [paymentFact()] });
       expect(recorded.order.event?.orderKey).toBe(event.orderKey);
       expect(await store.listOpen()).toHaveLength(1);
     });
 
-    it('refuses to mark a failed payment paid and reports what stands', async () => {
+    it('records each money fact once by its type and id, in the order they came', async () => {
       const event = orderEvent();
       await store.record(event, 'exec-1', NOW);
-      await store.markPayment(event.orderKey, 'failed', NOW);
-      const result = await store.markPayment(event.orderKey, 'paid', LATER);
-      expect(result.applied).toBe(false);
-      expect(result.order.payment).toBe('failed');
+      const refund = refundFact({ id: 're_1', amount: 100 });
+
+      await store.recordFact(event.orderKey, paymentFact(), NOW);
+      await store.recordFact(event.orderKey, refund, NOW);
+      const again = await store.recordFact(event.orderKey, refund, LATER);
+      // The same id as another type is another fact.
+      await store.recordFact(event.orderKey, { ...refund, type: 'dispute' }, LATER);
+
+      expect(again.added).toBe(false);
+      expect(await store.get(event.orderKey)).toMatchObject({
+        payment: 'paid',
+        refunded: true,
+        factCount: 3,
+        factIds: ['payment:pi_test_1', 'refund:re_1', 'dispute:re_1'],
+      });
+    });
+
+    it('lets a payment stand over a failure reported before or after it', async () => {
+      const before = orderEvent({ orderId: 'o-before' });
+      const after = orderEvent({ orderId: 'o-after' });
+      const failure = { ...paymentFact(), type: 'failure' as const, id: 'f_1' };
+      await store.record(before, 'e1', NOW);
+      await store.record(after, 'e2', NOW);
+
+      expect((await store.recordFact(before.orderKey, failure, NOW)).order.payment).toBe('failed');
+      expect((await store.recordFact(before.orderKey, paymentFact(), LATER)).order.payment).toBe('paid');
+      await store.recordFact(after.orderKey, paymentFact(), NOW);
+      const late = await store.recordFact(after.orderKey, failure, LATER);
+
+      expect(late).toMatchObject({ added: true, order: { payment: 'paid', factCount: 2 } });
     });
 
     it('stores a task token only while the order is unpaid', async () => {
@@ -260,13 +289,82 @@ describe('createDynamoStore', () => {
     });
   });
 
-  describe('payment refs', () => {
-    it('finds the order that recorded a payment by its payment ref, and nothing for an unknown one', async () => {
-      const event = orderEvent({ kind: 'paid', paymentRef: 'pi_3Qstore1' });
+  describe('payment links', () => {
+    const payment = 'stripe:acct_test:pi_3Qstore1';
+
+    it('hands a refund that came before its order to the order that claims the payment', async () => {
+      const early = await store.notePaymentFact(payment, refundFact(), NOW);
+      const claim = await store.claimPayment(payment, 'stripe:acct_test:cs_1', LATER);
+
+      expect(early.orderKey).toBeUndefined();
+      expect(claim).toMatchObject({ orderKey: 'stripe:acct_test:cs_1', facts: [refundFact()] });
+    });
+
+    it('tells a refund that comes after the claim which order it belongs to, and keeps the first claim', async () => {
+      await store.claimPayment(payment, 'stripe:acct_test:cs_1', NOW);
+      const second = await store.claimPayment(payment, 'stripe:acct_test:cs_2', NOW);
+      const late = await store.notePaymentFact(payment, refundFact(), LATER);
+
+      expect(second.orderKey).toBe('stripe:acct_test:cs_1');
+      expect(late).toMatchObject({ orderKey: 'stripe:acct_test:cs_1', facts: [refundFact()] });
+    });
+
+    it('meets whichever of the claim and the refund comes second, however they interleave', async () => {
+      for (let round = 0; round < 10; round++) {
+        const key = `${payment}-${round}`;
+        const [claim, note] = await Promise.all([
+          store.claimPayment(key, 'stripe:acct_test:cs_x', NOW),
+          store.notePaymentFact(key, refundFact(), NOW),
+        ]);
+        // Exactly one side sees the other: never both blind.
+        expect(claim.facts.length > 0 || note.orderKey === 'stripe:acct_test:cs_x').toBe(true);
+      }
+    });
+  });
+
+  describe('owed credit', () => {
+    it('puts a paid order on the owed index and leaves it off for an unpaid one', async () => {
+      await store.record(orderEvent({ orderId: 'o-unpaid' }), 'e1', NOW);
+      await store.record(orderEvent({ orderId: 'o-paid', kind: 'paid', facts: [paymentFact()] }), 'e2', NOW);
+      await store.recordFact('stripe:acct_test:o-unpaid', refundFact(), NOW);
+
+      expect((await store.listOwed()).map((order) => order.orderKey)).toEqual(['stripe:acct_test:o-paid']);
+    });
+
+    it('takes an order off the owed index only while its facts are the ones read', async () => {
+      const event = orderEvent({ kind: 'paid', facts: [paymentFact()] });
+      await store.record(event, 'e1', NOW);
+      await store.recordFact(event.orderKey, refundFact(), NOW);
+
+      expect(await store.leaveOwed(event.orderKey, 1, LATER)).toBe(false);
+      expect(await store.listOwed()).toHaveLength(1);
+      expect(await store.leaveOwed(event.orderKey, 2, LATER)).toBe(true);
+      expect(await store.listOwed()).toEqual([]);
+    });
+
+    it('writes no outcome that gives no credit on an order that may owe, unless at the fact count found to owe nothing', async () => {
+      const event = orderEvent({ kind: 'paid', facts: [paymentFact()] });
       await store.record(event, 'e1', NOW);
 
-      expect(await store.findByPaymentRef('stripe:acct_test:pi_3Qstore1')).toBe(event.orderKey);
-      expect(await store.findByPaymentRef('stripe:acct_test:pi_3Qnobody')).toBeUndefined();
+      const blind = await store.recordOutcome(event.orderKey, 'refunded', undefined, LATER);
+      expect(blind).toMatchObject({ applied: false, reopened: true, order: { state: 'open' } });
+      const stale = await store.recordOutcome(event.orderKey, 'refunded', undefined, LATER, { settledAt: 0 });
+      expect(stale.applied).toBe(false);
+      const settled = await store.recordOutcome(event.orderKey, 'refunded', undefined, LATER, { settledAt: 1 });
+      expect(settled).toMatchObject({ applied: true, order: { state: 'refunded' } });
+      expect(await store.listOwed()).toEqual([]);
+    });
+
+    it('takes an order off the owed index when it is fulfilled, or a person is asked', async () => {
+      const done = orderEvent({ orderId: 'o-done', kind: 'paid', facts: [paymentFact()] });
+      const parked = orderEvent({ orderId: 'o-parked', kind: 'paid', facts: [paymentFact()] });
+      await store.record(done, 'e1', NOW);
+      await store.record(parked, 'e2', NOW);
+
+      await store.recordOutcome(done.orderKey, 'fulfilled', undefined, LATER);
+      await store.flagAttention(parked.orderKey, attentionOf('credit_undecided'), LATER);
+
+      expect(await store.listOwed()).toEqual([]);
     });
   });
 
@@ -282,8 +380,8 @@ describe('createDynamoStore', () => {
       const event = orderEvent();
       await store.record(event, 'e1', NOW);
 
-      const first = await store.flagAttention(event.orderKey, attention('paid_after_failure'), NOW);
-      const again = await store.flagAttention(event.orderKey, attention('paid_after_failure'), LATER);
+      const first = await store.flagAttention(event.orderKey, attention('credit_undecided'), NOW);
+      const again = await store.flagAttention(event.orderKey, attention('credit_undecided'), LATER);
 
       expect(first.applied).toBe(true);
       expect(again.applied).toBe(false);
@@ -294,12 +392,13 @@ describe('createDynamoStore', () => {
       expect((await store.flagAttention(event.orderKey, attention('unpriced'), LATER)).applied).toBe(true);
     });
 
-    it("never changes a fulfilled order's state, and flags a refund after credit beside it once", async () => {
-      const event = orderEvent({ kind: 'paid' });
+    it("never changes a fulfilled order's state, and flags a refund after credit beside it once per refund", async () => {
+      const event = orderEvent({ kind: 'paid', facts: [paymentFact()] });
       await store.record(event, 'e1', NOW);
       await store.recordOutcome(event.orderKey, 'fulfilled', undefined, NOW);
+      await store.recordFact(event.orderKey, refundFact({ id: 're_1', amount: 100 }), NOW);
 
-      const parked = await store.flagAttention(event.orderKey, attention('paid_after_refund'), LATER);
+      const parked = await store.flagAttention(event.orderKey, attention('disputed'), LATER);
       expect(parked.applied).toBe(false);
       expect(parked.order.state).toBe('fulfilled');
       expect(parked.order.attention).toBeUndefined();
@@ -324,25 +423,21 @@ describe('createDynamoStore', () => {
         outcome: 'fulfilled',
         attention: { reason: 'refund_after_credit' },
       });
+      // A second refund is a new fact for the person: flagged again.
+      await store.recordFact(event.orderKey, refundFact({ id: 're_2', amount: 100 }), LATER);
+      const next = await store.flagAttention(event.orderKey, attention('refund_after_credit'), LATER, once);
+      expect(next.applied).toBe(true);
     });
   });
 
   describe('expiry', () => {
-    it('reopens a paid open order instead of expiring it when unlessPaid is set', async () => {
+    it('reopens an order a payment reached instead of expiring it', async () => {
       const event = orderEvent();
       await store.record(event, 'e1', NOW);
       await store.storeTaskToken(event.orderKey, 'test-only-token', NOW);
-      await store.markPayment(event.orderKey, 'paid', NOW);
+      await store.recordFact(event.orderKey, paymentFact(), NOW);
 
-      const result = await store.recordOutcome(
-        event.orderKey,
-        'expired',
-        { Error: 'States.Timeout' },
-        LATER,
-        {
-          unlessPaid: true,
-        },
-      );
+      const result = await store.recordOutcome(event.orderKey, 'expired', { Error: 'States.Timeout' }, LATER);
 
       expect(result).toMatchObject({ applied: false, reopened: true, order: { state: 'open' } });
       const order = await store.get(event.orderKey);
@@ -353,43 +448,28 @@ describe('createDynamoStore', () => {
     });
 
     it('leaves an expiry already written when its retry meets the payment that came since (no error)', async () => {
-      // LambdaInvoke may run Record outcome again after it wrote; dispatch credits the late payment meanwhile.
+      // LambdaInvoke may run Record outcome again after it wrote; the owed pass credits the late payment meanwhile.
       const event = orderEvent();
       await store.record(event, 'e1', NOW);
-      await store.recordOutcome(event.orderKey, 'expired', undefined, NOW, { unlessPaid: true });
-      await store.markPayment(event.orderKey, 'paid', LATER);
+      await store.recordOutcome(event.orderKey, 'expired', undefined, NOW);
+      await store.recordFact(event.orderKey, paymentFact(), LATER);
 
-      const retried = await store.recordOutcome(event.orderKey, 'expired', undefined, LATER, {
-        unlessPaid: true,
-      });
+      const retried = await store.recordOutcome(event.orderKey, 'expired', undefined, LATER);
 
       expect(retried).toMatchObject({ applied: false, order: { state: 'expired', payment: 'paid' } });
       expect(retried.reopened).toBeUndefined();
+      expect((await store.listOwed()).map((owed) => owed.orderKey)).toEqual([event.orderKey]);
     });
 
-    it('expires an unpaid order with unlessPaid set', async () => {
+    it('expires an unpaid order', async () => {
       const event = orderEvent();
-      await store.record(event, 'e1', NOW);
-
-      const result = await store.recordOutcome(event.orderKey, 'expired', undefined, LATER, {
-        unlessPaid: true,
-      });
-
-      expect(result.applied).toBe(true);
-      expect(result.reopened).toBeUndefined();
-      expect(result.order.state).toBe('expired');
-      expect(await store.listOpen()).toEqual([]);
-    });
-
-    it('records the outcome as usual on a paid order without unlessPaid', async () => {
-      const event = orderEvent({ kind: 'paid' });
       await store.record(event, 'e1', NOW);
 
       const result = await store.recordOutcome(event.orderKey, 'expired', undefined, LATER);
 
       expect(result.applied).toBe(true);
       expect(result.reopened).toBeUndefined();
-      expect(await store.get(event.orderKey)).toMatchObject({ state: 'expired', outcome: 'expired' });
+      expect(result.order.state).toBe('expired');
       expect(await store.listOpen()).toEqual([]);
     });
   });
@@ -404,18 +484,36 @@ describe('createDynamoStore', () => {
   });
 
   describe('transfer intents', () => {
-    const plan = { amount: 10_000, customerUuid: 'uuid-1', customerName: 'n1' };
+    const plan = { customerUuid: 'uuid-1', customerName: 'n1' };
 
-    it('creates one intent per order however often it is asked', async () => {
-      const first = await store.createIntent('o1', plan, NOW);
-      const second = await store.createIntent('o1', { ...plan, amount: 1 }, LATER);
-      expect(first.created).toBe(true);
-      expect(second.created).toBe(false);
-      expect(second.intent.amount).toBe(10_000);
+    it('plans one intent per order however often it is asked, keeping its first customer', async () => {
+      const first = await store.planIntent('o1', plan, NOW);
+      const second = await store.planIntent('o1', { customerUuid: 'uuid-2', customerName: 'n2' }, LATER);
+      expect(first).toMatchObject({ status: 'PENDING', amount: 0, attempts: 0, customerUuid: 'uuid-1' });
+      expect(second).toMatchObject({ status: 'PENDING', customerUuid: 'uuid-1', createdAt: NOW.toISOString() });
+    });
+
+    it('starts no call planned on fewer facts than a refund noted on the intent since', async () => {
+      await store.planIntent('o1', plan, NOW);
+      await store.noteMoneyChange('o1', 2, NOW);
+
+      const stale = await store.transition('o1', ['PENDING'], 'IN_FLIGHT', { amount: 10_000 }, NOW, 1);
+      const fresh = await store.transition('o1', ['PENDING'], 'IN_FLIGHT', { amount: 9_000 }, NOW, 2);
+
+      expect(stale).toBeUndefined();
+      expect(fresh).toMatchObject({ status: 'IN_FLIGHT', amount: 9_000, moneyVersion: 2 });
+    });
+
+    it('notes a refund on an intent not planned yet, so the plan that follows sees it', async () => {
+      const noted = await store.noteMoneyChange('o-new', 1, NOW);
+      const planned = await store.planIntent('o-new', plan, LATER);
+
+      expect(noted).toMatchObject({ status: 'PENDING', moneyVersion: 1 });
+      expect(planned).toMatchObject({ status: 'PENDING', moneyVersion: 1, customerUuid: 'uuid-1' });
     });
 
     it('moves an intent only from the expected states, once', async () => {
-      await store.createIntent('o1', plan, NOW);
+      await store.planIntent('o1', plan, NOW);
       const moves = await Promise.all([
         store.transition('o1', ['PENDING'], 'IN_FLIGHT', { attemptId: 'a', incrementAttempts: true }, NOW),
         store.transition('o1', ['PENDING'], 'IN_FLIGHT', { attemptId: 'b', incrementAttempts: true }, NOW),
@@ -429,11 +527,11 @@ describe('createDynamoStore', () => {
     });
 
     it("lists a customer's transfers whose call may have happened but is undecided", async () => {
-      await store.createIntent('o-pending', plan, NOW);
-      await store.createIntent('o-flight', plan, NOW);
-      await store.createIntent('o-unknown', plan, NOW);
-      await store.createIntent('o-other', { ...plan, customerUuid: 'uuid-2' }, NOW);
-      await store.createIntent('o-applied', plan, NOW);
+      await store.planIntent('o-pending', plan, NOW);
+      await store.planIntent('o-flight', plan, NOW);
+      await store.planIntent('o-unknown', plan, NOW);
+      await store.planIntent('o-other', { ...plan, customerUuid: 'uuid-2' }, NOW);
+      await store.planIntent('o-applied', plan, NOW);
       await store.transition('o-flight', ['PENDING'], 'IN_FLIGHT', {}, NOW);
       await store.transition('o-unknown', ['PENDING'], 'UNKNOWN', {}, NOW);
       await store.transition('o-other', ['PENDING'], 'UNKNOWN', {}, NOW);
@@ -445,7 +543,7 @@ describe('createDynamoStore', () => {
     it('files an intent under its customer only while IN_FLIGHT or UNKNOWN, and takes it out once settled', async () => {
       const listed = async (customerUuid = 'uuid-1') =>
         (await store.listUnresolvedFor(customerUuid)).map((intent) => `${intent.orderKey} ${intent.status}`);
-      await store.createIntent('o1', plan, NOW);
+      await store.planIntent('o1', plan, NOW);
       expect(await listed()).toEqual([]);
 
       await store.transition(
@@ -476,7 +574,7 @@ describe('createDynamoStore', () => {
     });
 
     it('files an undecided intent under the customer its transition names, not the one it was planned for', async () => {
-      await store.createIntent('o1', plan, NOW);
+      await store.planIntent('o1', plan, NOW);
 
       await store.transition('o1', ['PENDING'], 'UNKNOWN', { customerUuid: 'uuid-3' }, NOW);
 
@@ -485,21 +583,11 @@ describe('createDynamoStore', () => {
     });
 
     it('never files a cancelled intent under a customer', async () => {
-      await store.createIntent('o-pending', plan, NOW);
-      await store.cancelForRefund('o-pending', NOW);
-      await store.cancelForRefund('o-never-planned', NOW);
+      await store.planIntent('o-pending', plan, NOW);
+      await store.transition('o-pending', ['PENDING'], 'CANCELLED', {}, NOW);
 
       expect(await store.listUnresolvedFor('uuid-1')).toEqual([]);
       expect((await store.getIntent('o-pending'))?.status).toBe('CANCELLED');
-    });
-
-    it('cancels for a refund only before a call was started', async () => {
-      expect((await store.cancelForRefund('o-none', NOW)).status).toBe('CANCELLED');
-      await store.createIntent('o-pending', plan, NOW);
-      expect((await store.cancelForRefund('o-pending', NOW)).status).toBe('CANCELLED');
-      await store.createIntent('o-flight', plan, NOW);
-      await store.transition('o-flight', ['PENDING'], 'IN_FLIGHT', {}, NOW);
-      expect((await store.cancelForRefund('o-flight', NOW)).status).toBe('IN_FLIGHT');
     });
   });
 
@@ -522,7 +610,7 @@ describe('createDynamoStore', () => {
       await store.acquire('customer:c', 'order-c#1', 90, NOW);
       await store.release('customer:c', 'order-c#1');
       await store.record(orderEvent(), 'e1', NOW);
-      await store.createIntent('o1', { amount: 1_000, customerUuid: 'a', customerName: 'n' }, NOW);
+      await store.planIntent('o1', { customerUuid: 'a', customerName: 'n' }, NOW);
 
       const held = await store.listHeld();
 
@@ -555,11 +643,7 @@ describe('createDynamoStore', () => {
         const orderKey = `stripe:acct_test:o${n}`;
         await paged.record(orderEvent({ orderId: `o${n}` }), `e${n}`, NOW);
         await paged.putCustomer(`buyer-${n}`, { uuid: `uuid-${n}`, name: `n${n}` }, NOW);
-        await paged.createIntent(
-          orderKey,
-          { amount: 1_000, customerUuid: 'uuid-1', customerName: 'n1' },
-          NOW,
-        );
+        await paged.planIntent(orderKey, { customerUuid: 'uuid-1', customerName: 'n1' }, NOW);
         await paged.transition(orderKey, ['PENDING'], 'UNKNOWN', {}, NOW);
         await paged.acquire(`customer:${n}`, `holder-${n}`, 90, NOW);
       }
@@ -629,7 +713,7 @@ describe('createDynamoStore', () => {
       );
 
       await expect(createTable(dynamo.client, older)).rejects.toThrow(
-        /OpenOrders, PaymentRefs, CustomerTransfers.*empty data directory/,
+        /OpenOrders, OwedCredit, CustomerTransfers.*empty data directory/,
       );
     });
   });

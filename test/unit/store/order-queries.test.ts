@@ -4,7 +4,7 @@ import type { OrderEvent } from '../../../shared/domain/order-event';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
 import type { OrderFilter, OrderView } from '../../../shared/store/types';
 import { countCalls, type LocalDynamo, startDynalite } from '../../helpers/dynalite';
-import { orderEvent } from '../workflow/fixtures';
+import { orderEvent, paymentFact } from '../workflow/fixtures';
 
 const day = (date: string, hour = 12) => new Date(`${date}T${String(hour).padStart(2, '0')}:00:00.000Z`);
 
@@ -134,7 +134,7 @@ describe('order queries (the console read side)', () => {
     });
 
     it('lists a stub a payment event left before its order, under the day it was written', async () => {
-      await store.markPayment('stripe:acct_test:early', 'paid', day('2026-11-12'));
+      await store.recordFact('stripe:acct_test:early', paymentFact(), day('2026-11-12'));
 
       const page = await store.listOrderPage({ fromDay: '2026-11-12', toDay: '2026-11-12' }, { limit: 5 });
 
@@ -262,12 +262,8 @@ describe('order queries (the console read side)', () => {
       await store.record(second, 'e2', day('2026-11-02'));
       await store.recordOutcome(first.orderKey, 'fulfilled', undefined, day('2026-11-02'));
       for (const event of [first, second]) {
-        await store.createIntent(
-          event.orderKey,
-          { amount: 10_000, customerUuid: 'u', customerName: 'n' },
-          day('2026-11-02'),
-        );
-        await store.transition(event.orderKey, ['PENDING'], 'IN_FLIGHT', {}, day('2026-11-02'));
+        await store.planIntent(event.orderKey, { customerUuid: 'u', customerName: 'n' }, day('2026-11-02'));
+        await store.transition(event.orderKey, ['PENDING'], 'IN_FLIGHT', { amount: 10_000 }, day('2026-11-02'));
       }
       // The first moves on the 2nd; the second's outcome is unknown, so no credit is counted for it.
       await store.transition(first.orderKey, ['IN_FLIGHT'], 'APPLIED', {}, day('2026-11-02', 14));

@@ -61,6 +61,9 @@ describe('normalizeStripe', () => {
         currency: 'XXX',
         unpricedReason: 'no metadata.yay_credit or metadata.sku on the payment',
       },
+      // amount_total is null in Stripe's synthetic sample: the order's money is not known, and no fact is stated
+      // (an unpaid session pays nothing yet).
+      money: { total: null, currency: 'XXX', singleCreditLine: true },
       paymentRef: 'pi_1PgafyB7WZ01zgkWSjxsAJo3',
       sourceEventId: 'evt_1Pgc76B7WZ01zgkWwyRHS12y',
       occurredAt: '2009-02-13T23:31:30.000Z',
@@ -258,6 +261,11 @@ describe('normalizeStripe', () => {
         },
         address: { zip: '94587', country_code: 'US' },
         credit: { amount: 20000, currency: 'USD' },
+        money: { total: 24900, currency: 'USD', singleCreditLine: true },
+        // The invoice's one payment, under the invoice's id (invoice_payment.paid names the same one).
+        facts: [
+          { type: 'payment', id: 'in_1234', amount: 24900, currency: 'USD', at: '2009-02-13T23:31:30.000Z' },
+        ],
         sourceEventId: 'evt_1Pgc76B7WZ01zgkWwyRHS12y',
         occurredAt: '2009-02-13T23:31:30.000Z',
       });
@@ -371,15 +379,29 @@ describe('normalizeShopify', () => {
       },
       // Five lines, one of them a credit SKU of the test catalog.
       credit: { amount: 8000, currency: 'USD' },
+      // total_price_set.presentment_money "404.95"; five lines and shipping: not one credit line.
+      money: { total: 40495, currency: 'USD', singleCreditLine: false },
       sourceEventId: '59d6d79c-595f-4e7e-bc6f-72f5c3d0c66f',
       occurredAt: '2025-07-10T16:15:47.000000Z',
     });
   });
 
-  it('maps the published orders/paid sample to a paid order on the same order key', () => {
+  it('maps the published orders/paid sample to a paid order on the same order key, its total the payment', () => {
     const event = eventOf(shopify(published(Samples.shopify.ordersPaid), 'orders/paid'));
 
-    expect(event).toMatchObject({ kind: 'paid', orderKey: `shopify:${SHOP_DOMAIN}:820982911946154508` });
+    expect(event).toMatchObject({
+      kind: 'paid',
+      orderKey: `shopify:${SHOP_DOMAIN}:820982911946154508`,
+      facts: [
+        {
+          type: 'payment',
+          id: 'order:820982911946154508',
+          amount: 40495,
+          currency: 'USD',
+          at: '2025-07-10T16:15:47.000000Z',
+        },
+      ],
+    });
   });
 
   it('gives two orders whose ids differ only past 2^53 different order keys', () => {
@@ -417,6 +439,18 @@ describe('normalizeShopify', () => {
       orderId: '820982911946154508',
       orderKey: `shopify:${SHOP_DOMAIN}:820982911946154508`,
       credit: { amount: 8000, currency: 'USD' },
+      // Its two successful refund transactions, "75.00" and "10.00" (currency null: the lines' USD); it names
+      // its lines, one of which (SKU2006-001) is a credit line of the test catalog.
+      facts: [
+        {
+          type: 'refund',
+          id: '890088186047892319',
+          amount: 8500,
+          currency: 'USD',
+          at: '2025-07-10T16:15:47.000000Z',
+          namedCredit: 8000,
+        },
+      ],
       sourceEventId: '59d6d79c-595f-4e7e-bc6f-72f5c3d0c66f',
       occurredAt: '2025-07-10T16:15:47.000000Z',
     });
@@ -526,6 +560,11 @@ describe('normalizeWooCommerce', () => {
         country_code: 'US',
       },
       credit: { amount: 3000, currency: 'USD' },
+      // total "29.35" with 10.00 shipping and two lines: not one credit line.
+      money: { total: 2935, currency: 'USD', singleCreditLine: false },
+      facts: [
+        { type: 'payment', id: 'order:727', amount: 2935, currency: 'USD', at: '2017-03-22T19:28:08.000Z' },
+      ],
       sourceEventId: 'order.created:727:processing:2017-03-22T19:28:08.000Z',
       occurredAt: '2017-03-22T19:28:08.000Z',
     });
@@ -551,6 +590,12 @@ describe('normalizeWooCommerce', () => {
     expect(eventOf(woo(refunded))).toMatchObject({
       kind: 'refunded',
       orderKey: 'woocommerce:shop.example.org:723',
+      // The order's payment (total "39.00") and each refund so far by its id, "-10.00" and "-9.00" given back.
+      facts: [
+        { type: 'payment', id: 'order:723', amount: 3900, currency: 'USD' },
+        { type: 'refund', id: '726', amount: 1000, currency: 'USD' },
+        { type: 'refund', id: '724', amount: 900, currency: 'USD' },
+      ],
     });
   });
 
@@ -615,5 +660,128 @@ describe('normalizeWooCommerce', () => {
         normalizeWooCommerce(sampleJson(Samples.woocommerce.order), { ...ctx(), source: 'not a url' }),
       ).message,
     ).toMatch(/^x-wc-webhook-source: /);
+  });
+});
+
+describe('money facts, from the providers’ published samples', () => {
+  const stripe = (payload: unknown) => normalizeStripe(payload, { catalog });
+  const shopifyCtx = (topic: string): ShopifyContext => ({
+    catalog,
+    topic,
+    shopDomain: SHOP_DOMAIN,
+    eventId: undefined,
+    triggeredAt: '2025-07-10T16:15:47.000000Z',
+  });
+  const shopify = (text: string, topic: string) =>
+    normalizeShopify(parseJsonExactIntegers(text), shopifyCtx(topic));
+
+  it("reads a Stripe partial refund as the charge's running refund total, not a refund of the order", () => {
+    // pay-rails' capture: amount_refunded 500 of 1500, refunded false.
+    const event = eventOf(
+      stripe(stripeEvent('charge.refunded', stripeObject(Samples.stripe.chargeRefunded))),
+    );
+
+    expect(event.facts).toEqual([
+      {
+        type: 'refund',
+        id: 'ch_chargeid@500',
+        runningTotalOf: 'ch_chargeid',
+        amount: 500,
+        currency: 'USD',
+        at: event.occurredAt,
+      },
+    ]);
+  });
+
+  it('reads a Stripe dispute (a whole published event) as a dispute fact keyed by its PaymentIntent', () => {
+    const event = eventOf(stripe(sampleJson(Samples.stripe.disputeCreated)));
+
+    expect(event).toMatchObject({
+      kind: 'disputed',
+      orderKey: 'stripe:default:pi_3RWXidQ8iJWBZFaM0hwfe7LL',
+      paymentRef: 'pi_3RWXidQ8iJWBZFaM0hwfe7LL',
+      facts: [
+        {
+          type: 'dispute',
+          id: 'dp_1RWXieQ8iJWBZFaM572opwWo',
+          amount: 100,
+          currency: 'USD',
+          status: 'needs_response',
+        },
+      ],
+    });
+  });
+
+  it("reads a subscription's free first invoice (a whole published event) as a payment of 0", () => {
+    const event = eventOf(stripe(sampleJson(Samples.stripe.freeInvoicePaid)));
+
+    expect(event).toMatchObject({
+      kind: 'paid',
+      orderKey: 'stripe:default:in_1IybXCJDPojXS6LNsTXT2XTE',
+      money: { total: 0, currency: 'USD' },
+      facts: [{ type: 'payment', id: 'in_1IybXCJDPojXS6LNsTXT2XTE', amount: 0, currency: 'USD' }],
+    });
+  });
+
+  it('reads invoice_payment.paid (a whole published event) as the invoice’s payment, naming its PaymentIntent', () => {
+    const event = eventOf(stripe(sampleJson(Samples.stripe.invoicePaymentPaid)));
+
+    expect(event).toMatchObject({
+      kind: 'payment_confirmed',
+      orderKey: 'stripe:default:in_103Q0w2eZvKYlo2C5PYwf6Wf',
+      paymentRef: 'pi_103Q0w2eZvKYlo2C364X582Z',
+      facts: [{ type: 'payment', id: 'in_103Q0w2eZvKYlo2C5PYwf6Wf', amount: 2000, currency: 'USD' }],
+    });
+  });
+
+  it('reads the published Shopify dispute exactly: ids above 2^53 intact, the amount in minor units', () => {
+    const event = eventOf(shopify(published(Samples.shopify.disputesCreate), 'disputes/create'));
+
+    expect(event).toMatchObject({
+      kind: 'disputed',
+      orderKey: `shopify:${SHOP_DOMAIN}:820982911946154508`,
+      facts: [
+        {
+          type: 'dispute',
+          id: '285332461850802063',
+          amount: 1150,
+          currency: 'CAD',
+          status: 'under_review',
+        },
+      ],
+    });
+  });
+
+  it('reads a Shopify refund of the shipping line only as naming no credit (hand-written variant)', () => {
+    // The published refund with its lines removed and its shipping refunded instead, as Shopify's refund_shipping_lines
+    // carries it from 2024-07; no published sample refunds shipping alone.
+    const refund = JSON.parse(
+      published(Samples.shopify.refundsCreate).replace(/"id": (\d{16,})/g, '"id": "$1"'),
+    );
+    refund.order_id = '820982911946154508';
+    refund.refund_line_items = [];
+    refund.refund_shipping_lines = [{ id: '1', shipping_line_id: '271878346596884015' }];
+    refund.transactions = [{ kind: 'refund', status: 'success', amount: '10.00', currency: 'USD' }];
+
+    const event = eventOf(normalizeShopify(refund, shopifyCtx('refunds/create')));
+
+    expect(event.facts).toMatchObject([{ type: 'refund', amount: 1000, currency: 'USD', namedCredit: 0 }]);
+  });
+
+  it('gives a WooCommerce order marked refunded the rest of its total as one refund when its list falls short', () => {
+    // The published order 723 (39.00, refunds of 10.00 and 9.00) marked refunded: no published order is.
+    const [, order] = sampleJson<Json[]>(Samples.woocommerce.orders);
+    order.status = 'refunded';
+
+    const event = eventOf(
+      normalizeWooCommerce(order, { catalog, topic: 'order.updated', source: WOO_SOURCE }),
+    );
+
+    expect(event.facts?.map((fact) => `${fact.type} ${fact.id} ${fact.amount}`)).toEqual([
+      'payment order:723 3900',
+      'refund 726 1000',
+      'refund 724 900',
+      'refund order:723:refunded 2000',
+    ]);
   });
 });

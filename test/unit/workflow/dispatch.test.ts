@@ -2,65 +2,37 @@ import {
   ExecutionAlreadyExists,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
-  SFNClient,
   SFNServiceException,
   StartExecutionCommand,
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { executionName } from '../../../shared/domain/keys';
 import { MetricNames } from '../../../shared/metric-names';
-import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
+import type { DynamoStore } from '../../../shared/store/dynamo-store';
 import { awaitPayment } from '../../../shared/workflow/await-payment';
-import { type DispatchDeps, dispatchOrderEvent } from '../../../shared/workflow/dispatch';
+import { dispatchOrderEvent } from '../../../shared/workflow/dispatch';
 import { reconcileTransfer, resolveTransfer } from '../../../shared/workflow/reconcile-transfer';
 import { recordCustomer } from '../../../shared/workflow/record-customer';
 import { recordOutcome } from '../../../shared/workflow/record-outcome';
-import { sfnWorkflowControl } from '../../../shared/workflow/sfn-control';
 import { transferCredit } from '../../../shared/workflow/transfer-credit';
-import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
-import { FakeYay, recordingObservability } from './fakes';
-import { orderEvent } from './fixtures';
-import { outboundRecorder } from './outbound';
+import type { FakeYay, recordingObservability } from './fakes';
+import { orderEvent, paidEvent, paymentFact, refundEvent, refundFact } from './fixtures';
+import { STATE_MACHINE, type WorkflowDeps, workflowHarness } from './harness';
+import type { outboundRecorder } from './outbound';
 
-const STATE_MACHINE = 'arn:aws:states:eu-west-2:123456789012:stateMachine:CustomerProvisioning';
 const TOKEN = 'test-only-task-token-not-a-secret';
 
 describe('dispatchOrderEvent', () => {
-  const sfn = mockClient(SFNClient);
-  let dynamo: LocalDynamo;
+  const h = workflowHarness();
   let store: DynamoStore;
   let obs: ReturnType<typeof recordingObservability>;
-  let deps: DispatchDeps;
-  const outbound = outboundRecorder();
-
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-  });
-  afterAll(async () => {
-    sfn.restore();
-    outbound.restore();
-    await dynamo.stop();
-  });
-  beforeEach(async () => {
-    sfn.reset();
-    sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => ({
-      executionArn: `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${input.name}`,
-      startDate: new Date(),
-    }));
-    sfn.on(SendTaskSuccessCommand).resolves({});
-    sfn.on(SendTaskFailureCommand).resolves({});
-    store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
-    obs = recordingObservability();
-    outbound.clear();
-    deps = {
-      ...obs.observability,
-      orders: store,
-      transfers: store,
-      workflow: sfnWorkflowControl(new SFNClient({ region: 'eu-west-2' }), STATE_MACHINE),
-      events: outbound.events,
-    };
+  let deps: WorkflowDeps;
+  let yay: FakeYay;
+  let outbound: ReturnType<typeof outboundRecorder>;
+  const sfn = h.sfn;
+  beforeEach(() => {
+    ({ store, obs, deps, yay, outbound } = h);
   });
 
   const paymentDeps = () => ({ ...obs.observability, orders: store, workflow: deps.workflow });
@@ -85,7 +57,8 @@ describe('dispatchOrderEvent', () => {
     await dispatchOrderEvent(deps, event);
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
     const again = await dispatchOrderEvent(deps, event);
-    expect(again.action).toBe('already_started');
+    // The new execution runs: a repeat only finds the payment on the order.
+    expect(again.action).toBe('payment_recorded');
     expect(obs.recorded.metricTotal(MetricNames.OrdersReceived)).toBe(1);
     expect(await store.listOpen()).toHaveLength(1);
   });
@@ -183,24 +156,21 @@ describe('dispatchOrderEvent', () => {
     expect((await store.get(placed.orderKey))?.payment).toBe('failed');
   });
 
-  it('parks a payment confirmed after the store reported it failed, for a person, once however often it comes', async () => {
+  it('credits a payment that came after the store reported it failed: the payment stands', async () => {
+    // WooCommerce: a buyer whose first attempt failed pays again on the same order.
     const placed = orderEvent();
     await dispatchOrderEvent(deps, placed);
     await dispatchOrderEvent(deps, { ...placed, kind: 'payment_failed' });
     await store.recordOutcome(placed.orderKey, 'payment_failed', undefined, obs.observability.now());
 
-    const first = await dispatchOrderEvent(deps, { ...placed, kind: 'payment_confirmed' });
-    const again = await dispatchOrderEvent(deps, { ...placed, kind: 'payment_confirmed' });
+    const first = await dispatchOrderEvent(deps, paidEvent(placed));
+    const again = await dispatchOrderEvent(deps, { ...paidEvent(placed), kind: 'payment_confirmed' });
 
-    expect(first).toEqual({ action: 'needs_attention', detail: 'paid_after_failure' });
-    expect(again).toEqual(first);
-    const order = await store.get(placed.orderKey);
-    expect(order).toMatchObject({
-      state: 'needs_attention',
-      payment: 'failed',
-      attention: { reason: 'paid_after_failure', action: expect.stringContaining('--confirm-payment') },
-    });
-    expect(obs.recorded.metricTotal(MetricNames.OrdersNeedingAttention)).toBe(1);
+    expect(first.action).toBe('late_payment');
+    // The new execution runs: a repeat only finds the payment on the order.
+    expect(again.action).toBe('payment_recorded');
+    expect(await store.get(placed.orderKey)).toMatchObject({ state: 'open', payment: 'paid', replays: 1 });
+    expect(obs.recorded.metricTotal(MetricNames.OrdersNeedingAttention)).toBe(0);
   });
 
   it('credits a payment confirmed after the order expired with a new execution, once for concurrent deliveries', async () => {
@@ -238,18 +208,22 @@ describe('dispatchOrderEvent', () => {
     const placed = orderEvent();
     await dispatchOrderEvent(deps, placed);
     await awaitPayment(paymentDeps(), { orderKey: placed.orderKey, taskToken: TOKEN });
-    // The window closes between reading the token and resuming it: the expiry is recorded, the token is dead.
-    sfn.on(SendTaskSuccessCommand).callsFake(async () => {
-      await store.recordOutcome(
-        placed.orderKey,
-        'expired',
-        { Error: 'States.Timeout' },
-        obs.observability.now(),
-      );
-      throw new TaskTimedOut({ message: 'timed out', $metadata: {} });
-    });
+    // The window closes between reading the token and resuming it: the expiry is written first (as it would be
+    // had the payment not been recorded yet), the token is dead.
+    const expiredBefore = store.recordOutcome(
+      placed.orderKey,
+      'expired',
+      { Error: 'States.Timeout' },
+      obs.observability.now(),
+    );
+    await expiredBefore;
+    sfn.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: 'timed out', $metadata: {} }));
 
-    const result = await dispatchOrderEvent(deps, { ...placed, kind: 'payment_confirmed' });
+    const result = await dispatchOrderEvent(deps, {
+      ...placed,
+      kind: 'payment_confirmed',
+      facts: [paymentFact()],
+    });
 
     expect(result.action).toBe('late_payment');
     expect(sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name)).toEqual([
@@ -273,29 +247,19 @@ describe('dispatchOrderEvent', () => {
     expect(obs.recorded.logs.filter((line) => line.level !== 'debug' && line.level !== 'info')).toEqual([]);
   });
 
-  it('parks a payment confirmed after the order was refunded, but not a repeat of one that came before it', async () => {
+  it('owes nothing, and asks nobody, for a payment confirmed after a refund of the whole of it', async () => {
+    // Order-independent: refunded 10.00, paid 10.00, whichever came first.
     const placed = orderEvent();
     await dispatchOrderEvent(deps, placed);
-    await dispatchOrderEvent(deps, { ...placed, kind: 'refunded' });
-    await store.recordOutcome(placed.orderKey, 'payment_failed', undefined, obs.observability.now());
+    await dispatchOrderEvent(deps, refundEvent(placed));
+    await dispatchOrderEvent(deps, { ...placed, kind: 'payment_confirmed', facts: [paymentFact()] });
+    const customer = { uuid: yay.addCustomer('cname'), name: 'cname', created: true };
 
-    expect(await dispatchOrderEvent(deps, { ...placed, kind: 'payment_confirmed' })).toEqual({
-      action: 'needs_attention',
-      detail: 'paid_after_refund',
-    });
+    const transfer = await transferCredit(deps, { order: placed, customer });
 
-    const other = orderEvent({
-      orderId: 'cs_test_order_2',
-      orderKey: 'stripe:acct_test:cs_test_order_2',
-      kind: 'paid',
-    });
-    await dispatchOrderEvent(deps, other);
-    await dispatchOrderEvent(deps, { ...other, kind: 'refunded' });
-    await store.recordOutcome(other.orderKey, 'refunded', undefined, obs.observability.now());
-    expect((await dispatchOrderEvent(deps, { ...other, kind: 'payment_confirmed' })).action).toBe(
-      'already_finished',
-    );
-    expect((await store.get(other.orderKey))?.attention).toBeUndefined();
+    expect(transfer).toMatchObject({ status: 'CANCELLED', amount: 0 });
+    expect(yay.transferCalls).toEqual([]);
+    expect(obs.recorded.metricTotal(MetricNames.OrdersNeedingAttention)).toBe(0);
   });
 
   it('does not start an order again once it has an outcome', async () => {
@@ -307,77 +271,73 @@ describe('dispatchOrderEvent', () => {
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
-  it('cancels the transfer when a refund arrives before credit moved, so it never moves', async () => {
-    const paid = orderEvent({ kind: 'paid' });
+  it('cancels the transfer when a refund of the whole payment arrives before credit moved, so it never moves', async () => {
+    const paid = paidEvent();
     await dispatchOrderEvent(deps, paid);
-    expect((await dispatchOrderEvent(deps, { ...paid, kind: 'refunded' })).action).toBe('refund_recorded');
-    const yay = new FakeYay();
+    expect((await dispatchOrderEvent(deps, refundEvent(paid))).action).toBe('refund_recorded');
     const uuid = yay.addCustomer('cname');
     await expect(
-      transferCredit(
-        { ...obs.observability, orders: store, transfers: store, leases: store, yay },
-        { order: paid, customer: { uuid, name: 'cname', created: true } },
-      ),
+      transferCredit(deps, { order: paid, customer: { uuid, name: 'cname', created: true } }),
     ).resolves.toMatchObject({ status: 'CANCELLED', amount: 0 });
     expect(yay.transferCalls).toHaveLength(0);
     expect(obs.recorded.metricTotal(MetricNames.RefundAfterCredit)).toBe(0);
   });
 
-  it('flags a refund after credit moved for a person, with a metric and an error log, once per order', async () => {
-    const paid = orderEvent({ kind: 'paid' });
+  it('moves the rest when a partial refund arrives before credit moved: 9.000 of 10.000 for £1 of £10', async () => {
+    const paid = paidEvent();
     await dispatchOrderEvent(deps, paid);
-    const yay = new FakeYay();
+    await dispatchOrderEvent(deps, refundEvent(paid, refundFact({ id: '726', amount: 100 })));
     const uuid = yay.addCustomer('cname');
-    await transferCredit(
-      { ...obs.observability, orders: store, transfers: store, leases: store, yay },
-      { order: paid, customer: { uuid, name: 'cname', created: true } },
-    );
+
+    const result = await transferCredit(deps, {
+      order: paid,
+      customer: { uuid, name: 'cname', created: true },
+    });
+
+    expect(result).toMatchObject({ status: 'APPLIED', amount: 9_000 });
+    expect(yay.applied).toEqual([{ uuid, amount: 9_000 }]);
+  });
+
+  it('flags a refund after credit moved for a person, with a metric and an error log, once per refund', async () => {
+    const paid = paidEvent();
+    await dispatchOrderEvent(deps, paid);
+    const uuid = yay.addCustomer('cname');
+    await transferCredit(deps, { order: paid, customer: { uuid, name: 'cname', created: true } });
     await store.recordOutcome(paid.orderKey, 'fulfilled', undefined, obs.observability.now());
 
-    const result = await dispatchOrderEvent(deps, { ...paid, kind: 'refunded' });
-    await dispatchOrderEvent(deps, { ...paid, kind: 'refunded' });
-    await dispatchOrderEvent(deps, { ...paid, kind: 'refunded' });
+    const result = await dispatchOrderEvent(deps, refundEvent(paid));
+    await dispatchOrderEvent(deps, refundEvent(paid));
+    await dispatchOrderEvent(deps, refundEvent(paid));
 
     expect(result).toEqual({ action: 'refund_after_credit', detail: 'APPLIED' });
     expect(obs.recorded.metricTotal(MetricNames.RefundAfterCredit)).toBe(1);
     expect(obs.recorded.logs.filter((line) => line.level === 'error')).toHaveLength(1);
     expect((await store.getIntent(paid.orderKey))?.status).toBe('APPLIED');
-    // The credit moved, and the state still says so; the attention is beside it.
+    // The credit moved, and the state still says so; the attention is beside it, with what the money owes now.
     expect(await store.get(paid.orderKey)).toMatchObject({
       state: 'fulfilled',
       attention: {
         reason: 'refund_after_credit',
-        message: expect.stringContaining('10.000 to customer cname'),
+        message: expect.stringMatching(/10\.000 to customer cname.*the money now owes nothing/),
       },
     });
   });
 
   it('keeps a transfer under review in front of a person when a refund comes, and flags the refund once it is decided applied', async () => {
-    const paid = orderEvent({ kind: 'paid' });
+    const paid = paidEvent();
     await dispatchOrderEvent(deps, paid);
-    const yay = new FakeYay();
     const uuid = yay.addCustomer('cname');
     yay.transferFaults.push('lost-answer');
     yay.customerBalanceReadable = false;
-    const transferDeps = { ...obs.observability, orders: store, transfers: store, leases: store, yay };
-    await transferCredit(transferDeps, {
-      order: paid,
-      customer: { uuid, name: 'cname', created: true },
-    }).catch(() => {});
-    const decision = await reconcileTransfer(transferDeps, paid.orderKey);
-    await recordOutcome(
-      { ...obs.observability, orders: store, transfers: store, events: outbound.events },
-      { order: paid, outcome: 'needs_attention', reconcile: decision },
+    await transferCredit(deps, { order: paid, customer: { uuid, name: 'cname', created: true } }).catch(
+      () => {},
     );
+    const decision = await reconcileTransfer(deps, paid.orderKey);
+    await recordOutcome(deps, { order: paid, outcome: 'needs_attention', reconcile: decision });
 
-    await dispatchOrderEvent(deps, { ...paid, kind: 'refunded' });
+    await dispatchOrderEvent(deps, refundEvent(paid));
     const duringReview = await store.get(paid.orderKey);
-    await resolveTransfer(
-      { ...deps, transfers: store, buyers: store },
-      paid.orderKey,
-      'applied',
-      'checked in Yay',
-    );
+    await resolveTransfer(deps, paid.orderKey, 'applied', 'checked in Yay');
     const decided = await store.get(paid.orderKey);
 
     expect(duringReview?.attention?.reason).toBe('transfer_review');
@@ -386,24 +346,18 @@ describe('dispatchOrderEvent', () => {
   });
 
   it('flags a refund that came while the transfer was undecided once Reconcile decides it applied, not before', async () => {
-    const paid = orderEvent({ kind: 'paid' });
+    const paid = paidEvent();
     await dispatchOrderEvent(deps, paid);
-    const yay = new FakeYay();
     const uuid = yay.addCustomer('cname');
     yay.transferFaults.push('lost-answer');
-    const transferDeps = { ...obs.observability, orders: store, transfers: store, leases: store, yay };
-    await transferCredit(transferDeps, {
-      order: paid,
-      customer: { uuid, name: 'cname', created: true },
-    }).catch(() => {});
-
-    const refunded = await dispatchOrderEvent(deps, { ...paid, kind: 'refunded' });
-    const beforeDecision = await store.get(paid.orderKey);
-    const decision = await reconcileTransfer(transferDeps, paid.orderKey);
-    await recordOutcome(
-      { ...obs.observability, orders: store, transfers: store, events: outbound.events },
-      { order: paid, outcome: 'fulfilled', reconcile: decision },
+    await transferCredit(deps, { order: paid, customer: { uuid, name: 'cname', created: true } }).catch(
+      () => {},
     );
+
+    const refunded = await dispatchOrderEvent(deps, refundEvent(paid));
+    const beforeDecision = await store.get(paid.orderKey);
+    const decision = await reconcileTransfer(deps, paid.orderKey);
+    await recordOutcome(deps, { order: paid, outcome: 'fulfilled', reconcile: decision });
 
     expect(refunded).toEqual({ action: 'refund_recorded', detail: 'UNKNOWN' });
     expect(beforeDecision?.attention).toBeUndefined();
@@ -419,64 +373,78 @@ describe('dispatchOrderEvent', () => {
     expect(obs.recorded.metricTotal(MetricNames.RefundAfterCredit)).toBe(1);
   });
 
-  it("finds a refund's order by the payment intent the order recorded, without store metadata", async () => {
-    const paid = orderEvent({ kind: 'paid', paymentRef: 'pi_3Qorder1' });
+  it("finds a refund's order through the payment the order claimed, without store metadata", async () => {
+    const paid = paidEvent(orderEvent({ paymentRef: 'pi_3Qorder1' }));
     await dispatchOrderEvent(deps, paid);
-    const refund = orderEvent({
-      kind: 'refunded',
-      orderId: 'pi_3Qorder1',
-      orderKey: 'stripe:acct_test:pi_3Qorder1',
-      paymentRef: 'pi_3Qorder1',
-    });
+    const refund = refundEvent(
+      orderEvent({
+        orderId: 'pi_3Qorder1',
+        orderKey: 'stripe:acct_test:pi_3Qorder1',
+        paymentRef: 'pi_3Qorder1',
+      }),
+    );
 
-    expect(await dispatchOrderEvent(deps, refund)).toEqual({
-      action: 'refund_recorded',
-      detail: 'CANCELLED',
-    });
+    expect(await dispatchOrderEvent(deps, refund)).toEqual({ action: 'refund_recorded', detail: 'PENDING' });
 
-    expect((await store.get(paid.orderKey))?.refunded).toBe(true);
+    expect(await store.get(paid.orderKey)).toMatchObject({ refunded: true, factCount: 2 });
     expect(await store.get(refund.orderKey)).toBeUndefined();
   });
 
-  it('counts a refund no recorded order matches and writes nothing for it', async () => {
-    const refund = orderEvent({
-      kind: 'refunded',
-      orderId: 'pi_3Qnobody',
-      orderKey: 'stripe:acct_test:pi_3Qnobody',
-      paymentRef: 'pi_3Qnobody',
-    });
+  it('keeps a refund that names only a payment no order has claimed, and gives it to the order when it comes', async () => {
+    const refund = refundEvent(
+      orderEvent({
+        orderId: 'pi_3Qlater',
+        orderKey: 'stripe:acct_test:pi_3Qlater',
+        paymentRef: 'pi_3Qlater',
+      }),
+    );
 
     expect(await dispatchOrderEvent(deps, refund)).toEqual({
-      action: 'ignored',
-      detail: 'no order matches the refund',
+      action: 'waiting_for_order',
+      detail: 'pi_3Qlater',
     });
     expect(obs.recorded.metricTotal(MetricNames.RefundsUnmatched)).toBe(1);
     expect(await store.get(refund.orderKey)).toBeUndefined();
-    expect(await store.getIntent(refund.orderKey)).toBeUndefined();
+
+    const paid = paidEvent(orderEvent({ paymentRef: 'pi_3Qlater' }));
+    await dispatchOrderEvent(deps, paid);
+    expect(await store.get(paid.orderKey)).toMatchObject({ factCount: 2, refunded: true });
   });
 
-  it('settles an order waiting for details when it is refunded or its payment fails: nothing is owed', async () => {
+  it('settles an order waiting for details when it is refunded in full or its payment fails: nothing is owed', async () => {
     const attention = {
       reason: 'missing_details' as const,
       message: 'm',
       action: 'a',
       since: '2026-11-27T06:00:00.000Z',
     };
-    const refunded = orderEvent({ kind: 'paid' });
+    const refunded = paidEvent();
+    const partly = paidEvent(
+      orderEvent({ orderId: 'cs_test_order_3', orderKey: 'stripe:acct_test:cs_test_order_3' }),
+    );
     const failed = orderEvent({ orderId: 'cs_test_order_2', orderKey: 'stripe:acct_test:cs_test_order_2' });
-    for (const order of [refunded, failed]) {
+    for (const order of [refunded, partly, failed]) {
       await dispatchOrderEvent(deps, order);
       await store.recordOutcome(order.orderKey, 'needs_attention', undefined, obs.observability.now(), {
         attention,
       });
     }
 
-    await dispatchOrderEvent(deps, { ...refunded, kind: 'refunded' });
+    await dispatchOrderEvent(deps, refundEvent(refunded));
+    await dispatchOrderEvent(deps, refundEvent(partly, refundFact({ amount: 100 })));
     await dispatchOrderEvent(deps, { ...failed, kind: 'payment_failed' });
 
     expect(await store.get(refunded.orderKey)).toMatchObject({ state: 'refunded' });
-    expect(await store.get(failed.orderKey)).toMatchObject({ state: 'payment_failed' });
-    expect(await store.listAttention()).toEqual([]);
+    // 9.000 is still owed: the person still has the order in front of them.
+    expect(await store.get(partly.orderKey)).toMatchObject({
+      state: 'needs_attention',
+      attention: { reason: 'missing_details' },
+    });
+    expect(await store.get(failed.orderKey)).toMatchObject({ state: 'needs_attention' });
+    expect((await store.listAttention()).map((order) => order.orderKey).sort()).toEqual([
+      failed.orderKey,
+      partly.orderKey,
+    ]);
   });
 
   it('never writes the task token into a log line', async () => {

@@ -1,0 +1,106 @@
+import {
+  DescribeExecutionCommand,
+  ExecutionDoesNotExist,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
+import type { EventsOut } from '../../../shared/workflow/events-out';
+import type { Observability, WorkflowControl } from '../../../shared/workflow/ports';
+import { sfnWorkflowControl } from '../../../shared/workflow/sfn-control';
+import type { YayApi } from '../../../shared/yay/types';
+import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
+import { FakeYay, recordingObservability } from './fakes';
+import { outboundRecorder } from './outbound';
+
+export const STATE_MACHINE = 'arn:aws:states:eu-west-2:123456789012:stateMachine:CustomerProvisioning';
+/** The ARN Step Functions gives an execution of that name on {@link STATE_MACHINE}. */
+export const executionArnOf = (name: string) => `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${name}`;
+
+/** Every port a workflow use case takes, over one table: each use case picks the ones it needs. */
+export interface WorkflowDeps extends Observability {
+  orders: DynamoStore;
+  transfers: DynamoStore;
+  payments: DynamoStore;
+  buyers: DynamoStore;
+  leases: DynamoStore;
+  yay: YayApi;
+  workflow: WorkflowControl;
+  events: EventsOut;
+}
+
+/** What {@link workflowHarness} gives each test, fresh. */
+export interface WorkflowHarness {
+  dynamo: LocalDynamo;
+  store: DynamoStore;
+  yay: FakeYay;
+  obs: ReturnType<typeof recordingObservability>;
+  outbound: ReturnType<typeof outboundRecorder>;
+  /** The SFN client mock (the process edge): tests add or override answers per command. */
+  sfn: ReturnType<typeof mockClient<SFNClient>>;
+  /** Execution status by ARN, as DescribeExecution answers it; absent: no such execution. */
+  executions: Map<string, string>;
+  deps: WorkflowDeps;
+}
+
+/**
+ * The set-up every workflow use-case test shares, registered as the calling suite's hooks: dynalite started once per
+ * file with a fresh table per test, Step Functions mocked at the process edge (StartExecution records a RUNNING
+ * execution by name, DescribeExecution answers from it, SendTask* succeed), a FakeYay, recorded observability and
+ * events. Call it at the top of a `describe`; read its fields in a test or a later `beforeEach`.
+ */
+export function workflowHarness(): WorkflowHarness {
+  const sfn = mockClient(SFNClient);
+  const outbound = outboundRecorder();
+  const harness = { sfn, outbound, executions: new Map<string, string>() } as WorkflowHarness;
+
+  beforeAll(async () => {
+    harness.dynamo = await startDynalite();
+  });
+  afterAll(async () => {
+    sfn.restore();
+    outbound.restore();
+    await harness.dynamo.stop();
+  });
+  beforeEach(async () => {
+    sfn.reset();
+    outbound.clear();
+    const executions = new Map<string, string>();
+    sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => {
+      executions.set(executionArnOf(input.name), 'RUNNING');
+      return { executionArn: executionArnOf(input.name), startDate: new Date() };
+    });
+    sfn.on(DescribeExecutionCommand).callsFake((input: { executionArn: string }) => {
+      const status = executions.get(input.executionArn);
+      if (!status) throw new ExecutionDoesNotExist({ message: 'no such execution', $metadata: {} });
+      return { status, executionArn: input.executionArn };
+    });
+    sfn.on(SendTaskSuccessCommand).resolves({});
+    sfn.on(SendTaskFailureCommand).resolves({});
+    const store = createDynamoStore({ tableName: await harness.dynamo.newTable(), client: harness.dynamo.client });
+    const yay = new FakeYay();
+    const obs = recordingObservability();
+    Object.assign(harness, {
+      executions,
+      store,
+      yay,
+      obs,
+      deps: {
+        ...obs.observability,
+        orders: store,
+        transfers: store,
+        payments: store,
+        buyers: store,
+        leases: store,
+        yay,
+        workflow: sfnWorkflowControl(new SFNClient({ region: 'eu-west-2' }), STATE_MACHINE),
+        events: outbound.events,
+      },
+    });
+  });
+  return harness;
+}
