@@ -141,7 +141,12 @@ export function completionFromForm(form: FormValues): OrderCompletion {
   return completion;
 }
 
-const completable: readonly AttentionReason[] = ['missing_details', 'unpriced', 'credit_undecided', 'disputed'];
+const completable: readonly AttentionReason[] = [
+  'missing_details',
+  'unpriced',
+  'credit_undecided',
+  'disputed',
+];
 
 export const ACTIONS: readonly ActionDefinition[] = [
   {

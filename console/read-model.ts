@@ -75,7 +75,7 @@ const GROUPS: ReadonlyArray<{ title: string; explains: string; reasons: Attentio
   {
     title: 'Credit to decide',
     explains:
-      "The money does not say exactly what is owed (a partial refund naming no line, a dispute, figures that do not add up). Decide the credit, or close.",
+      'The money does not say exactly what is owed (a partial refund naming no line, a dispute, figures that do not add up). Decide the credit, or close.',
     reasons: ['credit_undecided', 'disputed'],
   },
   {

@@ -111,6 +111,9 @@ export async function seedConsoleSamples(runtime: LocalRuntime, fulfilledCount =
         metadata: { checkout_session_id: sessionId },
         payment_intent: null,
         invoice: null,
+        // The whole £10.00 the session charged, back: Stripe's running total of the charge's refunds.
+        amount: 1000,
+        amount_refunded: 1000,
       },
     },
   });

@@ -1,7 +1,7 @@
+import { EnvNames, intEnv } from '../../shared/config';
 import { ExecutionInputSchema, parseInput } from '../../shared/workflow/input';
 import { workflowHandler } from '../../shared/workflow/lambda';
 import { reconcileTransfer } from '../../shared/workflow/reconcile-transfer';
-import { EnvNames, intEnv } from '../../shared/config';
 import { observability, secretsFromEnv, storeFromEnv, yayFromEnv } from '../../shared/workflow/runtime';
 
 const store = storeFromEnv();

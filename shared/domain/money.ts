@@ -210,7 +210,8 @@ export function creditOwed(state: MoneyState, options: CreditOptions = {}): Cred
 
   // A payment of unknown amount still says "paid"; a refund or dispute of unknown amount says nothing usable.
   const strange = facts.find(
-    (fact) => (fact.amount === null && (fact.type === 'refund' || fact.type === 'dispute')) || (fact.amount ?? 0) < 0,
+    (fact) =>
+      (fact.amount === null && (fact.type === 'refund' || fact.type === 'dispute')) || (fact.amount ?? 0) < 0,
   );
   if (strange) {
     return person(`${strange.type} ${strange.id} has ${describeMoney(strange.amount, strange.currency)}`);
@@ -249,10 +250,14 @@ export function creditOwed(state: MoneyState, options: CreditOptions = {}): Cred
   const refunded = refundedAmount(refunds);
   const total = state.money?.total;
   if (total !== undefined && total !== null && paid !== total) {
-    return person(`payments add up to ${describeMoney(paid, currency)}, the order to ${describeMoney(total, currency)}`);
+    return person(
+      `payments add up to ${describeMoney(paid, currency)}, the order to ${describeMoney(total, currency)}`,
+    );
   }
   if (refunded > paid) {
-    return person(`refunds of ${describeMoney(refunded, currency)} exceed the payments of ${describeMoney(paid, currency)}`);
+    return person(
+      `refunds of ${describeMoney(refunded, currency)} exceed the payments of ${describeMoney(paid, currency)}`,
+    );
   }
   if (paid === 0) {
     return options.creditFreeOrders
@@ -261,7 +266,11 @@ export function creditOwed(state: MoneyState, options: CreditOptions = {}): Cred
   }
   if (refunded === 0) return owedOrNothing(credit, `paid ${describeMoney(paid, currency)}`, 'no_credit');
   if (refunded === paid) {
-    return { kind: 'nothing', because: 'refunded', why: `refunded in full (${describeMoney(paid, currency)})` };
+    return {
+      kind: 'nothing',
+      because: 'refunded',
+      why: `refunded in full (${describeMoney(paid, currency)})`,
+    };
   }
 
   // A partial refund: by the lines it names, else in proportion when the order is one credit line.
@@ -279,7 +288,9 @@ export function creditOwed(state: MoneyState, options: CreditOptions = {}): Cred
     );
   }
   if (refunds.some((refund) => refund.namedCredit !== undefined) || !state.money?.singleCreditLine) {
-    return person('a partial refund names no line of an order of several lines, so the credit it takes back is not known');
+    return person(
+      'a partial refund names no line of an order of several lines, so the credit it takes back is not known',
+    );
   }
   const kept = (BigInt(credit) * BigInt(paid - refunded)) / BigInt(paid);
   if (kept * BigInt(paid) !== BigInt(credit) * BigInt(paid - refunded)) {

@@ -2,6 +2,7 @@ import { paymentKey } from '../domain/keys';
 import { factKey, type MoneyFact } from '../domain/money';
 import type { OrderEvent } from '../domain/order-event';
 import type { PaymentStatus } from '../domain/order-state';
+import { TableSchema } from './schema';
 import {
   BUYER_EMAIL,
   DAY_PK,
@@ -33,7 +34,6 @@ import {
   Update,
   updateItem,
 } from './table';
-import { TableSchema } from './schema';
 import type { OrderRecord, OrderStore } from './types';
 
 /** The payment an event names, `provider:store:<payment id>`, kept on the order for people's eyes. */
@@ -166,7 +166,9 @@ export function orderRepository(table: Table): OrderStore {
         ...onDay(ItemKeys.ordersOn, at, event.orderKey),
         ...(email ? { [BUYER_EMAIL]: email } : {}),
         // Paid: it may owe credit from now until the credit moves or a person is asked.
-        ...(payment === 'paid' ? { [OWED_PK]: ItemKeys.owed, [OWED_SK]: queueSortKey(at, event.orderKey) } : {}),
+        ...(payment === 'paid'
+          ? { [OWED_PK]: ItemKeys.owed, [OWED_SK]: queueSortKey(at, event.orderKey) }
+          : {}),
         ...recorded,
       });
       if (put.applied) return { order: recorded, created: true };
@@ -176,7 +178,10 @@ export function orderRepository(table: Table): OrderStore {
       if (existing.event) {
         // Recorded before (`paid` after `placed`, a redelivery): only its new facts are written, each once.
         let current = existing;
-        for (const fact of facts) current = (await recordFact(event.orderKey, fact, now)).order;
+        const known = new Set(existing.factIds ?? []);
+        for (const fact of facts.filter((fact) => !known.has(factKey(fact)))) {
+          current = (await recordFact(event.orderKey, fact, now)).order;
+        }
         return { order: current, created: false };
       }
       const fill = new Update().set('event', event).setDefault('executionName', executionName);
@@ -282,9 +287,9 @@ export function orderRepository(table: Table): OrderStore {
       let condition =
         `attribute_not_exists(${recorded}) OR ${recorded} <> ${fulfilled} ` +
         `OR ${write.value(outcome)} = ${fulfilled}`;
-      // Nothing but fulfilled or a person's attention on an order that may owe credit, unless its facts, exactly as
-      // they stand, were found to owe nothing.
-      const guarded = outcome !== 'fulfilled' && !attention;
+      // Nothing but fulfilled (credit moved) or a person's attention on an order that may owe credit, unless its facts,
+      // exactly as they stand, were found to owe nothing (then fulfilled too is written only at that fact count).
+      const guarded = !attention && (outcome !== 'fulfilled' || settledAt !== undefined);
       if (guarded) {
         const owed = write.name(OWED_PK);
         const settled =
@@ -325,14 +330,15 @@ export function orderRepository(table: Table): OrderStore {
       leaveOwed(flag.set('updatedAt', at).remove('taskToken'));
       const flagged = flag.name('attention');
       let condition = `attribute_exists(${flag.name(PK)})`;
-      if (options.once === 'refundAfterCredit') {
-        // The order keeps its state (fulfilled: the credit did move); the marker makes the flag once per refund or
-        // dispute fact: a repeated delivery finds it flagged, a later refund is flagged again. A transfer still under
-        // review keeps its attention: it must be decided first (resolve-transfer flags the refund once it is decided
-        // applied).
-        const seen = flag.name('refundAfterCreditFacts');
+      if (options.beside) {
+        // The order keeps its state (fulfilled: the credit did move, or nothing was owed); the marker makes the flag
+        // once per money fact: a repeated delivery finds it flagged, a later refund is flagged again. A transfer still
+        // under review keeps its attention: it must be decided first (resolve-transfer flags the refund once it is
+        // decided applied).
+        const seen = flag.name('attentionFacts');
         const count = flag.name('factCount');
-        flag.set('refundAfterCreditAt', at).copy('refundAfterCreditFacts', 'factCount');
+        if (attention.reason === 'refund_after_credit') flag.set('refundAfterCreditAt', at);
+        flag.copy('attentionFacts', 'factCount');
         condition +=
           ` AND (attribute_not_exists(${seen}) OR ${seen} < ${count})` +
           ` AND (attribute_not_exists(${flagged}) OR ${flagged}.reason <> ${flag.value('transfer_review')})`;

@@ -22,7 +22,10 @@ function asPaymentItem(update: Update, paymentKey: string, at: string): Update {
 export function paymentRepository(table: Table): PaymentLinkStore {
   return {
     async claimPayment(paymentKey, orderKey, now) {
-      const claim = asPaymentItem(new Update(), paymentKey, now.toISOString()).setDefault('orderKey', orderKey);
+      const claim = asPaymentItem(new Update(), paymentKey, now.toISOString()).setDefault(
+        'orderKey',
+        orderKey,
+      );
       const item = await updateItem<PaymentLink>(table, ItemKeys.payment(paymentKey), claim);
       return { ...item, facts: item.facts ?? [] };
     },
@@ -37,9 +40,7 @@ export function paymentRepository(table: Table): PaymentLinkStore {
         note,
         `NOT contains(${note.name('factIds')}, ${note.value(factKey(fact))})`,
       );
-      const item = written.applied
-        ? written.item
-        : mustExist(await written.current(), linkOf(paymentKey));
+      const item = written.applied ? written.item : mustExist(await written.current(), linkOf(paymentKey));
       return { ...item, facts: item.facts ?? [] };
     },
   };

@@ -43,8 +43,8 @@ export interface OrderRecord {
   factCount?: number;
   /** A person's decision on the credit owed (`ops complete --credit`), valid while no fact came since. */
   creditDecision?: CreditDecision;
-  /** {@link factCount} when a refund after credit was last flagged: a later refund or dispute is flagged again. */
-  refundAfterCreditFacts?: number;
+  /** {@link factCount} when an attention was last put beside the order's state: a later fact is flagged again. */
+  attentionFacts?: number;
   customerUuid?: string;
   customerName?: string;
   taskToken?: string;
@@ -91,7 +91,11 @@ export type TransferIntentStatus =
   | 'CANCELLED';
 
 /** States from which a Yay call may (again) be started: none of them has a call outstanding. */
-export const StartableTransferStatuses: readonly TransferIntentStatus[] = ['PENDING', 'NOT_APPLIED', 'REJECTED'];
+export const StartableTransferStatuses: readonly TransferIntentStatus[] = [
+  'PENDING',
+  'NOT_APPLIED',
+  'REJECTED',
+];
 /**
  * States in which a call may have happened but its outcome is not decided: while a customer has such an
  * intent, no other transfer may move that customer's balance (see {@link TransferStore.listUnresolvedFor}).
@@ -212,8 +216,9 @@ export interface OrderStore {
    * downgrades a `fulfilled` order. An outcome that gives no credit and asks no person (`expired`, `payment_failed`,
    * `refunded`) is never written on an order that may owe credit (on the OwedCredit index), unless `settledAt`
    * says its facts were found to owe nothing at exactly that fact count: a payment that arrived meanwhile wins, the
-   * outcome is not written and the order is reopened for the sweep to credit (`reopened: true`). `fulfilled` and
-   * an attention take the order off the OwedCredit index.
+   * outcome is not written and the order is reopened for the sweep to credit (`reopened: true`). `fulfilled` with
+   * `settledAt` (nothing was owed) is guarded the same way. `fulfilled` and an attention take the order off the
+   * OwedCredit index.
    */
   recordOutcome(
     orderKey: string,
@@ -228,15 +233,16 @@ export interface OrderStore {
   ): Promise<{ applied: boolean; order: OrderRecord; reopened?: boolean }>;
   /**
    * Puts an order in front of a person without running anything: state `needs_attention` (unless it is
-   * fulfilled, whose credit stands), the attention, the ATTENTION queue. With `once`, only the first call per
-   * order applies (the marker is kept), so an alarm fires once per order however often the event comes.
-   * Returns whether this call applied it.
+   * fulfilled, whose credit stands), the attention, the ATTENTION queue; once per reason. With `beside`, the order
+   * keeps its state (a fulfilled order's credit stands) and the attention is put beside it once per money fact: a
+   * repeated delivery finds it flagged, a later refund or dispute flags it again (a transfer under review keeps its
+   * own attention). Returns whether this call applied it.
    */
   flagAttention(
     orderKey: string,
     attention: Attention,
     now: Date,
-    options?: { once?: 'refundAfterCredit' },
+    options?: { beside?: boolean },
   ): Promise<{ applied: boolean; order: OrderRecord }>;
   /** Records the execution now running the order. */
   setExecution(orderKey: string, executionName: string, executionArn: string, now: Date): Promise<void>;

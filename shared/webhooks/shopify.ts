@@ -198,7 +198,8 @@ function refundMoney(
 ): Pick<MoneyFact, 'amount' | 'text'> {
   let amount = 0;
   for (const transaction of transactions) {
-    if ((transaction.kind ?? 'refund') !== 'refund' || (transaction.status ?? 'success') !== 'success') continue;
+    if ((transaction.kind ?? 'refund') !== 'refund' || (transaction.status ?? 'success') !== 'success')
+      continue;
     const minor = toMinorUnits(transaction.amount ?? '0', currency);
     if (minor === null) return { amount: null, text: String(transaction.amount) };
     amount += minor;
@@ -329,7 +330,9 @@ export function normalizeShopify(payload: unknown, ctx: ShopifyContext): Normali
         type: 'payment',
         id: `order:${orderId}`,
         amount: total,
-        ...(total === null && totalText !== undefined && totalText !== null ? { text: String(totalText) } : {}),
+        ...(total === null && totalText !== undefined && totalText !== null
+          ? { text: String(totalText) }
+          : {}),
         currency,
         at: occurredAt,
       },

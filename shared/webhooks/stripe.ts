@@ -108,9 +108,11 @@ export const ChargeSchema = z.object({
   payment_intent: ExpandableId,
   /** The invoice the charge paid; API versions before 2025-03-31.basil only. */
   invoice: ExpandableId,
-  /** Minor units charged, and refunded so far: a running total over all of the charge's refunds. */
-  amount: z.number().int(),
-  amount_refunded: z.number().int(),
+  /**
+   * Minor units refunded so far: a running total over all of the charge's refunds. Stripe always sends it; a body
+   * without it is still a refund, recorded with no amount for a person to weigh.
+   */
+  amount_refunded: z.number().int().nullish(),
 });
 
 /** The fields of a Dispute intake reads (for `charge.dispute.created`). */
@@ -184,7 +186,10 @@ const OBJECT = 'data.object';
 const NO_CURRENCY = 'XXX';
 
 const KINDS: Record<
-  Exclude<StripeTopic, 'charge.refunded' | 'charge.dispute.created' | 'invoice.paid' | 'invoice_payment.paid'>,
+  Exclude<
+    StripeTopic,
+    'charge.refunded' | 'charge.dispute.created' | 'invoice.paid' | 'invoice_payment.paid'
+  >,
   OrderEventKind
 > = {
   'checkout.session.completed': 'paid',
@@ -278,9 +283,9 @@ function refundEvent(base: Base, object: unknown, catalog: CreditCatalog): Intak
     facts: [
       {
         type: 'refund',
-        id: `${charge.id}@${charge.amount_refunded}`,
+        id: `${charge.id}@${charge.amount_refunded ?? 'unknown'}`,
         runningTotalOf: charge.id,
-        amount: charge.amount_refunded,
+        amount: charge.amount_refunded ?? null,
         currency,
         at: base.occurredAt,
       },
@@ -352,7 +357,11 @@ function disputeEvent(base: Base, object: unknown): IntakeEvent {
     kind: 'disputed',
     orderId,
     orderKey: orderKey('stripe', base.store, orderId),
-    credit: { amount: null, currency: dispute.currency.toUpperCase(), unpricedReason: 'a dispute prices nothing' },
+    credit: {
+      amount: null,
+      currency: dispute.currency.toUpperCase(),
+      unpricedReason: 'a dispute prices nothing',
+    },
     facts: [
       {
         type: 'dispute',
@@ -384,7 +393,13 @@ function invoicePaymentEvent(base: Base, object: unknown): Normalized {
     orderKey: orderKey('stripe', base.store, payment.invoice),
     credit: { amount: null, currency, unpricedReason: 'an invoice payment prices nothing' },
     facts: [
-      { type: 'payment', id: payment.invoice, amount: payment.amount_paid ?? null, currency, at: base.occurredAt },
+      {
+        type: 'payment',
+        id: payment.invoice,
+        amount: payment.amount_paid ?? null,
+        currency,
+        at: base.occurredAt,
+      },
     ],
   };
   const intent = payment.payment?.payment_intent;

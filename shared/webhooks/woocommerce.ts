@@ -63,7 +63,9 @@ export const WooOrderSchema = z.object({
    * all is refunded): the same refunds arrive again with every later update, and are recorded once by id.
    */
   refunds: z
-    .array(z.object({ id: z.union([z.number().int(), z.string().min(1)]).transform(String), total: z.string() }))
+    .array(
+      z.object({ id: z.union([z.number().int(), z.string().min(1)]).transform(String), total: z.string() }),
+    )
     .nullish(),
 });
 type WooOrder = z.infer<typeof WooOrderSchema>;

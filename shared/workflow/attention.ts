@@ -1,7 +1,7 @@
 import { formatCredit, MIN_TRANSFER, type Millis } from '../domain/credit';
-import type { CreditDecision } from '../domain/money';
 import { describeMissing, newCustomerDetails } from '../domain/customer-details';
 import { buyerKey } from '../domain/keys';
+import type { CreditDecision } from '../domain/money';
 import type { OrderEvent } from '../domain/order-event';
 import { OrderInvalid } from '../errors';
 import type { BuyerStore, OrderAction, OrderRecord, OrderStore, TransferStore } from '../store/types';
@@ -77,9 +77,7 @@ export function applyCompletion(event: OrderEvent, completion: OrderCompletion):
 function describeCompletion(completion: OrderCompletion): string {
   const parts = Object.entries(completion)
     .filter(([, value]) => value !== undefined && value !== false)
-    .map(([field, value]) =>
-      field === 'credit' ? `credit ${formatCredit(value as number)}` : field,
-    );
+    .map(([field, value]) => (field === 'credit' ? `credit ${formatCredit(value as number)}` : field));
   return parts.length > 0 ? `supplied ${parts.join(', ')}` : 'nothing supplied';
 }
 
@@ -144,7 +142,9 @@ export async function completeOrder(
         );
       }
       if (credit < MIN_TRANSFER) {
-        throw new OrderInvalid(`--credit must be at least ${formatCredit(MIN_TRANSFER)}; use ops close if nothing is owed`);
+        throw new OrderInvalid(
+          `--credit must be at least ${formatCredit(MIN_TRANSFER)}; use ops close if nothing is owed`,
+        );
       }
       event = applyCompletion(order.event, { ...completion, credit: undefined });
       decision = { credit, factCount: order.factCount ?? 0, at: deps.now().toISOString() };
@@ -169,7 +169,7 @@ export async function completeOrder(
   });
   if (!started)
     throw new OrderInvalid(`order ${orderKey} was resumed by someone else just now; check its status`);
-  deps.log.info('order completed by an operator', { execution: started.executionArn });
+  deps.log.info('order completed by an operator', { orderKey, execution: started.executionArn });
   return started;
 }
 
@@ -198,6 +198,6 @@ export async function closeOrder(
   if (!(await deps.orders.closeAttention(orderKey, action, deps.now()))) {
     throw new OrderInvalid(`order ${orderKey} changed just now; check its status`);
   }
-  deps.log.info('order attention closed by an operator', { reason: order.attention.reason });
+  deps.log.info('order attention closed by an operator', { orderKey, reason: order.attention.reason });
   return (await deps.orders.get(orderKey)) ?? order;
 }

@@ -21,14 +21,14 @@ export async function awaitPayment(
 ): Promise<AwaitPaymentAction> {
   const result = await deps.orders.storeTaskToken(input.orderKey, input.taskToken, deps.now());
   if (result.stored) {
-    deps.log.info('waiting for payment');
+    deps.log.info('waiting for payment', { orderKey: input.orderKey });
     return 'waiting';
   }
   const { order } = result;
   if (!order) throw new OrderInvalid(`order ${input.orderKey} is not recorded; record customer runs first`);
   if (order.payment === 'paid') {
     const resumed = await deps.workflow.resume(input.taskToken, { paid: true });
-    deps.log.info('already paid: resumed at once', { resumed: resumed.resumed });
+    deps.log.info('already paid: resumed at once', { orderKey: input.orderKey, resumed: resumed.resumed });
     return resumed.resumed ? 'resumed_paid' : 'already_closed';
   }
   const failed = await deps.workflow.fail(
@@ -36,6 +36,9 @@ export async function awaitPayment(
     ErrorNames.PaymentFailed,
     'the store reported the payment failed',
   );
-  deps.log.info('payment already failed: ended the wait', { resumed: failed.resumed });
+  deps.log.info('payment already failed: ended the wait', {
+    orderKey: input.orderKey,
+    resumed: failed.resumed,
+  });
   return failed.resumed ? 'resumed_failed' : 'already_closed';
 }

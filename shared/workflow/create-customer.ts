@@ -39,7 +39,10 @@ export async function createCustomer(deps: CreateCustomerDeps, input: ExecutionI
   }
   const known = await deps.buyers.getCustomer(order.buyerKey);
   if (known) {
-    deps.log.info('repeat buyer: reusing the recorded customer', { customerUuid: known.customerUuid });
+    deps.log.info('repeat buyer: reusing the recorded customer', {
+      orderKey: order.orderKey,
+      customerUuid: known.customerUuid,
+    });
     const firstOrder = known.orderKey === order.orderKey;
     return { uuid: known.customerUuid, name: known.customerName, created: false, firstOrder };
   }
@@ -56,7 +59,10 @@ export async function createCustomer(deps: CreateCustomerDeps, input: ExecutionI
   });
   const { uuid, created } = await ensureCustomer(deps.yay, body);
   if (created) deps.metrics.addMetric(MetricNames.CustomersCreated, 'Count', 1);
-  deps.log.info(created ? 'customer created' : 'customer adopted by name', { customerUuid: uuid });
+  deps.log.info(created ? 'customer created' : 'customer adopted by name', {
+    orderKey: order.orderKey,
+    customerUuid: uuid,
+  });
   // No buyer mapping yet: this order will record it (two concurrent first orders of one new buyer both say so).
   return { uuid, name, created, firstOrder: true };
 }

@@ -158,7 +158,8 @@ async function placeOrder(deps: DispatchDeps, event: OrderEvent): Promise<Dispat
     const moved = await afterFacts(deps, order, facts);
     if (moved && moved.action !== 'payment_recorded') return moved;
   }
-  const current = created ? order : ((await deps.orders.get(event.orderKey)) ?? order);
+  // The order as its last write left it: nothing since has changed it (a late payment returned above).
+  const current = order;
   if (isTerminal(current.state)) {
     deps.log.info('order already has an outcome; not starting it again', {
       orderKey: event.orderKey,
@@ -301,11 +302,26 @@ async function creditTakenBack(deps: DispatchDeps, order: OrderRecord): Promise<
     return { action: 'refund_after_credit', detail: intent.status };
   }
   if (intent.status !== 'PENDING' && intent.status !== 'NOT_APPLIED' && intent.status !== 'CANCELLED') {
-    deps.log.info('refund or dispute while the transfer is undecided; the decision flags it if credit moved', {
-      orderKey,
-      transfer: intent.status,
-    });
+    deps.log.info(
+      'refund or dispute while the transfer is undecided; the decision flags it if credit moved',
+      {
+        orderKey,
+        transfer: intent.status,
+      },
+    );
     return { action: 'refund_recorded', detail: intent.status };
+  }
+  if (isTerminal(order.state) && !order.attention) {
+    // Ended without credit (expired, payment failed, refunded, or fulfilled owing nothing): a refund or dispute only a
+    // person can weigh (money never paid refunded, more refunded than paid) is put in front of one, beside a fulfilled
+    // order's state; any other owes nothing more.
+    const verdict = creditOwed(moneyStateOf(order), deps.credit);
+    if (verdict.kind === 'person') {
+      await parkForPerson(deps, orderKey, verdict.reason, verdict.why, {
+        beside: order.state === 'fulfilled',
+      });
+      return { action: 'needs_attention', detail: verdict.reason };
+    }
   }
   if (order.attention && order.attention.reason !== 'refund_after_credit') {
     const verdict = creditOwed(moneyStateOf(order), deps.credit);

@@ -22,12 +22,14 @@ export async function parkForPerson(
   orderKey: string,
   reason: AttentionReason,
   message: string,
+  options: { beside?: boolean } = {},
 ): Promise<boolean> {
   const now = deps.now();
   const { applied, order } = await deps.orders.flagAttention(
     orderKey,
     { reason, message, action: attentionAction(reason, orderKey), since: now.toISOString() },
     now,
+    options,
   );
   const standing = order.attention;
   if (standing?.reason === reason) {

@@ -147,7 +147,10 @@ async function decide(
       deps.now(),
     );
     deps.metrics.addMetric(MetricNames.CreditMovedMillis, 'None', intent.amount);
-    deps.log.info('unknown transfer reconciled as applied', { amountMillis: intent.amount });
+    deps.log.info('unknown transfer reconciled as applied', {
+      orderKey: intent.orderKey,
+      amountMillis: intent.amount,
+    });
     return {
       decision: 'applied',
       reason: `customer balance rose from ${describeCredit(before)} by the amount`,
@@ -164,7 +167,7 @@ async function decide(
       { reason: 'reconciled: the customer balance did not change' },
       deps.now(),
     );
-    deps.log.info('unknown transfer reconciled as not applied; retrying');
+    deps.log.info('unknown transfer reconciled as not applied; retrying', { orderKey: intent.orderKey });
     return { decision: 'retry', reason: `customer balance still ${describeCredit(before)}: not applied` };
   }
   return needsReview(
@@ -184,7 +187,7 @@ async function needsReview(
 ): Promise<ReconcileResult> {
   await deps.transfers.transition(orderKey, from, 'NEEDS_REVIEW', { reason }, deps.now());
   deps.metrics.addMetric(MetricNames.TransfersNeedingReview, 'Count', 1);
-  deps.log.error('transfer needs an operator decision (ops resolve-transfer)', { reason });
+  deps.log.error('transfer needs an operator decision (ops resolve-transfer)', { orderKey, reason });
   return { decision: 'needs_review', reason };
 }
 
@@ -258,8 +261,9 @@ export async function resolveTransfer(
       ),
     ]);
     // A refund or dispute that came while the transfer was under review waited for this decision.
-    if (creditTakenBackSince(order, intent.plannedFactCount)) await flagRefundAfterCredit(deps, order, intent);
-    deps.log.info('transfer resolved by operator', { decision });
+    if (creditTakenBackSince(order, intent.plannedFactCount))
+      await flagRefundAfterCredit(deps, order, intent);
+    deps.log.info('transfer resolved by operator', { orderKey, decision });
     return { intent };
   }
   const order = await deps.orders.get(orderKey);
@@ -270,6 +274,6 @@ export async function resolveTransfer(
     return { intent };
   }
   const replay = await claimReplay(deps, order, `transfer resolved not applied: ${note}`, { action });
-  deps.log.info('transfer resolved by operator', { decision, replayed: Boolean(replay) });
+  deps.log.info('transfer resolved by operator', { orderKey, decision, replayed: Boolean(replay) });
   return replay ? { intent, replay } : { intent };
 }

@@ -34,6 +34,7 @@ export async function recordCustomer(
   if (mapping.customerUuid !== customer.uuid) {
     // Cannot happen through create-customer (it reuses the mapping); a hand-edited input could do it.
     deps.log.warn('buyer already mapped to another customer; the recorded mapping stands', {
+      orderKey: order.orderKey,
       recordedUuid: mapping.customerUuid,
       customerUuid: customer.uuid,
     });

@@ -1,4 +1,4 @@
-import type { CreditOptions } from '../domain/money';
+import { type CreditOptions, creditOwed } from '../domain/money';
 import { type Attention, attentionAction, type CaughtError, type Outcome } from '../domain/order-state';
 import { Outbound, type OutboundEvent } from '../domain/outbound-events';
 import { ErrorNames } from '../errors';
@@ -6,6 +6,7 @@ import { MetricNames } from '../metric-names';
 import type { OrderRecord, OrderStore, TransferStore } from '../store/types';
 import type { RecordOutcomeInput } from './contract';
 import type { EventsOut } from './events-out';
+import { moneyStateOf } from './money-state';
 import type { Observability } from './ports';
 import { flagRefundAfterCredit } from './refund-after-credit';
 
@@ -117,11 +118,19 @@ export async function recordOutcome(
     : input.transfer?.status === 'SKIPPED'
       ? { Error: 'CreditSkipped', Cause: input.transfer.reason ?? 'no credit price' }
       : undefined;
-  const attention = attentionFor(input, now.toISOString());
-  const outcome = input.outcome;
-  // An outcome that gives no credit is written on an order that may owe credit only at the fact count its facts were
-  // found to owe nothing at (a refund in full, a free order): a payment that came since reopens the order instead.
-  const settledAt = input.transfer?.factCount;
+  // An order ending without credit whose money only a person can judge (a refund of money never paid, a dispute)
+  // waits for that person instead, with the figures.
+  const judged = NO_CREDIT_ENDINGS.includes(input.outcome) ? await moneyForPerson(deps, orderKey) : undefined;
+  const attention = judged
+    ? { ...judged, action: attentionAction(judged.reason, orderKey), since: now.toISOString() }
+    : attentionFor(input, now.toISOString());
+  const outcome: Outcome = judged ? 'needs_attention' : input.outcome;
+  // An outcome that moves no credit is written on an order that may owe credit only at the fact count its facts were
+  // found to owe nothing at (a refund in full, a free order): a fact that came since reopens the order instead.
+  const settledAt =
+    input.transfer?.status === 'CANCELLED' || input.transfer?.status === 'NOTHING_OWED'
+      ? input.transfer.factCount
+      : undefined;
   const { applied, order, reopened } = await deps.orders.recordOutcome(orderKey, outcome, error, now, {
     ...(attention ? { attention } : {}),
     ...(settledAt === undefined ? {} : { settledAt }),
@@ -155,6 +164,18 @@ export async function recordOutcome(
     deps.log.info('order outcome recorded', attrs);
   }
   return { orderKey, outcome, applied };
+}
+
+/** Endings of an execution that never reached Transfer credit: what the money says was not asked yet. */
+const NO_CREDIT_ENDINGS: readonly Outcome[] = ['expired', 'payment_failed'];
+
+/** What a person must weigh, when the order's money says only a person can tell; one read, on those endings only. */
+async function moneyForPerson(
+  deps: RecordOutcomeDeps,
+  orderKey: string,
+): Promise<{ reason: 'credit_undecided' | 'disputed'; message: string } | undefined> {
+  const verdict = creditOwed(moneyStateOf(await deps.orders.get(orderKey)), deps.credit);
+  return verdict.kind === 'person' ? { reason: verdict.reason, message: verdict.why } : undefined;
 }
 
 /** The fact count the credit that moved was derived from (transfer or reconcile), when one moved. */

@@ -48,7 +48,7 @@ export async function flagRefundAfterCredit(
       since: now.toISOString(),
     },
     now,
-    { once: 'refundAfterCredit' },
+    { beside: true },
   );
   if (flagged.refundAfterCreditAt) {
     // Flagged, by this call or an earlier one whose publish may have failed: the same fact, the same id.

@@ -42,6 +42,7 @@ export async function startExecution(
     await deps.orders.setExecution(order.orderKey, name, started.executionArn, deps.now());
   }
   deps.log.info(started.alreadyExists ? 'execution already exists' : 'execution started', {
+    orderKey: order.orderKey,
     execution: started.executionArn,
   });
   return {
@@ -76,7 +77,7 @@ export async function claimReplay(
   const input: ExecutionInput = { order: event, executionArn: arn };
   const started = await deps.workflow.start(name, input);
   await deps.orders.setExecution(order.orderKey, name, started.executionArn, deps.now());
-  deps.log.info('order replayed', { execution: started.executionArn, reason });
+  deps.log.info('order replayed', { orderKey: order.orderKey, execution: started.executionArn, reason });
   return { executionName: name, executionArn: started.executionArn };
 }
 

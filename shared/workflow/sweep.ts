@@ -189,6 +189,13 @@ async function sweepOrder(
     return;
   }
   if (pastWindow) {
+    // Ends without credit, unless its money (a refund of money never paid, a dispute) needs a person's eye.
+    const verdict = creditOwed(moneyStateOf(order), deps.credit);
+    if (verdict.kind === 'person') {
+      await parkForPerson(deps, order.orderKey, verdict.reason, verdict.why);
+      report.parked.push(order.orderKey);
+      return;
+    }
     const { applied } = await deps.orders.recordOutcome(
       order.orderKey,
       order.payment === 'failed' ? 'payment_failed' : 'expired',
@@ -201,7 +208,9 @@ async function sweepOrder(
   if (status === 'SUCCEEDED') {
     // Unpaid and open, though its execution ended: a new one waits for the payment again.
     if (await gaveUp(deps, order, status, maxReplays, report)) return;
-    await replayOrder(deps, order.orderKey, 'sweep: execution ended while the order was open', { force: true });
+    await replayOrder(deps, order.orderKey, 'sweep: execution ended while the order was open', {
+      force: true,
+    });
     report.replayed.push(order.orderKey);
     return;
   }
@@ -331,7 +340,12 @@ async function sweepOwed(
   const intent = await deps.transfers.getIntent(orderKey);
   const verdict = creditOwed(moneyStateOf(order), deps.credit);
   if (order.state === 'closed' && (verdict.kind === 'owed' || verdict.kind === 'person')) {
-    await parkForPerson(deps, orderKey, 'credit_undecided', `money came after a person closed the order: ${verdict.why}`);
+    await parkForPerson(
+      deps,
+      orderKey,
+      'credit_undecided',
+      `money came after a person closed the order: ${verdict.why}`,
+    );
     report.parked.push(orderKey);
     return;
   }
@@ -347,13 +361,23 @@ async function sweepOwed(
           intent?.status === 'APPLIED'
             ? 'its credit moved but no run recorded it'
             : `its money owes credit (${verdict.why}) but no run moved it`;
-        await parkForPerson(deps, orderKey, 'failed', `${what}; ${order.replays} automatic replays ended ${order.state}`);
+        await parkForPerson(
+          deps,
+          orderKey,
+          'failed',
+          `${what}; ${order.replays} automatic replays ended ${order.state}`,
+        );
         report.gaveUp.push(orderKey);
         return;
       }
-      const replay = await claimReplay(deps, order, `sweep: the order ended ${order.state} but its money owes credit`, {
-        fromStates: [order.state],
-      });
+      const replay = await claimReplay(
+        deps,
+        order,
+        `sweep: the order ended ${order.state} but its money owes credit`,
+        {
+          fromStates: [order.state],
+        },
+      );
       if (replay) {
         report.replayed.push(orderKey);
         report.credited.push(orderKey);
@@ -370,10 +394,7 @@ async function sweepOwed(
  * transfer started or moved is the reseller's balance already spoken for). The sweep's alarm input against the
  * reseller's balance, and the console's "credit still owed".
  */
-export function creditStillOwed(
-  deps: Pick<SweepDeps, 'credit'>,
-  owed: readonly OrderRecord[],
-): number {
+export function creditStillOwed(deps: Pick<SweepDeps, 'credit'>, owed: readonly OrderRecord[]): number {
   let total = 0;
   for (const order of owed) {
     if (!order.event || order.state === 'fulfilled' || order.attention) continue;

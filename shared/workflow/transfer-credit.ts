@@ -148,7 +148,9 @@ export async function transferCredit(
       : await underCustomerLease(deps, orderKey, intent, planned.amount, planned.factCount);
     if (result !== 'replan') return result;
     if (round >= MAX_PLANS) {
-      throw new LeaseBusy(`the money of order ${orderKey} changed during ${MAX_PLANS} plans; trying again shortly`);
+      throw new LeaseBusy(
+        `the money of order ${orderKey} changed during ${MAX_PLANS} plans; trying again shortly`,
+      );
     }
     deps.log.info('a refund or dispute came while the transfer was planned; deriving the amount again', {
       orderKey,
@@ -394,7 +396,9 @@ async function refused(
   if (balance < amount) {
     const low = `reseller balance ${describeCredit(balance)} is below the transfer of ${formatCredit(amount)} (Yay refused it)`;
     await deps.transfers.transition(orderKey, ['IN_FLIGHT'], 'PENDING', { reason: low }, deps.now());
-    deps.log.warn('Yay refused the transfer for want of reseller balance; waiting for a top-up', { orderKey });
+    deps.log.warn('Yay refused the transfer for want of reseller balance; waiting for a top-up', {
+      orderKey,
+    });
     return new ResellerBalanceTooLow(low, { cause: error });
   }
   await deps.transfers.transition(orderKey, ['IN_FLIGHT'], 'REJECTED', { reason }, deps.now());

@@ -179,7 +179,11 @@ async function seedOrder(store: DynamoStore, i: number, now: number): Promise<vo
   await store.transition(key, ['IN_FLIGHT'], 'APPLIED', {}, at);
   await store.recordOutcome(key, 'fulfilled', undefined, at);
   if (kind === 'refunded') {
-    await store.recordFact(key, { type: 'refund', id: `re_${key}`, amount: 1_000, currency: 'GBP', at: at.toISOString() }, at);
+    await store.recordFact(
+      key,
+      { type: 'refund', id: `re_${key}`, amount: 1_000, currency: 'GBP', at: at.toISOString() },
+      at,
+    );
     await store.flagAttention(
       key,
       {
@@ -189,7 +193,7 @@ async function seedOrder(store: DynamoStore, i: number, now: number): Promise<vo
         since: at.toISOString(),
       },
       at,
-      { once: 'refundAfterCredit' },
+      { beside: true },
     );
   }
 }

@@ -85,11 +85,10 @@ describe('soak findings, end to end', () => {
 
   // Soak seed 20261127: every refund_before_credit order whose refund reached it while it waited for its payment
   // ended `payment_failed` (then `needs_attention` once the store's contradicting confirmation came), not
-  // `refunded` as README's Decisions say ("A refund before credit moved ends the order `refunded`"). Dispatch ends
-  // the wait with SendTaskFailure PaymentFailed, which the graph records as payment_failed; only a refund that
-  // lands before the wait starts, or a later resume meeting the CANCELLED intent, ends `refunded`. No credit moves
-  // either way (the intent is CANCELLED): what is wrong is the outcome an operator reads.
-  it('ends an unpaid order refunded while it waits for its payment as refunded', async () => {
+  // `refunded`: dispatch ended the wait on the refund event's kind. With money facts nothing ends by a kind: the
+  // refund is recorded, the wait goes on, and when the payment is confirmed its money (£10.00 paid, £10.00 refunded)
+  // owes nothing — the order ends refunded, no credit, nobody asked.
+  it('ends an unpaid order refunded in full, then confirmed paid, as refunded with no credit', async () => {
     const session = Variants.paidSession((s) => {
       s.id = sampleId('cs');
       s.customer = sampleId('cus');
@@ -102,14 +101,21 @@ describe('soak findings, end to end', () => {
       sendStripeEvent(runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
 
     await send(stripeEvent('checkout.session.completed', session, { id: sampleId('evt') }));
-    await eventually('the order to wait for its payment', async () =>
-      (await runtime.store.getOrder(orderKey))?.state === 'awaiting_payment' ? true : undefined,
-    );
+    await runtime.waitForOrder(orderKey, 30_000, 'awaiting_payment');
     const charge = Variants.refundedCharge((c) => {
       c.payment_intent = session.payment_intent;
       c.metadata = { checkout_session_id: session.id };
+      c.amount = 1000;
+      c.amount_refunded = 1000;
     });
     await send(stripeEvent('charge.refunded', charge, { id: sampleId('evt') }));
+    await send(
+      stripeEvent(
+        'checkout.session.async_payment_succeeded',
+        { ...session, payment_status: 'paid' },
+        { id: sampleId('evt') },
+      ),
+    );
     const done = await runtime.waitForOrder(orderKey);
 
     expect(done.refunded).toBe(true);

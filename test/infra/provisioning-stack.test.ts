@@ -181,13 +181,13 @@ describe('ProvisioningStack IAM (least privilege)', () => {
       expect(statements.includes('/index/OpenOrders'), name).toBe(name === 'sweep' || name === 'notify');
       // transfer-credit checks its customer has no unreconciled transfer.
       expect(statements.includes('/index/CustomerTransfers'), name).toBe(name === 'transfer-credit');
-      // dispatch finds a refund's order by the payment it names.
-      expect(statements.includes('/index/PaymentRefs'), name).toBe(name === 'dispatch');
+      // sweep walks the orders that may still owe credit.
+      expect(statements.includes('/index/OwedCredit'), name).toBe(name === 'sweep');
       expect(statements, name).not.toContain('/index/*');
     }
     expect(text(grants('sweep', 'dynamodb:Query'))).toContain('/index/OpenOrders');
     expect(text(grants('transfer-credit', 'dynamodb:Query'))).toContain('/index/CustomerTransfers');
-    expect(text(grants('dispatch', 'dynamodb:Query'))).toContain('/index/PaymentRefs');
+    expect(text(grants('sweep', 'dynamodb:Query'))).toContain('/index/OwedCredit');
   });
 
   it('grants the table only the item calls the workflow makes; a scan only to daily-reconciliation', () => {

@@ -191,13 +191,14 @@ describe('CustomerProvisioning state machine', () => {
     expect(catchTarget(StateNames.recordOutcome, 'States.ALL')).toBe(StateNames.failed);
   });
 
-  it('decides Credit moved? by $.transfer.status: APPLIED is fulfilled, CANCELLED refunded, anything else needs a person', () => {
+  it('decides Credit moved? by $.transfer.status: APPLIED or NOTHING_OWED fulfilled, CANCELLED refunded, anything else a person', () => {
     const choice = state(StateNames.creditMoved) as State & {
       Choices: Array<Record<string, unknown>>;
       Default: string;
     };
     expect(choice.Choices).toEqual([
       { Variable: '$.transfer.status', StringEquals: 'APPLIED', Next: 'Outcome fulfilled' },
+      { Variable: '$.transfer.status', StringEquals: 'NOTHING_OWED', Next: 'Outcome fulfilled' },
       { Variable: '$.transfer.status', StringEquals: 'CANCELLED', Next: 'Outcome refunded' },
     ]);
     expect(choice.Default).toBe('Outcome needs_attention');

@@ -902,7 +902,10 @@ export async function indexDrift(
       name: TableSchema.openOrdersIndex.name,
       keys: [TableSchema.openOrdersIndex.partitionKey, TableSchema.openOrdersIndex.sortKey],
     },
-    { name: TableSchema.owedIndex.name, keys: [TableSchema.owedIndex.partitionKey, TableSchema.owedIndex.sortKey] },
+    {
+      name: TableSchema.owedIndex.name,
+      keys: [TableSchema.owedIndex.partitionKey, TableSchema.owedIndex.sortKey],
+    },
     {
       name: TableSchema.customerTransfersIndex.name,
       keys: [TableSchema.customerTransfersIndex.partitionKey],

@@ -459,7 +459,7 @@ function planOrder(
     path === 'async_failed'
       ? [{ state: 'payment_failed' }, { state: 'expired' }]
       : path === 'refund_before_credit'
-        ? [{ state: 'refunded' }, { state: 'needs_attention', attention: 'paid_after_refund' }]
+        ? [{ state: 'refunded' }, { state: 'needs_attention', attention: 'credit_undecided' }]
         : path === 'refund_after_credit'
           ? [{ state: 'fulfilled', attention: 'refund_after_credit' }]
           : [{ state: 'fulfilled' }];

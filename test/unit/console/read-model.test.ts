@@ -8,7 +8,7 @@ import { createDynamoStore, createNotificationStores } from '../../../shared/sto
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
 import { FakeWorkflow, recordingObservability } from '../workflow/fakes';
 import { outboundRecorder } from '../workflow/outbound';
-import { NOW, paidEvent, reviewOrder } from './support';
+import { attention, NOW, paidEvent, reviewOrder } from './support';
 
 describe('console read model', () => {
   let dynamo: LocalDynamo;
@@ -96,7 +96,9 @@ describe('console read model', () => {
       await store.planIntent(yesterday.orderKey, { customerUuid: 'u', customerName: 'n' }, NOW);
       await store.transition(yesterday.orderKey, ['PENDING'], 'IN_FLIGHT', { amount: 10_000 }, NOW);
       await store.transition(yesterday.orderKey, ['IN_FLIGHT'], 'APPLIED', {}, NOW);
-      await store.recordOutcome(today.orderKey, 'failed', { Error: 'YayAuthFailed' }, NOW);
+      await store.recordOutcome(today.orderKey, 'failed', { Error: 'YayAuthFailed' }, NOW, {
+        attention: attention('failed', today.orderKey),
+      });
 
       const model = await overviewModel(view);
 
@@ -108,7 +110,8 @@ describe('console read model', () => {
       expect(model.ordersPerDay.in_progress.at(-1)).toBe(1);
       expect(model.creditPerDay.at(-1)).toBe(10_000);
       expect(model.totalCredit).toBe(10_000);
-      // The paid open orders without a transfer: `owed` (2.500), and `old`, still open (10.000).
+      // What the money of the orders that may owe says: `owed` (2.500), and `old`, still open (10.000); `today`
+      // waits for a person, `yesterday`'s credit moved.
       expect(model.balance).toEqual({ resellerBalance: 50_000, creditOwed: 12_500 });
     });
 

@@ -172,7 +172,11 @@ export async function reviewOrder(store: DynamoStore, orderId: string): Promise<
   const event = paidEvent(orderId);
   await store.record(event, `exec-${orderId}`, NOW);
   await store.recordCustomer(event, { uuid: `uuid-${orderId}`, name: `c${orderId}` }, NOW);
-  await store.planIntent(event.orderKey, { customerUuid: `uuid-${orderId}`, customerName: `c${orderId}` }, NOW);
+  await store.planIntent(
+    event.orderKey,
+    { customerUuid: `uuid-${orderId}`, customerName: `c${orderId}` },
+    NOW,
+  );
   await store.transition(
     event.orderKey,
     ['PENDING'],

@@ -350,7 +350,9 @@ describe('createDynamoStore', () => {
       expect(blind).toMatchObject({ applied: false, reopened: true, order: { state: 'open' } });
       const stale = await store.recordOutcome(event.orderKey, 'refunded', undefined, LATER, { settledAt: 0 });
       expect(stale.applied).toBe(false);
-      const settled = await store.recordOutcome(event.orderKey, 'refunded', undefined, LATER, { settledAt: 1 });
+      const settled = await store.recordOutcome(event.orderKey, 'refunded', undefined, LATER, {
+        settledAt: 1,
+      });
       expect(settled).toMatchObject({ applied: true, order: { state: 'refunded' } });
       expect(await store.listOwed()).toEqual([]);
     });
@@ -403,7 +405,7 @@ describe('createDynamoStore', () => {
       expect(parked.order.state).toBe('fulfilled');
       expect(parked.order.attention).toBeUndefined();
 
-      const once = { once: 'refundAfterCredit' } as const;
+      const once = { beside: true } as const;
       const flagged = await store.flagAttention(
         event.orderKey,
         attention('refund_after_credit'),
@@ -490,7 +492,11 @@ describe('createDynamoStore', () => {
       const first = await store.planIntent('o1', plan, NOW);
       const second = await store.planIntent('o1', { customerUuid: 'uuid-2', customerName: 'n2' }, LATER);
       expect(first).toMatchObject({ status: 'PENDING', amount: 0, attempts: 0, customerUuid: 'uuid-1' });
-      expect(second).toMatchObject({ status: 'PENDING', customerUuid: 'uuid-1', createdAt: NOW.toISOString() });
+      expect(second).toMatchObject({
+        status: 'PENDING',
+        customerUuid: 'uuid-1',
+        createdAt: NOW.toISOString(),
+      });
     });
 
     it('starts no call planned on fewer facts than a refund noted on the intent since', async () => {

@@ -263,7 +263,13 @@ describe('order queries (the console read side)', () => {
       await store.recordOutcome(first.orderKey, 'fulfilled', undefined, day('2026-11-02'));
       for (const event of [first, second]) {
         await store.planIntent(event.orderKey, { customerUuid: 'u', customerName: 'n' }, day('2026-11-02'));
-        await store.transition(event.orderKey, ['PENDING'], 'IN_FLIGHT', { amount: 10_000 }, day('2026-11-02'));
+        await store.transition(
+          event.orderKey,
+          ['PENDING'],
+          'IN_FLIGHT',
+          { amount: 10_000 },
+          day('2026-11-02'),
+        );
       }
       // The first moves on the 2nd; the second's outcome is unknown, so no credit is counted for it.
       await store.transition(first.orderKey, ['IN_FLIGHT'], 'APPLIED', {}, day('2026-11-02', 14));

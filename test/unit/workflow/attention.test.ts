@@ -14,7 +14,7 @@ import {
 import type { ExecutionInput } from '../../../shared/workflow/contract';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
 import { deferred, FakeWorkflow, recordingObservability } from './fakes';
-import { orderEvent } from './fixtures';
+import { orderEvent, paymentFact, refundFact } from './fixtures';
 
 /** An order whose store gave no street or city: create-customer parks it for a person. */
 const withoutStreetAndCity = () => orderEvent({ address: { zip: 'GU2 4AW', country_code: 'GB' } });
@@ -61,48 +61,26 @@ describe('attention', () => {
     });
   }
 
-  /** Parks a payment the store contradicted, as dispatch does (flagAttention on a finished order). */
-  async function flagContested(event: OrderEvent, reason: 'paid_after_failure' | 'paid_after_refund') {
-    await store.flagAttention(
-      event.orderKey,
-      {
-        reason,
-        message: `parked: ${reason}`,
-        action: attentionAction(reason, event.orderKey),
-        since: now().toISOString(),
-      },
-      now(),
-    );
-  }
-
-  /** A placed order whose payment the store reported failed, then confirmed. */
-  async function paidAfterFailure() {
-    const event = orderEvent();
-    await store.record(event, executionName(event.orderKey), now());
-    await store.markPayment(event.orderKey, 'failed', now());
-    await store.recordOutcome(event.orderKey, 'payment_failed', undefined, now());
-    await flagContested(event, 'paid_after_failure');
-    return event;
-  }
-
   /**
-   * A placed order refunded, then confirmed paid. By default the refund came before any transfer (CANCELLED, no
-   * call); `applied` leaves an intent whose call was made and applied instead.
+   * A paid order whose money cannot say what it owes (£1 refunded of a £10 order of several lines), parked as the
+   * transfer's HELD would park it; `cancelled` leaves the transfer CANCELLED (as when the money first owed nothing).
    */
-  async function paidAfterRefund(transfer: 'cancelled' | 'applied' = 'cancelled') {
-    const event = orderEvent();
+  async function creditUndecided(
+    reason: 'credit_undecided' | 'disputed' = 'credit_undecided',
+    cancelled = false,
+  ) {
+    const event = orderEvent({
+      kind: 'paid',
+      money: { total: 1_000, currency: 'GBP', singleCreditLine: false },
+      facts: [paymentFact()],
+    });
     await store.record(event, executionName(event.orderKey), now());
-    if (transfer === 'applied') {
-      const plan = { amount: 10_000, customerUuid: 'uuid-1', customerName: 'cname' };
-      await store.createIntent(event.orderKey, plan, now());
-      await store.transition(event.orderKey, ['PENDING'], 'APPLIED', { incrementAttempts: true }, now());
-    } else {
-      await store.cancelForRefund(event.orderKey, now());
+    await store.recordFact(event.orderKey, refundFact({ amount: 100 }), now());
+    if (cancelled) {
+      await store.planIntent(event.orderKey, { customerUuid: 'uuid-1', customerName: 'cname' }, now());
+      await store.transition(event.orderKey, ['PENDING'], 'CANCELLED', {}, now());
     }
-    await store.markRefunded(event.orderKey, now());
-    await store.recordOutcome(event.orderKey, 'payment_failed', undefined, now());
-    await store.markPayment(event.orderKey, 'paid', now());
-    await flagContested(event, 'paid_after_refund');
+    await park(event, reason);
     return event;
   }
 
@@ -328,57 +306,49 @@ describe('attention', () => {
       });
     });
 
-    describe('a contested payment', () => {
-      it.each([
-        ['paid_after_failure', () => paidAfterFailure()],
-        ['paid_after_refund', () => paidAfterRefund()],
-      ] as const)('refuses %s, writing nothing, without confirmPayment', async (_, arrange) => {
-        const event = await arrange();
-        const before = await store.get(event.orderKey);
+    describe('credit a person decides', () => {
+      it.each(['credit_undecided', 'disputed'] as const)(
+        'refuses %s, writing nothing, without --credit',
+        async (reason) => {
+          const event = await creditUndecided(reason);
+          const before = await store.get(event.orderKey);
 
-        const attempt = completeOrder(deps, event.orderKey, {}, 'ops');
+          const attempt = completeOrder(deps, event.orderKey, {}, 'ops');
 
-        await expect(attempt).rejects.toBeInstanceOf(OrderInvalid);
-        await expect(attempt).rejects.toThrow(/--confirm-payment/);
-        expect(await store.get(event.orderKey)).toEqual(before);
-        expect(workflow.started).toEqual([]);
-      });
+          await expect(attempt).rejects.toBeInstanceOf(OrderInvalid);
+          await expect(attempt).rejects.toThrow(/--credit/);
+          expect(await store.get(event.orderKey)).toEqual(before);
+          expect(workflow.started).toEqual([]);
+        },
+      );
 
-      it('marks a payment the store reported failed paid and resumes the order when confirmed', async () => {
-        const event = await paidAfterFailure();
-        expect((await store.get(event.orderKey))?.payment).toBe('failed');
+      it('records the decision for the facts the person saw, and resumes the order with its event unchanged', async () => {
+        const event = await creditUndecided();
 
-        await completeOrder(deps, event.orderKey, { confirmPayment: true }, 'seen in the Stripe dashboard');
+        await completeOrder(
+          deps,
+          event.orderKey,
+          { credit: 9_000 as Millis },
+          'checked the refund in the store',
+        );
 
         expect(workflow.started.map((start) => start.name)).toEqual([executionName(event.orderKey, 1)]);
+        expect(startedInput()?.order.credit).toEqual(event.credit);
         const order = await store.get(event.orderKey);
-        expect(order).toMatchObject({ state: 'open', payment: 'paid', paidAt: now().toISOString() });
-        expect(order?.actions?.[0]).toMatchObject({
-          action: 'complete',
-          detail: 'supplied payment confirmed',
+        expect(order).toMatchObject({
+          state: 'open',
+          creditDecision: { credit: 9_000, factCount: 2 },
+          actions: [{ action: 'complete', detail: 'supplied credit 9.000' }],
         });
+        expect((await store.listOwed()).map((owed) => owed.orderKey)).toEqual([event.orderKey]);
       });
 
-      it('clears the refund and removes the never-called CANCELLED intent when a payment after a refund is confirmed', async () => {
-        const event = await paidAfterRefund();
-        expect(await store.getIntent(event.orderKey)).toMatchObject({ status: 'CANCELLED', attempts: 0 });
+      it('plans afresh a transfer cancelled when the money owed nothing', async () => {
+        const event = await creditUndecided('credit_undecided', true);
 
-        await completeOrder(deps, event.orderKey, { confirmPayment: true }, 'refund was reversed');
+        await completeOrder(deps, event.orderKey, { credit: 5_000 as Millis }, 'half the credit stands');
 
-        const order = await store.get(event.orderKey);
-        expect(order).toMatchObject({ state: 'open', payment: 'paid' });
-        expect(order?.refunded).toBeUndefined();
         expect(await store.getIntent(event.orderKey)).toBeUndefined();
-        expect(workflow.started).toHaveLength(1);
-      });
-
-      it('keeps an APPLIED intent when a payment after a refund is confirmed', async () => {
-        const event = await paidAfterRefund('applied');
-
-        await completeOrder(deps, event.orderKey, { confirmPayment: true }, 'refund was reversed');
-
-        expect(await store.getIntent(event.orderKey)).toMatchObject({ status: 'APPLIED', attempts: 1 });
-        expect((await store.get(event.orderKey))?.refunded).toBeUndefined();
       });
     });
   });
@@ -419,7 +389,7 @@ describe('attention', () => {
           since: now().toISOString(),
         },
         now(),
-        { once: 'refundAfterCredit' },
+        { beside: true },
       );
 
       const closed = await closeOrder(deps, event.orderKey, 'clawed back in Yay by hand');

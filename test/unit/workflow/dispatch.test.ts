@@ -57,8 +57,7 @@ describe('dispatchOrderEvent', () => {
     await dispatchOrderEvent(deps, event);
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
     const again = await dispatchOrderEvent(deps, event);
-    // The new execution runs: a repeat only finds the payment on the order.
-    expect(again.action).toBe('payment_recorded');
+    expect(again.action).toBe('already_started');
     expect(obs.recorded.metricTotal(MetricNames.OrdersReceived)).toBe(1);
     expect(await store.listOpen()).toHaveLength(1);
   });

@@ -194,6 +194,7 @@ describe('workflow handlers', () => {
       status: 'APPLIED',
       amount: 10_000,
       balanceAfter: 10_000,
+      factCount: 1,
     });
     expect(sandbox.state.transfers).toHaveLength(1);
     const emf = transfer.lines.find((line) => '_aws' in line && 'CreditMovedMillis' in line);
@@ -266,10 +267,11 @@ describe('workflow handlers', () => {
 
     const result = await module.handler({ detail: refund }, lambdaContext('dispatch'));
 
-    expect(result).toEqual({ action: 'refund_recorded', detail: 'CANCELLED' });
+    // Recorded, and noted on the transfer intent (PENDING: nothing planned yet) so no plan made before it can start.
+    expect(result).toEqual({ action: 'refund_recorded', detail: 'PENDING' });
     expect(started.length).toBe(before);
-    expect(await store.get(order.orderKey)).toMatchObject({ refunded: true });
-    expect(await store.getIntent(order.orderKey)).toMatchObject({ status: 'CANCELLED' });
+    expect(await store.get(order.orderKey)).toMatchObject({ refunded: true, factCount: 1 });
+    expect(await store.getIntent(order.orderKey)).toMatchObject({ status: 'PENDING', moneyVersion: 1 });
   });
 
   it('fails at import, naming the variable, when the configuration is incomplete', async () => {

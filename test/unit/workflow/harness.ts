@@ -6,7 +6,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
 import type { EventsOut } from '../../../shared/workflow/events-out';
@@ -19,7 +19,8 @@ import { outboundRecorder } from './outbound';
 
 export const STATE_MACHINE = 'arn:aws:states:eu-west-2:123456789012:stateMachine:CustomerProvisioning';
 /** The ARN Step Functions gives an execution of that name on {@link STATE_MACHINE}. */
-export const executionArnOf = (name: string) => `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${name}`;
+export const executionArnOf = (name: string) =>
+  `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${name}`;
 
 /** Every port a workflow use case takes, over one table: each use case picks the ones it needs. */
 export interface WorkflowDeps extends Observability {
@@ -41,7 +42,7 @@ export interface WorkflowHarness {
   obs: ReturnType<typeof recordingObservability>;
   outbound: ReturnType<typeof outboundRecorder>;
   /** The SFN client mock (the process edge): tests add or override answers per command. */
-  sfn: ReturnType<typeof mockClient<SFNClient>>;
+  sfn: AwsClientStub<SFNClient>;
   /** Execution status by ARN, as DescribeExecution answers it; absent: no such execution. */
   executions: Map<string, string>;
   deps: WorkflowDeps;
@@ -81,7 +82,10 @@ export function workflowHarness(): WorkflowHarness {
     });
     sfn.on(SendTaskSuccessCommand).resolves({});
     sfn.on(SendTaskFailureCommand).resolves({});
-    const store = createDynamoStore({ tableName: await harness.dynamo.newTable(), client: harness.dynamo.client });
+    const store = createDynamoStore({
+      tableName: await harness.dynamo.newTable(),
+      client: harness.dynamo.client,
+    });
     const yay = new FakeYay();
     const obs = recordingObservability();
     Object.assign(harness, {

@@ -24,7 +24,7 @@ import { passwordKey } from '../../../shared/yay/password-box';
 import type { YayApi } from '../../../shared/yay/types';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
 import { recordingObservability } from './fakes';
-import { orderEvent } from './fixtures';
+import { orderEvent, paymentFact } from './fixtures';
 import { outboundRecorder } from './outbound';
 
 const NAMING_KEY = 'test-only-naming-key-not-a-secret';
@@ -272,7 +272,7 @@ describe('workflow steps', () => {
     it('fails the wait with PaymentFailed when the payment already failed', async () => {
       const order = orderEvent();
       await store.record(order, 'exec', obs.observability.now());
-      await store.markPayment(order.orderKey, 'failed', obs.observability.now());
+      await store.recordFact(order.orderKey, { ...paymentFact(), type: 'failure' }, obs.observability.now());
       expect(await awaitPayment(paymentDeps(), { orderKey: order.orderKey, taskToken: TOKEN })).toBe(
         'resumed_failed',
       );
@@ -367,7 +367,7 @@ describe('workflow steps', () => {
     it('does not expire an order whose payment arrived as the window closed: it reopens it for the sweep', async () => {
       const order = orderEvent();
       await store.record(order, 'exec', obs.observability.now());
-      await store.markPayment(order.orderKey, 'paid', obs.observability.now());
+      await store.recordFact(order.orderKey, paymentFact(), obs.observability.now());
 
       const recorded = await recordOutcome(
         { ...obs.observability, orders: store, transfers: store, events: outbound.events },
@@ -395,6 +395,7 @@ describe('workflow steps', () => {
       await expect(transferCredit(deps, { order, customer })).resolves.toEqual({
         status: 'APPLIED',
         amount: 10_000,
+        factCount: 0,
       });
       expect(sandbox.state.transfers).toHaveLength(1);
       expect(sandbox.state.customers[0]?.balance).toBe(10_000);

@@ -1,11 +1,4 @@
-import {
-  DescribeExecutionCommand,
-  ExecutionDoesNotExist,
-  SendTaskSuccessCommand,
-  SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
+import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { executionName } from '../../../shared/domain/keys';
 import { OrderInvalid, TransferOutcomeUnknown } from '../../../shared/errors';
@@ -14,67 +7,35 @@ import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynam
 import { reconcileCustomers } from '../../../shared/workflow/daily-reconciliation';
 import { dispatchOrderEvent } from '../../../shared/workflow/dispatch';
 import { reconcileTransfer } from '../../../shared/workflow/reconcile-transfer';
-import { sfnWorkflowControl } from '../../../shared/workflow/sfn-control';
-import { replayOrder, type SweepDeps, sweep } from '../../../shared/workflow/sweep';
+import { recordOutcome } from '../../../shared/workflow/record-outcome';
+import { replayOrder, sweep } from '../../../shared/workflow/sweep';
 import { DEFAULT_LEASE_SECONDS, transferCredit } from '../../../shared/workflow/transfer-credit';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
 import { FakeYay, recordingObservability, type TransferFault } from './fakes';
-import { orderEvent } from './fixtures';
-import { outboundRecorder } from './outbound';
+import { orderEvent, paidEvent, paymentFact, refundEvent, refundFact } from './fixtures';
+import { executionArnOf as arnOf, type WorkflowDeps, workflowHarness } from './harness';
+import type { outboundRecorder } from './outbound';
 
-const STATE_MACHINE = 'arn:aws:states:eu-west-2:123456789012:stateMachine:CustomerProvisioning';
-const arnOf = (name: string) => `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${name}`;
 const WINDOW = 7 * 24 * 3600;
 const TOKEN = 'test-only-task-token-not-a-secret';
 
 describe('sweep', () => {
-  const sfn = mockClient(SFNClient);
-  let dynamo: LocalDynamo;
+  const h = workflowHarness();
+  const sfn = h.sfn;
   let store: DynamoStore;
   let yay: FakeYay;
   let obs: ReturnType<typeof recordingObservability>;
-  let deps: SweepDeps & { events: ReturnType<typeof outboundRecorder>['events'] };
-  const outbound = outboundRecorder();
+  let deps: WorkflowDeps;
+  let outbound: ReturnType<typeof outboundRecorder>;
   /** Execution status by ARN, as DescribeExecution answers it; absent = does not exist. */
   let executions: Map<string, string>;
-
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-  });
-  afterAll(async () => {
-    sfn.restore();
-    outbound.restore();
-    await dynamo.stop();
-  });
-  beforeEach(async () => {
-    sfn.reset();
-    executions = new Map();
-    sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => {
-      executions.set(arnOf(input.name), 'RUNNING');
-      return { executionArn: arnOf(input.name), startDate: new Date() };
-    });
-    sfn.on(DescribeExecutionCommand).callsFake((input: { executionArn: string }) => {
-      const status = executions.get(input.executionArn);
-      if (!status) throw new ExecutionDoesNotExist({ message: 'no such execution', $metadata: {} });
-      return { status, executionArn: input.executionArn };
-    });
-    sfn.on(SendTaskSuccessCommand).resolves({});
-    store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
-    yay = new FakeYay();
-    obs = recordingObservability();
-    deps = {
-      ...obs.observability,
-      orders: store,
-      transfers: store,
-      yay,
-      workflow: sfnWorkflowControl(new SFNClient({ region: 'eu-west-2' }), STATE_MACHINE),
-      events: outbound.events,
-    };
+  beforeEach(() => {
+    ({ store, yay, obs, deps, outbound, executions } = h);
   });
 
   const dispatch = (event = orderEvent()) => dispatchOrderEvent(deps, event);
-  /** What an execution's Transfer credit and Reconcile transfer steps get: the sweep itself takes no lease. */
-  const transferDeps = () => ({ ...deps, leases: store });
+  /** What an execution's Transfer credit and Reconcile transfer steps get. */
+  const transferDeps = () => deps;
 
   it('restarts an open order whose execution is gone, under the same name', async () => {
     const event = orderEvent();
@@ -160,7 +121,7 @@ describe('sweep', () => {
     const event = orderEvent();
     await dispatch(event);
     await store.storeTaskToken(event.orderKey, TOKEN, obs.observability.now());
-    await store.markPayment(event.orderKey, 'paid', obs.observability.now()); // the resume itself never happened
+    await store.recordFact(event.orderKey, paymentFact(), obs.observability.now()); // the resume itself never happened
     obs.advance(600);
     const report = await sweep(deps, { paymentWindowSeconds: WINDOW });
     expect(report.resumed).toEqual([event.orderKey]);
@@ -180,7 +141,7 @@ describe('sweep', () => {
 
   /** What Record outcome leaves when the execution ends failed (e.g. its reconcile ran out of LeaseBusy retries). */
   async function executionEndedFailed(event: ReturnType<typeof orderEvent>, replay?: number) {
-    await store.recordOutcome(event.orderKey, 'failed', { Error: 'LeaseBusy' }, obs.observability.now());
+    await recordOutcome(deps, { order: event, outcome: 'failed', error: { Error: 'LeaseBusy' } });
     executions.set(arnOf(executionName(event.orderKey, replay)), 'FAILED');
   }
 
@@ -257,11 +218,11 @@ describe('sweep', () => {
   });
 
   it('replays a refunded order with an UNKNOWN transfer harmlessly: proven not applied, it ends CANCELLED with no credit', async () => {
-    const event = orderEvent({ kind: 'paid' });
+    const event = paidEvent();
     await dispatch(event);
     const customer = await attemptTransfer(event, 'timeout-not-applied');
     await executionEndedFailed(event);
-    await dispatch({ ...event, kind: 'refunded' });
+    await dispatch(refundEvent(event));
     obs.advance(600);
 
     expect((await sweep(deps, { paymentWindowSeconds: WINDOW })).reconciling).toEqual([event.orderKey]);
@@ -280,12 +241,18 @@ describe('sweep', () => {
     const event = orderEvent({ kind: 'paid' });
     await dispatch(event);
     const uuid = yay.addCustomer('cname');
-    await store.createIntent(
+    await store.planIntent(
       event.orderKey,
-      { amount: 10_000, customerUuid: uuid, customerName: 'cname' },
+      { customerUuid: uuid, customerName: 'cname' },
       obs.observability.now(),
     );
-    await store.transition(event.orderKey, ['PENDING'], 'IN_FLIGHT', {}, obs.observability.now());
+    await store.transition(
+      event.orderKey,
+      ['PENDING'],
+      'IN_FLIGHT',
+      { amount: 10_000 },
+      obs.observability.now(),
+    );
     await executionEndedFailed(event);
     const options = { paymentWindowSeconds: WINDOW, minAgeSeconds: 0 };
 
@@ -371,17 +338,19 @@ describe('sweep', () => {
     expect(await store.get(event.orderKey)).toMatchObject({ attention: { reason: 'transfer_review' } });
   });
 
-  it('reports the reseller balance and the credit still owed to paid orders', async () => {
-    await dispatch(orderEvent({ kind: 'paid', orderId: 'owed-1' }));
-    await dispatch(
-      orderEvent({ kind: 'paid', orderId: 'owed-2', credit: { amount: 2_500, currency: 'GBP' } }),
-    );
+  it('reports the reseller balance and the credit still owed, as the money of each order says', async () => {
+    await dispatch(paidEvent(orderEvent({ orderId: 'owed-1' })));
+    await dispatch(paidEvent(orderEvent({ orderId: 'owed-2', credit: { amount: 2_500, currency: 'GBP' } })));
+    const partly = paidEvent(orderEvent({ orderId: 'owed-3', credit: { amount: 2_000, currency: 'GBP' } }));
+    await dispatch(partly);
+    // £5 of £10 refunded: 1.000 of its 2.000 still owed.
+    await dispatch(refundEvent(partly, refundFact({ amount: 500 })));
     await dispatch(orderEvent({ orderId: 'unpaid' }));
     yay.resellerMillis = 12_000;
     const report = await sweep(deps, { paymentWindowSeconds: WINDOW });
-    expect(report.creditOwed).toBe(12_500);
+    expect(report.creditOwed).toBe(13_500);
     expect(report.resellerBalance).toBe(12_000);
-    expect(obs.recorded.metricTotal(MetricNames.CreditOwedMillis)).toBe(12_500);
+    expect(obs.recorded.metricTotal(MetricNames.CreditOwedMillis)).toBe(13_500);
     expect(obs.recorded.metricTotal(MetricNames.ResellerBalanceMillis)).toBe(12_000);
     expect(obs.recorded.logs.some((line) => line.level === 'error' && /top up/.test(line.message))).toBe(
       true,
@@ -391,14 +360,13 @@ describe('sweep', () => {
   it('replays, once, an open paid order whose execution succeeded as its payment arrived (a late payment)', async () => {
     const event = orderEvent();
     await dispatch(event);
-    await store.markPayment(event.orderKey, 'paid', obs.observability.now());
+    await store.recordFact(event.orderKey, paymentFact(), obs.observability.now());
     // The execution's expiry found the payment and left the order open, then the execution ended.
     const expiry = await store.recordOutcome(
       event.orderKey,
       'expired',
       { Error: 'States.Timeout' },
       obs.observability.now(),
-      { unlessPaid: true },
     );
     expect(expiry.reopened).toBe(true);
     executions.set(arnOf(executionName(event.orderKey)), 'SUCCEEDED');
@@ -418,11 +386,11 @@ describe('sweep', () => {
       state: 'open',
       payment: 'paid',
       replays: 1,
-      replayReason: expect.stringContaining('payment arrived'),
+      replayReason: expect.stringContaining('money came as the execution ended'),
     });
   });
 
-  it('leaves an open unpaid order whose execution succeeded alone, with a warning', async () => {
+  it('sets an open unpaid order whose execution ended going again, waiting for its payment: never left open', async () => {
     const event = orderEvent();
     await dispatch(event);
     executions.set(arnOf(executionName(event.orderKey)), 'SUCCEEDED');
@@ -431,11 +399,10 @@ describe('sweep', () => {
 
     const report = await sweep(deps, { paymentWindowSeconds: WINDOW });
 
-    expect(report.replayed).toEqual([]);
-    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
-    expect(obs.recorded.logs.some((line) => line.level === 'warn' && /still open/.test(line.message))).toBe(
-      true,
-    );
+    expect(report.replayed).toEqual([event.orderKey]);
+    expect(sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name)).toEqual([
+      executionName(event.orderKey, 1),
+    ]);
   });
 
   it('reopens, rather than expires, an unpaid order past the window whose payment arrives as the sweep expires it', async () => {
@@ -447,7 +414,7 @@ describe('sweep', () => {
     const paidMeanwhile: DynamoStore = {
       ...store,
       recordOutcome: async (...args) => {
-        await store.markPayment(args[0], 'paid', obs.observability.now());
+        await store.recordFact(args[0], paymentFact(), obs.observability.now());
         return store.recordOutcome(...args);
       },
     };
