@@ -132,7 +132,7 @@ export const ShopifyRefundSchema = z.object({
     )
     .default([]),
   /** Shipping refunded (API 2024-07 on), and adjustments such as `shipping_refund` (older). */
-  refund_shipping_lines: z.array(z.unknown()).nullish(),
+  refund_shipping_lines: z.array(z.object({ subtotal_amount_set: MoneySet })).nullish(),
   order_adjustments: z.array(z.object({ kind: z.string().nullish() })).nullish(),
 });
 
@@ -227,9 +227,12 @@ export function normalizeShopify(payload: unknown, ctx: ShopifyContext): Normali
     const refund = parseField(ShopifyRefundSchema, payload, '');
     const lineMoney = (l: (typeof refund.refund_line_items)[number]) =>
       l.subtotal_set?.presentment_money ?? l.subtotal_set?.shop_money;
+    const shippingMoney = (refund.refund_shipping_lines ?? []).map(
+      (line) => line.subtotal_amount_set?.presentment_money ?? line.subtotal_amount_set?.shop_money,
+    );
     const currency = (
       refund.transactions.find((t) => t.currency && t.currency.length === 3)?.currency ??
-      refund.refund_line_items.map(lineMoney).find((money) => money)?.currency_code
+      [...refund.refund_line_items.map(lineMoney), ...shippingMoney].find((money) => money)?.currency_code
     )?.toUpperCase();
     // No transaction and no line: a note-only refund that moved neither money nor goods. Acknowledge it,
     // since a 4xx would only make Shopify retry something nobody needs to act on.

@@ -194,7 +194,13 @@ async function afterFacts(
   order: OrderRecord,
   facts: readonly MoneyFact[],
 ): Promise<DispatchResult | undefined> {
-  if (facts.some(takesCreditBack)) return creditTakenBack(deps, order);
+  if (facts.some(takesCreditBack)) {
+    const taken = await creditTakenBack(deps, order);
+    // A WooCommerce update states its payment and its refunds at once: once the refund is noted, a payment still
+    // has to end the order's wait (the transfer then derives what is owed).
+    if (taken.action !== 'refund_recorded' || taken.detail === 'settled' || order.payment !== 'paid')
+      return taken;
+  }
   if (order.payment === 'paid') return paymentIn(deps, order);
   if (facts.some((fact) => fact.type === 'failure')) return paymentFailed(deps, order);
   return undefined;

@@ -12,7 +12,7 @@ import { sampleId, sendStripeEvent } from '../../infra/local/samples';
 import { createDynamoStore, createTable } from '../../shared/store';
 import { stripeEvent, Variants } from '../fixtures/webhooks';
 import { orderEvent } from '../unit/workflow/fixtures';
-import { E2E_SECRETS, e2eEnv, eventually } from './support';
+import { E2E_SECRETS, e2eEnv } from './support';
 
 const requireHere = createRequire(import.meta.url);
 

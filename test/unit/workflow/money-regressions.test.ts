@@ -1,0 +1,158 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { executionName } from '../../../shared/domain/keys';
+import type { DynamoStore } from '../../../shared/store/dynamo-store';
+import { awaitPayment } from '../../../shared/workflow/await-payment';
+import { dispatchOrderEvent } from '../../../shared/workflow/dispatch';
+import { recordOutcome } from '../../../shared/workflow/record-outcome';
+import { sweep } from '../../../shared/workflow/sweep';
+import { transferCredit } from '../../../shared/workflow/transfer-credit';
+import { deferred, type FakeYay } from './fakes';
+import { orderEvent, paidEvent, paymentFact, refundEvent } from './fixtures';
+import { executionArnOf, type WorkflowDeps, workflowHarness } from './harness';
+import { Crash, CrashPoints, crashingStore } from './money-model';
+
+const TOKEN = 'test-only-task-token-not-a-secret';
+const WINDOW = 7 * 24 * 3600;
+
+/**
+ * The money sequences of issue 16 that need the use cases' timing to show (a refund meeting a call in flight, an
+ * execution ending as money comes, a process dying between two writes), each named for what the buyer or the
+ * reseller suffered. The webhook-level ones are test/e2e/money-regressions.test.ts.
+ */
+describe('money regressions', () => {
+  const h = workflowHarness();
+  let store: DynamoStore;
+  let deps: WorkflowDeps;
+  let yay: FakeYay;
+  beforeEach(() => {
+    ({ store, deps, yay } = h);
+  });
+  const customerOf = () => ({ uuid: yay.addCustomer('cname'), name: 'cname', created: true });
+
+  it('a refund that lands while the transfer call is in flight is put in front of a person once the credit moves', async () => {
+    const paid = paidEvent();
+    await dispatchOrderEvent(deps, paid);
+    const call = deferred();
+    yay.gate = () => call.promise;
+    const transfer = transferCredit(deps, { order: paid, customer: customerOf() });
+    await new Promise((resolve) => setImmediate(resolve));
+    while (yay.inFlight === 0) await new Promise((resolve) => setImmediate(resolve));
+
+    await dispatchOrderEvent(deps, refundEvent(paid));
+    call.resolve();
+    const result = await transfer;
+    await recordOutcome(deps, { order: paid, outcome: 'fulfilled', transfer: result });
+
+    expect(result).toMatchObject({ status: 'APPLIED', amount: 10_000 });
+    expect(await store.get(paid.orderKey)).toMatchObject({
+      state: 'fulfilled',
+      attention: {
+        reason: 'refund_after_credit',
+        message: expect.stringContaining('the money now owes nothing'),
+      },
+    });
+  });
+
+  it('a refund whose note reaches the transfer only after the outcome is written is still put in front of a person', async () => {
+    const paid = paidEvent();
+    await dispatchOrderEvent(deps, paid);
+    // The refund's first write (the fact on the order) lands as the call is made; its second (on the intent) is slow.
+    const note = deferred();
+    const slowNote: WorkflowDeps = {
+      ...deps,
+      transfers: {
+        ...store,
+        noteMoneyChange: async (...args) => {
+          await note.promise;
+          return store.noteMoneyChange(...args);
+        },
+      },
+    };
+    const call = deferred();
+    yay.gate = () => call.promise;
+    const transfer = transferCredit(deps, { order: paid, customer: customerOf() });
+    while (yay.inFlight === 0) await new Promise((resolve) => setImmediate(resolve));
+    const refund = dispatchOrderEvent(slowNote, refundEvent(paid));
+    while (((await store.get(paid.orderKey))?.factCount ?? 0) < 2) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    call.resolve();
+    await recordOutcome(deps, { order: paid, outcome: 'fulfilled', transfer: await transfer });
+    note.resolve();
+    await refund;
+
+    expect(await store.get(paid.orderKey)).toMatchObject({
+      state: 'fulfilled',
+      attention: { reason: 'refund_after_credit' },
+    });
+  });
+
+  it('an order whose payment came as the window closed, then refunded in full, ends refunded instead of open for ever', async () => {
+    const placed = orderEvent();
+    await dispatchOrderEvent(deps, placed);
+    await awaitPayment(deps, { orderKey: placed.orderKey, taskToken: TOKEN });
+    // The payment lands as the wait times out: the expiry finds it and reopens the order; the execution ends.
+    await store.recordFact(placed.orderKey, paymentFact(), deps.now());
+    const expiry = await recordOutcome(deps, {
+      order: placed,
+      outcome: 'expired',
+      error: { Error: 'States.Timeout' },
+    });
+    h.executions.set(executionArnOf(executionName(placed.orderKey)), 'SUCCEEDED');
+    await dispatchOrderEvent(deps, refundEvent(placed));
+    h.obs.advance(600);
+
+    const report = await sweep(deps, { paymentWindowSeconds: WINDOW });
+    // The replay's steps, as its execution runs them.
+    const transfer = await transferCredit(deps, { order: placed, customer: customerOf() });
+    await recordOutcome(deps, { order: placed, outcome: 'refunded', transfer });
+
+    expect(expiry.outcome).toBe('open');
+    expect(report.replayed).toEqual([placed.orderKey]);
+    expect(transfer).toMatchObject({ status: 'CANCELLED' });
+    expect(await store.get(placed.orderKey)).toMatchObject({ state: 'refunded' });
+    expect(await store.listOwed()).toEqual([]);
+    expect(yay.transferCalls).toEqual([]);
+  });
+
+  describe('a late Shopify payment whose process died after recording it and before claiming its run', () => {
+    /** The order expired; its payment is delivered, and the process dies at the claim of the late-payment run. */
+    async function lateAndKilled() {
+      const placed = orderEvent({
+        provider: 'shopify',
+        store: 'shop.myshopify.com',
+        orderKey: 'shopify:shop.myshopify.com:42',
+        orderId: '42',
+      });
+      await dispatchOrderEvent(deps, placed);
+      await recordOutcome(deps, { order: placed, outcome: 'expired', error: { Error: 'States.Timeout' } });
+      const crashes = new CrashPoints();
+      // The second write of the delivery: the fact is recorded, then the claim (beginReplay) dies.
+      crashes.arm(2, 'before');
+      const dying = { ...deps, orders: crashingStore(store, crashes) };
+      const paid = paidEvent(placed, [paymentFact({ id: 'order:42' })]);
+      await expect(dispatchOrderEvent(dying, paid)).rejects.toBeInstanceOf(Crash);
+      expect(await store.get(placed.orderKey)).toMatchObject({ state: 'expired', payment: 'paid' });
+      return { placed, paid };
+    }
+
+    it('is credited when the same event is delivered again', async () => {
+      const { placed, paid } = await lateAndKilled();
+
+      const again = await dispatchOrderEvent(deps, paid);
+
+      expect(again.action).toBe('late_payment');
+      expect(await store.get(placed.orderKey)).toMatchObject({ state: 'open', replays: 1 });
+    });
+
+    it('is credited by the sweep when no delivery ever comes again', async () => {
+      const { placed } = await lateAndKilled();
+      h.obs.advance(600);
+
+      const report = await sweep(deps, { paymentWindowSeconds: WINDOW });
+
+      expect(report.credited).toEqual([placed.orderKey]);
+      expect(await store.get(placed.orderKey)).toMatchObject({ state: 'open', replays: 1 });
+    });
+  });
+});
