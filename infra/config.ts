@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { parseCredit } from '../shared/domain/credit';
 import { ConfigInvalid } from '../shared/errors';
 import { type ConfiguredStoreFronts, StoreFrontContextKeys, UUID_PATTERN } from '../shared/store-fronts';
+import { parseYaySettings, YaySettingContextKeys, type YaySettings } from '../shared/yay/settings';
 
 /**
  * CDK context keys: the deploy-time configuration, validated once at synth so a typo fails the synth with
@@ -75,6 +76,24 @@ export const ContextKeys = {
    * in `provisioning:stores`. Required with `provisioning:emailSender`, optional otherwise.
    */
   storeLoginUrl: 'yay:storeLoginUrl',
+  /**
+   * Optional: which path reads one customer's balance, `auto` (default: each candidate in order until one answers)
+   * or one candidate: `reseller-balance`, `reseller-uuid-balance`, `customer-record`, `auth-for`
+   * (shared/yay/README.md). Pin the one `ops yay-check` reports, to skip the others.
+   */
+  yayCustomerBalancePath: YaySettingContextKeys.customerBalance,
+  /**
+   * Optional: which path reads one customer's balance history, `auto` (default), `reseller-balance-history`,
+   * `reseller-uuid-balance-history`, or `none` (reconcile compares balances only).
+   */
+  yayBalanceHistoryPath: YaySettingContextKeys.balanceHistory,
+  /**
+   * Optional: how credit moves, `put-balance` (default: `PUT /account/reseller/{uuid}` with `{"balance":"10.000"}`)
+   * or `allocate` (the reference's allocation command; needs `yay:creditAllocationNet`).
+   */
+  yayCreditAllocation: YaySettingContextKeys.creditAllocation,
+  /** With `yay:creditAllocation=allocate`: the `net` it sends, exactly (its meaning is not published). */
+  yayCreditAllocationNet: YaySettingContextKeys.creditAllocationNet,
 } as const;
 
 /**
@@ -146,6 +165,8 @@ export interface InfraConfig {
   readonly emailConfigurationSet: string | undefined;
   /** The default store sign-in address of the e-mails; always set when {@link emailSender} is. */
   readonly storeLoginUrl: string | undefined;
+  /** The Yay balance paths and credit allocation (`yay:customerBalancePath` & co.); defaults when unset. */
+  readonly yaySettings: YaySettings;
 }
 
 /** Anything that can answer a context lookup: an App, a Stack, or a test's plain map. */
@@ -524,6 +545,16 @@ export function loadInfraConfig(get: ContextSource): InfraConfig {
     );
   }
 
+  const yaySettings = parseYaySettings(
+    {
+      customerBalance: get(K.yayCustomerBalancePath),
+      balanceHistory: get(K.yayBalanceHistoryPath),
+      creditAllocation: get(K.yayCreditAllocation),
+      creditAllocationNet: get(K.yayCreditAllocationNet),
+    },
+    (field) => `context ${YaySettingContextKeys[field]}`,
+  );
+
   return Object.freeze({
     yayApiBaseUrl: baseUrl.replace(/\/+$/, ''),
     yayStoreFront: storeFront,
@@ -545,6 +576,7 @@ export function loadInfraConfig(get: ContextSource): InfraConfig {
     emailSender: emailSender && Object.freeze(emailSender),
     emailConfigurationSet,
     storeLoginUrl,
+    yaySettings,
   });
 }
 

@@ -12,6 +12,7 @@ import type { OrderState } from '../shared/store';
 import type { OrderCompletion } from '../shared/workflow/attention';
 import { checkYay } from '../shared/yay/check';
 import { createYayClient } from '../shared/yay/client';
+import { YaySettingContextKeys } from '../shared/yay/settings';
 import {
   awsTarget,
   DEFAULT_STACK,
@@ -293,11 +294,30 @@ function describeEvent(line: PublishedLine): string {
   return `${line.time}  ${line.detailType.padEnd(21)}  ${String(d.eventId ?? '')}  ${String(d.orderKey ?? '')}${said ? `  ${said}` : ''}`;
 }
 
-/** The YAY_API.md unknowns, probed with read-only calls only (GET), by the one shared probe. */
+/**
+ * The Yay API's unknowns (shared/yay/README.md), probed with read-only calls only (GET), by the one shared probe,
+ * with the balance paths and credit allocation the deployed functions use.
+ */
 async function yayCheck(io: OpsIo, target: Target): Promise<boolean> {
   const { baseUrl, credentials } = await target.yay();
-  const client = createYayClient({ baseUrl, credentials, timeoutMs: 10_000 });
+  const deployed = target.yaySettings();
+  const settings = 'unknown' in deployed ? undefined : deployed;
+  const client = createYayClient({
+    baseUrl,
+    credentials,
+    timeoutMs: 10_000,
+    ...(settings ? { settings } : {}),
+  });
   io.out(`Yay API at ${baseUrl} (read-only checks)`);
+  const { customerBalance, balanceHistory, creditAllocation } = client.settings;
+  io.out(
+    `Settings${settings ? '' : ` (the defaults: ${'unknown' in deployed ? deployed.unknown : ''})`}: ` +
+      `${YaySettingContextKeys.customerBalance}=${customerBalance}, ${YaySettingContextKeys.balanceHistory}=${balanceHistory}, ` +
+      `${YaySettingContextKeys.creditAllocation}=${creditAllocation.command}` +
+      (creditAllocation.command === 'allocate'
+        ? `, ${YaySettingContextKeys.creditAllocationNet}=${creditAllocation.net}`
+        : ''),
+  );
   if (target.egressIp) {
     // The address Yay's allow-list needs for the workflow, which a check from here cannot show.
     io.out(
@@ -309,9 +329,7 @@ async function yayCheck(io: OpsIo, target: Target): Promise<boolean> {
   const report = await checkYay(client, 'unknown' in storeFronts ? {} : { storeFronts });
   for (const item of report.items) io.out(`  ${item.outcome.padEnd(8)} ${item.check}: ${item.detail}`);
   if ('unknown' in storeFronts) io.out(`Configured store fronts not checked: ${storeFronts.unknown}.`);
-  io.out(
-    'Not probed (would change state): the duplicate-name error, the 429 limits, the meaning of the "net" flag.',
-  );
+  io.out('Not probed (would change state): the duplicate-name error, the 429 limits, the credit allocation.');
   return report.ok;
 }
 

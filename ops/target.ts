@@ -22,6 +22,7 @@ import { type EventsOut, eventBridgeEventsOut } from '../shared/workflow/events-
 import type { Observability } from '../shared/workflow/ports';
 import type { ResolveTransferDeps } from '../shared/workflow/reconcile-transfer';
 import { sfnWorkflowControl } from '../shared/workflow/sfn-control';
+import { type YaySettings, yaySettingsFromEnv } from '../shared/yay/settings';
 
 /** Something the operator must act on (unknown order, unreachable endpoint, stack without an output): exit code 1. */
 export class OpsError extends Error {}
@@ -50,6 +51,11 @@ export interface Target {
    * they are not known. Read on use: a malformed value only fails `yay-check`.
    */
   storeFronts(): ConfiguredStoreFronts | { unknown: string };
+  /**
+   * The Yay functions' balance paths and credit allocation (local mode's runtime.json, the stack output
+   * `YaySettings`), or why they are not known. Read on use: a malformed value only fails `yay-check`.
+   */
+  yaySettings(): YaySettings | { unknown: string };
   close(): void;
 }
 
@@ -244,6 +250,10 @@ export function runtimeTarget(info: RuntimeInfo, yayCredentials: YayCredentials)
     storeFronts: () =>
       // runtime.json of a local mode started before it recorded them.
       info.storeFronts ?? { unknown: `local mode at ${info.url} did not record them: restart it` },
+    yaySettings: () =>
+      info.yaySettings
+        ? yaySettingsFromEnv(info.yaySettings)
+        : { unknown: `local mode at ${info.url} did not record them: restart it` },
     yay: async () => ({ baseUrl: info.endpoints.yay, credentials: yayCredentials }),
     close: () => {
       dynamo.destroy();
@@ -306,6 +316,7 @@ export async function awsTarget(
     // Only with provisioning:staticEgressIp; without it the functions have no fixed address to report.
     ...(outputs.YayEgressIp ? { egressIp: outputs.YayEgressIp } : {}),
     storeFronts: () => storeFrontsOutput(stack, outputs.StoreFronts),
+    yaySettings: () => yaySettingsOutput(stack, outputs.YaySettings),
     yay: async () => {
       const secrets = new SecretsManagerClient(clientConfig);
       try {
@@ -347,6 +358,26 @@ function storeFrontsOutput(
     );
   }
   return parsed.data;
+}
+
+/** The `YaySettings` output: the settings variables that differ from the defaults, `{}` for none. */
+function yaySettingsOutput(stack: string, value: string | undefined): YaySettings | { unknown: string } {
+  if (value === undefined)
+    return { unknown: `stack ${stack} has no output YaySettings: deploy this version` };
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    json = undefined;
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new OpsError(`stack ${stack} output YaySettings is not a JSON object of environment variables`);
+  }
+  try {
+    return yaySettingsFromEnv(json as Record<string, string | undefined>);
+  } catch (error) {
+    throw new OpsError(`stack ${stack} output YaySettings: ${(error as Error).message}`);
+  }
 }
 
 /** True for an error that says the endpoint could not be reached at all (local mode stopped, no network). */

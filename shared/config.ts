@@ -33,6 +33,17 @@ export const EnvNames = {
   SECRETS_MAX_AGE_SECONDS: 'SECRETS_MAX_AGE_SECONDS',
   /** Timeout of one Yay HTTP call, milliseconds. */
   YAY_TIMEOUT_MS: 'YAY_TIMEOUT_MS',
+  /**
+   * Which path reads one customer's balance (`yay:customerBalancePath`): `auto` (default: every candidate in order)
+   * or one candidate's name (shared/yay/settings.ts). Set only when not the default, as are the next three.
+   */
+  YAY_CUSTOMER_BALANCE_PATH: 'YAY_CUSTOMER_BALANCE_PATH',
+  /** Which path reads one customer's balance history (`yay:balanceHistoryPath`): `auto`, a candidate, or `none`. */
+  YAY_BALANCE_HISTORY_PATH: 'YAY_BALANCE_HISTORY_PATH',
+  /** How credit moves (`yay:creditAllocation`): `put-balance` (default) or `allocate`. */
+  YAY_CREDIT_ALLOCATION: 'YAY_CREDIT_ALLOCATION',
+  /** The `net` the allocation command sends (`yay:creditAllocationNet`); only with `allocate`. */
+  YAY_CREDIT_ALLOCATION_NET: 'YAY_CREDIT_ALLOCATION_NET',
   /** Secret JSON `{"key":"…"}` (≥ 32 characters): seals the store password between create-customer and the welcome. */
   PASSWORD_KEY_SECRET_ARN: 'PASSWORD_KEY_SECRET_ARN',
   /**

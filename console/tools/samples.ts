@@ -71,11 +71,15 @@ export async function seedConsoleSamples(runtime: LocalRuntime, fulfilledCount =
   }
 
   // No balance can be read and the transfer's answer is lost: nothing can prove whether the credit arrived.
-  sandbox.setBehaviour({ balanceOnCustomerRecord: false, authForBalance: 'rejected' });
+  sandbox.setBehaviour({
+    balanceCommands: 'none',
+    balanceOnCustomerRecord: false,
+    authForBalance: 'rejected',
+  });
   sandbox.setFaults({ dropNext: 'transfer' });
   const review = await settle(stripeCheckoutEvent({ buyer: buyer('Margaret Hamilton'), credit: '25.000' }));
   sandbox.setFaults({});
-  sandbox.setBehaviour({ balanceOnCustomerRecord: true, authForBalance: 'honoured' });
+  sandbox.setBehaviour({ balanceCommands: 'reseller-balance', authForBalance: 'honoured' });
 
   const incomplete = stripeCheckoutEvent({ buyer: { ...SCRIPT_BUYER, customerId: sampleId('cus') } });
   const session = (incomplete.data as { object: { customer_details: { address: unknown } } }).object;

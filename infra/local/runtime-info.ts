@@ -40,6 +40,11 @@ export interface RuntimeInfo {
   };
   /** The store fronts create-customer is given (the default and each store's own), for `ops yay-check`. */
   storeFronts: ConfiguredStoreFronts;
+  /**
+   * The Yay settings variables the Yay functions are given (`YAY_CUSTOMER_BALANCE_PATH` & co.; only those not at
+   * their defaults), for `ops yay-check`.
+   */
+  yaySettings?: Record<string, string>;
   /** The SES stand-in's messages, one `.eml` each: `ops outbox`. */
   outboxDir: string;
   /** The outbound events as the template's log group receives them, one JSON line each: `ops events`. */

@@ -30,6 +30,7 @@ import { createNotificationStores, type NotificationStores } from '../../shared/
 import { type ConfiguredStoreFronts, storeFrontsFromEnv } from '../../shared/store-fronts';
 import type { RetryReport } from '../../shared/workflow/notify';
 import type { SweepReport } from '../../shared/workflow/sweep';
+import { pickYaySettingsEnv } from '../../shared/yay/settings';
 import { type AccessDenial, LocalAccess } from './access';
 import { type LoopbackServer, listenLoopback, readRequestBody } from './aws-json';
 import { installCallerStamp } from './caller';
@@ -380,6 +381,8 @@ async function start(
         yay: yayUrl,
       },
       storeFronts,
+      // As transfer-credit reads them: the Yay functions all get the same ones.
+      yaySettings: pickYaySettingsEnv(template.functions.get('transfer-credit')?.environment),
       outboxDir,
       outboundEventsFile: outboundEventsFile(template, config.dataDir),
       notifyFunction: 'notify',

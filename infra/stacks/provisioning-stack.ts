@@ -12,6 +12,7 @@ import type { EnvName } from '../../shared/config';
 import { formatCredit } from '../../shared/domain/credit';
 import { DetailTypes, EVENT_SOURCE } from '../../shared/domain/order-event';
 import { TableSchema } from '../../shared/store/schema';
+import { yaySettingsEnv } from '../../shared/yay/settings';
 import { catalogEnvValue, configuredLoginUrls, configuredStoreFronts, type InfraConfig } from '../config';
 import { BuyerEmail } from '../constructs/buyer-email';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue';
@@ -136,6 +137,8 @@ export class ProvisioningStack extends Stack {
       YAY_SECRET_ARN: yaySecret.secretArn,
       YAY_TIMEOUT_MS: String(YAY_TIMEOUT_MS),
       SECRETS_MAX_AGE_SECONDS: String(SECRETS_MAX_AGE_SECONDS),
+      // Only the settings that differ from their defaults: a deployment that sets none gets no new variable.
+      ...yaySettingsEnv(config.yaySettings),
     };
     const tableEnv: Partial<Record<EnvName, string>> = { TABLE_NAME: table.tableName };
     /** The functions that publish outbound facts (shared/domain/outbound-events.ts) on the bus. */
@@ -412,6 +415,12 @@ export class ProvisioningStack extends Stack {
       description:
         'Yay store fronts new customers go under, {"default":"<uuid>","stores":{"<store id>":"<uuid>"}}: ' +
         "ops yay-check --aws checks each is one of the account's",
+    });
+    new CfnOutput(this, 'YaySettings', {
+      value: JSON.stringify(yaySettingsEnv(config.yaySettings)),
+      description:
+        "The Yay functions' balance path, history path and credit allocation settings that differ from the " +
+        'defaults, as environment variables ({} for none): ops yay-check --aws reports them',
     });
     new CfnOutput(this, 'NotifyFunctionName', {
       value: fn('notify').functionName,

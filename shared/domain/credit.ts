@@ -52,6 +52,23 @@ export function parseCredit(value: unknown): Millis {
   return millis as Millis;
 }
 
+/**
+ * Parses a balance, which may be negative (a customer who called past zero): "-0.090", -0.09, "10.5". As
+ * {@link parseCredit} otherwise: exact thousandths or {@link OrderInvalid} naming the value, never a float.
+ */
+export function parseSignedCredit(value: unknown): number {
+  if (typeof value === 'number' && value < 0) return -parseCredit(-value);
+  if (typeof value === 'string' && value.trim().startsWith('-')) {
+    const magnitude = value.trim().slice(1);
+    // "--5" or "- 5" is not a number anyone meant.
+    if (!/^\d/.test(magnitude))
+      throw new OrderInvalid(`credit amount "${value.trim()}" is not a decimal number`);
+    const millis = parseCredit(magnitude);
+    return millis === 0 ? 0 : -millis;
+  }
+  return parseCredit(value);
+}
+
 /** Parses a transfer amount: as {@link parseCredit}, and at least 0.01. */
 export function parseTransferAmount(value: unknown): Millis {
   const millis = parseCredit(value);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 // Namespace import: `import { z } from 'zod'` defeats esbuild's tree shaking (see shared/workflow/input.ts).
 import * as z from 'zod';
-import { formatCredit, parseCredit } from '../domain/credit';
+import { formatCredit, parseCredit, parseSignedCredit } from '../domain/credit';
 import {
   type CreditTransferred,
   CreditTransferredSchema,
@@ -281,7 +281,8 @@ export async function sendReceipt(
         loginUrl: deps.loginUrlFor(order.event.store),
         loginName: customerName,
       };
-      if (fact.balanceAfter) data.balance = displayCredit(parseCredit(fact.balanceAfter));
+      // A balance may be below zero (calls past it): "-1.500" reads as such, never as a refused amount.
+      if (fact.balanceAfter) data.balance = displayCredit(parseSignedCredit(fact.balanceAfter));
       return { to: email, data };
     },
     options,

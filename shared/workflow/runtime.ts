@@ -23,6 +23,7 @@ import {
 } from '../store/dynamo-store';
 import { createYayClient } from '../yay/client';
 import { passwordKey } from '../yay/password-box';
+import { yaySettingsFromEnv } from '../yay/settings';
 import type { YayApi } from '../yay/types';
 import { type EventsOut, eventBridgeEventsOut } from './events-out';
 import { type Mailer, sesMailer } from './mailer';
@@ -67,13 +68,17 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv = process.env): SecretRead
   return secretsManagerReader(intEnv(EnvNames.SECRETS_MAX_AGE_SECONDS, 300, env));
 }
 
-/** The Yay client; credentials are read through the secrets cache before each call (rotation without deploy). */
+/**
+ * The Yay client; credentials are read through the secrets cache before each call (rotation without deploy).
+ * The balance paths and the credit allocation come from `YAY_CUSTOMER_BALANCE_PATH` & co., defaulted when unset.
+ */
 export function yayFromEnv(secrets: SecretReader, env: NodeJS.ProcessEnv = process.env): YayApi {
   const secretId = requireEnv(EnvNames.YAY_SECRET_ARN, env);
   return createYayClient({
     baseUrl: optionalEnv(EnvNames.YAY_API_BASE_URL, 'https://api.yay.com', env),
     credentials: () => secrets.read(secretId, YayCredentialsSchema),
     timeoutMs: intEnv(EnvNames.YAY_TIMEOUT_MS, 10_000, env),
+    settings: yaySettingsFromEnv(env),
   });
 }
 

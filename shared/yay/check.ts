@@ -1,7 +1,16 @@
-import { describeCredit } from '../domain/credit';
-import { YayRejected } from '../errors';
+import { describeCredit, type Millis } from '../domain/credit';
 import { type ConfiguredStoreFronts, StoreFrontContextKeys } from '../store-fronts';
-import type { YayClient } from './client';
+import type { HistoryProbe, YayClient } from './client';
+import { describeCreditAllocation } from './credit-allocation';
+import {
+  BALANCE_HISTORY_SOURCES,
+  type BalanceHistorySource,
+  BalanceHistorySources,
+  CUSTOMER_BALANCE_SOURCES,
+  type CustomerBalanceSource,
+  CustomerBalanceSources,
+  YaySettingContextKeys,
+} from './settings';
 
 /** One finding of {@link checkYay}. */
 export interface YayCheckItem {
@@ -31,12 +40,13 @@ export interface YayCheckReport {
 }
 
 /**
- * Read-only probe of the undocumented parts of the Yay API (YAY_API.md "Unknowns") for `ops yay-check`:
- * credentials and allow-list, how amounts come back, the list and store front shapes, and which path
- * (if any) answers one customer's balance; given the configured store fronts, whether each is one of the
- * account's (a create under any other is refused). It never creates a customer or moves credit, so it is safe
- * against production; the create answer and the duplicate-name error stay "unknown" here.
- * Each finding names fields and types, never the credentials.
+ * Read-only probe of the undocumented parts of the Yay API (shared/yay/README.md) for `ops yay-check`:
+ * credentials and allow-list, how amounts come back, the list and store front shapes, which candidate paths
+ * answer one customer's balance and its history (and which one the client's settings use), and the credit
+ * allocation in use; given the configured store fronts, whether each is one of the account's (a create under any
+ * other is refused). It never creates a customer or moves credit, so it is safe against production; the create
+ * answer, the duplicate-name error and the allocation stay "unknown" here.
+ * Each finding names fields and types, never the credentials and never a listed user's password.
  */
 export async function checkYay(client: YayClient, options: YayCheckOptions = {}): Promise<YayCheckReport> {
   const items: YayCheckItem[] = [];
@@ -97,32 +107,128 @@ export async function checkYay(client: YayClient, options: YayCheckOptions = {})
   if (accountFronts && options.storeFronts)
     items.push(...checkStoreFronts(options.storeFronts, accountFronts));
 
+  let currentBalance: Millis | undefined;
   await attempt('customer-balance-path', async () => {
     if (!firstCustomer) {
       return { outcome: 'unknown', detail: 'no customer exists to read a balance from' };
     }
     const customer = firstCustomer;
-    const paths: string[] = [];
-    try {
-      const { result } = await client.request(
-        'GET',
-        `/account/reseller/${encodeURIComponent(customer.uuid)}`,
-      );
-      if ((result as { balance?: unknown } | undefined)?.balance !== undefined) {
-        paths.push('balance field on GET /account/reseller/{uuid}');
-      }
-    } catch (error) {
-      if (!(error instanceof YayRejected)) throw error;
+    const answers = new Map<CustomerBalanceSource, Millis>();
+    for (const source of CUSTOMER_BALANCE_SOURCES) {
+      const balance = await client.customerBalanceFrom(source, customer);
+      if (balance !== undefined) answers.set(source, balance);
     }
-    const balance = await client.customerBalance(customer);
-    if (balance === undefined) {
+    const setting = client.settings.customerBalance;
+    const inUse =
+      setting === 'auto' ? CUSTOMER_BALANCE_SOURCES.find((source) => answers.has(source)) : setting;
+    currentBalance = inUse === undefined ? undefined : answers.get(inUse);
+    const answered = [...answers]
+      .map(([source, balance]) => `${source} ${describeCredit(balance)}`)
+      .join(', ');
+    const silent = CUSTOMER_BALANCE_SOURCES.filter((source) => !answers.has(source)).join(', ');
+    const seen = `answering: ${answered || 'none'}; not answering: ${silent || 'none'}`;
+    const key = YaySettingContextKeys.customerBalance;
+    if (setting !== 'auto') {
+      return answers.has(setting)
+        ? {
+            outcome: 'ok',
+            detail: `readable through ${CustomerBalanceSources[setting]}, pinned (${key}=${setting}); ${seen}`,
+          }
+        : {
+            outcome: 'failed',
+            detail: `pinned (${key}=${setting}): ${CustomerBalanceSources[setting]} does not answer, so no balance can be read; ${seen}`,
+          };
+    }
+    if (inUse === undefined) {
       return {
         outcome: 'unknown',
-        detail: 'no path answered a customer balance: unknown transfers will go to review',
+        detail: `no candidate answered a customer balance: unknown transfers go to review unless the history answers; ${seen}`,
       };
     }
-    if (paths.length === 0) paths.push('GET /account/balance with X-Auth-For');
-    return { outcome: 'ok', detail: `readable through ${paths.join('; ')}` };
+    const disagree = new Set(answers.values()).size > 1 ? '; the candidates disagree: pin the right one' : '';
+    return {
+      // The first two candidates are the documented command; the others are older guesses, kept as fallbacks.
+      outcome: CUSTOMER_BALANCE_SOURCES.indexOf(inUse) < 2 && !disagree ? 'ok' : 'variant',
+      detail:
+        `readable through ${CustomerBalanceSources[inUse]} (the first to answer; pin it with ${key}=${inUse} to skip the others)` +
+        `; ${seen}${disagree}`,
+    };
+  });
+
+  await attempt('balance-history', async () => {
+    const key = YaySettingContextKeys.balanceHistory;
+    const setting = client.settings.balanceHistory;
+    if (setting === 'none') {
+      return { outcome: 'variant', detail: `switched off (${key}=none): reconcile compares balances` };
+    }
+    if (!firstCustomer) return { outcome: 'unknown', detail: 'no customer exists to read a history from' };
+    const customer = firstCustomer;
+    const probes = new Map<BalanceHistorySource, HistoryProbe>();
+    for (const source of BALANCE_HISTORY_SOURCES)
+      probes.set(source, await client.customerBalanceHistoryFrom(source, customer));
+    const seen = [...probes].map(([source, probe]) => `${source} ${describeProbe(probe)}`).join('; ');
+    const inUse =
+      setting === 'auto'
+        ? BALANCE_HISTORY_SOURCES.find(
+            (source) =>
+              probes.get(source)?.kind !== 'notAnswered' && probes.get(source)?.kind !== 'notHistory',
+          )
+        : setting;
+    const probe = inUse === undefined ? undefined : probes.get(inUse);
+    const where =
+      inUse === undefined
+        ? ''
+        : `${BalanceHistorySources[inUse]}${setting === 'auto' ? '' : ` (pinned, ${key}=${setting})`}`;
+    if (!probe || probe.kind === 'notAnswered' || probe.kind === 'notHistory') {
+      return setting === 'auto'
+        ? {
+            outcome: 'unknown',
+            detail: `no candidate answered a history: reconcile compares balances; ${seen}`,
+          }
+        : { outcome: 'failed', detail: `${where} does not answer a history; ${seen}` };
+    }
+    if (probe.kind === 'unreadable') {
+      return {
+        outcome: 'variant',
+        detail: `${where} answered a history that cannot be read exactly (${probe.reason}): reconcile compares balances; entry fields: ${probe.fields.join(', ') || 'none'}`,
+      };
+    }
+    const newest = probe.entries.at(-1);
+    const count = `${probe.entries.length} entr${probe.entries.length === 1 ? 'y' : 'ies'}`;
+    if (!newest) {
+      return {
+        outcome: 'variant',
+        detail: `${where} answered an empty history for ${customer.name}: whether it lists allocations is not shown`,
+      };
+    }
+    if (newest.balance === undefined || currentBalance === undefined) {
+      return {
+        outcome: 'variant',
+        detail: `${where} answered ${count}; no balance to check them against, so whether it lists every movement is not shown`,
+      };
+    }
+    if (newest.balance !== currentBalance) {
+      return {
+        outcome: 'failed',
+        detail:
+          `${where} answered ${count}, the newest leaving ${describeCredit(newest.balance)}, but the balance is ` +
+          `${describeCredit(currentBalance)}: the history may not list every movement, and reconcile would trust it; ` +
+          `set ${key}=none until this is understood (or rerun: the customer may have spent meanwhile)`,
+      };
+    }
+    return {
+      outcome: 'ok',
+      detail: `${where} answered ${count}, the newest leaving ${describeCredit(newest.balance)}, the balance now: reconcile reads it as a ledger`,
+    };
+  });
+
+  const allocation = client.settings.creditAllocation;
+  items.push({
+    check: 'credit-allocation',
+    outcome: 'unknown',
+    detail:
+      `in use: ${describeCreditAllocation(allocation)} (${YaySettingContextKeys.creditAllocation}=${allocation.command}); ` +
+      'not probed: it moves credit irreversibly, and what "net" means is not published',
   });
 
   items.push({
@@ -133,6 +239,19 @@ export async function checkYay(client: YayClient, options: YayCheckOptions = {})
   });
 
   return { ok: items.every((item) => item.outcome !== 'failed'), items };
+}
+
+function describeProbe(probe: HistoryProbe): string {
+  switch (probe.kind) {
+    case 'notAnswered':
+      return `refused (${probe.status})`;
+    case 'notHistory':
+      return 'answered no array';
+    case 'unreadable':
+      return 'answered, unreadable';
+    case 'ledger':
+      return `answered ${probe.entries.length} readable entr${probe.entries.length === 1 ? 'y' : 'ies'}`;
+  }
 }
 
 /** One store front of `GET /account/store`, whose shape is undocumented: `uuid`, else `id`; `name` if any. */

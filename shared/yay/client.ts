@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { formatCredit, MIN_TRANSFER, type Millis, parseCredit } from '../domain/credit';
+import type { Millis } from '../domain/credit';
 import { YayAddressSchema } from '../domain/order-event';
 import {
   ConfigInvalid,
@@ -10,7 +10,18 @@ import {
   YayUnavailable,
 } from '../errors';
 import type { YayCredentials } from '../secrets';
-import type { CreateCustomerInput, YayApi, YayCustomer } from './types';
+import { readYayAmount } from './amount';
+import { type HistoryReading, readBalanceHistory } from './balance-history';
+import { creditAllocationCall } from './credit-allocation';
+import {
+  BALANCE_HISTORY_SOURCES,
+  type BalanceHistorySource,
+  CUSTOMER_BALANCE_SOURCES,
+  type CustomerBalanceSource,
+  DEFAULT_YAY_SETTINGS,
+  type YaySettings,
+} from './settings';
+import type { BalanceHistoryEntry, CreateCustomerInput, YayApi, YayCustomer } from './types';
 
 /** Options of {@link createYayClient}. */
 export interface YayClientOptions {
@@ -27,6 +38,11 @@ export interface YayClientOptions {
   userAgent?: string;
   /** Default: Node's global fetch. */
   fetch?: typeof fetch;
+  /**
+   * Which balance and history paths to read and how to move credit, where the API leaves it unknown.
+   * Default {@link DEFAULT_YAY_SETTINGS}: every candidate in order, and the guide's transfer.
+   */
+  settings?: YaySettings;
 }
 
 /** The HTTP methods the Yay API uses. */
@@ -45,14 +61,33 @@ export interface YayResponse {
   httpStatus: number;
   /** The HTTP status, or the envelope's `status_code` when only the envelope reports the error. */
   status: number;
+  /** Yay's `status_message`, trimmed, capped and with any credential removed. */
   statusMessage?: string;
   result: unknown;
 }
 
-/** {@link YayApi} plus the raw call, for probing undocumented paths (`ops yay-check`). */
+/**
+ * What one balance-history candidate gave, for `ops yay-check`: a reading of its answer, or `notAnswered` with
+ * the status of the definite refusal (404, 400…) that means "not this path".
+ */
+export type HistoryProbe = HistoryReading | { kind: 'notAnswered'; status: number };
+
+/** {@link YayApi} plus the raw call and each candidate on its own, for probing undocumented paths (`ops yay-check`). */
 export interface YayClient extends YayApi {
+  /** The settings this client runs with. */
+  readonly settings: YaySettings;
   /** One call with the auth headers; throws the mapped error for anything but 2xx. */
   request(method: YayMethod, path: string, options?: YayRequestOptions): Promise<YayResponse>;
+  /** One customer-balance candidate alone, whatever the settings pin: the balance, or `undefined`. */
+  customerBalanceFrom(
+    source: CustomerBalanceSource,
+    customer: { uuid: string; name: string },
+  ): Promise<Millis | undefined>;
+  /** One balance-history candidate alone, whatever the settings say. */
+  customerBalanceHistoryFrom(
+    source: BalanceHistorySource,
+    customer: { uuid: string; name: string },
+  ): Promise<HistoryProbe>;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -97,6 +132,10 @@ const EnvelopeSchema = z.object({
 const AmountSchema = z.union([z.number(), z.string()]);
 const BalanceSchema = z.looseObject({ balance: AmountSchema });
 
+/**
+ * The documented list item has more (`phone`, `created_on`, `addresses`, `ip_addresses`, `users` with their
+ * `password`): only these four are read, so nothing else of an item, least of all a password, goes further.
+ */
 const CustomerListSchema = z.array(
   z.looseObject({
     uuid: z.string().min(1),
@@ -133,8 +172,16 @@ const CreateCustomerInputSchema = z.object({
   addresses: z.array(YayAddressSchema).min(1),
 });
 
-/** Header values must be visible ASCII; checked here because fetch's own error would quote the value. */
+/** Credentials must be visible ASCII; checked here because fetch's own error would quote the value. */
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
+/**
+ * An `X-Auth-For` customer name: printable ASCII, spaces allowed inside (names created outside this product have
+ * them, and HTTP allows them within a value) but not at either end, where a header value loses them.
+ */
+const AUTH_FOR_SAFE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+
+/** Yay's `status_message` is kept on errors, at most this long: the only detail its errors carry. */
+const MAX_STATUS_MESSAGE = 200;
 
 /**
  * Creates the typed Yay API client over fetch. Every call carries the three auth headers and a
@@ -149,6 +196,7 @@ export function createYayClient(options: YayClientOptions): YayClient {
     throw new ConfigInvalid(`Yay client option timeoutMs must be a positive integer, got ${timeoutMs}`);
   }
   const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+  const settings = options.settings ?? DEFAULT_YAY_SETTINGS;
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const readCredentials =
     typeof options.credentials === 'function'
@@ -163,7 +211,8 @@ export function createYayClient(options: YayClientOptions): YayClient {
     if (!path.startsWith('/')) throw new TypeError(`Yay request path must start with "/", got "${path}"`);
     const context = `${method} ${path}`;
     const credentials = checkCredentials(await readCredentials());
-    const secrets = [credentials.password, credentials.user, credentials.reseller];
+    // A password in the body (a store user's) is as secret as the credentials, should Yay ever quote it back.
+    const secrets = [credentials.password, credentials.user, credentials.reseller, ...passwordsIn(call.body)];
     const headers: Record<string, string> = {
       accept: 'application/json',
       'user-agent': userAgent,
@@ -172,8 +221,11 @@ export function createYayClient(options: YayClientOptions): YayClient {
       'x-auth-password': credentials.password,
     };
     if (call.authFor !== undefined) {
-      if (!HEADER_SAFE.test(call.authFor)) {
-        throw new OrderInvalid(`X-Auth-For customer name "${call.authFor}" is not a valid header value`);
+      if (!AUTH_FOR_SAFE.test(call.authFor)) {
+        throw new OrderInvalid(
+          `X-Auth-For customer name ${JSON.stringify(call.authFor)} is not a valid header value ` +
+            '(printable ASCII, no space at either end)',
+        );
       }
       headers['x-auth-for'] = call.authFor;
     }
@@ -203,7 +255,7 @@ export function createYayClient(options: YayClientOptions): YayClient {
       // The status line arrived, so Yay received the request: whatever it did may have happened.
       throw transportError(error, context, timeoutMs, secrets, 'reading');
     }
-    return readEnvelope(context, response.status, text);
+    return readEnvelope(context, response.status, text, secrets);
   }
 
   function readBalance(context: string, result: unknown): Millis {
@@ -213,6 +265,7 @@ export function createYayClient(options: YayClientOptions): YayClient {
   }
 
   const client: YayClient = {
+    settings,
     request,
 
     async checkAuthentication() {
@@ -251,17 +304,9 @@ export function createYayClient(options: YayClientOptions): YayClient {
       return Object.keys(parsed.data).length === 0 ? [] : [parsed.data];
     },
 
-    // The guide's exact body, `{"balance":"10.000"}`. The guide also says a PUT carries the whole object
-    // with omitted fields defaulted; whether that resets other customer fields here is unverified, and
-    // sending the record back would risk a read-modify-write race, so the guide's example wins.
     async transferCredit(customerUuid: string, amount: Millis) {
-      const path = customerPath(customerUuid);
-      if (!Number.isSafeInteger(amount) || amount < MIN_TRANSFER) {
-        throw new OrderInvalid(
-          `transfer amount ${amount} (thousandths) is below the minimum of 0.010 or not an integer`,
-        );
-      }
-      await request('PUT', path, { body: { balance: formatCredit(amount) } });
+      const call = creditAllocationCall(settings.creditAllocation, customerUuid, amount);
+      await request(call.method, call.path, { body: call.body });
     },
 
     async resellerBalance() {
@@ -270,37 +315,111 @@ export function createYayClient(options: YayClientOptions): YayClient {
       return readBalance(context, result);
     },
 
+    customerBalanceFrom: balanceFrom,
+    customerBalanceHistoryFrom: historyFrom,
+
     async customerBalance(customer) {
-      const path = customerPath(customer.uuid);
-      if (customer.name.trim() === '') throw new OrderInvalid('customer name is empty');
-      // Candidate 1: a `balance` field on the customer's own record.
-      try {
-        const { result } = await request('GET', path);
-        const parsed = BalanceSchema.safeParse(result);
-        if (parsed.success) return readAmount(`GET ${path}`, parsed.data.balance);
-      } catch (error) {
-        // A refusal means "not this path"; transient and auth errors must reach the caller, who retries.
-        if (!(error instanceof YayRejected)) throw error;
+      customerPath(customer.uuid); // refuses an empty uuid before any call
+
+      const sources =
+        settings.customerBalance === 'auto' ? CUSTOMER_BALANCE_SOURCES : [settings.customerBalance];
+      for (const source of sources) {
+        const balance = await balanceFrom(source, customer);
+        if (balance !== undefined) return balance;
       }
-      // Candidate 2: the balance call run on behalf of the customer.
-      const before = await client.resellerBalance();
-      let onBehalf: Millis;
-      try {
-        const { result } = await request('GET', '/account/balance', { authFor: customer.name });
-        const parsed = BalanceSchema.safeParse(result);
-        if (!parsed.success) return undefined;
-        onBehalf = readAmount('GET /account/balance (X-Auth-For)', parsed.data.balance);
-      } catch (error) {
-        if (error instanceof YayRejected) return undefined;
-        throw error;
+      return undefined;
+    },
+
+    async customerBalanceHistory(customer): Promise<BalanceHistoryEntry[] | undefined> {
+      customerPath(customer.uuid); // refuses an empty uuid before any call
+
+      if (settings.balanceHistory === 'none') return undefined;
+      const sources =
+        settings.balanceHistory === 'auto' ? BALANCE_HISTORY_SOURCES : [settings.balanceHistory];
+      for (const source of sources) {
+        const probe = await historyFrom(source, customer);
+        if (probe.kind === 'ledger') return probe.entries;
+        // A history that answered but cannot be read exactly is not retried under another guessed path.
+        if (probe.kind === 'unreadable') return undefined;
       }
-      // A server that ignores X-Auth-For answers the reseller's own balance. That cannot be told apart
-      // from a customer whose balance happens to equal it, so equality is undecidable, not a reading.
-      const after = await client.resellerBalance();
-      if (onBehalf === before || onBehalf === after) return undefined;
-      return onBehalf;
+      return undefined;
     },
   };
+
+  /**
+   * Reads `{"balance": …}` at `path`, as the reference shows the per-customer command answering. A definite
+   * refusal (404, 400…) or an answer without a balance means "not this path": `undefined`, so the next candidate
+   * is tried. Transient and auth errors are thrown: the caller (the state machine) retries them.
+   */
+  async function balanceAt(path: string): Promise<Millis | undefined> {
+    let result: unknown;
+    try {
+      ({ result } = await request('GET', path));
+    } catch (error) {
+      if (error instanceof YayRejected) return undefined;
+      throw error;
+    }
+    const parsed = BalanceSchema.safeParse(result);
+    return parsed.success ? readAmount(`GET ${path}`, parsed.data.balance) : undefined;
+  }
+
+  async function balanceFrom(
+    source: CustomerBalanceSource,
+    customer: { uuid: string; name: string },
+  ): Promise<Millis | undefined> {
+    const path = customerPath(customer.uuid);
+    switch (source) {
+      case 'reseller-balance':
+        return balanceAt(`/account/reseller-balance/${encodeURIComponent(customer.uuid)}`);
+      case 'reseller-uuid-balance':
+        return balanceAt(`${path}/balance`);
+      case 'customer-record':
+        return balanceAt(path);
+      case 'auth-for':
+        return balanceOnBehalf(customer.name);
+    }
+  }
+
+  /** The reseller's balance call run on behalf of the customer, `X-Auth-For: <name>`. */
+  async function balanceOnBehalf(name: string): Promise<Millis | undefined> {
+    // A name that cannot travel in the header cannot be asked about this way; the other paths may still answer.
+    if (typeof name !== 'string' || !AUTH_FOR_SAFE.test(name)) return undefined;
+    const before = await client.resellerBalance();
+    let onBehalf: Millis;
+    try {
+      const { result } = await request('GET', '/account/balance', { authFor: name });
+      const parsed = BalanceSchema.safeParse(result);
+      if (!parsed.success) return undefined;
+      onBehalf = readAmount('GET /account/balance (X-Auth-For)', parsed.data.balance);
+    } catch (error) {
+      if (error instanceof YayRejected) return undefined;
+      throw error;
+    }
+    // A server that ignores X-Auth-For answers the reseller's own balance. That cannot be told apart
+    // from a customer whose balance happens to equal it, so equality is undecidable, not a reading.
+    const after = await client.resellerBalance();
+    if (onBehalf === before || onBehalf === after) return undefined;
+    return onBehalf;
+  }
+
+  async function historyFrom(
+    source: BalanceHistorySource,
+    customer: { uuid: string; name: string },
+  ): Promise<HistoryProbe> {
+    const path = customerPath(customer.uuid);
+    const at =
+      source === 'reseller-balance-history'
+        ? `/account/reseller-balance/${encodeURIComponent(customer.uuid)}/history`
+        : `${path}/balance/history`;
+    try {
+      const { result } = await request('GET', at);
+      return readBalanceHistory(result);
+    } catch (error) {
+      if (error instanceof YayRejected) return { kind: 'notAnswered', status: error.statusCode };
+      throw error;
+    }
+  }
+
   return client;
 }
 
@@ -339,7 +458,7 @@ function checkCredentials(credentials: YayCredentials): YayCredentials {
   return credentials;
 }
 
-function readEnvelope(context: string, httpStatus: number, text: string): YayResponse {
+function readEnvelope(context: string, httpStatus: number, text: string, secrets: string[]): YayResponse {
   let envelope: z.infer<typeof EnvelopeSchema> | undefined;
   try {
     const json: unknown = JSON.parse(text);
@@ -355,7 +474,8 @@ function readEnvelope(context: string, httpStatus: number, text: string): YayRes
   const envelopeStatus = envelope?.status_code;
   const status =
     httpStatus >= 300 || envelopeStatus === undefined || envelopeStatus < 300 ? httpStatus : envelopeStatus;
-  if (status >= 300) throw statusError(context, status);
+  const statusMessage = cleanStatusMessage(envelope?.status_message, secrets);
+  if (status >= 300) throw statusError(context, status, statusMessage);
   // A 2xx with no body at all (e.g. 204) is a success with nothing to read, not a garbled answer.
   if (!envelope && text.trim() === '') return { httpStatus, status, result: undefined };
   if (!envelope) {
@@ -365,22 +485,51 @@ function readEnvelope(context: string, httpStatus: number, text: string): YayRes
     httpStatus,
     status,
     result: envelope.result,
-    ...(envelope.status_message ? { statusMessage: envelope.status_message } : {}),
+    ...(statusMessage ? { statusMessage } : {}),
   };
 }
 
-function statusError(context: string, status: number): Error {
+/**
+ * The error for a status, each keeping the name the state machine retries or catches it by; Yay's own
+ * `status_message` (already cleaned) is appended, as it is the only detail Yay's errors give.
+ */
+function statusError(context: string, status: number, statusMessage: string | undefined): Error {
+  const said = statusMessage ? `; Yay said ${JSON.stringify(statusMessage)}` : '';
   if (status === 401 || status === 403) {
     return new YayAuthFailed(
-      `${context}: Yay refused the credentials (${status}); check the secret and the IP allow-list`,
+      `${context}: Yay refused the credentials (${status}); check the secret and the IP allow-list${said}`,
     );
   }
-  if (status === 429) return new YayRateLimited(`${context}: Yay is rate limiting (429)`);
-  if (status >= 500) return new YayUnavailable(`${context}: Yay answered ${status}`, true);
+  if (status === 429) return new YayRateLimited(`${context}: Yay is rate limiting (429)${said}`);
+  if (status >= 500) return new YayUnavailable(`${context}: Yay answered ${status}${said}`, true);
   if (status < 400) {
-    return new YayRejected(`${context}: Yay answered a redirect (${status}); check the base URL`, status);
+    return new YayRejected(
+      `${context}: Yay answered a redirect (${status}); check the base URL${said}`,
+      status,
+    );
   }
-  return new YayRejected(`${context}: Yay refused the request (${status})`, status);
+  return new YayRejected(`${context}: Yay refused the request (${status})${said}`, status);
+}
+
+/**
+ * Yay's `status_message`, fit for an error message, a log line and the order's `lastError`: control characters
+ * and runs of whitespace made one space, trimmed, any credential or password of the request replaced with
+ * `[redacted]` (before capping, so a cut cannot leave part of one), at most {@link MAX_STATUS_MESSAGE} characters.
+ */
+function cleanStatusMessage(message: string | undefined, secrets: string[]): string | undefined {
+  if (message === undefined) return undefined;
+  // Redacted on the raw text, and again once whitespace is single spaces (a secret with a space, quoted across lines).
+  const flat = redact(redact(message, secrets).replace(/[\p{Cc}\s]+/gu, ' '), secrets).trim();
+  if (flat === '') return undefined;
+  return flat.length > MAX_STATUS_MESSAGE ? `${flat.slice(0, MAX_STATUS_MESSAGE - 1)}…` : flat;
+}
+
+/** Every string under a `password` key of a request body, at any depth. */
+function passwordsIn(body: unknown, depth = 0): string[] {
+  if (depth > 5 || body === null || typeof body !== 'object') return [];
+  return Object.entries(body).flatMap(([key, value]) =>
+    key === 'password' && typeof value === 'string' ? [value] : passwordsIn(value, depth + 1),
+  );
 }
 
 function transportError(
@@ -459,16 +608,7 @@ function redact(text: string, secrets: string[]): string {
 /** Amounts come back as numbers or strings, and balances may be negative; never a float inside. */
 function readAmount(context: string, value: number | string): Millis {
   try {
-    if (typeof value === 'number') {
-      // JSON numbers carry binary noise (10.1 * 3 = 30.299999999999997): accept noise, not sub-milli amounts.
-      const rounded = Math.round(value * 1000);
-      if (Number.isFinite(value) && Math.abs(value * 1000 - rounded) < 1e-6) {
-        return (Object.is(rounded, -0) ? 0 : rounded) as Millis;
-      }
-      return parseCredit(value);
-    }
-    const text = value.trim();
-    return (text.startsWith('-') ? -parseCredit(text.slice(1)) : parseCredit(text)) as Millis;
+    return readYayAmount(value);
   } catch (error) {
     throw new YayUnavailable(
       `${context}: Yay answered an unreadable balance: ${error instanceof Error ? error.message : String(error)}`,

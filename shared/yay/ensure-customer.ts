@@ -3,6 +3,15 @@ import { YayRejected, YayUnavailable } from '../errors';
 import type { CreateCustomerInput, YayApi } from './types';
 
 /**
+ * A create refused with a 400 whose name the customer list does not show. The list holds active customers only, so
+ * the name may belong to a deactivated customer (of this reseller: ours from an earlier order, or one made outside
+ * this product), or the 400 refused something else in the body; either way no retry can change it, so the order
+ * waits for a person. It keeps the name the state machine catches definite refusals by (`YayRejected` → outcome
+ * failed, `ops replay` once fixed); its message says what to check.
+ */
+export class CustomerNameNotListed extends YayRejected {}
+
+/**
  * Creates the Yay customer for `input.name`, or adopts the one that name already belongs to, so any
  * number of attempts leave exactly one customer per name.
  *
@@ -15,7 +24,8 @@ import type { CreateCustomerInput, YayApi } from './types';
  * - 2xx without a uuid (a tolerated variant) → look the name up; not listed yet → YayUnavailable (retry).
  * - unknown outcome (YayUnavailable that may have reached Yay) → look up; found → adopt, else rethrow the
  *   original error so the state machine retries (and the retry meets the 400 if it did land).
- * - 400 (name taken, or another refusal) → look up; found → adopt with `created: false`, else rethrow.
+ * - 400 (name taken, or another refusal) → look up; found → adopt with `created: false`; not listed →
+ *   {@link CustomerNameNotListed}, for a person: the list shows active customers only.
  * - anything else is rethrown untouched.
  */
 export async function ensureCustomer(
@@ -38,6 +48,17 @@ export async function ensureCustomer(
     // After a lost answer the customer is (almost certainly) this attempt's; after a 400 an earlier one's.
     const created = !(createError instanceof YayRejected);
     return { uuid, created };
+  }
+  if (createError instanceof YayRejected) {
+    throw new CustomerNameNotListed(
+      `${createError.message}; and GET /account/reseller (active customers only) does not list ${input.name}. ` +
+        `In the Yay dashboard, check whether a deactivated customer holds the name ${input.name}: reactivate it if it ` +
+        "is this buyer's, then ops replay adopts it (as it does a customer created moments ago that the list did " +
+        'not show yet); if no customer holds it, the 400 refused the body (store front, user or address): fix ' +
+        'that, then ops replay.',
+      createError.statusCode,
+      { cause: createError },
+    );
   }
   if (createError) throw createError;
   throw new YayUnavailable(

@@ -76,7 +76,12 @@ describe('local mode', () => {
 
   afterEach(() => {
     sandbox().setFaults({});
-    sandbox().setBehaviour({ balanceOnCustomerRecord: true, authForBalance: 'honoured' });
+    sandbox().setBehaviour({
+      balanceCommands: 'reseller-balance',
+      balanceHistory: 'ledger',
+      balanceOnCustomerRecord: false,
+      authForBalance: 'honoured',
+    });
     sandbox().setResellerBalance(RICH);
   });
 
@@ -425,7 +430,11 @@ describe('local mode', () => {
     const event = stripeCheckoutEvent({ buyer, paymentStatus: 'paid' });
     const orderKey = stripeOrderKey(event);
     // No way to read a customer's balance, and the transfer's answer is lost: nothing can prove the outcome.
-    sandbox().setBehaviour({ balanceOnCustomerRecord: false, authForBalance: 'rejected' });
+    sandbox().setBehaviour({
+      balanceCommands: 'none',
+      balanceOnCustomerRecord: false,
+      authForBalance: 'rejected',
+    });
     sandbox().setFaults({ dropNext: 'transfer' });
 
     await send(event);

@@ -316,6 +316,56 @@ describe('loadInfraConfig buyer e-mail', () => {
   });
 });
 
+describe('loadInfraConfig Yay settings', () => {
+  it('takes every candidate path in order and the guide transfer when none of the keys is set, as in cdk.json', () => {
+    expect(load({}).yaySettings).toEqual({
+      customerBalance: 'auto',
+      balanceHistory: 'auto',
+      creditAllocation: { command: 'put-balance' },
+    });
+  });
+
+  it('reads a pinned balance path, a history path and the allocation command with its net', () => {
+    const config = load({
+      [ContextKeys.yayCustomerBalancePath]: 'reseller-uuid-balance',
+      [ContextKeys.yayBalanceHistoryPath]: 'none',
+      [ContextKeys.yayCreditAllocation]: 'allocate',
+      [ContextKeys.yayCreditAllocationNet]: '1',
+    });
+    expect(config.yaySettings).toEqual({
+      customerBalance: 'reseller-uuid-balance',
+      balanceHistory: 'none',
+      creditAllocation: { command: 'allocate', net: '1' },
+    });
+    expect(Object.isFrozen(config.yaySettings)).toBe(true);
+  });
+
+  it.each([
+    [
+      { [ContextKeys.yayCustomerBalancePath]: 'balance-field' },
+      'context yay:customerBalancePath must be one of auto, reseller-balance, reseller-uuid-balance, customer-record, auth-for, got "balance-field"',
+    ],
+    [
+      { [ContextKeys.yayBalanceHistoryPath]: true },
+      'context yay:balanceHistoryPath must be one of auto, none, reseller-balance-history, reseller-uuid-balance-history, got true',
+    ],
+    [
+      { [ContextKeys.yayCreditAllocation]: 'PUT' },
+      'context yay:creditAllocation must be one of put-balance, allocate, got "PUT"',
+    ],
+    [
+      { [ContextKeys.yayCreditAllocation]: 'allocate' },
+      'context yay:creditAllocationNet is required with context yay:creditAllocation=allocate (the value sent as the allocation command\'s "net", 1-32 letters, digits, ".", "_" or "-"), got undefined',
+    ],
+    [
+      { [ContextKeys.yayCreditAllocationNet]: 'true' },
+      'context yay:creditAllocationNet is only used with context yay:creditAllocation=allocate, got "true"',
+    ],
+  ])('refuses %j naming the key', (overrides, message) => {
+    expect(failure(overrides).message).toBe(message);
+  });
+});
+
 describe('buildApp with bad context', () => {
   it('fails before creating any stack, naming the key', () => {
     expect(() => buildApp({ bundle: false, context: { [ContextKeys.yayStoreFront]: 'abc' } })).toThrow(
@@ -363,6 +413,9 @@ describe('buildApp with optional context', () => {
             'shop.example.org': { storeFront: STORE_FRONT_B },
             acct_1Connect: {},
           },
+          [ContextKeys.yayCustomerBalancePath]: 'auth-for',
+          [ContextKeys.yayCreditAllocation]: 'allocate',
+          [ContextKeys.yayCreditAllocationNet]: 'true',
         },
       });
       app.app.synth();
@@ -418,6 +471,36 @@ describe('buildApp with optional context', () => {
     expect(JSON.parse(String(value))).toEqual({
       default: '00000000-0000-4000-8000-000000000000',
       stores: { 'shop-a.myshopify.com': STORE_FRONT_A, 'shop.example.org': STORE_FRONT_B },
+    });
+  });
+
+  it('gives every Yay-calling function, and no other, the Yay settings that differ from the defaults', () => {
+    const variables = (name: FunctionName) =>
+      (functionProperties(provisioning, name).Environment as { Variables: Record<string, unknown> })
+        .Variables;
+    const settings = {
+      [EnvNames.YAY_CUSTOMER_BALANCE_PATH]: 'auth-for',
+      [EnvNames.YAY_CREDIT_ALLOCATION]: 'allocate',
+      [EnvNames.YAY_CREDIT_ALLOCATION_NET]: 'true',
+    };
+    for (const name of FunctionNames) {
+      const env = variables(name);
+      if (EnvNames.YAY_SECRET_ARN in env) {
+        expect(env, name).toMatchObject(settings);
+        // The history stays at its default, so it gets no variable.
+        expect(env, name).not.toHaveProperty(EnvNames.YAY_BALANCE_HISTORY_PATH);
+      } else {
+        for (const key of Object.keys(settings)) expect(env, name).not.toHaveProperty(key);
+      }
+    }
+  });
+
+  it('outputs the Yay settings for ops yay-check --aws, as the functions get them', () => {
+    const value = (provisioning.toJSON().Outputs as Record<string, { Value: unknown }>).YaySettings?.Value;
+    expect(JSON.parse(String(value))).toEqual({
+      YAY_CUSTOMER_BALANCE_PATH: 'auth-for',
+      YAY_CREDIT_ALLOCATION: 'allocate',
+      YAY_CREDIT_ALLOCATION_NET: 'true',
     });
   });
 

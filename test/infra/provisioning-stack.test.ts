@@ -109,6 +109,20 @@ describe('ProvisioningStack functions', () => {
     for (const name of WITH_TABLE) expect(env(name), name).toHaveProperty(EnvNames.TABLE_NAME);
   });
 
+  it('gives no function a Yay settings variable while every setting is at its default, as in cdk.json', () => {
+    const settings = [
+      EnvNames.YAY_CUSTOMER_BALANCE_PATH,
+      EnvNames.YAY_BALANCE_HISTORY_PATH,
+      EnvNames.YAY_CREDIT_ALLOCATION,
+      EnvNames.YAY_CREDIT_ALLOCATION_NET,
+    ];
+    for (const name of FunctionNames) {
+      for (const key of settings) expect(env(name), name).not.toHaveProperty(key);
+    }
+    const outputs = provisioning.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.YaySettings?.Value).toBe('{}');
+  });
+
   it("gives create-customer, and no other function, the stores' store fronts: none of its own in cdk.json", () => {
     expect(env('create-customer')[EnvNames.YAY_STORE_FRONTS]).toBe('{}');
     for (const name of FunctionNames.filter((n) => n !== 'create-customer')) {

@@ -26,6 +26,8 @@ const BEHAVIOUR_FIELDS: Record<keyof SandboxBehaviour, true> = {
   amountsAs: true,
   statusInEnvelopeOnly: true,
   balanceOnCustomerRecord: true,
+  balanceCommands: true,
+  balanceHistory: true,
   authForBalance: true,
   storeFrontsAs: true,
   storeFrontIdField: true,
@@ -55,7 +57,11 @@ class BadRequest extends Error {}
  * - `PUT /faults`: a {@link SandboxFaults} set, replacing the current one (as `setFaults`);
  * - `PUT /behaviour`: some {@link SandboxBehaviour} variants (as `setBehaviour`);
  * - `PUT /reseller-balance`: `{"balance": <thousandths>}`;
- * - `POST /release`: lets every held request go on.
+ * - `POST /release`: lets every held request go on;
+ * - `POST /spend`: `{"uuid": "…", "amount": <thousandths>}`, the customer's calls (as `spend`), answers `{"balance"}`;
+ * - `POST /deactivate`: `{"uuid": "…"}`, off the active customer list (as `deactivate`);
+ * - `POST /customers`: `{"name": "…", "contact_name"?: "…", "balance"?: <thousandths>}`, a customer created
+ *   outside this product (as `addCustomer`; spaces allowed in the name), answers the customer.
  */
 export async function startSandboxAdmin(
   sandbox: YaySandbox,
@@ -96,6 +102,40 @@ export async function startSandboxAdmin(
       sandbox.release();
       return { released };
     }
+    if (method === 'POST' && path === '/spend') {
+      const { uuid, amount } = objectWithOnly(await readJson(req), { uuid: true, amount: true }, 'spend');
+      if (typeof uuid !== 'string') throw new BadRequest('spend field "uuid" must be a string');
+      return { balance: refusingBadInput(() => sandbox.spend(uuid, amount as Millis)) };
+    }
+    if (method === 'POST' && path === '/deactivate') {
+      const { uuid } = objectWithOnly(await readJson(req), { uuid: true }, 'deactivate');
+      if (typeof uuid !== 'string') throw new BadRequest('deactivate field "uuid" must be a string');
+      refusingBadInput(() => sandbox.deactivate(uuid));
+      return { uuid, active: false };
+    }
+    if (method === 'POST' && path === '/customers') {
+      const fields = objectWithOnly(
+        await readJson(req),
+        { name: true, contact_name: true, balance: true },
+        'customer',
+      );
+      if (typeof fields.name !== 'string') throw new BadRequest('customer field "name" must be a string');
+      if (fields.contact_name !== undefined && typeof fields.contact_name !== 'string') {
+        throw new BadRequest('customer field "contact_name" must be a string');
+      }
+      const { name, contact_name, balance } = fields as {
+        name: string;
+        contact_name?: string;
+        balance?: Millis;
+      };
+      return refusingBadInput(() =>
+        sandbox.addCustomer({
+          name,
+          ...(contact_name === undefined ? {} : { contact_name }),
+          ...(balance === undefined ? {} : { balance }),
+        }),
+      );
+    }
     return undefined;
   };
 
@@ -113,6 +153,16 @@ export async function startSandboxAdmin(
     );
   }, options.port ?? 0);
   return { url: server.url, stop: server.close };
+}
+
+/** Runs a sandbox operation, turning its refusal of the input (a RangeError naming it) into a 400. */
+function refusingBadInput<T>(operation: () => T): T {
+  try {
+    return operation();
+  } catch (error) {
+    if (error instanceof RangeError) throw new BadRequest(error.message);
+    throw error;
+  }
 }
 
 function isLoopback(address: string | undefined): boolean {

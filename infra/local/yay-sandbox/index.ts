@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { formatCredit, type Millis } from '../../../shared/domain/credit';
+import { describeCredit, type Millis } from '../../../shared/domain/credit';
 import type { YayCredentials } from '../../../shared/secrets';
 import { listenLoopback } from '../aws-json';
 import { Interruption, type SandboxFaults, type SandboxRoute, seededRandom, validateFaults } from './faults';
@@ -14,11 +14,26 @@ import {
 
 export { type SandboxAdmin, startSandboxAdmin } from './admin';
 export type { InterruptSpec, SandboxFaults, SandboxRoute } from './faults';
-export type { SandboxCustomer, SandboxStoreFront, SandboxTransfer, SandboxUser } from './ledger';
+export {
+  SANDBOX_LISTED_PASSWORD,
+  type SandboxBalanceEntry,
+  type SandboxCustomer,
+  type SandboxStoreFront,
+  type SandboxTransfer,
+  type SandboxUser,
+} from './ledger';
 
 /**
- * How the sandbox answers where the real API is undocumented (YAY_API.md "Unknowns"). Each variant
- * the client must tolerate can be switched on, so tests exercise it over real HTTP.
+ * Where the sandbox serves the reference's balance commands (one customer's balance, its history, the credit
+ * allocation), whose literal paths no published copy shows: under `/account/reseller-balance/{uuid}` (history at
+ * `…/history`, allocation `POST …?net=`), under `/account/reseller/{uuid}/balance` (the same beneath it), or
+ * nowhere. The client tries both families; tests switch this to show each candidate order.
+ */
+export type SandboxBalanceCommands = 'reseller-balance' | 'reseller-uuid' | 'none';
+
+/**
+ * How the sandbox serves undocumented behaviour (shared/yay/README.md says what is known and what is guessed).
+ * Each variant the client must tolerate can be switched on, so tests exercise it over real HTTP.
  */
 export interface SandboxBehaviour {
   /** Answer a create with 201 but without `uuid` in `result`. Default false. */
@@ -27,8 +42,19 @@ export interface SandboxBehaviour {
   amountsAs: 'number' | 'string';
   /** Answer HTTP 200 for everything and put the real status only in the envelope's `status_code`. */
   statusInEnvelopeOnly: boolean;
-  /** `GET /account/reseller/{uuid}` carries a `balance` field. Default true. */
+  /**
+   * `GET /account/reseller/{uuid}` carries a `balance` field. Default false: no published customer record has one.
+   */
   balanceOnCustomerRecord: boolean;
+  /** Where the balance commands answer. Default 'reseller-balance'. */
+  balanceCommands: SandboxBalanceCommands;
+  /**
+   * What the history command answers: 'ledger' (hand-written entries `{uuid, amount, balance, created_on}` with
+   * signed amounts and an ISO instant, since the reference shows none), 'documented-example' (the reference's own
+   * example result, `[{}]`, whatever the customer did), or 'none' (404, as a path that does not exist).
+   * Default 'ledger'.
+   */
+  balanceHistory: 'ledger' | 'documented-example' | 'none';
   /**
    * `GET /account/balance` with `X-Auth-For: <customer name>`: 'honoured' answers that customer's balance,
    * 'ignored' answers the reseller's own (a header the API does not know), 'rejected' answers 400.
@@ -111,6 +137,18 @@ export interface YaySandbox {
   setBehaviour(behaviour: Partial<SandboxBehaviour>): void;
   /** Sets the reseller's balance, e.g. a top-up. */
   setResellerBalance(balance: Millis): void;
+  /**
+   * The customer spends `amount` thousandths on calls: its balance goes down, below zero if it must, and the
+   * history records it. Returns the new balance. Throws RangeError for an unknown customer or a bad amount.
+   */
+  spend(uuid: string, amount: Millis): Millis;
+  /** Takes a customer off `GET /account/reseller` (active only); its name stays taken. */
+  deactivate(uuid: string): void;
+  /**
+   * Adds a customer as someone outside this product would (the dashboard, another tool): any name Yay allows,
+   * spaces included, no store user or address, an optional opening balance. Throws RangeError if the name is taken.
+   */
+  addCustomer(customer: { name: string; contact_name?: string; balance?: Millis }): SandboxCustomer;
   /** Requests `holdNext` holds right now. */
   readonly held: number;
   /**
@@ -139,7 +177,9 @@ const DEFAULT_BEHAVIOUR: SandboxBehaviour = {
   omitUuidOnCreate: false,
   amountsAs: 'number',
   statusInEnvelopeOnly: false,
-  balanceOnCustomerRecord: true,
+  balanceOnCustomerRecord: false,
+  balanceCommands: 'reseller-balance',
+  balanceHistory: 'ledger',
   authForBalance: 'honoured',
   storeFrontsAs: 'list',
   storeFrontIdField: 'uuid',
@@ -162,9 +202,33 @@ const STATUS_MESSAGES: Record<number, string> = {
 
 const CUSTOMER_PATH = /^\/account\/reseller\/([^/]+)$/;
 
+/** The balance commands' paths in each family the sandbox can serve them at. */
+const BALANCE_PATHS: Record<Exclude<SandboxBalanceCommands, 'none'>, { balance: RegExp; history: RegExp }> = {
+  'reseller-balance': {
+    balance: /^\/account\/reseller-balance\/([^/]+)$/,
+    history: /^\/account\/reseller-balance\/([^/]+)\/history$/,
+  },
+  'reseller-uuid': {
+    balance: /^\/account\/reseller\/([^/]+)\/balance$/,
+    history: /^\/account\/reseller\/([^/]+)\/balance\/history$/,
+  },
+};
+
+/** The uuid a path matched, or undefined when the path does not match or its escape is broken. */
+function uuidIn(pattern: RegExp, path: string): string | undefined {
+  const raw = pattern.exec(path)?.[1];
+  if (raw === undefined) return undefined;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Starts a stateful, in-process Yay API stand-in on 127.0.0.1 for tests and local mode. It answers as
- * YAY_API.md documents (auth headers, envelope, customers, store fronts, balance transfers) and injects
+ * Starts a stateful, in-process Yay API stand-in on 127.0.0.1 for tests and local mode. It answers as the
+ * vendor documents (auth headers, envelope, customers, store fronts, balances and their history, credit
+ * moves; shared/yay/README.md says which paths are guessed) and injects
  * faults on demand: latency, 5xx, 429 above a concurrency limit, lost, truncated or 500 answers after
  * the change was applied, and customer-balance reads down for a while — the cases an exactly-once protocol
  * has to survive.
@@ -205,8 +269,9 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
   };
   setFaults(options.faults ?? {});
 
+  // Balances may be negative (a customer who spent past zero): "-2.500" or -2.5.
   const amount = (millis: Millis): number | string =>
-    behaviour.amountsAs === 'string' ? formatCredit(millis) : millis / 1000;
+    behaviour.amountsAs === 'string' ? describeCredit(millis) : millis / 1000;
 
   const wait = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -222,7 +287,53 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
     sameText(req.headers['x-auth-user'], credentials.user) &&
     sameText(req.headers['x-auth-password'], credentials.password);
 
-  const route = (method: string, path: string, body: unknown, authFor: string | undefined): LedgerAnswer => {
+  /** The history command's answer: each movement, oldest first, in the sandbox's hand-written entry shape. */
+  const historyOf = (customer: SandboxCustomer): unknown[] =>
+    behaviour.balanceHistory === 'documented-example'
+      ? [{}]
+      : customer.history.map((entry, index) => ({
+          uuid: `${customer.uuid.slice(0, 24)}${String(index).padStart(12, '0')}`,
+          amount: amount(entry.change),
+          balance: amount(entry.balance),
+          created_on: new Date(entry.at).toISOString(),
+        }));
+
+  /** The balance commands at the configured family: a balance, a history, or an allocation. */
+  const balanceCommand = (
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    body: unknown,
+  ): LedgerAnswer | undefined => {
+    if (behaviour.balanceCommands === 'none') return undefined;
+    const paths = BALANCE_PATHS[behaviour.balanceCommands];
+    const balanceOf = uuidIn(paths.balance, path);
+    const historyFor = uuidIn(paths.history, path);
+    if (method === 'GET' && balanceOf !== undefined) {
+      const customer = ledger.byUuid(balanceOf);
+      return customer
+        ? { status: 200, result: { balance: amount(customer.balance) } }
+        : { status: 404, result: {} };
+    }
+    if (method === 'GET' && historyFor !== undefined && behaviour.balanceHistory !== 'none') {
+      const customer = ledger.byUuid(historyFor);
+      return customer ? { status: 200, result: historyOf(customer) } : { status: 404, result: {} };
+    }
+    if (method === 'POST' && balanceOf !== undefined) {
+      // The allocation command: `net` is required (the reference says so, and nothing more about it).
+      if (!query.get('net')) return { status: 400, result: {} };
+      return ledger.transfer(balanceOf, body, Date.now());
+    }
+    return undefined;
+  };
+
+  const route = (
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    body: unknown,
+    authFor: string | undefined,
+  ): LedgerAnswer => {
     if (method === 'GET' && path === '/authenticated') return { status: 200, result: {} };
     if (method === 'GET' && path === '/account/store') {
       const fronts = storeFronts.map(({ uuid, name }) =>
@@ -231,7 +342,8 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
       return { status: 200, result: behaviour.storeFrontsAs === 'object' ? (fronts[0] ?? {}) : fronts };
     }
     if (method === 'GET' && path === '/account/reseller') {
-      return { status: 200, result: ledger.customers.map((customer) => ledger.publicView(customer)) };
+      // Active customers only, as the reference says of this list.
+      return { status: 200, result: ledger.active.map((customer) => ledger.publicView(customer)) };
     }
     if (method === 'POST' && path === '/account/reseller') {
       const answer = ledger.create(body);
@@ -250,6 +362,8 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
       if (!customer) return { status: 404, result: {} };
       return { status: 200, result: { balance: amount(customer.balance) } };
     }
+    const command = balanceCommand(method, path, query, body);
+    if (command) return command;
     const match = CUSTOMER_PATH.exec(path);
     if (match?.[1]) {
       let uuid: string;
@@ -285,12 +399,17 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
   const routeKind = (method: string, path: string): SandboxRoute | undefined => {
     if (method === 'POST' && path === '/account/reseller') return 'create';
     if (method === 'PUT' && CUSTOMER_PATH.test(path)) return 'transfer';
+    if (method === 'POST' && Object.values(BALANCE_PATHS).some((paths) => paths.balance.test(path)))
+      return 'transfer';
     return undefined;
   };
 
-  /** The reads that show one customer's balance (not the reseller's own). */
+  /** The reads that show one customer's balance or its history (not the reseller's own). */
   const isCustomerBalanceRead = (method: string, path: string, authFor: string | undefined): boolean =>
-    method === 'GET' && (CUSTOMER_PATH.test(path) || (path === '/account/balance' && authFor !== undefined));
+    method === 'GET' &&
+    (CUSTOMER_PATH.test(path) ||
+      Object.values(BALANCE_PATHS).some((paths) => paths.balance.test(path) || paths.history.test(path)) ||
+      (path === '/account/balance' && authFor !== undefined));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     inFlight += 1;
@@ -298,7 +417,8 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
       inFlight -= 1;
     });
     const method = req.method ?? 'GET';
-    const path = new URL(req.url ?? '/', 'http://sandbox').pathname;
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const path = url.pathname;
     const authForHeader = req.headers['x-auth-for'];
     const authFor = typeof authForHeader === 'string' && authForHeader !== '' ? authForHeader : undefined;
     const entry: SandboxRequestLogEntry = { method, path, status: 0, ...(authFor ? { authFor } : {}) };
@@ -362,7 +482,7 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
         return send({ status: 400, result: {} });
       }
     }
-    const answer = route(method, path, body, authFor);
+    const answer = route(method, path, url.searchParams, body, authFor);
     if (res.destroyed) {
       // The caller gave up (timeout) while the latency ran; like a real server, the change still lands.
       entry.status = answer.status;
@@ -436,6 +556,9 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
       }
       ledger.resellerBalance = balance;
     },
+    spend: (uuid, spent) => ledger.spend(uuid, spent, Date.now()),
+    deactivate: (uuid) => ledger.deactivate(uuid),
+    addCustomer: (customer) => structuredClone(ledger.addCustomer(customer)),
     get held() {
       return held.size;
     },

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { MIN_TRANSFER, type Millis, parseCredit } from '../../../shared/domain/credit';
 
+/**
+ * What the customer list serves as each user's `password`: the reference's list shows the field (its example
+ * holds "password"), but the sandbox never kept one, so every user shows this fixed placeholder. Tests grep
+ * for it to prove a listed password goes nowhere.
+ */
+export const SANDBOX_LISTED_PASSWORD = 'sandbox-listed-password-placeholder';
+
 /** A store front the sandbox knows; `POST /account/reseller` must name one of these in `store_front`. */
 export interface SandboxStoreFront {
   uuid: string;
@@ -9,6 +16,7 @@ export interface SandboxStoreFront {
 
 /** A store user as the sandbox keeps it: the password is never kept, only whether one was sent. */
 export interface SandboxUser {
+  uuid: string;
   name: string;
   email?: string;
   role_id: string;
@@ -20,16 +28,35 @@ export interface SandboxUser {
 /** A customer as the sandbox keeps it; `balance` in integer thousandths. */
 export interface SandboxCustomer {
   uuid: string;
+  /** Unique; may contain spaces for a customer created outside this product ({@link SandboxLedger.addCustomer}). */
   name: string;
   contact_name: string;
   store_front?: string;
   users: SandboxUser[];
   addresses: Record<string, unknown>[];
-  /** Integer thousandths of a pound. */
+  /** Integer thousandths of a pound; below zero once the customer has spent more than it had. */
   balance: Millis;
+  /** False once deactivated: gone from `GET /account/reseller` (active customers only), its name still taken. */
+  active: boolean;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  /** Every movement of the balance, oldest first: what the balance-history command answers. */
+  history: SandboxBalanceEntry[];
 }
 
-/** One applied `PUT /account/reseller/{uuid}` balance move. */
+/** One movement of a customer's balance. */
+export interface SandboxBalanceEntry {
+  /** `transfer`: credit moved from the reseller; `spend`: the customer's calls; `opening`: set up by a harness. */
+  kind: 'transfer' | 'spend' | 'opening';
+  /** Signed thousandths. */
+  change: Millis;
+  /** The balance after it, signed thousandths. */
+  balance: Millis;
+  /** Milliseconds since the epoch. */
+  at: number;
+}
+
+/** One applied credit move (the guide's PUT or the allocation command) from the reseller to a customer. */
 export interface SandboxTransfer {
   customerUuid: string;
   amount: Millis;
@@ -44,7 +71,7 @@ export interface LedgerAnswer {
 }
 
 const ok = (result: unknown, status = 200): LedgerAnswer => ({ status, result });
-// Yay's errors carry an empty result and no detail (YAY_API.md), so the sandbox gives none either.
+// Yay's errors carry an empty result and no detail (shared/yay/README.md), so the sandbox gives none either.
 const fail = (status: number): LedgerAnswer => ({ status, result: {} });
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -75,6 +102,11 @@ export class SandboxLedger {
     return this.customers.find((customer) => customer.name === name);
   }
 
+  /** The customers `GET /account/reseller` lists: the active ones. */
+  get active(): SandboxCustomer[] {
+    return this.customers.filter((customer) => customer.active);
+  }
+
   /** `POST /account/reseller`: the guide's rules for a (store) customer; a duplicate name is a bare 400. */
   create(body: unknown): LedgerAnswer & { customer?: SandboxCustomer } {
     if (!isRecord(body) || !nonEmptyString(body.name) || !nonEmptyString(body.contact_name)) return fail(400);
@@ -90,6 +122,7 @@ export class SandboxLedger {
         return fail(400);
       if (body.addresses.length === 0) return fail(400);
       users = body.users.map((user) => ({
+        uuid: randomUUID(),
         name: String(user.name ?? ''),
         email: typeof user.email === 'string' ? user.email : undefined,
         role_id: String(user.role_id ?? ''),
@@ -97,22 +130,74 @@ export class SandboxLedger {
         contact_last_name: typeof user.contact_last_name === 'string' ? user.contact_last_name : undefined,
         hadPassword: nonEmptyString(user.password),
       }));
-      addresses = body.addresses.map((address) => ({ ...address }));
+      addresses = body.addresses.map((address) => ({ uuid: randomUUID(), ...address }));
     }
-    const customer: SandboxCustomer = {
-      uuid: randomUUID(),
+    const customer = this.add({
       name: body.name,
       contact_name: body.contact_name,
       store_front: typeof body.store_front === 'string' ? body.store_front : undefined,
       users,
       addresses,
-      balance: 0 as Millis,
-    };
-    this.customers.push(customer);
+    });
     return { ...ok(this.publicView(customer), 201), customer };
   }
 
-  /** `PUT /account/reseller/{uuid}` with `{"balance":"10.000"}`: moves credit from the reseller. */
+  /**
+   * A customer created outside this product (in Yay's dashboard, by another tool): no store user, no address,
+   * any name the platform allows (spaces included), an optional opening balance (possibly negative). Refused,
+   * as Yay refuses it, when the name is taken.
+   */
+  addCustomer(
+    input: { name: string; contact_name?: string; balance?: Millis },
+    now = Date.now(),
+  ): SandboxCustomer {
+    if (!nonEmptyString(input.name) || input.name !== input.name.trim()) {
+      throw new RangeError('sandbox customer name must be non-empty text without space at either end');
+    }
+    if (this.byName(input.name)) throw new RangeError(`sandbox customer name "${input.name}" is taken`);
+    const balance = input.balance ?? (0 as Millis);
+    if (!Number.isSafeInteger(balance))
+      throw new RangeError(`sandbox opening balance must be integer millis, got ${balance}`);
+    const customer = this.add({ name: input.name, contact_name: input.contact_name ?? input.name }, now);
+    if (balance !== 0) this.move(customer, 'opening', balance, now);
+    return customer;
+  }
+
+  private add(
+    fields: Pick<SandboxCustomer, 'name' | 'contact_name'> &
+      Partial<Pick<SandboxCustomer, 'store_front' | 'users' | 'addresses'>>,
+    now = Date.now(),
+  ): SandboxCustomer {
+    const customer: SandboxCustomer = {
+      uuid: randomUUID(),
+      name: fields.name,
+      contact_name: fields.contact_name,
+      store_front: fields.store_front,
+      users: fields.users ?? [],
+      addresses: fields.addresses ?? [],
+      balance: 0 as Millis,
+      active: true,
+      createdAt: now,
+      history: [],
+    };
+    this.customers.push(customer);
+    return customer;
+  }
+
+  private move(
+    customer: SandboxCustomer,
+    kind: SandboxBalanceEntry['kind'],
+    change: number,
+    now: number,
+  ): void {
+    customer.balance = (customer.balance + change) as Millis;
+    customer.history.push({ kind, change: change as Millis, balance: customer.balance, at: now });
+  }
+
+  /**
+   * Moves credit from the reseller to a customer: `PUT /account/reseller/{uuid}` with `{"balance":"10.000"}`, or
+   * the allocation command with the same body. 0.010 up to the reseller's balance; a bare 400 otherwise.
+   */
   transfer(uuid: string, body: unknown, now: number): LedgerAnswer {
     const customer = this.byUuid(uuid);
     if (!customer) return fail(404);
@@ -125,20 +210,59 @@ export class SandboxLedger {
     }
     if (amount < MIN_TRANSFER || amount > this.resellerBalance) return fail(400);
     this.resellerBalance = (this.resellerBalance - amount) as Millis;
-    customer.balance = (customer.balance + amount) as Millis;
+    this.move(customer, 'transfer', amount, now);
     this.transfers.push({ customerUuid: uuid, amount, at: now });
     return ok(this.publicView(customer));
   }
 
-  /** The fields `GET /account/reseller` documents; never users' details. */
+  /** The customer spends (calls): the balance may go below zero. Returns the new balance. */
+  spend(uuid: string, amount: Millis, now: number): Millis {
+    const customer = this.byUuid(uuid);
+    if (!customer) throw new RangeError(`sandbox has no customer ${uuid}`);
+    if (!Number.isSafeInteger(amount) || amount <= 0) {
+      throw new RangeError(`sandbox spend must be positive integer millis, got ${amount}`);
+    }
+    this.move(customer, 'spend', -amount, now);
+    return customer.balance;
+  }
+
+  /** Takes a customer off the active list; its name stays taken and its balance stays readable. */
+  deactivate(uuid: string): void {
+    const customer = this.byUuid(uuid);
+    if (!customer) throw new RangeError(`sandbox has no customer ${uuid}`);
+    customer.active = false;
+  }
+
+  /**
+   * A customer in the shape the reference's list example shows (`phone` a string, dates, `addresses[]`,
+   * `ip_addresses[]`, `users[]` with a numeric `role_id` and a `password` field); also the one-customer and
+   * create answers, whose shapes are not published. A user's password is the fixed
+   * {@link SANDBOX_LISTED_PASSWORD}: the sandbox never kept one.
+   */
   publicView(customer: SandboxCustomer): Record<string, unknown> {
+    const day = new Date(customer.createdAt).toISOString().slice(0, 10);
     return {
-      uuid: customer.uuid,
-      name: customer.name,
-      contact_name: customer.contact_name,
-      store_front: customer.store_front ?? null,
-      phone: null,
+      addresses: customer.addresses.map((address) => ({ ...address, created_on: day, updated_on: day })),
       allow_outbound: true,
+      contact_name: customer.contact_name,
+      created_on: day,
+      ip_addresses: [],
+      name: customer.name,
+      phone: '',
+      store_front: customer.store_front ?? null,
+      updated_on: day,
+      users: customer.users.map((user) => ({
+        contact_first_name: user.contact_first_name ?? '',
+        contact_last_name: user.contact_last_name ?? '',
+        created_on: day,
+        email: user.email ?? '',
+        name: user.name,
+        password: SANDBOX_LISTED_PASSWORD,
+        role_id: /^\d+$/.test(user.role_id) ? Number(user.role_id) : user.role_id,
+        updated_on: day,
+        uuid: user.uuid,
+      })),
+      uuid: customer.uuid,
     };
   }
 }

@@ -5,6 +5,7 @@ import {
   formatCredit,
   MIN_TRANSFER,
   parseCredit,
+  parseSignedCredit,
   parseTransferAmount,
 } from '../../../shared/domain/credit';
 import { OrderInvalid } from '../../../shared/errors';
@@ -111,5 +112,37 @@ describe('describeCredit', () => {
     [0, '0.000'],
   ])('formats the balance %i as %s for people, negatives included', (millis, text) => {
     expect(describeCredit(millis)).toBe(text);
+  });
+});
+
+describe('parseSignedCredit', () => {
+  it.each([
+    ['-0.090', -90],
+    [-0.09, -90],
+    ['  -2.5 ', -2_500],
+    ['-0', 0],
+    ['10.000', 10_000],
+    [7, 7_000],
+  ])('reads the balance %s as %i thousandths, negatives included', (value, millis) => {
+    expect(parseSignedCredit(value)).toBe(millis);
+  });
+
+  it.each([
+    ['--1', /not a decimal/],
+    ['- 1', /not a decimal/],
+    ['-1.0001', /more than three decimals/],
+    [-0.0001, /more than three decimals/],
+    ['-', /not a decimal/],
+  ])('refuses %s naming why', (value, message) => {
+    expect(() => parseSignedCredit(value)).toThrow(OrderInvalid);
+    expect(() => parseSignedCredit(value)).toThrow(message);
+  });
+
+  it('reads back every balance describeCredit writes', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -1e12, max: 1e12 }), (millis) => {
+        expect(parseSignedCredit(describeCredit(millis))).toBe(millis);
+      }),
+    );
   });
 });

@@ -276,6 +276,22 @@ describe('buyer e-mails', () => {
     expect(body).not.toContain(PASSWORD);
   });
 
+  it('states a balance still below zero after the credit as negative, when the customer had called past zero', async () => {
+    await recorded(orderEvent({ kind: 'paid' }));
+    const topUp = orderEvent({
+      kind: 'paid',
+      orderId: 'cs_test_negative',
+      credit: { amount: 2_000, currency: 'GBP' },
+    });
+    await store.record(topUp, 'exec-2', obs.observability.now());
+
+    // The customer was at -3.500: the receipt's balance is -1.500, read as such, not refused as an amount.
+    const outcome = await sendReceipt(deps(), creditTransferred(topUp, false, -1_500));
+
+    expect(outcome).toMatchObject({ result: 'sent' });
+    expect(text(listOutbox(outbox)[0])).toContain('Your balance is now -£1.50.');
+  });
+
   it('settles a send whose answer was lost from SES’s own event, so the retry sends nothing more', async () => {
     const fact = await recorded(orderEvent({ kind: 'paid' }));
     // SES accepts the message, then the function dies before it records that (here: the write fails).

@@ -47,9 +47,12 @@ function customer(uuid: string, order: PlannedOrder, balance: number) {
     uuid,
     name: `c${uuid}`,
     contact_name: `${buyer?.firstName} ${buyer?.lastName}`,
-    users: [{ name: `c${uuid}`, email: buyer?.email, role_id: '3', hadPassword: true }],
+    users: [{ uuid: `u${uuid}`, name: `c${uuid}`, email: buyer?.email, role_id: '3', hadPassword: true }],
     addresses: [],
     balance: balance as Millis,
+    active: true,
+    createdAt: 0,
+    history: [],
   };
 }
 

@@ -7,7 +7,12 @@ import type {
   Observability,
   WorkflowControl,
 } from '../../../shared/workflow/ports';
-import type { CreateCustomerInput, YayApi, YayCustomer } from '../../../shared/yay/types';
+import type {
+  BalanceHistoryEntry,
+  CreateCustomerInput,
+  YayApi,
+  YayCustomer,
+} from '../../../shared/yay/types';
 
 /** What the next transfer call does. */
 export type TransferFault =
@@ -20,7 +25,9 @@ export type TransferFault =
 
 /**
  * An in-memory YayApi for use-case tests: a ledger of customers and balances, faults queued per transfer
- * call, and a gate to hold transfers open so tests can observe overlap. Behaviour mirrors YAY_API.md.
+ * call, and a gate to hold transfers open so tests can observe overlap. Behaviour mirrors what
+ * shared/yay/README.md says of the API; every balance movement (a transfer that applied, a customer's spending,
+ * an opening balance) is also written to the customer's balance history, at {@link FakeYay.now}.
  */
 export class FakeYay implements YayApi {
   resellerMillis = 100_000;
@@ -33,6 +40,14 @@ export class FakeYay implements YayApi {
   customerBalanceReadable = true;
   /** When set, the next customer-balance reads throw it (a throttle, an outage) instead of answering. */
   customerBalanceError?: Error;
+  /** Each customer's balance history, oldest first, as {@link customerBalanceHistory} answers it. */
+  readonly history = new Map<string, BalanceHistoryEntry[]>();
+  /** False: no history path answers (`customerBalanceHistory` is `undefined`), as on an API without one. */
+  customerBalanceHistoryReadable = true;
+  /** When set, history reads throw it (a throttle, an outage) instead of answering. */
+  customerBalanceHistoryError?: Error;
+  /** Yay's clock, stamped on each history entry; a test sets it to its own (e.g. a recording clock). */
+  now: () => Date = () => new Date();
   inFlight = 0;
   maxInFlight = 0;
   /** When set, each transfer awaits it before answering (holds the call open). */
@@ -42,7 +57,34 @@ export class FakeYay implements YayApi {
   addCustomer(name: string, balance = 0): string {
     const uuid = `00000000-0000-4000-8000-${String(this.next++).padStart(12, '0')}`;
     this.customers.set(uuid, { uuid, name, balance });
+    this.history.set(uuid, []);
+    if (balance !== 0) this.record(uuid, balance);
     return uuid;
+  }
+
+  /**
+   * The customer spends `amount` thousandths (calls, numbers): the balance may go below zero, as Yay's does for a
+   * customer who called past it. Recorded in the history as a negative change. Returns the new balance.
+   */
+  spend(uuid: string, amount: number): number {
+    const customer = this.customers.get(uuid);
+    if (!customer) throw new Error(`FakeYay.spend: no customer ${uuid}`);
+    if (!Number.isSafeInteger(amount) || amount <= 0)
+      throw new RangeError(`spend a positive integer, got ${amount}`);
+    customer.balance -= amount;
+    this.record(uuid, -amount);
+    return customer.balance;
+  }
+
+  private record(uuid: string, change: number): void {
+    const customer = this.customers.get(uuid);
+    const entries = this.history.get(uuid) ?? [];
+    this.history.set(uuid, entries);
+    entries.push({
+      change: change as Millis,
+      at: this.now().toISOString(),
+      balance: (customer?.balance ?? 0) as Millis,
+    });
   }
 
   async checkAuthentication(): Promise<void> {}
@@ -87,6 +129,7 @@ export class FakeYay implements YayApi {
         throw new YayRejected('PUT /account/reseller/{uuid} answered 400', 400);
       this.resellerMillis -= amount;
       customer.balance += amount;
+      this.record(customerUuid, amount);
       this.applied.push({ uuid: customerUuid, amount });
       if (fault === 'lost-answer') throw new YayUnavailable('socket hang up', true);
     } finally {
@@ -102,6 +145,16 @@ export class FakeYay implements YayApi {
     if (this.customerBalanceError) throw this.customerBalanceError;
     if (!this.customerBalanceReadable) return undefined;
     return this.customers.get(customer.uuid)?.balance as Millis | undefined;
+  }
+
+  async customerBalanceHistory(customer: {
+    uuid: string;
+    name: string;
+  }): Promise<BalanceHistoryEntry[] | undefined> {
+    if (this.customerBalanceHistoryError) throw this.customerBalanceHistoryError;
+    if (!this.customerBalanceHistoryReadable) return undefined;
+    const entries = this.history.get(customer.uuid);
+    return entries?.map((entry) => ({ ...entry }));
   }
 }
 

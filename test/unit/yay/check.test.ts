@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STORE_FRONT } from '../../../infra/local/yay-sandbox';
+import { DEFAULT_STORE_FRONT, SANDBOX_LISTED_PASSWORD } from '../../../infra/local/yay-sandbox';
 import type { Millis } from '../../../shared/domain/credit';
-import { checkYay } from '../../../shared/yay/check';
+import { checkYay, type YayCheckReport } from '../../../shared/yay/check';
+import type { YayClient } from '../../../shared/yay/client';
+import { DEFAULT_YAY_SETTINGS } from '../../../shared/yay/settings';
 import { exposeError, sampleCustomerInput, useYaySandbox } from '../../helpers/yay-sandbox';
 
 describe('checkYay', () => {
@@ -15,42 +17,163 @@ describe('checkYay', () => {
     await client.transferCredit(uuid ?? '', 1_000 as Millis);
   };
 
+  const item = (report: YayCheckReport, check: string) => report.items.find((found) => found.check === check);
+
   it('reports every probe ok against a sandbox that behaves as documented', async () => {
     await withCustomer();
     const report = await checkYay(yay.client());
     expect(report.ok).toBe(true);
-    expect(Object.fromEntries(report.items.map((item) => [item.check, item.outcome]))).toEqual({
+    expect(Object.fromEntries(report.items.map((found) => [found.check, found.outcome]))).toEqual({
       authentication: 'ok',
       'reseller-balance': 'ok',
       'customer-list': 'ok',
       'store-fronts': 'ok',
       'customer-balance-path': 'ok',
+      'balance-history': 'ok',
+      'credit-allocation': 'unknown',
       'create-answer': 'unknown',
     });
-    expect(report.items.find((item) => item.check === 'customer-balance-path')?.detail).toMatch(
-      /balance field/,
+    expect(item(report, 'customer-balance-path')?.detail).toBe(
+      'readable through GET /account/reseller-balance/{uuid} (the first to answer; pin it with ' +
+        'yay:customerBalancePath=reseller-balance to skip the others); answering: reseller-balance 1.000, ' +
+        'auth-for 1.000; not answering: reseller-uuid-balance, customer-record',
     );
-    expect(report.items.find((item) => item.check === 'reseller-balance')?.detail).toBe(
-      'balance 99.000 sent as a number',
+    expect(item(report, 'balance-history')?.detail).toBe(
+      'GET /account/reseller-balance/{uuid}/history answered 1 entry, the newest leaving 1.000, the balance now: ' +
+        'reconcile reads it as a ledger',
     );
+    expect(item(report, 'reseller-balance')?.detail).toBe('balance 99.000 sent as a number');
   });
 
-  it('reports amounts sent as strings and the X-Auth-For balance path as they are', async () => {
-    yay.sandbox.setBehaviour({ amountsAs: 'string', balanceOnCustomerRecord: false });
+  it('reports amounts sent as strings and a fallback balance path as variants', async () => {
+    yay.sandbox.setBehaviour({ amountsAs: 'string', balanceCommands: 'none' });
     await withCustomer();
-    const items = (await checkYay(yay.client())).items;
-    expect(items.find((item) => item.check === 'reseller-balance')).toMatchObject({
+    const report = await checkYay(yay.client());
+    expect(item(report, 'reseller-balance')).toMatchObject({
       outcome: 'variant',
       detail: 'balance 99.000 sent as a string',
     });
-    expect(items.find((item) => item.check === 'customer-balance-path')?.detail).toMatch(/X-Auth-For/);
+    expect(item(report, 'customer-balance-path')).toMatchObject({
+      outcome: 'variant',
+      detail: expect.stringMatching(
+        /^readable through GET \/account\/balance with X-Auth-For: <customer name> /,
+      ),
+    });
+    expect(item(report, 'balance-history')).toMatchObject({
+      outcome: 'unknown',
+      detail: expect.stringMatching(
+        /^no candidate answered a history: reconcile compares balances; reseller-balance-history refused \(404\)/,
+      ),
+    });
   });
 
   it('reports the customer balance as unknown when no path answers it', async () => {
-    yay.sandbox.setBehaviour({ balanceOnCustomerRecord: false, authForBalance: 'ignored' });
+    yay.sandbox.setBehaviour({ balanceCommands: 'none', authForBalance: 'ignored' });
     await withCustomer();
-    const items = (await checkYay(yay.client())).items;
-    expect(items.find((item) => item.check === 'customer-balance-path')?.outcome).toBe('unknown');
+    const report = await checkYay(yay.client());
+    expect(item(report, 'customer-balance-path')?.outcome).toBe('unknown');
+    expect(report.ok).toBe(true);
+  });
+
+  it('reports the pinned balance path, and fails when the pinned one does not answer', async () => {
+    await withCustomer();
+    const pinned = (customerBalance: 'auth-for' | 'customer-record') =>
+      checkYay(yay.client({ settings: { ...DEFAULT_YAY_SETTINGS, customerBalance } }));
+    const answering = await pinned('auth-for');
+    const silent = await pinned('customer-record');
+
+    expect(item(answering, 'customer-balance-path')).toMatchObject({
+      outcome: 'ok',
+      detail: expect.stringMatching(
+        /^readable through GET \/account\/balance with X-Auth-For: <customer name>, pinned \(yay:customerBalancePath=auth-for\)/,
+      ),
+    });
+    expect(silent.ok).toBe(false);
+    expect(item(silent, 'customer-balance-path')).toMatchObject({
+      outcome: 'failed',
+      detail: expect.stringMatching(
+        /^pinned \(yay:customerBalancePath=customer-record\): a balance field on GET/,
+      ),
+    });
+  });
+
+  it('reports a history that answers but cannot be read, naming its fields, as a variant', async () => {
+    yay.sandbox.setBehaviour({ balanceHistory: 'documented-example' });
+    await withCustomer();
+    expect(item(await checkYay(yay.client()), 'balance-history')).toEqual({
+      check: 'balance-history',
+      outcome: 'variant',
+      detail:
+        'GET /account/reseller-balance/{uuid}/history answered a history that cannot be read exactly (entry 0 has ' +
+        'no change field (amount, change)): reconcile compares balances; entry fields: none',
+    });
+  });
+
+  it('reports the history switched off, or pinned to a path that does not answer', async () => {
+    await withCustomer();
+    const off = await checkYay(yay.client({ settings: { ...DEFAULT_YAY_SETTINGS, balanceHistory: 'none' } }));
+    const elsewhere = await checkYay(
+      yay.client({ settings: { ...DEFAULT_YAY_SETTINGS, balanceHistory: 'reseller-uuid-balance-history' } }),
+    );
+    expect(item(off, 'balance-history')).toMatchObject({
+      outcome: 'variant',
+      detail: 'switched off (yay:balanceHistoryPath=none): reconcile compares balances',
+    });
+    expect(elsewhere.ok).toBe(false);
+    expect(item(elsewhere, 'balance-history')?.detail).toMatch(
+      /^GET \/account\/reseller\/\{uuid\}\/balance\/history \(pinned, yay:balanceHistoryPath=reseller-uuid-balance-history\) does not answer a history/,
+    );
+  });
+
+  it('fails when the newest history entry leaves another balance than the one read, as a history missing movements would', async () => {
+    await withCustomer();
+    const client = yay.client();
+    // Hand-written: a history that lists the customer's spending but not the credit the reseller moved.
+    const partial: YayClient = {
+      ...client,
+      customerBalanceHistoryFrom: async () => ({
+        kind: 'ledger',
+        entries: [{ change: -500 as Millis, balance: -500 as Millis, at: '2026-12-06T10:00:00.000Z' }],
+      }),
+    };
+    const report = await checkYay(partial);
+    expect(report.ok).toBe(false);
+    expect(item(report, 'balance-history')).toMatchObject({
+      outcome: 'failed',
+      detail: expect.stringContaining(
+        'the newest leaving -0.500, but the balance is 1.000: the history may not list every movement',
+      ),
+    });
+  });
+
+  it('names the credit allocation in use and says it is not probed', async () => {
+    await withCustomer();
+    const guide = await checkYay(yay.client());
+    const allocate = await checkYay(
+      yay.client({
+        settings: { ...DEFAULT_YAY_SETTINGS, creditAllocation: { command: 'allocate', net: 'true' } },
+      }),
+    );
+    expect(item(guide, 'credit-allocation')).toEqual({
+      check: 'credit-allocation',
+      outcome: 'unknown',
+      detail:
+        'in use: PUT /account/reseller/{uuid} with {"balance":"<amount>"} (the beginners\' guide\'s example) ' +
+        '(yay:creditAllocation=put-balance); not probed: it moves credit irreversibly, and what "net" means is not published',
+    });
+    expect(item(allocate, 'credit-allocation')?.detail).toMatch(
+      /^in use: POST \/account\/reseller-balance\/\{uuid\}\?net=true with /,
+    );
+  });
+
+  it("never reports a listed user's password, even for a customer created outside this product", async () => {
+    yay.sandbox.addCustomer({ name: 'Example Sub Reseller', balance: 500 as Millis });
+    await withCustomer();
+    const report = await checkYay(yay.client());
+    const text = JSON.stringify(report);
+    expect(text).not.toContain(SANDBOX_LISTED_PASSWORD);
+    expect(text).not.toContain(yay.sandbox.credentials.password);
+    expect(item(report, 'customer-balance-path')?.detail).toContain('answering: reseller-balance 0.500');
   });
 
   it('stops at a failed authentication with one finding that names the error, not the password', async () => {

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { SANDBOX_LISTED_PASSWORD } from '../../../infra/local/yay-sandbox';
 import type { Millis } from '../../../shared/domain/credit';
 import {
   ConfigInvalid,
@@ -10,6 +13,7 @@ import {
   YayUnavailable,
 } from '../../../shared/errors';
 import { createYayClient } from '../../../shared/yay/client';
+import { DEFAULT_YAY_SETTINGS } from '../../../shared/yay/settings';
 import { exposeError, sampleCustomerInput, useYaySandbox } from '../../helpers/yay-sandbox';
 
 const PASSWORD = 'test-only-not-a-secret';
@@ -29,6 +33,10 @@ function cannedFetch(body: string, status = 200, headers: Record<string, string>
 }
 
 const credentials = { reseller: 'sandbox-reseller', user: 'sandbox-user', password: PASSWORD };
+
+/** A published example body of the vendor's reference, byte for byte (test/fixtures/yay/published/SOURCES.md). */
+const published = (file: string): string =>
+  readFileSync(join(import.meta.dirname, '../../fixtures/yay/published', file), 'utf8');
 
 describe('createYayClient', () => {
   const yay = useYaySandbox();
@@ -510,47 +518,444 @@ describe('createYayClient', () => {
   });
 
   describe('customerBalance', () => {
-    async function fundedCustomer(name: string): Promise<{ uuid: string; name: string }> {
+    async function fundedCustomer(name: string, amount = 2_500): Promise<{ uuid: string; name: string }> {
       const client = yay.client();
       const { uuid } = await client.createCustomer(
         sampleCustomerInput(name, yay.sandbox.storeFronts[0]?.uuid ?? ''),
       );
-      await client.transferCredit(uuid ?? '', 2_500 as Millis);
+      await client.transferCredit(uuid ?? '', amount as Millis);
       return { uuid: uuid ?? '', name };
     }
+    const readsSince = (from: number) =>
+      yay.sandbox.state.requests.slice(from).map((entry) => `${entry.method} ${entry.path} ${entry.status}`);
 
-    it('reads the balance field of the customer record when there is one', async () => {
-      const customer = await fundedCustomer('cbalance');
+    it('reads the documented per-customer command first, and only it, when it answers', async () => {
+      const customer = await fundedCustomer('cdocumented');
+      const from = yay.sandbox.state.requests.length;
       await expect(yay.client().customerBalance(customer)).resolves.toBe(2_500);
-      expect(yay.sandbox.state.requests.at(-1)).toMatchObject({
-        method: 'GET',
-        path: `/account/reseller/${customer.uuid}`,
-      });
+      expect(readsSince(from)).toEqual([`GET /account/reseller-balance/${customer.uuid} 200`]);
     });
 
-    it('falls back to the balance call on behalf of the customer when the record has no balance', async () => {
-      yay.sandbox.setBehaviour({ balanceOnCustomerRecord: false, amountsAs: 'string' });
-      const customer = await fundedCustomer('cbehalf');
+    it('tries the command under the customer record next when the first candidate answers 404', async () => {
+      yay.sandbox.setBehaviour({ balanceCommands: 'reseller-uuid' });
+      const customer = await fundedCustomer('cbeneath');
+      const from = yay.sandbox.state.requests.length;
       await expect(yay.client().customerBalance(customer)).resolves.toBe(2_500);
+      expect(readsSince(from)).toEqual([
+        `GET /account/reseller-balance/${customer.uuid} 404`,
+        `GET /account/reseller/${customer.uuid}/balance 200`,
+      ]);
+    });
+
+    it('falls back to a balance field on the customer record when no balance command answers', async () => {
+      yay.sandbox.setBehaviour({ balanceCommands: 'none', balanceOnCustomerRecord: true });
+      const customer = await fundedCustomer('crecord');
+      const from = yay.sandbox.state.requests.length;
+      await expect(yay.client().customerBalance(customer)).resolves.toBe(2_500);
+      expect(readsSince(from)).toEqual([
+        `GET /account/reseller-balance/${customer.uuid} 404`,
+        `GET /account/reseller/${customer.uuid}/balance 404`,
+        `GET /account/reseller/${customer.uuid} 200`,
+      ]);
+    });
+
+    it('falls back to the balance call on behalf of the customer last, when nothing else answers', async () => {
+      yay.sandbox.setBehaviour({ balanceCommands: 'none', amountsAs: 'string' });
+      const customer = await fundedCustomer('cbehalf');
+      const from = yay.sandbox.state.requests.length;
+      await expect(yay.client().customerBalance(customer)).resolves.toBe(2_500);
+      expect(readsSince(from).slice(3)).toEqual([
+        'GET /account/balance 200',
+        'GET /account/balance 200',
+        'GET /account/balance 200',
+      ]);
       expect(yay.sandbox.state.requests.some((entry) => entry.authFor === 'cbehalf')).toBe(true);
     });
 
-    it('returns undefined when neither path answers a balance', async () => {
-      yay.sandbox.setBehaviour({ balanceOnCustomerRecord: false, authForBalance: 'rejected' });
+    it('returns undefined when no candidate answers a balance', async () => {
+      yay.sandbox.setBehaviour({ balanceCommands: 'none', authForBalance: 'rejected' });
       const customer = await fundedCustomer('cnobalance');
       await expect(yay.client().customerBalance(customer)).resolves.toBeUndefined();
     });
 
     it('returns undefined when X-Auth-For is ignored and the answer is the reseller balance', async () => {
-      yay.sandbox.setBehaviour({ balanceOnCustomerRecord: false, authForBalance: 'ignored' });
+      yay.sandbox.setBehaviour({ balanceCommands: 'none', authForBalance: 'ignored' });
       const customer = await fundedCustomer('cignored');
       await expect(yay.client().customerBalance(customer)).resolves.toBeUndefined();
     });
 
-    it('throws rather than answering undecidable when Yay is unavailable', async () => {
+    it('reads only the pinned candidate when the settings pin one, even if another would answer', async () => {
+      const customer = await fundedCustomer('cpinned');
+      const from = yay.sandbox.state.requests.length;
+      const onBehalf = yay.client({ settings: { ...DEFAULT_YAY_SETTINGS, customerBalance: 'auth-for' } });
+      const onRecord = yay.client({
+        settings: { ...DEFAULT_YAY_SETTINGS, customerBalance: 'customer-record' },
+      });
+
+      await expect(onBehalf.customerBalance(customer)).resolves.toBe(2_500);
+      await expect(onRecord.customerBalance(customer)).resolves.toBeUndefined();
+      expect(readsSince(from)).toEqual([
+        'GET /account/balance 200',
+        'GET /account/balance 200',
+        'GET /account/balance 200',
+        `GET /account/reseller/${customer.uuid} 200`,
+      ]);
+    });
+
+    it('throws YayUnavailable from the first candidate, trying no other, when Yay is unavailable', async () => {
       const customer = await fundedCustomer('cdown');
       yay.sandbox.setFaults({ errorRate: 1 });
       await expect(yay.client().customerBalance(customer)).rejects.toBeInstanceOf(YayUnavailable);
+      yay.sandbox.setFaults({ balanceUnavailableForMs: 60_000 });
+      const from = yay.sandbox.state.requests.length;
+      const error = await yay
+        .client()
+        .customerBalance(customer)
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(YayUnavailable);
+      expect(readsSince(from)).toEqual([`GET /account/reseller-balance/${customer.uuid} 503`]);
+    });
+
+    it('throws YayRateLimited rather than moving to the next candidate on a 429', async () => {
+      const client = createYayClient({
+        baseUrl: 'https://api.yay.test',
+        credentials,
+        fetch: cannedFetch('{"result":{},"status_code":429,"status_message":"Too Many Requests"}', 429),
+      });
+      await expect(client.customerBalance({ uuid: 'u-1', name: 'c1' })).rejects.toBeInstanceOf(
+        YayRateLimited,
+      );
+    });
+
+    it("reads the reference's published answer of the per-customer command", async () => {
+      const client = createYayClient({
+        baseUrl: 'https://api.yay.test',
+        credentials,
+        fetch: cannedFetch(published('sub-reseller-balance-200.json')),
+      });
+      await expect(client.customerBalance({ uuid: 'u-1', name: 'c1' })).resolves.toBe(10_000);
+    });
+
+    it('reads a balance below zero, as a number or a string, once the customer has called past zero', async () => {
+      const customer = await fundedCustomer('cnegative', 1_000);
+      expect(yay.sandbox.spend(customer.uuid, 1_090 as Millis)).toBe(-90);
+      await expect(yay.client().customerBalance(customer)).resolves.toBe(-90);
+      yay.sandbox.setBehaviour({ amountsAs: 'string' });
+      await expect(yay.client().customerBalance(customer)).resolves.toBe(-90);
+    });
+
+    it('asks on behalf of a customer created outside this product whose name has spaces', async () => {
+      const outside = yay.sandbox.addCustomer({ name: 'Example Sub Reseller', balance: 4_200 as Millis });
+      const client = yay.client({ settings: { ...DEFAULT_YAY_SETTINGS, customerBalance: 'auth-for' } });
+      await expect(client.customerBalance(outside)).resolves.toBe(4_200);
+      expect(yay.sandbox.state.requests.at(-2)).toMatchObject({
+        authFor: 'Example Sub Reseller',
+        status: 200,
+      });
+    });
+
+    it('skips the call on behalf of a customer whose name cannot travel in a header', async () => {
+      const client = yay.client({ settings: { ...DEFAULT_YAY_SETTINGS, customerBalance: 'auth-for' } });
+      await expect(client.customerBalance({ uuid: 'u-1', name: 'Café Ltd' })).resolves.toBeUndefined();
+      expect(yay.sandbox.state.requests).toHaveLength(0);
+    });
+  });
+
+  describe('X-Auth-For', () => {
+    it('sends a customer name with spaces inside it', async () => {
+      await yay
+        .client()
+        .request('GET', '/account/balance', { authFor: 'Pete s Plumbing' })
+        .catch(() => undefined);
+      expect(yay.sandbox.state.requests[0]).toMatchObject({ authFor: 'Pete s Plumbing' });
+    });
+
+    it.each([' leading', 'trailing ', 'tab\tinside', 'line\nbreak', 'Café', ''])(
+      'refuses %j before sending, naming it as not a valid header value',
+      async (name) => {
+        const error = await yay
+          .client()
+          .request('GET', '/account/balance', { authFor: name })
+          .catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(OrderInvalid);
+        expect((error as Error).message).toContain(`${JSON.stringify(name)} is not a valid header value`);
+        expect(yay.sandbox.state.requests).toHaveLength(0);
+      },
+    );
+  });
+
+  describe('customerBalanceHistory', () => {
+    async function customerWithHistory(name: string): Promise<{ uuid: string; name: string }> {
+      const client = yay.client();
+      const { uuid } = await client.createCustomer(
+        sampleCustomerInput(name, yay.sandbox.storeFronts[0]?.uuid ?? ''),
+      );
+      await client.transferCredit(uuid ?? '', 10_000 as Millis);
+      yay.sandbox.spend(uuid ?? '', 12_500 as Millis);
+      await client.transferCredit(uuid ?? '', 2_000 as Millis);
+      return { uuid: uuid ?? '', name };
+    }
+    const ledger = [
+      { change: 10_000, balance: 10_000, at: expect.any(String) },
+      { change: -12_500, balance: -2_500, at: expect.any(String) },
+      { change: 2_000, balance: -500, at: expect.any(String) },
+    ];
+
+    it('reads every transfer and spend as a signed ledger, oldest first, with instants', async () => {
+      const customer = await customerWithHistory('cledger');
+      const history = await yay.client().customerBalanceHistory(customer);
+      expect(history).toEqual(ledger);
+      const times = (history ?? []).map((entry) => entry.at);
+      expect(times).toEqual([...times].sort());
+      expect(times.every((time) => time === new Date(time).toISOString())).toBe(true);
+      expect(yay.sandbox.state.requests.at(-1)?.path).toBe(
+        `/account/reseller-balance/${customer.uuid}/history`,
+      );
+    });
+
+    it('reads the same ledger from amounts sent as strings', async () => {
+      yay.sandbox.setBehaviour({ amountsAs: 'string' });
+      const customer = await customerWithHistory('cstrings');
+      await expect(yay.client().customerBalanceHistory(customer)).resolves.toEqual(ledger);
+    });
+
+    it('tries the history under the customer record when the first candidate answers 404', async () => {
+      yay.sandbox.setBehaviour({ balanceCommands: 'reseller-uuid' });
+      const customer = await customerWithHistory('cbeneath');
+      const from = yay.sandbox.state.requests.length;
+      await expect(yay.client().customerBalanceHistory(customer)).resolves.toEqual(ledger);
+      expect(yay.sandbox.state.requests.slice(from).map((entry) => `${entry.path} ${entry.status}`)).toEqual([
+        `/account/reseller-balance/${customer.uuid}/history 404`,
+        `/account/reseller/${customer.uuid}/balance/history 200`,
+      ]);
+    });
+
+    it('returns undefined when no candidate answers a history, or the pinned one does not', async () => {
+      const customer = await customerWithHistory('cnohistory');
+      const pinned = yay.client({
+        settings: { ...DEFAULT_YAY_SETTINGS, balanceHistory: 'reseller-uuid-balance-history' },
+      });
+      await expect(pinned.customerBalanceHistory(customer)).resolves.toBeUndefined();
+      yay.sandbox.setBehaviour({ balanceHistory: 'none' });
+      await expect(yay.client().customerBalanceHistory(customer)).resolves.toBeUndefined();
+    });
+
+    it('returns undefined without a call when the history is switched off', async () => {
+      const customer = await customerWithHistory('coff');
+      const from = yay.sandbox.state.requests.length;
+      const off = yay.client({ settings: { ...DEFAULT_YAY_SETTINGS, balanceHistory: 'none' } });
+      await expect(off.customerBalanceHistory(customer)).resolves.toBeUndefined();
+      expect(yay.sandbox.state.requests).toHaveLength(from);
+    });
+
+    it("returns undefined for the reference's example history, whose entry has no fields, trying no other path", async () => {
+      yay.sandbox.setBehaviour({ balanceHistory: 'documented-example' });
+      const customer = await customerWithHistory('cexample');
+      const from = yay.sandbox.state.requests.length;
+      await expect(yay.client().customerBalanceHistory(customer)).resolves.toBeUndefined();
+      expect(yay.sandbox.state.requests).toHaveLength(from + 1);
+      const fromPage = createYayClient({
+        baseUrl: 'https://api.yay.test',
+        credentials,
+        fetch: cannedFetch(published('sub-reseller-balance-history-200.json')),
+      });
+      await expect(fromPage.customerBalanceHistory(customer)).resolves.toBeUndefined();
+    });
+
+    it('throws YayUnavailable rather than answering undefined when Yay is unavailable', async () => {
+      const customer = await customerWithHistory('chistorydown');
+      yay.sandbox.setFaults({ balanceUnavailableForMs: 60_000 });
+      await expect(yay.client().customerBalanceHistory(customer)).rejects.toBeInstanceOf(YayUnavailable);
+    });
+  });
+
+  describe('credit allocation', () => {
+    async function customer(name: string): Promise<string> {
+      const { uuid } = await yay
+        .client()
+        .createCustomer(sampleCustomerInput(name, yay.sandbox.storeFronts[0]?.uuid ?? ''));
+      return uuid ?? '';
+    }
+    function recording(): { fetch: typeof fetch; calls: { method: string; url: string; body: string }[] } {
+      const calls: { method: string; url: string; body: string }[] = [];
+      return {
+        calls,
+        fetch: (async (url: string, init: RequestInit) => {
+          calls.push({ method: String(init.method), url: String(url), body: String(init.body ?? '') });
+          return fetch(url, init);
+        }) as typeof fetch,
+      };
+    }
+
+    it('sends the guide\'s PUT with exactly {"balance":"10.000"} by default', async () => {
+      const uuid = await customer('cput');
+      const seen = recording();
+      await yay.client({ fetch: seen.fetch }).transferCredit(uuid, 10_000 as Millis);
+      expect(seen.calls).toEqual([
+        { method: 'PUT', url: `${yay.sandbox.url}/account/reseller/${uuid}`, body: '{"balance":"10.000"}' },
+      ]);
+      expect(yay.sandbox.state.customers[0]?.balance).toBe(10_000);
+    });
+
+    it('sends the allocation command with its net when configured, and the credit moves once', async () => {
+      const uuid = await customer('callocate');
+      const seen = recording();
+      const client = yay.client({
+        fetch: seen.fetch,
+        settings: { ...DEFAULT_YAY_SETTINGS, creditAllocation: { command: 'allocate', net: 'true' } },
+      });
+      await client.transferCredit(uuid, 2_500 as Millis);
+      expect(seen.calls).toEqual([
+        {
+          method: 'POST',
+          url: `${yay.sandbox.url}/account/reseller-balance/${uuid}?net=true`,
+          body: '{"balance":"2.500"}',
+        },
+      ]);
+      expect(yay.sandbox.state.transfers).toEqual([
+        { customerUuid: uuid, amount: 2_500, at: expect.any(Number) },
+      ]);
+      await expect(client.customerBalanceHistory({ uuid, name: 'callocate' })).resolves.toEqual([
+        { change: 2_500, balance: 2_500, at: expect.any(String) },
+      ]);
+    });
+
+    it('throws YayRejected 404 and moves nothing when the allocation command is not where it is sent', async () => {
+      yay.sandbox.setBehaviour({ balanceCommands: 'reseller-uuid' });
+      const uuid = await customer('celsewhere');
+      const client = yay.client({
+        settings: { ...DEFAULT_YAY_SETTINGS, creditAllocation: { command: 'allocate', net: 'true' } },
+      });
+      const error = await client.transferCredit(uuid, 2_500 as Millis).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(YayRejected);
+      expect((error as YayRejected).statusCode).toBe(404);
+      expect(yay.sandbox.state.transfers).toEqual([]);
+    });
+  });
+
+  describe('the customer list', () => {
+    it("reads the reference's published list, keeping none of a user's details", async () => {
+      const client = createYayClient({
+        baseUrl: 'https://api.yay.test',
+        credentials,
+        fetch: cannedFetch(published('sub-reseller-list-200.json')),
+      });
+      const customers = await client.listCustomers();
+      expect(customers).toEqual([
+        {
+          uuid: '31347d42-00bd-44a5-9b5c-20dc4197a2f6',
+          name: 'Example Sub Reseller',
+          contact_name: "Pete's Plumbing and Electrical",
+          store_front: '31347d42-00bd-44a5-9b5c-20dc4197a2f7',
+        },
+      ]);
+      expect(JSON.stringify(customers)).not.toMatch(/password|pete_the_plumber|role_id/);
+    });
+
+    it("lists the sandbox's active customers in the documented shape, and no listed password goes further", async () => {
+      const client = yay.client();
+      const { uuid } = await client.createCustomer(
+        sampleCustomerInput('cactive', yay.sandbox.storeFronts[0]?.uuid ?? ''),
+      );
+      const gone = await client.createCustomer(
+        sampleCustomerInput('cgone', yay.sandbox.storeFronts[0]?.uuid ?? ''),
+      );
+      yay.sandbox.deactivate(gone.uuid ?? '');
+      const outside = yay.sandbox.addCustomer({ name: 'Example Sub Reseller' });
+      const raw = await client.request('GET', '/account/reseller');
+      const customers = await client.listCustomers();
+
+      expect(JSON.stringify(raw.result)).toContain(SANDBOX_LISTED_PASSWORD);
+      expect(customers.map((customer) => customer.uuid)).toEqual([uuid, outside.uuid]);
+      expect(customers.map((customer) => customer.name)).toEqual(['cactive', 'Example Sub Reseller']);
+      expect(JSON.stringify(customers)).not.toContain(SANDBOX_LISTED_PASSWORD);
+    });
+
+    it('names the field, never a listed password, when a list item cannot be read', async () => {
+      const body = JSON.stringify({
+        result: [{ uuid: 'u-1', name: 42, users: [{ password: 'test-only-listed-password' }] }],
+        status_code: 200,
+        status_message: 'OK',
+      });
+      const client = createYayClient({
+        baseUrl: 'https://api.yay.test',
+        credentials,
+        fetch: cannedFetch(body),
+      });
+      const error = await client.listCustomers().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(YayUnavailable);
+      expect((error as Error).message).toMatch(/0\.name/);
+      expect(exposeError(error)).not.toContain('test-only-listed-password');
+    });
+  });
+
+  describe("Yay's status_message on errors", () => {
+    const refusal = (status: number, message: string) =>
+      createYayClient({
+        baseUrl: 'https://api.yay.test',
+        credentials,
+        fetch: cannedFetch(
+          JSON.stringify({ result: {}, status_code: status, status_message: message }),
+          status,
+        ),
+      });
+
+    it('keeps it, trimmed and on one line, on a definite refusal', async () => {
+      const error = await refusal(400, '  Name already\n\tin use  ')
+        .createCustomer(sampleCustomerInput('ctaken', 'front'))
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(YayRejected);
+      expect((error as Error).message).toBe(
+        'POST /account/reseller: Yay refused the request (400); Yay said "Name already in use"',
+      );
+    });
+
+    it('keeps the error name the state machine retries by: auth, throttle and outage stay what they were', async () => {
+      const auth = await refusal(403, 'IP not allowed')
+        .listCustomers()
+        .catch((caught: unknown) => caught);
+      const throttled = await refusal(429, 'Slow down')
+        .listCustomers()
+        .catch((caught: unknown) => caught);
+      const down = await refusal(503, 'Maintenance')
+        .listCustomers()
+        .catch((caught: unknown) => caught);
+      expect(auth).toBeInstanceOf(YayAuthFailed);
+      expect((auth as Error).message).toMatch(/allow-list; Yay said "IP not allowed"$/);
+      expect(throttled).toBeInstanceOf(YayRateLimited);
+      expect((throttled as Error).message).toMatch(/Yay said "Slow down"$/);
+      expect(down).toBeInstanceOf(YayUnavailable);
+      expect((down as YayUnavailable).mayHaveReachedYay).toBe(true);
+      expect((down as Error).message).toMatch(/503; Yay said "Maintenance"$/);
+    });
+
+    it('removes the credentials and the store password it quotes, before capping it', async () => {
+      const input = sampleCustomerInput('cquoted', 'front');
+      const quoted = `user ${credentials.user} with ${PASSWORD} may not set password test-only-store-password`;
+      const error = await refusal(400, `${quoted} ${'x'.repeat(400)}`)
+        .createCustomer(input)
+        .catch((caught: unknown) => caught);
+      const exposed = exposeError(error);
+      expect(exposed).not.toContain(PASSWORD);
+      expect(exposed).not.toContain('test-only-store-password');
+      expect(exposed).not.toContain(credentials.user);
+      expect((error as Error).message).toContain(
+        'Yay said "user [redacted] with [redacted] may not set password [redacted] xxx',
+      );
+      const said = /Yay said "(.*)"$/.exec((error as Error).message)?.[1] ?? '';
+      expect(said).toHaveLength(200);
+      expect(said.endsWith('…')).toBe(true);
+    });
+
+    it('adds nothing when Yay sends no status_message', async () => {
+      const client = createYayClient({
+        baseUrl: 'https://api.yay.test',
+        credentials,
+        fetch: cannedFetch('{"result":{},"status_code":404}', 404),
+      });
+      await expect(client.listCustomers()).rejects.toThrow(
+        /^GET \/account\/reseller: Yay refused the request \(404\)$/,
+      );
     });
   });
 });

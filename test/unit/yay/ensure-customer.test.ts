@@ -1,6 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { YayAuthFailed, YayRejected, YayUnavailable } from '../../../shared/errors';
-import { ensureCustomer, storeCustomerInput } from '../../../shared/yay/ensure-customer';
+import {
+  CustomerNameNotListed,
+  ensureCustomer,
+  storeCustomerInput,
+} from '../../../shared/yay/ensure-customer';
 import { generateStorePassword } from '../../../shared/yay/store-password';
 import type { YayApi } from '../../../shared/yay/types';
 import { exposeError, sampleCustomerInput, useYaySandbox } from '../../helpers/yay-sandbox';
@@ -85,14 +89,54 @@ describe('ensureCustomer', () => {
     expect(yay.sandbox.state.requests.map((entry) => entry.path)).toEqual(['/account/reseller']);
   });
 
-  it('rethrows a 400 that is not a duplicate name, leaving no customer', async () => {
+  it('sends a 400 that is not a duplicate name to a person, leaving no customer', async () => {
     const error = await ensureCustomer(
       yay.client(),
       sampleCustomerInput('cunknownfront', 'no-such-store-front'),
     ).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(YayRejected);
+    expect(error).toBeInstanceOf(CustomerNameNotListed);
     expect((error as YayRejected).statusCode).toBe(400);
+    expect((error as Error).message).toMatch(/the 400 refused the body \(store front, user or address\)/);
     expect(yay.sandbox.state.customers).toHaveLength(0);
+  });
+
+  it('sends a duplicate whose name the active-only list does not show to a person, with one create and one list', async () => {
+    const { uuid } = await yay.client().createCustomer(input());
+    yay.sandbox.deactivate(uuid ?? '');
+    const before = yay.sandbox.state.requests.length;
+
+    const error = await ensureCustomer(yay.client(), input()).catch((caught: unknown) => caught);
+
+    // The contract name the state machine catches as definite (outcome failed, ops replay), never a retry.
+    expect(error).toBeInstanceOf(CustomerNameNotListed);
+    expect(error).toBeInstanceOf(YayRejected);
+    expect((error as Error).name).toBe('YayRejected');
+    expect((error as YayRejected).statusCode).toBe(400);
+    expect((error as Error).message).toBe(
+      'POST /account/reseller: Yay refused the request (400); Yay said "Bad Request"; and GET /account/reseller ' +
+        '(active customers only) does not list cqz7k2m4n5p6r7s8t9v2w. In the Yay dashboard, check whether a ' +
+        "deactivated customer holds the name cqz7k2m4n5p6r7s8t9v2w: reactivate it if it is this buyer's, then ops " +
+        'replay adopts it (as it does a customer created moments ago that the list did not show yet); if no ' +
+        'customer holds it, the 400 refused the body (store front, user or address): fix that, then ops replay.',
+    );
+    expect((error as Error).cause).toBeInstanceOf(YayRejected);
+    expect(exposeError(error)).not.toContain('test-only-store-password');
+    expect(yay.sandbox.state.requests.slice(before).map((entry) => `${entry.method} ${entry.path}`)).toEqual([
+      'POST /account/reseller',
+      'GET /account/reseller',
+    ]);
+  });
+
+  it('adopts a customer whose name has spaces when the list shows it', async () => {
+    const api: YayApi = {
+      ...yay.client(),
+      createCustomer: vi.fn().mockRejectedValue(new YayRejected('POST /account/reseller: 400', 400)),
+    };
+    const outside = yay.sandbox.addCustomer({ name: 'Example Sub Reseller' });
+    await expect(ensureCustomer(api, { ...input(), name: 'Example Sub Reseller' })).resolves.toEqual({
+      uuid: outside.uuid,
+      created: false,
+    });
   });
 
   it('rethrows without looking up when the request certainly never reached Yay', async () => {

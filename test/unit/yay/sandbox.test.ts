@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   DEFAULT_SANDBOX_CREDENTIALS,
+  SANDBOX_LISTED_PASSWORD,
   type SandboxAdmin,
   type SandboxOptions,
   startSandboxAdmin,
@@ -219,29 +222,109 @@ describe('startYaySandbox', () => {
   });
 
   describe('reading accounts', () => {
-    it('lists customers with the documented fields', async () => {
+    it("lists customers in the shape of the reference's example, each user with a numeric role_id and a password field", async () => {
       const sandbox = await start();
       const uuid = await createCustomer(sandbox, 'clisted');
       const answer = await call(sandbox, 'GET', '/account/reseller');
+      const today = new Date().toISOString().slice(0, 10);
       expect(answer.body.result).toEqual([
         {
-          uuid,
-          name: 'clisted',
-          contact_name: 'Geoff Wilson',
-          store_front: sandbox.storeFronts[0]?.uuid,
-          phone: null,
+          addresses: [
+            {
+              uuid: expect.any(String),
+              street_one: 'Westbury House',
+              city: 'Guildford',
+              state: 'Surrey',
+              zip: 'GU2 4AW',
+              country_code: 'GB',
+              created_on: today,
+              updated_on: today,
+            },
+          ],
           allow_outbound: true,
+          contact_name: 'Geoff Wilson',
+          created_on: today,
+          ip_addresses: [],
+          name: 'clisted',
+          phone: '',
+          store_front: sandbox.storeFronts[0]?.uuid,
+          updated_on: today,
+          users: [
+            {
+              contact_first_name: 'Geoff',
+              contact_last_name: 'Wilson',
+              created_on: today,
+              email: 'customer@example.com',
+              name: 'admin',
+              password: SANDBOX_LISTED_PASSWORD,
+              role_id: 3,
+              updated_on: today,
+              uuid: expect.any(String),
+            },
+          ],
+          uuid,
         },
       ]);
+      // Every field of the reference's example item is there (test/fixtures/yay/published).
+      const example = JSON.parse(
+        readFileSync(
+          join(import.meta.dirname, '../../fixtures/yay/published/sub-reseller-list-200.json'),
+          'utf8',
+        ),
+      ) as { result: Record<string, unknown>[] };
+      const served = (answer.body.result as Record<string, unknown>[])[0] ?? {};
+      expect(Object.keys(served).sort()).toEqual(Object.keys(example.result[0] ?? {}).sort());
+      expect(JSON.stringify(answer.body)).not.toContain('test-only-store-password');
     });
 
-    it('answers one customer with its balance, and 404 for an unknown uuid', async () => {
+    it('lists active customers only: a deactivated one is gone from the list, its name still taken', async () => {
+      const sandbox = await start();
+      const kept = await createCustomer(sandbox, 'ckept');
+      const gone = await createCustomer(sandbox, 'cgone');
+      sandbox.deactivate(gone);
+      const listed = (await call(sandbox, 'GET', '/account/reseller')).body.result as { uuid: string }[];
+      const again = await call(
+        sandbox,
+        'POST',
+        '/account/reseller',
+        sampleCustomerInput('cgone', sandbox.storeFronts[0]?.uuid ?? ''),
+      );
+
+      expect(listed.map((customer) => customer.uuid)).toEqual([kept]);
+      expect(again.http).toBe(400);
+      expect(sandbox.state.customers.map((customer) => [customer.name, customer.active])).toEqual([
+        ['ckept', true],
+        ['cgone', false],
+      ]);
+      expect(() => sandbox.deactivate('unknown')).toThrow(RangeError);
+    });
+
+    it('adds a customer created outside this product, its name with spaces, reachable by X-Auth-For', async () => {
+      const sandbox = await start();
+      const outside = sandbox.addCustomer({ name: 'Example Sub Reseller', balance: -90 as Millis });
+      const listed = (await call(sandbox, 'GET', '/account/reseller')).body.result as { name: string }[];
+      const onBehalf = await call(sandbox, 'GET', '/account/balance', undefined, {
+        ...AUTH,
+        'x-auth-for': 'Example Sub Reseller',
+      });
+
+      expect(listed.map((customer) => customer.name)).toEqual(['Example Sub Reseller']);
+      expect(onBehalf.body.result).toEqual({ balance: -0.09 });
+      expect(outside).toMatchObject({ users: [], addresses: [], balance: -90, active: true });
+      expect(() => sandbox.addCustomer({ name: 'Example Sub Reseller' })).toThrow(/taken/);
+      expect(() => sandbox.addCustomer({ name: ' padded' })).toThrow(RangeError);
+    });
+
+    it('answers one customer, without a balance field unless configured to, and 404 for an unknown uuid', async () => {
       const sandbox = await start();
       const uuid = await createCustomer(sandbox, 'cone');
-      await expect(call(sandbox, 'GET', `/account/reseller/${uuid}`)).resolves.toMatchObject({
-        http: 200,
-        body: { result: { uuid, balance: 0 } },
-      });
+      const plain = await call(sandbox, 'GET', `/account/reseller/${uuid}`);
+      sandbox.setBehaviour({ balanceOnCustomerRecord: true });
+      const withBalance = await call(sandbox, 'GET', `/account/reseller/${uuid}`);
+
+      expect(plain).toMatchObject({ http: 200, body: { result: { uuid, name: 'cone' } } });
+      expect(plain.body.result).not.toHaveProperty('balance');
+      expect(withBalance.body.result).toMatchObject({ uuid, balance: 0 });
       expect((await call(sandbox, 'GET', '/account/reseller/unknown')).http).toBe(404);
       expect((await call(sandbox, 'GET', '/account/reseller/%E0%A4%A')).http).toBe(404);
     });
@@ -278,6 +361,104 @@ describe('startYaySandbox', () => {
       expect(
         (await call(sandbox, 'GET', '/account/balance', undefined, { ...AUTH, 'x-auth-for': 'cnone' })).http,
       ).toBe(404);
+    });
+  });
+
+  describe('the balance commands', () => {
+    it("answers one customer's balance at /account/reseller-balance/{uuid} by default, as the reference shows it", async () => {
+      const sandbox = await start();
+      const uuid = await createCustomer(sandbox, 'cbalance');
+      await call(sandbox, 'PUT', `/account/reseller/${uuid}`, { balance: '3.000' });
+      await expect(call(sandbox, 'GET', `/account/reseller-balance/${uuid}`)).resolves.toEqual({
+        http: 200,
+        body: { result: { balance: 3 }, status_code: 200, status_message: 'OK' },
+      });
+      await expect(call(sandbox, 'GET', '/account/reseller-balance/unknown')).resolves.toEqual({
+        http: 404,
+        body: { result: {}, status_code: 404, status_message: 'Not Found' },
+      });
+      expect((await call(sandbox, 'GET', `/account/reseller/${uuid}/balance`)).http).toBe(404);
+    });
+
+    it('answers the balance commands under /account/reseller/{uuid}/balance instead, or nowhere, when configured', async () => {
+      const sandbox = await start({ behaviour: { balanceCommands: 'reseller-uuid' } });
+      const uuid = await createCustomer(sandbox, 'cbeneath');
+      const balance = await call(sandbox, 'GET', `/account/reseller/${uuid}/balance`);
+      const history = await call(sandbox, 'GET', `/account/reseller/${uuid}/balance/history`);
+      const first = await call(sandbox, 'GET', `/account/reseller-balance/${uuid}`);
+      sandbox.setBehaviour({ balanceCommands: 'none' });
+      const none = await call(sandbox, 'GET', `/account/reseller/${uuid}/balance`);
+
+      expect([balance.http, history.http, first.http, none.http]).toEqual([200, 200, 404, 404]);
+      expect(history.body.result).toEqual([]);
+    });
+
+    it('records each transfer and each spend in the history, signed, and lets the balance go below zero', async () => {
+      const sandbox = await start();
+      const uuid = await createCustomer(sandbox, 'cspender');
+      await call(sandbox, 'PUT', `/account/reseller/${uuid}`, { balance: '10.000' });
+      expect(sandbox.spend(uuid, 12_500 as Millis)).toBe(-2_500);
+      sandbox.setBehaviour({ amountsAs: 'string' });
+      const history = await call(sandbox, 'GET', `/account/reseller-balance/${uuid}/history`);
+      const balance = await call(sandbox, 'GET', `/account/reseller-balance/${uuid}`);
+
+      expect(history.body.result).toEqual([
+        { uuid: expect.any(String), amount: '10.000', balance: '10.000', created_on: expect.any(String) },
+        { uuid: expect.any(String), amount: '-12.500', balance: '-2.500', created_on: expect.any(String) },
+      ]);
+      expect(balance.body.result).toEqual({ balance: '-2.500' });
+      expect(sandbox.state.customers[0]?.history.map((entry) => [entry.kind, entry.change])).toEqual([
+        ['transfer', 10_000],
+        ['spend', -12_500],
+      ]);
+      // Spending is no transfer: the soak's invariants count only what the reseller moved.
+      expect(sandbox.state.transfers).toHaveLength(1);
+      expect(() => sandbox.spend(uuid, 0 as Millis)).toThrow(RangeError);
+      expect(() => sandbox.spend('unknown', 1 as Millis)).toThrow(RangeError);
+    });
+
+    it("answers the reference's own example history, [{}], when configured to, and 404 when there is none", async () => {
+      const sandbox = await start({ behaviour: { balanceHistory: 'documented-example' } });
+      const uuid = await createCustomer(sandbox, 'cexample');
+      const example = await call(sandbox, 'GET', `/account/reseller-balance/${uuid}/history`);
+      sandbox.setBehaviour({ balanceHistory: 'none' });
+      const none = await call(sandbox, 'GET', `/account/reseller-balance/${uuid}/history`);
+
+      expect(example.body.result).toEqual([{}]);
+      expect(none.http).toBe(404);
+    });
+
+    it('allocates credit by POST with the required net, recorded as a transfer, and 400 without net', async () => {
+      const sandbox = await start({ resellerBalance: 50_000 as Millis });
+      const uuid = await createCustomer(sandbox, 'callocated');
+      const withoutNet = await call(sandbox, 'POST', `/account/reseller-balance/${uuid}`, {
+        balance: '5.000',
+      });
+      const allocated = await call(sandbox, 'POST', `/account/reseller-balance/${uuid}?net=true`, {
+        balance: '5.000',
+      });
+
+      expect([withoutNet.http, allocated.http]).toEqual([400, 200]);
+      expect(sandbox.state.resellerBalance).toBe(45_000);
+      expect(sandbox.state.transfers).toEqual([
+        { customerUuid: uuid, amount: 5_000, at: expect.any(Number) },
+      ]);
+    });
+
+    it('counts the allocation as a transfer for faults, and balance and history reads as customer-balance reads', async () => {
+      const sandbox = await start({ faults: { dropNext: 'transfer', balanceUnavailableForMs: 60_000 } });
+      const uuid = await createCustomer(sandbox, 'cfaulty');
+      await expect(
+        fetch(`${sandbox.url}/account/reseller-balance/${uuid}?net=1`, {
+          method: 'POST',
+          headers: { ...AUTH, 'content-type': 'application/json' },
+          body: '{"balance":"1.000"}',
+        }),
+      ).rejects.toThrow();
+      expect(sandbox.state.transfers).toHaveLength(1);
+      expect((await call(sandbox, 'GET', `/account/reseller-balance/${uuid}`)).http).toBe(503);
+      expect((await call(sandbox, 'GET', `/account/reseller-balance/${uuid}/history`)).http).toBe(503);
+      expect((await call(sandbox, 'GET', '/account/balance')).http).toBe(200);
     });
   });
 
@@ -624,6 +805,40 @@ describe('startSandboxAdmin (the control port of a sandbox in its own process)',
     const text = JSON.stringify(state.body);
     expect(text).not.toContain(DEFAULT_SANDBOX_CREDENTIALS.password);
     expect(text).not.toContain('test-only-store-password');
+  });
+
+  it('makes a customer spend, deactivates one and adds one created outside this product, over HTTP', async () => {
+    const { sandbox, admin } = await withAdmin();
+    const body = sampleCustomerInput('cspends', sandbox.storeFronts[0]?.uuid ?? '');
+    const created = await fetch(`${sandbox.url}/account/reseller`, {
+      method: 'POST',
+      headers: { ...AUTH, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const { uuid } = ((await created.json()) as { result: { uuid: string } }).result;
+
+    const spent = await control(admin, 'POST', '/spend', { uuid, amount: 1_500 });
+    const outside = await control(admin, 'POST', '/customers', { name: 'Pete s Plumbing', balance: 2_000 });
+    const deactivated = await control(admin, 'POST', '/deactivate', { uuid });
+    const unknownCustomer = await control(admin, 'POST', '/spend', { uuid: 'nobody', amount: 1 });
+    const badAmount = await control(admin, 'POST', '/spend', { uuid, amount: '1.5' });
+    const misspelt = await control(admin, 'POST', '/customers', { nam: 'x' });
+    const taken = await control(admin, 'POST', '/customers', { name: 'Pete s Plumbing' });
+
+    expect(spent).toEqual({ status: 200, body: { balance: -1_500 } });
+    expect(outside).toMatchObject({
+      status: 200,
+      body: { name: 'Pete s Plumbing', balance: 2_000, active: true },
+    });
+    expect(deactivated).toEqual({ status: 200, body: { uuid, active: false } });
+    expect([unknownCustomer.status, badAmount.status, misspelt.status, taken.status]).toEqual([
+      400, 400, 400, 400,
+    ]);
+    expect(misspelt.body.error).toBe('unknown customer field "nam"');
+    const listed = (await (await fetch(`${sandbox.url}/account/reseller`, { headers: AUTH })).json()) as {
+      result: { name: string }[];
+    };
+    expect(listed.result.map((customer) => customer.name)).toEqual(['Pete s Plumbing']);
   });
 
   it('releases held requests and sets behaviour variants over HTTP', async () => {
