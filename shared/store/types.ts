@@ -130,6 +130,8 @@ export interface TransferIntent {
   attempts: number;
   /** Id of the attempt that holds (or last held) IN_FLIGHT. */
   attemptId?: string;
+  /** When that attempt marked the call IN_FLIGHT: a credit in Yay's history since then may be it. */
+  callStartedAt?: string;
   /** Snapshots taken just before the current attempt's call (thousandths). */
   resellerBalanceBefore?: number;
   /** Absent when the customer's balance could not be read: reconciliation is then undecidable. */
@@ -152,6 +154,7 @@ export type TransferPatch = Partial<
     | 'customerName'
     | 'amount'
     | 'plannedFactCount'
+    | 'callStartedAt'
   >
 > & { incrementAttempts?: boolean };
 

@@ -198,8 +198,8 @@ async function afterFacts(
     const taken = await creditTakenBack(deps, order);
     // A WooCommerce update states its payment and its refunds at once: once the refund is noted, a payment still
     // has to end the order's wait (the transfer then derives what is owed).
-    if (taken.action !== 'refund_recorded' || taken.detail === 'settled' || order.payment !== 'paid')
-      return taken;
+    const paying = facts.some((fact) => fact.type === 'payment');
+    if (taken.action !== 'refund_recorded' || taken.detail === 'settled' || !paying) return taken;
   }
   if (order.payment === 'paid') return paymentIn(deps, order);
   if (facts.some((fact) => fact.type === 'failure')) return paymentFailed(deps, order);
@@ -302,6 +302,13 @@ async function paymentFailed(deps: DispatchDeps, order: OrderRecord): Promise<Di
 async function creditTakenBack(deps: DispatchDeps, order: OrderRecord): Promise<DispatchResult> {
   const orderKey = order.orderKey;
   const intent = await deps.transfers.noteMoneyChange(orderKey, order.factCount ?? 0, deps.now());
+  if (intent.status === 'APPLIED' && !isTerminal(order.state)) {
+    // The credit moved and the execution has yet to record it: its outcome sees this fact (recorded on the order
+    // before that write, or the write would have ended the order first) and flags it. Whichever of the two writes
+    // lands second flags it, once.
+    deps.log.info('refund or dispute after credit moved; the recorded outcome flags it', { orderKey });
+    return { action: 'refund_recorded', detail: intent.status };
+  }
   if (intent.status === 'APPLIED') {
     // No automatic reversal: a transfer cannot be undone through the API, a person must decide.
     await flagRefundAfterCredit(deps, order, intent);

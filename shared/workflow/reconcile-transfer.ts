@@ -10,7 +10,7 @@ import {
   type TransferIntent,
   type TransferStore,
 } from '../store/types';
-import type { YayApi } from '../yay/types';
+import type { BalanceHistoryEntry, YayApi } from '../yay/types';
 import type { ReconcileResult } from './contract';
 import type { EventsOut } from './events-out';
 import type { Observability } from './ports';
@@ -101,6 +101,76 @@ function fromStatus(intent: TransferIntent): ReconcileResult | undefined {
   }
 }
 
+/**
+ * How far before our own clock's start of the call a Yay history entry may be stamped and still be that call: the two
+ * clocks are not the same clock. Kept short, as an earlier credit of the same amount (another order of the customer,
+ * moments before) must not be taken for this one.
+ */
+export const HISTORY_CLOCK_SKEW_MS = 60_000;
+
+/**
+ * How far before the call a credit of the same amount keeps Yay's history from proving the call did not apply: it
+ * could be the call's own, stamped by a Yay clock behind ours. Beyond it (a clock off by more, a customer spending
+ * exactly the amount since) is the risk the history leaves; `byBalanceUpTo` does not cover it.
+ */
+export const HISTORY_LOOKBACK_MS = 10 * 60_000;
+
+/**
+ * The entries of Yay's history since the call, when they account for every movement since the snapshot taken just
+ * before it (their changes add up to the balance now less the snapshot); undefined when they do not. Entries are
+ * taken from the call's start less {@link HISTORY_CLOCK_SKEW_MS}, as Yay's clock is not ours: a Yay clock off by more
+ * drops the credit from the window or lets an earlier movement in, and either breaks the sum, so the history then
+ * decides nothing (the balances, within their limit, or a person do). Not matched on balances after each entry:
+ * a customer whose balance comes back to the snapshot's could be mistaken for one whose credit never came.
+ */
+export function sinceSnapshot(
+  history: readonly BalanceHistoryEntry[],
+  before: number,
+  now: number,
+  callStartedMs: number,
+): BalanceHistoryEntry[] | undefined {
+  const since = history.filter((entry) => Date.parse(entry.at) >= callStartedMs - HISTORY_CLOCK_SKEW_MS);
+  return since.reduce((sum, entry) => sum + entry.change, 0) === now - before ? since : undefined;
+}
+
+/** The customer's balance now, or why it cannot be read (a transient failure is thrown: the graph retries it). */
+async function balanceNow(
+  deps: ReconcileTransferDeps,
+  customer: { uuid: string; name: string },
+): Promise<number | { unreadable: string }> {
+  try {
+    const balance = await deps.yay.customerBalance(customer);
+    return balance ?? { unreadable: 'the customer balance cannot be read on this Yay endpoint' };
+  } catch (error) {
+    // A throttle, a timeout or a 5xx says nothing about the transfer: let the graph retry it by its name.
+    // Only a definite refusal to show the balance makes the outcome undecidable here.
+    if (!(error instanceof YayRejected)) throw error;
+    return { unreadable: `the customer balance could not be read (${error.name})` };
+  }
+}
+
+/** Yay's balance history of the customer, when it answers and can be read as a ledger; undefined otherwise. */
+async function historyOf(
+  deps: ReconcileTransferDeps,
+  customer: { uuid: string; name: string },
+): Promise<BalanceHistoryEntry[] | undefined> {
+  try {
+    return await deps.yay.customerBalanceHistory(customer);
+  } catch (error) {
+    if (!(error instanceof YayRejected)) throw error;
+    return undefined;
+  }
+}
+
+/**
+ * Decides an undecided call from what Yay shows, on evidence a customer's spending cannot fake:
+ * 1. Yay's balance history, where it answers and its entries since the call account for every movement since the
+ *    snapshot: a credit of exactly the amount among them is the call (applied, whatever the customer spent since);
+ *    none proves it did not apply.
+ * 2. Otherwise the balances, up to `byBalanceUpTo` only: up by exactly the amount since the snapshot → applied;
+ *    unchanged → not applied (a customer who spent exactly the amount in between would look unpaid: the risk the
+ *    limit bounds); anything else, no snapshot, or above the limit → a person.
+ */
 async function decide(
   deps: ReconcileTransferDeps,
   intent: TransferIntent,
@@ -108,67 +178,53 @@ async function decide(
 ): Promise<ReconcileResult> {
   const from = [intent.status];
   const before = intent.customerBalanceBefore;
+  const history = await historyOf(deps, customer);
+  const now = await balanceNow(deps, customer);
+  if (history && before !== undefined && typeof now === 'number') {
+    const started = Date.parse(intent.callStartedAt ?? intent.updatedAt);
+    const since = sinceSnapshot(history, before, now, started);
+    if (since?.some((entry) => entry.change === intent.amount)) {
+      return applied(deps, intent, from, "Yay's balance history shows the credit since the call", now);
+    }
+    // "Not applied" also needs no credit of the amount anywhere near the call: a Yay clock behind ours would put the
+    // call's own credit just before the window, and a customer who then spent it would leave the sum intact.
+    const nearby = history.some(
+      (entry) => entry.change === intent.amount && Date.parse(entry.at) >= started - HISTORY_LOOKBACK_MS,
+    );
+    if (since && !nearby) {
+      return notApplied(
+        deps,
+        intent,
+        from,
+        "Yay's balance history accounts for the balance and shows no such credit",
+      );
+    }
+  }
   const limit = deps.byBalanceUpTo ?? DEFAULT_BY_BALANCE_UP_TO;
   if (intent.amount > limit) {
     return needsReview(
       deps,
       intent.orderKey,
       `a transfer of ${describeCredit(intent.amount)} is above the ${describeCredit(limit)} decided from balances ` +
-        'alone: a customer who spent the amount since would look unpaid',
+        'alone, and Yay shows no balance history that decides it: a customer who spent the amount since would look unpaid',
       from,
     );
   }
   if (before === undefined) {
     return needsReview(deps, intent.orderKey, 'no customer balance snapshot was taken before the call', from);
   }
-  let now: number | undefined;
-  try {
-    now = await deps.yay.customerBalance(customer);
-  } catch (error) {
-    // A throttle, a timeout or a 5xx says nothing about the transfer: let the graph retry it by its name.
-    // Only a definite refusal to show the balance makes the outcome undecidable here.
-    if (!(error instanceof YayRejected)) throw error;
-    return needsReview(deps, intent.orderKey, `the customer balance could not be read (${error.name})`, from);
-  }
-  if (now === undefined) {
-    return needsReview(
-      deps,
-      intent.orderKey,
-      'the customer balance cannot be read on this Yay endpoint',
-      from,
-    );
-  }
+  if (typeof now !== 'number') return needsReview(deps, intent.orderKey, now.unreadable, from);
   if (now === before + intent.amount) {
-    await deps.transfers.transition(
-      intent.orderKey,
+    return applied(
+      deps,
+      intent,
       from,
-      'APPLIED',
-      { reason: 'reconciled: the customer balance rose by the amount' },
-      deps.now(),
+      `customer balance rose from ${describeCredit(before)} by the amount`,
+      now,
     );
-    deps.metrics.addMetric(MetricNames.CreditMovedMillis, 'None', intent.amount);
-    deps.log.info('unknown transfer reconciled as applied', {
-      orderKey: intent.orderKey,
-      amountMillis: intent.amount,
-    });
-    return {
-      decision: 'applied',
-      reason: `customer balance rose from ${describeCredit(before)} by the amount`,
-      amount: intent.amount,
-      balanceAfter: now,
-      ...planned(intent),
-    };
   }
   if (now === before) {
-    await deps.transfers.transition(
-      intent.orderKey,
-      from,
-      'NOT_APPLIED',
-      { reason: 'reconciled: the customer balance did not change' },
-      deps.now(),
-    );
-    deps.log.info('unknown transfer reconciled as not applied; retrying', { orderKey: intent.orderKey });
-    return { decision: 'retry', reason: `customer balance still ${describeCredit(before)}: not applied` };
+    return notApplied(deps, intent, from, `customer balance still ${describeCredit(before)}: not applied`);
   }
   return needsReview(
     deps,
@@ -177,6 +233,55 @@ async function decide(
       `neither unchanged nor up by ${describeCredit(intent.amount)}`,
     from,
   );
+}
+
+async function applied(
+  deps: ReconcileTransferDeps,
+  intent: TransferIntent,
+  from: TransferIntent['status'][],
+  reason: string,
+  balance: number | { unreadable: string },
+): Promise<ReconcileResult> {
+  await deps.transfers.transition(
+    intent.orderKey,
+    from,
+    'APPLIED',
+    { reason: `reconciled: ${reason}` },
+    deps.now(),
+  );
+  deps.metrics.addMetric(MetricNames.CreditMovedMillis, 'None', intent.amount);
+  deps.log.info('unknown transfer reconciled as applied', {
+    orderKey: intent.orderKey,
+    amountMillis: intent.amount,
+    reason,
+  });
+  return {
+    decision: 'applied',
+    reason,
+    amount: intent.amount,
+    ...(typeof balance === 'number' ? { balanceAfter: balance } : {}),
+    ...planned(intent),
+  };
+}
+
+async function notApplied(
+  deps: ReconcileTransferDeps,
+  intent: TransferIntent,
+  from: TransferIntent['status'][],
+  reason: string,
+): Promise<ReconcileResult> {
+  await deps.transfers.transition(
+    intent.orderKey,
+    from,
+    'NOT_APPLIED',
+    { reason: `reconciled: ${reason}` },
+    deps.now(),
+  );
+  deps.log.info('unknown transfer reconciled as not applied; retrying', {
+    orderKey: intent.orderKey,
+    reason,
+  });
+  return { decision: 'retry', reason };
 }
 
 async function needsReview(

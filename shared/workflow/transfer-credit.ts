@@ -286,6 +286,7 @@ async function underLease(
     'IN_FLIGHT',
     {
       attemptId,
+      callStartedAt: deps.now().toISOString(),
       amount,
       plannedFactCount: factCount,
       resellerBalanceBefore: resellerBalance,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
 import { sampleId, sendStripeEvent } from '../../infra/local/samples';
+import { runOps } from '../../ops/cli';
 import type { Millis } from '../../shared/domain/credit';
 import {
   type Json,
@@ -244,5 +245,98 @@ describe('money regressions, end to end', () => {
     expect(done.state).toBe('fulfilled');
     expect(done.attention).toBeUndefined();
     expect(await creditMovedFor(`stripe:default:${first.id}`)).toBe(10_000);
+  });
+
+  /**
+   * Runs the command an order's attention names, as a person would copy it: the first `npm run ops -- …` of the
+   * action, its placeholders filled (`--credit <…>` with `credit`, `--reason …` with a reason).
+   */
+  const runAttentionCommand = async (orderKey: string, credit?: string) => {
+    const order = await runtime.store.getOrder(orderKey);
+    const action = order?.attention?.action ?? '';
+    const command = /npm run ops -- (\S+) '((?:[^']|'\\'')*)'([^,]*)/.exec(action);
+    if (!command) throw new Error(`no ops command in "${action}"`);
+    const [, verb, key, rest] = command as unknown as [string, string, string, string];
+    const args = [verb, key.replaceAll("'\\''", "'")];
+    if (/--credit/.test(rest)) args.push('--credit', credit ?? '');
+    if (/--reason/.test(rest) || verb === 'close') args.push('--reason', 'e2e: what the attention asked');
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l), env: e2eEnv() };
+    const code = await runOps([...args, '--data-dir', dataDir], io);
+    return { code, text: lines.join('\n'), action };
+  };
+
+  it('runs the command each money attention names on its order: a partial refund of several lines, decided by a person', async () => {
+    // The published Shopify order (five lines, shipping), paid, then £10.00 back with no line named: only a person
+    // can say what credit that takes back.
+    const orderId = String(randomInt(100_000_000, 999_999_999_999));
+    // A buyer of its own (the published customer id replaced), so its customer is created here, where it is held.
+    const paid = Variants.shopifyOrder(Samples.shopify.ordersPaid, { orderId })
+      .replace('"financial_status": "voided"', '"financial_status": "paid"')
+      .replaceAll('115310627314723954', String(randomInt(100_000_000, 999_999_999_999)));
+    const orderKey = `shopify:example-shop.myshopify.com:${orderId}`;
+    const refund = Variants.shopifyOrder(Samples.shopify.refundsCreate, { orderId })
+      .replace(
+        /"refund_line_items": \[[\s\S]*?\n {2}\],\n {2}"transactions"/,
+        '"refund_line_items": [],\n  "transactions"',
+      )
+      .replaceAll('"currency": null', '"currency": "USD"');
+    sandbox().setFaults({ holdNext: 'create' });
+    await post('shopify', paid, shopifyHeaders(paid, 'orders/paid', E2E_SECRETS.SHOPIFY_WEBHOOK_SECRET));
+    await eventually('the create to be held at Yay', () => (sandbox().held > 0 ? true : undefined));
+    await post(
+      'shopify',
+      refund,
+      shopifyHeaders(refund, 'refunds/create', E2E_SECRETS.SHOPIFY_WEBHOOK_SECRET),
+    );
+    await runtime.idle(5_000).catch(() => {});
+    sandbox().release();
+    sandbox().setFaults({});
+    const parked = await runtime.waitForOrder(orderKey);
+    expect(parked.attention?.reason).toBe('credit_undecided');
+    expect(parked.attention?.message).toContain('refund 890088186047892319 85.00 USD (money only)');
+
+    const { code, text } = await runAttentionCommand(orderKey, '4.000');
+
+    expect([code, text]).toEqual([0, expect.stringContaining('resumed as')]);
+    const done = await runtime.waitForOrder(orderKey);
+    expect(done.state).toBe('fulfilled');
+    expect(await creditMovedFor(orderKey)).toBe(4_000);
+  });
+
+  it('runs the command each money attention names on its order: a dispute before credit, then a refund after credit', async () => {
+    const disputed = session((x) => {
+      x.payment_status = 'paid';
+    });
+    const orderKey = `stripe:default:${disputed.id}`;
+    sandbox().setFaults({ holdNext: 'create' });
+    await sendStripe(stripeEvent('checkout.session.completed', disputed, { id: sampleId('evt') }));
+    await eventually('the create to be held at Yay', () => (sandbox().held > 0 ? true : undefined));
+    // The published dispute (a whole event) on this session's PaymentIntent.
+    const dispute = sampleJson(Samples.stripe.disputeCreated);
+    Object.assign(dispute.data.object, {
+      payment_intent: disputed.payment_intent,
+      currency: 'gbp',
+      amount: 1000,
+    });
+    await sendStripe({ ...dispute, id: sampleId('evt'), created: Math.floor(Date.now() / 1000) });
+    sandbox().release();
+    sandbox().setFaults({});
+    expect((await runtime.waitForOrder(orderKey)).attention?.reason).toBe('disputed');
+
+    // The dispute settled in the reseller's favour: the person decides the whole credit is owed.
+    expect((await runAttentionCommand(orderKey, '10.000')).code).toBe(0);
+    expect((await runtime.waitForOrder(orderKey)).state).toBe('fulfilled');
+    expect(await creditMovedFor(orderKey)).toBe(10_000);
+
+    // Then the store refunds it: Yay cannot take credit back, a person settles it and closes it.
+    await sendStripe(refundOf(disputed, 1000, true));
+    await runtime.idle();
+    const flagged = await runtime.store.getOrder(orderKey);
+    expect(flagged?.attention).toMatchObject({ reason: 'refund_after_credit' });
+    expect((await runAttentionCommand(orderKey)).code).toBe(0);
+    const closed = await runtime.store.getOrder(orderKey);
+    expect(closed?.state).toBe('fulfilled');
+    expect(closed?.attention).toBeUndefined();
   });
 });

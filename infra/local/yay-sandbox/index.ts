@@ -74,6 +74,11 @@ export interface SandboxOptions {
   storeFronts?: SandboxStoreFront[];
   /** The reseller's starting balance in thousandths. Default 100000 (100.000). */
   resellerBalance?: Millis;
+  /**
+   * Yay's clock, in epoch milliseconds: what its ledger stamps transfers and history entries with. Default
+   * `Date.now`; a test that runs on a clock of its own passes that one, so "since the call" means the same to both.
+   */
+  now?: () => number;
   /** Port on 127.0.0.1. Default 0: a free port. */
   port?: number;
   /** Entries kept in the request log, oldest dropped first (local mode runs for days). Default 10000. */
@@ -238,6 +243,7 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
   const credentials = options.credentials ?? DEFAULT_SANDBOX_CREDENTIALS;
   const storeFronts = (options.storeFronts ?? [DEFAULT_STORE_FRONT]).map((front) => ({ ...front }));
   const ledger = new SandboxLedger(storeFronts, options.resellerBalance ?? (100_000 as Millis));
+  const clock = options.now ?? Date.now;
   const behaviour: SandboxBehaviour = { ...DEFAULT_BEHAVIOUR, ...options.behaviour };
   const requests: SandboxRequestLogEntry[] = [];
   const requestLogLimit = options.requestLogLimit ?? 10_000;
@@ -322,7 +328,7 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
     if (method === 'POST' && balanceOf !== undefined) {
       // The allocation command: `net` is required (the reference says so, and nothing more about it).
       if (!query.get('net')) return { status: 400, result: {} };
-      return ledger.transfer(balanceOf, body, Date.now());
+      return ledger.transfer(balanceOf, body, clock());
     }
     return undefined;
   };
@@ -382,7 +388,7 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
         };
       }
       if (method === 'PUT') {
-        const answer = ledger.transfer(uuid, body, Date.now());
+        const answer = ledger.transfer(uuid, body, clock());
         if (answer.status === 200 && answer.result && typeof answer.result === 'object') {
           const customer = ledger.byUuid(uuid);
           return {
@@ -556,7 +562,7 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
       }
       ledger.resellerBalance = balance;
     },
-    spend: (uuid, spent) => ledger.spend(uuid, spent, Date.now()),
+    spend: (uuid, spent) => ledger.spend(uuid, spent, clock()),
     deactivate: (uuid) => ledger.deactivate(uuid),
     addCustomer: (customer) => structuredClone(ledger.addCustomer(customer)),
     get held() {

@@ -328,6 +328,7 @@ describe('dispatchOrderEvent', () => {
     const uuid = yay.addCustomer('cname');
     yay.transferFaults.push('lost-answer');
     yay.customerBalanceReadable = false;
+    yay.customerBalanceHistoryReadable = false;
     await transferCredit(deps, { order: paid, customer: { uuid, name: 'cname', created: true } }).catch(
       () => {},
     );

@@ -88,6 +88,8 @@ export function workflowHarness(): WorkflowHarness {
     });
     const yay = new FakeYay();
     const obs = recordingObservability();
+    // Yay's history stamped by the same clock as the use cases', so "since the call started" means the same thing.
+    yay.now = obs.observability.now;
     Object.assign(harness, {
       executions,
       store,

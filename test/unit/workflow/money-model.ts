@@ -203,14 +203,14 @@ export class ModelWorkflow implements WorkflowControl {
 
   async resume(taskToken: string) {
     const execution = this.waitingFor(taskToken);
-    if (!execution || execution.status !== 'RUNNING') return { resumed: false, reason: 'TaskTimedOut' };
+    if (execution?.status !== 'RUNNING') return { resumed: false, reason: 'TaskTimedOut' };
     execution.taskResult = { paid: true };
     return { resumed: true };
   }
 
   async fail(taskToken: string, error: string) {
     const execution = this.waitingFor(taskToken);
-    if (!execution || execution.status !== 'RUNNING') return { resumed: false, reason: 'TaskTimedOut' };
+    if (execution?.status !== 'RUNNING') return { resumed: false, reason: 'TaskTimedOut' };
     execution.taskResult = { error };
     return { resumed: true };
   }
@@ -236,6 +236,8 @@ export interface World {
   observability: Observability;
   events: EventsOut;
   namingKey: string;
+  /** Reconciliation's limit for deciding from balances alone (thousandths). */
+  byBalanceUpTo: number;
   /** The entry point running now (dispatch, sweep, a step), for the log lines it writes. */
   source: 'dispatch' | 'sweep' | 'step';
 }
@@ -259,6 +261,7 @@ export function depsOf(world: World) {
     passwordKey: async () => PASSWORD_KEY,
     passwords: world.notifications.passwords,
     storeFrontFor: storeFrontLookup({ default: DEFAULT_STORE_FRONT.uuid, stores: {} }),
+    byBalanceUpTo: world.byBalanceUpTo,
   };
 }
 

@@ -7,7 +7,7 @@ import { recordOutcome } from '../../../shared/workflow/record-outcome';
 import { sweep } from '../../../shared/workflow/sweep';
 import { transferCredit } from '../../../shared/workflow/transfer-credit';
 import { deferred, type FakeYay } from './fakes';
-import { orderEvent, paidEvent, paymentFact, refundEvent } from './fixtures';
+import { orderEvent, paidEvent, paymentFact, refundEvent, refundFact } from './fixtures';
 import { executionArnOf, type WorkflowDeps, workflowHarness } from './harness';
 import { Crash, CrashPoints, crashingStore } from './money-model';
 
@@ -155,4 +155,49 @@ describe('money regressions', () => {
       expect(await store.get(placed.orderKey)).toMatchObject({ state: 'open', replays: 1 });
     });
   });
+});
+
+describe('bad money from a store: recorded, never applied blindly, parked with the figures', () => {
+  const h = workflowHarness();
+  const cases = [
+    {
+      what: 'a refund larger than the payment',
+      refund: refundFact({ amount: 1_500 }),
+      figures: /refunds of 15\.00 GBP exceed the payments of 10\.00 GBP/,
+    },
+    {
+      what: 'a refund in another currency',
+      refund: refundFact({ amount: 100, currency: 'USD' }),
+      figures: /is in USD, the order in GBP/,
+    },
+    { what: 'a negative refund', refund: refundFact({ amount: -100 }), figures: /has -1\.00 GBP/ },
+  ];
+  for (const { what, refund, figures } of cases) {
+    it(`parks an order with ${what} for a person, moving nothing`, async () => {
+      const { store, deps, yay } = h;
+      const paid = paidEvent();
+      await dispatchOrderEvent(deps, paid);
+      await dispatchOrderEvent(deps, refundEvent(paid, refund));
+      const customer = { uuid: yay.addCustomer('cname'), name: 'cname', created: true };
+
+      const transfer = await transferCredit(deps, { order: paid, customer });
+      await recordOutcome(deps, { order: paid, outcome: 'needs_attention', transfer });
+
+      expect(transfer).toMatchObject({
+        status: 'HELD',
+        hold: 'credit_undecided',
+        reason: expect.stringMatching(figures),
+      });
+      expect(await store.get(paid.orderKey)).toMatchObject({
+        state: 'needs_attention',
+        facts: [paymentFact(), refund],
+        attention: {
+          reason: 'credit_undecided',
+          message: expect.stringMatching(figures),
+          action: expect.stringContaining(`ops -- complete '${paid.orderKey}' --credit`),
+        },
+      });
+      expect(yay.transferCalls).toEqual([]);
+    });
+  }
 });

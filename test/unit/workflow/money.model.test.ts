@@ -58,6 +58,7 @@ interface OrderPlan {
   /** Refunds, each in pence of the £10.00 order, keyed by the order or only by its payment. */
   refunds: { amount: number; byPayment: boolean }[];
   dispute: boolean;
+  together: boolean;
 }
 
 const orderPlan = fc.record({
@@ -74,6 +75,8 @@ const orderPlan = fc.record({
   ),
   // One order in five disputed.
   dispute: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
+  /** The confirmation carries the first refund too, as a WooCommerce update carries every refund so far. */
+  together: fc.boolean(),
 });
 
 /** The order's events as its store would send them, and the facts they carry. */
@@ -114,7 +117,16 @@ function script(run: number, index: number, plan: OrderPlan): ScriptedOrder & { 
       facts: [fact('failure', `${paymentRef}_attempt_0`, total)],
     });
   }
-  if (plan.pay === 'async') events.push({ ...base, kind: 'payment_confirmed', facts: [payment] });
+  const first = plan.refunds[0];
+  const refundFact = (n: number, amount: number) => fact('refund', `re_${orderId}_${n}`, amount);
+  if (plan.pay === 'async') {
+    const withRefund = plan.together && first !== undefined && !first.byPayment;
+    events.push({
+      ...base,
+      kind: withRefund ? 'refunded' : 'payment_confirmed',
+      facts: withRefund ? [payment, refundFact(0, first.amount)] : [payment],
+    });
+  }
   // A refund names the order, or only the payment (a Stripe charge without the session in its metadata).
   const onlyPayment = { orderId: paymentRef, orderKey: `stripe:acct_model:${paymentRef}` };
   plan.refunds.forEach((refund, n) => {
@@ -122,7 +134,7 @@ function script(run: number, index: number, plan: OrderPlan): ScriptedOrder & { 
       ...base,
       ...(refund.byPayment ? onlyPayment : {}),
       kind: 'refunded',
-      facts: [fact('refund', `re_${orderId}_${n}`, refund.amount)],
+      facts: [refundFact(n, refund.amount)],
     });
   });
   if (plan.dispute && plan.pay !== 'never' && plan.pay !== 'free') {
@@ -146,6 +158,8 @@ interface Run {
   /** Deliveries that crashed: EventBridge delivers them again. */
   redeliver: OrderEvent[];
   lines: Line[];
+  /** Whether customers spend credit in this run. */
+  spending: boolean;
 }
 
 /** The model a command checks against: nothing, the oracle reads the scripts. */
@@ -269,6 +283,16 @@ function commands(orderCount: number) {
         ),
       ),
     order.map((o) => command(`person(${o})`, (r) => personActs(r, o))),
+    fc.tuple(order, fc.constantFrom(100, 2_500, 10_000)).map(([o, amount]) =>
+      command(`customer of ${o} spends ${amount}`, async (r) => {
+        if (!r.spending) return;
+        const intent = await r.world.store.getIntent(r.orders[o]?.event.orderKey ?? '');
+        const uuid = intent?.customerUuid;
+        if (uuid && r.world.sandbox.state.customers.some((c) => c.uuid === uuid)) {
+          r.world.sandbox.spend(uuid, amount as Millis);
+        }
+      }),
+    ),
   ];
 }
 
@@ -384,15 +408,25 @@ describe('money, modelled: what each order owes moves exactly once, or a person 
         fc
           .array(orderPlan, { minLength: 1, maxLength: 3 })
           .chain((plans) =>
-            fc.tuple(fc.constant(plans), fc.commands(commands(plans.length), { maxCommands: 25 })),
+            fc.tuple(
+              fc.constant(plans),
+              fc.record({ history: fc.boolean(), spending: fc.boolean() }),
+              fc.commands(commands(plans.length), { maxCommands: 25 }),
+            ),
           ),
-        async ([plans, cmds]) => {
+        async ([plans, yayShape, cmds]) => {
           run += 1;
           const tableName = await dynamo.newTable();
           // A sandbox of its own: Yay's ledger is what the run is judged by.
-          const sandbox = await startYaySandbox({ resellerBalance: 1_000_000 as Millis, requestLogLimit: 50 });
-          const lines: Line[] = [];
           const clock = new ModelClock();
+          // Yay keeps its history by the run's clock, with or without a history path answering.
+          const sandbox = await startYaySandbox({
+            resellerBalance: 1_000_000 as Millis,
+            requestLogLimit: 50,
+            now: () => clock.now().getTime(),
+            behaviour: { balanceHistory: yayShape.history ? 'ledger' : 'none' },
+          });
+          const lines: Line[] = [];
           const world: World = {
             clock,
             workflow: new ModelWorkflow(clock),
@@ -412,21 +446,35 @@ describe('money, modelled: what each order owes moves exactly once, or a person 
             },
             events: outbound.events,
             namingKey: `test-only-naming-key-${run}`,
+            // A customer who spends exactly a credit in flight fools the balances: with no history to decide from,
+            // such a run leaves every unknown outcome to a person (the risk the limit bounds is written down).
+            byBalanceUpTo: yayShape.spending && !yayShape.history ? 0 : 20_000,
             source: 'step',
           };
-          sandbox.setResellerBalance(1_000_000 as Millis);
           const r: Run = {
             world,
             orders: plans.map((plan, i) => script(run, i, plan)),
             redeliver: [],
             lines,
+            spending: yayShape.spending,
           };
-          await fc.asyncModelRun(() => ({ model: {}, real: r }), cmds);
-          await quiesce(r);
-          await judge(r);
+          try {
+            await fc.asyncModelRun(() => ({ model: {}, real: r }), cmds);
+            await quiesce(r);
+            if (process.env.MONEY_MODEL_DEBUG) for (const line of r.lines) console.log(JSON.stringify(line));
+            await judge(r);
+          } finally {
+            await sandbox.stop();
+          }
         },
       ),
-      { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      {
+        numRuns: RUNS,
+        seed: SEED,
+        endOnFailure: true,
+        // Replays one failing run: MONEY_MODEL_PATH is the `path` fast-check prints with its counterexample.
+        ...(process.env.MONEY_MODEL_PATH ? { path: process.env.MONEY_MODEL_PATH } : {}),
+      },
     );
   }, 1_800_000);
 });

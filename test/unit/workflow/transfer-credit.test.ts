@@ -46,6 +46,9 @@ describe('transferCredit', () => {
     store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
     yay = new FakeYay();
     obs = recordingObservability();
+    yay.now = obs.observability.now;
+    // These cases decide from balances; Yay's history has its own cases below.
+    yay.customerBalanceHistoryReadable = false;
     customer = { uuid: yay.addCustomer('ctestcustomer', 2_000), name: 'ctestcustomer', created: true };
     deps = { ...obs.observability, orders: store, transfers: store, leases: store, yay };
     await store.record(order, 'exec', obs.observability.now());
@@ -466,6 +469,98 @@ describe('transferCredit', () => {
     await expect(transferCredit(deps, input())).resolves.toMatchObject({ status: 'APPLIED', amount: 7_500 });
     expect(yay.applied).toEqual([{ uuid: customer.uuid, amount: 7_500 }]);
   });
+  describe("with Yay's balance history", () => {
+    beforeEach(() => {
+      yay.customerBalanceHistoryReadable = true;
+      // The customer's opening credit is minutes old when the order is paid.
+      obs.advance(300);
+    });
+
+    it('decides a lost answer applied from the history, though the customer spent the credit before reconcile ran', async () => {
+      yay.transferFaults.push('lost-answer');
+      await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
+      // The customer calls away exactly what arrived: by balances alone the transfer would look not applied.
+      obs.advance(30);
+      yay.spend(customer.uuid, 10_000);
+
+      const decision = await reconcileTransfer(reconcileDeps(), order.orderKey);
+
+      expect(decision).toMatchObject({
+        decision: 'applied',
+        reason: expect.stringContaining('history shows'),
+      });
+      await expect(transferCredit(deps, input())).resolves.toMatchObject({ status: 'APPLIED' });
+      expect(yay.transferCalls).toHaveLength(1);
+    });
+
+    it('decides a call that never landed not applied from a history that accounts for the balance without the credit, whatever the amount', async () => {
+      yay.transferFaults.push('timeout-not-applied');
+      await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
+      obs.advance(30);
+      yay.spend(customer.uuid, 500);
+
+      const decision = await reconcileTransfer({ ...reconcileDeps(), byBalanceUpTo: 0 }, order.orderKey);
+
+      expect(decision).toMatchObject({
+        decision: 'retry',
+        reason: expect.stringContaining('history accounts for'),
+      });
+    });
+
+    it('never proves a call not applied while a credit of its amount sits just before it (a Yay clock behind ours)', async () => {
+      yay.transferFaults.push('lost-answer');
+      // Yay stamps five minutes behind our clock; the customer spends exactly what arrived.
+      yay.now = () => new Date(obs.observability.now().getTime() - 300_000);
+      await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
+      obs.advance(30);
+      yay.spend(customer.uuid, 10_000);
+
+      const decision = await reconcileTransfer({ ...reconcileDeps(), byBalanceUpTo: 5_000 }, order.orderKey);
+
+      expect(decision.decision).toBe('needs_review');
+      expect(yay.transferCalls).toHaveLength(1);
+    });
+
+    it('does not trust a history that lags the balance: a person decides above the limit', async () => {
+      yay.transferFaults.push('timeout-not-applied');
+      await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
+      // Yay's history is behind: its newest balance is not the balance now.
+      const record = yay.customers.get(customer.uuid);
+      if (record) record.balance -= 150;
+
+      const decision = await reconcileTransfer({ ...reconcileDeps(), byBalanceUpTo: 5_000 }, order.orderKey);
+
+      expect(decision).toMatchObject({
+        decision: 'needs_review',
+        reason: expect.stringContaining('above the 5.000'),
+      });
+    });
+  });
+
+  it('waits out a customer-balance read that is down, never calling without the snapshot a reconciliation needs', async () => {
+    // A 15-second outage of the balance read: the step is retried by the graph, the call made once it answers.
+    yay.customerBalanceError = new YayUnavailable('GET /account/reseller-balance/…: Yay answered 503', true);
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(YayUnavailable);
+    expect(yay.transferCalls).toEqual([]);
+    expect((await store.getIntent(order.orderKey))?.status).toBe('PENDING');
+
+    yay.customerBalanceError = undefined;
+    await expect(transferCredit(deps, input())).resolves.toMatchObject({ status: 'APPLIED' });
+    expect(await store.getIntent(order.orderKey)).toMatchObject({
+      customerBalanceBefore: 2_000,
+      attempts: 1,
+    });
+  });
+
+  it('sends an unknown outcome above the configured amount to a person when no history answers', async () => {
+    yay.transferFaults.push('timeout-not-applied');
+    await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
+
+    const decision = await reconcileTransfer({ ...reconcileDeps(), byBalanceUpTo: 9_999 }, order.orderKey);
+
+    expect(decision.decision).toBe('needs_review');
+    expect(decision.reason).toMatch(/above the 9\.999 decided from balances alone/);
+  });
 });
 
 describe('resolveTransfer', () => {
@@ -490,6 +585,8 @@ describe('resolveTransfer', () => {
     yay = new FakeYay();
     workflow = new FakeWorkflow();
     obs = recordingObservability();
+    // A transfer Yay's history could decide would never reach a person: these cases have none.
+    yay.customerBalanceHistoryReadable = false;
     customer = { uuid: yay.addCustomer('ctestcustomer', 2_000), name: 'ctestcustomer', created: true };
     await store.record(order, executionName(order.orderKey), obs.observability.now());
   });
