@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<{ default: () => Promise<string> }>>
   console: () => import('./console'),
   soak: () => import('./soak'),
   cost: () => import('./cost'),
+  'money-model': () => import('./money-model'),
 };
 
 const [first, ...rest] = process.argv.slice(2);

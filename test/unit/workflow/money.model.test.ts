@@ -27,7 +27,7 @@ import {
 import { outboundRecorder } from './outbound';
 
 /** Runs of the model in `npm test`; `npm run bench -- money-model` runs more (MONEY_MODEL_RUNS). */
-const RUNS = Number(process.env.MONEY_MODEL_RUNS ?? 2_000);
+const RUNS = Number(process.env.MONEY_MODEL_RUNS ?? 400);
 const SEED = Number(process.env.MONEY_MODEL_SEED ?? 20261206);
 const WINDOW = 7 * 24 * 3600;
 const AT = '2026-12-06T09:00:00.000Z';
