@@ -366,6 +366,30 @@ describe('loadInfraConfig Yay settings', () => {
   });
 });
 
+describe('loadInfraConfig money settings', () => {
+  it('credits no free order and reconciles by balance up to £20 when neither key is set, as in cdk.json', () => {
+    const config = load({});
+    expect(config.creditFreeOrders).toBe(false);
+    expect(config.reconcileByBalanceUpToMillis).toBe(20_000);
+  });
+
+  it('reads both keys from the CLI strings -c gives them', () => {
+    const config = load({ [ContextKeys.creditFreeOrders]: 'true', [ContextKeys.reconcileByBalanceUpTo]: '7.5' });
+    expect(config.creditFreeOrders).toBe(true);
+    expect(config.reconcileByBalanceUpToMillis).toBe(7_500);
+  });
+
+  it.each([
+    [{ [ContextKeys.creditFreeOrders]: 'yes' }, 'context provisioning:creditFreeOrders must be true or false, got "yes"'],
+    [
+      { [ContextKeys.reconcileByBalanceUpTo]: '1.2345' },
+      'context provisioning:reconcileByBalanceUpTo must be a GBP amount with at most three decimals, got "1.2345"',
+    ],
+  ])('refuses %j naming the key', (overrides, message) => {
+    expect(failure(overrides).message).toBe(message);
+  });
+});
+
 describe('buildApp with bad context', () => {
   it('fails before creating any stack, naming the key', () => {
     expect(() => buildApp({ bundle: false, context: { [ContextKeys.yayStoreFront]: 'abc' } })).toThrow(
@@ -416,6 +440,8 @@ describe('buildApp with optional context', () => {
           [ContextKeys.yayCustomerBalancePath]: 'auth-for',
           [ContextKeys.yayCreditAllocation]: 'allocate',
           [ContextKeys.yayCreditAllocationNet]: 'true',
+          [ContextKeys.creditFreeOrders]: true,
+          [ContextKeys.reconcileByBalanceUpTo]: '7.5',
         },
       });
       app.app.synth();
@@ -493,6 +519,18 @@ describe('buildApp with optional context', () => {
         for (const key of Object.keys(settings)) expect(env, name).not.toHaveProperty(key);
       }
     }
+  });
+
+  it('gives the functions that derive what money owes the free-order switch, and reconcile its balance limit', () => {
+    const variables = (name: FunctionName) =>
+      (functionProperties(provisioning, name).Environment as { Variables: Record<string, unknown> })
+        .Variables;
+    const derive = ['dispatch', 'transfer-credit', 'record-outcome', 'sweep'];
+    for (const name of FunctionNames) {
+      if (derive.includes(name)) expect(variables(name), name).toMatchObject({ [EnvNames.CREDIT_FREE_ORDERS]: 'true' });
+      else expect(variables(name), name).not.toHaveProperty(EnvNames.CREDIT_FREE_ORDERS);
+    }
+    expect(variables('reconcile-transfer')).toMatchObject({ [EnvNames.RECONCILE_BY_BALANCE_UP_TO]: '7500' });
   });
 
   it('outputs the Yay settings for ops yay-check --aws, as the functions get them', () => {
