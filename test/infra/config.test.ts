@@ -374,13 +374,19 @@ describe('loadInfraConfig money settings', () => {
   });
 
   it('reads both keys from the CLI strings -c gives them', () => {
-    const config = load({ [ContextKeys.creditFreeOrders]: 'true', [ContextKeys.reconcileByBalanceUpTo]: '7.5' });
+    const config = load({
+      [ContextKeys.creditFreeOrders]: 'true',
+      [ContextKeys.reconcileByBalanceUpTo]: '7.5',
+    });
     expect(config.creditFreeOrders).toBe(true);
     expect(config.reconcileByBalanceUpToMillis).toBe(7_500);
   });
 
   it.each([
-    [{ [ContextKeys.creditFreeOrders]: 'yes' }, 'context provisioning:creditFreeOrders must be true or false, got "yes"'],
+    [
+      { [ContextKeys.creditFreeOrders]: 'yes' },
+      'context provisioning:creditFreeOrders must be true or false, got "yes"',
+    ],
     [
       { [ContextKeys.reconcileByBalanceUpTo]: '1.2345' },
       'context provisioning:reconcileByBalanceUpTo must be a GBP amount with at most three decimals, got "1.2345"',
@@ -527,7 +533,8 @@ describe('buildApp with optional context', () => {
         .Variables;
     const derive = ['dispatch', 'transfer-credit', 'record-outcome', 'sweep'];
     for (const name of FunctionNames) {
-      if (derive.includes(name)) expect(variables(name), name).toMatchObject({ [EnvNames.CREDIT_FREE_ORDERS]: 'true' });
+      if (derive.includes(name))
+        expect(variables(name), name).toMatchObject({ [EnvNames.CREDIT_FREE_ORDERS]: 'true' });
       else expect(variables(name), name).not.toHaveProperty(EnvNames.CREDIT_FREE_ORDERS);
     }
     expect(variables('reconcile-transfer')).toMatchObject({ [EnvNames.RECONCILE_BY_BALANCE_UP_TO]: '7500' });
