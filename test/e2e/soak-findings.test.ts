@@ -62,7 +62,8 @@ async function dynaliteChild(path: string, killBetween: boolean) {
 
 /**
  * Production bugs the chaos soak (`npm run bench -- soak`, test/soak/) found that need the whole workflow to show,
- * each reduced to one order. They were `it.fails` until fixed; each now guards its fix.
+ * each reduced to one order. Each is `it.fails` until fixed (and its entry in the harness's KNOWN_FINDINGS names
+ * it), then a plain test guarding its fix.
  */
 describe('soak findings, end to end', () => {
   let runtime: LocalRuntime;
@@ -121,6 +122,65 @@ describe('soak findings, end to end', () => {
     expect(done.refunded).toBe(true);
     expect(done.transfer?.status).toBe('CANCELLED');
     expect(done.state).toBe('refunded');
+  });
+
+  // Soak seed 837 (the short run in npm test), order shopify:example-shop.myshopify.com:8209829119400000056: placed
+  // unpaid, a refund naming 250 units of its credit line, then paid — 8.060 of its 10.560 moved, as the money owes.
+  // The store delivered the same refund again after that (Stripe retrying a delivery whose answer it did not get;
+  // WooCommerce lists an order's refunds again in every later update, e.g. when the merchant marks it completed):
+  // the order was flagged refund_after_credit, "settle the credit in Yay by hand", though the refund took nothing
+  // back the credit had not already left out. A person following the attention takes credit back from a buyer owed
+  // it. Dispatch flags any refund or dispute event on an order whose transfer is APPLIED, whether or not its fact is
+  // new or came after the amount that moved was derived.
+  it.fails('does not ask a person to take back credit for a refund the credit already left out, when the store delivers that refund again', async () => {
+    const session = Variants.paidSession((s) => {
+      s.id = sampleId('cs');
+      s.customer = sampleId('cus');
+      s.payment_intent = sampleId('pi');
+      s.customer_details.email = `${s.customer}@example.com`;
+      s.payment_status = 'unpaid';
+    });
+    const orderKey = `stripe:default:${session.id}`;
+    const send = (event: Record<string, unknown>) =>
+      sendStripeEvent(runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
+    // £1.00 of the £10.00 session refunded before it was paid: 9.000 of its 10.000 credit is owed.
+    const refund = stripeEvent(
+      'charge.refunded',
+      Variants.refundedCharge((c) => {
+        c.payment_intent = session.payment_intent;
+        c.metadata = { checkout_session_id: session.id };
+        c.amount = 1000;
+        c.amount_refunded = 100;
+        c.refunded = false;
+      }),
+      { id: sampleId('evt') },
+    );
+
+    await send(stripeEvent('checkout.session.completed', session, { id: sampleId('evt') }));
+    await runtime.waitForOrder(orderKey, 30_000, 'awaiting_payment');
+    await send(refund);
+    await eventually('the refund on the order', async () =>
+      (await runtime.store.getOrder(orderKey))?.facts?.some((fact) => fact.type === 'refund')
+        ? true
+        : undefined,
+    );
+    await send(
+      stripeEvent(
+        'checkout.session.async_payment_succeeded',
+        { ...session, payment_status: 'paid' },
+        { id: sampleId('evt') },
+      ),
+    );
+    const fulfilled = await runtime.waitForOrder(orderKey);
+    // The same refund again, as Stripe retries it.
+    await send(refund);
+    await runtime.idle();
+    const after = await runtime.store.getOrder(orderKey);
+
+    expect(fulfilled.state).toBe('fulfilled');
+    expect(fulfilled.transfer?.amount).toBe(9000);
+    expect(after?.facts?.filter((fact) => fact.type === 'refund')).toHaveLength(1);
+    expect(after?.attention).toBeUndefined();
   });
 
   // Soak seed 42 (the short run in npm test), order woocommerce:shop.example.org:20023: local mode was SIGKILLed

@@ -73,10 +73,34 @@ export const KNOWN_FINDINGS: ReadonlyArray<{
   /** What of the order's end the bug explains: its end state, its being stuck, its missing from `ops attention`. */
   explains: ReadonlyArray<'end' | 'stuck' | 'attention'>;
 }> = [
-  // Empty: the three the soak found (a refund while waiting ended payment_failed; a confirmation racing that refund
-  // was recorded silently; a kill between dynalite's index and item writes lost an open order from the sweep's
-  // index) are fixed, their reproductions in test/unit/workflow/soak-findings.test.ts and
-  // test/e2e/soak-findings.test.ts now plain tests. A new finding goes here with its reproduction.
+  {
+    id: 'restated-refund-flagged-after-credit',
+    what:
+      'a refund the credit already took into account (recorded before the transfer derived its amount), delivered ' +
+      'again after the credit moved, flags refund_after_credit: a person is asked to settle in Yay a refund that ' +
+      'took nothing back, though the money owes what moved',
+    reproduction: 'test/e2e/soak-findings.test.ts',
+    hit: ({ order, found }) => {
+      const planned = order.expected[0];
+      const refundFacts = (found.facts ?? []).filter((fact) => fact.type === 'refund').length;
+      return (
+        order.path !== 'refund_after_credit' &&
+        order.refund !== undefined &&
+        planned?.state === 'fulfilled' &&
+        planned.attention === undefined &&
+        found.state === 'fulfilled' &&
+        found.attention?.reason === 'refund_after_credit' &&
+        refundFacts === 1 &&
+        order.steps.some(
+          (step) =>
+            step.do === 'send' &&
+            step.role === 'refunded' &&
+            (step.tag === 'restated' || step.tag === 'late'),
+        )
+      );
+    },
+    explains: ['end'],
+  },
 ];
 
 export interface SoakOptions {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Millis } from '../../../shared/domain/credit';
+import type { MoneyFact } from '../../../shared/domain/money';
 import type { OrderView } from '../../../shared/store';
-import { emptyFigures, failuresOf, judge } from '../../soak/harness';
+import { emptyFigures, failuresOf, formatReport, judge } from '../../soak/harness';
 import { type PlannedOrder, planSoak } from '../../soak/plan';
 import type { SandboxLedgerState } from '../../soak/processes';
 import { soakOrderKey } from '../../soak/webhooks';
@@ -265,6 +266,42 @@ describe('the soak judge', () => {
       ledger([['u1', order, owedCredit(order)]]),
     );
     expect(credited.figures.credits.forbidden).toHaveLength(1);
+  });
+
+  it('counts an order the known restated-refund finding explains without failing the run, but never excuses its credit', () => {
+    const order = plan.orders.find(
+      (o) =>
+        o.path === 'refund_before_credit' &&
+        o.steps.some((step) => step.do === 'send' && step.tag === 'restated'),
+    );
+    if (!order) throw new Error('seed 837 restates a refund');
+    const refund: MoneyFact = { type: 'refund', id: 'r1', amount: 100, currency: 'GBP', at: 'x' };
+    const flagged = view(order, 'fulfilled', {
+      attention: attention('refund_after_credit', 'x'),
+      facts: [refund],
+    } as never);
+
+    const excused = run([[order, flagged]], ledger([['u1', order, owedCredit(order)]]));
+    expect(excused.failures).toEqual([]);
+    expect(excused.figures.knownFindings).toEqual({
+      'restated-refund-flagged-after-credit': [soakOrderKey(order)],
+    });
+    expect(excused.figures.unexpectedEnds).toEqual([
+      expect.objectContaining({ finding: 'restated-refund-flagged-after-credit' }),
+    ]);
+    expect(formatReport(plan, excused.figures)).toContain('restated-refund-flagged-after-credit 1');
+    // The whole credit moved: a credit failure whatever the finding.
+    expect(run([[order, flagged]], ledger([['u1', order, order.amount]])).failures).toEqual([
+      expect.stringContaining('another amount than their money owes'),
+    ]);
+    // A second refund fact on the order is a refund after credit the finding does not explain.
+    const twice = view(order, 'fulfilled', {
+      attention: attention('refund_after_credit', 'x'),
+      facts: [refund, { ...refund, id: 'r2' }],
+    } as never);
+    expect(run([[order, twice]], ledger([['u1', order, owedCredit(order)]])).failures).toEqual([
+      expect.stringContaining('ending otherwise than planned'),
+    ]);
   });
 
   it('does not balance a ledger whose reseller debit and customer balances disagree', () => {
