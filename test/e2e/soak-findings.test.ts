@@ -183,6 +183,60 @@ describe('soak findings, end to end', () => {
     expect(after?.attention).toBeUndefined();
   });
 
+  // Soak seed 20261127 (npm run bench -- soak), order stripe:default:cs_test_soakj6ot00921: placed unpaid, £1.00 of its
+  // £19.21 refunded by a charge.refunded naming only its PaymentIntent, then its payment confirmed (twice) at once.
+  // Nothing resumed the order waiting for that payment: it expired 5 s later (the soak's payment window), was reopened
+  // as owing credit, and was credited 38 s after the payment, by the sweep that ran when local mode next started. The
+  // confirmation names the PaymentIntent too, so dispatch claims the payment item and brings its refund along with the
+  // payment; the event is then taken for a refund (recorded before credit, nothing resumed). Deployed, the window is
+  // 28 days: the buyer waits for the 15-minute sweep to resume the execution.
+  it.fails('credits a Stripe order when its payment is confirmed, though a refund naming only its PaymentIntent came first', async () => {
+    const session = Variants.paidSession((s) => {
+      s.id = sampleId('cs');
+      s.customer = sampleId('cus');
+      s.payment_intent = sampleId('pi');
+      s.customer_details.email = `${s.customer}@example.com`;
+      s.payment_status = 'unpaid';
+    });
+    const orderKey = `stripe:default:${session.id}`;
+    const send = (event: Record<string, unknown>) =>
+      sendStripeEvent(runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
+
+    await send(stripeEvent('checkout.session.completed', session, { id: sampleId('evt') }));
+    await runtime.waitForOrder(orderKey, 30_000, 'awaiting_payment');
+    // £1.00 of the £10.00 refunded, the charge naming only its PaymentIntent (no session in its metadata).
+    await send(
+      stripeEvent(
+        'charge.refunded',
+        Variants.refundedCharge((c) => {
+          c.payment_intent = session.payment_intent;
+          c.metadata = {};
+          c.amount = 1000;
+          c.amount_refunded = 100;
+          c.refunded = false;
+        }),
+        { id: sampleId('evt') },
+      ),
+    );
+    await eventually('the refund on the order', async () =>
+      (await runtime.store.getOrder(orderKey))?.facts?.some((fact) => fact.type === 'refund')
+        ? true
+        : undefined,
+    );
+    await send(
+      stripeEvent(
+        'checkout.session.async_payment_succeeded',
+        { ...session, payment_status: 'paid' },
+        { id: sampleId('evt') },
+      ),
+    );
+    // The payment window here is 60 s and no sweep runs: only the confirmation can resume the order.
+    const done = await runtime.waitForOrder(orderKey, 15_000);
+
+    expect(done.state).toBe('fulfilled');
+    expect(done.transfer?.amount).toBe(9000);
+  });
+
   // Soak seed 42 (the short run in npm test), order woocommerce:shop.example.org:20023: local mode was SIGKILLed
   // while Record outcome wrote `fulfilled` (its transfer APPLIED, the credit in the ledger). After the restart the
   // order item still said `open`, with its openPk, but the OpenOrders index no longer held it: dynalite writes an

@@ -304,6 +304,48 @@ describe('the soak judge', () => {
     ]);
   });
 
+  it('excuses a gate never reached only for a Stripe order whose payment came after a refund by PaymentIntent and waited for its window', () => {
+    const [byIntent, other] = ordersOf(
+      (o) =>
+        o.provider === 'stripe' &&
+        (o.path === 'dispute_before_credit' ||
+          (o.path === 'refund_before_credit' && o.refund?.by === 'payment_intent')),
+      on('refund_before_credit', (o) => o.provider === 'shopify'),
+    );
+    const ended = (order: PlannedOrder) =>
+      view(order, order.expected[0]?.state ?? 'fulfilled', {
+        lastError: { Error: 'States.Timeout', Cause: 'window' },
+        replays: 1,
+      });
+    const judged = (order: PlannedOrder) => {
+      const figures = emptyFigures(plan);
+      figures.kills.done = plan.kills.length;
+      figures.kills.cleanStopCode = 0;
+      figures.gateTimeouts.push({ order: soakOrderKey(order), gate: 'ended' });
+      judge(
+        plan,
+        figures,
+        new Set([order.index]),
+        new Set([order.index]),
+        new Map([[soakOrderKey(order), ended(order)]]),
+        ledger(owedCredit(order) > 0 ? [['u1', order, owedCredit(order)]] : []),
+        new Set(),
+        new Set(),
+      );
+      return {
+        figures,
+        failures: failuresOf(plan, figures).filter((line) => !line.startsWith('orders sent:')),
+      };
+    };
+
+    const excused = judged(byIntent);
+    expect(excused.failures).toEqual([]);
+    expect(excused.figures.gateTimeouts).toEqual([
+      expect.objectContaining({ finding: 'payment-after-refund-by-payment-intent-not-resumed' }),
+    ]);
+    expect(judged(other).failures).toEqual([expect.stringContaining('gates never reached')]);
+  });
+
   it('does not balance a ledger whose reseller debit and customer balances disagree', () => {
     const [paid] = ordersOf(on('paid'));
     const state = { ...ledger([['u1', paid, paid.amount]]), resellerBalance: START as Millis };
