@@ -317,7 +317,7 @@ describe('the soak judge', () => {
         lastError: { Error: 'States.Timeout', Cause: 'window' },
         replays: 1,
       });
-    const judged = (order: PlannedOrder) => {
+    const judged = (order: PlannedOrder, found = ended(order)) => {
       const figures = emptyFigures(plan);
       figures.kills.done = plan.kills.length;
       figures.kills.cleanStopCode = 0;
@@ -327,7 +327,7 @@ describe('the soak judge', () => {
         figures,
         new Set([order.index]),
         new Set([order.index]),
-        new Map([[soakOrderKey(order), ended(order)]]),
+        new Map([[soakOrderKey(order), found]]),
         ledger(owedCredit(order) > 0 ? [['u1', order, owedCredit(order)]] : []),
         new Set(),
         new Set(),
@@ -342,6 +342,16 @@ describe('the soak judge', () => {
     expect(excused.failures).toEqual([]);
     expect(excused.figures.gateTimeouts).toEqual([
       expect.objectContaining({ finding: 'payment-after-refund-by-payment-intent-not-resumed' }),
+    ]);
+    // Reopened as owing when the expiry met its payment, and credited by the sweep's replay: the same finding.
+    const reopened = view(byIntent, byIntent.expected[0]?.state ?? 'fulfilled', {
+      replays: 1,
+      replayReason: 'sweep: money came as the execution ended',
+    });
+    expect(judged(byIntent, reopened).failures).toEqual([]);
+    // Neither sign of the window on it, or another order: a gate never reached fails the run.
+    expect(judged(byIntent, view(byIntent, 'fulfilled')).failures).toEqual([
+      expect.stringContaining('gates never reached'),
     ]);
     expect(judged(other).failures).toEqual([expect.stringContaining('gates never reached')]);
   });
