@@ -123,6 +123,19 @@ export const KNOWN_FINDINGS: ReadonlyArray<{
         found.replayReason === 'sweep: money came as the execution ended'),
     explains: ['gate'],
   },
+  {
+    id: 'order-after-order-missing-never-started',
+    what:
+      'an order whose payment came first (a stub) and was parked order_missing by a sweep past the payment window ' +
+      'is never started when the order arrives: it stays parked, its reason no longer true, its only named action ' +
+      '(ops close) forfeiting the credit its money owes',
+    reproduction: 'test/e2e/soak-findings.test.ts',
+    hit: ({ found }) =>
+      found.state === 'needs_attention' &&
+      found.attention?.reason === 'order_missing' &&
+      found.event !== undefined,
+    explains: ['end'],
+  },
 ];
 
 export interface SoakOptions {

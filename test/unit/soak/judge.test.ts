@@ -356,6 +356,29 @@ describe('the soak judge', () => {
     expect(judged(other).failures).toEqual([expect.stringContaining('gates never reached')]);
   });
 
+  it('counts an order parked order_missing whose order came after as the known finding, only once the order is on it', () => {
+    const [renewal] = ordersOf(on('renewal'));
+    const parked = (withEvent: boolean) =>
+      view(renewal, 'needs_attention', {
+        attention: attention('order_missing', 'x'),
+        ...(withEvent ? { event: { orderId: renewal.orderId } } : {}),
+      } as never);
+
+    const excused = run([[renewal, parked(true)]], ledger([]));
+    expect(excused.failures).toEqual([]);
+    expect(excused.figures.knownFindings).toEqual({
+      'order-after-order-missing-never-started': [soakOrderKey(renewal)],
+    });
+    // The order never came: a person rightly asked, but not what the plan says of this order.
+    expect(run([[renewal, parked(false)]], ledger([])).failures).toEqual([
+      expect.stringContaining('ending otherwise than planned'),
+    ]);
+    // Credited while parked: never excused.
+    expect(run([[renewal, parked(true)]], ledger([['u1', renewal, renewal.amount]])).failures).toEqual([
+      expect.stringContaining('credit the money does not owe'),
+    ]);
+  });
+
   it('does not balance a ledger whose reseller debit and customer balances disagree', () => {
     const [paid] = ordersOf(on('paid'));
     const state = { ...ledger([['u1', paid, paid.amount]]), resellerBalance: START as Millis };
