@@ -32,7 +32,7 @@ import { MetricNames } from '../../shared/metric-names';
 import { observeTableCalls, type TableCall } from '../../shared/store/consumed-capacity';
 import { TableSchema } from '../../shared/store/schema';
 import { shopifyHeaders } from '../fixtures/webhooks';
-import type { PlannedBuyer, PlannedOrder, SoakPlan } from '../soak/plan';
+import { type PlannedBuyer, type PlannedOrder, paidOrder, type SoakPlan } from '../soak/plan';
 import { buildWebhook, SOAK_CATALOG, type SoakWebhook, soakOrderKey } from '../soak/webhooks';
 import { buildHandlerBundle, bundleDir, median, timeNode } from './bundles';
 import {
@@ -569,19 +569,16 @@ function planOrders(count: number): { buyers: PlannedBuyer[]; orders: PlannedOrd
       buyers.push(buyer);
     }
     const n = String(index).padStart(5, '0');
-    orders.push({
-      index,
-      provider,
-      path: 'paid',
-      buyer: buyer.index,
-      orderId:
-        provider === 'stripe' ? `cs_test_costbench${n}` : `82098291194${String(index).padStart(8, '0')}`,
-      paymentIntent: `pi_costbench${n}`,
-      amount: (10_000 + index * 10) as Millis,
-      steps: [],
-      credited: true,
-      expected: [{ state: 'fulfilled' }],
-    });
+    orders.push(
+      paidOrder({
+        index,
+        provider,
+        buyer: buyer.index,
+        orderId:
+          provider === 'stripe' ? `cs_test_costbench${n}` : `82098291194${String(index).padStart(8, '0')}`,
+        paymentIntent: `pi_costbench${n}`,
+      }),
+    );
   }
   return { buyers, orders };
 }

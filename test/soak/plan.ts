@@ -1,11 +1,14 @@
 /**
  * The chaos soak's scenario generator: from a seed and a few parameters, the whole plan of a run — buyers, orders
- * and their payment paths, every delivery of every event (copies, concurrency, late and out-of-order ones), the
- * Yay fault programme and the moments local mode is killed. Pure and deterministic: the same parameters give the
- * same plan, byte for byte (a test holds it to that), so a failing run is reproduced from its seed.
+ * and their payment paths, the money each order's events carry, every delivery of every event (copies,
+ * concurrency, late and out-of-order ones), the Yay fault programme and the moments local mode is killed. Pure and
+ * deterministic: the same parameters give the same plan, byte for byte (a test holds it to that), so a failing run
+ * is reproduced from its seed.
  *
- * The plan is also the oracle: each order says, before anything is sent, whether the sandbox's ledger must show
- * its credit exactly once or never, and which end states are acceptable.
+ * The plan is also the oracle. Each order says, before anything is sent, what its money owes — credit in
+ * thousandths, a person (and why), or nothing (and how the order ends) — from a small model of the money rules
+ * written here apart from the product's (`shared/domain/money.ts`), and which end states are acceptable with the
+ * credit the sandbox's ledger must show for each.
  */
 import { seededRandom } from '../../infra/local/yay-sandbox/faults';
 import type { SandboxFaults, SandboxRoute } from '../../infra/local/yay-sandbox/index';
@@ -20,10 +23,15 @@ export type SoakProvider = 'stripe' | 'shopify' | 'woocommerce';
  * - `async_confirmed`: placed unpaid, then confirmed within the payment window;
  * - `async_failed`: placed unpaid, then the payment fails;
  * - `confirmed_late`: placed unpaid, the window closes (the order expires), then the payment is confirmed;
- * - `refund_after_credit`: paid, credited, then refunded;
- * - `refund_before_credit`: placed unpaid, refunded, then (the store contradicting itself) confirmed;
+ * - `refund_after_credit`: paid, credited, then refunded (in full or in part; the credit stays, a person is told);
+ * - `refund_before_credit`: placed unpaid, refunded (in full or in part), then the payment is confirmed (the store's
+ *   delayed earlier event): what the money owes decides;
+ * - `refund_before_order`: Stripe only — the `charge.refunded` comes before the checkout session it refunds;
+ * - `dispute_before_credit`: placed unpaid, disputed, then the payment is confirmed: a person decides;
+ * - `dispute_after_credit`: paid, credited, then disputed (the credit stays, a person is told);
  * - `subscription`: a subscription's first payment (Stripe `invoice.paid` subscription_create, a WooCommerce
- *   Subscriptions parent order); `renewal`: each later one, for the same buyer.
+ *   Subscriptions parent order); `free_trial`: Stripe only — a subscription's first invoice of 0 (no credit owed);
+ *   `renewal`: each later payment, for the same buyer.
  */
 export type PaymentPath =
   | 'paid'
@@ -32,7 +40,11 @@ export type PaymentPath =
   | 'confirmed_late'
   | 'refund_after_credit'
   | 'refund_before_credit'
+  | 'refund_before_order'
+  | 'dispute_before_credit'
+  | 'dispute_after_credit'
   | 'subscription'
+  | 'free_trial'
   | 'renewal';
 
 export const PaymentPaths: readonly PaymentPath[] = [
@@ -42,25 +54,38 @@ export const PaymentPaths: readonly PaymentPath[] = [
   'confirmed_late',
   'refund_after_credit',
   'refund_before_credit',
+  'refund_before_order',
+  'dispute_before_credit',
+  'dispute_after_credit',
   'subscription',
+  'free_trial',
   'renewal',
 ];
 
-/** The paths whose credit the ledger must show exactly once; every other path must move none. */
-export const CREDITED_PATHS: ReadonlySet<PaymentPath> = new Set([
-  'paid',
-  'async_confirmed',
-  'confirmed_late',
-  'refund_after_credit',
-  'subscription',
-  'renewal',
-]);
-
 /** One logical store event of an order; its deliveries are copies of the same bytes (re-signed per attempt). */
-export type EventRole = 'placed' | 'paid' | 'confirmed' | 'failed' | 'refunded';
+export type EventRole =
+  | 'placed'
+  | 'paid'
+  | 'confirmed'
+  | 'failed'
+  | 'refunded'
+  | 'disputed'
+  /** Stripe `invoice_payment.paid`: the invoice's payment again, naming its PaymentIntent. */
+  | 'invoice_payment';
 
-/** What an order's script waits for before its next event, read from local mode's table. */
-export type Gate = 'recorded' | 'expired' | 'fulfilled' | 'refunded';
+/**
+ * What an order's script waits for before its next event, read from local mode's table: the order recorded (its
+ * event stored), expired, fulfilled, ended (any outcome), a refund or dispute fact on the order, or (a refund before
+ * its order) the refund kept on the payment item its PaymentIntent names.
+ */
+export type Gate =
+  | 'recorded'
+  | 'expired'
+  | 'fulfilled'
+  | 'ended'
+  | 'refund_on_order'
+  | 'dispute_on_order'
+  | 'refund_on_payment';
 
 export type Step =
   | {
@@ -70,16 +95,55 @@ export type Step =
       copies: number;
       /** The copies go at once (`Promise.all`) rather than one after the other. */
       concurrent: boolean;
-      /** `late`: a repeat after later events of the order; `out_of_order`: before the event it follows. */
-      tag?: 'late' | 'out_of_order';
+      /**
+       * `late`: a repeat after later events of the order; `out_of_order`: before the event it follows; `restated`:
+       * a refund the credit already took into account, delivered again after the credit moved.
+       */
+      tag?: 'late' | 'out_of_order' | 'restated';
     }
   | { do: 'await'; until: Gate }
   | { do: 'pause'; ms: number };
 
-/** An end state the oracle accepts, with the attention reason it must carry (if any). */
+/**
+ * What an order's money owes, from the model below: credit (thousandths), a person (and why), or nothing (and the
+ * order's end). `label` says it for the report ("credit in full", "the rest after a partial refund", …).
+ */
+export type Owed =
+  | { kind: 'credit'; credit: Millis; label: string }
+  | { kind: 'person'; reason: 'credit_undecided' | 'disputed'; label: string }
+  | { kind: 'nothing'; label: string };
+
+/**
+ * An end state the oracle accepts, with the attention reason it must carry (if any) and the credit the ledger must
+ * show for the order when it ends so. `when: 'window_closed'`: acceptable only if the order's payment window closed
+ * before its payment came (the order carries the wait's `States.Timeout`): the product then asks a person about a
+ * refund it saw with no payment, and the payment that follows leaves the person asked.
+ */
 export interface ExpectedEnd {
   state: OrderState;
   attention?: AttentionReason;
+  credit: number;
+  when?: 'window_closed';
+}
+
+/**
+ * A refund the plan sends, as the store describes it:
+ * - `full`: all of the payment;
+ * - `partial`: money only, naming no line (Stripe: `amount_refunded` below `amount`; Shopify: a refund transaction
+ *   and no `refund_line_items`; WooCommerce: a `refunds[]` entry on a processing order);
+ * - `credit_line`: Shopify — `units` of the credit line named in `refund_line_items`, their money refunded;
+ * - `other_line`: Shopify — a line the catalog does not price (merchandise), its money refunded.
+ */
+export interface PlannedRefund {
+  shape: 'full' | 'partial' | 'credit_line' | 'other_line';
+  /** Minor units (pence) the buyer gets back. */
+  amount: number;
+  /** `credit_line`: SOAK-UNIT units refunded. */
+  units?: number;
+  /** Stripe: the charge names the session in its metadata, or only its PaymentIntent. */
+  by?: 'session' | 'payment_intent';
+  /** WooCommerce `full`: the refund also listed in `refunds[]` (else the status `refunded` alone says it). */
+  listed?: boolean;
 }
 
 export interface PlannedBuyer {
@@ -99,18 +163,25 @@ export interface PlannedOrder {
   buyer: number;
   /** The provider's order id: a Checkout Session or invoice id, a Shopify or WooCommerce order id. */
   orderId: string;
-  /** Stripe: the PaymentIntent the session (or invoice) recorded. */
+  /** Stripe: the PaymentIntent the session (or the invoice's payment) names. */
   paymentIntent?: string;
-  /** Unique per order, so each ledger transfer names the order it belongs to. */
+  /** The credit the order buys at the catalog price: SOAK-UNIT × (1000 + index) at 0.010. Unique per order. */
   amount: Millis;
-  /** How a refund names the order: Stripe by session id in metadata or by PaymentIntent only; WooCommerce full or partial. */
-  refundBy?: 'session' | 'payment_intent' | 'full' | 'partial';
+  /**
+   * What the buyer pays for the whole order, minor units (pence): the credit line's 1000 + index pence, plus on a
+   * Shopify order its other lines, discount and shipping, on a WooCommerce order of `lines: 'multi'` its other line,
+   * tax and shipping; 0 for a free trial.
+   */
+  paid: number;
+  /** WooCommerce: the published order's lines and shipping (`multi`), or its credit line alone (`single`). */
+  lines?: 'single' | 'multi';
+  refund?: PlannedRefund;
   steps: Step[];
-  /** The oracle: the ledger shows this order's amount to its buyer exactly once (true) or never (false). */
-  credited: boolean;
+  /** The oracle: what the order's money owes. */
+  owed: Owed;
+  /** Acceptable ends, each with the credit the ledger must show; the first is what the money says. */
   expected: ExpectedEnd[];
 }
-
 /** One phase of the Yay fault programme; the programme cycles while deliveries are being sent. */
 export interface FaultPhase {
   label: string;
@@ -174,30 +245,40 @@ const MAX_ORDERS_PER_BUYER = 4;
 
 const FIRST_NAMES = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Ken', 'Radia', 'Donald', 'Frances', 'Tim'];
 
+/**
+ * Each provider's paths and their weights: mostly paid orders, then asynchronous payments, refunds (before and after
+ * credit), few disputes. Shopify has no payment-failed topic; its subscriptions are ordinary repeat orders (README).
+ * WooCommerce has no dispute webhook. Only Stripe sends a refund that may come before its order (a `charge.refunded`
+ * naming only its PaymentIntent).
+ */
 const PATHS_OF: Record<SoakProvider, readonly [PaymentPath, number][]> = {
   stripe: [
-    ['paid', 30],
-    ['async_confirmed', 15],
-    ['async_failed', 12],
-    ['confirmed_late', 10],
-    ['refund_after_credit', 12],
+    ['paid', 26],
+    ['async_confirmed', 13],
+    ['async_failed', 10],
+    ['confirmed_late', 8],
+    ['refund_after_credit', 10],
     ['refund_before_credit', 12],
+    ['refund_before_order', 7],
+    ['dispute_before_credit', 4],
+    ['dispute_after_credit', 4],
   ],
-  // Shopify has no payment-failed topic; its subscriptions are ordinary repeat orders (README).
   shopify: [
-    ['paid', 35],
-    ['async_confirmed', 20],
-    ['confirmed_late', 10],
-    ['refund_after_credit', 15],
-    ['refund_before_credit', 15],
+    ['paid', 30],
+    ['async_confirmed', 17],
+    ['confirmed_late', 8],
+    ['refund_after_credit', 12],
+    ['refund_before_credit', 17],
+    ['dispute_before_credit', 4],
+    ['dispute_after_credit', 4],
   ],
   woocommerce: [
     ['paid', 30],
-    ['async_confirmed', 15],
-    ['async_failed', 12],
-    ['confirmed_late', 10],
+    ['async_confirmed', 14],
+    ['async_failed', 10],
+    ['confirmed_late', 8],
     ['refund_after_credit', 12],
-    ['refund_before_credit', 12],
+    ['refund_before_credit', 16],
   ],
 };
 
@@ -207,6 +288,20 @@ const PROVIDERS: readonly [SoakProvider, number][] = [
   ['woocommerce', 30],
 ];
 
+/** A Stripe subscriber's first invoice is a free trial's (0.00) this often. */
+const FREE_TRIAL_SHARE = 0.3;
+
+const SUBSCRIPTION_PATHS: ReadonlySet<PaymentPath> = new Set(['subscription', 'free_trial', 'renewal']);
+
+/**
+ * What an order pays besides its credit line, in pence: the published Shopify order's other four lines (324.96)
+ * less its discount (20.00) plus its shipping (10.00); the published WooCommerce order 727's other line (6.00) with
+ * its tax (0.45) and its shipping (10.00).
+ */
+export const SHOPIFY_OTHER_CHARGES = 32_496 - 2_000 + 1_000;
+export const WOO_OTHER_CHARGES = 600 + 45 + 1_000;
+/** The Shopify line a refund of merchandise names: `LENS-PROTECT-2YR` at 19.99. */
+export const SHOPIFY_OTHER_LINE = 1_999;
 /** A seeded random source with the few draws the generator needs. */
 class Draw {
   private readonly next: () => number;
@@ -324,10 +419,14 @@ function planBuyers(draw: Draw, count: number, tag: string): PlannedBuyer[] {
   return buyers;
 }
 
+/** The catalog credit of order `index`: SOAK-UNIT × (1000 + index) at 0.010, i.e. ten thousandths a penny paid. */
+export const creditOf = (index: number) => (10_000 + 10 * index) as Millis;
+
 /**
  * Buyers first get one order each, then the rest go to repeat buyers (up to {@link MAX_ORDERS_PER_BUYER}).
- * Some Stripe and WooCommerce repeat buyers are subscribers: their first order is the subscription and the rest
- * its renewals. The order sequence is then shuffled, keeping each subscription before its renewals.
+ * Some Stripe and WooCommerce repeat buyers are subscribers: their first order is the subscription (for some Stripe
+ * ones a free trial) and the rest its renewals. The order sequence is then shuffled, keeping each subscription
+ * before its renewals.
  */
 function planOrders(
   draw: Draw,
@@ -347,24 +446,32 @@ function planOrders(
   const subscriber = buyers.map(
     (buyer) => buyer.provider !== 'shopify' && (counts[buyer.index] ?? 0) >= 2 && draw.chance(0.4),
   );
+  // Every amount a buyer's transfers may carry (each order's catalog credit, and what a partial refund leaves of it)
+  // is distinct, so each ledger transfer names its order by buyer and amount.
+  const taken = buyers.map(() => new Set<number>());
+  ownerOf.forEach((buyer, index) => {
+    taken[buyer]?.add(creditOf(index));
+  });
   const seen = buyers.map(() => 0);
   return ownerOf.map((buyerIndex, index) => {
     const buyer = buyers[buyerIndex] as PlannedBuyer;
     const nth = seen[buyerIndex] ?? 0;
     seen[buyerIndex] = nth + 1;
     const path: PaymentPath = subscriber[buyerIndex]
-      ? nth === 0
-        ? 'subscription'
-        : 'renewal'
+      ? nth > 0
+        ? 'renewal'
+        : buyer.provider === 'stripe' && draw.chance(FREE_TRIAL_SHARE)
+          ? 'free_trial'
+          : 'subscription'
       : draw.weighted(PATHS_OF[buyer.provider]);
-    return planOrder(draw, buyer, index, path, tag);
+    return planOrder(draw, buyer, index, path, tag, taken[buyerIndex] as Set<number>);
   });
 }
 
 function orderIdOf(provider: SoakProvider, path: PaymentPath, index: number, tag: string): string {
   const n = String(index).padStart(5, '0');
   if (provider === 'stripe')
-    return path === 'subscription' || path === 'renewal' ? `in_soak${tag}${n}` : `cs_test_soak${tag}${n}`;
+    return SUBSCRIPTION_PATHS.has(path) ? `in_soak${tag}${n}` : `cs_test_soak${tag}${n}`;
   // Shopify ids are above 2^53, as real ones are: they must reach the order key exactly.
   if (provider === 'shopify') return `82098291194${String(index).padStart(8, '0')}`;
   return String(20_000 + index);
@@ -379,7 +486,7 @@ function copies(draw: Draw): number {
   ] as const);
 }
 
-function send(draw: Draw, role: EventRole, tag?: 'late' | 'out_of_order'): Step {
+function send(draw: Draw, role: EventRole, tag?: 'late' | 'out_of_order' | 'restated'): Step {
   const n = copies(draw);
   return { do: 'send', role, copies: n, concurrent: n > 1 && draw.chance(0.5), ...(tag ? { tag } : {}) };
 }
@@ -388,18 +495,230 @@ function pause(draw: Draw, maxMs: number): Step {
   return { do: 'pause', ms: draw.int(0, maxMs) };
 }
 
+/** True when the order is one credit line and nothing else: a refund naming no line then refunds in proportion. */
+function singleCreditLine(provider: SoakProvider, lines: PlannedOrder['lines']): boolean {
+  // A Checkout Session without shipping is priced whole by `metadata.yay_credit`; a Shopify order has other lines.
+  if (provider === 'stripe') return true;
+  return provider === 'woocommerce' && lines === 'single';
+}
+
+/**
+ * A refund for the order: its shape, amount and how it names the order. `keeps` is the credit a shape leaves of the
+ * order's (undefined when none is owed or a person decides); a partial amount is chosen among plausible ones so that
+ * what it leaves is not an amount another of the buyer's transfers may carry.
+ */
+function planRefund(
+  draw: Draw,
+  provider: SoakProvider,
+  path: PaymentPath,
+  paid: number,
+  lines: PlannedOrder['lines'],
+  credit: Millis,
+  taken: Set<number>,
+): PlannedRefund {
+  const before = path !== 'refund_after_credit';
+  const unique = (candidates: number[], keeps: (amount: number) => number): number => {
+    const options = draw.shuffle([...candidates]);
+    const free = options.find((amount) => !before || !taken.has(keeps(amount)));
+    if (free !== undefined) return free;
+    // None of the plausible amounts: the next penny up that leaves a distinct amount.
+    let amount = options[0] as number;
+    while (taken.has(keeps(amount))) amount += 1;
+    return amount;
+  };
+  const proportional = (amount: number) => (credit * (paid - amount)) / paid;
+  if (provider === 'stripe') {
+    const full = draw.chance(path === 'refund_before_order' ? 0.45 : 0.4);
+    const by =
+      path === 'refund_before_order'
+        ? draw.weighted([
+            ['payment_intent', 70],
+            ['session', 30],
+          ] as const)
+        : draw.pick(['session', 'payment_intent'] as const);
+    if (full) return { shape: 'full', amount: paid, by };
+    return { shape: 'partial', amount: unique([100, 200, 250, 500], proportional), by };
+  }
+  if (provider === 'shopify') {
+    const shape = draw.weighted(
+      before
+        ? ([
+            ['full', 30],
+            ['credit_line', 30],
+            ['partial', 30],
+            ['other_line', 10],
+          ] as const)
+        : ([
+            ['full', 40],
+            ['credit_line', 30],
+            ['partial', 30],
+          ] as const),
+    );
+    if (shape === 'full') return { shape, amount: paid };
+    if (shape === 'other_line') return { shape, amount: SHOPIFY_OTHER_LINE };
+    if (shape === 'partial') return { shape, amount: draw.pick([500, 1_000, 1_999, 2_500]) };
+    // A unit of credit is a penny: refunding `units` of the line gives back as many pence.
+    const units = unique([100, 250, 500], (n) => credit - 10 * n);
+    return { shape, amount: units, units };
+  }
+  if (draw.chance(0.4)) return { shape: 'full', amount: paid, listed: draw.chance(0.5) };
+  return {
+    shape: 'partial',
+    amount: lines === 'single' ? unique([100, 250, 500], proportional) : draw.pick([600, 1_000, 500]),
+  };
+}
+
+/**
+ * The oracle's model of the money rules (issue 16), kept apart from the product's: what the order's money owes.
+ * Paid in full, nothing refunded → the catalog credit; refunded in full → nothing; a payment of 0 → nothing; a partial
+ * refund → less the credit lines it names, else in proportion when the order is one credit line, else a person; a
+ * dispute before credit → a person. Refunds and disputes after credit do not change what moved.
+ */
+export function moneyOwes(order: Omit<PlannedOrder, 'owed' | 'expected' | 'steps'>): Owed {
+  const credit = order.amount;
+  if (order.path === 'async_failed') return { kind: 'nothing', label: 'nothing: the payment failed' };
+  if (order.path === 'free_trial') return { kind: 'nothing', label: 'nothing: a free trial paid 0' };
+  if (order.path === 'dispute_before_credit')
+    return { kind: 'person', reason: 'disputed', label: 'a person: disputed before credit' };
+  const refund = order.refund;
+  if (!refund || order.path === 'refund_after_credit') {
+    return { kind: 'credit', credit, label: 'credit in full' };
+  }
+  switch (refund.shape) {
+    case 'full':
+      return { kind: 'nothing', label: 'nothing: refunded in full' };
+    case 'credit_line':
+      return {
+        kind: 'credit',
+        credit: (credit - 10 * (refund.units ?? 0)) as Millis,
+        label: 'credit less the refunded credit line',
+      };
+    case 'other_line':
+      return { kind: 'credit', credit, label: 'credit in full (merchandise refunded)' };
+    case 'partial': {
+      if (!singleCreditLine(order.provider, order.lines)) {
+        return {
+          kind: 'person',
+          reason: 'credit_undecided',
+          label: 'a person: money-only partial refund of several lines',
+        };
+      }
+      const kept = (credit * (order.paid - refund.amount)) / order.paid;
+      if (!Number.isInteger(kept))
+        throw new Error(`soak plan: order ${order.index} keeps ${kept} thousandths`);
+      return { kind: 'credit', credit: kept as Millis, label: 'credit in proportion to the money kept' };
+    }
+  }
+}
+
+/** The ends the oracle accepts for what the money owes, with the credit each must show. */
+function expectedEnds(order: Omit<PlannedOrder, 'expected' | 'steps'>): ExpectedEnd[] {
+  const { owed, path } = order;
+  const ends: ExpectedEnd[] =
+    owed.kind === 'credit'
+      ? path === 'refund_after_credit' || path === 'dispute_after_credit'
+        ? [{ state: 'fulfilled', attention: 'refund_after_credit', credit: owed.credit }]
+        : [{ state: 'fulfilled', credit: owed.credit }]
+      : owed.kind === 'person'
+        ? [{ state: 'needs_attention', attention: owed.reason, credit: 0 }]
+        : path === 'async_failed'
+          ? [
+              { state: 'payment_failed', credit: 0 },
+              { state: 'expired', credit: 0 },
+            ]
+          : path === 'free_trial'
+            ? [{ state: 'fulfilled', credit: 0 }]
+            : [{ state: 'refunded', credit: 0 }];
+  if (path === 'refund_before_credit') {
+    if (order.provider !== 'woocommerce') {
+      // The window closed before the payment came: the product asks a person about a refund with no payment, and the
+      // payment that follows leaves the person asked.
+      if (!(owed.kind === 'person' && owed.reason === 'credit_undecided')) {
+        ends.push({
+          state: 'needs_attention',
+          attention: 'credit_undecided',
+          credit: 0,
+          when: 'window_closed',
+        });
+      }
+    } else if (owed.kind === 'nothing') {
+      // A WooCommerce refund carries its payment: refunded in full after the window closed, the order owes nothing
+      // and stays expired.
+      ends.push({ state: 'expired', credit: 0, when: 'window_closed' });
+    }
+  }
+  return ends;
+}
+
+/**
+ * A plain paid order outside any plan (the cost bench drives its own): path `paid`, no script, the money of its
+ * provider's body, its catalog credit owed in full.
+ */
+export function paidOrder(
+  fields: Pick<PlannedOrder, 'index' | 'provider' | 'buyer' | 'orderId' | 'paymentIntent'>,
+): PlannedOrder {
+  const amount = creditOf(fields.index);
+  const pence = 1_000 + fields.index;
+  const base = {
+    ...fields,
+    path: 'paid' as const,
+    amount,
+    paid: fields.provider === 'shopify' ? pence + SHOPIFY_OTHER_CHARGES : pence,
+    ...(fields.provider === 'woocommerce' ? { lines: 'single' as const } : {}),
+  };
+  const owed = moneyOwes(base);
+  return { ...base, steps: [], owed, expected: expectedEnds({ ...base, owed }) };
+}
+
 function planOrder(
   draw: Draw,
   buyer: PlannedBuyer,
   index: number,
   path: PaymentPath,
   tag: string,
+  taken: Set<number>,
 ): PlannedOrder {
   const provider = buyer.provider;
+  const amount = creditOf(index);
+  const pence = 1_000 + index;
+  const lines: PlannedOrder['lines'] =
+    provider !== 'woocommerce'
+      ? undefined
+      : SUBSCRIPTION_PATHS.has(path) || draw.chance(0.4)
+        ? 'single'
+        : 'multi';
+  const paid =
+    path === 'free_trial'
+      ? 0
+      : provider === 'shopify'
+        ? pence + SHOPIFY_OTHER_CHARGES
+        : lines === 'multi'
+          ? pence + WOO_OTHER_CHARGES
+          : pence;
+  const refunds =
+    path === 'refund_after_credit' || path === 'refund_before_credit' || path === 'refund_before_order';
+  const refund = refunds ? planRefund(draw, provider, path, paid, lines, amount, taken) : undefined;
+  const orderId = orderIdOf(provider, path, index, tag);
+  const base = {
+    index,
+    provider,
+    path,
+    buyer: buyer.index,
+    orderId,
+    ...(provider === 'stripe' && path !== 'free_trial'
+      ? { paymentIntent: `pi_soak${tag}${String(index).padStart(5, '0')}` }
+      : {}),
+    amount,
+    paid,
+    ...(lines ? { lines } : {}),
+    ...(refund ? { refund } : {}),
+  };
+  const owed = moneyOwes(base);
+  if (owed.kind === 'credit') taken.add(owed.credit);
+
   const steps: Step[] = [];
   // Shopify and WooCommerce often announce an order before its payment; sometimes the payment wins the race.
-  const announced =
-    provider !== 'stripe' && path !== 'subscription' && path !== 'renewal' && draw.chance(0.5);
+  const announced = provider !== 'stripe' && !SUBSCRIPTION_PATHS.has(path) && draw.chance(0.5);
   const outOfOrder = draw.chance(0.3);
   const unpaidThen = (second: EventRole) => {
     if (outOfOrder) steps.push(send(draw, second, 'out_of_order'), pause(draw, 400), send(draw, 'placed'));
@@ -408,11 +727,18 @@ function planOrder(
   switch (path) {
     case 'paid':
     case 'subscription':
+    case 'free_trial':
     case 'renewal':
       if (announced && outOfOrder)
         steps.push(send(draw, 'paid', 'out_of_order'), pause(draw, 300), send(draw, 'placed'));
       else if (announced) steps.push(send(draw, 'placed'), pause(draw, 300), send(draw, 'paid'));
       else steps.push(send(draw, 'paid'));
+      // Stripe's `invoice_payment.paid` reports a paid invoice's payment again, with its PaymentIntent: after the
+      // invoice, or before it.
+      if (provider === 'stripe' && (path === 'subscription' || path === 'renewal') && draw.chance(0.4)) {
+        if (draw.chance(0.3)) steps.unshift(send(draw, 'invoice_payment', 'out_of_order'), pause(draw, 300));
+        else steps.push(pause(draw, 300), send(draw, 'invoice_payment'));
+      }
       break;
     case 'async_confirmed':
       unpaidThen('confirmed');
@@ -424,21 +750,37 @@ function planOrder(
       steps.push(send(draw, 'placed'), { do: 'await', until: 'expired' }, send(draw, 'confirmed'));
       break;
     case 'refund_after_credit':
+    case 'dispute_after_credit':
       if (announced) steps.push(send(draw, 'placed'), pause(draw, 300));
       steps.push(
         send(draw, 'paid'),
         { do: 'await', until: 'fulfilled' },
         pause(draw, 500),
-        send(draw, 'refunded'),
+        send(draw, path === 'refund_after_credit' ? 'refunded' : 'disputed'),
       );
       break;
     case 'refund_before_credit':
+    case 'dispute_before_credit': {
+      const refunded = path === 'refund_before_credit';
       steps.push(
         send(draw, 'placed'),
         { do: 'await', until: 'recorded' },
-        send(draw, 'refunded'),
-        { do: 'await', until: 'refunded' },
+        send(draw, refunded ? 'refunded' : 'disputed'),
+        { do: 'await', until: refunded ? 'refund_on_order' : 'dispute_on_order' },
         send(draw, 'confirmed'),
+      );
+      // The refund again once the rest of the credit moved: a store retrying it, or (WooCommerce) any later update of
+      // the order, which lists its refunds again. The credit already took it into account.
+      if (refunded && owed.kind === 'credit' && draw.chance(0.3)) {
+        steps.push({ do: 'await', until: 'ended' }, pause(draw, 300), send(draw, 'refunded', 'restated'));
+      }
+      break;
+    }
+    case 'refund_before_order':
+      steps.push(
+        send(draw, 'refunded'),
+        { do: 'await', until: refund?.by === 'session' ? 'refund_on_order' : 'refund_on_payment' },
+        send(draw, 'paid'),
       );
       break;
   }
@@ -454,42 +796,8 @@ function planOrder(
       tag: 'late',
     });
   }
-  const credited = CREDITED_PATHS.has(path);
-  const expected: ExpectedEnd[] =
-    path === 'async_failed'
-      ? [{ state: 'payment_failed' }, { state: 'expired' }]
-      : path === 'refund_before_credit'
-        ? [{ state: 'refunded' }, { state: 'needs_attention', attention: 'credit_undecided' }]
-        : path === 'refund_after_credit'
-          ? [{ state: 'fulfilled', attention: 'refund_after_credit' }]
-          : [{ state: 'fulfilled' }];
-  const orderId = orderIdOf(provider, path, index, tag);
-  const refundBy =
-    path === 'refund_after_credit' || path === 'refund_before_credit'
-      ? provider === 'stripe'
-        ? draw.pick(['session', 'payment_intent'] as const)
-        : provider === 'woocommerce'
-          ? path === 'refund_after_credit'
-            ? draw.pick(['full', 'partial'] as const)
-            : 'full'
-          : undefined
-      : undefined;
-  return {
-    index,
-    provider,
-    path,
-    buyer: buyer.index,
-    orderId,
-    ...(provider === 'stripe' && path !== 'subscription' && path !== 'renewal'
-      ? { paymentIntent: `pi_soak${tag}${String(index).padStart(5, '0')}` }
-      : {}),
-    // 10.000 plus a hundredth per order: a SKU priced 0.010 bought 1000 + index times.
-    amount: (10_000 + 10 * index) as Millis,
-    ...(refundBy ? { refundBy } : {}),
-    steps,
-    credited,
-    expected,
-  };
+  const planned = { ...base, owed };
+  return { ...planned, steps, expected: expectedEnds(planned) };
 }
 
 /**
@@ -588,19 +896,32 @@ function planKills(draw: Draw, count: number, deliveries: number): KillPoint[] {
 
 /**
  * What a plan does not exercise, as readable labels (empty when it covers everything): each payment path every
- * provider offers, out-of-order, late and concurrent deliveries, one to four copies, repeat buyers, each refund
- * shape, kills. The short run in `npm test` asserts its plan covers all of it.
+ * provider offers, each refund shape before credit and how refunds name their order, what the money may owe (credit
+ * in part, a person for each reason, nothing), out-of-order, late, restated and concurrent deliveries, one to four
+ * copies, repeat buyers, kills. The short run in `npm test` asserts its plan covers all of it.
  */
 export function planCoverage(plan: SoakPlan): string[] {
   const seen = new Set<string>();
   for (const order of plan.orders) {
     seen.add(`${order.provider} ${order.path}`);
-    if (order.refundBy) seen.add(`${order.provider} refund by ${order.refundBy}`);
+    const refund = order.refund;
+    if (refund) {
+      if (order.path !== 'refund_after_credit')
+        seen.add(`${order.provider} ${refund.shape} refund before credit`);
+      if (refund.by) seen.add(`${order.provider} refund by ${refund.by}`);
+      if (refund.listed) seen.add(`${order.provider} refund listed`);
+    }
+    if (order.lines) seen.add(`${order.provider} ${order.lines} line order`);
+    if (order.owed.kind === 'credit' && order.owed.credit < order.amount)
+      seen.add('owed: part of the credit');
+    if (order.owed.kind === 'person') seen.add(`owed: a person (${order.owed.reason})`);
+    if (order.owed.kind === 'nothing') seen.add(`owed: ${order.owed.label}`);
     for (const step of order.steps) {
       if (step.do !== 'send') continue;
       seen.add(`${step.copies} copies`);
       if (step.concurrent) seen.add('concurrent copies');
       if (step.tag) seen.add(step.tag);
+      if (step.role === 'invoice_payment') seen.add('stripe invoice_payment');
     }
   }
   const wanted: string[] = [];
@@ -608,9 +929,18 @@ export function planCoverage(plan: SoakPlan): string[] {
     for (const [path] of PATHS_OF[provider]) wanted.push(`${provider} ${path}`);
     if (provider !== 'shopify') wanted.push(`${provider} subscription`, `${provider} renewal`);
   }
-  wanted.push('stripe refund by session', 'stripe refund by payment_intent', 'woocommerce refund by full');
-  wanted.push('woocommerce refund by partial', '1 copies', '2 copies', '3 copies', '4 copies');
-  wanted.push('concurrent copies', 'late', 'out_of_order');
+  wanted.push('stripe free_trial', 'stripe invoice_payment');
+  wanted.push('stripe full refund before credit', 'stripe partial refund before credit');
+  wanted.push('stripe refund by session', 'stripe refund by payment_intent');
+  for (const shape of ['full', 'partial', 'credit_line', 'other_line'])
+    wanted.push(`shopify ${shape} refund before credit`);
+  wanted.push('woocommerce full refund before credit', 'woocommerce partial refund before credit');
+  wanted.push('woocommerce refund listed', 'woocommerce single line order', 'woocommerce multi line order');
+  wanted.push('owed: part of the credit', 'owed: a person (credit_undecided)', 'owed: a person (disputed)');
+  wanted.push('owed: nothing: refunded in full', 'owed: nothing: a free trial paid 0');
+  wanted.push('owed: nothing: the payment failed');
+  wanted.push('1 copies', '2 copies', '3 copies', '4 copies');
+  wanted.push('concurrent copies', 'late', 'out_of_order', 'restated');
   const missing = wanted.filter((label) => !seen.has(label));
   const perBuyer = new Map<number, number>();
   for (const order of plan.orders) perBuyer.set(order.buyer, (perBuyer.get(order.buyer) ?? 0) + 1);

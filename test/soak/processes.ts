@@ -9,10 +9,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { paginateListExecutions, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { REPO_ROOT } from '../../infra/local/lambda';
 import { LOCAL_AWS_CREDENTIALS, readRuntimeInfo } from '../../infra/local/runtime-info';
 import type { SandboxFaults, SandboxState } from '../../infra/local/yay-sandbox/index';
-import { createDynamoStore, type DynamoStore } from '../../shared/store';
+import type { MoneyFact } from '../../shared/domain/money';
+import { createDynamoStore, type DynamoStore, ItemKeys } from '../../shared/store';
 
 type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
@@ -242,6 +244,24 @@ export class LocalModeProcess {
   /** This life's DynamoDB client and table, for checks below the store's ports. */
   get dynamo(): { client: DynamoDBClient; tableName: string } | undefined {
     return this.current && { client: this.current.client, tableName: this.current.tableName };
+  }
+
+  /**
+   * The money facts kept on a payment item (`provider:store:<payment id>`): what came for a payment naming only it (a
+   * Stripe refund by PaymentIntent) before or after an order claimed it. Undefined while no such item exists; throws
+   * while down. Read below the store's ports, which have no reader for it (the workflow only writes it).
+   */
+  async paymentFacts(paymentKey: string): Promise<MoneyFact[] | undefined> {
+    const current = this.current;
+    if (!current) throw new Error('local mode is down');
+    const { Item } = await DynamoDBDocumentClient.from(current.client).send(
+      new GetCommand({
+        TableName: current.tableName,
+        Key: ItemKeys.payment(paymentKey),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? ((Item.facts as MoneyFact[] | undefined) ?? []) : undefined;
   }
 
   /** Executions running now (Step Functions' ListExecutions on local mode's stand-in); throws while down. */
