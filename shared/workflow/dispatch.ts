@@ -12,7 +12,7 @@ import {
 } from '../store/types';
 import type { PaymentState } from './contract';
 import type { EventsOut } from './events-out';
-import { moneyStateOf } from './money-state';
+import { creditTakenBackSince, moneyStateOf } from './money-state';
 import { parkForPerson } from './park';
 import type { Observability, WorkflowControl } from './ports';
 import { flagRefundAfterCredit } from './refund-after-credit';
@@ -160,6 +160,9 @@ async function placeOrder(deps: DispatchDeps, event: OrderEvent): Promise<Dispat
   }
   // The order as its last write left it: nothing since has changed it (a late payment returned above).
   const current = order;
+  if (current.attention?.reason === 'order_missing' && current.state === 'needs_attention') {
+    return orderArrived(deps, current);
+  }
   if (isTerminal(current.state)) {
     deps.log.info('order already has an outcome; not starting it again', {
       orderKey: event.orderKey,
@@ -168,6 +171,23 @@ async function placeOrder(deps: DispatchDeps, event: OrderEvent): Promise<Dispat
     return { action: 'already_finished', detail: current.outcome };
   }
   return startExecution(deps, current, event);
+}
+
+/**
+ * The order a payment was parked for (`order_missing`: the store had not sent it within the window) has come: the
+ * reason is no longer true, so it goes on as any order does, in a new execution claimed from the park (any number of
+ * deliveries start it once). A person who closed it meanwhile decided; a closed order stays closed.
+ */
+async function orderArrived(deps: DispatchDeps, order: OrderRecord): Promise<DispatchResult> {
+  const started = await claimReplay(deps, order, 'the store sent the order its payment was parked for', {
+    fromStates: ['needs_attention'],
+  });
+  if (!started) return { action: 'already_started', detail: 'order already taken from its park' };
+  deps.log.info('order arrived for a payment parked as order_missing; starting it', {
+    orderKey: order.orderKey,
+    execution: started.executionArn,
+  });
+  return { action: 'started', executionArn: started.executionArn };
 }
 
 /** Records each fact once, then moves the order on by what they say. */
@@ -310,6 +330,13 @@ async function creditTakenBack(deps: DispatchDeps, order: OrderRecord): Promise<
     return { action: 'refund_recorded', detail: intent.status };
   }
   if (intent.status === 'APPLIED') {
+    // Only money taken back after the amount that moved was derived: a refund the credit already left out, delivered
+    // again (a retry, a WooCommerce update restating its refunds), takes nothing back. An intent from before money
+    // facts (no planned count) was derived from none.
+    if (!creditTakenBackSince(order, intent.plannedFactCount ?? 0)) {
+      deps.log.info('refund or dispute the credit that moved already left out', { orderKey });
+      return { action: 'refund_recorded', detail: 'already_left_out' };
+    }
     // No automatic reversal: a transfer cannot be undone through the API, a person must decide.
     await flagRefundAfterCredit(deps, order, intent);
     return { action: 'refund_after_credit', detail: intent.status };

@@ -23,3 +23,14 @@ export function moneyStateOf(order: OrderRecord | undefined, event?: OrderEvent)
     ...(order?.creditDecision ? { decision: order.creditDecision } : {}),
   };
 }
+
+/**
+ * A refund or dispute recorded on the order after its first `plannedFactCount` facts: money taken back after the
+ * amount that moved was derived from those facts. Undefined (nothing moved) is never.
+ */
+export function creditTakenBackSince(order: OrderRecord, plannedFactCount: number | undefined): boolean {
+  if (plannedFactCount === undefined) return false;
+  return (order.facts ?? [])
+    .slice(plannedFactCount)
+    .some((fact) => fact.type === 'refund' || fact.type === 'dispute');
+}

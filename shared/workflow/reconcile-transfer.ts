@@ -13,8 +13,8 @@ import {
 import type { BalanceHistoryEntry, YayApi } from '../yay/types';
 import type { ReconcileResult } from './contract';
 import type { EventsOut } from './events-out';
+import { creditTakenBackSince } from './money-state';
 import type { Observability } from './ports';
-import { creditTakenBackSince } from './record-outcome';
 import { flagRefundAfterCredit } from './refund-after-credit';
 import { claimReplay, type ReplayDeps, type ReplayResult } from './replay';
 import { customerLease, DEFAULT_LEASE_SECONDS, releaseQuietly } from './transfer-credit';

@@ -6,7 +6,7 @@ import { MetricNames } from '../metric-names';
 import type { OrderRecord, OrderStore, TransferStore } from '../store/types';
 import type { RecordOutcomeInput } from './contract';
 import type { EventsOut } from './events-out';
-import { moneyStateOf } from './money-state';
+import { creditTakenBackSince, moneyStateOf } from './money-state';
 import type { Observability } from './ports';
 import { flagRefundAfterCredit } from './refund-after-credit';
 
@@ -183,14 +183,6 @@ function plannedOn(input: RecordOutcomeInput): number | undefined {
   if (input.transfer?.status === 'APPLIED') return input.transfer.factCount;
   if (input.reconcile?.decision === 'applied') return input.reconcile.factCount;
   return undefined;
-}
-
-/** A refund or dispute recorded on the order after its first `plannedFactCount` facts. */
-export function creditTakenBackSince(order: OrderRecord, plannedFactCount: number | undefined): boolean {
-  if (plannedFactCount === undefined) return false;
-  return (order.facts ?? [])
-    .slice(plannedFactCount)
-    .some((fact) => fact.type === 'refund' || fact.type === 'dispute');
 }
 
 /** The credit that moved, and the balance after it when a step read it: from the transfer, or its reconciliation. */
