@@ -53,7 +53,12 @@ export interface Target {
   close(): void;
 }
 
-/** One event of an execution's history, as the console and `ops status` show it: never its input, output or parameters. */
+/**
+ * One event of an execution's history, as the console and `ops status` show it: its type as Step Functions names it
+ * (`TaskStateEntered`, `LambdaFunctionFailed`, `ExecutionSucceeded`, …), the state, the error name, and a state's
+ * input or output as the Step Functions console shows them. Never a task's parameters (a callback's task token is
+ * there), and a `taskToken` anywhere in an input or output is masked.
+ */
 export interface HistoryEntry {
   at: string;
   type: string;
@@ -61,10 +66,30 @@ export interface HistoryEntry {
   state?: string;
   /** The error name of a failed task or execution. */
   error?: string;
+  /** The state's input (`…StateEntered`) or output (`…StateExited`), JSON text, masked. */
+  input?: string;
+  output?: string;
 }
 
 /** At most this many events of one execution are read (a Standard execution's history has no fixed bound). */
 const MAX_HISTORY = 500;
+
+/** What the console shows in place of a task token found in a state's input or output. */
+export const MASKED = '(masked)';
+
+/** The JSON text with every member whose name says token masked; text that is not JSON is not shown at all. */
+function masked(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.stringify(
+      JSON.parse(text),
+      (key, value) => (/token/i.test(key) && typeof value === 'string' ? MASKED : value),
+      2,
+    );
+  } catch {
+    return undefined;
+  }
+}
 
 function entryOf(event: HistoryEvent): HistoryEntry {
   const state = event.stateEnteredEventDetails?.name ?? event.stateExitedEventDetails?.name;
@@ -73,13 +98,18 @@ function entryOf(event: HistoryEvent): HistoryEntry {
     event.taskFailedEventDetails?.error ??
     event.lambdaFunctionFailedEventDetails?.error ??
     event.taskTimedOutEventDetails?.error ??
+    event.lambdaFunctionTimedOutEventDetails?.error ??
     event.executionTimedOutEventDetails?.error ??
     event.executionAbortedEventDetails?.error;
+  const input = masked(event.stateEnteredEventDetails?.input);
+  const output = masked(event.stateExitedEventDetails?.output);
   return {
     at: event.timestamp?.toISOString() ?? '',
     type: event.type ?? '',
     ...(state ? { state } : {}),
     ...(error ? { error } : {}),
+    ...(input !== undefined ? { input } : {}),
+    ...(output !== undefined ? { output } : {}),
   };
 }
 

@@ -732,11 +732,12 @@ function startEngine(
   const workflow = new LocalStepFunctions({
     stateMachineName: template.stateMachineName,
     definition: template.definition,
+    ...(template.stateMachine ? { stateMachine: template.stateMachine } : {}),
     invoke,
     dataDir: config.dataDir,
     maxWaitSeconds: config.maxWaitSeconds,
   });
-  workflow.events.on('event', progressPrinter(config.logFormat, print));
+  workflow.events.on('history', progressPrinter(config.logFormat, print));
   cleanups.push(() => workflow.shutdown());
   return workflow;
 }
