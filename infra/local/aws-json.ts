@@ -38,6 +38,11 @@ export interface AwsJsonServiceOptions {
   };
 }
 
+/** A stand-in's request handler, with the operations it serves (what the conformance test must cover). */
+export type AwsJsonHandler = ((req: IncomingMessage, res: ServerResponse) => Promise<void>) & {
+  readonly operations: readonly string[];
+};
+
 /** A started loopback stand-in: its endpoint URL and a way to stop it. */
 export interface LoopbackServer {
   readonly url: string;
@@ -85,9 +90,9 @@ function send(res: ServerResponse, status: number, contentType: string, body: un
  * with the fake local credentials); an operation the handlers never make answers `UnknownOperationException`
  * so a new call in a handler shows up as a clear failure instead of a silent success.
  */
-export function awsJsonHandler(options: AwsJsonServiceOptions) {
+export function awsJsonHandler(options: AwsJsonServiceOptions): AwsJsonHandler {
   const contentType = `application/x-amz-json-${options.jsonVersion}`;
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
       if (req.method !== 'POST')
         throw new AwsServiceError('UnknownOperationException', 'only POST is served', 404);
@@ -129,6 +134,7 @@ export function awsJsonHandler(options: AwsJsonServiceOptions) {
       });
     }
   };
+  return Object.assign(handler, { operations: Object.keys(options.operations) });
 }
 
 /** How a stand-in pages a listing, and what it answers for a token that is not one of its own. */

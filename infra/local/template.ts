@@ -91,6 +91,12 @@ export interface LocalArchive {
   readonly description?: string;
 }
 
+/** A secret's description and tags in the template (its value is never in a template local mode reads). */
+export interface LocalSecretMetadata {
+  readonly description?: string;
+  readonly tags: ReadonlyArray<{ Key: string; Value: string }>;
+}
+
 /** What DescribeStateMachine says of the state machine beside its definition, from its template resource. */
 export interface LocalStateMachineConfig {
   readonly type: 'STANDARD' | 'EXPRESS';
@@ -119,6 +125,13 @@ export interface LocalTemplate {
   readonly stateMachine?: LocalStateMachineConfig;
   /** The bus archives of all the templates (the stateful one keeps the provisioning bus's). @default none */
   readonly archives?: readonly LocalArchive[];
+  /** The project's bus's description (`AWS::Events::EventBus`, in the stateful template). @default none */
+  readonly eventBusDescription?: string;
+  /**
+   * The secrets the functions are told about, by the environment variable naming them (`YAY_SECRET_ARN`, …): what
+   * DescribeSecret shows of the template's `AWS::SecretsManager::Secret` behind it. Never a value. @default none
+   */
+  readonly secrets?: Readonly<Record<string, LocalSecretMetadata>>;
   readonly functions: ReadonlyMap<string, LocalFunction>;
   readonly rules: readonly LocalRule[];
   readonly schedules: readonly LocalSchedule[];
@@ -239,6 +252,24 @@ class Resolver {
     }
   }
 
+  /**
+   * The resource a function's environment value refers to: `Ref` of one of this template's, or `Fn::ImportValue` of
+   * an export of another template whose value is a `Ref`.
+   */
+  referenced(value: Json, templates: readonly CfnTemplate[]): CfnResource | undefined {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    if (typeof value.Ref === 'string') return this.template.Resources?.[value.Ref];
+    const imported = value['Fn::ImportValue'];
+    if (imported === undefined) return undefined;
+    const exported = this.exports.get(String(this.resolve(imported)));
+    const id =
+      exported !== null && typeof exported === 'object' && !Array.isArray(exported)
+        ? exported.Ref
+        : undefined;
+    if (typeof id !== 'string') return undefined;
+    return templates.map((template) => template.Resources?.[id]).find((resource) => resource !== undefined);
+  }
+
   /** Resolves the intrinsics CDK emits (Ref, GetAtt, Join, Sub, ImportValue, Select, Split) to plain JSON. */
   resolve(value: Json): Json {
     if (Array.isArray(value)) return value.map((item) => this.resolve(item));
@@ -326,6 +357,7 @@ export function extractLocalTemplate(
   const schedules: LocalSchedule[] = [];
   const emailTemplates = new Map<string, EmailTemplateParts>();
   let emailConfigurationSet: string | undefined;
+  const secrets: Record<string, LocalSecretMetadata> = {};
 
   for (const [id, resource] of resolver.resources) {
     const props = resource.Properties ?? {};
@@ -339,6 +371,8 @@ export function extractLocalTemplate(
       const environment: Record<string, string> = {};
       for (const [key, raw] of Object.entries(variables)) {
         if (typeof raw === 'string') environment[key] = raw;
+        const secret = resolver.referenced(raw, others);
+        if (secret?.Type === 'AWS::SecretsManager::Secret') secrets[key] = secretMetadata(secret);
       }
       functions.set(name, {
         name,
@@ -440,6 +474,8 @@ export function extractLocalTemplate(
     definition,
     ...(stateMachine ? { stateMachine } : {}),
     archives: [provisioning, ...others].flatMap((template) => archivesOf(template, others)),
+    ...busDescription([provisioning, ...others]),
+    ...(Object.keys(secrets).length > 0 ? { secrets } : {}),
     functions,
     rules,
     schedules,
@@ -447,6 +483,32 @@ export function extractLocalTemplate(
     templates: [provisioning, ...others],
     ...(emailConfigurationSet !== undefined ? { emailConfigurationSet } : {}),
   };
+}
+
+/** What DescribeSecret shows of a secret of the template: its description and tags, never a value. */
+function secretMetadata(secret: CfnResource): LocalSecretMetadata {
+  const description = secret.Properties?.Description;
+  const tags = (secret.Properties?.Tags ?? []) as Array<{ Key?: Json; Value?: Json }>;
+  return {
+    ...(typeof description === 'string' ? { description } : {}),
+    tags: tags.flatMap((tag) =>
+      typeof tag.Key === 'string' && typeof tag.Value === 'string'
+        ? [{ Key: tag.Key, Value: tag.Value }]
+        : [],
+    ),
+  };
+}
+
+/** The description of the templates' event bus, when one has it. */
+function busDescription(templates: readonly CfnTemplate[]): { eventBusDescription?: string } {
+  for (const template of templates) {
+    for (const resource of Object.values(template.Resources ?? {})) {
+      const description = resource.Properties?.Description;
+      if (resource.Type === 'AWS::Events::EventBus' && typeof description === 'string')
+        return { eventBusDescription: description };
+    }
+  }
+  return {};
 }
 
 /** DescribeStateMachine's role, type, logging and tracing, from the state machine's template resource. */
