@@ -17,7 +17,13 @@ import type { AccessCheck, AccessRequest } from './access';
 import { AwsServiceError, awsJsonHandler, pageOf, requireMember } from './aws-json';
 import { type ArchiveState, archiveArn, LocalBusArchives, type ReplayRecord, replayArn } from './bus-archive';
 import { matchesPattern } from './event-pattern';
-import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalArchive, type LocalRule } from './template';
+import {
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  type LocalArchive,
+  type LocalRule,
+  type LocalRuleTarget,
+} from './template';
 
 /** An event as a rule target receives it (the EventBridge envelope). */
 export interface BusEvent {
@@ -68,6 +74,18 @@ interface Pending {
   readonly rules?: readonly string[];
   /** Keys of its deliveries that finished. */
   readonly finished: Set<string>;
+}
+
+/** A rule as ListRules and DescribeRule show it: the template's (with its `id`), or one EventBridge manages. */
+interface ListedRule {
+  readonly id?: string;
+  readonly name: string;
+  readonly bus: BusName;
+  readonly pattern: unknown;
+  readonly state: string;
+  readonly description?: string;
+  readonly managedBy?: string;
+  readonly targets: readonly LocalRuleTarget[];
 }
 
 /** One target of one matching rule, for one event. */
@@ -436,10 +454,35 @@ export class LocalEventBus {
   }
 
   /** A rule's ARN: `rule/<name>` on the default bus, `rule/<bus>/<name>` on another, as EventBridge names them. */
-  private ruleArn(rule: LocalRule): string {
-    const name = rule.name ?? rule.id;
-    const path = rule.bus === 'default' ? name : `${this.options.busName}/${name}`;
+  private ruleArn(rule: ListedRule): string {
+    const path = rule.bus === 'default' ? rule.name : `${this.options.busName}/${rule.name}`;
     return `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${path}`;
+  }
+
+  /**
+   * The rules ListRules shows: the template's, and the one EventBridge manages for each archive
+   * (`Events-Archive-<name>`: the archive's pattern, never a replayed event).
+   */
+  private listedRules(): ListedRule[] {
+    return [
+      ...this.options.rules.map((rule) => ({
+        id: rule.id,
+        name: rule.name ?? rule.id,
+        bus: rule.bus,
+        pattern: rule.pattern,
+        state: rule.state ?? 'ENABLED',
+        ...(rule.description ? { description: rule.description } : {}),
+        targets: rule.apiTargets ?? [],
+      })),
+      ...[...this.archives.archives.values()].map((archive) => ({
+        name: `Events-Archive-${archive.name}`,
+        bus: archive.bus,
+        pattern: { ...archive.pattern, 'replay-name': [{ exists: false }] },
+        state: 'ENABLED',
+        managedBy: 'prod.vhs.events.aws.internal',
+        targets: [],
+      })),
+    ];
   }
 
   /** The bus a request names (`EventBusName`, `Name`: a name or an ARN; none is the default bus), or 404. */
@@ -450,9 +493,9 @@ export class LocalEventBus {
     return bus;
   }
 
-  private requireRule(name: unknown, busName: unknown): LocalRule {
+  private requireRule(name: unknown, busName: unknown): ListedRule {
     const bus = this.requireBus(busName);
-    const rule = this.options.rules.find((r) => r.bus === bus && (r.name ?? r.id) === name);
+    const rule = this.listedRules().find((r) => r.bus === bus && r.name === name);
     if (!rule) {
       throw new AwsServiceError(
         'ResourceNotFoundException',
@@ -499,8 +542,8 @@ export class LocalEventBus {
     }
     const filterArns = Array.isArray(destination.FilterArns) ? destination.FilterArns.map(String) : undefined;
     const rules = filterArns?.map((arn) => {
-      const rule = this.options.rules.find((r) => r.bus === archive.bus && this.ruleArn(r) === arn);
-      if (!rule) throw new AwsServiceError('ResourceNotFoundException', `Rule ${arn} does not exist.`);
+      const rule = this.listedRules().find((r) => r.bus === archive.bus && this.ruleArn(r) === arn);
+      if (!rule?.id) throw new AwsServiceError('ResourceNotFoundException', `Rule ${arn} does not exist.`);
       return rule.id;
     });
     const start = Number(input.EventStartTime) * 1000;
@@ -626,12 +669,13 @@ export class LocalEventBus {
       CreationTime: epoch(this.createdAt),
       LastModifiedTime: epoch(this.createdAt),
     });
-    const describeRule = (rule: LocalRule) => ({
-      Name: rule.name ?? rule.id,
+    const describeRule = (rule: ListedRule) => ({
+      Name: rule.name,
       Arn: this.ruleArn(rule),
       EventPattern: JSON.stringify(rule.pattern),
-      State: rule.state ?? 'ENABLED',
+      State: rule.state,
       ...(rule.description ? { Description: rule.description } : {}),
+      ...(rule.managedBy ? { ManagedBy: rule.managedBy } : {}),
       EventBusName: this.busName(rule.bus),
     });
     const describeArchive = (archive: ArchiveState) => ({
@@ -683,8 +727,8 @@ export class LocalEventBus {
         DescribeEventBus: (input) => describeBus(this.requireBus(input.Name)),
         ListRules: (input) => {
           const bus = this.requireBus(input.EventBusName);
-          const all = this.options.rules.filter(
-            (rule) => rule.bus === bus && prefixed(rule.name ?? rule.id, input.NamePrefix),
+          const all = this.listedRules().filter(
+            (rule) => rule.bus === bus && prefixed(rule.name, input.NamePrefix),
           );
           const page = pageOf(
             all,
@@ -701,10 +745,10 @@ export class LocalEventBus {
         ListTargetsByRule: (input) => {
           const rule = this.requireRule(requireMember(input, 'Rule'), input.EventBusName);
           const page = pageOf(
-            rule.apiTargets ?? [],
+            rule.targets,
             input.NextToken,
             input.Limit,
-            paging(`targets:${rule.id}`),
+            paging(`targets:${rule.bus}:${rule.name}`),
           );
           return { Targets: page.items, NextToken: page.nextToken };
         },

@@ -944,6 +944,8 @@ export class LocalStepFunctions {
           }
         : { level: 'OFF', includeExecutionData: false },
       tracingConfiguration: { enabled: config?.tracingEnabled ?? false },
+      // The template sets no key of its own: Step Functions encrypts with one it owns.
+      encryptionConfiguration: { type: 'AWS_OWNED_KEY' },
     };
   }
 
