@@ -159,6 +159,7 @@ export const OrderPage: FC<{ where: string; model: OrderModel; done?: string }> 
             <ol class="history">
               {execution.entries.map((entry) => (
                 <li>
+                  {entry.omitted ? <p class="sub">… {entry.omitted} events not shown</p> : null}
                   <time>{when(entry.at)}</time> {entry.type}
                   {entry.state ? ` · ${entry.state}` : ''}
                   {entry.error ? ` · ${entry.error}` : ''}

@@ -112,6 +112,33 @@ describe('console sources: an execution history', () => {
     expect(JSON.stringify(entries)).not.toContain(token);
   });
 
+  it('reads a long history’s first 500 events and its newest 100, saying how many it left out between', async () => {
+    const event = (id: number) => ({
+      id,
+      timestamp: new Date(Date.UTC(2026, 11, 1, 10, 0, 0, id)),
+      type: 'LambdaFunctionFailed' as const,
+      lambdaFunctionFailedEventDetails: { error: 'ResellerBalanceTooLow' },
+    });
+    const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    mock
+      .on(GetExecutionHistoryCommand, { executionArn: ARN, maxResults: 200, nextToken: undefined })
+      .resolves({ events: ids(1, 200).map(event), nextToken: 'p2' })
+      .on(GetExecutionHistoryCommand, { executionArn: ARN, nextToken: 'p2' })
+      .resolves({ events: ids(201, 400).map(event), nextToken: 'p3' })
+      .on(GetExecutionHistoryCommand, { executionArn: ARN, nextToken: 'p3' })
+      .resolves({ events: ids(401, 600).map(event), nextToken: 'p4' })
+      .on(GetExecutionHistoryCommand, { executionArn: ARN, reverseOrder: true })
+      .resolves({ events: ids(601, 700).reverse().map(event) });
+
+    const entries = (await sources.history(ARN)) ?? [];
+
+    expect(entries).toHaveLength(600);
+    expect(entries[499]?.at).toBe(event(500).timestamp.toISOString());
+    expect(entries[500]).toMatchObject({ at: event(601).timestamp.toISOString(), omitted: 100 });
+    expect(entries.at(-1)?.at).toBe(event(700).timestamp.toISOString());
+    expect(entries.filter((entry) => entry.omitted)).toHaveLength(1);
+  });
+
   it('answers undefined for an execution Step Functions does not know', async () => {
     mock
       .on(GetExecutionHistoryCommand)
