@@ -92,16 +92,19 @@ const BOTOCORE_SERVICES: Record<string, string> = {
  * them skips, under CI (`CI` set) it fails instead, so CI can never silently lose the independent checks.
  */
 async function pythonTool(what: 'botocore' | 'awscli' | 'moto', ctx: TestContext): Promise<string> {
-  const script: Record<typeof what, string> = {
-    botocore: 'import botocore, os; print(os.path.dirname(botocore.__file__))',
-    awscli: 'import awscli; print(awscli.__version__)',
-    moto: 'import moto; print(moto.__version__)',
+  const probe: Record<typeof what, [string, string[]]> = {
+    botocore: ['python3', ['-c', 'import botocore, os; print(os.path.dirname(botocore.__file__))']],
+    // The test runs the `aws` command itself.
+    awscli: ['aws', ['--version']],
+    // moto's server needs its extras (flask, werkzeug): import that, not just moto.
+    moto: ['python3', ['-c', 'import moto, moto.server; print(moto.__version__)']],
   };
+  const [command, args] = probe[what];
   try {
-    const { stdout } = await run('python3', ['-c', script[what]]);
+    const { stdout } = await run(command, args);
     return stdout.trim();
   } catch (error) {
-    const reason = `python3 with ${what} is not installed (${error instanceof Error ? error.message.split('\n')[0] : error})`;
+    const reason = `${what} is not installed (${error instanceof Error ? error.message.split('\n')[0] : error})`;
     if (process.env.CI) throw new Error(`${reason}: CI must run this check`);
     ctx.skip(reason);
     return '';
