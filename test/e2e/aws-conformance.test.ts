@@ -148,6 +148,10 @@ function startMoto(): Promise<{ url: string; process: ChildProcess }> {
   const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Not left behind if the test's worker ends first (a timeout).
+  const orphaned = () => child.kill();
+  process.once('exit', orphaned);
+  child.once('exit', () => process.off('exit', orphaned));
   return new Promise((resolve, reject) => {
     let said = '';
     const listen = (chunk: Buffer) => {
