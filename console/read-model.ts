@@ -453,7 +453,7 @@ export async function orderModel(sources: ConsoleSources, orderKey: string): Pro
       } else if ((entry.type === 'TaskStateEntered' || entry.type === 'WaitStateEntered') && entry.state) {
         // The steps and the waits; the choices and passes between them are in the execution's own history.
         timeline.push({ at: entry.at, what: entry.state, source: 'execution' });
-      } else if (entry.error || /^Execution(Succeeded|Failed|Aborted|TimedOut)$/.test(entry.type)) {
+      } else if (entry.error || /^Execution(Succeeded|Failed|Aborted|TimedOut|Redriven)$/.test(entry.type)) {
         timeline.push({
           at: entry.at,
           what: entry.type.replace(/([a-z])([A-Z])/g, '$1 $2'),

@@ -201,6 +201,7 @@ async function status(io: OpsIo, target: Target, orderKey: string): Promise<void
   }
   io.out('timeline');
   for (const event of history) {
+    if (event.omitted) io.out(`  … ${event.omitted} events not shown`);
     io.out(
       `  ${event.at}  ${event.type}${event.state ? `  ${event.state}` : ''}${event.error ? `  ${event.error}` : ''}`,
     );

@@ -159,9 +159,22 @@ export const OrderPage: FC<{ where: string; model: OrderModel; done?: string }> 
             <ol class="history">
               {execution.entries.map((entry) => (
                 <li>
+                  {entry.omitted ? <p class="sub">… {entry.omitted} events not shown</p> : null}
                   <time>{when(entry.at)}</time> {entry.type}
                   {entry.state ? ` · ${entry.state}` : ''}
                   {entry.error ? ` · ${entry.error}` : ''}
+                  {entry.input !== undefined ? (
+                    <details class="step-data">
+                      <summary>input</summary>
+                      <pre>{entry.input}</pre>
+                    </details>
+                  ) : null}
+                  {entry.output !== undefined ? (
+                    <details class="step-data">
+                      <summary>output</summary>
+                      <pre>{entry.output}</pre>
+                    </details>
+                  ) : null}
                 </li>
               ))}
             </ol>

@@ -26,6 +26,8 @@ export interface AwsJsonServiceOptions {
   /** `1.0` or `1.1`: only the response content type differs. */
   readonly jsonVersion: '1.0' | '1.1';
   readonly operations: Readonly<Record<string, AwsJsonOperation>>;
+  /** The member an error's text goes in: its service model names it `message` or (Secrets Manager) `Message`. */
+  readonly messageMember?: 'message' | 'Message';
   /**
    * IAM enforcement: what each call asks for (action, resource, condition keys) and the check that decides it. A
    * denied call answers `AccessDeniedException` (400) before the operation runs. @default every call allowed
@@ -35,6 +37,11 @@ export interface AwsJsonServiceOptions {
     readonly requests: (operation: string, input: Record<string, unknown>) => readonly AccessRequest[];
   };
 }
+
+/** A stand-in's request handler, with the operations it serves (what the conformance test must cover). */
+export type AwsJsonHandler = ((req: IncomingMessage, res: ServerResponse) => Promise<void>) & {
+  readonly operations: readonly string[];
+};
 
 /** A started loopback stand-in: its endpoint URL and a way to stop it. */
 export interface LoopbackServer {
@@ -83,9 +90,9 @@ function send(res: ServerResponse, status: number, contentType: string, body: un
  * with the fake local credentials); an operation the handlers never make answers `UnknownOperationException`
  * so a new call in a handler shows up as a clear failure instead of a silent success.
  */
-export function awsJsonHandler(options: AwsJsonServiceOptions) {
+export function awsJsonHandler(options: AwsJsonServiceOptions): AwsJsonHandler {
   const contentType = `application/x-amz-json-${options.jsonVersion}`;
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
       if (req.method !== 'POST')
         throw new AwsServiceError('UnknownOperationException', 'only POST is served', 404);
@@ -123,10 +130,75 @@ export function awsJsonHandler(options: AwsJsonServiceOptions) {
       res.setHeader('x-amzn-ErrorType', serviceError.type);
       send(res, serviceError.statusCode, contentType, {
         __type: serviceError.type,
-        message: serviceError.message,
+        [options.messageMember ?? 'message']: serviceError.message,
       });
     }
   };
+  return Object.assign(handler, { operations: Object.keys(options.operations) });
+}
+
+/** How a stand-in pages a listing, and what it answers for a token that is not one of its own. */
+export interface PagingRules {
+  /** Page size when none (or 0) is asked for, and the largest one allowed. */
+  readonly defaultSize: number;
+  readonly maxSize: number;
+  /** What this listing is of (its filters included): a token of another listing is refused. */
+  readonly scope: string;
+  /** The service's error for a token it did not give (InvalidToken, InvalidNextTokenException, …). */
+  readonly invalidToken: (token: string) => AwsServiceError;
+}
+
+/**
+ * One page of `items` from where `nextToken` says, and the token of the next page (none after the last). Tokens are
+ * opaque to the caller, as AWS's are: the position and the listing they belong to, base64url-encoded.
+ */
+export function pageOf<T>(
+  items: readonly T[],
+  nextToken: unknown,
+  maxResults: unknown,
+  rules: PagingRules,
+): { items: T[]; nextToken?: string } {
+  let start = 0;
+  if (nextToken !== undefined && nextToken !== null && nextToken !== '') {
+    const token = String(nextToken);
+    let position: { s?: unknown; o?: unknown } | undefined;
+    try {
+      position = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { s?: unknown; o?: unknown };
+    } catch {
+      position = undefined;
+    }
+    if (position?.s !== rules.scope || !Number.isSafeInteger(position.o) || Number(position.o) < 0)
+      throw rules.invalidToken(token);
+    start = Number(position.o);
+  }
+  const asked = Number(maxResults ?? 0);
+  if (!Number.isSafeInteger(asked) || asked < 0 || asked > rules.maxSize) {
+    throw new AwsServiceError(
+      'ValidationException',
+      `1 validation error detected: Value '${String(maxResults)}' at 'maxResults' failed to satisfy constraint: ` +
+        `Member must have value less than or equal to ${rules.maxSize}`,
+    );
+  }
+  const size = asked === 0 ? rules.defaultSize : asked;
+  const end = start + size;
+  return {
+    items: items.slice(start, end),
+    ...(end < items.length
+      ? { nextToken: Buffer.from(JSON.stringify({ s: rules.scope, o: end })).toString('base64url') }
+      : {}),
+  };
+}
+
+/** AWS's answer to a request without a member the operation requires. */
+export function requireMember(input: Record<string, unknown>, member: string): string {
+  const value = input[member];
+  if (typeof value !== 'string' || value === '') {
+    throw new AwsServiceError(
+      'ValidationException',
+      `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`,
+    );
+  }
+  return value;
 }
 
 /** Listens on 127.0.0.1 (port 0 = a free port) and resolves once listening. */

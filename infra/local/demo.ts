@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describeCredit } from '../../shared/domain/credit';
 import { createYayClient } from '../../shared/yay/client';
 import { loadDotEnv } from './config';
+import { progressReader } from './progress';
 import { type LocalRuntime, type OrderDetails, startLocal } from './runtime';
 import { SAMPLE_BUYER, sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from './samples';
 import { listOutbox } from './ses';
@@ -26,14 +27,10 @@ function printTimeline(runtime: LocalRuntime, order: OrderDetails): void {
     .reverse();
   for (const execution of executions) {
     say(`  execution ${execution.name}: ${execution.status}`);
-    for (const event of runtime.workflow.timeline(execution.executionArn)) {
-      if (event.type !== 'StateExited' && event.type !== 'StateCaught' && event.type !== 'StateRetried')
-        continue;
-      const outcome =
-        event.type === 'StateExited'
-          ? 'ok'
-          : `${event.type === 'StateCaught' ? 'caught' : 'retried'} ${event.error ?? ''}`;
-      say(`    ${new Date(event.timestamp).toISOString().slice(11, 23)}  ${event.state}  ${outcome}`);
+    const read = progressReader(execution.name);
+    for (const step of runtime.workflow.history(execution.executionArn).flatMap(read)) {
+      if (step.state === undefined || !/^(ok|caught|retry|→)/.test(step.outcome)) continue;
+      say(`    ${new Date(step.timestamp).toISOString().slice(11, 23)}  ${step.state}  ${step.outcome}`);
     }
   }
 }

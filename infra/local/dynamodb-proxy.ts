@@ -4,6 +4,7 @@
  * dynalite byte for byte. The operator's requests (no caller header) are passed through without being read.
  */
 import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { crc32 } from 'node:zlib';
 import type { AccessCheck, AccessRequest } from './access';
 import { type LoopbackServer, listenLoopback, readRequestBody } from './aws-json';
 import { callerOf, LOCAL_CALLER_HEADER } from './caller';
@@ -70,6 +71,34 @@ export function dynamoDbAccessRequests(operation: string, input: Record<string, 
   }
 }
 
+/**
+ * The operations whose answer describes the table, where dynalite adds `TableThroughputModeSummary` (a field of a
+ * DynamoDB preview, in no service model) beside `BillingModeSummary`: the proxy takes it out, and signs the body's
+ * CRC32 again, so an operator's `describe-table` answers what DynamoDB's model defines.
+ */
+const TABLE_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  DescribeTable: 'Table',
+  CreateTable: 'TableDescription',
+  UpdateTable: 'TableDescription',
+  DeleteTable: 'TableDescription',
+};
+
+/** The answer's body without dynalite's extra field, or undefined to pass the answer through as it is. */
+export function conformTableDescription(operation: string, body: Buffer): Buffer | undefined {
+  const member = TABLE_DESCRIPTIONS[operation];
+  if (!member) return undefined;
+  let answer: Record<string, Record<string, unknown> | undefined>;
+  try {
+    answer = JSON.parse(body.toString('utf8')) as typeof answer;
+  } catch {
+    return undefined;
+  }
+  const table = answer[member];
+  if (!table || !('TableThroughputModeSummary' in table)) return undefined;
+  delete table.TableThroughputModeSummary;
+  return Buffer.from(JSON.stringify(answer));
+}
+
 function deny(res: ServerResponse, message: string): void {
   const body = JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', Message: message });
   res.writeHead(400, {
@@ -103,8 +132,27 @@ export async function startDynamoDbProxy(options: {
         agent,
       },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 500, answer.headers);
-        answer.pipe(res);
+        const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+        if (!TABLE_DESCRIPTIONS[operation] || answer.statusCode !== 200) {
+          res.writeHead(answer.statusCode ?? 500, answer.headers);
+          answer.pipe(res);
+          return;
+        }
+        readRequestBody(answer, MAX_BODY_BYTES).then(
+          (raw = Buffer.alloc(0)) => {
+            const body = conformTableDescription(operation, raw) ?? raw;
+            res.writeHead(200, {
+              ...answer.headers,
+              'content-length': body.length,
+              'x-amz-crc32': String(crc32(body)),
+            });
+            res.end(body);
+          },
+          () => {
+            if (!res.headersSent) res.writeHead(500, { 'x-amzn-errortype': 'InternalServerError' });
+            res.end();
+          },
+        );
       },
     );
     upstream.on('error', () => {

@@ -14,9 +14,16 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { AccessCheck, AccessRequest } from './access';
-import { AwsServiceError, awsJsonHandler } from './aws-json';
+import { AwsServiceError, awsJsonHandler, pageOf, requireMember } from './aws-json';
+import { type ArchiveState, archiveArn, LocalBusArchives, type ReplayRecord, replayArn } from './bus-archive';
 import { matchesPattern } from './event-pattern';
-import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalRule } from './template';
+import {
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  type LocalArchive,
+  type LocalRule,
+  type LocalRuleTarget,
+} from './template';
 
 /** An event as a rule target receives it (the EventBridge envelope). */
 export interface BusEvent {
@@ -29,6 +36,8 @@ export interface BusEvent {
   region: string;
   resources: string[];
   detail: unknown;
+  /** Set on an event a replay sends again: the replay's name. */
+  'replay-name'?: string;
 }
 
 type BusName = 'default' | 'provisioning';
@@ -43,20 +52,40 @@ export interface LocalEventBusOptions {
   readonly onDeliveryFailed?: (functionName: string, event: BusEvent, error: Error) => void;
   /** Accepted events and finished deliveries are appended to `<dataDir>/events.jsonl`. */
   readonly dataDir: string;
+  /** The templates' archives of these buses (`<dataDir>/archives/`), which replays read. @default none */
+  readonly archives?: readonly LocalArchive[];
+  /** The project's bus's description, as DescribeEventBus shows it. @default none */
+  readonly busDescription?: string;
 }
 
 /**
  * One line of `events.jsonl`: an event accepted by PutEvents (written with fsync before PutEvents answers),
  * or one of its deliveries finished (delivered, or given up on after the retries, as Lambda gives up).
  */
-type LogLine = { accepted: { bus: BusName; event: BusEvent } } | { delivered: string; target: string };
+type LogLine =
+  | { accepted: { bus: BusName; event: BusEvent; rules?: readonly string[] } }
+  | { delivered: string; target: string };
 
 /** An accepted event with deliveries still to finish. */
 interface Pending {
   readonly bus: BusName;
   readonly event: BusEvent;
+  /** A replayed event goes to these rules only (the replay's FilterArns); any other to every matching rule. */
+  readonly rules?: readonly string[];
   /** Keys of its deliveries that finished. */
   readonly finished: Set<string>;
+}
+
+/** A rule as ListRules and DescribeRule show it: the template's (with its `id`), or one EventBridge manages. */
+interface ListedRule {
+  readonly id?: string;
+  readonly name: string;
+  readonly bus: BusName;
+  readonly pattern: unknown;
+  readonly state: string;
+  readonly description?: string;
+  readonly managedBy?: string;
+  readonly targets: readonly LocalRuleTarget[];
 }
 
 /** One target of one matching rule, for one event. */
@@ -120,9 +149,12 @@ export class LocalEventBus {
   /** The fsync in flight, if any (off the main thread), and who waits for the one after it. */
   private syncing: Promise<void> | undefined;
   private syncWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  private readonly archives: LocalBusArchives;
+  private readonly createdAt = Date.now();
 
   constructor(private readonly options: LocalEventBusOptions) {
     mkdirSync(options.dataDir, { recursive: true });
+    this.archives = new LocalBusArchives(options.dataDir, options.archives ?? []);
     this.file = join(options.dataDir, 'events.jsonl');
     this.load();
     this.compact();
@@ -142,21 +174,26 @@ export class LocalEventBus {
     return undefined;
   }
 
+  /** The rules of `bus` that take `event` (of `only` when a replay names them). */
+  private matching(bus: BusName, event: BusEvent, only?: readonly string[]): LocalRule[] {
+    return this.options.rules.filter(
+      (rule) => rule.bus === bus && (!only || only.includes(rule.id)) && matchesPattern(rule.pattern, event),
+    );
+  }
+
   /** The log groups the rules of `bus` send `event` to (CloudWatch Logs targets). */
-  private logGroupsOf(bus: BusName, event: BusEvent): string[] {
+  private logGroupsOf(bus: BusName, event: BusEvent, only?: readonly string[]): string[] {
     const groups: string[] = [];
-    for (const rule of this.options.rules) {
-      if (rule.bus !== bus || !matchesPattern(rule.pattern, event)) continue;
+    for (const rule of this.matching(bus, event, only)) {
       for (const target of rule.logGroupTargets ?? []) groups.push(target.logGroupName);
     }
     return groups;
   }
 
   /** The deliveries the rules of `bus` make of `event`, in rule order. */
-  private deliveriesOf(bus: BusName, event: BusEvent): Delivery[] {
+  private deliveriesOf(bus: BusName, event: BusEvent, only?: readonly string[]): Delivery[] {
     const deliveries: Delivery[] = [];
-    for (const rule of this.options.rules) {
-      if (rule.bus !== bus || !matchesPattern(rule.pattern, event)) continue;
+    for (const rule of this.matching(bus, event, only)) {
       rule.targets.forEach((target, index) => {
         const input =
           target.input !== undefined
@@ -182,8 +219,8 @@ export class LocalEventBus {
         continue;
       }
       if ('accepted' in line) {
-        const { bus, event } = line.accepted;
-        this.pending.set(event.id, { bus, event, finished: new Set() });
+        const { bus, event, rules } = line.accepted;
+        this.pending.set(event.id, { bus, event, ...(rules ? { rules } : {}), finished: new Set() });
       } else {
         this.pending.get(line.delivered)?.finished.add(line.target);
       }
@@ -194,7 +231,7 @@ export class LocalEventBus {
   }
 
   private unfinished(entry: Pending): Delivery[] {
-    return this.deliveriesOf(entry.bus, entry.event).filter((d) => !entry.finished.has(d.key));
+    return this.deliveriesOf(entry.bus, entry.event, entry.rules).filter((d) => !entry.finished.has(d.key));
   }
 
   /**
@@ -203,8 +240,8 @@ export class LocalEventBus {
    */
   private compact(): void {
     const lines: LogLine[] = [];
-    for (const { bus, event, finished } of this.pending.values()) {
-      lines.push({ accepted: { bus, event } });
+    for (const { bus, event, rules, finished } of this.pending.values()) {
+      lines.push({ accepted: { bus, event, ...(rules ? { rules } : {}) } });
       for (const target of finished) lines.push({ delivered: event.id, target });
     }
     const text = lines.map((line) => `${JSON.stringify(line)}\n`).join('');
@@ -324,8 +361,7 @@ export class LocalEventBus {
    * delivered. A log-group target's events are appended to its file ({@link localLogGroupFile}) then too.
    */
   async accept(entries: readonly PutEventsEntry[]): Promise<PutEventsResult[]> {
-    const accepted: Array<{ entry: Pending; deliveries: Delivery[] }> = [];
-    const logged: Array<{ group: string; event: BusEvent }> = [];
+    const envelopes: Array<{ bus: BusName; event: BusEvent }> = [];
     const results = entries.map((raw): PutEventsResult => {
       const bus = this.busOf(raw.EventBusName);
       if (!bus)
@@ -348,28 +384,51 @@ export class LocalEventBus {
       }
       const id = randomUUID();
       const time = raw.Time === undefined ? new Date() : new Date(Number(raw.Time) * 1000);
-      const event: BusEvent = {
-        version: '0',
-        id,
-        'detail-type': raw.DetailType,
-        source: raw.Source,
-        account: LOCAL_ACCOUNT,
-        time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        region: LOCAL_REGION,
-        resources: Array.isArray(raw.Resources) ? (raw.Resources as string[]) : [],
-        detail,
-      };
-      for (const group of this.logGroupsOf(bus, event)) logged.push({ group, event });
-      const deliveries = this.deliveriesOf(bus, event);
-      // An event no rule matches goes nowhere: nothing to keep.
-      if (deliveries.length > 0) accepted.push({ entry: { bus, event, finished: new Set() }, deliveries });
+      envelopes.push({
+        bus,
+        event: {
+          version: '0',
+          id,
+          'detail-type': raw.DetailType,
+          source: raw.Source,
+          account: LOCAL_ACCOUNT,
+          time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          region: LOCAL_REGION,
+          resources: Array.isArray(raw.Resources) ? (raw.Resources as string[]) : [],
+          detail,
+        },
+      });
       return { EventId: id };
     });
+    await this.send(envelopes);
+    return results;
+  }
+
+  /**
+   * Puts envelopes on their bus: the ones some rule takes on disk (fsynced) before this resolves, then delivered; a
+   * log-group target's events appended to its file, and every event kept in the archives it matches. A replayed
+   * event carries the rules it may go to.
+   */
+  private async send(envelopes: ReadonlyArray<{ bus: BusName; event: BusEvent; rules?: readonly string[] }>) {
+    const accepted: Array<{ entry: Pending; deliveries: Delivery[] }> = [];
+    const logged: Array<{ group: string; event: BusEvent }> = [];
+    for (const { bus, event, rules } of envelopes) {
+      for (const group of this.logGroupsOf(bus, event, rules)) logged.push({ group, event });
+      const deliveries = this.deliveriesOf(bus, event, rules);
+      // An event no rule matches goes nowhere: nothing to keep.
+      if (deliveries.length > 0)
+        accepted.push({
+          entry: { bus, event, ...(rules ? { rules } : {}), finished: new Set() },
+          deliveries,
+        });
+    }
     if (accepted.length > 0) {
       // A failure here answers 500 with nothing delivered, and the caller (intake) fails its webhook so the
       // store sends it again.
       this.append(
-        accepted.map(({ entry }) => ({ accepted: { bus: entry.bus, event: entry.event } })),
+        accepted.map(({ entry }) => ({
+          accepted: { bus: entry.bus, event: entry.event, ...(entry.rules ? { rules: entry.rules } : {}) },
+        })),
         true,
       );
       await this.durable();
@@ -379,37 +438,273 @@ export class LocalEventBus {
       mkdirSync(join(file, '..'), { recursive: true });
       appendFileSync(file, `${JSON.stringify(event)}\n`);
     }
+    for (const { bus, event } of envelopes) this.archives.record(bus, event);
     for (const { entry, deliveries } of accepted) {
       this.pending.set(entry.event.id, entry);
       this.start(entry, deliveries);
     }
-    return results;
+  }
+
+  private busArn(bus: BusName): string {
+    return `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${this.busName(bus)}`;
+  }
+
+  private busName(bus: BusName): string {
+    return bus === 'default' ? 'default' : this.options.busName;
+  }
+
+  /** A rule's ARN: `rule/<name>` on the default bus, `rule/<bus>/<name>` on another, as EventBridge names them. */
+  private ruleArn(rule: ListedRule): string {
+    const path = rule.bus === 'default' ? rule.name : `${this.options.busName}/${rule.name}`;
+    return `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${path}`;
   }
 
   /**
-   * What IAM authorizes PutEvents on: each entry's bus (by name or ARN, `default` when none), with the entry's
-   * `events:source` and `events:detail-type`. One entry denied denies the whole call, as EventBridge does.
+   * The rules ListRules shows: the template's, and the one EventBridge manages for each archive
+   * (`Events-Archive-<name>`: the archive's pattern, never a replayed event).
    */
-  accessRequests(operation: string, input: Record<string, unknown>): AccessRequest[] {
-    const entries = Array.isArray(input.Entries) ? (input.Entries as PutEventsEntry[]) : [];
-    return entries.map((entry) => {
-      const name =
-        typeof entry.EventBusName === 'string' && entry.EventBusName !== '' ? entry.EventBusName : 'default';
-      return {
-        action: `events:${operation}`,
-        resource: name.startsWith('arn:')
-          ? name
-          : `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${name}`,
-        context: {
-          ...(typeof entry.Source === 'string' ? { 'events:source': entry.Source } : {}),
-          ...(typeof entry.DetailType === 'string' ? { 'events:detail-type': entry.DetailType } : {}),
-        },
-      };
-    });
+  private listedRules(): ListedRule[] {
+    return [
+      ...this.options.rules.map((rule) => ({
+        id: rule.id,
+        name: rule.name ?? rule.id,
+        bus: rule.bus,
+        pattern: rule.pattern,
+        state: rule.state ?? 'ENABLED',
+        ...(rule.description ? { description: rule.description } : {}),
+        targets: rule.apiTargets ?? [],
+      })),
+      ...[...this.archives.archives.values()].map((archive) => ({
+        name: `Events-Archive-${archive.name}`,
+        bus: archive.bus,
+        pattern: { ...archive.pattern, 'replay-name': [{ exists: false }] },
+        state: 'ENABLED',
+        managedBy: 'prod.vhs.events.aws.internal',
+        targets: [],
+      })),
+    ];
   }
 
-  /** PutEvents over loopback; `access` enforces IAM. */
+  /** The bus a request names (`EventBusName`, `Name`: a name or an ARN; none is the default bus), or 404. */
+  private requireBus(name: unknown): BusName {
+    const bus = this.busOf(name === '' ? undefined : name);
+    if (!bus)
+      throw new AwsServiceError('ResourceNotFoundException', `Event bus ${String(name)} does not exist.`);
+    return bus;
+  }
+
+  private requireRule(name: unknown, busName: unknown): ListedRule {
+    const bus = this.requireBus(busName);
+    const rule = this.listedRules().find((r) => r.bus === bus && r.name === name);
+    if (!rule) {
+      throw new AwsServiceError(
+        'ResourceNotFoundException',
+        `Rule ${String(name)} does not exist on EventBus ${this.busName(bus)}.`,
+      );
+    }
+    return rule;
+  }
+
+  private requireArchive(name: unknown): ArchiveState {
+    const archive = typeof name === 'string' ? this.archives.archives.get(name) : undefined;
+    if (!archive)
+      throw new AwsServiceError('ResourceNotFoundException', `Archive ${String(name)} does not exist.`);
+    return archive;
+  }
+
+  private requireReplay(name: unknown): ReplayRecord {
+    const replay = typeof name === 'string' ? this.archives.replays.get(name) : undefined;
+    if (!replay)
+      throw new AwsServiceError('ResourceNotFoundException', `Replay ${String(name)} does not exist.`);
+    return replay;
+  }
+
+  /**
+   * StartReplay: the archive's events of [EventStartTime, EventEndTime) sent again onto the archive's own bus (the
+   * only destination EventBridge allows), to the rules of FilterArns or to all of the bus's, each with `replay-name`.
+   * Answers STARTING; the replay runs at once, RUNNING until every event is on the bus (durably, as PutEvents), then
+   * COMPLETED. Deliveries happen as for any event (`idle()` waits for them); downstream, dispatch collapses an order's
+   * events onto one execution, so a replay of a wide window is safe.
+   */
+  private startReplay(input: Record<string, unknown>): ReplayRecord {
+    const name = requireMember(input, 'ReplayName');
+    if (this.archives.replays.has(name))
+      throw new AwsServiceError('ResourceAlreadyExistsException', `Replay ${name} already exists.`);
+    const source = requireMember(input, 'EventSourceArn');
+    const archive = [...this.archives.archives.values()].find((a) => a.arn === source);
+    if (!archive) throw new AwsServiceError('ResourceNotFoundException', `Archive ${source} does not exist.`);
+    const destination = (input.Destination ?? {}) as { Arn?: unknown; FilterArns?: unknown };
+    if (destination.Arn !== this.busArn(archive.bus)) {
+      throw new AwsServiceError(
+        'ValidationException',
+        'Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted.',
+      );
+    }
+    const filterArns = Array.isArray(destination.FilterArns) ? destination.FilterArns.map(String) : undefined;
+    const rules = filterArns?.map((arn) => {
+      const rule = this.listedRules().find((r) => r.bus === archive.bus && this.ruleArn(r) === arn);
+      if (!rule?.id) throw new AwsServiceError('ResourceNotFoundException', `Rule ${arn} does not exist.`);
+      return rule.id;
+    });
+    const start = Number(input.EventStartTime) * 1000;
+    const end = Number(input.EventEndTime) * 1000;
+    if (!Number.isFinite(start) || !Number.isFinite(end) || start >= end) {
+      throw new AwsServiceError(
+        'ValidationException',
+        'Parameter EventStartTime is not valid. Reason: EventStartTime must be before EventEndTime.',
+      );
+    }
+    const replay: ReplayRecord = {
+      name,
+      ...(typeof input.Description === 'string' ? { description: input.Description } : {}),
+      archiveName: archive.name,
+      state: 'STARTING',
+      destination: { Arn: String(destination.Arn), ...(filterArns ? { FilterArns: filterArns } : {}) },
+      eventStartTime: start,
+      eventEndTime: end,
+      replayStartTime: Date.now(),
+    };
+    this.archives.saveReplay(replay);
+    const running = this.replay(replay, archive, rules);
+    this.inFlight.add(running);
+    void running.finally(() => this.inFlight.delete(running));
+    return replay;
+  }
+
+  private async replay(
+    replay: ReplayRecord,
+    archive: ArchiveState,
+    rules?: readonly string[],
+  ): Promise<void> {
+    const events = this.archives.eventsBetween(archive, replay.eventStartTime, replay.eventEndTime);
+    this.archives.saveReplay({ ...replay, state: 'RUNNING' });
+    let last: number | undefined;
+    try {
+      // Ten at a time, as PutEvents takes them: one fsync per batch.
+      for (let at = 0; at < events.length; at += 10) {
+        if (this.archives.replays.get(replay.name)?.state === 'CANCELLING') break;
+        const batch = events.slice(at, at + 10);
+        await this.send(
+          batch.map((event) => ({
+            bus: archive.bus,
+            event: { ...event, 'replay-name': replay.name },
+            ...(rules ? { rules } : {}),
+          })),
+        );
+        last = Date.parse((batch.at(-1) as BusEvent).time);
+      }
+      const cancelled = this.archives.replays.get(replay.name)?.state === 'CANCELLING';
+      this.archives.saveReplay({
+        ...replay,
+        state: cancelled ? 'CANCELLED' : 'COMPLETED',
+        replayEndTime: Date.now(),
+        ...(last !== undefined ? { eventLastReplayedTime: last } : {}),
+      });
+    } catch (error) {
+      this.archives.saveReplay({
+        ...replay,
+        state: 'FAILED',
+        stateReason: error instanceof Error ? error.message : String(error),
+        replayEndTime: Date.now(),
+      });
+    }
+  }
+
+  /**
+   * What IAM authorizes a call on. PutEvents: each entry's bus (by name or ARN, `default` when none), with the entry's
+   * `events:source` and `events:detail-type`; one entry denied denies the whole call, as EventBridge does. The
+   * operator's reads: the bus, rule, archive or replay they name, `*` for a listing.
+   */
+  accessRequests(operation: string, input: Record<string, unknown>): AccessRequest[] {
+    const action = `events:${operation}`;
+    const arn = (kind: string, name: unknown) =>
+      typeof name === 'string' && name.startsWith('arn:')
+        ? name
+        : `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${kind}/${typeof name === 'string' && name !== '' ? name : 'default'}`;
+    switch (operation) {
+      case 'PutEvents': {
+        const entries = Array.isArray(input.Entries) ? (input.Entries as PutEventsEntry[]) : [];
+        return entries.map((entry) => ({
+          action,
+          resource: arn('event-bus', entry.EventBusName),
+          context: {
+            ...(typeof entry.Source === 'string' ? { 'events:source': entry.Source } : {}),
+            ...(typeof entry.DetailType === 'string' ? { 'events:detail-type': entry.DetailType } : {}),
+          },
+        }));
+      }
+      case 'DescribeEventBus':
+        return [{ action, resource: arn('event-bus', input.Name) }];
+      case 'DescribeRule':
+      case 'ListTargetsByRule': {
+        const name = String(input.Name ?? input.Rule ?? '');
+        const bus = String(input.EventBusName ?? 'default');
+        return [{ action, resource: arn('rule', bus === 'default' ? name : `${bus}/${name}`) }];
+      }
+      case 'DescribeArchive':
+        return [{ action, resource: arn('archive', input.ArchiveName) }];
+      case 'StartReplay':
+      case 'DescribeReplay':
+      case 'CancelReplay':
+        return [{ action, resource: arn('replay', input.ReplayName) }];
+      default:
+        return [{ action, resource: '*' }];
+    }
+  }
+
+  /**
+   * PutEvents, and the reads an operator makes of the buses, their rules and targets, the archive and its replays
+   * (StartReplay, DescribeReplay, ListReplays, CancelReplay), over loopback; `access` enforces IAM.
+   */
   serviceHandler(access?: AccessCheck) {
+    const epoch = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
+    const paging = (scope: string) => ({
+      defaultSize: 100,
+      maxSize: 100,
+      scope,
+      invalidToken: (token: string) =>
+        new AwsServiceError('ValidationException', `Invalid NextToken: ${token}`),
+    });
+    const buses: BusName[] = ['default', 'provisioning'];
+    const describeBus = (bus: BusName) => ({
+      Name: this.busName(bus),
+      Arn: this.busArn(bus),
+      ...(bus === 'provisioning' && this.options.busDescription
+        ? { Description: this.options.busDescription }
+        : {}),
+      CreationTime: epoch(this.createdAt),
+      LastModifiedTime: epoch(this.createdAt),
+    });
+    const describeRule = (rule: ListedRule) => ({
+      Name: rule.name,
+      Arn: this.ruleArn(rule),
+      EventPattern: JSON.stringify(rule.pattern),
+      State: rule.state,
+      ...(rule.description ? { Description: rule.description } : {}),
+      ...(rule.managedBy ? { ManagedBy: rule.managedBy } : {}),
+      EventBusName: this.busName(rule.bus),
+    });
+    const describeArchive = (archive: ArchiveState) => ({
+      ArchiveName: archive.name,
+      EventSourceArn: this.busArn(archive.bus),
+      State: 'ENABLED',
+      RetentionDays: archive.retentionDays ?? 0,
+      SizeBytes: archive.sizeBytes,
+      EventCount: archive.eventCount,
+      CreationTime: epoch(this.createdAt),
+    });
+    const describeReplay = (replay: ReplayRecord) => ({
+      ReplayName: replay.name,
+      EventSourceArn: archiveArn(replay.archiveName),
+      State: replay.state,
+      ...(replay.stateReason ? { StateReason: replay.stateReason } : {}),
+      EventStartTime: epoch(replay.eventStartTime),
+      EventEndTime: epoch(replay.eventEndTime),
+      EventLastReplayedTime: epoch(replay.eventLastReplayedTime),
+      ReplayStartTime: epoch(replay.replayStartTime),
+      ReplayEndTime: epoch(replay.replayEndTime),
+    });
+    const prefixed = (name: string, prefix: unknown) => typeof prefix !== 'string' || name.startsWith(prefix);
     return awsJsonHandler({
       targetPrefix: 'AWSEvents',
       jsonVersion: '1.1',
@@ -424,6 +719,109 @@ export class LocalEventBus {
           }
           const results = await this.accept(entries as PutEventsEntry[]);
           return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
+        },
+        ListEventBuses: (input) => {
+          const all = buses.filter((bus) => prefixed(this.busName(bus), input.NamePrefix));
+          const page = pageOf(
+            all,
+            input.NextToken,
+            input.Limit,
+            paging(`buses:${String(input.NamePrefix ?? '')}`),
+          );
+          return { EventBuses: page.items.map(describeBus), NextToken: page.nextToken };
+        },
+        DescribeEventBus: (input) => describeBus(this.requireBus(input.Name)),
+        ListRules: (input) => {
+          const bus = this.requireBus(input.EventBusName);
+          const all = this.listedRules().filter(
+            (rule) => rule.bus === bus && prefixed(rule.name, input.NamePrefix),
+          );
+          const page = pageOf(
+            all,
+            input.NextToken,
+            input.Limit,
+            paging(`rules:${bus}:${String(input.NamePrefix ?? '')}`),
+          );
+          return { Rules: page.items.map(describeRule), NextToken: page.nextToken };
+        },
+        DescribeRule: (input) => ({
+          ...describeRule(this.requireRule(requireMember(input, 'Name'), input.EventBusName)),
+          CreatedBy: LOCAL_ACCOUNT,
+        }),
+        ListTargetsByRule: (input) => {
+          const rule = this.requireRule(requireMember(input, 'Rule'), input.EventBusName);
+          const page = pageOf(
+            rule.targets,
+            input.NextToken,
+            input.Limit,
+            paging(`targets:${rule.bus}:${rule.name}`),
+          );
+          return { Targets: page.items, NextToken: page.nextToken };
+        },
+        ListArchives: (input) => {
+          const all = [...this.archives.archives.values()].filter(
+            (archive) =>
+              prefixed(archive.name, input.NamePrefix) &&
+              (input.EventSourceArn === undefined || input.EventSourceArn === this.busArn(archive.bus)) &&
+              (input.State === undefined || input.State === 'ENABLED'),
+          );
+          const page = pageOf(all, input.NextToken, input.Limit, paging(`archives:${JSON.stringify(input)}`));
+          return { Archives: page.items.map(describeArchive), NextToken: page.nextToken };
+        },
+        DescribeArchive: (input) => {
+          const archive = this.requireArchive(requireMember(input, 'ArchiveName'));
+          return {
+            ArchiveArn: archive.arn,
+            ...describeArchive(archive),
+            ...(archive.description ? { Description: archive.description } : {}),
+            ...(archive.pattern ? { EventPattern: JSON.stringify(archive.pattern) } : {}),
+          };
+        },
+        StartReplay: (input) => {
+          const replay = this.startReplay(input);
+          return {
+            ReplayArn: replayArn(replay.name),
+            State: 'STARTING',
+            ReplayStartTime: epoch(replay.replayStartTime),
+          };
+        },
+        DescribeReplay: (input) => {
+          const replay = this.requireReplay(requireMember(input, 'ReplayName'));
+          return {
+            ...describeReplay(replay),
+            ReplayArn: replayArn(replay.name),
+            ...(replay.description ? { Description: replay.description } : {}),
+            Destination: replay.destination,
+          };
+        },
+        ListReplays: (input) => {
+          const all = [...this.archives.replays.values()]
+            .filter(
+              (replay) =>
+                prefixed(replay.name, input.NamePrefix) &&
+                (input.State === undefined || input.State === replay.state) &&
+                (input.EventSourceArn === undefined ||
+                  input.EventSourceArn === archiveArn(replay.archiveName)),
+            )
+            .sort((a, b) => b.replayStartTime - a.replayStartTime);
+          const page = pageOf(
+            all,
+            input.NextToken,
+            input.Limit,
+            paging(`replays:${JSON.stringify({ ...input, NextToken: undefined })}`),
+          );
+          return { Replays: page.items.map(describeReplay), NextToken: page.nextToken };
+        },
+        CancelReplay: (input) => {
+          const replay = this.requireReplay(requireMember(input, 'ReplayName'));
+          if (replay.state !== 'STARTING' && replay.state !== 'RUNNING') {
+            throw new AwsServiceError(
+              'IllegalStatusException',
+              `Replay ${replay.name} is ${replay.state} and cannot be cancelled.`,
+            );
+          }
+          this.archives.saveReplay({ ...replay, state: 'CANCELLING' });
+          return { ReplayArn: replayArn(replay.name), State: 'CANCELLING' };
         },
       },
     });

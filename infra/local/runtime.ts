@@ -130,6 +130,8 @@ export interface LocalRuntime {
   readonly outboxDir: string;
   /** Every call to a stand-in is checked against the calling function's role (infra/local/access.ts). */
   readonly iam: LocalIam;
+  /** The AWS JSON operations each stand-in serves (anything else answers UnknownOperationException). */
+  readonly awsOperations: Readonly<Record<'sfn' | 'eventbridge' | 'secretsManager', readonly string[]>>;
   /** Stops timers, servers, executions (recorded ABORTED), dynalite and the sandbox. */
   stop(): Promise<void>;
 }
@@ -315,7 +317,7 @@ async function start(
     installCallerStamp();
     // Read from create-customer's environment exactly as its handler will read it.
     const storeFronts = storeFrontsFromEnv({ ...template.functions.get('create-customer')?.environment });
-    const standIns = await startStandIns(config, cleanups, access);
+    const standIns = await startStandIns(config, cleanups, access, template.secrets);
     const sandbox = await startSandbox(config, options.sandbox, storeFronts, cleanups);
     const yayUrl = config.yayApiBaseUrl ?? (sandbox as YaySandbox).url;
     standInPorts ??= {
@@ -426,6 +428,7 @@ async function start(
       sesHolds,
       outboxDir,
       iam: { roles: access.roles, denials: access.denials, checked: access.checked },
+      awsOperations: standIns.operations(),
       async stop() {
         sesHolds.release();
         await cleanups.run();
@@ -479,6 +482,8 @@ interface StandIns {
   /** SES v2 SendEmail (the outbox) and Lambda Invoke (for the ops CLI). */
   readonly ses: LoopbackServer;
   readonly lambda: LoopbackServer;
+  /** What the SFN, EventBridge and Secrets Manager stand-ins serve, once attached. */
+  operations(): LocalRuntime['awsOperations'];
   /**
    * Serves SFN, EventBridge, SES and Lambda from the engine, the bus and the handlers, which can only be built once
    * the handlers' environment is set.
@@ -500,6 +505,7 @@ async function startStandIns(
   config: LocalConfig,
   cleanups: Cleanups,
   access: LocalAccess,
+  secretMetadata: LocalTemplate['secrets'],
 ): Promise<StandIns> {
   const dynalite = await startDynalite(config.dataDir, 0);
   cleanups.push(() => dynalite.close());
@@ -511,6 +517,7 @@ async function startStandIns(
   cleanups.push(() => dynamo.close());
   let sfnHandler: RequestHandler | undefined;
   let busHandler: RequestHandler | undefined;
+  let operations: LocalRuntime['awsOperations'] | undefined;
   let sesHandler: RequestHandler | undefined;
   let lambdaHandler: RequestHandler | undefined;
   const notYet: RequestHandler = (_req, res) => json(res, 503, { message: 'local mode is starting' });
@@ -529,18 +536,33 @@ async function startStandIns(
   );
   cleanups.push(() => lambda.close());
   const secrets = new LocalSecrets();
-  secrets.set(LocalSecretIds.yay, config.yayCredentials);
-  secrets.set(LocalSecretIds.webhooks, {
-    stripe: [config.webhookSecrets.stripe],
-    shopify: [config.webhookSecrets.shopify],
-    woocommerce: [config.webhookSecrets.woocommerce],
-  });
-  secrets.set(LocalSecretIds.namingKey, { key: dataDirKey(config.dataDir, 'naming-key') });
-  secrets.set(LocalSecretIds.passwordKey, { key: dataDirKey(config.dataDir, 'password-key') });
-  const secretsManager = await listenLoopback(
-    secrets.serviceHandler(access.check),
-    standInPorts?.secrets ?? 0,
+  // What DescribeSecret shows of each: the template's secret behind the variable the functions read it from.
+  const about = (arn: string) => {
+    const variable = Object.entries(localReferences('')).find(([, value]) => value === arn)?.[0];
+    return (variable && secretMetadata?.[variable]) || undefined;
+  };
+  secrets.set(LocalSecretIds.yay, config.yayCredentials, about(LocalSecretIds.yay));
+  secrets.set(
+    LocalSecretIds.webhooks,
+    {
+      stripe: [config.webhookSecrets.stripe],
+      shopify: [config.webhookSecrets.shopify],
+      woocommerce: [config.webhookSecrets.woocommerce],
+    },
+    about(LocalSecretIds.webhooks),
   );
+  secrets.set(
+    LocalSecretIds.namingKey,
+    { key: dataDirKey(config.dataDir, 'naming-key') },
+    about(LocalSecretIds.namingKey),
+  );
+  secrets.set(
+    LocalSecretIds.passwordKey,
+    { key: dataDirKey(config.dataDir, 'password-key') },
+    about(LocalSecretIds.passwordKey),
+  );
+  const secretsHandler = secrets.serviceHandler(access.check);
+  const secretsManager = await listenLoopback(secretsHandler, standInPorts?.secrets ?? 0);
   cleanups.push(() => secretsManager.close());
   return {
     dynamodbUrl: dynamo.url,
@@ -549,9 +571,20 @@ async function startStandIns(
     secretsManager,
     ses,
     lambda,
+    operations: () => {
+      if (!operations) throw new Error('the stand-ins are not attached yet');
+      return operations;
+    },
     attach(workflow, bus, handlers) {
-      sfnHandler = workflow.serviceHandler(access.check);
-      busHandler = bus.serviceHandler(access.check);
+      const sfnServed = workflow.serviceHandler(access.check);
+      const busServed = bus.serviceHandler(access.check);
+      sfnHandler = sfnServed;
+      busHandler = busServed;
+      operations = {
+        sfn: sfnServed.operations,
+        eventbridge: busServed.operations,
+        secretsManager: secretsHandler.operations,
+      };
       sesHandler = handlers.ses;
       lambdaHandler = handlers.lambda;
     },
@@ -735,11 +768,12 @@ function startEngine(
   const workflow = new LocalStepFunctions({
     stateMachineName: template.stateMachineName,
     definition: template.definition,
+    ...(template.stateMachine ? { stateMachine: template.stateMachine } : {}),
     invoke,
     dataDir: config.dataDir,
     maxWaitSeconds: config.maxWaitSeconds,
   });
-  workflow.events.on('event', progressPrinter(config.logFormat, print));
+  workflow.events.on('history', progressPrinter(config.logFormat, print));
   cleanups.push(() => workflow.shutdown());
   return workflow;
 }
@@ -757,6 +791,8 @@ function startBus(
     rules: template.rules,
     invoke,
     dataDir: config.dataDir,
+    ...(template.archives ? { archives: template.archives } : {}),
+    ...(template.eventBusDescription ? { busDescription: template.eventBusDescription } : {}),
     onDeliveryFailed: (fn, event, error) =>
       print(
         config.logFormat === 'json'

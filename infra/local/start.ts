@@ -34,7 +34,13 @@ const runtime = await startLocal({ context: args.context }).catch(fail);
 
 if (config.logFormat === 'json') {
   say(
-    JSON.stringify({ level: 'INFO', message: 'local mode ready', url: runtime.url, dataDir: config.dataDir }),
+    JSON.stringify({
+      level: 'INFO',
+      message: 'local mode ready',
+      url: runtime.url,
+      dataDir: config.dataDir,
+      endpoints: runtime.info.endpoints,
+    }),
   );
   say(JSON.stringify({ level: 'INFO', message: 'console', url: runtime.consoleUrl }));
 } else {
@@ -54,6 +60,12 @@ if (config.logFormat === 'json') {
   say(`  stores     store front ${storeFronts.default}, unless provisioning:stores gives a store its own`);
   for (const [store, uuid] of Object.entries(storeFronts.stores)) say(`  stores     ${store} → ${uuid}`);
   say(`  data       ${config.dataDir} (a restart resumes from here)`);
+  // The runbook's AWS CLI commands against local mode (README.md, "Replay runbook"); any credentials do.
+  const { endpoints } = runtime.info;
+  say(
+    `  AWS CLI    --endpoint-url  stepfunctions ${endpoints.sfn}  events ${endpoints.eventbridge}  ` +
+      `secretsmanager ${endpoints.secretsManager}  dynamodb ${endpoints.dynamodb}`,
+  );
   say(`  waits      every Wait, Retry interval and payment timeout capped at ${config.maxWaitSeconds} s`);
   say(
     `  IAM        each function's calls checked against its role in the template (${runtime.iam.roles.size} roles); ` +

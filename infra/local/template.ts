@@ -47,6 +47,16 @@ export interface LocalLogGroupTarget {
 /** Any target a rule of the template may have. */
 export type LocalTarget = LocalFunctionTarget | LocalLogGroupTarget;
 
+/** A rule's target as EventBridge's ListTargetsByRule answers it, resolved to local ARNs. */
+export interface LocalRuleTarget {
+  readonly Id: string;
+  readonly Arn: string;
+  readonly Input?: string;
+  readonly InputPath?: string;
+  readonly RetryPolicy?: { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number };
+  readonly DeadLetterConfig?: { Arn: string };
+}
+
 /**
  * A bus rule. `bus` is `default` or `provisioning` (the project's own bus). Its function targets and its log-group
  * targets are kept apart, so a bus that only invokes functions reads `targets` and can never mistake a log group
@@ -60,6 +70,43 @@ export interface LocalRule {
   readonly targets: readonly LocalFunctionTarget[];
   /** The log groups it writes the matched event to, in the template's order. @default none */
   readonly logGroupTargets?: readonly LocalLogGroupTarget[];
+  /** Its name (the template's `Name`, else its logical id), as ListRules and DescribeRule show it. @default id */
+  readonly name?: string;
+  readonly description?: string;
+  /** @default 'ENABLED' */
+  readonly state?: string;
+  /** Every target as ListTargetsByRule shows it (functions and log groups), in the template's order. */
+  readonly apiTargets?: readonly LocalRuleTarget[];
+}
+
+/** An EventBridge archive of the templates (`AWS::Events::Archive`): what it keeps, of which bus, for how long. */
+export interface LocalArchive {
+  /** The template's `ArchiveName`, else its logical id. */
+  readonly name: string;
+  readonly bus: 'default' | 'provisioning';
+  /** Absent: every event of the bus. */
+  readonly pattern?: EventPattern;
+  /** Absent or 0: kept for ever. */
+  readonly retentionDays?: number;
+  readonly description?: string;
+}
+
+/** A secret's description and tags in the template (its value is never in a template local mode reads). */
+export interface LocalSecretMetadata {
+  readonly description?: string;
+  readonly tags: ReadonlyArray<{ Key: string; Value: string }>;
+}
+
+/** What DescribeStateMachine says of the state machine beside its definition, from its template resource. */
+export interface LocalStateMachineConfig {
+  readonly type: 'STANDARD' | 'EXPRESS';
+  readonly roleArn: string;
+  readonly logging?: {
+    readonly level: string;
+    readonly includeExecutionData: boolean;
+    readonly logGroupArns: readonly string[];
+  };
+  readonly tracingEnabled: boolean;
 }
 
 /** A schedule that invokes a function: `rate(…)` or `cron(…)`. */
@@ -74,6 +121,17 @@ export interface LocalSchedule {
 export interface LocalTemplate {
   readonly stateMachineName: string;
   readonly definition: StateMachineDefinition;
+  /** Its role, type, logging and tracing. @default a STANDARD machine with no logging or tracing */
+  readonly stateMachine?: LocalStateMachineConfig;
+  /** The bus archives of all the templates (the stateful one keeps the provisioning bus's). @default none */
+  readonly archives?: readonly LocalArchive[];
+  /** The project's bus's description (`AWS::Events::EventBus`, in the stateful template). @default none */
+  readonly eventBusDescription?: string;
+  /**
+   * The secrets the functions are told about, by the environment variable naming them (`YAY_SECRET_ARN`, …): what
+   * DescribeSecret shows of the template's `AWS::SecretsManager::Secret` behind it. Never a value. @default none
+   */
+  readonly secrets?: Readonly<Record<string, LocalSecretMetadata>>;
   readonly functions: ReadonlyMap<string, LocalFunction>;
   readonly rules: readonly LocalRule[];
   readonly schedules: readonly LocalSchedule[];
@@ -168,6 +226,50 @@ class Resolver {
     return `arn:aws:local:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${id}/${attribute}`;
   }
 
+  /**
+   * The ARN AWS would give a resource of the template (`Fn::GetAtt [id, Arn]`), named by its name property or its
+   * logical id, for what the stand-ins show an operator: roles, log groups, queues. Undefined for another value.
+   */
+  arnOf(value: Json): string | undefined {
+    const getAtt =
+      value !== null && typeof value === 'object' && !Array.isArray(value) ? value['Fn::GetAtt'] : undefined;
+    const [id, attribute] = Array.isArray(getAtt) ? getAtt.map(String) : [];
+    const resource = id ? this.template.Resources?.[id] : undefined;
+    if (!id || attribute !== 'Arn' || !resource) return undefined;
+    const named = (key: string) => {
+      const name = resource.Properties?.[key];
+      return typeof name === 'string' ? name : id;
+    };
+    switch (resource.Type) {
+      case 'AWS::IAM::Role':
+        return `arn:aws:iam::${LOCAL_ACCOUNT}:role/${named('RoleName')}`;
+      case 'AWS::Logs::LogGroup':
+        return `arn:aws:logs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:log-group:${named('LogGroupName')}:*`;
+      case 'AWS::SQS::Queue':
+        return `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${named('QueueName')}`;
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * The resource a function's environment value refers to: `Ref` of one of this template's, or `Fn::ImportValue` of
+   * an export of another template whose value is a `Ref`.
+   */
+  referenced(value: Json, templates: readonly CfnTemplate[]): CfnResource | undefined {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    if (typeof value.Ref === 'string') return this.template.Resources?.[value.Ref];
+    const imported = value['Fn::ImportValue'];
+    if (imported === undefined) return undefined;
+    const exported = this.exports.get(String(this.resolve(imported)));
+    const id =
+      exported !== null && typeof exported === 'object' && !Array.isArray(exported)
+        ? exported.Ref
+        : undefined;
+    if (typeof id !== 'string') return undefined;
+    return templates.map((template) => template.Resources?.[id]).find((resource) => resource !== undefined);
+  }
+
   /** Resolves the intrinsics CDK emits (Ref, GetAtt, Join, Sub, ImportValue, Select, Split) to plain JSON. */
   resolve(value: Json): Json {
     if (Array.isArray(value)) return value.map((item) => this.resolve(item));
@@ -250,10 +352,12 @@ export function extractLocalTemplate(
   const functions = new Map<string, LocalFunction>();
   let definition: StateMachineDefinition | undefined;
   let stateMachineName = 'CustomerProvisioning';
+  let stateMachine: LocalStateMachineConfig | undefined;
   const rules: LocalRule[] = [];
   const schedules: LocalSchedule[] = [];
   const emailTemplates = new Map<string, EmailTemplateParts>();
   let emailConfigurationSet: string | undefined;
+  const secrets: Record<string, LocalSecretMetadata> = {};
 
   for (const [id, resource] of resolver.resources) {
     const props = resource.Properties ?? {};
@@ -267,6 +371,8 @@ export function extractLocalTemplate(
       const environment: Record<string, string> = {};
       for (const [key, raw] of Object.entries(variables)) {
         if (typeof raw === 'string') environment[key] = raw;
+        const secret = resolver.referenced(raw, others);
+        if (secret?.Type === 'AWS::SecretsManager::Secret') secrets[key] = secretMetadata(secret);
       }
       functions.set(name, {
         name,
@@ -282,12 +388,15 @@ export function extractLocalTemplate(
         ? JSON.parse(resolved)
         : resolved) as unknown as StateMachineDefinition;
       if (typeof props.StateMachineName === 'string') stateMachineName = props.StateMachineName;
+      stateMachine = stateMachineConfig(resolver, id, props);
     } else if (resource.Type === 'AWS::Events::Rule') {
       const logGroupTargets: LocalLogGroupTarget[] = [];
       const targets: LocalFunctionTarget[] = [];
+      const apiTargets: LocalRuleTarget[] = [];
       for (const target of (props.Targets ?? []) as Array<Record<string, Json>>) {
         if (target.InputTransformer) throw new Error(`rule ${id}: InputTransformer is not supported locally`);
         const arn = resolver.resolve(target.Arn as Json);
+        apiTargets.push(ruleTarget(resolver, target, arn));
         const logGroupName = logGroupNameFromArn(arn);
         if (logGroupName !== undefined) {
           if (target.Input !== undefined || target.InputPath !== undefined) {
@@ -327,6 +436,10 @@ export function extractLocalTemplate(
         pattern,
         targets,
         ...(logGroupTargets.length > 0 ? { logGroupTargets } : {}),
+        name: typeof props.Name === 'string' ? props.Name : id,
+        ...(typeof props.Description === 'string' ? { description: props.Description } : {}),
+        state: typeof props.State === 'string' ? props.State : 'ENABLED',
+        apiTargets,
       });
     } else if (resource.Type === 'AWS::Scheduler::Schedule') {
       const target = props.Target as Record<string, Json>;
@@ -359,6 +472,10 @@ export function extractLocalTemplate(
   return {
     stateMachineName,
     definition,
+    ...(stateMachine ? { stateMachine } : {}),
+    archives: [provisioning, ...others].flatMap((template) => archivesOf(template, others)),
+    ...busDescription([provisioning, ...others]),
+    ...(Object.keys(secrets).length > 0 ? { secrets } : {}),
     functions,
     rules,
     schedules,
@@ -366,6 +483,114 @@ export function extractLocalTemplate(
     templates: [provisioning, ...others],
     ...(emailConfigurationSet !== undefined ? { emailConfigurationSet } : {}),
   };
+}
+
+/** What DescribeSecret shows of a secret of the template: its description and tags, never a value. */
+function secretMetadata(secret: CfnResource): LocalSecretMetadata {
+  const description = secret.Properties?.Description;
+  const tags = (secret.Properties?.Tags ?? []) as Array<{ Key?: Json; Value?: Json }>;
+  return {
+    ...(typeof description === 'string' ? { description } : {}),
+    tags: tags.flatMap((tag) =>
+      typeof tag.Key === 'string' && typeof tag.Value === 'string'
+        ? [{ Key: tag.Key, Value: tag.Value }]
+        : [],
+    ),
+  };
+}
+
+/** The description of the templates' event bus, when one has it. */
+function busDescription(templates: readonly CfnTemplate[]): { eventBusDescription?: string } {
+  for (const template of templates) {
+    for (const resource of Object.values(template.Resources ?? {})) {
+      const description = resource.Properties?.Description;
+      if (resource.Type === 'AWS::Events::EventBus' && typeof description === 'string')
+        return { eventBusDescription: description };
+    }
+  }
+  return {};
+}
+
+/** DescribeStateMachine's role, type, logging and tracing, from the state machine's template resource. */
+function stateMachineConfig(
+  resolver: Resolver,
+  id: string,
+  props: Record<string, Json>,
+): LocalStateMachineConfig {
+  const logging = props.LoggingConfiguration as Record<string, Json> | undefined;
+  const destinations = (logging?.Destinations ?? []) as Array<Record<string, Record<string, Json>>>;
+  const tracing = props.TracingConfiguration as Record<string, Json> | undefined;
+  return {
+    type: props.StateMachineType === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
+    roleArn: resolver.arnOf(props.RoleArn as Json) ?? `arn:aws:iam::${LOCAL_ACCOUNT}:role/${id}Role`,
+    ...(logging
+      ? {
+          logging: {
+            level: String(logging.Level ?? 'OFF'),
+            includeExecutionData: logging.IncludeExecutionData === true,
+            logGroupArns: destinations.flatMap((destination) => {
+              const arn = resolver.arnOf(destination.CloudWatchLogsLogGroup?.LogGroupArn as Json);
+              return arn ? [arn] : [];
+            }),
+          },
+        }
+      : {}),
+    tracingEnabled: tracing?.Enabled === true,
+  };
+}
+
+/** One target of a rule as ListTargetsByRule shows it. */
+function ruleTarget(resolver: Resolver, target: Record<string, Json>, arn: Json): LocalRuleTarget {
+  const retry = target.RetryPolicy as Record<string, Json> | undefined;
+  const deadLetter = resolver.arnOf(
+    (target.DeadLetterConfig as Record<string, Json> | undefined)?.Arn as Json,
+  );
+  const input = target.Input === undefined ? undefined : resolver.resolve(target.Input as Json);
+  return {
+    Id: String(target.Id),
+    Arn: String(arn),
+    ...(input !== undefined ? { Input: typeof input === 'string' ? input : JSON.stringify(input) } : {}),
+    ...(typeof target.InputPath === 'string' ? { InputPath: target.InputPath } : {}),
+    ...(retry
+      ? {
+          RetryPolicy: {
+            ...(typeof retry.MaximumRetryAttempts === 'number'
+              ? { MaximumRetryAttempts: retry.MaximumRetryAttempts }
+              : {}),
+            ...(typeof retry.MaximumEventAgeInSeconds === 'number'
+              ? { MaximumEventAgeInSeconds: retry.MaximumEventAgeInSeconds }
+              : {}),
+          },
+        }
+      : {}),
+    ...(deadLetter ? { DeadLetterConfig: { Arn: deadLetter } } : {}),
+  };
+}
+
+/**
+ * The archives of one template: of the default bus when its source names it, else of the project's bus (the stateful
+ * stack's own, the provisioning bus locally).
+ */
+function archivesOf(template: CfnTemplate, others: readonly CfnTemplate[]): LocalArchive[] {
+  const resolver = new Resolver(template, others);
+  return resolver.resources.flatMap(([id, resource]): LocalArchive[] => {
+    if (resource.Type !== 'AWS::Events::Archive') return [];
+    const props = resource.Properties ?? {};
+    const pattern =
+      props.EventPattern === undefined ? undefined : (resolver.resolve(props.EventPattern) as EventPattern);
+    if (pattern) assertSupportedPattern(pattern);
+    return [
+      {
+        name: typeof props.ArchiveName === 'string' ? props.ArchiveName : id,
+        bus: String(resolver.resolve(props.SourceArn as Json)).endsWith(':event-bus/default')
+          ? 'default'
+          : 'provisioning',
+        ...(pattern ? { pattern } : {}),
+        ...(typeof props.RetentionDays === 'number' ? { retentionDays: props.RetentionDays } : {}),
+        ...(typeof props.Description === 'string' ? { description: props.Description } : {}),
+      },
+    ];
+  });
 }
 
 /**

@@ -330,7 +330,9 @@ describe('local mode', () => {
     expect(sandbox().state.requests.some((r) => r.fault === 'dropped' && r.method === 'PUT')).toBe(true);
     expect(order.state).toBe('fulfilled');
     const [execution] = executionsOf(order.orderKey);
-    const states = runtime.workflow.timeline(execution?.executionArn ?? '').map((e) => e.state);
+    const states = runtime.workflow
+      .history(execution?.executionArn ?? '')
+      .map((e) => e.stateEnteredEventDetails?.name);
     expect(states).toContain('Reconcile transfer');
     expect(yayCustomersOf(sandbox(), buyer).map((c) => [c.balance, c.transfers.length])).toEqual([
       [10_000, 1],
@@ -347,8 +349,9 @@ describe('local mode', () => {
     await eventually('a ResellerBalanceTooLow retry of Transfer credit', () => {
       const [execution] = executionsOf(orderKey);
       if (!execution) return undefined;
-      const timeline = runtime.workflow.timeline(execution.executionArn);
-      return timeline.some((e) => e.state === 'Transfer credit' && e.error === 'ResellerBalanceTooLow')
+      // Transfer credit is a bare function ARN: Step Functions records its failures as LambdaFunctionFailed.
+      const history = runtime.workflow.history(execution.executionArn);
+      return history.some((e) => e.lambdaFunctionFailedEventDetails?.error === 'ResellerBalanceTooLow')
         ? true
         : undefined;
     });

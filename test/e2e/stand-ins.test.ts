@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DescribeExecutionCommand,
+  RedriveExecutionCommand,
   SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
@@ -170,6 +171,138 @@ describe('local AWS stand-ins', () => {
       client.destroy();
       await next.close();
     }
+  });
+});
+
+describe('local Step Functions redrive', () => {
+  /** A Pass then a Task with no Catch: a failure of the task fails the execution in that state. */
+  const CHARGE: StateMachineDefinition = {
+    StartAt: 'Prepare',
+    States: {
+      Prepare: { Type: 'Pass', Result: { ready: true }, ResultPath: '$.prepared', Next: 'Charge' },
+      Charge: { Type: 'Task', Resource: localFunctionArn('charge'), ResultPath: '$.charged', End: true },
+    },
+  };
+  let dataDir: string;
+  let running: LocalStepFunctions | undefined;
+  let server: LoopbackServer | undefined;
+  let sfn: SFNClient | undefined;
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'yay-e2e-redrive-'));
+  });
+  afterEach(async () => {
+    sfn?.destroy();
+    await server?.close();
+    await running?.shutdown();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const engineOn = async (invoke: (name: string, payload: unknown) => Promise<unknown>) => {
+    const engine = new LocalStepFunctions({
+      stateMachineName: 'Charges',
+      definition: CHARGE,
+      invoke,
+      dataDir,
+      maxWaitSeconds: 0.1,
+    });
+    running = engine;
+    server = await listenLoopback(engine.serviceHandler());
+    sfn = new SFNClient({ ...FAKE, endpoint: server.url });
+    return { engine, sfn };
+  };
+  const closedOnce = (engine: LocalStepFunctions) =>
+    new Promise<void>((resolve) => engine.events.once('closed', () => resolve()));
+
+  it('runs a failed task again with the input it had, and not the states before it', async () => {
+    const inputs: unknown[] = [];
+    const { engine, sfn } = await engineOn(async (_name, payload) => {
+      inputs.push(payload);
+      if (inputs.length === 1) throw Object.assign(new Error('card declined'), { name: 'Declined' });
+      return { id: 'ch_1' };
+    });
+    const failedOnce = closedOnce(engine);
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: engine.stateMachineArn,
+        name: 'charge-1',
+        input: '{"n":1}',
+      }),
+    );
+    await failedOnce;
+    const failed = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+
+    const succeeded = closedOnce(engine);
+    await sfn.send(new RedriveExecutionCommand({ executionArn }));
+    await succeeded;
+    const done = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const history = engine.history(executionArn ?? '');
+
+    expect(failed).toMatchObject({ status: 'FAILED', error: 'Declined', redriveStatus: 'REDRIVABLE' });
+    expect(done).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
+    expect(JSON.parse(done.output ?? '{}')).toEqual({
+      n: 1,
+      prepared: { ready: true },
+      charged: { id: 'ch_1' },
+    });
+    expect(inputs).toEqual([
+      { n: 1, prepared: { ready: true } },
+      { n: 1, prepared: { ready: true } },
+    ]);
+    expect(history.map((event) => event.type)).toEqual([
+      'ExecutionStarted',
+      'PassStateEntered',
+      'PassStateExited',
+      'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionFailed',
+      'ExecutionFailed',
+      'ExecutionRedriven',
+      'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionSucceeded',
+      'TaskStateExited',
+      'ExecutionSucceeded',
+    ]);
+    expect(history[6]?.lambdaFunctionFailedEventDetails).toEqual({
+      error: 'Declined',
+      cause: JSON.stringify({ errorType: 'Declined', errorMessage: 'card declined' }),
+    });
+  });
+
+  it('refuses to redrive an execution an earlier local mode recorded without its steps’ inputs', async () => {
+    const arn = 'arn:aws:states:eu-west-2:000000000000:execution:Charges:old-1';
+    const old = {
+      executionArn: arn,
+      name: 'old-1',
+      input: '{}',
+      status: 'FAILED',
+      startDate: 1,
+      stopDate: 2,
+    };
+    writeFileSync(
+      join(dataDir, 'executions.jsonl'),
+      `${JSON.stringify({
+        ...old,
+        timeline: [
+          { timestamp: 1, type: 'ExecutionStarted' },
+          { timestamp: 2, type: 'FAILED', error: 'E' },
+        ],
+      })}\n`,
+    );
+    const { sfn } = await engineOn(async () => ({}));
+
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+    const redrive = sfn.send(new RedriveExecutionCommand({ executionArn: arn }));
+
+    expect(described).toMatchObject({
+      status: 'FAILED',
+      redriveStatus: 'NOT_REDRIVABLE',
+      redriveStatusReason: 'Execution was started before the launch of RedriveExecution',
+    });
+    await expect(redrive).rejects.toMatchObject({ name: 'ExecutionNotRedrivable' });
   });
 });
 

@@ -367,6 +367,33 @@ describe('operator console over HTTP', () => {
       );
     });
 
+    it('shows each state’s input and output under its history line, as text', async () => {
+      const event = { ...paidEvent('steps1'), kind: 'placed' as const };
+      const input = JSON.stringify({ order: { buyer: { name: SCRIPT } } }, null, 2);
+      const { store } = await open({
+        history: async () => [
+          { at: '2026-11-27T06:00:01.000Z', type: 'TaskStateEntered', state: 'Create customer', input },
+          {
+            at: '2026-11-27T06:00:02.000Z',
+            type: 'TaskStateExited',
+            state: 'Create customer',
+            output: '{"ok":1}',
+          },
+        ],
+      });
+      await store.record(event, 'e', NOW);
+
+      const page = await get(`/console/order?key=${encodeURIComponent(event.orderKey)}`);
+
+      expect(page.status).toBe(200);
+      expect(page.body).toMatch(
+        /TaskStateEntered · Create customer<details class="step-data"><summary>input<\/summary><pre>/,
+      );
+      expect(page.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+      expect(page.body).not.toContain(SCRIPT);
+      expect(page.body).toContain('<summary>output</summary><pre>{&quot;ok&quot;:1}</pre>');
+    });
+
     it('never sends a task token or a sealed password, and never reads the password items', async () => {
       const client = dynamo.newClient();
       const keysRead: string[] = [];
