@@ -133,7 +133,7 @@ function detailsProblems(events: ReadonlyArray<Record<string, unknown>>): string
   });
 }
 
-/** The lines of README.md's replay runbook marked `# local mode`, without the mark, in order. */
+/** The lines of docs/runbook.md's replay runbook marked `# local mode`, without the mark, in order. */
 function runbookLocalLines(readme: string): string[] {
   const start = readme.indexOf('## Replay runbook');
   const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
@@ -172,7 +172,7 @@ function startMoto(): Promise<{ url: string; process: ChildProcess }> {
  * Local mode as AWS's own clients see it: the calls the runbook, `ops`, the console and an operator's first look make,
  * answered as the services' models define them (checked on the raw answers against the SDK's models, and against
  * botocore's where Python has it), Step Functions' redrive semantics, EventBridge's archive replay, the runbook's
- * AWS CLI commands as README.md shows them, and the same answers' shapes beside moto's.
+ * AWS CLI commands as docs/runbook.md shows them, and the same answers' shapes beside moto's.
  */
 describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
   const RICH = 1_000_000 as Millis;
@@ -226,7 +226,8 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'yay-e2e-aws-'));
     runtime = await startLocal({
       env: e2eEnv(),
-      overrides: { port: 0, dataDir, maxWaitSeconds: 30 },
+      // Long enough that no payment wait expires while the runbook's twenty-odd CLI processes run, however slow the machine.
+      overrides: { port: 0, dataDir, maxWaitSeconds: 3_600 },
       print: () => undefined,
       schedules: false,
     });
@@ -562,9 +563,9 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
     );
   });
 
-  it('runs the runbook’s AWS CLI commands against local mode, as README.md shows them', async (ctx) => {
+  it('runs the runbook’s AWS CLI commands against local mode, as docs/runbook.md shows them', async (ctx) => {
     await pythonTool('awscli', ctx);
-    const lines = runbookLocalLines(readFileSync(join(REPO, 'README.md'), 'utf8'));
+    const lines = runbookLocalLines(readFileSync(join(REPO, 'docs', 'runbook.md'), 'utf8'));
     const buyer = uniqueBuyer('conformance-runbook');
     const placed = stripeCheckoutEvent({ buyer, paymentStatus: 'unpaid' });
     const orderKey = stripeOrderKey(placed);
