@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Millis } from '../../../shared/domain/credit';
 import type { MoneyFact } from '../../../shared/domain/money';
 import type { OrderView } from '../../../shared/store';
-import { emptyFigures, failuresOf, formatReport, judge } from '../../soak/harness';
+import { emptyFigures, failuresOf, judge } from '../../soak/harness';
 import { type PlannedOrder, planSoak } from '../../soak/plan';
 import type { SandboxLedgerState } from '../../soak/processes';
 import { soakOrderKey } from '../../soak/webhooks';
@@ -271,114 +271,65 @@ describe('the soak judge', () => {
     expect(credited.figures.credits.forbidden).toHaveLength(1);
   });
 
-  it('counts an order the known restated-refund finding explains without failing the run, but never excuses its credit', () => {
-    const order = plan.orders.find(
+  it('fails the run for what the money soak’s fixed findings used to excuse: a restated refund flagged after credit, a gate a PaymentIntent refund kept shut, an order left parked order_missing', () => {
+    const restated = plan.orders.find(
       (o) =>
         o.path === 'refund_before_credit' &&
         o.steps.some((step) => step.do === 'send' && step.tag === 'restated'),
     );
-    if (!order) throw new Error('seed 837 restates a refund');
+    if (!restated) throw new Error('seed 837 restates a refund');
     const refund: MoneyFact = { type: 'refund', id: 'r1', amount: 100, currency: 'GBP', at: 'x' };
-    const flagged = view(order, 'fulfilled', {
+    const flagged = view(restated, 'fulfilled', {
       attention: attention('refund_after_credit', 'x'),
       facts: [refund],
     } as never);
-
-    const excused = run([[order, flagged]], ledger([['u1', order, owedCredit(order)]]));
-    expect(excused.failures).toEqual([]);
-    expect(excused.figures.knownFindings).toEqual({
-      'restated-refund-flagged-after-credit': [soakOrderKey(order)],
-    });
-    expect(excused.figures.unexpectedEnds).toEqual([
-      expect.objectContaining({ finding: 'restated-refund-flagged-after-credit' }),
-    ]);
-    expect(formatReport(plan, excused.figures)).toContain('restated-refund-flagged-after-credit 1');
-    // The whole credit moved: a credit failure whatever the finding.
-    expect(run([[order, flagged]], ledger([['u1', order, order.amount]])).failures).toEqual([
-      expect.stringContaining('another amount than their money owes'),
-    ]);
-    // A second refund fact on the order is a refund after credit the finding does not explain.
-    const twice = view(order, 'fulfilled', {
-      attention: attention('refund_after_credit', 'x'),
-      facts: [refund, { ...refund, id: 'r2' }],
+    const [renewal] = ordersOf(on('renewal'));
+    const parked = view(renewal, 'needs_attention', {
+      attention: attention('order_missing', 'x'),
+      event: { orderId: renewal.orderId },
     } as never);
-    expect(run([[order, twice]], ledger([['u1', order, owedCredit(order)]])).failures).toEqual([
-      expect.stringContaining('ending otherwise than planned'),
-    ]);
-  });
 
-  it('excuses a gate never reached only for a Stripe order whose payment came after a refund by PaymentIntent and waited for its window', () => {
-    const [byIntent, other] = ordersOf(
+    const { figures, failures } = run(
+      [
+        [restated, flagged],
+        [renewal, parked],
+      ],
+      ledger([['u1', restated, owedCredit(restated)]]),
+    );
+
+    expect(figures.knownFindings).toEqual({});
+    expect(failures).toEqual([expect.stringContaining('ending otherwise than planned: 2')]);
+
+    const [byIntent] = ordersOf(
       (o) =>
         o.provider === 'stripe' &&
         (o.path === 'dispute_before_credit' ||
           (o.path === 'refund_before_credit' && o.refund?.by === 'payment_intent')),
-      on('refund_before_credit', (o) => o.provider === 'shopify'),
     );
-    const ended = (order: PlannedOrder) =>
-      view(order, order.expected[0]?.state ?? 'fulfilled', {
-        lastError: { Error: 'States.Timeout', Cause: 'window' },
-        replays: 1,
-      });
-    const judged = (order: PlannedOrder, found = ended(order)) => {
-      const figures = emptyFigures(plan);
-      figures.kills.done = plan.kills.length;
-      figures.kills.cleanStopCode = 0;
-      figures.gateTimeouts.push({ order: soakOrderKey(order), gate: 'ended' });
-      judge(
-        plan,
-        figures,
-        new Set([order.index]),
-        new Set([order.index]),
-        new Map([[soakOrderKey(order), found]]),
-        ledger(owedCredit(order) > 0 ? [['u1', order, owedCredit(order)]] : []),
-        new Set(),
-        new Set(),
-      );
-      return {
-        figures,
-        failures: failuresOf(plan, figures).filter((line) => !line.startsWith('orders sent:')),
-      };
-    };
-
-    const excused = judged(byIntent);
-    expect(excused.failures).toEqual([]);
-    expect(excused.figures.gateTimeouts).toEqual([
-      expect.objectContaining({ finding: 'payment-after-refund-by-payment-intent-not-resumed' }),
-    ]);
-    // Reopened as owing when the expiry met its payment, and credited by the sweep's replay: the same finding.
-    const reopened = view(byIntent, byIntent.expected[0]?.state ?? 'fulfilled', {
-      replays: 1,
-      replayReason: 'sweep: money came as the execution ended',
-    });
-    expect(judged(byIntent, reopened).failures).toEqual([]);
-    // Neither sign of the window on it, or another order: a gate never reached fails the run.
-    expect(judged(byIntent, view(byIntent, 'fulfilled')).failures).toEqual([
+    const gated = emptyFigures(plan);
+    gated.kills.done = plan.kills.length;
+    gated.kills.cleanStopCode = 0;
+    gated.gateTimeouts.push({ order: soakOrderKey(byIntent), gate: 'ended' });
+    judge(
+      plan,
+      gated,
+      new Set([byIntent.index]),
+      new Set([byIntent.index]),
+      new Map([
+        [
+          soakOrderKey(byIntent),
+          view(byIntent, byIntent.expected[0]?.state ?? 'fulfilled', {
+            lastError: { Error: 'States.Timeout', Cause: 'window' },
+            replays: 1,
+          }),
+        ],
+      ]),
+      ledger(owedCredit(byIntent) > 0 ? [['u1', byIntent, owedCredit(byIntent)]] : []),
+      new Set(),
+      new Set(),
+    );
+    expect(failuresOf(plan, gated).filter((line) => !line.startsWith('orders sent:'))).toEqual([
       expect.stringContaining('gates never reached'),
-    ]);
-    expect(judged(other).failures).toEqual([expect.stringContaining('gates never reached')]);
-  });
-
-  it('counts an order parked order_missing whose order came after as the known finding, only once the order is on it', () => {
-    const [renewal] = ordersOf(on('renewal'));
-    const parked = (withEvent: boolean) =>
-      view(renewal, 'needs_attention', {
-        attention: attention('order_missing', 'x'),
-        ...(withEvent ? { event: { orderId: renewal.orderId } } : {}),
-      } as never);
-
-    const excused = run([[renewal, parked(true)]], ledger([]));
-    expect(excused.failures).toEqual([]);
-    expect(excused.figures.knownFindings).toEqual({
-      'order-after-order-missing-never-started': [soakOrderKey(renewal)],
-    });
-    // The order never came: a person rightly asked, but not what the plan says of this order.
-    expect(run([[renewal, parked(false)]], ledger([])).failures).toEqual([
-      expect.stringContaining('ending otherwise than planned'),
-    ]);
-    // Credited while parked: never excused.
-    expect(run([[renewal, parked(true)]], ledger([['u1', renewal, renewal.amount]])).failures).toEqual([
-      expect.stringContaining('credit the money does not owe'),
     ]);
   });
 
