@@ -1,8 +1,8 @@
 /**
- * The console as local mode serves it at `/console` on its PORT (infra/local/runtime.ts): the same console over
+ * The console as local mode serves it at `/console` on its PORT (local/runtime.ts): the same console over
  * this process's own local mode, found by its runtime information rather than by reading runtime.json.
  */
-import type { RuntimeInfo } from '../infra/local/runtime-info';
+import type { RuntimeInfo } from '../local/runtime-info';
 import { operatorObservability, runtimeTarget } from '../ops/target';
 import type { YayCredentials } from '../shared/secrets';
 import { createConsole, type OperatorConsole } from './server';

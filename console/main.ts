@@ -4,7 +4,7 @@
  * operator's own AWS credentials, as `npm run ops` reaches them. Prints one line, `console <url>`, whose token is
  * made for this start; Ctrl-C stops it.
  */
-import { loadDotEnv } from '../infra/local/config';
+import { loadDotEnv } from '../local/config';
 import { awsTarget, localTarget, OpsError, operatorObservability, type Target } from '../ops/target';
 import { CONSOLE_USAGE, type ConsoleArgs, parseConsoleArgs } from './args';
 import { isLoopback } from './security';

@@ -1,7 +1,7 @@
 /**
  * The operator console: server-rendered pages over the console's sources, behind the token and the CSRF guard of
  * console/security.ts. Served by `npm run console` (console/main.ts) and by local mode at `/console`
- * (infra/local/runtime.ts hands it those requests). Forms POST; the only script is the Overview's charts.
+ * (local/runtime.ts hands it those requests). Forms POST; the only script is the Overview's charts.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';

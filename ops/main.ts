@@ -2,7 +2,7 @@
  * `npm run ops -- <command>`: the operator CLI (status, list, replay, resolve-transfer, yay-check), against
  * the running local mode by default, or a deployed stack with `--aws`. See `npm run ops -- --help`.
  */
-import { loadDotEnv } from '../infra/local/config';
+import { loadDotEnv } from '../local/config';
 import { runOps } from './cli';
 
 loadDotEnv();

@@ -1,5 +1,5 @@
 /**
- * What the operator tools act on: the running local mode (through its runtime.json, infra/local/runtime-info.ts),
+ * What the operator tools act on: the running local mode (through its runtime.json, local/runtime-info.ts),
  * or a deployed stack (through its outputs, with the operator's own AWS credentials). The ops CLI (ops/cli.ts) and
  * the console (console/) build their target here, so the two can never reach different tables or state machines.
  */
@@ -16,8 +16,8 @@ import {
   paginateGetExecutionHistory,
   SFNClient,
 } from '@aws-sdk/client-sfn';
-import { readLocalConfig } from '../infra/local/config';
-import { LOCAL_AWS_CREDENTIALS, type RuntimeInfo, readRuntimeInfo } from '../infra/local/runtime-info';
+import { readLocalConfig } from '../local/config';
+import { LOCAL_AWS_CREDENTIALS, type RuntimeInfo, readRuntimeInfo } from '../local/runtime-info';
 import { type YayCredentials, YayCredentialsSchema } from '../shared/secrets';
 import { createDynamoStore, type DynamoStore, type EmailStore } from '../shared/store';
 import { createNotificationStores } from '../shared/store/dynamo-store';

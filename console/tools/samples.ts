@@ -3,8 +3,8 @@
  * webhooks through intake, the bus and the state machine, against the in-process Yay sandbox with the faults that
  * lead there. For the console's browser tests and its screenshots.
  */
-import type { LocalRuntime } from '../../infra/local/runtime';
-import { sampleId, sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from '../../infra/local/samples';
+import type { LocalRuntime } from '../../local/runtime';
+import { sampleId, sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from '../../local/samples';
 import type { Millis } from '../../shared/domain/credit';
 
 /** The buyer whose name is a script: the pages must show it as text. */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../infra/local/lambda';
+import { REPO_ROOT } from '../../local/lambda';
 import { E2E_SECRETS } from './support';
 
 /** Runs one of the package's commands (`tsx <script>`, relative to the repository) the way npm does, with a clean env. */
@@ -28,7 +28,7 @@ function run(script: string, env: Record<string, string>, args: string[] = []) {
 
 describe('npm run demo', () => {
   it('provisions a paid and an asynchronous order end to end and exits 0', async () => {
-    const result = await run('infra/local/demo.ts', { LOCAL_MAX_WAIT_SECONDS: '10', ...E2E_SECRETS });
+    const result = await run('local/demo.ts', { LOCAL_MAX_WAIT_SECONDS: '10', ...E2E_SECRETS });
 
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(
@@ -47,7 +47,7 @@ describe('npm run demo', () => {
 
 describe('npm start', () => {
   it('exits 1 naming the variable when the configuration is bad', async () => {
-    const result = await run('infra/local/start.ts', { PORT: 'eighty' });
+    const result = await run('local/start.ts', { PORT: 'eighty' });
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
@@ -56,7 +56,7 @@ describe('npm start', () => {
   });
 
   it('exits 1 naming the option when -c is not key=value', async () => {
-    const result = await run('infra/local/start.ts', {}, ['-c', 'provisioning:stores']);
+    const result = await run('local/start.ts', {}, ['-c', 'provisioning:stores']);
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('local mode failed to start: option -c must be <context key>=<value>');
@@ -65,7 +65,7 @@ describe('npm start', () => {
   it('synthesizes with the -c context, failing on a bad value naming the key before anything listens', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'yay-start-context-'));
     try {
-      const result = await run('infra/local/start.ts', { LOCAL_DATA_DIR: dataDir, PORT: '0' }, [
+      const result = await run('local/start.ts', { LOCAL_DATA_DIR: dataDir, PORT: '0' }, [
         '-c',
         'provisioning:stores={"shop.example.com":{"storeFront":"abc"}}',
       ]);
@@ -134,7 +134,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('npm start and npm run console', () => {
   it('each print one line beginning "console" with the full URL and a token of its own start, which opens the console', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'yay-console-line-'));
-    const local = start('infra/local/start.ts', { LOCAL_DATA_DIR: dataDir, PORT: '0' });
+    const local = start('local/start.ts', { LOCAL_DATA_DIR: dataDir, PORT: '0' });
     let standalone: ReturnType<typeof start> | undefined;
     try {
       const localLine = await local.line('console');

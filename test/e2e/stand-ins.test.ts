@@ -12,13 +12,13 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LoopbackServer, listenLoopback } from '../../infra/local/aws-json';
-import { LocalEventBus } from '../../infra/local/event-bus';
-import { matchesPattern } from '../../infra/local/event-pattern';
-import { LocalSecrets } from '../../infra/local/secrets';
-import { LocalStepFunctions } from '../../infra/local/step-functions';
-import { type LocalTemplate, localFunctionArn, synthesizeLocalTemplate } from '../../infra/local/template';
 import { FunctionNames, StateNames } from '../../infra/names';
+import { type LoopbackServer, listenLoopback } from '../../local/aws-json';
+import { LocalEventBus } from '../../local/event-bus';
+import { matchesPattern } from '../../local/event-pattern';
+import { LocalSecrets } from '../../local/secrets';
+import { LocalStepFunctions } from '../../local/step-functions';
+import { type LocalTemplate, localFunctionArn, synthesizeLocalTemplate } from '../../local/template';
 import { eventually } from './support';
 
 const FAKE = {

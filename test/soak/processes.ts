@@ -10,9 +10,9 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { paginateListExecutions, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { REPO_ROOT } from '../../infra/local/lambda';
-import { LOCAL_AWS_CREDENTIALS, readRuntimeInfo } from '../../infra/local/runtime-info';
-import type { SandboxFaults, SandboxState } from '../../infra/local/yay-sandbox/index';
+import { REPO_ROOT } from '../../local/lambda';
+import { LOCAL_AWS_CREDENTIALS, readRuntimeInfo } from '../../local/runtime-info';
+import type { SandboxFaults, SandboxState } from '../../local/yay-sandbox/index';
 import type { MoneyFact } from '../../shared/domain/money';
 import { createDynamoStore, type DynamoStore, ItemKeys } from '../../shared/store';
 
@@ -164,7 +164,7 @@ export async function startSandboxProcess(options: {
           [
             '--import',
             'tsx',
-            'infra/local/yay-sandbox/main.ts',
+            'local/yay-sandbox/main.ts',
             '--admin',
             '--json',
             '--reseller-balance',
@@ -296,7 +296,7 @@ export class LocalModeProcess {
     const { child, value: url } = await LoggedChild.waitForLine(
       (onLine) =>
         new LoggedChild(
-          spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
+          spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
             cwd: REPO_ROOT,
             stdio: ['ignore', 'pipe', 'pipe'],
             env: {

@@ -5,8 +5,8 @@ import {
   parseStartArgs,
   readLocalConfig,
   yayCredentialsFromEnv,
-} from '../../../infra/local/config';
-import { DEFAULT_SANDBOX_CREDENTIALS } from '../../../infra/local/yay-sandbox';
+} from '../../../local/config';
+import { DEFAULT_SANDBOX_CREDENTIALS } from '../../../local/yay-sandbox';
 import { ConfigInvalid } from '../../../shared/errors';
 
 describe('parseStartArgs', () => {

@@ -9,7 +9,7 @@ import {
   startSandboxAdmin,
   startYaySandbox,
   type YaySandbox,
-} from '../../../infra/local/yay-sandbox';
+} from '../../../local/yay-sandbox';
 import type { Millis } from '../../../shared/domain/credit';
 import { sampleCustomerInput } from '../../helpers/yay-sandbox';
 

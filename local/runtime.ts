@@ -8,7 +8,7 @@
  *            ─YAY_API_BASE_URL─▶ the Yay sandbox (or a real endpoint)
  *
  * Local mode only swaps adapters: every step, the schedules included, runs the unmodified handler. Everything
- * listens on 127.0.0.1. State lives under LOCAL_DATA_DIR (see infra/local/README.md): dynalite's leveldb, the
+ * listens on 127.0.0.1. State lives under LOCAL_DATA_DIR (see local/README.md): dynalite's leveldb, the
  * executions log (`executions.jsonl`), the accepted events (`events.jsonl`), the naming key, and
  * `runtime.json` (endpoints, for the ops CLI) while running.
  */
@@ -21,16 +21,16 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { localModeConsole } from '../../console/local-mode';
-import type { Millis } from '../../shared/domain/credit';
-import type { OrderState } from '../../shared/domain/order-state';
-import { OUTBOUND_SOURCE } from '../../shared/domain/outbound-events';
-import { createDynamoStore, createTable, type DynamoStore, isTerminal } from '../../shared/store';
-import { createNotificationStores, type NotificationStores } from '../../shared/store/dynamo-store';
-import { type ConfiguredStoreFronts, storeFrontsFromEnv } from '../../shared/store-fronts';
-import type { RetryReport } from '../../shared/workflow/notify';
-import type { SweepReport } from '../../shared/workflow/sweep';
-import { pickYaySettingsEnv } from '../../shared/yay/settings';
+import { localModeConsole } from '../console/local-mode';
+import type { Millis } from '../shared/domain/credit';
+import type { OrderState } from '../shared/domain/order-state';
+import { OUTBOUND_SOURCE } from '../shared/domain/outbound-events';
+import { createDynamoStore, createTable, type DynamoStore, isTerminal } from '../shared/store';
+import { createNotificationStores, type NotificationStores } from '../shared/store/dynamo-store';
+import { type ConfiguredStoreFronts, storeFrontsFromEnv } from '../shared/store-fronts';
+import type { RetryReport } from '../shared/workflow/notify';
+import type { SweepReport } from '../shared/workflow/sweep';
+import { pickYaySettingsEnv } from '../shared/yay/settings';
 import { type AccessDenial, LocalAccess } from './access';
 import { type LoopbackServer, listenLoopback, readRequestBody } from './aws-json';
 import { installCallerStamp } from './caller';
@@ -128,7 +128,7 @@ export interface LocalRuntime {
   readonly sesHolds: SesHolds;
   /** Where the SES stand-in writes each message: `<dataDir>/outbox`. */
   readonly outboxDir: string;
-  /** Every call to a stand-in is checked against the calling function's role (infra/local/access.ts). */
+  /** Every call to a stand-in is checked against the calling function's role (local/access.ts). */
   readonly iam: LocalIam;
   /** The AWS JSON operations each stand-in serves (anything else answers UnknownOperationException). */
   readonly awsOperations: Readonly<Record<'sfn' | 'eventbridge' | 'secretsManager', readonly string[]>>;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Millis } from '../../../shared/domain/credit';
+import type { Millis } from '../../shared/domain/credit';
 import { listenLoopback } from '../aws-json';
 import type { SandboxFaults } from './faults';
 import type { SandboxBehaviour, YaySandbox } from './index';

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
-import { ConfigInvalid } from '../../shared/errors';
-import type { YayCredentials } from '../../shared/secrets';
-import { ContextKeys } from '../config';
+import { ContextKeys } from '../infra/config';
+import { ConfigInvalid } from '../shared/errors';
+import type { YayCredentials } from '../shared/secrets';
 import { DEFAULT_SANDBOX_CREDENTIALS } from './yay-sandbox';
 
 /** The variables local mode reads (DESIGN.md §9); `.env.example` documents each. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MIN_TRANSFER, type Millis, parseCredit } from '../../../shared/domain/credit';
+import { MIN_TRANSFER, type Millis, parseCredit } from '../../shared/domain/credit';
 
 /**
  * What the customer list serves as each user's `password`: the reference's list shows the field (its example

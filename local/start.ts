@@ -52,7 +52,7 @@ if (config.logFormat === 'json') {
     `  Yay        ${
       runtime.sandbox
         ? `sandbox at ${runtime.info.endpoints.yay} (in memory: empty after each start; for one that outlives ` +
-          'restarts run infra/local/yay-sandbox/main.ts and set YAY_API_BASE_URL)'
+          'restarts run local/yay-sandbox/main.ts and set YAY_API_BASE_URL)'
         : runtime.info.endpoints.yay
     }`,
   );
@@ -76,7 +76,7 @@ if (config.logFormat === 'json') {
   if (config.allDefaults) {
     say('');
     say('No configuration set: running on sandbox defaults (see .env.example). Send a signed test order:');
-    say(`  npx tsx infra/local/send-sample.ts --url ${runtime.url} paid`);
+    say(`  npx tsx local/send-sample.ts --url ${runtime.url} paid`);
     say('  (or "unpaid", then "confirm <session id>" to complete an asynchronous payment)');
   }
   // The operator console, its token made for this start (console/README.md).

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { type EmailTemplateParts, renderEmail } from '../email-templates';
+import { type EmailTemplateParts, renderEmail } from '../infra/email-templates';
 import type { AccessCheck, AccessRequest } from './access';
 import { readRequestBody } from './aws-json';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './template';

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import type { HistoryEventType } from '@aws-sdk/client-sfn';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { ExecutionStatus } from '../../shared/workflow/ports';
+import type { ExecutionStatus } from '../shared/workflow/ports';
 import type { AccessCheck, AccessRequest } from './access';
 import { AwsServiceError, awsJsonHandler, pageOf, requireMember } from './aws-json';
 import {

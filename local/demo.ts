@@ -7,8 +7,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeCredit } from '../../shared/domain/credit';
-import { createYayClient } from '../../shared/yay/client';
+import { describeCredit } from '../shared/domain/credit';
+import { createYayClient } from '../shared/yay/client';
 import { loadDotEnv } from './config';
 import { progressReader } from './progress';
 import { type LocalRuntime, type OrderDetails, startLocal } from './runtime';

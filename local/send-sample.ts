@@ -1,6 +1,6 @@
 /**
  * Sends one signed sample Stripe Checkout event to a running local mode:
- *   npx tsx infra/local/send-sample.ts [--url http://127.0.0.1:3000] paid | unpaid | confirm <session> | fail <session>
+ *   npx tsx local/send-sample.ts [--url http://127.0.0.1:3000] paid | unpaid | confirm <session> | fail <session>
  * Signs with STRIPE_WEBHOOK_SECRET (from the environment or `.env`), else local mode's default fake.
  */
 import { loadDotEnv, readLocalConfig } from './config';

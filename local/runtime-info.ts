@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ConfiguredStoreFronts } from '../../shared/store-fronts';
+import type { ConfiguredStoreFronts } from '../shared/store-fronts';
 
 /**
  * Fake AWS credentials for the SDK: the stand-ins do not check signatures. Not frozen: the SDK marks the

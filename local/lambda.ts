@@ -13,7 +13,7 @@ import {
 } from './template';
 
 /** The repository root: handlers are loaded from `functions/<name>/handler.ts` under it. */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /**
  * What a Lambda invocation that threw looks like to its caller: `errorType` is the error's `name` (the
