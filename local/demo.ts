@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeCredit } from '../shared/domain/credit';
 import { createYayClient } from '../shared/yay/client';
+import { listOutbox } from './aws/ses';
 import { loadDotEnv } from './config';
-import { progressReader } from './progress';
-import { type LocalRuntime, type OrderDetails, startLocal } from './runtime';
+import { progressReader } from './runtime/progress';
+import { type LocalRuntime, type OrderDetails, startLocal } from './runtime/start-local';
 import { SAMPLE_BUYER, sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from './samples';
-import { listOutbox } from './ses';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 

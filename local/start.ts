@@ -4,7 +4,7 @@
  * `npm start -- --json` logs JSON lines; `npm start -- -c key=value` sets CDK context as `cdk synth -c` does.
  */
 import { loadDotEnv, parseStartArgs, readLocalConfig, type StartArgs } from './config';
-import { startLocal } from './runtime';
+import { startLocal } from './runtime/start-local';
 
 function fail(error: unknown): never {
   // Configuration errors name the variable; nothing else is echoed (a message never carries a secret).

@@ -3,7 +3,7 @@
  * webhooks through intake, the bus and the state machine, against the in-process Yay sandbox with the faults that
  * lead there. For the console's browser tests and its screenshots.
  */
-import type { LocalRuntime } from '../../local/runtime';
+import type { LocalRuntime } from '../../local/runtime/start-local';
 import { sampleId, sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from '../../local/samples';
 import type { Millis } from '../../shared/domain/credit';
 

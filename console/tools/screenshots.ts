@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startLocal } from '../../local/runtime';
+import { startLocal } from '../../local/runtime/start-local';
 import { findChromium, launchChromium } from './chromium';
 import { seedConsoleSamples } from './samples';
 

@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util';
 import { type Millis, parseCredit } from '../../shared/domain/credit';
 import { yayCredentialsFromEnv } from '../config';
-import { DEFAULT_STORE_FRONT, startSandboxAdmin, startYaySandbox } from './index';
+import { DEFAULT_STORE_FRONT, startSandboxAdmin, startYaySandbox } from './server';
 
 function fail(message: string): never {
   console.error(message);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../local/lambda';
+import { REPO_ROOT } from '../../local/aws/lambda';
 import { E2E_SECRETS } from './support';
 
 /** Runs one of the package's commands (`tsx <script>`, relative to the repository) the way npm does, with a clean env. */

@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findChromium, launchChromium } from '../../console/tools/chromium';
 import { type ConsoleSamples, SCRIPT_BUYER, seedConsoleSamples } from '../../console/tools/samples';
-import { type LocalRuntime, startLocal } from '../../local/runtime';
+import { type LocalRuntime, startLocal } from '../../local/runtime/start-local';
 import { e2eEnv } from './support';
 
 const chromium = findChromium();

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_METADATA_KEY } from '../../infra/constructs/provisioning-function';
 import type { FunctionName } from '../../infra/names';
-import { type LocalRuntime, startLocal } from '../../local/runtime';
+import { LocalSecretIds } from '../../local/aws/secrets';
+import type { CfnTemplate } from '../../local/aws/template/extract';
+import { type LocalRuntime, startLocal } from '../../local/runtime/start-local';
 import { sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from '../../local/samples';
-import { LocalSecretIds } from '../../local/secrets';
-import type { CfnTemplate } from '../../local/template';
 import type { Millis } from '../../shared/domain/credit';
 import { E2E_SECRETS, e2eEnv, uniqueBuyer, yayCustomersOf } from './support';
 

@@ -13,12 +13,16 @@ import {
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FunctionNames, StateNames } from '../../infra/names';
-import { type LoopbackServer, listenLoopback } from '../../local/aws-json';
-import { LocalEventBus } from '../../local/event-bus';
-import { matchesPattern } from '../../local/event-pattern';
-import { LocalSecrets } from '../../local/secrets';
-import { LocalStepFunctions } from '../../local/step-functions';
-import { type LocalTemplate, localFunctionArn, synthesizeLocalTemplate } from '../../local/template';
+import { type LoopbackServer, listenLoopback } from '../../local/aws/aws-json';
+import { LocalEventBus } from '../../local/aws/event-bus/bus';
+import { matchesPattern } from '../../local/aws/event-bus/pattern';
+import { LocalSecrets } from '../../local/aws/secrets';
+import { LocalStepFunctions } from '../../local/aws/step-functions/engine';
+import {
+  type LocalTemplate,
+  localFunctionArn,
+  synthesizeLocalTemplate,
+} from '../../local/aws/template/extract';
 import { eventually } from './support';
 
 const FAKE = {

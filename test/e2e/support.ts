@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { vi } from 'vitest';
 import { type SampleBuyer, sampleId } from '../../local/samples';
-import type { YaySandbox } from '../../local/yay-sandbox';
+import type { YaySandbox } from '../../local/yay-sandbox/server';
 import type { Millis } from '../../shared/domain/credit';
 
 /**

@@ -1,13 +1,13 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
+import { LOCAL_ACCOUNT, LOCAL_REGION, synthesizeLocalTemplate } from '../../local/aws/template/extract';
 import { LOCAL_EMAIL_CONTEXT } from '../../local/config';
-import { type AccessRequest, type Decision, evaluate, type Statement } from '../../local/iam-policy';
-import { type LocalRole, readLocalRoles } from '../../local/iam-roles';
-import { localReferences } from '../../local/runtime';
-import { LOCAL_ACCOUNT, LOCAL_REGION, synthesizeLocalTemplate } from '../../local/template';
+import { type AccessRequest, type Decision, evaluate, type Statement } from '../../local/iam/policy';
+import { type LocalRole, readLocalRoles } from '../../local/iam/roles';
+import { localReferences } from '../../local/runtime/start-local';
 
 /**
- * Local mode's IAM evaluator (local/iam-policy.ts) against an independent one: @cloud-copilot/iam-simulate,
+ * Local mode's IAM evaluator (local/iam/policy.ts) against an independent one: @cloud-copilot/iam-simulate,
  * a maintained IAM simulator, decides the same requests over the same roles, read from the template local mode
  * synthesizes (e-mail on, so the SES grants and their conditions are in it).
  * The requests are a grid: every action any role names (and some no role grants) × every resource any role names,

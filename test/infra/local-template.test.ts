@@ -1,14 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEmailTemplates } from '../../infra/email-templates';
-import { LOCAL_EMAIL_CONTEXT } from '../../local/config';
-import { assertSupportedPattern, matchesPattern } from '../../local/event-pattern';
+import { assertSupportedPattern, matchesPattern } from '../../local/aws/event-bus/pattern';
 import {
   type CfnTemplate,
   extractLocalTemplate,
   type LocalRule,
   type LocalTemplate,
   synthesizeLocalTemplate,
-} from '../../local/template';
+} from '../../local/aws/template/extract';
+import { LOCAL_EMAIL_CONTEXT } from '../../local/config';
 import { EnvNames } from '../../shared/config';
 import { OUTBOUND_SOURCE } from '../../shared/domain/outbound-events';
 

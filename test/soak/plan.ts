@@ -11,7 +11,7 @@
  * credit the sandbox's ledger must show for each.
  */
 import { seededRandom } from '../../local/yay-sandbox/faults';
-import type { SandboxFaults, SandboxRoute } from '../../local/yay-sandbox/index';
+import type { SandboxFaults, SandboxRoute } from '../../local/yay-sandbox/server';
 import type { Millis } from '../../shared/domain/credit';
 import type { AttentionReason, OrderState } from '../../shared/domain/order-state';
 

@@ -10,9 +10,9 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { paginateListExecutions, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { REPO_ROOT } from '../../local/lambda';
+import { REPO_ROOT } from '../../local/aws/lambda';
 import { LOCAL_AWS_CREDENTIALS, readRuntimeInfo } from '../../local/runtime-info';
-import type { SandboxFaults, SandboxState } from '../../local/yay-sandbox/index';
+import type { SandboxFaults, SandboxState } from '../../local/yay-sandbox/server';
 import type { MoneyFact } from '../../shared/domain/money';
 import { createDynamoStore, type DynamoStore, ItemKeys } from '../../shared/store';
 

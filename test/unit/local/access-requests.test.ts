@@ -1,9 +1,9 @@
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { callerOf, LOCAL_CALLER_HEADER, runAsFunction } from '../../../local/caller';
-import { dynamoDbAccessRequests } from '../../../local/dynamodb-proxy';
-import { sendEmailAccessRequests } from '../../../local/ses';
+import { dynamoDbAccessRequests } from '../../../local/aws/dynamodb/proxy';
+import { sendEmailAccessRequests } from '../../../local/aws/ses';
+import { callerOf, LOCAL_CALLER_HEADER, runAsFunction } from '../../../local/iam/caller';
 
 const TABLE = 'arn:aws:dynamodb:eu-west-2:000000000000:table/t';
 

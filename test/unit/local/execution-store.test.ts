@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ExecutionRecord, ExecutionStore } from '../../../local/execution-store';
+import { type ExecutionRecord, ExecutionStore } from '../../../local/aws/step-functions/execution-store';
 
 const ARN = 'arn:aws:states:eu-west-2:000000000000:execution:M:e';
 const record = (status: ExecutionRecord['status'] = 'RUNNING'): ExecutionRecord => ({
@@ -13,7 +13,7 @@ const record = (status: ExecutionRecord['status'] = 'RUNNING'): ExecutionRecord 
   startDate: 1_000,
 });
 
-describe('executions.jsonl (local/execution-store.ts)', () => {
+describe('executions.jsonl (local/aws/step-functions/execution-store.ts)', () => {
   let dir: string;
   const file = () => join(dir, 'executions.jsonl');
   const lines = () =>

@@ -6,7 +6,7 @@ import {
   evaluate,
   PolicyShapeError,
   readPolicyDocument,
-} from '../../../local/iam-policy';
+} from '../../../local/iam/policy';
 
 const TABLE = 'arn:aws:dynamodb:eu-west-2:000000000000:table/yay-provisioning';
 const policy = (...Statement: unknown[]) => readPolicyDocument({ Version: '2012-10-17', Statement }, 'test');

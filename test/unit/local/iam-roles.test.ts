@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FUNCTION_METADATA_KEY } from '../../../infra/constructs/provisioning-function';
-import { evaluate } from '../../../local/iam-policy';
-import { readLocalRoles } from '../../../local/iam-roles';
-import type { CfnTemplate } from '../../../local/template';
+import type { CfnTemplate } from '../../../local/aws/template/extract';
+import { evaluate } from '../../../local/iam/policy';
+import { readLocalRoles } from '../../../local/iam/roles';
 
 const LOCAL_SECRET = 'arn:aws:secretsmanager:eu-west-2:000000000000:secret:local/yay';
 const LOCAL_TABLE = 'arn:aws:dynamodb:eu-west-2:000000000000:table/local-table';

@@ -6,7 +6,7 @@ import {
   readLocalConfig,
   yayCredentialsFromEnv,
 } from '../../../local/config';
-import { DEFAULT_SANDBOX_CREDENTIALS } from '../../../local/yay-sandbox';
+import { DEFAULT_SANDBOX_CREDENTIALS } from '../../../local/yay-sandbox/server';
 import { ConfigInvalid } from '../../../shared/errors';
 
 describe('parseStartArgs', () => {

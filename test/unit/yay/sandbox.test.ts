@@ -9,7 +9,7 @@ import {
   startSandboxAdmin,
   startYaySandbox,
   type YaySandbox,
-} from '../../../local/yay-sandbox';
+} from '../../../local/yay-sandbox/server';
 import type { Millis } from '../../../shared/domain/credit';
 import { sampleCustomerInput } from '../../helpers/yay-sandbox';
 

@@ -9,9 +9,9 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BusEvent } from './event-bus';
-import { matchesPattern } from './event-pattern';
-import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalArchive } from './template';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalArchive } from '../template/extract';
+import type { BusEvent } from './bus';
+import { matchesPattern } from './pattern';
 
 type BusName = 'default' | 'provisioning';
 

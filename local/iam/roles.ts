@@ -5,9 +5,9 @@
  * CloudFormation reference resolved to the resource local mode stands in for it. Anything that cannot be read or
  * resolved faithfully throws a {@link PolicyShapeError} naming it: the start fails rather than guessing.
  */
-import { FUNCTION_METADATA_KEY } from '../infra/constructs/provisioning-function';
-import { PolicyShapeError, readPolicyDocument, type Statement } from './iam-policy';
-import { type CfnTemplate, LOCAL_ACCOUNT, LOCAL_REGION, localFunctionArn } from './template';
+import { FUNCTION_METADATA_KEY } from '../../infra/constructs/provisioning-function';
+import { type CfnTemplate, LOCAL_ACCOUNT, LOCAL_REGION, localFunctionArn } from '../aws/template/extract';
+import { PolicyShapeError, readPolicyDocument, type Statement } from './policy';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Resources = Record<

@@ -1,4 +1,4 @@
-import type { ExecutionHistoryEvent, HistoryNotice } from './step-functions';
+import type { ExecutionHistoryEvent, HistoryNotice } from '../aws/step-functions/engine';
 
 /** Where local mode writes: one line at a time (stdout by default). */
 export type LineSink = (line: string) => void;

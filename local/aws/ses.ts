@@ -3,10 +3,10 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { type EmailTemplateParts, renderEmail } from '../infra/email-templates';
-import type { AccessCheck, AccessRequest } from './access';
+import { type EmailTemplateParts, renderEmail } from '../../infra/email-templates';
+import type { AccessCheck, AccessRequest } from '../iam/access';
 import { readRequestBody } from './aws-json';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './template';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './template/extract';
 
 /**
  * Amazon SES v2 `SendEmail` for local mode: renders the templated message as SES would (the app's own templates,

@@ -26,7 +26,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { HistoryEvent, HistoryEventType } from '@aws-sdk/client-sfn';
-import type { ExecutionStatus } from '../shared/workflow/ports';
+import type { ExecutionStatus } from '../../../shared/workflow/ports';
 
 /** One execution, as DescribeExecution reports it and as it is persisted under the data dir. */
 export interface ExecutionRecord {

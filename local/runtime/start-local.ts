@@ -21,41 +21,46 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { localModeConsole } from '../console/local-mode';
-import type { Millis } from '../shared/domain/credit';
-import type { OrderState } from '../shared/domain/order-state';
-import { OUTBOUND_SOURCE } from '../shared/domain/outbound-events';
-import { createDynamoStore, createTable, type DynamoStore, isTerminal } from '../shared/store';
-import { createNotificationStores, type NotificationStores } from '../shared/store/dynamo-store';
-import { type ConfiguredStoreFronts, storeFrontsFromEnv } from '../shared/store-fronts';
-import type { RetryReport } from '../shared/workflow/notify';
-import type { SweepReport } from '../shared/workflow/sweep';
-import { pickYaySettingsEnv } from '../shared/yay/settings';
-import { type AccessDenial, LocalAccess } from './access';
-import { type LoopbackServer, listenLoopback, readRequestBody } from './aws-json';
-import { installCallerStamp } from './caller';
-import { LOCAL_EMAIL_CONTEXT, type LocalConfig, localSynthContext, readLocalConfig } from './config';
-import { startDynamoDbProxy } from './dynamodb-proxy';
-import { LocalEventBus, localLogGroupFile, type PutEventsEntry } from './event-bus';
-import { sendHttpApiResult, toHttpApiEvent } from './http-adapter';
-import { PolicyShapeError } from './iam-policy';
-import { type LocalRole, readLocalRoles } from './iam-roles';
-import { repairLocalIndexes } from './index-repair';
-import { LocalLambda, lambdaServiceHandler } from './lambda';
-import { type LineSink, progressPrinter } from './progress';
-import { LOCAL_AWS_CREDENTIALS, type RuntimeInfo, readRuntimeInfo, writeRuntimeInfo } from './runtime-info';
-import { parseSchedule } from './schedules';
-import { LocalSecretIds, LocalSecrets } from './secrets';
-import { listOutbox, localSesHandler, type OutboxMessage, SesHolds, sesSendEventDetail } from './ses';
-import { LocalStepFunctions } from './step-functions';
-import { type CfnTemplate, LOCAL_REGION, type LocalTemplate, synthesizeLocalTemplate } from './template';
+import { localModeConsole } from '../../console/local-mode';
+import type { Millis } from '../../shared/domain/credit';
+import type { OrderState } from '../../shared/domain/order-state';
+import { OUTBOUND_SOURCE } from '../../shared/domain/outbound-events';
+import { createDynamoStore, createTable, type DynamoStore, isTerminal } from '../../shared/store';
+import { createNotificationStores, type NotificationStores } from '../../shared/store/dynamo-store';
+import { type ConfiguredStoreFronts, storeFrontsFromEnv } from '../../shared/store-fronts';
+import type { RetryReport } from '../../shared/workflow/notify';
+import type { SweepReport } from '../../shared/workflow/sweep';
+import { pickYaySettingsEnv } from '../../shared/yay/settings';
+import { type LoopbackServer, listenLoopback, readRequestBody } from '../aws/aws-json';
+import { repairLocalIndexes } from '../aws/dynamodb/index-repair';
+import { startDynamoDbProxy } from '../aws/dynamodb/proxy';
+import { LocalEventBus, localLogGroupFile, type PutEventsEntry } from '../aws/event-bus/bus';
+import { sendHttpApiResult, toHttpApiEvent } from '../aws/http-adapter';
+import { LocalLambda, lambdaServiceHandler } from '../aws/lambda';
+import { parseSchedule } from '../aws/schedules';
+import { LocalSecretIds, LocalSecrets } from '../aws/secrets';
+import { listOutbox, localSesHandler, type OutboxMessage, SesHolds, sesSendEventDetail } from '../aws/ses';
+import { LocalStepFunctions } from '../aws/step-functions/engine';
+import {
+  type CfnTemplate,
+  LOCAL_REGION,
+  type LocalTemplate,
+  synthesizeLocalTemplate,
+} from '../aws/template/extract';
+import { LOCAL_EMAIL_CONTEXT, type LocalConfig, localSynthContext, readLocalConfig } from '../config';
+import { type AccessDenial, LocalAccess } from '../iam/access';
+import { installCallerStamp } from '../iam/caller';
+import { PolicyShapeError } from '../iam/policy';
+import { type LocalRole, readLocalRoles } from '../iam/roles';
+import { LOCAL_AWS_CREDENTIALS, type RuntimeInfo, readRuntimeInfo, writeRuntimeInfo } from '../runtime-info';
 import {
   DEFAULT_STORE_FRONT,
   type SandboxOptions,
   type SandboxStoreFront,
   startYaySandbox,
   type YaySandbox,
-} from './yay-sandbox';
+} from '../yay-sandbox/server';
+import { type LineSink, progressPrinter } from './progress';
 
 // dynalite ships CommonJS without types; the worker requires it by the path resolved here.
 const requireFromHere = createRequire(import.meta.url);
@@ -64,7 +69,7 @@ const requireFromHere = createRequire(import.meta.url);
 export const LOCAL_TABLE_NAME = 'yay-provisioning';
 export const LOCAL_BUS_NAME = 'yay-provisioning';
 
-export type { RuntimeInfo } from './runtime-info';
+export type { RuntimeInfo } from '../runtime-info';
 
 /** An order as the ops CLI sees it: no task token, with its transfer intent. */
 export type OrderDetails = NonNullable<Awaited<ReturnType<DynamoStore['getOrder']>>>;
@@ -128,7 +133,7 @@ export interface LocalRuntime {
   readonly sesHolds: SesHolds;
   /** Where the SES stand-in writes each message: `<dataDir>/outbox`. */
   readonly outboxDir: string;
-  /** Every call to a stand-in is checked against the calling function's role (local/access.ts). */
+  /** Every call to a stand-in is checked against the calling function's role (local/iam/access.ts). */
   readonly iam: LocalIam;
   /** The AWS JSON operations each stand-in serves (anything else answers UnknownOperationException). */
   readonly awsOperations: Readonly<Record<'sfn' | 'eventbridge' | 'secretsManager', readonly string[]>>;

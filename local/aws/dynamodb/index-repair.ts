@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
-import { TableSchema } from '../shared/store/schema';
+import { TableSchema } from '../../../shared/store/schema';
 
 type Item = Record<string, unknown>;
 

@@ -4,12 +4,12 @@
  * mode itself, the tests, the ops CLI, the console — calls without a role and is allowed.
  */
 import type { IncomingMessage } from 'node:http';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../aws/template/extract';
 import { callerOf } from './caller';
-import { type AccessRequest, evaluate, type RequestContext } from './iam-policy';
-import type { LocalRole } from './iam-roles';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './template';
+import { type AccessRequest, evaluate, type RequestContext } from './policy';
+import type { LocalRole } from './roles';
 
-export type { AccessRequest } from './iam-policy';
+export type { AccessRequest } from './policy';
 
 /** One call a role did not allow. */
 export interface AccessDenial {

@@ -3,17 +3,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { runAsFunction } from './caller';
+import { runAsFunction } from '../iam/caller';
 import {
   functionNameFromArn,
   LOCAL_ACCOUNT,
   LOCAL_REGION,
   type LocalFunction,
   localFunctionArn,
-} from './template';
+} from './template/extract';
 
 /** The repository root: handlers are loaded from `functions/<name>/handler.ts` under it. */
-export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * What a Lambda invocation that threw looks like to its caller: `errorType` is the error's `name` (the

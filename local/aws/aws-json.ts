@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AccessCheck, AccessRequest } from './access';
+import type { AccessCheck, AccessRequest } from '../iam/access';
 
 /**
  * A thrown service error: rendered the way AWS JSON protocols render them (`__type` in the body and the

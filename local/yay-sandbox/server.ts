@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeCredit, type Millis } from '../../shared/domain/credit';
 import type { YayCredentials } from '../../shared/secrets';
-import { listenLoopback } from '../aws-json';
+import { listenLoopback } from '../aws/aws-json';
 import { Interruption, type SandboxFaults, type SandboxRoute, seededRandom, validateFaults } from './faults';
 import {
   type LedgerAnswer,

@@ -3,22 +3,22 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import type { HistoryEventType } from '@aws-sdk/client-sfn';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { ExecutionStatus } from '../shared/workflow/ports';
-import type { AccessCheck, AccessRequest } from './access';
-import { AwsServiceError, awsJsonHandler, pageOf, requireMember } from './aws-json';
-import {
-  type ExecutionHistoryEvent,
-  type ExecutionRecord,
-  ExecutionStore,
-  type NewHistoryEvent,
-} from './execution-store';
+import type { ExecutionStatus } from '../../../shared/workflow/ports';
+import type { AccessCheck, AccessRequest } from '../../iam/access';
+import { AwsServiceError, awsJsonHandler, pageOf, requireMember } from '../aws-json';
 import {
   functionNameFromArn,
   LOCAL_ACCOUNT,
   LOCAL_REGION,
   type LocalStateMachineConfig,
   localFunctionArn,
-} from './template';
+} from '../template/extract';
+import {
+  type ExecutionHistoryEvent,
+  type ExecutionRecord,
+  ExecutionStore,
+  type NewHistoryEvent,
+} from './execution-store';
 
 export type { ExecutionHistoryEvent, ExecutionRecord } from './execution-store';
 

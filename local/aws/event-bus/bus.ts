@@ -13,17 +13,17 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { AccessCheck, AccessRequest } from './access';
-import { AwsServiceError, awsJsonHandler, pageOf, requireMember } from './aws-json';
-import { type ArchiveState, archiveArn, LocalBusArchives, type ReplayRecord, replayArn } from './bus-archive';
-import { matchesPattern } from './event-pattern';
+import type { AccessCheck, AccessRequest } from '../../iam/access';
+import { AwsServiceError, awsJsonHandler, pageOf, requireMember } from '../aws-json';
 import {
   LOCAL_ACCOUNT,
   LOCAL_REGION,
   type LocalArchive,
   type LocalRule,
   type LocalRuleTarget,
-} from './template';
+} from '../template/extract';
+import { type ArchiveState, archiveArn, LocalBusArchives, type ReplayRecord, replayArn } from './archive';
+import { matchesPattern } from './pattern';
 
 /** An event as a rule target receives it (the EventBridge envelope). */
 export interface BusEvent {

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
-import { FUNCTION_METADATA_KEY } from '../infra/constructs/provisioning-function';
-import type { EmailTemplateParts } from '../infra/email-templates';
-import { assertSupportedPattern, type EventPattern } from './event-pattern';
+import { FUNCTION_METADATA_KEY } from '../../../infra/constructs/provisioning-function';
+import type { EmailTemplateParts } from '../../../infra/email-templates';
+import { assertSupportedPattern, type EventPattern } from '../event-bus/pattern';
 
 /** Where local mode pretends to be: every ARN it makes up uses these. */
 export const LOCAL_REGION = 'eu-west-2';
@@ -608,7 +608,7 @@ export async function synthesizeLocalTemplate(
   process.env.CDK_DISABLE_CLI_TELEMETRY = 'true';
   const outdir = mkdtempSync(join(tmpdir(), 'yay-local-synth-'));
   try {
-    const { buildApp } = await import('../infra/app-factory');
+    const { buildApp } = await import('../../../infra/app-factory');
     const built = buildApp({ bundle: false, outdir, ...(context ? { finalContext: context } : {}) });
     const assembly = built.app.synth();
     const provisioning = assembly.getStackArtifact(built.provisioning.artifactId).template as CfnTemplate;
