@@ -1,7 +1,7 @@
 /**
  * The operator console: server-rendered pages over the console's sources, behind the token and the CSRF guard of
- * console/security.ts. Served by `npm run console` (console/main.ts) and by local mode at `/console`
- * (local/runtime.ts hands it those requests). Forms POST; the only script is the Overview's charts.
+ * console/security.ts. Served by `npm run console` (bin/console.ts) and by local mode at `/console`
+ * (mounted on its front door: console/local-mode.ts). Forms POST; the only script is the Overview's charts.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';

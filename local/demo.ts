@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: local mode on free ports with a throw-away data dir, one signed paid Stripe checkout and
+ * What `npm run demo` runs (bin/demo.ts): local mode on free ports with a throw-away data dir, one signed paid Stripe checkout and
  * one asynchronous one (unpaid, then `async_payment_succeeded`), each order's timeline, the Yay customers and
  * balances that resulted, and the e-mails the buyers were sent (a welcome, and a receipt for the credit that moved
  * after it). Exits 0 when both orders are fulfilled and both e-mails are in the outbox, else 1 with the reason.
@@ -12,7 +12,12 @@ import { createYayClient } from '../shared/yay/client';
 import { listOutbox } from './aws/ses';
 import { loadDotEnv } from './config';
 import { progressReader } from './runtime/progress';
-import { type LocalRuntime, type OrderDetails, startLocal } from './runtime/start-local';
+import {
+  type LocalRuntime,
+  type OrderDetails,
+  type StartLocalOptions,
+  startLocal,
+} from './runtime/start-local';
 import { SAMPLE_BUYER, sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from './samples';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -77,7 +82,11 @@ function printOutbox(runtime: LocalRuntime): { welcomes: number; receipts: numbe
   };
 }
 
-async function main(): Promise<number> {
+/**
+ * Runs the demo, printing as it goes; resolves with the exit code: 0 when both orders are fulfilled and both
+ * e-mails are in the outbox, else 1 with the reason on stderr.
+ */
+export async function runDemo(options: Pick<StartLocalOptions, 'mount'> = {}): Promise<number> {
   loadDotEnv();
   const dataDir = mkdtempSync(join(tmpdir(), 'yay-demo-'));
   const maxWait = Number(process.env.LOCAL_MAX_WAIT_SECONDS) || 30;
@@ -99,6 +108,7 @@ async function main(): Promise<number> {
       overrides: { port: 0, dataDir, maxWaitSeconds: maxWait },
       print: (line) => say(`  ${line}`),
       schedules: false,
+      ...options,
     });
     const secret = runtime.config.webhookSecrets.stripe;
     say(`Local mode on ${runtime.url}\n`);
@@ -168,5 +178,3 @@ async function main(): Promise<number> {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
-
-process.exit(await main());

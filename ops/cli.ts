@@ -1,5 +1,5 @@
 /**
- * The operator CLI behind `npm run ops` (entry: ops/main.ts). Not part of local mode: it reaches a running
+ * The operator CLI behind `npm run ops` (entry: bin/ops.ts). Not part of local mode: it reaches a running
  * local mode through its runtime.json, or a deployed stack through its outputs (both in ops/target.ts, shared
  * with the console), and runs the same use cases the handlers run.
  */

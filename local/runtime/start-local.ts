@@ -21,10 +21,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { localModeConsole } from '../../console/local-mode';
 import type { Millis } from '../../shared/domain/credit';
 import type { OrderState } from '../../shared/domain/order-state';
 import { OUTBOUND_SOURCE } from '../../shared/domain/outbound-events';
+import type { YayCredentials } from '../../shared/secrets';
 import { createDynamoStore, createTable, type DynamoStore, isTerminal } from '../../shared/store';
 import { createNotificationStores, type NotificationStores } from '../../shared/store/dynamo-store';
 import { type ConfiguredStoreFronts, storeFrontsFromEnv } from '../../shared/store-fronts';
@@ -60,6 +60,7 @@ import {
   startYaySandbox,
   type YaySandbox,
 } from '../yay-sandbox/server';
+import { formatLogLine } from './log-line';
 import { type LineSink, progressPrinter } from './progress';
 
 // dynalite ships CommonJS without types; the worker requires it by the path resolved here.
@@ -95,6 +96,26 @@ export interface StartLocalOptions {
    * and sees the call denied. Never set by `npm start`. @default the template as synthesized
    */
   readonly amendTemplate?: (provisioning: CfnTemplate) => void;
+  /**
+   * More routes on the front door, under `prefix`: the operator console (console/local-mode.ts), which bin/start.ts
+   * mounts. Local mode knows nothing of what it mounts. @default nothing mounted (`prefix` answers 404)
+   */
+  readonly mount?: LocalMount;
+}
+
+/**
+ * Something served on local mode's front door beside the webhooks: answers 503 under its prefix until local mode has
+ * started, then is made from what the runtime knows of itself.
+ */
+export interface LocalMount {
+  /** The path it answers under, itself and everything below it, e.g. `/console`. */
+  readonly prefix: string;
+  create(runtime: { info: RuntimeInfo; yayCredentials: YayCredentials; print: LineSink }): {
+    readonly listener: RequestListener;
+    /** The address a person opens (the console's carries this start's token); never written to disk. */
+    readonly url: string;
+    close(): void;
+  };
 }
 
 /** Local mode's IAM enforcement: the functions' roles as read from the template, and every call they denied. */
@@ -107,10 +128,10 @@ export interface LocalIam {
 
 /** A running local mode. */
 export interface LocalRuntime {
-  /** `http://127.0.0.1:<port>`: webhooks at `/webhooks/{stripe,shopify,woocommerce}`, `GET /healthz`, `/console`. */
+  /** `http://127.0.0.1:<port>`: webhooks at `/webhooks/{stripe,shopify,woocommerce}`, `GET /healthz`, the mount. */
   readonly url: string;
-  /** The operator console's address with this start's token (`<url>/console/?token=…`); never written to disk. */
-  readonly consoleUrl: string;
+  /** What was mounted on the front door (StartLocalOptions.mount) and the address to open it at. */
+  readonly mounted: { readonly prefix: string; readonly url: string } | undefined;
   readonly config: LocalConfig;
   readonly info: RuntimeInfo;
   readonly template: LocalTemplate;
@@ -365,11 +386,17 @@ async function start(
     });
     const redelivered = bus.redeliver();
     if (redelivered > 0) {
-      notice(config, print, 'delivering again events a previous process accepted', { events: redelivered });
+      print(
+        formatLogLine(config.logFormat, {
+          level: 'INFO',
+          message: 'delivering again events a previous process accepted',
+          fields: { events: redelivered },
+        }),
+      );
     }
 
-    const consoleRoute: { listener?: RequestListener } = {};
-    const url = await startWebhookServer(config.port, invoke, print, cleanups, consoleRoute);
+    const mountRoute: MountRoute | undefined = options.mount ? { prefix: options.mount.prefix } : undefined;
+    const url = await startWebhookServer(config.port, invoke, print, cleanups, mountRoute);
     const info: RuntimeInfo = {
       pid: process.pid,
       url,
@@ -395,9 +422,11 @@ async function start(
       notifyFunction: 'notify',
     };
     cleanups.push(writeRuntimeInfo(config.dataDir, info));
-    const operatorConsole = localModeConsole(info, config.yayCredentials, print);
-    consoleRoute.listener = operatorConsole.listener;
-    cleanups.push(() => operatorConsole.close());
+    const mounted = options.mount?.create({ info, yayCredentials: config.yayCredentials, print });
+    if (mountRoute && mounted) {
+      mountRoute.listener = mounted.listener;
+      cleanups.push(() => mounted.close());
+    }
 
     const schedules = localSchedules(template, invoke, print, cleanups);
     // SES stood in for by this process died with a killed one: what it accepted but had not yet announced is
@@ -414,7 +443,7 @@ async function start(
 
     return {
       url,
-      consoleUrl: operatorConsole.urlFor(url),
+      mounted: options.mount && mounted ? { prefix: options.mount.prefix, url: mounted.url } : undefined,
       config,
       info,
       template,
@@ -648,15 +677,12 @@ function readRoles(template: LocalTemplate, stateMachineArn: string): ReadonlyMa
 /** A denied call, on the progress log: a green flow never prints one. */
 function printDenial(config: LocalConfig, print: LineSink, denial: AccessDenial): void {
   print(
-    config.logFormat === 'json'
-      ? JSON.stringify({
-          level: 'WARN',
-          message: 'access denied',
-          function: denial.functionName,
-          action: denial.action,
-          resource: denial.resource,
-        })
-      : `access denied: ${denial.functionName} may not ${denial.action} on ${denial.resource}`,
+    formatLogLine(config.logFormat, {
+      level: 'WARN',
+      message: 'access denied',
+      fields: { function: denial.functionName, action: denial.action, resource: denial.resource },
+      text: `access denied: ${denial.functionName} may not ${denial.action} on ${denial.resource}`,
+    }),
   );
 }
 
@@ -800,57 +826,43 @@ function startBus(
     ...(template.eventBusDescription ? { busDescription: template.eventBusDescription } : {}),
     onDeliveryFailed: (fn, event, error) =>
       print(
-        config.logFormat === 'json'
-          ? JSON.stringify({
-              level: 'ERROR',
-              message: 'event delivery failed',
-              function: fn,
-              detailType: event['detail-type'],
-              error: error.name,
-            })
-          : `delivery of "${event['detail-type']}" to ${fn} failed after 3 attempts: ${error.name}`,
+        formatLogLine(config.logFormat, {
+          level: 'ERROR',
+          message: 'event delivery failed',
+          fields: { function: fn, detailType: event['detail-type'], error: error.name },
+          text: `delivery of "${event['detail-type']}" to ${fn} failed after 3 attempts: ${error.name}`,
+        }),
       ),
   });
   cleanups.push(() => bus.close());
   return bus;
 }
 
-/** A line of local mode's own, as JSON with LOCAL_LOG_FORMAT=json. */
-function notice(
-  config: LocalConfig,
-  print: LineSink,
-  message: string,
-  fields: Record<string, unknown>,
-): void {
-  print(
-    config.logFormat === 'json'
-      ? JSON.stringify({ level: 'INFO', message, ...fields })
-      : `${message}: ${Object.entries(fields)
-          .map(([key, value]) => `${key} ${String(value)}`)
-          .join(', ')}`,
-  );
+/** A mounted listener's route: 503 under its prefix until `listener` is set. */
+interface MountRoute {
+  readonly prefix: string;
+  listener?: RequestListener;
 }
 
 /**
  * The HTTP API's webhook routes, served as API Gateway serves them (payload limit, 404/405, 500 when the
- * integration fails), plus `GET /healthz` and the operator console under `/console` (console/, once
- * `consoleRoute.listener` is set). Resolves with its URL once listening.
+ * integration fails), plus `GET /healthz` and what is mounted (the operator console under `/console`, once
+ * `mount.listener` is set). Resolves with its URL once listening.
  */
 async function startWebhookServer(
   port: number,
   invoke: (name: string, payload: unknown) => Promise<unknown>,
   print: LineSink,
   cleanups: Cleanups,
-  consoleRoute: { listener?: RequestListener },
+  mount: MountRoute | undefined,
 ): Promise<string> {
   const server = createServer((req, res) => {
     void (async () => {
       const path = (req.url ?? '/').split('?')[0];
       if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok' });
-      if (path === '/console' || path?.startsWith('/console/')) {
-        if (!consoleRoute.listener)
-          return json(res, 503, { error: 'starting', message: 'local mode is starting' });
-        return consoleRoute.listener(req, res);
+      if (mount && (path === mount.prefix || path?.startsWith(`${mount.prefix}/`))) {
+        if (!mount.listener) return json(res, 503, { error: 'starting', message: 'local mode is starting' });
+        return mount.listener(req, res);
       }
       if (!/^\/webhooks\/[^/]+$/.test(path ?? '')) {
         return json(res, 404, { error: 'not_found', message: `no route for ${req.method} ${path}` });

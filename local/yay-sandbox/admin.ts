@@ -46,7 +46,7 @@ export interface SandboxAdmin {
 class BadRequest extends Error {}
 
 /**
- * The control port of a sandbox run in a process of its own (`main.ts --admin`), for a harness that must
+ * The control port of a sandbox run in a process of its own (`npm run yay-sandbox -- --admin`), for a harness that must
  * change faults and read the ledger while local mode, the sandbox's client, is killed and restarted around
  * it. A separate listener, not routes on the API port: nothing speaking Yay's API can reach it, and its
  * requests never show in the sandbox's request log, its concurrency count or its faults.

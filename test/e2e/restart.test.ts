@@ -34,7 +34,7 @@ describe('local mode restarted after a kill', () => {
   const otherDirs: string[] = [];
 
   async function startChild(dir = dataDir): Promise<Child> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/start.ts'], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {

@@ -164,7 +164,7 @@ export async function startSandboxProcess(options: {
           [
             '--import',
             'tsx',
-            'local/yay-sandbox/main.ts',
+            'bin/yay-sandbox.ts',
             '--admin',
             '--json',
             '--reseller-balance',
@@ -296,7 +296,7 @@ export class LocalModeProcess {
     const { child, value: url } = await LoggedChild.waitForLine(
       (onLine) =>
         new LoggedChild(
-          spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+          spawn(process.execPath, ['--import', 'tsx', 'bin/start.ts'], {
             cwd: REPO_ROOT,
             stdio: ['ignore', 'pipe', 'pipe'],
             env: {

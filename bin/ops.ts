@@ -3,7 +3,7 @@
  * the running local mode by default, or a deployed stack with `--aws`. See `npm run ops -- --help`.
  */
 import { loadDotEnv } from '../local/config';
-import { runOps } from './cli';
+import { runOps } from '../ops/cli';
 
 loadDotEnv();
 const code = await runOps(process.argv.slice(2), {

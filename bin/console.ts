@@ -4,12 +4,13 @@
  * operator's own AWS credentials, as `npm run ops` reaches them. Prints one line, `console <url>`, whose token is
  * made for this start; Ctrl-C stops it.
  */
+
+import { CONSOLE_USAGE, type ConsoleArgs, parseConsoleArgs } from '../console/args';
+import { isLoopback } from '../console/security';
+import { serveConsole } from '../console/server';
+import { sourcesFromTarget } from '../console/sources';
 import { loadDotEnv } from '../local/config';
 import { awsTarget, localTarget, OpsError, operatorObservability, type Target } from '../ops/target';
-import { CONSOLE_USAGE, type ConsoleArgs, parseConsoleArgs } from './args';
-import { isLoopback } from './security';
-import { serveConsole } from './server';
-import { sourcesFromTarget } from './sources';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`${message}\n`);

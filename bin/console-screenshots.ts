@@ -5,11 +5,12 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startLocal } from '../../local/runtime/start-local';
-import { findChromium, launchChromium } from './chromium';
-import { seedConsoleSamples } from './samples';
+import { consoleMount } from '../console/local-mode';
+import { findChromium, launchChromium } from '../console/tools/chromium';
+import { seedConsoleSamples } from '../console/tools/samples';
+import { startLocal } from '../local/runtime/start-local';
 
-const OUT = resolve(import.meta.dirname, '../../docs/console');
+const OUT = resolve(import.meta.dirname, '../docs/console');
 
 const executable = findChromium();
 if (!executable) {
@@ -22,14 +23,16 @@ const runtime = await startLocal({
   overrides: { port: 0, dataDir },
   print: () => undefined,
   schedules: false,
+  mount: consoleMount,
 });
+const consoleUrl = runtime.mounted?.url ?? '';
 const browser = await launchChromium(executable);
 try {
   const samples = await seedConsoleSamples(runtime);
   mkdirSync(OUT, { recursive: true });
   const page = await browser.context.newPage();
-  await page.goto(runtime.consoleUrl);
-  const base = new URL(runtime.consoleUrl).origin;
+  await page.goto(consoleUrl);
+  const base = new URL(consoleUrl).origin;
   const shoot = async (name: string, path: string, wait?: () => Promise<unknown>) => {
     await page.goto(`${base}${path}`);
     await wait?.();

@@ -1,17 +1,17 @@
 /**
  * Starts one Yay sandbox in the foreground, for trying the client or curl by hand, or as the Yay that outlives
  * local mode's restarts (set local mode's YAY_API_BASE_URL to its URL):
- *   PORT=4010 npx tsx local/yay-sandbox/main.ts [--admin] [--admin-port <n>] [--json]
+ *   PORT=4010 npm run yay-sandbox -- [--admin] [--admin-port <n>] [--json]
  *     [--reseller-balance <amount, e.g. 100.000>] [--request-log-limit <n>]
  * Credentials come from YAY_RESELLER / YAY_USER / YAY_PASSWORD, else the sandbox's obvious fakes;
  * YAY_STORE_FRONT names the one store front. The password is never printed.
- * `--admin` also opens the control port (`admin.ts`: faults, ledger, balance, release) on loopback, for a
+ * `--admin` also opens the control port (local/yay-sandbox/admin.ts: faults, ledger, balance, release) on loopback, for a
  * harness driving the sandbox from another process; `--json` prints the ready line as JSON.
  */
 import { parseArgs } from 'node:util';
-import { type Millis, parseCredit } from '../../shared/domain/credit';
-import { yayCredentialsFromEnv } from '../config';
-import { DEFAULT_STORE_FRONT, startSandboxAdmin, startYaySandbox } from './server';
+import { yayCredentialsFromEnv } from '../local/config';
+import { DEFAULT_STORE_FRONT, startSandboxAdmin, startYaySandbox } from '../local/yay-sandbox/server';
+import { type Millis, parseCredit } from '../shared/domain/credit';
 
 function fail(message: string): never {
   console.error(message);
