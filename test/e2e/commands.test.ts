@@ -170,7 +170,7 @@ describe('npm start and npm run console', () => {
   }, 120_000);
 });
 
-describe('npm start', () => {
+describe('npm start, then the sample command it prints', () => {
   it('prints the one command that sends a signed sample order, and that command gets the order fulfilled', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'yay-start-sample-'));
     const local = start('bin/start.ts', { LOCAL_DATA_DIR: dataDir, PORT: '0', LOCAL_MAX_WAIT_SECONDS: '10' });
