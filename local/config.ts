@@ -4,7 +4,7 @@ import { parseArgs, parseEnv } from 'node:util';
 import { ContextKeys } from '../infra/config';
 import { ConfigInvalid } from '../shared/errors';
 import type { YayCredentials } from '../shared/secrets';
-import { DEFAULT_SANDBOX_CREDENTIALS } from './yay-sandbox/server';
+import { DEFAULT_SANDBOX_CREDENTIALS } from './yay-sandbox/defaults';
 
 /** The variables local mode reads (DESIGN.md §9); `.env.example` documents each. */
 export const LocalEnvNames = [

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Millis } from '../../shared/domain/credit';
 import { listenLoopback } from '../aws/aws-json';
 import type { SandboxFaults } from './faults';
-import type { SandboxBehaviour, YaySandbox } from './server';
+import type { SandboxBehaviour, YaySandbox } from './types';
 
 /**
  * Every field of {@link SandboxFaults}, so a fault set sent over HTTP with a misspelt field is refused naming

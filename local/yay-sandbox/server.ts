@@ -1,18 +1,22 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { describeCredit, type Millis } from '../../shared/domain/credit';
-import type { YayCredentials } from '../../shared/secrets';
+import type { Millis } from '../../shared/domain/credit';
 import { listenLoopback } from '../aws/aws-json';
+import { DEFAULT_BEHAVIOUR, DEFAULT_SANDBOX_CREDENTIALS, DEFAULT_STORE_FRONT } from './defaults';
 import { Interruption, type SandboxFaults, type SandboxRoute, seededRandom, validateFaults } from './faults';
-import {
-  type LedgerAnswer,
-  type SandboxCustomer,
-  SandboxLedger,
-  type SandboxStoreFront,
-  type SandboxTransfer,
-} from './ledger';
+import { type LedgerAnswer, SandboxLedger } from './ledger';
+import { yayRoutes } from './routes';
+import type {
+  SandboxBehaviour,
+  SandboxFaultKind,
+  SandboxOptions,
+  SandboxRequestLogEntry,
+  SandboxState,
+  YaySandbox,
+} from './types';
 
 export { type SandboxAdmin, startSandboxAdmin } from './admin';
+export { DEFAULT_SANDBOX_CREDENTIALS, DEFAULT_STORE_FRONT } from './defaults';
 export type { InterruptSpec, SandboxFaults, SandboxRoute } from './faults';
 export {
   SANDBOX_LISTED_PASSWORD,
@@ -22,173 +26,15 @@ export {
   type SandboxTransfer,
   type SandboxUser,
 } from './ledger';
-
-/**
- * Where the sandbox serves the reference's balance commands (one customer's balance, its history, the credit
- * allocation), whose literal paths no published copy shows: under `/account/reseller-balance/{uuid}` (history at
- * `…/history`, allocation `POST …?net=`), under `/account/reseller/{uuid}/balance` (the same beneath it), or
- * nowhere. The client tries both families; tests switch this to show each candidate order.
- */
-export type SandboxBalanceCommands = 'reseller-balance' | 'reseller-uuid' | 'none';
-
-/**
- * How the sandbox serves undocumented behaviour (shared/yay/README.md says what is known and what is guessed).
- * Each variant the client must tolerate can be switched on, so tests exercise it over real HTTP.
- */
-export interface SandboxBehaviour {
-  /** Answer a create with 201 but without `uuid` in `result`. Default false. */
-  omitUuidOnCreate: boolean;
-  /** Balances as JSON numbers (`10.5`, as the docs show) or strings (`"10.500"`). Default 'number'. */
-  amountsAs: 'number' | 'string';
-  /** Answer HTTP 200 for everything and put the real status only in the envelope's `status_code`. */
-  statusInEnvelopeOnly: boolean;
-  /**
-   * `GET /account/reseller/{uuid}` carries a `balance` field. Default false: no published customer record has one.
-   */
-  balanceOnCustomerRecord: boolean;
-  /** Where the balance commands answer. Default 'reseller-balance'. */
-  balanceCommands: SandboxBalanceCommands;
-  /**
-   * What the history command answers: 'ledger' (hand-written entries `{uuid, amount, balance, created_on}` with
-   * signed amounts and an ISO instant, since the reference shows none), 'documented-example' (the reference's own
-   * example result, `[{}]`, whatever the customer did), or 'none' (404, as a path that does not exist).
-   * Default 'ledger'.
-   */
-  balanceHistory: 'ledger' | 'documented-example' | 'none';
-  /**
-   * `GET /account/balance` with `X-Auth-For: <customer name>`: 'honoured' answers that customer's balance,
-   * 'ignored' answers the reseller's own (a header the API does not know), 'rejected' answers 400.
-   */
-  authForBalance: 'honoured' | 'ignored' | 'rejected';
-  /** `GET /account/store` answers a list of store fronts, or only the first as one object. Default 'list'. */
-  storeFrontsAs: 'list' | 'object';
-  /** The field carrying a store front's id in `GET /account/store`. Default 'uuid'. */
-  storeFrontIdField: 'uuid' | 'id';
-}
-
-/** Options of {@link startYaySandbox}; every field has a default. */
-export interface SandboxOptions {
-  /** The only credentials accepted. Default: obvious fakes ({@link DEFAULT_SANDBOX_CREDENTIALS}). */
-  credentials?: YayCredentials;
-  /** Store fronts `store_front` may name. Default: one, {@link DEFAULT_STORE_FRONT}. */
-  storeFronts?: SandboxStoreFront[];
-  /** The reseller's starting balance in thousandths. Default 100000 (100.000). */
-  resellerBalance?: Millis;
-  /**
-   * Yay's clock, in epoch milliseconds: what its ledger stamps transfers and history entries with. Default
-   * `Date.now`; a test that runs on a clock of its own passes that one, so "since the call" means the same to both.
-   */
-  now?: () => number;
-  /** Port on 127.0.0.1. Default 0: a free port. */
-  port?: number;
-  /** Entries kept in the request log, oldest dropped first (local mode runs for days). Default 10000. */
-  requestLogLimit?: number;
-  faults?: SandboxFaults;
-  behaviour?: Partial<SandboxBehaviour>;
-}
-
-/**
- * What happened to a request instead of a plain answer: a fault the sandbox injected, or (`abandoned`) its
- * caller gone before the answer, the change landing anyway.
- */
-export type SandboxFaultKind =
-  | 'dropped'
-  | 'truncated'
-  | 'injected-error'
-  | 'error-after-apply'
-  | 'balance-unavailable'
-  | 'rate-limited'
-  | 'forbidden'
-  | 'abandoned';
-
-/** One line of the request log. Headers are never logged: they carry the password. */
-export interface SandboxRequestLogEntry {
-  method: string;
-  path: string;
-  /**
-   * The status decided (also for a dropped answer, which the caller never sees, and for an `error-after-apply`,
-   * whose caller hears 500).
-   */
-  status: number;
-  authFor?: string;
-  fault?: SandboxFaultKind;
-}
-
-/**
- * A snapshot of the sandbox's state; mutating it changes nothing. `faultCounts` counts every fault since the
- * start (the request log keeps only its newest entries), and `delayed` the requests held by `latencyMs`.
- */
-export interface SandboxState {
-  resellerBalance: Millis;
-  customers: SandboxCustomer[];
-  transfers: SandboxTransfer[];
-  requests: SandboxRequestLogEntry[];
-  faultCounts: Partial<Record<SandboxFaultKind | 'delayed', number>>;
-}
-
-/** A running sandbox: its URL, its state for assertions, and knobs to change while it runs. */
-export interface YaySandbox {
-  /** Base URL, e.g. `http://127.0.0.1:40123`. */
-  readonly url: string;
-  readonly credentials: YayCredentials;
-  readonly storeFronts: readonly SandboxStoreFront[];
-  /** A deep copy of customers, transfers, balances and the request log. */
-  readonly state: SandboxState;
-  /** A copy of `state.faultCounts` alone, cheap enough to poll. */
-  readonly faultCounts: SandboxState['faultCounts'];
-  /** Replaces every fault (`setFaults({})` clears them); counts of `dropNext`/`truncateNext` restart. */
-  setFaults(faults: SandboxFaults): void;
-  /** Changes some undocumented-behaviour variants; the rest stay. */
-  setBehaviour(behaviour: Partial<SandboxBehaviour>): void;
-  /** Sets the reseller's balance, e.g. a top-up. */
-  setResellerBalance(balance: Millis): void;
-  /**
-   * The customer spends `amount` thousandths on calls: its balance goes down, below zero if it must, and the
-   * history records it. Returns the new balance. Throws RangeError for an unknown customer or a bad amount.
-   */
-  spend(uuid: string, amount: Millis): Millis;
-  /** Takes a customer off `GET /account/reseller` (active only); its name stays taken. */
-  deactivate(uuid: string): void;
-  /**
-   * Adds a customer as someone outside this product would (the dashboard, another tool): any name Yay allows,
-   * spaces included, no store user or address, an optional opening balance. Throws RangeError if the name is taken.
-   */
-  addCustomer(customer: { name: string; contact_name?: string; balance?: Millis }): SandboxCustomer;
-  /** Requests `holdNext` holds right now. */
-  readonly held: number;
-  /**
-   * Lets every held request go on: each is applied, and answered if its caller still listens (a caller
-   * gone meanwhile is logged `abandoned`, its change landed, as a real server would do).
-   */
-  release(): void;
-  /** Stops listening and destroys open connections (and answers still waiting on latency). */
-  stop(): Promise<void>;
-}
-
-/** The credentials a sandbox accepts unless given others: obvious fakes. */
-export const DEFAULT_SANDBOX_CREDENTIALS: YayCredentials = Object.freeze({
-  reseller: 'sandbox-reseller',
-  user: 'sandbox-user',
-  password: 'test-only-not-a-secret',
-});
-
-/** The one store front a sandbox knows unless given others. */
-export const DEFAULT_STORE_FRONT: SandboxStoreFront = Object.freeze({
-  uuid: '5a4d0000-0000-4000-8000-00000000f001',
-  name: 'Sandbox store',
-});
-
-const DEFAULT_BEHAVIOUR: SandboxBehaviour = {
-  omitUuidOnCreate: false,
-  amountsAs: 'number',
-  statusInEnvelopeOnly: false,
-  balanceOnCustomerRecord: false,
-  balanceCommands: 'reseller-balance',
-  balanceHistory: 'ledger',
-  authForBalance: 'honoured',
-  storeFrontsAs: 'list',
-  storeFrontIdField: 'uuid',
-};
+export type {
+  SandboxBalanceCommands,
+  SandboxBehaviour,
+  SandboxFaultKind,
+  SandboxOptions,
+  SandboxRequestLogEntry,
+  SandboxState,
+  YaySandbox,
+} from './types';
 
 const MAX_BODY_BYTES = 1_000_000;
 
@@ -204,31 +50,6 @@ const STATUS_MESSAGES: Record<number, string> = {
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
-
-const CUSTOMER_PATH = /^\/account\/reseller\/([^/]+)$/;
-
-/** The balance commands' paths in each family the sandbox can serve them at. */
-const BALANCE_PATHS: Record<Exclude<SandboxBalanceCommands, 'none'>, { balance: RegExp; history: RegExp }> = {
-  'reseller-balance': {
-    balance: /^\/account\/reseller-balance\/([^/]+)$/,
-    history: /^\/account\/reseller-balance\/([^/]+)\/history$/,
-  },
-  'reseller-uuid': {
-    balance: /^\/account\/reseller\/([^/]+)\/balance$/,
-    history: /^\/account\/reseller\/([^/]+)\/balance\/history$/,
-  },
-};
-
-/** The uuid a path matched, or undefined when the path does not match or its escape is broken. */
-function uuidIn(pattern: RegExp, path: string): string | undefined {
-  const raw = pattern.exec(path)?.[1];
-  if (raw === undefined) return undefined;
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Starts a stateful, in-process Yay API stand-in on 127.0.0.1 for tests and local mode. It answers as the
@@ -275,10 +96,6 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
   };
   setFaults(options.faults ?? {});
 
-  // Balances may be negative (a customer who spent past zero): "-2.500" or -2.5.
-  const amount = (millis: Millis): number | string =>
-    behaviour.amountsAs === 'string' ? describeCredit(millis) : millis / 1000;
-
   const wait = (ms: number): Promise<void> =>
     new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -293,129 +110,7 @@ export async function startYaySandbox(options: SandboxOptions = {}): Promise<Yay
     sameText(req.headers['x-auth-user'], credentials.user) &&
     sameText(req.headers['x-auth-password'], credentials.password);
 
-  /** The history command's answer: each movement, oldest first, in the sandbox's hand-written entry shape. */
-  const historyOf = (customer: SandboxCustomer): unknown[] =>
-    behaviour.balanceHistory === 'documented-example'
-      ? [{}]
-      : customer.history.map((entry, index) => ({
-          uuid: `${customer.uuid.slice(0, 24)}${String(index).padStart(12, '0')}`,
-          amount: amount(entry.change),
-          balance: amount(entry.balance),
-          created_on: new Date(entry.at).toISOString(),
-        }));
-
-  /** The balance commands at the configured family: a balance, a history, or an allocation. */
-  const balanceCommand = (
-    method: string,
-    path: string,
-    query: URLSearchParams,
-    body: unknown,
-  ): LedgerAnswer | undefined => {
-    if (behaviour.balanceCommands === 'none') return undefined;
-    const paths = BALANCE_PATHS[behaviour.balanceCommands];
-    const balanceOf = uuidIn(paths.balance, path);
-    const historyFor = uuidIn(paths.history, path);
-    if (method === 'GET' && balanceOf !== undefined) {
-      const customer = ledger.byUuid(balanceOf);
-      return customer
-        ? { status: 200, result: { balance: amount(customer.balance) } }
-        : { status: 404, result: {} };
-    }
-    if (method === 'GET' && historyFor !== undefined && behaviour.balanceHistory !== 'none') {
-      const customer = ledger.byUuid(historyFor);
-      return customer ? { status: 200, result: historyOf(customer) } : { status: 404, result: {} };
-    }
-    if (method === 'POST' && balanceOf !== undefined) {
-      // The allocation command: `net` is required (the reference says so, and nothing more about it).
-      if (!query.get('net')) return { status: 400, result: {} };
-      return ledger.transfer(balanceOf, body, clock());
-    }
-    return undefined;
-  };
-
-  const route = (
-    method: string,
-    path: string,
-    query: URLSearchParams,
-    body: unknown,
-    authFor: string | undefined,
-  ): LedgerAnswer => {
-    if (method === 'GET' && path === '/authenticated') return { status: 200, result: {} };
-    if (method === 'GET' && path === '/account/store') {
-      const fronts = storeFronts.map(({ uuid, name }) =>
-        behaviour.storeFrontIdField === 'id' ? { id: uuid, name } : { uuid, name },
-      );
-      return { status: 200, result: behaviour.storeFrontsAs === 'object' ? (fronts[0] ?? {}) : fronts };
-    }
-    if (method === 'GET' && path === '/account/reseller') {
-      // Active customers only, as the reference says of this list.
-      return { status: 200, result: ledger.active.map((customer) => ledger.publicView(customer)) };
-    }
-    if (method === 'POST' && path === '/account/reseller') {
-      const answer = ledger.create(body);
-      if (answer.status === 201 && behaviour.omitUuidOnCreate) {
-        const { uuid: _omitted, ...rest } = answer.result as Record<string, unknown>;
-        return { status: 201, result: rest };
-      }
-      return { status: answer.status, result: answer.result };
-    }
-    if (method === 'GET' && path === '/account/balance') {
-      if (authFor === undefined || behaviour.authForBalance === 'ignored') {
-        return { status: 200, result: { balance: amount(ledger.resellerBalance) } };
-      }
-      if (behaviour.authForBalance === 'rejected') return { status: 400, result: {} };
-      const customer = ledger.byName(authFor);
-      if (!customer) return { status: 404, result: {} };
-      return { status: 200, result: { balance: amount(customer.balance) } };
-    }
-    const command = balanceCommand(method, path, query, body);
-    if (command) return command;
-    const match = CUSTOMER_PATH.exec(path);
-    if (match?.[1]) {
-      let uuid: string;
-      try {
-        uuid = decodeURIComponent(match[1]);
-      } catch {
-        return { status: 404, result: {} };
-      }
-      if (method === 'GET') {
-        const customer = ledger.byUuid(uuid);
-        if (!customer) return { status: 404, result: {} };
-        const view = ledger.publicView(customer);
-        return {
-          status: 200,
-          result: behaviour.balanceOnCustomerRecord ? { ...view, balance: amount(customer.balance) } : view,
-        };
-      }
-      if (method === 'PUT') {
-        const answer = ledger.transfer(uuid, body, clock());
-        if (answer.status === 200 && answer.result && typeof answer.result === 'object') {
-          const customer = ledger.byUuid(uuid);
-          return {
-            status: 200,
-            result: { ...(answer.result as object), balance: amount(customer?.balance ?? (0 as Millis)) },
-          };
-        }
-        return answer;
-      }
-    }
-    return { status: 404, result: {} };
-  };
-
-  const routeKind = (method: string, path: string): SandboxRoute | undefined => {
-    if (method === 'POST' && path === '/account/reseller') return 'create';
-    if (method === 'PUT' && CUSTOMER_PATH.test(path)) return 'transfer';
-    if (method === 'POST' && Object.values(BALANCE_PATHS).some((paths) => paths.balance.test(path)))
-      return 'transfer';
-    return undefined;
-  };
-
-  /** The reads that show one customer's balance or its history (not the reseller's own). */
-  const isCustomerBalanceRead = (method: string, path: string, authFor: string | undefined): boolean =>
-    method === 'GET' &&
-    (CUSTOMER_PATH.test(path) ||
-      Object.values(BALANCE_PATHS).some((paths) => paths.balance.test(path) || paths.history.test(path)) ||
-      (path === '/account/balance' && authFor !== undefined));
+  const { route, routeKind, isCustomerBalanceRead } = yayRoutes({ ledger, behaviour, storeFronts, clock });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     inFlight += 1;
