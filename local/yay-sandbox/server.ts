@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Millis } from '../../shared/domain/credit';
 import { listenLoopback } from '../aws/aws-json';
 import { DEFAULT_BEHAVIOUR, DEFAULT_SANDBOX_CREDENTIALS, DEFAULT_STORE_FRONT } from './defaults';
-import { Interruption, type SandboxFaults, type SandboxRoute, seededRandom, validateFaults } from './faults';
+import { Interruption, type SandboxFaults, seededRandom, validateFaults } from './faults';
 import { type LedgerAnswer, SandboxLedger } from './ledger';
 import { yayRoutes } from './routes';
 import type {
