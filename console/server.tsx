@@ -5,13 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type RequestListener } from 'node:http';
+import type { RequestListener } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
+import { listen } from '../local/listen';
 import { isConnectionError } from '../ops/target';
 import { formatCredit } from '../shared/domain/credit';
 import { ErrorNames } from '../shared/errors';
@@ -298,26 +298,14 @@ export async function serveConsole(
   options: ConsoleOptions & { host: string; port: number },
 ): Promise<{ url: string; console: OperatorConsole; close(): Promise<void> }> {
   const operatorConsole = createConsole(options);
-  const server = createServer(operatorConsole.listener);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new Error(`port ${options.port} is already in use: pass --port <free port> (or 0 for any)`)
-          : error,
-      ),
-    );
-    server.listen(options.port, options.host, () => resolve());
+  const server = await listen(operatorConsole.listener, {
+    port: options.port,
+    host: options.host,
+    inUse: (port) => `port ${port} is already in use: pass --port <free port> (or 0 for any)`,
   });
-  const { port } = server.address() as AddressInfo;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
-    url: operatorConsole.urlFor(`http://${host}:${port}`),
+    url: operatorConsole.urlFor(server.url),
     console: operatorConsole,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => server.close(),
   };
 }

@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessCheck, AccessRequest } from '../iam/access';
 
 /**
@@ -42,13 +41,6 @@ export interface AwsJsonServiceOptions {
 export type AwsJsonHandler = ((req: IncomingMessage, res: ServerResponse) => Promise<void>) & {
   readonly operations: readonly string[];
 };
-
-/** A started loopback stand-in: its endpoint URL and a way to stop it. */
-export interface LoopbackServer {
-  readonly url: string;
-  readonly port: number;
-  close(): Promise<void>;
-}
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -199,31 +191,4 @@ export function requireMember(input: Record<string, unknown>, member: string): s
     );
   }
   return value;
-}
-
-/** Listens on 127.0.0.1 (port 0 = a free port) and resolves once listening. */
-export async function listenLoopback(
-  handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>,
-  port = 0,
-): Promise<LoopbackServer> {
-  const server: Server = createServer((req, res) => {
-    void handler(req, res);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const actual = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${actual}`,
-    port: actual,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }

@@ -15,9 +15,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -31,7 +30,7 @@ import { type ConfiguredStoreFronts, storeFrontsFromEnv } from '../../shared/sto
 import type { RetryReport } from '../../shared/workflow/notify';
 import type { SweepReport } from '../../shared/workflow/sweep';
 import { pickYaySettingsEnv } from '../../shared/yay/settings';
-import { type LoopbackServer, listenLoopback, readRequestBody } from '../aws/aws-json';
+import { readRequestBody } from '../aws/aws-json';
 import { repairLocalIndexes } from '../aws/dynamodb/index-repair';
 import { startDynamoDbProxy } from '../aws/dynamodb/proxy';
 import { LocalEventBus, localLogGroupFile, type PutEventsEntry } from '../aws/event-bus/bus';
@@ -52,6 +51,7 @@ import { type AccessDenial, LocalAccess } from '../iam/access';
 import { installCallerStamp } from '../iam/caller';
 import { PolicyShapeError } from '../iam/policy';
 import { type LocalRole, readLocalRoles } from '../iam/roles';
+import { type LoopbackServer, listen, listenLoopback } from '../listen';
 import { LOCAL_AWS_CREDENTIALS, type RuntimeInfo, readRuntimeInfo, writeRuntimeInfo } from '../runtime-info';
 import {
   DEFAULT_STORE_FRONT,
@@ -856,49 +856,40 @@ async function startWebhookServer(
   cleanups: Cleanups,
   mount: MountRoute | undefined,
 ): Promise<string> {
-  const server = createServer((req, res) => {
-    void (async () => {
-      const path = (req.url ?? '/').split('?')[0];
-      if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok' });
-      if (mount && (path === mount.prefix || path?.startsWith(`${mount.prefix}/`))) {
-        if (!mount.listener) return json(res, 503, { error: 'starting', message: 'local mode is starting' });
-        return mount.listener(req, res);
-      }
-      if (!/^\/webhooks\/[^/]+$/.test(path ?? '')) {
-        return json(res, 404, { error: 'not_found', message: `no route for ${req.method} ${path}` });
-      }
-      if (req.method !== 'POST') {
-        return json(res, 405, { error: 'method_not_allowed', message: 'webhooks are POST only' });
-      }
-      // API Gateway refuses bodies past its payload limit before the function runs; so does local mode.
-      const body = await readRequestBody(req, MAX_WEBHOOK_BYTES);
-      if (!body) return json(res, 413, { error: 'payload_too_large', message: 'request body too large' });
-      const result = await invoke('webhook-intake', toHttpApiEvent(req, body));
-      sendHttpApiResult(res, result as Parameters<typeof sendHttpApiResult>[1]);
-    })().catch((error: unknown) => {
-      // What API Gateway answers when the integration fails; the cause goes to the progress log by name.
-      print(`webhook intake failed: ${error instanceof Error ? error.name : 'error'}`);
-      if (!res.headersSent) json(res, 500, { message: 'Internal Server Error' });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new Error(`PORT ${port} is already in use: set PORT to a free port (or 0 for any)`)
-          : error,
-      ),
-    );
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+  const server = await listen(
+    (req, res) => {
+      void (async () => {
+        const path = (req.url ?? '/').split('?')[0];
+        if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok' });
+        if (mount && (path === mount.prefix || path?.startsWith(`${mount.prefix}/`))) {
+          if (!mount.listener)
+            return json(res, 503, { error: 'starting', message: 'local mode is starting' });
+          return mount.listener(req, res);
+        }
+        if (!/^\/webhooks\/[^/]+$/.test(path ?? '')) {
+          return json(res, 404, { error: 'not_found', message: `no route for ${req.method} ${path}` });
+        }
+        if (req.method !== 'POST') {
+          return json(res, 405, { error: 'method_not_allowed', message: 'webhooks are POST only' });
+        }
+        // API Gateway refuses bodies past its payload limit before the function runs; so does local mode.
+        const body = await readRequestBody(req, MAX_WEBHOOK_BYTES);
+        if (!body) return json(res, 413, { error: 'payload_too_large', message: 'request body too large' });
+        const result = await invoke('webhook-intake', toHttpApiEvent(req, body));
+        sendHttpApiResult(res, result as Parameters<typeof sendHttpApiResult>[1]);
+      })().catch((error: unknown) => {
+        // What API Gateway answers when the integration fails; the cause goes to the progress log by name.
+        print(`webhook intake failed: ${error instanceof Error ? error.name : 'error'}`);
+        if (!res.headersSent) json(res, 500, { message: 'Internal Server Error' });
+      });
+    },
+    {
+      port,
+      inUse: (taken) => `PORT ${taken} is already in use: set PORT to a free port (or 0 for any)`,
+    },
   );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  cleanups.push(() => server.close());
+  return server.url;
 }
 
 /** The template's schedules, run as EventBridge Scheduler runs them: the same handler, the same input. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Millis } from '../../shared/domain/credit';
-import { listenLoopback } from '../aws/aws-json';
+import { listenLoopback } from '../listen';
 import type { SandboxFaults } from './faults';
 import type { SandboxBehaviour, YaySandbox } from './types';
 

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Millis } from '../../shared/domain/credit';
-import { listenLoopback } from '../aws/aws-json';
+import { listenLoopback } from '../listen';
 import { DEFAULT_BEHAVIOUR, DEFAULT_SANDBOX_CREDENTIALS, DEFAULT_STORE_FRONT } from './defaults';
 import { Interruption, type SandboxFaults, seededRandom, validateFaults } from './faults';
 import { type LedgerAnswer, SandboxLedger } from './ledger';

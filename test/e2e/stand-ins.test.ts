@@ -13,7 +13,6 @@ import {
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FunctionNames, StateNames } from '../../infra/names';
-import { type LoopbackServer, listenLoopback } from '../../local/aws/aws-json';
 import { LocalEventBus } from '../../local/aws/event-bus/bus';
 import { matchesPattern } from '../../local/aws/event-bus/pattern';
 import { LocalSecrets } from '../../local/aws/secrets';
@@ -23,6 +22,7 @@ import {
   localFunctionArn,
   synthesizeLocalTemplate,
 } from '../../local/aws/template/extract';
+import { type LoopbackServer, listenLoopback } from '../../local/listen';
 import { eventually } from './support';
 
 const FAKE = {

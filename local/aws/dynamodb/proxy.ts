@@ -7,7 +7,8 @@ import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:
 import { crc32 } from 'node:zlib';
 import type { AccessCheck, AccessRequest } from '../../iam/access';
 import { callerOf, LOCAL_CALLER_HEADER } from '../../iam/caller';
-import { type LoopbackServer, listenLoopback, readRequestBody } from '../aws-json';
+import { type LoopbackServer, listenLoopback } from '../../listen';
+import { readRequestBody } from '../aws-json';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../template/extract';
 
 /** DynamoDB's own request limit is 16 MB (a BatchWriteItem of 25 items of 400 KB each is ~10 MB). */
