@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeCredit } from '../shared/domain/credit';
 import { createYayClient } from '../shared/yay/client';
-import { listOutbox } from './aws/ses';
+import { listOutbox } from './aws/outbox';
 import { loadDotEnv } from './config';
 import { progressReader } from './runtime/progress';
 import {

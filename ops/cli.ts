@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { listOutbox } from '../local/aws/ses';
+import { listOutbox } from '../local/aws/outbox';
 import { describeCredit, parseTransferAmount } from '../shared/domain/credit';
 import { OrderStates } from '../shared/domain/order-state';
 import type { OrderState } from '../shared/store';

@@ -36,9 +36,10 @@ import { startDynamoDbProxy } from '../aws/dynamodb/proxy';
 import { LocalEventBus, localLogGroupFile, type PutEventsEntry } from '../aws/event-bus/bus';
 import { sendHttpApiResult, toHttpApiEvent } from '../aws/http-adapter';
 import { LocalLambda, lambdaServiceHandler } from '../aws/lambda';
+import { listOutbox, type OutboxMessage } from '../aws/outbox';
 import { parseSchedule } from '../aws/schedules';
 import { LocalSecretIds, LocalSecrets } from '../aws/secrets';
-import { listOutbox, localSesHandler, type OutboxMessage, SesHolds, sesSendEventDetail } from '../aws/ses';
+import { localSesHandler, SesHolds, sesSendEventDetail } from '../aws/ses';
 import { LocalStepFunctions } from '../aws/step-functions/engine';
 import {
   type CfnTemplate,

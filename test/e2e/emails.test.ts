@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { consoleIntegrations } from '../../console/integrations';
-import { listOutbox, type OutboxMessage } from '../../local/aws/ses';
+import { listOutbox, type OutboxMessage } from '../../local/aws/outbox';
 import { type LocalRuntime, startLocal } from '../../local/runtime/start-local';
 import { sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from '../../local/samples';
 import { runOps } from '../../ops/cli';
