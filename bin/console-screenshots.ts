@@ -1,14 +1,14 @@
 /**
  * `npm run console:screenshots`: a throw-away local mode seeded with one order in each state the console shows
- * (console/tools/samples.ts), then a PNG of each page in Debian's headless Chromium, into docs/console/.
+ * (tools/console/samples.ts), then a PNG of each page in Debian's headless Chromium, into docs/console/.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { consoleMount } from '../console/local-mode';
-import { findChromium, launchChromium } from '../console/tools/chromium';
-import { seedConsoleSamples } from '../console/tools/samples';
 import { startLocal } from '../local/runtime/start-local';
+import { findChromium, launchChromium } from '../tools/console/chromium';
+import { seedConsoleSamples } from '../tools/console/samples';
 
 const OUT = resolve(import.meta.dirname, '../docs/console');
 

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleMount } from '../../console/local-mode';
-import { findChromium, launchChromium } from '../../console/tools/chromium';
-import { type ConsoleSamples, SCRIPT_BUYER, seedConsoleSamples } from '../../console/tools/samples';
 import { type LocalRuntime, startLocal } from '../../local/runtime/start-local';
+import { findChromium, launchChromium } from '../../tools/console/chromium';
+import { type ConsoleSamples, SCRIPT_BUYER, seedConsoleSamples } from '../../tools/console/samples';
 import { e2eEnv } from './support';
 
 const chromium = findChromium();
