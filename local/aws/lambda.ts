@@ -10,7 +10,7 @@ import {
   LOCAL_REGION,
   type LocalFunction,
   localFunctionArn,
-} from './template/extract';
+} from './template/types';
 
 /** The repository root: handlers are loaded from `functions/<name>/handler.ts` under it. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AccessCheck } from '../iam/access';
 import { AwsServiceError, awsJsonHandler, pageOf } from './aws-json';
-import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalSecretMetadata } from './template/extract';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalSecretMetadata } from './template/types';
 
 /** Local secret ids, as `YAY_SECRET_ARN`, `WEBHOOK_SECRET_ARN` and `NAMING_KEY_SECRET_ARN` name them. */
 export const LocalSecretIds = {

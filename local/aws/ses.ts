@@ -7,7 +7,7 @@ import { type EmailTemplateParts, renderEmail } from '../../infra/email-template
 import type { AccessCheck, AccessRequest } from '../iam/access';
 import { readRequestBody } from './aws-json';
 import { formatEml, type OutboxMessage, readOutboxMessage } from './outbox';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './template/extract';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './template/types';
 
 export { listOutbox, type OutboxMessage, readOutboxMessage } from './outbox';
 

@@ -4,7 +4,7 @@
  * mode itself, the tests, the ops CLI, the console — calls without a role and is allowed.
  */
 import type { IncomingMessage } from 'node:http';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from '../aws/template/extract';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../aws/template/types';
 import { callerOf } from './caller';
 import { type AccessRequest, evaluate, type RequestContext } from './policy';
 import type { LocalRole } from './roles';

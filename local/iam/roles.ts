@@ -6,7 +6,7 @@
  * resolved faithfully throws a {@link PolicyShapeError} naming it: the start fails rather than guessing.
  */
 import { FUNCTION_METADATA_KEY } from '../../infra/constructs/provisioning-function';
-import { type CfnTemplate, LOCAL_ACCOUNT, LOCAL_REGION, localFunctionArn } from '../aws/template/extract';
+import { type CfnTemplate, LOCAL_ACCOUNT, LOCAL_REGION, localFunctionArn } from '../aws/template/types';
 import { PolicyShapeError, readPolicyDocument, type Statement } from './policy';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

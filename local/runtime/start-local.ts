@@ -41,12 +41,8 @@ import { parseSchedule } from '../aws/schedules';
 import { LocalSecretIds, LocalSecrets } from '../aws/secrets';
 import { localSesHandler, SesHolds, sesSendEventDetail } from '../aws/ses';
 import { LocalStepFunctions } from '../aws/step-functions/engine';
-import {
-  type CfnTemplate,
-  LOCAL_REGION,
-  type LocalTemplate,
-  synthesizeLocalTemplate,
-} from '../aws/template/extract';
+import { synthesizeLocalTemplate } from '../aws/template/synthesize';
+import { type CfnTemplate, LOCAL_REGION, type LocalTemplate } from '../aws/template/types';
 import { LOCAL_EMAIL_CONTEXT, type LocalConfig, localSynthContext, readLocalConfig } from '../config';
 import { type AccessDenial, LocalAccess } from '../iam/access';
 import { installCallerStamp } from '../iam/caller';

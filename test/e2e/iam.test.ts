@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_METADATA_KEY } from '../../infra/constructs/provisioning-function';
 import type { FunctionName } from '../../infra/names';
 import { LocalSecretIds } from '../../local/aws/secrets';
-import type { CfnTemplate } from '../../local/aws/template/extract';
+import type { CfnTemplate } from '../../local/aws/template/types';
 import { type LocalRuntime, startLocal } from '../../local/runtime/start-local';
 import { sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from '../../local/samples';
 import type { Millis } from '../../shared/domain/credit';

@@ -17,11 +17,8 @@ import { LocalEventBus } from '../../local/aws/event-bus/bus';
 import { matchesPattern } from '../../local/aws/event-bus/pattern';
 import { LocalSecrets } from '../../local/aws/secrets';
 import { LocalStepFunctions } from '../../local/aws/step-functions/engine';
-import {
-  type LocalTemplate,
-  localFunctionArn,
-  synthesizeLocalTemplate,
-} from '../../local/aws/template/extract';
+import { synthesizeLocalTemplate } from '../../local/aws/template/synthesize';
+import { type LocalTemplate, localFunctionArn } from '../../local/aws/template/types';
 import { type LoopbackServer, listenLoopback } from '../../local/listen';
 import { eventually } from './support';
 

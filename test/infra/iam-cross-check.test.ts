@@ -1,6 +1,7 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
-import { LOCAL_ACCOUNT, LOCAL_REGION, synthesizeLocalTemplate } from '../../local/aws/template/extract';
+import { synthesizeLocalTemplate } from '../../local/aws/template/synthesize';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/aws/template/types';
 import { LOCAL_EMAIL_CONTEXT } from '../../local/config';
 import { type AccessRequest, type Decision, evaluate, type Statement } from '../../local/iam/policy';
 import { type LocalRole, readLocalRoles } from '../../local/iam/roles';

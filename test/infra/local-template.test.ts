@@ -1,13 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEmailTemplates } from '../../infra/email-templates';
 import { assertSupportedPattern, matchesPattern } from '../../local/aws/event-bus/pattern';
-import {
-  type CfnTemplate,
-  extractLocalTemplate,
-  type LocalRule,
-  type LocalTemplate,
-  synthesizeLocalTemplate,
-} from '../../local/aws/template/extract';
+import { extractLocalTemplate } from '../../local/aws/template/extract';
+import { synthesizeLocalTemplate } from '../../local/aws/template/synthesize';
+import type { CfnTemplate, LocalRule, LocalTemplate } from '../../local/aws/template/types';
 import { LOCAL_EMAIL_CONTEXT } from '../../local/config';
 import { EnvNames } from '../../shared/config';
 import { OUTBOUND_SOURCE } from '../../shared/domain/outbound-events';

@@ -9,7 +9,7 @@ import type { AccessCheck, AccessRequest } from '../../iam/access';
 import { callerOf, LOCAL_CALLER_HEADER } from '../../iam/caller';
 import { type LoopbackServer, listenLoopback } from '../../listen';
 import { readRequestBody } from '../aws-json';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from '../template/extract';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../template/types';
 
 /** DynamoDB's own request limit is 16 MB (a BatchWriteItem of 25 items of 400 KB each is ~10 MB). */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;

@@ -9,7 +9,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalArchive } from '../template/extract';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalArchive } from '../template/types';
 import type { BusEvent } from './bus';
 import { matchesPattern } from './pattern';
 

@@ -21,7 +21,7 @@ import {
   type LocalArchive,
   type LocalRule,
   type LocalRuleTarget,
-} from '../template/extract';
+} from '../template/types';
 import { type ArchiveState, archiveArn, LocalBusArchives, type ReplayRecord, replayArn } from './archive';
 import { matchesPattern } from './pattern';
 

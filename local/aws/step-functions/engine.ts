@@ -12,7 +12,7 @@ import {
   LOCAL_REGION,
   type LocalStateMachineConfig,
   localFunctionArn,
-} from '../template/extract';
+} from '../template/types';
 import {
   type ExecutionHistoryEvent,
   type ExecutionRecord,

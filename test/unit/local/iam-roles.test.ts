@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FUNCTION_METADATA_KEY } from '../../../infra/constructs/provisioning-function';
-import type { CfnTemplate } from '../../../local/aws/template/extract';
+import type { CfnTemplate } from '../../../local/aws/template/types';
 import { evaluate } from '../../../local/iam/policy';
 import { readLocalRoles } from '../../../local/iam/roles';
 
