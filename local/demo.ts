@@ -12,17 +12,15 @@ import { createYayClient } from '../shared/yay/client';
 import { listOutbox } from './aws/outbox';
 import { loadDotEnv } from './config';
 import { progressReader } from './runtime/progress';
-import {
-  type LocalRuntime,
-  type OrderDetails,
-  type StartLocalOptions,
-  startLocal,
-} from './runtime/start-local';
+import { type LocalRuntime, type StartLocalOptions, startLocal } from './runtime/start-local';
 import { SAMPLE_BUYER, sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from './samples';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
-function printTimeline(runtime: LocalRuntime, order: OrderDetails): void {
+/** An order as local mode's `waitForOrder` resolves with it: no task token, with its transfer intent. */
+type WaitedOrder = Awaited<ReturnType<LocalRuntime['waitForOrder']>>;
+
+function printTimeline(runtime: LocalRuntime, order: WaitedOrder): void {
   say(
     `\n${order.orderKey}: ${order.state}, customer ${order.customerName ?? '-'}, transfer ${order.transfer?.status ?? '-'}`,
   );
