@@ -25,12 +25,15 @@ import {
   type OrderDetails,
 } from './actions';
 import { AttentionPage } from './pages/attention';
+import { attentionGroups } from './pages/attention-model';
 import { type ConfirmModel, ConfirmPage } from './pages/confirm';
 import { BASE, documentOf, MessagePage, Paths } from './pages/layout';
 import { OrderPage } from './pages/order';
+import { orderModel } from './pages/order-model';
 import { OrdersPage } from './pages/orders';
+import { ordersModel, ordersQuery } from './pages/orders-model';
 import { OverviewPage } from './pages/overview';
-import { attentionGroups, orderModel, ordersModel, ordersQuery, overviewModel } from './read-model';
+import { overviewModel } from './pages/overview-model';
 import {
   type ConsoleEnv,
   type ConsoleSecrets,

@@ -1,7 +1,7 @@
 /**
  * Everything the console reads and does, over a target (ops/target.ts): the store's ports, the e-mail markers,
  * Step Functions histories, the reseller's balance, and the operator use cases with the CLI's own wiring.
- * Pages get view models built from these (console/read-model.ts), never a record or a client.
+ * Pages get view models built from these (console/pages/<page>-model.ts), never a record or a client.
  */
 import {
   executionHistory,

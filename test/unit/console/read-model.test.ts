@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderModel, ordersQuery, overviewModel } from '../../../console/read-model';
+import { orderModel } from '../../../console/pages/order-model';
+import { ordersQuery } from '../../../console/pages/orders-model';
+import { overviewModel } from '../../../console/pages/overview-model';
 import type { ConsoleSources } from '../../../console/sources';
 import type { Millis } from '../../../shared/domain/credit';
 import { Outbound } from '../../../shared/domain/outbound-events';
