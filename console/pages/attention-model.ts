@@ -1,3 +1,10 @@
+/**
+ * The Needs attention page's model: the orders a person must act on, grouped by what to do.
+ *
+ * Built from the console's sources: a plain view model with the fields the page shows and no others. A record
+ * never reaches a page whole, so a field added to the table later (a token, a sealed password) is not shown by
+ * accident.
+ */
 import type { AttentionReason } from '../../shared/domain/order-state';
 import { type ActionId, actionById, resolvingActions } from '../actions';
 import type { ConsoleSources } from '../sources';

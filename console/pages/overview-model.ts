@@ -1,3 +1,10 @@
+/**
+ * The Overview page's model: thirty days of orders, their outcomes and the credit moved.
+ *
+ * Built from the console's sources: a plain view model with the fields the page shows and no others. A record
+ * never reaches a page whole, so a field added to the table later (a token, a sealed password) is not shown by
+ * accident.
+ */
 import type { OrderState } from '../../shared/store';
 import { creditStillOwed } from '../../shared/workflow/sweep';
 import type { ConsoleSources } from '../sources';
