@@ -1,3 +1,4 @@
+/** What `npm start` prints once local mode is ready, and the command that sends it a sample order. */
 import type { LocalConfig } from '../config';
 import { formatLogLine } from './log-line';
 import type { LocalRuntime } from './start-local';

@@ -1,3 +1,4 @@
+/** Local mode's front door: the HTTP API's webhook routes, `/healthz` and what is mounted (the console). */
 import type { RequestListener, ServerResponse } from 'node:http';
 import { readRequestBody } from '../aws/aws-json';
 import { sendHttpApiResult, toHttpApiEvent } from '../aws/http-adapter';

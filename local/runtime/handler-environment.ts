@@ -1,3 +1,7 @@
+/**
+ * What the handlers are told instead of the template's references, set in the process environment before any
+ * handler module is imported (they read it at import).
+ */
 import { LocalSecretIds } from '../aws/secrets';
 import { LOCAL_REGION, type LocalTemplate } from '../aws/template/types';
 import type { LocalConfig } from '../config';

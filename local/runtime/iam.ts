@@ -1,3 +1,4 @@
+/** Local mode's IAM: the functions' roles read from the template, and each denied call printed. */
 import type { LocalTemplate } from '../aws/template/types';
 import type { LocalConfig } from '../config';
 import type { AccessDenial } from '../iam/access';

@@ -1,3 +1,7 @@
+/**
+ * Picking up after a killed process: the table made consistent and its dead leases released, what its SES accepted
+ * announced, the orders it left mid-way restarted and the e-mails it left unsent retried.
+ */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoStore, createTable, type DynamoStore } from '../../shared/store';
 import { createNotificationStores, type NotificationStores } from '../../shared/store/dynamo-store';

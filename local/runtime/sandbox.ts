@@ -1,3 +1,4 @@
+/** The in-process Yay sandbox, with a store front for every one the template configures. */
 import type { Millis } from '../../shared/domain/credit';
 import type { ConfiguredStoreFronts } from '../../shared/store-fronts';
 import type { LocalConfig } from '../config';

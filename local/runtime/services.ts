@@ -1,3 +1,4 @@
+/** The stand-ins that hold state: the state machine on its engine and the durable event bus. */
 import { OUTBOUND_SOURCE } from '../../shared/domain/outbound-events';
 import { LocalEventBus, localLogGroupFile, type PutEventsEntry } from '../aws/event-bus/bus';
 import type { OutboxMessage } from '../aws/outbox';

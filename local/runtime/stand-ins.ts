@@ -1,3 +1,4 @@
+/** The AWS stand-ins on loopback, each behind the IAM check, on the ports the handlers' clients keep. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startDynalite } from '../aws/dynamodb/dynalite';
 import { startDynamoDbProxy } from '../aws/dynamodb/proxy';

@@ -1,3 +1,17 @@
+/**
+ * Local mode (DESIGN.md §8): the deployed workflow on one machine, assembled from the synthesized template.
+ *
+ *   webhook ─HTTP─▶ webhook-intake ─PutEvents─▶ LocalEventBus ─rule─▶ dispatch ─StartExecution─▶ LocalStepFunctions
+ *   LocalStepFunctions (aws-local-stepfunctions) ─Task─▶ LocalLambda ─▶ functions/<name>/handler.ts
+ *   handlers ─AWS_ENDPOINT_URL_*─▶ loopback stand-ins (SFN, EventBridge, Secrets Manager, SES) and a proxy to
+ *            dynalite, each checking the call against the calling function's role in the template (IAM);
+ *            ─YAY_API_BASE_URL─▶ the Yay sandbox (or a real endpoint)
+ *
+ * Local mode only swaps adapters: every step, the schedules included, runs the unmodified handler. Everything
+ * listens on 127.0.0.1. State lives under LOCAL_DATA_DIR (see local/README.md): dynalite's leveldb, the
+ * executions log (`executions.jsonl`), the accepted events (`events.jsonl`), the naming key, and
+ * `runtime.json` (endpoints, for the ops CLI) while running.
+ */
 import { EventEmitter } from 'node:events';
 import type { RequestListener } from 'node:http';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+/** Waiting for an order: on the runtime's changes, never on a timer. */
 import type { EventEmitter } from 'node:events';
 import type { OrderState } from '../../shared/domain/order-state';
 import { type DynamoStore, isTerminal, type OrderView, type TransferIntent } from '../../shared/store';
