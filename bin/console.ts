@@ -10,7 +10,8 @@ import { isLoopback } from '../console/security';
 import { serveConsole } from '../console/server';
 import { sourcesFromTarget } from '../console/sources';
 import { loadDotEnv } from '../local/config';
-import { awsTarget, localTarget, OpsError, operatorObservability, type Target } from '../ops/target';
+import { OpsError } from '../ops/errors';
+import { awsTarget, localTarget, operatorObservability, type Target } from '../ops/target';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`${message}\n`);

@@ -2,7 +2,8 @@ import { ExecutionDoesNotExist, GetExecutionHistoryCommand, SFNClient } from '@a
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { sourcesFromTarget } from '../../../console/sources';
-import { MASKED, type Target } from '../../../ops/target';
+import { MASKED } from '../../../ops/history';
+import type { Target } from '../../../ops/target';
 import { recordingObservability } from '../workflow/fakes';
 
 const ARN = 'arn:aws:states:eu-west-2:123456789012:execution:CustomerProvisioning:stripe_default_cs_1-abc';
