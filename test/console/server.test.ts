@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { newSecrets } from '../../../console/security';
-import { createConsole } from '../../../console/server';
-import type { ConsoleSources } from '../../../console/sources';
-import { createNotificationStores } from '../../../shared/store/dynamo-store';
-import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
+import { newSecrets } from '../../console/security';
+import { createConsole } from '../../console/server';
+import type { ConsoleSources } from '../../console/sources';
+import { createNotificationStores } from '../../shared/store/dynamo-store';
+import { type LocalDynamo, startDynalite } from '../helpers/dynalite';
 import {
   attention,
   COOKIE,

@@ -1,10 +1,10 @@
 import { ExecutionDoesNotExist, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { sourcesFromTarget } from '../../../console/sources';
-import { MASKED } from '../../../ops/history';
-import type { Target } from '../../../ops/target';
-import { recordingObservability } from '../workflow/fakes';
+import { sourcesFromTarget } from '../../console/sources';
+import { MASKED } from '../../ops/history';
+import type { Target } from '../../ops/target';
+import { recordingObservability } from '../unit/workflow/fakes';
 
 const ARN = 'arn:aws:states:eu-west-2:123456789012:execution:CustomerProvisioning:stripe_default_cs_1-abc';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkAnswer, departures, sdkServiceModel, shapePaths } from '../../e2e/service-models';
+import { checkAnswer, departures, sdkServiceModel, shapePaths } from './service-models';
 
 const sfn = sdkServiceModel('@aws-sdk/client-sfn');
 const secrets = sdkServiceModel('@aws-sdk/client-secrets-manager');

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ExecutionRecord, ExecutionStore } from '../../../local/aws/step-functions/execution-store';
+import { type ExecutionRecord, ExecutionStore } from '../../../../local/aws/step-functions/execution-store';
 
 const ARN = 'arn:aws:states:eu-west-2:000000000000:execution:M:e';
 const record = (status: ExecutionRecord['status'] = 'RUNNING'): ExecutionRecord => ({

@@ -1,19 +1,19 @@
 import { request as httpRequest } from 'node:http';
-import type { ConsoleSecrets } from '../../../console/security';
-import { serveConsole } from '../../../console/server';
-import type { ConsoleSources, HistoryEntry, OperatorActions } from '../../../console/sources';
-import type { Millis } from '../../../shared/domain/credit';
-import type { OrderEvent } from '../../../shared/domain/order-event';
-import type { Attention } from '../../../shared/domain/order-state';
+import type { ConsoleSecrets } from '../../console/security';
+import { serveConsole } from '../../console/server';
+import type { ConsoleSources, HistoryEntry, OperatorActions } from '../../console/sources';
+import type { Millis } from '../../shared/domain/credit';
+import type { OrderEvent } from '../../shared/domain/order-event';
+import type { Attention } from '../../shared/domain/order-state';
 import {
   createDynamoStore,
   createNotificationStores,
   type DynamoStore,
-} from '../../../shared/store/dynamo-store';
-import type { LocalDynamo } from '../../helpers/dynalite';
-import { FakeWorkflow, recordingObservability } from '../workflow/fakes';
-import { orderEvent } from '../workflow/fixtures';
-import { outboundRecorder } from '../workflow/outbound';
+} from '../../shared/store/dynamo-store';
+import type { LocalDynamo } from '../helpers/dynalite';
+import { FakeWorkflow, recordingObservability } from '../unit/workflow/fakes';
+import { orderEvent } from '../unit/workflow/fixtures';
+import { outboundRecorder } from '../unit/workflow/outbound';
 
 /** Fixed secrets, so a test can present the cookie or the form token it means to (or a wrong one). */
 export const TEST_SECRETS: ConsoleSecrets = {

@@ -5,9 +5,9 @@ import {
   parseStartArgs,
   readLocalConfig,
   yayCredentialsFromEnv,
-} from '../../../local/config';
-import { DEFAULT_SANDBOX_CREDENTIALS } from '../../../local/yay-sandbox/server';
-import { ConfigInvalid } from '../../../shared/errors';
+} from '../../local/config';
+import { DEFAULT_SANDBOX_CREDENTIALS } from '../../local/yay-sandbox/server';
+import { ConfigInvalid } from '../../shared/errors';
 
 describe('parseStartArgs', () => {
   it('reads repeated -c/--context key=value pairs as strings, splitting at the first "="', () => {

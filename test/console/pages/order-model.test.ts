@@ -8,9 +8,9 @@ import { Outbound } from '../../../shared/domain/outbound-events';
 import { YayUnavailable } from '../../../shared/errors';
 import { createDynamoStore, createNotificationStores } from '../../../shared/store/dynamo-store';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
-import { FakeWorkflow, recordingObservability } from '../workflow/fakes';
-import { outboundRecorder } from '../workflow/outbound';
-import { attention, NOW, paidEvent, reviewOrder } from './support';
+import { FakeWorkflow, recordingObservability } from '../../unit/workflow/fakes';
+import { outboundRecorder } from '../../unit/workflow/outbound';
+import { attention, NOW, paidEvent, reviewOrder } from '../support';
 
 describe('console read model', () => {
   let dynamo: LocalDynamo;
