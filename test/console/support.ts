@@ -104,15 +104,23 @@ export interface TestConsole {
   close(): Promise<void>;
 }
 
-/** The console over a dynalite table and a fake workflow, served on a free loopback port. */
-export async function startTestConsole(
+/** What {@link testSources} made: the sources, and the table and fake workflow behind them. */
+export interface TestSources {
+  sources: ConsoleSources;
+  tableName: string;
+  store: DynamoStore;
+  workflow: FakeWorkflow;
+}
+
+/**
+ * The console's sources over a fresh dynalite table and a fake workflow, wired as the console wires its own: the
+ * one place the console tests build them. `overrides` replace any source (a failing balance, a history).
+ */
+export async function testSources(
   dynamo: LocalDynamo,
-  options: {
-    client?: LocalDynamo['client'];
-    resendWelcome?: OperatorActions['resendWelcome'];
-    history?: (arn: string) => Promise<HistoryEntry[] | undefined>;
-  } = {},
-): Promise<TestConsole> {
+  options: { client?: LocalDynamo['client']; resendWelcome?: OperatorActions['resendWelcome'] } = {},
+  overrides: Partial<ConsoleSources> = {},
+): Promise<TestSources> {
   const client = options.client ?? dynamo.client;
   const tableName = await dynamo.newTable();
   const store = createDynamoStore({ tableName, client });
@@ -134,11 +142,45 @@ export async function startTestConsole(
       },
       ...(options.resendWelcome ? { resendWelcome: options.resendWelcome } : {}),
     },
-    history: options.history ?? (async () => []),
+    history: async () => [],
     resellerBalance: async () => 250_000 as Millis,
     now: () => NOW,
     close: () => undefined,
+    ...overrides,
   };
+  return { sources, tableName, store, workflow };
+}
+
+/** The sources a page model reads in its tests: {@link testSources} named `test`, a reseller balance of 50.000. */
+export async function modelSources(
+  dynamo: LocalDynamo,
+  overrides: Partial<ConsoleSources> = {},
+): Promise<ConsoleSources> {
+  const made = await testSources(
+    dynamo,
+    {},
+    { where: 'test', resellerBalance: async () => 50_000 as Millis, ...overrides },
+  );
+  return made.sources;
+}
+
+/** The console over {@link testSources}, served on a free loopback port. */
+export async function startTestConsole(
+  dynamo: LocalDynamo,
+  options: {
+    client?: LocalDynamo['client'];
+    resendWelcome?: OperatorActions['resendWelcome'];
+    history?: (arn: string) => Promise<HistoryEntry[] | undefined>;
+  } = {},
+): Promise<TestConsole> {
+  const { sources, tableName, store, workflow } = await testSources(
+    dynamo,
+    {
+      ...(options.client ? { client: options.client } : {}),
+      ...(options.resendWelcome ? { resendWelcome: options.resendWelcome } : {}),
+    },
+    options.history ? { history: options.history } : {},
+  );
   const served = await serveConsole({
     sources,
     host: '127.0.0.1',
