@@ -139,19 +139,8 @@ export interface LocalRuntime {
   /** Stops timers, servers, executions (recorded ABORTED), dynalite and the sandbox. */
   stop(): Promise<void>;
 }
+
 let active: Promise<LocalRuntime> | undefined;
-/** Ports of the stand-ins of the first runtime of this process: handlers' SDK clients keep pointing there. */
-let _standInPorts:
-  | {
-      sfn: number;
-      eventbridge: number;
-      secrets: number;
-      dynamodb: number;
-      ses: number;
-      lambda: number;
-      yay?: number;
-    }
-  | undefined;
 /**
  * Starts local mode: the real workflow on one machine (DESIGN.md §8). One per process — the handlers
  * build their AWS clients at import, so the stand-ins' endpoints are fixed for the process's lifetime;

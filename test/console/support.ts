@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll } from 'vitest';
 import type { ConsoleSecrets } from '../../console/security';
 import { serveConsole } from '../../console/server';
 import type { ConsoleSources, HistoryEntry, OperatorActions } from '../../console/sources';
@@ -10,7 +11,7 @@ import {
   createNotificationStores,
   type DynamoStore,
 } from '../../shared/store/dynamo-store';
-import type { LocalDynamo } from '../helpers/dynalite';
+import { type LocalDynamo, startDynalite } from '../helpers/dynalite';
 import { FakeWorkflow, recordingObservability } from '../unit/workflow/fakes';
 import { orderEvent } from '../unit/workflow/fixtures';
 import { outboundRecorder } from '../unit/workflow/outbound';
@@ -162,6 +163,21 @@ export async function modelSources(
     { where: 'test', resellerBalance: async () => 50_000 as Millis, ...overrides },
   );
   return made.sources;
+}
+
+/**
+ * For a suite of page-model tests: a dynalite started before the suite and stopped after it, and a function that
+ * makes {@link modelSources} over a fresh table of it.
+ */
+export function pageModelSources(): (overrides?: Partial<ConsoleSources>) => Promise<ConsoleSources> {
+  let dynamo: LocalDynamo;
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(async () => {
+    await dynamo.stop();
+  });
+  return (overrides = {}) => modelSources(dynamo, overrides);
 }
 
 /** The console over {@link testSources}, served on a free loopback port. */

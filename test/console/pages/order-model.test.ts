@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { orderModel } from '../../../console/pages/order-model';
-import type { ConsoleSources } from '../../../console/sources';
 import { Outbound } from '../../../shared/domain/outbound-events';
-import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
-import { modelSources, NOW, paidEvent, reviewOrder } from '../support';
+import { NOW, pageModelSources, paidEvent, reviewOrder } from '../support';
 
 describe('orderModel', () => {
-  let dynamo: LocalDynamo;
-
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-  });
-  afterAll(async () => {
-    await dynamo.stop();
-  });
-
-  const sources = (overrides: Partial<ConsoleSources> = {}) => modelSources(dynamo, overrides);
+  const sources = pageModelSources();
 
   it("lays the order item's times, the executions' states and people's actions on one timeline", async () => {
     const histories = new Map<string, { at: string; type: string; state?: string; error?: string }[]>();

@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { overviewModel } from '../../../console/pages/overview-model';
-import type { ConsoleSources } from '../../../console/sources';
 import { YayUnavailable } from '../../../shared/errors';
-import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
-import { attention, modelSources, NOW, paidEvent } from '../support';
+import { attention, NOW, pageModelSources, paidEvent } from '../support';
 
 describe('overviewModel', () => {
-  let dynamo: LocalDynamo;
-
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-  });
-  afterAll(async () => {
-    await dynamo.stop();
-  });
-
-  const sources = (overrides: Partial<ConsoleSources> = {}) => modelSources(dynamo, overrides);
+  const sources = pageModelSources();
 
   it("counts the last 30 days' orders by outcome and credit by the day it moved, beside balance and credit owed", async () => {
     const view = await sources();
