@@ -26,15 +26,7 @@ export {
   type SandboxTransfer,
   type SandboxUser,
 } from './ledger';
-export type {
-  SandboxBalanceCommands,
-  SandboxBehaviour,
-  SandboxFaultKind,
-  SandboxOptions,
-  SandboxRequestLogEntry,
-  SandboxState,
-  YaySandbox,
-} from './types';
+export type * from './types';
 
 const MAX_BODY_BYTES = 1_000_000;
 
