@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { ConsoleSecrets } from '../../console/security';
 import { serveConsole } from '../../console/server';
 import type { ConsoleSources, HistoryEntry, OperatorActions } from '../../console/sources';
@@ -206,6 +206,34 @@ export async function startTestConsole(
     report: () => undefined,
   });
   return { url: new URL(served.url).origin, tableName, store, workflow, close: served.close };
+}
+
+/**
+ * For a suite of console tests over HTTP: a dynalite for the suite, a console opened per test (closed after it), and
+ * a GET with the signed-in cookie.
+ */
+export function consoleSuite() {
+  let dynamo: LocalDynamo;
+  let served: TestConsole | undefined;
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(async () => {
+    await dynamo.stop();
+  });
+  afterEach(async () => {
+    await served?.close();
+    served = undefined;
+  });
+  const open = async (options: Parameters<typeof startTestConsole>[1] = {}) => {
+    served = await startTestConsole(dynamo, options);
+    return served;
+  };
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    send((served as TestConsole).url, path, { headers: { cookie: COOKIE, ...headers } });
+  /** The console this test opened (it must have opened one). */
+  const current = () => served as TestConsole;
+  return { open, get, served: current, dynamo: () => dynamo };
 }
 
 /** A paid order of its own buyer, recorded as dispatch records it. */
