@@ -8,7 +8,8 @@
  *   file), oldest first.
  */
 import { randomUUID } from 'node:crypto';
-import { type OperatorDeps, OpsError, type Target } from '../ops/target';
+import { OpsError } from '../ops/errors';
+import type { OperatorDeps, Target } from '../ops/target';
 import type { ConsoleSources, EmittedEvent, OperatorActions } from './sources';
 
 export type ConsoleIntegrations = Pick<ConsoleSources, 'events'> & Pick<OperatorActions, 'resendWelcome'>;

@@ -1,17 +1,17 @@
 /**
  * The operator console: server-rendered pages over the console's sources, behind the token and the CSRF guard of
- * console/security.ts. Served by `npm run console` (console/main.ts) and by local mode at `/console`
- * (infra/local/runtime.ts hands it those requests). Forms POST; the only script is the Overview's charts.
+ * console/security.ts. Served by `npm run console` (bin/console.ts) and by local mode at `/console`
+ * (mounted on its front door: console/local-mode.ts). Forms POST; the only script is the Overview's charts.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type RequestListener } from 'node:http';
+import type { RequestListener } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
+import { listen } from '../local/listen';
 import { isConnectionError } from '../ops/target';
 import { formatCredit } from '../shared/domain/credit';
 import { ErrorNames } from '../shared/errors';
@@ -25,12 +25,15 @@ import {
   type OrderDetails,
 } from './actions';
 import { AttentionPage } from './pages/attention';
+import { attentionGroups } from './pages/attention-model';
 import { type ConfirmModel, ConfirmPage } from './pages/confirm';
 import { BASE, documentOf, MessagePage, Paths } from './pages/layout';
 import { OrderPage } from './pages/order';
+import { orderModel } from './pages/order-model';
 import { OrdersPage } from './pages/orders';
+import { ordersModel, ordersQuery } from './pages/orders-model';
 import { OverviewPage } from './pages/overview';
-import { attentionGroups, orderModel, ordersModel, ordersQuery, overviewModel } from './read-model';
+import { overviewModel } from './pages/overview-model';
 import {
   type ConsoleEnv,
   type ConsoleSecrets,
@@ -298,26 +301,14 @@ export async function serveConsole(
   options: ConsoleOptions & { host: string; port: number },
 ): Promise<{ url: string; console: OperatorConsole; close(): Promise<void> }> {
   const operatorConsole = createConsole(options);
-  const server = createServer(operatorConsole.listener);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new Error(`port ${options.port} is already in use: pass --port <free port> (or 0 for any)`)
-          : error,
-      ),
-    );
-    server.listen(options.port, options.host, () => resolve());
+  const server = await listen(operatorConsole.listener, {
+    port: options.port,
+    host: options.host,
+    inUse: (port) => `port ${port} is already in use: pass --port <free port> (or 0 for any)`,
   });
-  const { port } = server.address() as AddressInfo;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
-    url: operatorConsole.urlFor(`http://${host}:${port}`),
+    url: operatorConsole.urlFor(server.url),
     console: operatorConsole,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => server.close(),
   };
 }

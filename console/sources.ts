@@ -1,22 +1,17 @@
 /**
  * Everything the console reads and does, over a target (ops/target.ts): the store's ports, the e-mail markers,
  * Step Functions histories, the reseller's balance, and the operator use cases with the CLI's own wiring.
- * Pages get view models built from these (console/read-model.ts), never a record or a client.
+ * Pages get view models built from these (console/pages/<page>-model.ts), never a record or a client.
  */
-import {
-  executionHistory,
-  type HistoryEntry,
-  type OperatorDeps,
-  operatorDeps,
-  type Target,
-} from '../ops/target';
+import { executionHistory, type HistoryEntry } from '../ops/history';
+import { type OperatorDeps, operatorDeps, type Target } from '../ops/target';
 import type { Millis } from '../shared/domain/credit';
 import type { DynamoStore, EmailStore } from '../shared/store';
 import type { Observability } from '../shared/workflow/ports';
 import { createYayClient } from '../shared/yay/client';
 import { type ConsoleIntegrations, consoleIntegrations } from './integrations';
 
-export type { HistoryEntry } from '../ops/target';
+export type { HistoryEntry } from '../ops/history';
 
 /** An event this system published about an order, as an events log records it. */
 export interface EmittedEvent {

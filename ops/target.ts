@@ -1,23 +1,17 @@
 /**
- * What the operator tools act on: the running local mode (through its runtime.json, infra/local/runtime-info.ts),
+ * What the operator tools act on: the running local mode (through its runtime.json, local/runtime-info.ts),
  * or a deployed stack (through its outputs, with the operator's own AWS credentials). The ops CLI (ops/cli.ts) and
  * the console (console/) build their target here, so the two can never reach different tables or state machines.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { CloudWatchLogsClient, paginateFilterLogEvents } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import {
-  GetExecutionHistoryCommand,
-  type HistoryEvent,
-  paginateGetExecutionHistory,
-  SFNClient,
-} from '@aws-sdk/client-sfn';
-import { readLocalConfig } from '../infra/local/config';
-import { LOCAL_AWS_CREDENTIALS, type RuntimeInfo, readRuntimeInfo } from '../infra/local/runtime-info';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { readLocalConfig } from '../local/config';
+import { LOCAL_AWS_CREDENTIALS, type RuntimeInfo, readRuntimeInfo } from '../local/runtime-info';
 import { type YayCredentials, YayCredentialsSchema } from '../shared/secrets';
 import { createDynamoStore, type DynamoStore, type EmailStore } from '../shared/store';
 import { createNotificationStores } from '../shared/store/dynamo-store';
@@ -28,9 +22,8 @@ import type { Observability } from '../shared/workflow/ports';
 import type { ResolveTransferDeps } from '../shared/workflow/reconcile-transfer';
 import { sfnWorkflowControl } from '../shared/workflow/sfn-control';
 import { type YaySettings, yaySettingsFromEnv } from '../shared/yay/settings';
-
-/** Something the operator must act on (unknown order, unreachable endpoint, stack without an output): exit code 1. */
-export class OpsError extends Error {}
+import { OpsError } from './errors';
+import { localEventLines, logGroupEventLines, type PublishedLine } from './published-events';
 
 /** What the commands act on: the running local mode, or a deployed stack. */
 export interface Target {
@@ -63,123 +56,8 @@ export interface Target {
   yaySettings(): YaySettings | { unknown: string };
   close(): void;
 }
-
-/**
- * One event of an execution's history, as the console and `ops status` show it: its type as Step Functions names it
- * (`TaskStateEntered`, `LambdaFunctionFailed`, `ExecutionSucceeded`, …), the state, the error name, and a state's
- * input or output as the Step Functions console shows them. Never a task's parameters (a callback's task token is
- * there), and a `taskToken` anywhere in an input or output is masked.
- */
-export interface HistoryEntry {
-  at: string;
-  type: string;
-  /** The state entered or left, when the event is about one. */
-  state?: string;
-  /** The error name of a failed task or execution. */
-  error?: string;
-  /** The state's input (`…StateEntered`) or output (`…StateExited`), JSON text, masked. */
-  input?: string;
-  output?: string;
-  /** How many events of a long history were left out just before this one. */
-  omitted?: number;
-}
-
-/**
- * At most this many events of one execution are read from its start, and this many more from its end (a Standard
- * execution's history has no fixed bound).
- */
-const MAX_HISTORY = 500;
-const TAIL_HISTORY = 100;
-
-/** What the console shows in place of a task token found in a state's input or output. */
-export const MASKED = '(masked)';
-
-/** The JSON text with every member whose name says token masked; text that is not JSON is not shown at all. */
-function masked(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.stringify(
-      JSON.parse(text),
-      (key, value) => (/token/i.test(key) && typeof value === 'string' ? MASKED : value),
-      2,
-    );
-  } catch {
-    return undefined;
-  }
-}
-
-function entryOf(event: HistoryEvent): HistoryEntry {
-  const state = event.stateEnteredEventDetails?.name ?? event.stateExitedEventDetails?.name;
-  const error =
-    event.executionFailedEventDetails?.error ??
-    event.taskFailedEventDetails?.error ??
-    event.lambdaFunctionFailedEventDetails?.error ??
-    event.taskTimedOutEventDetails?.error ??
-    event.lambdaFunctionTimedOutEventDetails?.error ??
-    event.executionTimedOutEventDetails?.error ??
-    event.executionAbortedEventDetails?.error;
-  const input = masked(event.stateEnteredEventDetails?.input);
-  const output = masked(event.stateExitedEventDetails?.output);
-  return {
-    at: event.timestamp?.toISOString() ?? '',
-    type: event.type ?? '',
-    ...(state ? { state } : {}),
-    ...(error ? { error } : {}),
-    ...(input !== undefined ? { input } : {}),
-    ...(output !== undefined ? { output } : {}),
-  };
-}
-
-/**
- * An execution's history, each event reduced to its time, type, state, error name and a state's data: every page up to
- * MAX_HISTORY events (the SDK's paginator), and past that the newest TAIL_HISTORY events (read in reverse), the first
- * of them saying how many were left out — so a long history (an hourly retry runs for a week) still shows how it ends.
- * Undefined when Step Functions does not know the execution.
- */
-export async function executionHistory(
-  sfn: SFNClient,
-  executionArn: string,
-): Promise<HistoryEntry[] | undefined> {
-  const entries: HistoryEntry[] = [];
-  let lastId = 0;
-  let more = false;
-  try {
-    for await (const page of paginateGetExecutionHistory({ client: sfn, pageSize: 200 }, { executionArn })) {
-      for (const event of page.events ?? []) {
-        if (entries.length === MAX_HISTORY) {
-          more = true;
-          break;
-        }
-        entries.push(entryOf(event));
-        lastId = event.id ?? lastId;
-      }
-      if (more || entries.length === MAX_HISTORY) {
-        more ||= page.nextToken !== undefined;
-        break;
-      }
-    }
-    if (!more) return entries;
-    const newest = await sfn.send(
-      new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: TAIL_HISTORY }),
-    );
-    const tail = (newest.events ?? []).filter((event) => (event.id ?? 0) > lastId).reverse();
-    const firstId = tail[0]?.id ?? lastId + 1;
-    return [
-      ...entries,
-      ...tail.map((event, i) => ({
-        ...entryOf(event),
-        ...(i === 0 && firstId > lastId + 1 ? { omitted: firstId - lastId - 1 } : {}),
-      })),
-    ];
-  } catch (error) {
-    if ((error as Error).name === 'ExecutionDoesNotExist') return undefined;
-    throw error;
-  }
-}
-
 /** What the operator use cases take (replay, complete, close, resolve-transfer). */
 export type OperatorDeps = AttentionDeps & ResolveTransferDeps;
-
 /**
  * The use cases' dependencies over a target: one wiring for the CLI and the console, so an action taken from
  * either runs the same code against the same ports.
@@ -196,14 +74,6 @@ export function operatorDeps(target: Target, observability: Observability): Oper
     events: target.events,
   };
 }
-
-/** One published event as `ops events` shows it. */
-export interface PublishedLine {
-  time: string;
-  detailType: string;
-  detail: Record<string, unknown>;
-}
-
 /** Invokes a function and returns its JSON result; a function error is an OpsError naming its type and message. */
 async function invokeFunction(lambda: LambdaClient, name: string, payload: unknown): Promise<unknown> {
   const out = await lambda.send(
@@ -216,45 +86,6 @@ async function invokeFunction(lambda: LambdaClient, name: string, payload: unkno
   }
   return result;
 }
-
-function publishedLine(event: { time?: string; 'detail-type'?: string; detail?: unknown }): PublishedLine {
-  return {
-    time: event.time ?? '',
-    detailType: event['detail-type'] ?? '',
-    detail: (event.detail ?? {}) as Record<string, unknown>,
-  };
-}
-
-/** Local mode's copy of the outbound-events log group: one event per line. */
-function localEventLines(file: string | undefined, orderKey: string | undefined): PublishedLine[] {
-  if (!file) throw new OpsError('this local mode records no outbound events (restart it with this version)');
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => publishedLine(JSON.parse(line)))
-    .filter((line) => orderKey === undefined || line.detail.orderKey === orderKey);
-}
-
-/** The outbound-events log group, every page (FilterLogEvents), filtered server-side by order when asked. */
-async function logGroupEventLines(
-  logs: CloudWatchLogsClient,
-  logGroupName: string,
-  orderKey: string | undefined,
-): Promise<PublishedLine[]> {
-  const lines: PublishedLine[] = [];
-  const filterPattern = orderKey ? `{ $.detail.orderKey = ${JSON.stringify(orderKey)} }` : undefined;
-  for await (const page of paginateFilterLogEvents(
-    { client: logs },
-    { logGroupName, ...(filterPattern ? { filterPattern } : {}) },
-  )) {
-    for (const event of page.events ?? []) {
-      if (event.message) lines.push(publishedLine(JSON.parse(event.message)));
-    }
-  }
-  return lines.sort((a, b) => a.time.localeCompare(b.time));
-}
-
 /** What the operator tools observe with: no metrics, no info lines, warnings and errors to `err`. */
 export function operatorObservability(err: (line: string) => void): Observability {
   const quiet = () => undefined;
@@ -269,10 +100,8 @@ export function operatorObservability(err: (line: string) => void): Observabilit
     },
   };
 }
-
 /** The default stack of `--aws`. */
 export const DEFAULT_STACK = 'YayProvisioning';
-
 /** The running local mode of `dataDir` (default: LOCAL_DATA_DIR's), found through its runtime.json. */
 export async function localTarget(env: NodeJS.ProcessEnv, dataDirFlag: string | undefined): Promise<Target> {
   const config = readLocalConfig(env);
@@ -292,7 +121,6 @@ export async function localTarget(env: NodeJS.ProcessEnv, dataDirFlag: string | 
   }
   return runtimeTarget(info, config.yayCredentials);
 }
-
 /**
  * A local mode known by its runtime information: another process's (read from runtime.json), or this process's
  * own (local mode serving the console at `/console`).
@@ -330,7 +158,6 @@ export function runtimeTarget(info: RuntimeInfo, yayCredentials: YayCredentials)
     },
   };
 }
-
 /** A deployed stack, by its outputs; the AWS SDK finds the operator's credentials as the AWS CLI does. */
 export async function awsTarget(
   env: NodeJS.ProcessEnv,
@@ -405,7 +232,6 @@ export async function awsTarget(
     },
   };
 }
-
 /** The `StoreFronts` output: `{"default":"<uuid>","stores":{"<store id>":"<uuid>"}}`. */
 function storeFrontsOutput(
   stack: string,
@@ -426,7 +252,6 @@ function storeFrontsOutput(
   }
   return parsed.data;
 }
-
 /** The `YaySettings` output: the settings variables that differ from the defaults, `{}` for none. */
 function yaySettingsOutput(stack: string, value: string | undefined): YaySettings | { unknown: string } {
   if (value === undefined)
@@ -446,7 +271,6 @@ function yaySettingsOutput(stack: string, value: string | undefined): YaySetting
     throw new OpsError(`stack ${stack} output YaySettings: ${(error as Error).message}`);
   }
 }
-
 /** True for an error that says the endpoint could not be reached at all (local mode stopped, no network). */
 export function isConnectionError(error: unknown): boolean {
   const text =

@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx';
-import type { AttentionGroup } from '../read-model';
+import type { AttentionGroup } from './attention-model';
 import { Layout, Paths, StateBadge, when } from './layout';
 
 /** The home page: everything that waits for a person, each with its reason, its money and the one way out. */

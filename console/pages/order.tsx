@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
-import type { OrderModel } from '../read-model';
 import { Layout, Paths, StateBadge, when } from './layout';
+import type { OrderModel } from './order-model';
 
 const Field: FC<{ label: string; value: string | number | undefined }> = ({ label, value }) => (
   <>

@@ -1,8 +1,8 @@
 import type { FC } from 'hono/jsx';
 import { Providers } from '../../shared/domain/keys';
 import { OrderStates } from '../../shared/domain/order-state';
-import type { OrderRow, OrdersModel } from '../read-model';
 import { Layout, Paths, StateBadge, when } from './layout';
+import type { OrderRow, OrdersModel } from './orders-model';
 
 export const OrderTable: FC<{ rows: OrderRow[] }> = ({ rows }) => (
   <table class="list">

@@ -1,7 +1,7 @@
 import type { FC } from 'hono/jsx';
 import { formatCredit } from '../../shared/domain/credit';
-import { OUTCOME_BUCKETS, OVERVIEW_DAYS, type OverviewModel } from '../read-model';
 import { Layout } from './layout';
+import { OUTCOME_BUCKETS, OVERVIEW_DAYS, type OverviewModel } from './overview-model';
 
 /** What console/assets/overview.js draws on a canvas: read from its `data-chart` attribute (escaped by the JSX). */
 interface ChartSpec {

@@ -55,7 +55,7 @@ const SECRETS_MAX_AGE_SECONDS = 300;
 /**
  * The item calls the workflow makes, and no more: every other data-plane action (BatchGetItem, BatchWriteItem,
  * ConditionCheckItem, DescribeTable, Scan) is the operator's, through the ops CLI and the console on the operator's
- * own credentials. Local mode enforces these lists on every call (infra/local/README.md), so the e2e suites and the
+ * own credentials. Local mode enforces these lists on every call (local/README.md), so the e2e suites and the
  * soak prove them enough.
  */
 const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:Query'];

@@ -29,7 +29,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { sendHttpApiResult, toHttpApiEvent } from '../../infra/local/http-adapter';
+import { sendHttpApiResult, toHttpApiEvent } from '../../local/aws/http-adapter';
 import { stripeBody, Variants } from '../fixtures/webhooks';
 
 const REQUESTS = 3_000;

@@ -14,9 +14,9 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { currentFunction } from '../../infra/local/caller';
-import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
-import { sampleId, signStripe, stripeCheckoutEvent, stripeOrderKey } from '../../infra/local/samples';
+import { currentFunction } from '../../local/iam/caller';
+import { type LocalRuntime, startLocal } from '../../local/runtime/start-local';
+import { sampleId, signStripe, stripeCheckoutEvent, stripeOrderKey } from '../../local/samples';
 import type { Millis } from '../../shared/domain/credit';
 import { observeTableCalls } from '../../shared/store/consumed-capacity';
 
@@ -135,7 +135,7 @@ async function run(inFlight: number, orders: number): Promise<RunResult> {
     const mainCpu0 = mainThreadCpuMs();
     const elu0 = performance.eventLoopUtilization();
     // Every DynamoDB call passes the table module's counter; the caller's function name comes from local mode's
-    // invocation context (infra/local/caller.ts). Calls outside any function (this bench's own reads) are not counted.
+    // invocation context (local/iam/caller.ts). Calls outside any function (this bench's own reads) are not counted.
     const tableCalls = { workflow: 0, notify: 0 };
     const stopCounting = observeTableCalls(() => {
       const fn = currentFunction();

@@ -37,7 +37,7 @@ export default async function (): Promise<string> {
   const section = [
     '### Chaos soak (`npm run bench -- soak`)',
     '',
-    `Command: \`${parameters.seed === base.seed ? '' : `SOAK_SEED=${parameters.seed} `}npm run bench -- soak\` (seed ${parameters.seed}) · ${new Date().toISOString().slice(0, 10)} · Node ${process.version} on ${process.platform}/${process.arch}. Local mode (\`infra/local/start.ts\`, as \`npm start\` runs it) in a child process, killed with SIGKILL at seeded moments and restarted on the same data dir; the Yay sandbox in its own process with a fault programme; invariants from the sandbox's ledger. Method: test/soak/README.md.`,
+    `Command: \`${parameters.seed === base.seed ? '' : `SOAK_SEED=${parameters.seed} `}npm run bench -- soak\` (seed ${parameters.seed}) · ${new Date().toISOString().slice(0, 10)} · Node ${process.version} on ${process.platform}/${process.arch}. Local mode (\`bin/start.ts\`, as \`npm start\` runs it) in a child process, killed with SIGKILL at seeded moments and restarted on the same data dir; the Yay sandbox in its own process with a fault programme; invariants from the sandbox's ledger. Method: test/soak/README.md.`,
     '',
     result.report,
   ];

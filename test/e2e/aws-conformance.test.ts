@@ -53,10 +53,10 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
-import { LOCAL_AWS_CREDENTIALS } from '../../infra/local/runtime-info';
-import { sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from '../../infra/local/samples';
-import type { ExecutionHistoryEvent, ExecutionRecord } from '../../infra/local/step-functions';
+import type { ExecutionHistoryEvent, ExecutionRecord } from '../../local/aws/step-functions/engine';
+import { type LocalRuntime, startLocal } from '../../local/runtime/start-local';
+import { LOCAL_AWS_CREDENTIALS } from '../../local/runtime-info';
+import { sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from '../../local/samples';
 import type { Millis } from '../../shared/domain/credit';
 import {
   botocoreServiceModel,

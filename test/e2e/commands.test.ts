@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../infra/local/lambda';
+import { REPO_ROOT } from '../../local/aws/lambda';
 import { E2E_SECRETS } from './support';
 
 /** Runs one of the package's commands (`tsx <script>`, relative to the repository) the way npm does, with a clean env. */
@@ -28,7 +28,7 @@ function run(script: string, env: Record<string, string>, args: string[] = []) {
 
 describe('npm run demo', () => {
   it('provisions a paid and an asynchronous order end to end and exits 0', async () => {
-    const result = await run('infra/local/demo.ts', { LOCAL_MAX_WAIT_SECONDS: '10', ...E2E_SECRETS });
+    const result = await run('bin/demo.ts', { LOCAL_MAX_WAIT_SECONDS: '10', ...E2E_SECRETS });
 
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(
@@ -47,7 +47,7 @@ describe('npm run demo', () => {
 
 describe('npm start', () => {
   it('exits 1 naming the variable when the configuration is bad', async () => {
-    const result = await run('infra/local/start.ts', { PORT: 'eighty' });
+    const result = await run('bin/start.ts', { PORT: 'eighty' });
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
@@ -56,7 +56,7 @@ describe('npm start', () => {
   });
 
   it('exits 1 naming the option when -c is not key=value', async () => {
-    const result = await run('infra/local/start.ts', {}, ['-c', 'provisioning:stores']);
+    const result = await run('bin/start.ts', {}, ['-c', 'provisioning:stores']);
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('local mode failed to start: option -c must be <context key>=<value>');
@@ -65,7 +65,7 @@ describe('npm start', () => {
   it('synthesizes with the -c context, failing on a bad value naming the key before anything listens', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'yay-start-context-'));
     try {
-      const result = await run('infra/local/start.ts', { LOCAL_DATA_DIR: dataDir, PORT: '0' }, [
+      const result = await run('bin/start.ts', { LOCAL_DATA_DIR: dataDir, PORT: '0' }, [
         '-c',
         'provisioning:stores={"shop.example.com":{"storeFront":"abc"}}',
       ]);
@@ -83,7 +83,7 @@ describe('npm start', () => {
 
 describe('npm run ops', () => {
   it('exits 2 with the usage when the command is unknown', async () => {
-    const result = await run('ops/main.ts', {}, ['frobnicate']);
+    const result = await run('bin/ops.ts', {}, ['frobnicate']);
 
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('unknown command "frobnicate"');
@@ -111,13 +111,17 @@ function start(script: string, env: Record<string, string>, args: string[] = [])
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   return {
     /** The first line starting with `prefix`; rejects when the command exits first or after 60 s. */
-    async line(prefix: string): Promise<string> {
+    line(prefix: string): Promise<string> {
+      return this.lineWhere((line) => line.startsWith(prefix), `starting "${prefix}"`);
+    },
+    /** The first line `matches`; rejects when the command exits first or after 60 s. */
+    async lineWhere(matches: (line: string) => boolean, what: string): Promise<string> {
       const deadline = Date.now() + 60_000;
       for (;;) {
-        const found = lines.find((line) => line.startsWith(prefix));
+        const found = lines.find(matches);
         if (found) return found;
         if (child.exitCode !== null || Date.now() > deadline) {
-          throw new Error(`${script} printed no line starting "${prefix}":\n${lines.join('\n')}`);
+          throw new Error(`${script} printed no line ${what}:\n${lines.join('\n')}`);
         }
         await Promise.race([new Promise<void>((resolve) => waiting.push(resolve)), exited, sleep(500)]);
       }
@@ -134,11 +138,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('npm start and npm run console', () => {
   it('each print one line beginning "console" with the full URL and a token of its own start, which opens the console', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'yay-console-line-'));
-    const local = start('infra/local/start.ts', { LOCAL_DATA_DIR: dataDir, PORT: '0' });
+    const local = start('bin/start.ts', { LOCAL_DATA_DIR: dataDir, PORT: '0' });
     let standalone: ReturnType<typeof start> | undefined;
     try {
       const localLine = await local.line('console');
-      standalone = start('console/main.ts', {}, ['--data-dir', dataDir, '--port', '0']);
+      standalone = start('bin/console.ts', {}, ['--data-dir', dataDir, '--port', '0']);
       const standaloneLine = await standalone.line('console');
       const [, localUrl] = localLine.split(/\s+/);
       const [, standaloneUrl] = standaloneLine.split(/\s+/);
@@ -160,6 +164,42 @@ describe('npm start and npm run console', () => {
       expect(standaloneOpened.status).toBe(303);
     } finally {
       await standalone?.stop();
+      await local.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('npm start, then the sample command it prints', () => {
+  it('prints the one command that sends a signed sample order, and that command gets the order fulfilled', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'yay-start-sample-'));
+    const local = start('bin/start.ts', { LOCAL_DATA_DIR: dataDir, PORT: '0', LOCAL_MAX_WAIT_SECONDS: '10' });
+    try {
+      const printed = (await local.line('  npm run send-sample')).trim();
+      const sent = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        // The command exactly as printed, through a shell and npm, as a person pastes it.
+        const child = spawn('sh', ['-c', printed], {
+          cwd: REPO_ROOT,
+          stdio: ['ignore', 'pipe', 'inherit'],
+          env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        });
+        let stdout = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString('utf8');
+        });
+        child.once('exit', (code) => resolve({ code, stdout }));
+      });
+      const orderKey = /^order (stripe:default:cs_test_\S+) /m.exec(sent.stdout)?.[1];
+
+      expect(printed).toMatch(/^npm run send-sample -- --url http:\/\/127\.0\.0\.1:\d+ paid$/);
+      expect(sent.code).toBe(0);
+      expect(sent.stdout).toMatch(/^202 /m);
+      expect(orderKey).toBeDefined();
+      await local.lineWhere(
+        (line) => line.includes(`${orderKey}  -  execution succeeded`),
+        `saying ${orderKey} succeeded`,
+      );
+    } finally {
       await local.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }

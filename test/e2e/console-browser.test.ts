@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium, launchChromium } from '../../console/tools/chromium';
-import { type ConsoleSamples, SCRIPT_BUYER, seedConsoleSamples } from '../../console/tools/samples';
-import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
+import { consoleMount } from '../../console/local-mode';
+import { type LocalRuntime, startLocal } from '../../local/runtime/start-local';
+import { findChromium, launchChromium } from '../../tools/console/chromium';
+import { type ConsoleSamples, SCRIPT_BUYER, seedConsoleSamples } from '../../tools/console/samples';
 import { e2eEnv } from './support';
 
 const chromium = findChromium();
@@ -26,6 +27,7 @@ describe.skipIf(skip)(
     : `operator console in headless Chromium — SKIPPED: ${SKIPPED}`,
   () => {
     let runtime: LocalRuntime;
+    let consoleUrl: string;
     let dataDir: string;
     let samples: ConsoleSamples;
     let browser: Awaited<ReturnType<typeof launchChromium>>;
@@ -37,7 +39,9 @@ describe.skipIf(skip)(
         overrides: { port: 0, dataDir, maxWaitSeconds: 2 },
         print: () => undefined,
         schedules: false,
+        mount: consoleMount,
       });
+      consoleUrl = runtime.mounted?.url ?? '';
       samples = await seedConsoleSamples(runtime, 2);
       browser = await launchChromium(chromium as string);
     }, 180_000);
@@ -51,7 +55,7 @@ describe.skipIf(skip)(
     /** A tab that has opened the printed console URL, so it holds the cookie. */
     async function signedIn(): Promise<Page> {
       const page = await browser.context.newPage();
-      await page.goto(runtime.consoleUrl);
+      await page.goto(consoleUrl);
       return page;
     }
 
@@ -105,7 +109,7 @@ describe.skipIf(skip)(
         other.getByRole('button', { name: /^Confirm/ }).click(),
       ]);
       const refusal = await other.locator('main').textContent();
-      await page.goto(`${new URL(runtime.consoleUrl).origin}/console/`);
+      await page.goto(`${new URL(consoleUrl).origin}/console/`);
       const stillListed = await page.locator(`tr[data-order="${samples.review}"]`).count();
       const order = await runtime.store.getOrder(samples.review);
       const customer = runtime.sandbox?.state.customers.find((c) => c.uuid === order?.customerUuid);
@@ -138,7 +142,7 @@ describe.skipIf(skip)(
 
     it('finds an order by its buyer e-mail from the search box', async () => {
       const page = await signedIn();
-      await page.goto(`${new URL(runtime.consoleUrl).origin}/console/orders`);
+      await page.goto(`${new URL(consoleUrl).origin}/console/orders`);
 
       await page.fill('input[name="q"]', samples.email.toUpperCase());
       await page.getByRole('button', { name: 'Find' }).click();
@@ -161,7 +165,7 @@ describe.skipIf(skip)(
         dialogs.push(dialog.message());
         void dialog.dismiss();
       });
-      const origin = new URL(runtime.consoleUrl).origin;
+      const origin = new URL(consoleUrl).origin;
 
       const home = await page.locator(`tr[data-order="${samples.missingDetails}"]`).textContent();
       await page.goto(`${origin}/console/order?key=${encodeURIComponent(samples.missingDetails)}`);
@@ -183,7 +187,7 @@ describe.skipIf(skip)(
       });
       page.on('pageerror', (error) => problems.push(error.message));
 
-      await page.goto(`${new URL(runtime.consoleUrl).origin}/console/overview`);
+      await page.goto(`${new URL(consoleUrl).origin}/console/overview`);
       await page.waitForFunction("typeof Chart !== 'undefined' && Object.keys(Chart.instances).length === 3");
 
       expect(problems).toEqual([]);

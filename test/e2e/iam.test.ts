@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_METADATA_KEY } from '../../infra/constructs/provisioning-function';
-import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
-import { sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from '../../infra/local/samples';
-import { LocalSecretIds } from '../../infra/local/secrets';
-import type { CfnTemplate } from '../../infra/local/template';
 import type { FunctionName } from '../../infra/names';
+import { LocalSecretIds } from '../../local/aws/secrets';
+import type { CfnTemplate } from '../../local/aws/template/types';
+import { type LocalRuntime, startLocal } from '../../local/runtime/start-local';
+import { sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from '../../local/samples';
 import type { Millis } from '../../shared/domain/credit';
 import { E2E_SECRETS, e2eEnv, uniqueBuyer, yayCustomersOf } from './support';
 

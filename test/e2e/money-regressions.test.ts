@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalRuntime, startLocal } from '../../infra/local/runtime';
-import { sampleId, sendStripeEvent } from '../../infra/local/samples';
+import { type LocalRuntime, startLocal } from '../../local/runtime/start-local';
+import { sampleId, sendStripeEvent } from '../../local/samples';
 import { runOps } from '../../ops/cli';
 import type { Millis } from '../../shared/domain/credit';
 import {

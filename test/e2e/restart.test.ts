@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../infra/local/lambda';
-import { LOCAL_AWS_CREDENTIALS, readRuntimeInfo } from '../../infra/local/runtime-info';
-import { sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from '../../infra/local/samples';
-import { listOutbox, type SesHoldPoint } from '../../infra/local/ses';
-import { DEFAULT_STORE_FRONT, startYaySandbox, type YaySandbox } from '../../infra/local/yay-sandbox';
+import { REPO_ROOT } from '../../local/aws/lambda';
+import { listOutbox } from '../../local/aws/outbox';
+import type { SesHoldPoint } from '../../local/aws/ses';
+import { LOCAL_AWS_CREDENTIALS, readRuntimeInfo } from '../../local/runtime-info';
+import { sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from '../../local/samples';
+import { DEFAULT_STORE_FRONT, startYaySandbox, type YaySandbox } from '../../local/yay-sandbox/server';
 import { runOps } from '../../ops/cli';
 import type { Millis } from '../../shared/domain/credit';
 import { createDynamoStore } from '../../shared/store';
@@ -34,7 +35,7 @@ describe('local mode restarted after a kill', () => {
   const otherDirs: string[] = [];
 
   async function startChild(dir = dataDir): Promise<Child> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/start.ts'], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {

@@ -12,13 +12,14 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LoopbackServer, listenLoopback } from '../../infra/local/aws-json';
-import { LocalEventBus } from '../../infra/local/event-bus';
-import { matchesPattern } from '../../infra/local/event-pattern';
-import { LocalSecrets } from '../../infra/local/secrets';
-import { LocalStepFunctions } from '../../infra/local/step-functions';
-import { type LocalTemplate, localFunctionArn, synthesizeLocalTemplate } from '../../infra/local/template';
 import { FunctionNames, StateNames } from '../../infra/names';
+import { LocalEventBus } from '../../local/aws/event-bus/bus';
+import { matchesPattern } from '../../local/aws/event-bus/pattern';
+import { LocalSecrets } from '../../local/aws/secrets';
+import { LocalStepFunctions } from '../../local/aws/step-functions/engine';
+import { synthesizeLocalTemplate } from '../../local/aws/template/synthesize';
+import { type LocalTemplate, localFunctionArn } from '../../local/aws/template/types';
+import { type LoopbackServer, listenLoopback } from '../../local/listen';
 import { eventually } from './support';
 
 const FAKE = {

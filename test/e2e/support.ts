@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { vi } from 'vitest';
-import { type SampleBuyer, sampleId } from '../../infra/local/samples';
-import type { YaySandbox } from '../../infra/local/yay-sandbox';
+import { type SampleBuyer, sampleId } from '../../local/samples';
+import type { YaySandbox } from '../../local/yay-sandbox/server';
 import type { Millis } from '../../shared/domain/credit';
 
 /**

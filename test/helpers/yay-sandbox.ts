@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { afterEach, beforeEach } from 'vitest';
-import { type SandboxOptions, startYaySandbox, type YaySandbox } from '../../infra/local/yay-sandbox';
+import { type SandboxOptions, startYaySandbox, type YaySandbox } from '../../local/yay-sandbox/server';
 import { createYayClient, type YayClient, type YayClientOptions } from '../../shared/yay/client';
 import type { CreateCustomerInput } from '../../shared/yay/types';
 

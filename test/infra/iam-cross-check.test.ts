@@ -1,13 +1,14 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
-import { LOCAL_EMAIL_CONTEXT } from '../../infra/local/config';
-import { type AccessRequest, type Decision, evaluate, type Statement } from '../../infra/local/iam-policy';
-import { type LocalRole, readLocalRoles } from '../../infra/local/iam-roles';
-import { localReferences } from '../../infra/local/runtime';
-import { LOCAL_ACCOUNT, LOCAL_REGION, synthesizeLocalTemplate } from '../../infra/local/template';
+import { synthesizeLocalTemplate } from '../../local/aws/template/synthesize';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/aws/template/types';
+import { LOCAL_EMAIL_CONTEXT } from '../../local/config';
+import { type AccessRequest, type Decision, evaluate, type Statement } from '../../local/iam/policy';
+import { type LocalRole, readLocalRoles } from '../../local/iam/roles';
+import { localReferences } from '../../local/runtime/handler-environment';
 
 /**
- * Local mode's IAM evaluator (infra/local/iam-policy.ts) against an independent one: @cloud-copilot/iam-simulate,
+ * Local mode's IAM evaluator (local/iam/policy.ts) against an independent one: @cloud-copilot/iam-simulate,
  * a maintained IAM simulator, decides the same requests over the same roles, read from the template local mode
  * synthesizes (e-mail on, so the SES grants and their conditions are in it).
  * The requests are a grid: every action any role names (and some no role grants) × every resource any role names,

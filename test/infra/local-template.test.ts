@@ -1,14 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEmailTemplates } from '../../infra/email-templates';
-import { LOCAL_EMAIL_CONTEXT } from '../../infra/local/config';
-import { assertSupportedPattern, matchesPattern } from '../../infra/local/event-pattern';
-import {
-  type CfnTemplate,
-  extractLocalTemplate,
-  type LocalRule,
-  type LocalTemplate,
-  synthesizeLocalTemplate,
-} from '../../infra/local/template';
+import { assertSupportedPattern, matchesPattern } from '../../local/aws/event-bus/pattern';
+import { extractLocalTemplate } from '../../local/aws/template/extract';
+import { synthesizeLocalTemplate } from '../../local/aws/template/synthesize';
+import type { CfnTemplate, LocalRule, LocalTemplate } from '../../local/aws/template/types';
+import { LOCAL_EMAIL_CONTEXT } from '../../local/config';
 import { EnvNames } from '../../shared/config';
 import { OUTBOUND_SOURCE } from '../../shared/domain/outbound-events';
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_STORE_FRONT } from '../../infra/local/yay-sandbox/index';
+import { DEFAULT_STORE_FRONT } from '../../local/yay-sandbox/server';
 import { runOps } from '../../ops/cli';
 import { describeCredit } from '../../shared/domain/credit';
 import { paymentKey } from '../../shared/domain/keys';

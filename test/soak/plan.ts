@@ -10,8 +10,8 @@
  * written here apart from the product's (`shared/domain/money.ts`), and which end states are acceptable with the
  * credit the sandbox's ledger must show for each.
  */
-import { seededRandom } from '../../infra/local/yay-sandbox/faults';
-import type { SandboxFaults, SandboxRoute } from '../../infra/local/yay-sandbox/index';
+import { seededRandom } from '../../local/yay-sandbox/faults';
+import type { SandboxFaults, SandboxRoute } from '../../local/yay-sandbox/server';
 import type { Millis } from '../../shared/domain/credit';
 import type { AttentionReason, OrderState } from '../../shared/domain/order-state';
 

@@ -1,6 +1,6 @@
 /**
  * The soak's child processes: the Yay sandbox on its own (its ledger outlives local mode, as Yay outlives us)
- * driven through its control port, and local mode — `npm start`'s entry point, `infra/local/start.ts`, run
+ * driven through its control port, and local mode — `npm start`'s entry point, `bin/start.ts`, run
  * directly by Node so that a SIGKILL reaches the process that holds the state (npm and tsx's CLI would each put a
  * parent in between that a kill stops while the runtime lives on). Every byte either child prints goes to a log
  * file, so the run can be read afterwards and scanned for secrets without holding it in memory.
@@ -10,9 +10,9 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { paginateListExecutions, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { REPO_ROOT } from '../../infra/local/lambda';
-import { LOCAL_AWS_CREDENTIALS, readRuntimeInfo } from '../../infra/local/runtime-info';
-import type { SandboxFaults, SandboxState } from '../../infra/local/yay-sandbox/index';
+import { REPO_ROOT } from '../../local/aws/lambda';
+import { LOCAL_AWS_CREDENTIALS, readRuntimeInfo } from '../../local/runtime-info';
+import type { SandboxFaults, SandboxState } from '../../local/yay-sandbox/server';
 import type { MoneyFact } from '../../shared/domain/money';
 import { createDynamoStore, type DynamoStore, ItemKeys } from '../../shared/store';
 
@@ -126,7 +126,7 @@ function openLog(file: string): WriteStream {
 /** The sandbox's ledger as its control port answers it. */
 export type SandboxLedgerState = SandboxState & { held: number };
 
-/** A Yay sandbox in its own process (`infra/local/yay-sandbox/main.ts --admin`), and its control port. */
+/** A Yay sandbox in its own process (`bin/yay-sandbox.ts --admin`), and its control port. */
 export interface SandboxProcess {
   readonly url: string;
   readonly adminUrl: string;
@@ -164,7 +164,7 @@ export async function startSandboxProcess(options: {
           [
             '--import',
             'tsx',
-            'infra/local/yay-sandbox/main.ts',
+            'bin/yay-sandbox.ts',
             '--admin',
             '--json',
             '--reseller-balance',
@@ -296,7 +296,7 @@ export class LocalModeProcess {
     const { child, value: url } = await LoggedChild.waitForLine(
       (onLine) =>
         new LoggedChild(
-          spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
+          spawn(process.execPath, ['--import', 'tsx', 'bin/start.ts'], {
             cwd: REPO_ROOT,
             stdio: ['ignore', 'pipe', 'pipe'],
             env: {

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEmailTemplate, loadEmailTemplates, renderEmail } from '../../../infra/email-templates';
-import { listOutbox, localSesHandler, type OutboxMessage } from '../../../infra/local/ses';
+import { listOutbox, localSesHandler, type OutboxMessage } from '../../../local/aws/ses';
 import { ConfigInvalid } from '../../../shared/errors';
 import { openPassword, passwordKey, sealPassword } from '../../../shared/yay/password-box';
 

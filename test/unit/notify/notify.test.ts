@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadEmailTemplates } from '../../../infra/email-templates';
-import { type LoopbackServer, listenLoopback } from '../../../infra/local/aws-json';
 import {
   LocalSesError,
   listOutbox,
   localSesHandler,
   type OutboxMessage,
   sesSendEventDetail,
-} from '../../../infra/local/ses';
+} from '../../../local/aws/ses';
+import { type LoopbackServer, listenLoopback } from '../../../local/listen';
 import type { OrderEvent } from '../../../shared/domain/order-event';
 import { OUTBOUND_SOURCE, Outbound, OutboundDetailTypes } from '../../../shared/domain/outbound-events';
 import { OrderInvalid } from '../../../shared/errors';

@@ -5,7 +5,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { toHttpApiEvent } from '../../../infra/local/http-adapter';
+import { toHttpApiEvent } from '../../../local/aws/http-adapter';
 import { parseCreditCatalog } from '../../../shared/webhooks/catalog';
 import { type IntakeDeps, receiveWebhook } from '../../../shared/webhooks/intake';
 import { eventBridgePublisher } from '../../../shared/webhooks/publisher';

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendHttpApiResult, toHttpApiEvent } from '../../../infra/local/http-adapter';
+import { sendHttpApiResult, toHttpApiEvent } from '../../../local/aws/http-adapter';
 import { parseCreditCatalog } from '../../../shared/webhooks/catalog';
 import type { IntakeEvent } from '../../../shared/webhooks/events';
 import { fromHttpApiEvent, toHttpApiResult } from '../../../shared/webhooks/http-api';

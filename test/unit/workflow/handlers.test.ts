@@ -9,7 +9,7 @@ import {
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_STORE_FRONT, startYaySandbox, type YaySandbox } from '../../../infra/local/yay-sandbox';
+import { DEFAULT_STORE_FRONT, startYaySandbox, type YaySandbox } from '../../../local/yay-sandbox/server';
 import { DetailTypes, EVENT_SOURCE } from '../../../shared/domain/order-event';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
 import type {

@@ -6,7 +6,7 @@
  */
 import type { Duration } from 'aws-cdk-lib';
 import { RetryPolicies } from '../../../infra/constructs/provisioning-workflow';
-import { DEFAULT_STORE_FRONT, type YaySandbox } from '../../../infra/local/yay-sandbox';
+import { DEFAULT_STORE_FRONT, type YaySandbox } from '../../../local/yay-sandbox/server';
 import type { MoneyFact } from '../../../shared/domain/money';
 import type { OrderEvent } from '../../../shared/domain/order-event';
 import type { Outcome } from '../../../shared/domain/order-state';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startYaySandbox } from '../../../infra/local/yay-sandbox';
+import { startYaySandbox } from '../../../local/yay-sandbox/server';
 import type { Millis } from '../../../shared/domain/credit';
 import type { MoneyFact } from '../../../shared/domain/money';
 import type { OrderEvent } from '../../../shared/domain/order-event';

@@ -1,7 +1,7 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_STORE_FRONT, startYaySandbox, type YaySandbox } from '../../../infra/local/yay-sandbox';
+import { DEFAULT_STORE_FRONT, startYaySandbox, type YaySandbox } from '../../../local/yay-sandbox/server';
 import { OrderIncomplete, TransferOutcomeUnknown } from '../../../shared/errors';
 import { MetricNames } from '../../../shared/metric-names';
 import {

@@ -8,7 +8,7 @@ import {
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startYaySandbox, type YaySandbox } from '../../../infra/local/yay-sandbox';
+import { startYaySandbox, type YaySandbox } from '../../../local/yay-sandbox/server';
 import { executionName } from '../../../shared/domain/keys';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
 import type { SweepReport } from '../../../shared/workflow/sweep';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STORE_FRONT, SANDBOX_LISTED_PASSWORD } from '../../../infra/local/yay-sandbox';
+import { DEFAULT_STORE_FRONT, SANDBOX_LISTED_PASSWORD } from '../../../local/yay-sandbox/server';
 import type { Millis } from '../../../shared/domain/credit';
 import { checkYay, type YayCheckReport } from '../../../shared/yay/check';
 import type { YayClient } from '../../../shared/yay/client';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { SANDBOX_LISTED_PASSWORD } from '../../../infra/local/yay-sandbox';
+import { SANDBOX_LISTED_PASSWORD } from '../../../local/yay-sandbox/server';
 import type { Millis } from '../../../shared/domain/credit';
 import {
   ConfigInvalid,

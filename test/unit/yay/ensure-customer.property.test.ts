@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type SandboxFaults, startYaySandbox } from '../../../infra/local/yay-sandbox';
+import { type SandboxFaults, startYaySandbox } from '../../../local/yay-sandbox/server';
 import { YayRateLimited, YayUnavailable } from '../../../shared/errors';
 import { createYayClient } from '../../../shared/yay/client';
 import { ensureCustomer } from '../../../shared/yay/ensure-customer';
