@@ -372,7 +372,7 @@ export class Update {
 /**
  * What a conditional write came to. On a failed condition, `current()` is the item as it stood: DynamoDB
  * returns it in the ConditionalCheckFailedException when asked (`ReturnValuesOnConditionCheckFailure:
- * 'ALL_OLD'`), which saves a read; dynalite does not (pinned in test/unit/store/dynamo-store.test.ts), and
+ * 'ALL_OLD'`), which saves a read; dynalite does not (pinned in test/shared/store/dynamo-store.test.ts), and
  * neither does DynamoDB when there was no item, so then `current()` reads it (consistently). Callers that do
  * not need the item never call it and pay nothing.
  */

@@ -9,17 +9,17 @@ import {
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_STORE_FRONT, startYaySandbox, type YaySandbox } from '../../../infra/local/yay-sandbox';
-import { DetailTypes, EVENT_SOURCE } from '../../../shared/domain/order-event';
-import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
+import { DEFAULT_STORE_FRONT, startYaySandbox, type YaySandbox } from '../../infra/local/yay-sandbox';
+import { DetailTypes, EVENT_SOURCE } from '../../shared/domain/order-event';
+import { createDynamoStore, type DynamoStore } from '../../shared/store/dynamo-store';
 import type {
   CustomerRef,
   ExecutionInput,
   PaymentState,
   TransferResult,
-} from '../../../shared/workflow/contract';
-import { FAKE_CREDENTIALS, type LocalDynamo, startDynalite } from '../../helpers/dynalite';
-import { orderEvent } from './fixtures';
+} from '../../shared/workflow/contract';
+import { FAKE_CREDENTIALS, type LocalDynamo, startDynalite } from '../helpers/dynalite';
+import { orderEvent } from '../shared/workflow/fixtures';
 
 const STATE_MACHINE = 'arn:aws:states:eu-west-2:123456789012:stateMachine:CustomerProvisioning';
 const YAY_SECRET = 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:yay-test';
@@ -53,7 +53,7 @@ async function invoke(
   name: string,
   event: unknown,
 ): Promise<{ result: unknown; lines: Record<string, unknown>[] }> {
-  const module = (await import(`../../../functions/${name}/handler`)) as { handler: Handler };
+  const module = (await import(`../../functions/${name}/handler`)) as { handler: Handler };
   const written: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     written.push(String(chunk));
@@ -236,7 +236,7 @@ describe('workflow handlers', () => {
 
   it('rejects a malformed execution input with OrderInvalid naming the field and writes nothing', async () => {
     const { credit: _omitted, ...order } = orderEvent({ orderId: 'bad-input' });
-    const module = (await import('../../../functions/record-outcome/handler')) as { handler: Handler };
+    const module = (await import('../../functions/record-outcome/handler')) as { handler: Handler };
     const call = module.handler({ order, outcome: 'failed' }, lambdaContext('record-outcome'));
     await expect(call).rejects.toMatchObject({
       name: 'OrderInvalid',
@@ -247,7 +247,7 @@ describe('workflow handlers', () => {
 
   it('rejects a bus event whose detail lacks the order key, naming it, and starts nothing', async () => {
     const { orderKey: _omitted, ...detail } = orderEvent({ orderId: 'no-key' });
-    const module = (await import('../../../functions/dispatch/handler')) as { handler: Handler };
+    const module = (await import('../../functions/dispatch/handler')) as { handler: Handler };
     const before = started.length;
     const ordersBefore = (await store.listOrders()).length;
     await expect(module.handler({ detail }, lambdaContext('dispatch'))).rejects.toMatchObject({
@@ -260,7 +260,7 @@ describe('workflow handlers', () => {
 
   it('records a refund that carries only the order id (Shopify refunds/create), without needing the buyer', async () => {
     const order = orderEvent({ orderId: 'refund-only', orderKey: 'stripe:acct_test:refund-only' });
-    const module = (await import('../../../functions/dispatch/handler')) as { handler: Handler };
+    const module = (await import('../../functions/dispatch/handler')) as { handler: Handler };
     await module.handler({ detail: order }, lambdaContext('dispatch'));
     const { buyer: _buyer, buyerKey: _buyerKey, ...refund } = { ...order, kind: 'refunded' as const };
     const before = started.length;
@@ -277,9 +277,9 @@ describe('workflow handlers', () => {
   it('fails at import, naming the variable, when the configuration is incomplete', async () => {
     vi.resetModules();
     vi.stubEnv('TABLE_NAME', '');
-    await expect(import('../../../functions/record-customer/handler')).rejects.toThrow(/TABLE_NAME/);
+    await expect(import('../../functions/record-customer/handler')).rejects.toThrow(/TABLE_NAME/);
     vi.stubEnv('TABLE_NAME', 'configured');
     vi.stubEnv('PAYMENT_WINDOW_SECONDS', 'a week');
-    await expect(import('../../../functions/sweep/handler')).rejects.toThrow(/PAYMENT_WINDOW_SECONDS/);
+    await expect(import('../../functions/sweep/handler')).rejects.toThrow(/PAYMENT_WINDOW_SECONDS/);
   });
 });

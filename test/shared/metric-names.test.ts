@@ -41,7 +41,7 @@ describe('MetricNames', () => {
 
   it('builds no Powertools logger, metrics or tracer when imported', async () => {
     const built = countPowertoolsObjects();
-    const { MetricNames } = await import('../../../shared/metric-names');
+    const { MetricNames } = await import('../../shared/metric-names');
     expect(MetricNames.CreditMovedMillis).toBe('CreditMovedMillis');
     expect(built).toEqual([]);
   });
@@ -49,7 +49,7 @@ describe('MetricNames', () => {
   it('is seen by that count: importing shared/observability builds one of each', async () => {
     // The control for the test above: the same count does see the objects observability builds at import.
     const built = countPowertoolsObjects();
-    await import('../../../shared/observability');
+    await import('../../shared/observability');
     expect(built.sort()).toEqual(['Logger', 'Metrics', 'Tracer']);
   });
 });

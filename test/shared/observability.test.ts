@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { metrics } from '../../../shared/observability';
+import { metrics } from '../../shared/observability';
 
 /** Everything written to stdout and stderr while `run` executes. */
 function capture(run: () => void): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigInvalid } from '../../../shared/errors';
-import { storeFrontLookup, storeFrontsFromEnv } from '../../../shared/store-fronts';
+import { ConfigInvalid } from '../../shared/errors';
+import { storeFrontLookup, storeFrontsFromEnv } from '../../shared/store-fronts';
 
 const DEFAULT_FRONT = '5a4d0000-0000-4000-8000-00000000f001';
 const SHOP_FRONT = '5a4d0000-0000-4000-8000-0000000000a1';

@@ -13,7 +13,7 @@ import { executionName } from '../../../shared/domain/keys';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
 import type { SweepReport } from '../../../shared/workflow/sweep';
 import { FAKE_CREDENTIALS, type LocalDynamo, startDynalite } from '../../helpers/dynalite';
-import { orderEvent } from './fixtures';
+import { orderEvent } from '../../shared/workflow/fixtures';
 
 const STATE_MACHINE = 'arn:aws:states:eu-west-2:123456789012:stateMachine:CustomerProvisioning';
 const YAY_SECRET = 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:yay-test';

@@ -3,27 +3,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadEmailTemplates } from '../../../infra/email-templates';
-import { type LoopbackServer, listenLoopback } from '../../../infra/local/aws-json';
+import { loadEmailTemplates } from '../../../../infra/email-templates';
+import { type LoopbackServer, listenLoopback } from '../../../../infra/local/aws-json';
 import {
   LocalSesError,
   listOutbox,
   localSesHandler,
   type OutboxMessage,
   sesSendEventDetail,
-} from '../../../infra/local/ses';
-import type { OrderEvent } from '../../../shared/domain/order-event';
-import { OUTBOUND_SOURCE, Outbound, OutboundDetailTypes } from '../../../shared/domain/outbound-events';
-import { OrderInvalid } from '../../../shared/errors';
-import { MetricNames } from '../../../shared/metric-names';
+} from '../../../../infra/local/ses';
+import type { OrderEvent } from '../../../../shared/domain/order-event';
+import { OUTBOUND_SOURCE, Outbound, OutboundDetailTypes } from '../../../../shared/domain/outbound-events';
+import { OrderInvalid } from '../../../../shared/errors';
+import { MetricNames } from '../../../../shared/metric-names';
 import {
   createDynamoStore,
   createNotificationStores,
   type DynamoStore,
   type NotificationStores,
-} from '../../../shared/store/dynamo-store';
-import { EmailKeys } from '../../../shared/store/email-repository';
-import { sesMailer } from '../../../shared/workflow/mailer';
+} from '../../../../shared/store/dynamo-store';
+import { EmailKeys } from '../../../../shared/store/email-repository';
+import { sesMailer } from '../../../../shared/workflow/mailer';
 import {
   displayCredit,
   handleNotify,
@@ -33,11 +33,11 @@ import {
   retryUnsent,
   sendReceipt,
   sendWelcome,
-} from '../../../shared/workflow/notify';
-import { passwordKey, sealPassword } from '../../../shared/yay/password-box';
-import { FAKE_CREDENTIALS, type LocalDynamo, startDynalite } from '../../helpers/dynalite';
-import { deferred, recordingObservability } from '../workflow/fakes';
-import { orderEvent, paymentFact } from '../workflow/fixtures';
+} from '../../../../shared/workflow/notify';
+import { passwordKey, sealPassword } from '../../../../shared/yay/password-box';
+import { FAKE_CREDENTIALS, type LocalDynamo, startDynalite } from '../../../helpers/dynalite';
+import { deferred, recordingObservability } from '../fakes';
+import { orderEvent, paymentFact } from '../fixtures';
 
 const KEY = passwordKey('test-only-password-key-not-a-secret-0000');
 const PASSWORD = 'Test-only-Passw0rd-not-a-secret';
