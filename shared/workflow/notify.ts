@@ -12,16 +12,11 @@ import {
 } from '../domain/outbound-events';
 import { OrderInvalid } from '../errors';
 import { MetricNames } from '../metric-names';
+import type { BuyerStore } from '../store/buyer-repository';
+import type { EmailKind, EmailRecord, EmailStore } from '../store/email-repository';
 import { EmailKeys } from '../store/email-repository';
-import type {
-  BuyerStore,
-  EmailKind,
-  EmailRecord,
-  EmailStore,
-  OrderRecord,
-  OrderStore,
-  PasswordStore,
-} from '../store/types';
+import type { OrderRecord, OrderStore } from '../store/order-repository';
+import type { PasswordStore } from '../store/password-repository';
 import { openPassword } from '../yay/password-box';
 import { parseInput } from './input';
 import { EmailDeferred, EmailRefused, type Mailer } from './mailer';

@@ -1,7 +1,9 @@
 import { executionName } from '../domain/keys';
 import { type CreditOptions, creditOwed } from '../domain/money';
+import { isTerminal } from '../domain/order-state';
 import { MetricNames } from '../metric-names';
-import { isTerminal, type OrderRecord, type TransferIntent, type TransferStore } from '../store/types';
+import type { OrderRecord } from '../store/order-repository';
+import type { TransferIntent, TransferStore } from '../store/transfer-repository';
 import type { YayApi } from '../yay/types';
 import type { EventsOut } from './events-out';
 import { moneyStateOf } from './money-state';

@@ -12,8 +12,10 @@ import {
   YayUnavailable,
 } from '../errors';
 import { MetricNames } from '../metric-names';
-import type { LeaseStore, OrderStore, TransferIntent, TransferStore } from '../store/types';
-import { StartableTransferStatuses } from '../store/types';
+import type { LeaseStore } from '../store/lease-repository';
+import type { OrderStore } from '../store/order-repository';
+import type { TransferIntent, TransferStore } from '../store/transfer-repository';
+import { StartableTransferStatuses } from '../store/transfer-repository';
 import type { YayApi } from '../yay/types';
 import type { TransferInput, TransferResult } from './contract';
 import { moneyStateOf } from './money-state';

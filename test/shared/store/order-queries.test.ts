@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Provider } from '../../../shared/domain/keys';
 import type { OrderEvent } from '../../../shared/domain/order-event';
 import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
-import type { OrderFilter, OrderView } from '../../../shared/store/types';
+import type { OrderFilter, OrderView } from '../../../shared/store/order-queries';
 import { countCalls, type LocalDynamo, startDynalite } from '../../helpers/dynalite';
 import { orderEvent, paymentFact } from '../workflow/fixtures';
 
