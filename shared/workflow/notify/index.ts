@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 // Namespace import: `import { z } from 'zod'` defeats esbuild's tree shaking (see shared/workflow/input.ts).
 import * as z from 'zod';
-import { formatCredit, parseCredit, parseSignedCredit } from '../domain/credit';
+import { formatCredit, parseCredit, parseSignedCredit } from '../../domain/credit';
 import {
   type CreditTransferred,
   CreditTransferredSchema,
@@ -9,18 +9,18 @@ import {
   CustomerCreatedSchema,
   OUTBOUND_SOURCE,
   OutboundDetailTypes,
-} from '../domain/outbound-events';
-import { OrderInvalid } from '../errors';
-import { MetricNames } from '../metric-names';
-import type { BuyerStore } from '../store/buyer-repository';
-import type { EmailKind, EmailRecord, EmailStore } from '../store/email-repository';
-import { EmailKeys } from '../store/email-repository';
-import type { OrderRecord, OrderStore } from '../store/order-repository';
-import type { PasswordStore } from '../store/password-repository';
-import { openPassword } from '../yay/password-box';
-import { parseInput } from './input';
-import { EmailDeferred, EmailRefused, type Mailer } from './mailer';
-import type { Observability } from './ports';
+} from '../../domain/outbound-events';
+import { OrderInvalid } from '../../errors';
+import { MetricNames } from '../../metric-names';
+import type { BuyerStore } from '../../store/buyer-repository';
+import type { EmailKind, EmailRecord, EmailStore } from '../../store/email-repository';
+import { EmailKeys } from '../../store/email-repository';
+import type { OrderRecord, OrderStore } from '../../store/order-repository';
+import type { PasswordStore } from '../../store/password-repository';
+import { openPassword } from '../../yay/password-box';
+import { parseInput } from '../input';
+import { EmailDeferred, EmailRefused, type Mailer } from '../mailer';
+import type { Observability } from '../ports';
 
 /**
  * The buyer e-mails (issue 10): one welcome per Yay customer, one receipt per later paid order, each at most once.
