@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { parseCredit } from '../shared/domain/credit';
-import { ConfigInvalid } from '../shared/errors';
-import { type ConfiguredStoreFronts, StoreFrontContextKeys, UUID_PATTERN } from '../shared/store-fronts';
-import { parseYaySettings, YaySettingContextKeys, type YaySettings } from '../shared/yay/settings';
+import { parseCredit } from '../../shared/domain/credit';
+import { ConfigInvalid } from '../../shared/errors';
+import { type ConfiguredStoreFronts, StoreFrontContextKeys, UUID_PATTERN } from '../../shared/store-fronts';
+import { parseYaySettings, YaySettingContextKeys, type YaySettings } from '../../shared/yay/settings';
 
 /**
  * CDK context keys: the deploy-time configuration, validated once at synth so a typo fails the synth with
