@@ -75,6 +75,8 @@ function parseLines(written: string[]): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+// Not the workflow harness (test/shared/workflow/harness.ts): a handler builds its deps from the environment at cold
+// start, so these tests stub the environment and the SDK clients' answers, not the deps a use case is given.
 describe('workflow handlers', () => {
   const sfn = mockClient(SFNClient);
   const secrets = mockClient(SecretsManagerClient);

@@ -36,6 +36,8 @@ async function coldStart(minAge?: string): Promise<Handler> {
   return ((await import('../../../functions/sweep/handler')) as { handler: Handler }).handler;
 }
 
+// Not the workflow harness (test/shared/workflow/harness.ts): a handler builds its deps from the environment at cold
+// start, so these tests stub the environment and the SDK clients' answers, not the deps a use case is given.
 describe('sweep handler', () => {
   const sfn = mockClient(SFNClient);
   const secrets = mockClient(SecretsManagerClient);

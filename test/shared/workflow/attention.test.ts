@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Millis } from '../../../shared/domain/credit';
 import { executionName } from '../../../shared/domain/keys';
 import type { OrderEvent } from '../../../shared/domain/order-event';
 import { type AttentionReason, attentionAction } from '../../../shared/domain/order-state';
 import { OrderInvalid } from '../../../shared/errors';
-import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
+import type { DynamoStore } from '../../../shared/store/dynamo-store';
 import {
   type AttentionDeps,
   applyCompletion,
@@ -12,9 +12,9 @@ import {
   completeOrder,
 } from '../../../shared/workflow/attention';
 import type { ExecutionInput } from '../../../shared/workflow/contract';
-import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
-import { deferred, FakeWorkflow, recordingObservability } from './fakes';
+import { deferred } from './fakes';
 import { orderEvent, paymentFact, refundFact } from './fixtures';
+import { executionArnOf, type WorkflowHarness, workflowHarness } from './harness';
 
 /** An order whose store gave no street or city: create-customer parks it for a person. */
 const withoutStreetAndCity = () => orderEvent({ address: { zip: 'GU2 4AW', country_code: 'GB' } });
@@ -26,23 +26,13 @@ function withoutBuyerKey(event: OrderEvent): OrderEvent {
 }
 
 describe('attention', () => {
-  let dynamo: LocalDynamo;
+  const h = workflowHarness();
   let store: DynamoStore;
-  let workflow: FakeWorkflow;
-  let obs: ReturnType<typeof recordingObservability>;
+  let obs: WorkflowHarness['obs'];
   let deps: AttentionDeps;
 
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-  });
-  afterAll(async () => {
-    await dynamo.stop();
-  });
-  beforeEach(async () => {
-    store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
-    workflow = new FakeWorkflow();
-    obs = recordingObservability();
-    deps = { ...obs.observability, orders: store, buyers: store, transfers: store, workflow };
+  beforeEach(() => {
+    ({ store, obs, deps } = h);
   });
 
   const now = () => obs.observability.now();
@@ -84,7 +74,7 @@ describe('attention', () => {
     return event;
   }
 
-  const startedInput = (index = 0) => workflow.started[index]?.input as ExecutionInput | undefined;
+  const startedInput = (index = 0) => h.started[index]?.input as ExecutionInput | undefined;
 
   describe('completeOrder', () => {
     const MISSING = ['address.street_one', 'address.city'];
@@ -101,13 +91,13 @@ describe('attention', () => {
       );
 
       const name = executionName(event.orderKey, 1);
-      expect(result).toEqual({ executionName: name, executionArn: workflow.executionArn(name) });
-      expect(workflow.started.map((start) => start.name)).toEqual([name]);
+      expect(result).toEqual({ executionName: name, executionArn: executionArnOf(name) });
+      expect(h.started.map((start) => start.name)).toEqual([name]);
       const merged = {
         ...event,
         address: { zip: 'GU2 4AW', country_code: 'GB', street_one: 'Westbury House', city: 'Guildford' },
       };
-      expect(startedInput()).toEqual({ order: merged, executionArn: workflow.executionArn(name) });
+      expect(startedInput()).toEqual({ order: merged, executionArn: executionArnOf(name) });
       const order = await store.get(event.orderKey);
       expect(order).toMatchObject({ state: 'open', replays: 1, executionName: name, event: merged });
       expect(order?.attention).toBeUndefined();
@@ -133,7 +123,7 @@ describe('attention', () => {
 
       await expect(again).rejects.toBeInstanceOf(OrderInvalid);
       await expect(again).rejects.toThrow(/is open, not waiting/);
-      expect(workflow.started).toHaveLength(1);
+      expect(h.started).toHaveLength(1);
       expect((await store.get(event.orderKey))?.actions).toHaveLength(1);
     });
 
@@ -166,7 +156,7 @@ describe('attention', () => {
       expect(lost).toHaveLength(1);
       expect(lost[0]).toBeInstanceOf(OrderInvalid);
       expect(lost[0].message).toMatch(/was resumed by someone else/);
-      expect(workflow.started.map((start) => start.name)).toEqual([executionName(event.orderKey, 1)]);
+      expect(h.started.map((start) => start.name)).toEqual([executionName(event.orderKey, 1)]);
       expect(await store.get(event.orderKey)).toMatchObject({ replays: 1, actions: [expect.anything()] });
     });
 
@@ -180,7 +170,7 @@ describe('attention', () => {
       await expect(attempt).rejects.toBeInstanceOf(OrderInvalid);
       await expect(attempt).rejects.toThrow(/needs address\.city: supply them too/);
       expect(await store.get(event.orderKey)).toEqual(before);
-      expect(workflow.started).toEqual([]);
+      expect(h.started).toEqual([]);
     });
 
     it('refuses, writing nothing, when the order is not waiting for a person, naming its state', async () => {
@@ -194,7 +184,7 @@ describe('attention', () => {
       await expect(attempt).rejects.toBeInstanceOf(OrderInvalid);
       await expect(attempt).rejects.toThrow(/is fulfilled, not waiting for details/);
       expect(await store.get(event.orderKey)).toEqual(before);
-      expect(workflow.started).toEqual([]);
+      expect(h.started).toEqual([]);
     });
 
     it('refuses an order that is not recorded, naming it', async () => {
@@ -203,7 +193,7 @@ describe('attention', () => {
       await expect(attempt).rejects.toBeInstanceOf(OrderInvalid);
       await expect(attempt).rejects.toThrow('order stripe:acct_test:cs_unknown is not recorded');
       expect(await store.get('stripe:acct_test:cs_unknown')).toBeUndefined();
-      expect(workflow.started).toEqual([]);
+      expect(h.started).toEqual([]);
     });
 
     it('resumes a repeat buyer with only the names supplied: their Yay customer needs no address', async () => {
@@ -213,7 +203,7 @@ describe('attention', () => {
 
       await completeOrder(deps, event.orderKey, { firstName: 'Geoff', lastName: 'Wilson' }, 'ops');
 
-      expect(workflow.started).toHaveLength(1);
+      expect(h.started).toHaveLength(1);
       expect(startedInput()?.order.buyer).toEqual({
         email: 'geoff@example.com',
         firstName: 'Geoff',
@@ -230,7 +220,7 @@ describe('attention', () => {
       const attempt = completeOrder(deps, event.orderKey, { firstName: 'Geoff', lastName: 'Wilson' }, 'ops');
 
       await expect(attempt).rejects.toThrow(/address\.street_one/);
-      expect(workflow.started).toEqual([]);
+      expect(h.started).toEqual([]);
     });
 
     it('derives the buyer key from a supplied e-mail when the order had none', async () => {
@@ -257,7 +247,7 @@ describe('attention', () => {
       await expect(completeOrder(deps, event.orderKey, { city: 'Guildford' }, 'ops')).rejects.toThrow(
         /lacks buyer\.email: supply --email/,
       );
-      expect(workflow.started).toEqual([]);
+      expect(h.started).toEqual([]);
     });
 
     describe('an unpriced order', () => {
@@ -276,7 +266,7 @@ describe('attention', () => {
         await expect(attempt).rejects.toBeInstanceOf(OrderInvalid);
         await expect(attempt).rejects.toThrow(/no credit amount: supply --credit/);
         expect(await store.get(event.orderKey)).toEqual(before);
-        expect(workflow.started).toEqual([]);
+        expect(h.started).toEqual([]);
       });
 
       it("resumes with the supplied credit as the new event's amount, in millis", async () => {
@@ -302,7 +292,7 @@ describe('attention', () => {
 
         await expect(attempt).rejects.toThrow('--credit must be at least 0.010');
         expect((await store.get(event.orderKey))?.state).toBe('needs_attention');
-        expect(workflow.started).toEqual([]);
+        expect(h.started).toEqual([]);
       });
     });
 
@@ -318,7 +308,7 @@ describe('attention', () => {
           await expect(attempt).rejects.toBeInstanceOf(OrderInvalid);
           await expect(attempt).rejects.toThrow(/--credit/);
           expect(await store.get(event.orderKey)).toEqual(before);
-          expect(workflow.started).toEqual([]);
+          expect(h.started).toEqual([]);
         },
       );
 
@@ -332,7 +322,7 @@ describe('attention', () => {
           'checked the refund in the store',
         );
 
-        expect(workflow.started.map((start) => start.name)).toEqual([executionName(event.orderKey, 1)]);
+        expect(h.started.map((start) => start.name)).toEqual([executionName(event.orderKey, 1)]);
         expect(startedInput()?.order.credit).toEqual(event.credit);
         const order = await store.get(event.orderKey);
         expect(order).toMatchObject({
@@ -373,7 +363,7 @@ describe('attention', () => {
       ]);
       expect(await store.listAttention()).toEqual([]);
       expect(await store.listOpen()).toEqual([]);
-      expect(workflow.started).toEqual([]);
+      expect(h.started).toEqual([]);
     });
 
     it('keeps a fulfilled order fulfilled when closing its refund-after-credit attention', async () => {

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OrderEvent } from '../../../shared/domain/order-event';
-import { createDynamoStore, createNotificationStores } from '../../../shared/store/dynamo-store';
 import type { ExecutionInput } from '../../../shared/workflow/contract';
 import { createCustomer } from '../../../shared/workflow/create-customer';
 import { dispatchOrderEvent } from '../../../shared/workflow/dispatch';
@@ -8,16 +7,10 @@ import { recordCustomer } from '../../../shared/workflow/record-customer';
 import { recordOutcome } from '../../../shared/workflow/record-outcome';
 import { transferCredit } from '../../../shared/workflow/transfer-credit';
 import { passwordKey } from '../../../shared/yay/password-box';
-import {
-  type CallCounter,
-  countCalls,
-  type LocalDynamo,
-  returnItemOnConditionFailure,
-  startDynalite,
-} from '../../helpers/dynalite';
-import { FakeWorkflow, FakeYay, recordingObservability } from './fakes';
+import { type CallCounter, countCalls, returnItemOnConditionFailure } from '../../helpers/dynalite';
+import { FakeWorkflow } from './fakes';
 import { orderEvent } from './fixtures';
-import { outboundRecorder } from './outbound';
+import { workflowHarness } from './harness';
 
 /**
  * DynamoDB calls a paid order costs from its first event to its outcome, step by step as the state machine
@@ -25,27 +18,17 @@ import { outboundRecorder } from './outbound';
  * return the item of a failed condition as DynamoDB does when asked (ALL_OLD), which can spare a re-read.
  */
 describe('DynamoDB calls per paid order', () => {
-  let dynamo: LocalDynamo;
-
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-  });
-  afterAll(async () => {
-    await dynamo.stop();
-  });
+  const h = workflowHarness();
 
   async function paidOrder(options: { asDynamoDb: boolean; events: OrderEvent[] }): Promise<CallCounter> {
-    const client = dynamo.newClient();
-    if (options.asDynamoDb) returnItemOnConditionFailure(client, dynamo.client);
+    const client = h.dynamo.newClient();
+    if (options.asDynamoDb) returnItemOnConditionFailure(client, h.dynamo.client);
     const counter = countCalls(client);
-    const tableName = await dynamo.newTable();
-    const store = createDynamoStore({ tableName, client });
-    const { passwords } = createNotificationStores({ tableName, client });
-    const outbound = outboundRecorder();
-    const obs = recordingObservability();
-    const yay = new FakeYay();
+    const { store, notifications, obs, yay } = await h.world({ client });
+    const { passwords } = notifications;
+    // A fresh in-memory Step Functions per order measured: the same order is measured twice in one test.
     const workflow = new FakeWorkflow();
-    const base = { ...obs.observability, events: outbound.events };
+    const base = { ...obs.observability, events: h.outbound.events };
 
     for (const event of options.events) {
       await dispatchOrderEvent(
@@ -79,7 +62,6 @@ describe('DynamoDB calls per paid order', () => {
       { ...input, customer, transfer, outcome: 'fulfilled' },
     );
     expect(recorded.applied).toBe(true);
-    outbound.restore();
     return counter;
   }
 

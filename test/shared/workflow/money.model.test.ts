@@ -1,16 +1,15 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startYaySandbox } from '../../../infra/local/yay-sandbox';
 import type { Millis } from '../../../shared/domain/credit';
 import type { MoneyFact } from '../../../shared/domain/money';
 import type { OrderEvent } from '../../../shared/domain/order-event';
-import { createDynamoStore, createNotificationStores } from '../../../shared/store/dynamo-store';
 import { closeOrder, completeOrder } from '../../../shared/workflow/attention';
 import type { LogSink } from '../../../shared/workflow/ports';
 import { resolveTransfer } from '../../../shared/workflow/reconcile-transfer';
 import { replayOrder } from '../../../shared/workflow/replay';
 import { createYayClient } from '../../../shared/yay/client';
-import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
+import { workflowHarness } from './harness';
 import {
   CrashPoints,
   depsOf,
@@ -24,7 +23,6 @@ import {
   timeOut,
   type World,
 } from './money-model';
-import { outboundRecorder } from './outbound';
 
 /** Runs of the model in `npm test`; `npm run bench -- money-model` runs more (MONEY_MODEL_RUNS). */
 const RUNS = Number(process.env.MONEY_MODEL_RUNS ?? 400);
@@ -390,16 +388,7 @@ async function judge(r: Run): Promise<void> {
 // ---- the property ---------------------------------------------------------------------------------------------
 
 describe('money, modelled: what each order owes moves exactly once, or a person is asked', () => {
-  let dynamo: LocalDynamo;
-  const outbound = outboundRecorder();
-
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-  });
-  afterAll(async () => {
-    outbound.restore();
-    await dynamo.stop();
-  });
+  const h = workflowHarness();
 
   it(`holds for ${RUNS} random runs of events, crashes, sweeps, people and balances (seed ${SEED})`, async () => {
     let run = 0;
@@ -416,7 +405,8 @@ describe('money, modelled: what each order owes moves exactly once, or a person 
           ),
         async ([plans, yayShape, cmds]) => {
           run += 1;
-          const tableName = await dynamo.newTable();
+          // A table of its own; the run's clock, workflow and Yay are the model's, not the harness's fakes.
+          const { store, notifications } = await h.world();
           // A sandbox of its own: Yay's ledger is what the run is judged by.
           const clock = new ModelClock();
           // Yay keeps its history by the run's clock, with or without a history path answering.
@@ -431,8 +421,8 @@ describe('money, modelled: what each order owes moves exactly once, or a person 
             clock,
             workflow: new ModelWorkflow(clock),
             crashes: new CrashPoints(),
-            store: createDynamoStore({ tableName, client: dynamo.client }),
-            notifications: createNotificationStores({ tableName, client: dynamo.client }),
+            store,
+            notifications,
             yay: createYayClient({
               baseUrl: sandbox.url,
               credentials: sandbox.credentials,
@@ -444,7 +434,7 @@ describe('money, modelled: what each order owes moves exactly once, or a person 
               log: recorder(lines, () => world.source),
               now: clock.now,
             },
-            events: outbound.events,
+            events: h.outbound.events,
             namingKey: `test-only-naming-key-${run}`,
             // A customer who spends exactly a credit in flight fools the balances: with no history to decide from,
             // such a run leaves every unknown outcome to a person (the risk the limit bounds is written down).

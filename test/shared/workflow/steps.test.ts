@@ -1,68 +1,44 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_STORE_FRONT, startYaySandbox, type YaySandbox } from '../../../infra/local/yay-sandbox';
 import { OrderIncomplete, TransferOutcomeUnknown } from '../../../shared/errors';
 import { MetricNames } from '../../../shared/metric-names';
-import {
-  createDynamoStore,
-  createNotificationStores,
-  type DynamoStore,
-  type NotificationStores,
-} from '../../../shared/store/dynamo-store';
+import type { DynamoStore, NotificationStores } from '../../../shared/store/dynamo-store';
 import { storeFrontLookup } from '../../../shared/store-fronts';
 import { awaitPayment } from '../../../shared/workflow/await-payment';
 import { createCustomer } from '../../../shared/workflow/create-customer';
 import { reconcileTransfer } from '../../../shared/workflow/reconcile-transfer';
 import { recordCustomer } from '../../../shared/workflow/record-customer';
 import { recordOutcome } from '../../../shared/workflow/record-outcome';
-import { sfnWorkflowControl } from '../../../shared/workflow/sfn-control';
 import { transferCredit } from '../../../shared/workflow/transfer-credit';
 import { createYayClient } from '../../../shared/yay/client';
 import { customerName } from '../../../shared/yay/customer-name';
 import { passwordKey } from '../../../shared/yay/password-box';
 import type { YayApi } from '../../../shared/yay/types';
-import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
-import { recordingObservability } from './fakes';
 import { orderEvent, paymentFact } from './fixtures';
-import { outboundRecorder } from './outbound';
+import { type WorkflowHarness, workflowHarness } from './harness';
 
 const NAMING_KEY = 'test-only-naming-key-not-a-secret';
-const STATE_MACHINE = 'arn:aws:states:eu-west-2:123456789012:stateMachine:CustomerProvisioning';
 const TOKEN = 'test-only-task-token-not-a-secret';
 const PASSWORD_KEY = passwordKey('test-only-password-key-not-a-secret-0000');
 
 describe('workflow steps', () => {
-  const sfn = mockClient(SFNClient);
-  let dynamo: LocalDynamo;
+  const h = workflowHarness();
   let sandbox: YaySandbox;
   let store: DynamoStore;
   let notifications: NotificationStores;
-  const outbound = outboundRecorder();
   let yay: YayApi;
-  let obs: ReturnType<typeof recordingObservability>;
+  let obs: WorkflowHarness['obs'];
 
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-  });
   afterAll(async () => {
-    sfn.restore();
-    outbound.restore();
     await sandbox?.stop();
-    await dynamo.stop();
   });
   beforeEach(async () => {
-    sfn.reset();
-    sfn.on(SendTaskSuccessCommand).resolves({});
-    sfn.on(SendTaskFailureCommand).resolves({});
     await sandbox?.stop();
     sandbox = await startYaySandbox();
+    // These steps talk HTTP to the Yay sandbox, not to the harness's FakeYay.
     yay = createYayClient({ baseUrl: sandbox.url, credentials: sandbox.credentials, timeoutMs: 2_000 });
-    const tableName = await dynamo.newTable();
-    store = createDynamoStore({ tableName, client: dynamo.client });
-    notifications = createNotificationStores({ tableName, client: dynamo.client });
-    outbound.clear();
-    obs = recordingObservability();
+    ({ store, notifications, obs } = h);
   });
 
   const customerDeps = () => ({
@@ -77,7 +53,7 @@ describe('workflow steps', () => {
   const paymentDeps = () => ({
     ...obs.observability,
     orders: store,
-    workflow: sfnWorkflowControl(new SFNClient({ region: 'eu-west-2' }), STATE_MACHINE),
+    workflow: h.deps.workflow,
   });
 
   describe('createCustomer', () => {
@@ -110,7 +86,7 @@ describe('workflow steps', () => {
       const first = orderEvent();
       const ref = await createCustomer(customerDeps(), { order: first });
       await recordCustomer(
-        { ...obs.observability, buyers: store, orders: store, events: outbound.events },
+        { ...obs.observability, buyers: store, orders: store, events: h.outbound.events },
         { order: first, customer: ref },
       );
       const before = sandbox.state.requests.length;
@@ -158,7 +134,7 @@ describe('workflow steps', () => {
       const first = orderEvent();
       const ref = await createCustomer(customerDeps(), { order: first });
       await recordCustomer(
-        { ...obs.observability, buyers: store, orders: store, events: outbound.events },
+        { ...obs.observability, buyers: store, orders: store, events: h.outbound.events },
         { order: first, customer: ref },
       );
       const { address: _none, ...again } = orderEvent({
@@ -223,7 +199,7 @@ describe('workflow steps', () => {
   describe('recordCustomer', () => {
     it('writes one buyer mapping and the customer on the order however often it runs', async () => {
       const order = orderEvent();
-      const deps = { ...obs.observability, buyers: store, orders: store, events: outbound.events };
+      const deps = { ...obs.observability, buyers: store, orders: store, events: h.outbound.events };
       const customer = { uuid: 'uuid-1', name: 'cname', created: true };
       expect(await recordCustomer(deps, { order, customer })).toEqual({ paid: false });
       expect(await recordCustomer(deps, { order, customer })).toEqual({ paid: false });
@@ -236,7 +212,7 @@ describe('workflow steps', () => {
     });
 
     it('says paid when the triggering event was a paid order', async () => {
-      const deps = { ...obs.observability, buyers: store, orders: store, events: outbound.events };
+      const deps = { ...obs.observability, buyers: store, orders: store, events: h.outbound.events };
       const customer = { uuid: 'uuid-1', name: 'cname', created: true };
       expect(await recordCustomer(deps, { order: orderEvent({ kind: 'paid' }), customer })).toEqual({
         paid: true,
@@ -254,7 +230,7 @@ describe('workflow steps', () => {
       expect(await awaitPayment(paymentDeps(), { orderKey: order.orderKey, taskToken: TOKEN })).toBe(
         'waiting',
       );
-      expect(sfn.calls()).toHaveLength(0);
+      expect(h.sfn.calls()).toHaveLength(0);
       expect((await store.get(order.orderKey))?.taskToken).toBe(TOKEN);
       expect(obs.recorded.logText()).not.toContain(TOKEN);
     });
@@ -265,7 +241,7 @@ describe('workflow steps', () => {
       expect(await awaitPayment(paymentDeps(), { orderKey: order.orderKey, taskToken: TOKEN })).toBe(
         'resumed_paid',
       );
-      expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.output).toBe('{"paid":true}');
+      expect(h.sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.output).toBe('{"paid":true}');
       expect((await store.get(order.orderKey))?.taskToken).toBeUndefined();
     });
 
@@ -276,7 +252,7 @@ describe('workflow steps', () => {
       expect(await awaitPayment(paymentDeps(), { orderKey: order.orderKey, taskToken: TOKEN })).toBe(
         'resumed_failed',
       );
-      expect(sfn.commandCalls(SendTaskFailureCommand)[0]?.args[0].input).toMatchObject({
+      expect(h.sfn.commandCalls(SendTaskFailureCommand)[0]?.args[0].input).toMatchObject({
         error: 'PaymentFailed',
       });
     });
@@ -292,7 +268,7 @@ describe('workflow steps', () => {
     it('records the outcome and error once, closes the order and keeps a fulfilled order fulfilled', async () => {
       const order = orderEvent();
       await store.record(order, 'exec', obs.observability.now());
-      const deps = { ...obs.observability, orders: store, transfers: store, events: outbound.events };
+      const deps = { ...obs.observability, orders: store, transfers: store, events: h.outbound.events };
       const failed = {
         order,
         outcome: 'failed' as const,
@@ -320,7 +296,7 @@ describe('workflow steps', () => {
     it('keeps why no credit moved when the transfer was skipped, and parks the order for a price', async () => {
       const order = orderEvent({ credit: { amount: null, currency: 'EUR', unpricedReason: 'no EUR price' } });
       await recordOutcome(
-        { ...obs.observability, orders: store, transfers: store, events: outbound.events },
+        { ...obs.observability, orders: store, transfers: store, events: h.outbound.events },
         {
           order,
           outcome: 'needs_attention',
@@ -341,7 +317,7 @@ describe('workflow steps', () => {
     it('parks an incomplete order with the fields a person must supply, named in the action', async () => {
       const order = orderEvent();
       await recordOutcome(
-        { ...obs.observability, orders: store, transfers: store, events: outbound.events },
+        { ...obs.observability, orders: store, transfers: store, events: h.outbound.events },
         {
           order,
           outcome: 'needs_attention',
@@ -370,7 +346,7 @@ describe('workflow steps', () => {
       await store.recordFact(order.orderKey, paymentFact(), obs.observability.now());
 
       const recorded = await recordOutcome(
-        { ...obs.observability, orders: store, transfers: store, events: outbound.events },
+        { ...obs.observability, orders: store, transfers: store, events: h.outbound.events },
         { order, outcome: 'expired' },
       );
 

@@ -1,17 +1,16 @@
 import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { executionName } from '../../../shared/domain/keys';
 import { OrderInvalid, TransferOutcomeUnknown } from '../../../shared/errors';
 import { MetricNames } from '../../../shared/metric-names';
-import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
+import type { DynamoStore } from '../../../shared/store/dynamo-store';
 import { reconcileCustomers } from '../../../shared/workflow/daily-reconciliation';
 import { dispatchOrderEvent } from '../../../shared/workflow/dispatch';
 import { reconcileTransfer } from '../../../shared/workflow/reconcile-transfer';
 import { recordOutcome } from '../../../shared/workflow/record-outcome';
 import { replayOrder, sweep } from '../../../shared/workflow/sweep';
 import { DEFAULT_LEASE_SECONDS, transferCredit } from '../../../shared/workflow/transfer-credit';
-import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
-import { FakeYay, recordingObservability, type TransferFault } from './fakes';
+import type { FakeYay, recordingObservability, TransferFault } from './fakes';
 import { orderEvent, paidEvent, paymentFact, refundEvent, refundFact } from './fixtures';
 import { executionArnOf as arnOf, type WorkflowDeps, workflowHarness } from './harness';
 import type { outboundRecorder } from './outbound';
@@ -456,18 +455,10 @@ describe('sweep', () => {
 });
 
 describe('reconcileCustomers', () => {
-  let dynamo: LocalDynamo;
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-  });
-  afterAll(async () => {
-    await dynamo.stop();
-  });
+  const h = workflowHarness();
 
   it('reports recorded customers missing from Yay or renamed there as drift', async () => {
-    const store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
-    const yay = new FakeYay();
-    const obs = recordingObservability();
+    const { store, yay, obs } = h;
     const kept = yay.addCustomer('ckept');
     const renamed = yay.addCustomer('cother');
     yay.addCustomer('cnotours');
@@ -484,9 +475,7 @@ describe('reconcileCustomers', () => {
   });
 
   it('emits a zero drift metric when everything matches', async () => {
-    const store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
-    const yay = new FakeYay();
-    const obs = recordingObservability();
+    const { store, yay, obs } = h;
     await store.putCustomer(
       'buyer',
       { uuid: yay.addCustomer('cname'), name: 'cname' },

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { executionName } from '../../../shared/domain/keys';
 import { attentionAction } from '../../../shared/domain/order-state';
 import {
@@ -10,7 +10,7 @@ import {
   YayUnavailable,
 } from '../../../shared/errors';
 import { MetricNames } from '../../../shared/metric-names';
-import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
+import type { DynamoStore } from '../../../shared/store/dynamo-store';
 import type { CustomerRef } from '../../../shared/workflow/contract';
 import { reconcileTransfer, resolveTransfer } from '../../../shared/workflow/reconcile-transfer';
 import {
@@ -18,35 +18,23 @@ import {
   type TransferCreditDeps,
   transferCredit,
 } from '../../../shared/workflow/transfer-credit';
-import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
-import { FakeWorkflow, FakeYay, recordingObservability } from './fakes';
+import type { FakeYay } from './fakes';
 import { orderEvent, paidEvent, refundFact } from './fixtures';
-import { outboundRecorder } from './outbound';
+import { executionArnOf, type WorkflowHarness, workflowHarness } from './harness';
 
 describe('transferCredit', () => {
-  let dynamo: LocalDynamo;
+  const h = workflowHarness();
   let store: DynamoStore;
   let yay: FakeYay;
-  let obs: ReturnType<typeof recordingObservability>;
+  let obs: WorkflowHarness['obs'];
   let deps: TransferCreditDeps;
   let customer: CustomerRef;
-  const outbound = outboundRecorder();
   const order = paidEvent();
   const input = () => ({ order, customer });
   const reconcileDeps = () => ({ ...obs.observability, transfers: store, leases: store, yay });
 
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-  });
-  afterAll(async () => {
-    outbound.restore();
-    await dynamo.stop();
-  });
   beforeEach(async () => {
-    store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
-    yay = new FakeYay();
-    obs = recordingObservability();
-    yay.now = obs.observability.now;
+    ({ store, yay, obs } = h);
     // These cases decide from balances; Yay's history has its own cases below.
     yay.customerBalanceHistoryReadable = false;
     customer = { uuid: yay.addCustomer('ctestcustomer', 2_000), name: 'ctestcustomer', created: true };
@@ -191,18 +179,7 @@ describe('transferCredit', () => {
     expect(obs.recorded.metricTotal(MetricNames.TransfersNeedingReview)).toBe(1);
     await expect(transferCredit(deps, input())).rejects.toBeInstanceOf(TransferOutcomeUnknown);
 
-    const resolved = await resolveTransfer(
-      {
-        ...obs.observability,
-        transfers: store,
-        orders: store,
-        buyers: store,
-        workflow: new FakeWorkflow(),
-        events: outbound.events,
-      },
-      order.orderKey,
-      'applied',
-    );
+    const resolved = await resolveTransfer(h.deps, order.orderKey, 'applied');
     expect(resolved.intent.status).toBe('APPLIED');
     expect((await store.get(order.orderKey))?.outcome).toBe('fulfilled');
     expect(await transferCredit(deps, input())).toEqual({ status: 'APPLIED', amount: 10_000, factCount: 1 });
@@ -267,38 +244,16 @@ describe('transferCredit', () => {
     yay.customerBalanceReadable = false;
     expect((await reconcileTransfer(reconcileDeps(), order.orderKey)).decision).toBe('needs_review');
     yay.customerBalanceReadable = true;
-    await resolveTransfer(
-      {
-        ...obs.observability,
-        transfers: store,
-        orders: store,
-        buyers: store,
-        workflow: new FakeWorkflow(),
-        events: outbound.events,
-      },
-      order.orderKey,
-      'not-applied',
-    );
+    await resolveTransfer(h.deps, order.orderKey, 'not-applied');
     await expect(transferCredit(deps, input())).resolves.toMatchObject({ status: 'APPLIED' });
     expect(yay.applied).toHaveLength(1);
   });
 
   it('refuses to resolve a transfer that is not awaiting a decision, naming its status', async () => {
     await transferCredit(deps, input());
-    await expect(
-      resolveTransfer(
-        {
-          ...obs.observability,
-          transfers: store,
-          orders: store,
-          buyers: store,
-          workflow: new FakeWorkflow(),
-          events: outbound.events,
-        },
-        order.orderKey,
-        'not-applied',
-      ),
-    ).rejects.toThrow(/is APPLIED, not awaiting a decision/);
+    await expect(resolveTransfer(h.deps, order.orderKey, 'not-applied')).rejects.toThrow(
+      /is APPLIED, not awaiting a decision/,
+    );
   });
 
   it('treats an error after the intent is written as UNKNOWN and never calls blindly again', async () => {
@@ -564,27 +519,15 @@ describe('transferCredit', () => {
 });
 
 describe('resolveTransfer', () => {
-  let dynamo: LocalDynamo;
+  const h = workflowHarness();
   let store: DynamoStore;
   let yay: FakeYay;
-  let workflow: FakeWorkflow;
-  let obs: ReturnType<typeof recordingObservability>;
+  let obs: WorkflowHarness['obs'];
   let customer: CustomerRef;
-  const outbound = outboundRecorder();
   const order = orderEvent({ kind: 'paid' });
 
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-  });
-  afterAll(async () => {
-    outbound.restore();
-    await dynamo.stop();
-  });
   beforeEach(async () => {
-    store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
-    yay = new FakeYay();
-    workflow = new FakeWorkflow();
-    obs = recordingObservability();
+    ({ store, yay, obs } = h);
     // A transfer Yay's history could decide would never reach a person: these cases have none.
     yay.customerBalanceHistoryReadable = false;
     customer = { uuid: yay.addCustomer('ctestcustomer', 2_000), name: 'ctestcustomer', created: true };
@@ -592,14 +535,7 @@ describe('resolveTransfer', () => {
   });
 
   const transferDeps = () => ({ ...obs.observability, orders: store, transfers: store, leases: store, yay });
-  const resolveDeps = () => ({
-    ...obs.observability,
-    orders: store,
-    transfers: store,
-    buyers: store,
-    workflow,
-    events: outbound.events,
-  });
+  const resolveDeps = () => h.deps;
 
   /**
    * A transfer whose answer was lost (`fault`), undecidable because the customer balance cannot be read, on an
@@ -636,7 +572,7 @@ describe('resolveTransfer', () => {
     const name = executionName(order.orderKey, 1);
     expect(resolved.replay?.executionName).toBe(name);
     expect(resolved.intent.status).toBe('NOT_APPLIED');
-    expect(workflow.started).toEqual([{ name, input: { order, executionArn: workflow.executionArn(name) } }]);
+    expect(h.started).toEqual([{ name, input: { order, executionArn: executionArnOf(name) } }]);
     const stored = await store.get(order.orderKey);
     expect(stored).toMatchObject({ state: 'open', replays: 1, executionName: name });
     expect(stored?.attention).toBeUndefined();
@@ -662,7 +598,7 @@ describe('resolveTransfer', () => {
     const again = await resolveTransfer(resolveDeps(), order.orderKey, 'not-applied', 'asked twice');
 
     expect(again.replay).toBeUndefined();
-    expect(workflow.started).toHaveLength(1);
+    expect(h.started).toHaveLength(1);
     expect(await store.get(order.orderKey)).toMatchObject({
       replays: 1,
       actions: [{ detail: 'not-applied' }],
@@ -680,7 +616,7 @@ describe('resolveTransfer', () => {
     const resolved = await resolveTransfer(resolveDeps(), order.orderKey, 'not-applied', 'checked');
 
     expect(resolved.replay).toBeUndefined();
-    expect(workflow.started).toEqual([]);
+    expect(h.started).toEqual([]);
     expect(await store.get(order.orderKey)).toMatchObject({
       state: 'open',
       replays: 0,
@@ -707,7 +643,7 @@ describe('resolveTransfer', () => {
       },
     ]);
     expect(await store.listAttention()).toEqual([]);
-    expect(workflow.started).toEqual([]);
+    expect(h.started).toEqual([]);
     expect(obs.recorded.metricTotal(MetricNames.CreditMovedMillis)).toBe(10_000);
   });
 });

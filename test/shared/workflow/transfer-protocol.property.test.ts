@@ -1,12 +1,11 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TransferOutcomeUnknown, YayRateLimited, YayRejected, YayUnavailable } from '../../../shared/errors';
-import { createDynamoStore } from '../../../shared/store/dynamo-store';
 import { reconcileTransfer } from '../../../shared/workflow/reconcile-transfer';
 import { transferCredit } from '../../../shared/workflow/transfer-credit';
-import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
-import { FakeYay, recordingObservability, type TransferFault } from './fakes';
+import type { TransferFault } from './fakes';
 import { orderEvent } from './fixtures';
+import { workflowHarness } from './harness';
 
 const FAULTS: (TransferFault | 'ok')[] = [
   'ok',
@@ -21,13 +20,7 @@ const FAULTS: (TransferFault | 'ok')[] = [
 type Ending = 'applied' | 'rejected' | 'needs_review' | 'gave_up';
 
 describe('the transfer protocol under any sequence of Yay faults', () => {
-  let dynamo: LocalDynamo;
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-  });
-  afterAll(async () => {
-    await dynamo.stop();
-  });
+  const h = workflowHarness();
 
   it('never moves the credit twice, and moves it exactly once whenever it ends applied', async () => {
     await fc.assert(
@@ -35,9 +28,8 @@ describe('the transfer protocol under any sequence of Yay faults', () => {
         fc.array(fc.constantFrom(...FAULTS), { maxLength: 8 }),
         fc.array(fc.boolean(), { maxLength: 8 }),
         async (faults, readable) => {
-          const store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
-          const yay = new FakeYay();
-          const obs = recordingObservability();
+          // A table and a Yay of its own for each run.
+          const { store, yay, obs } = await h.world();
           const uuid = yay.addCustomer('cproperty', 1_000);
           const order = orderEvent({ kind: 'paid' });
           const customer = { uuid, name: 'cproperty', created: true };

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   ConfigInvalid,
   DependencyUnavailable,
@@ -10,13 +10,11 @@ import {
   YayUnavailable,
 } from '../../../shared/errors';
 import { secretsManagerReader, YayCredentialsSchema } from '../../../shared/secrets';
-import { createDynamoStore, type DynamoStore } from '../../../shared/store/dynamo-store';
 import { classifyError, workflowHandler } from '../../../shared/workflow/lambda';
 import { reconcileTransfer } from '../../../shared/workflow/reconcile-transfer';
 import { transferCredit } from '../../../shared/workflow/transfer-credit';
-import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
-import { FakeYay, recordingObservability } from './fakes';
 import { orderEvent } from './fixtures';
+import { workflowHarness } from './harness';
 
 /** An error as the AWS SDK v3 throws it after its own retries: a name, a fault, the HTTP status. */
 function sdkError(name: string, httpStatusCode: number, extra: Record<string, unknown> = {}): Error {
@@ -102,17 +100,8 @@ describe('transient errors stay transient', () => {
   });
 
   describe('reconcileTransfer', () => {
-    let dynamo: LocalDynamo;
-    let store: DynamoStore;
-    let yay: FakeYay;
+    const h = workflowHarness();
     const order = orderEvent({ kind: 'paid' });
-
-    beforeAll(async () => {
-      dynamo = await startDynalite();
-    });
-    afterAll(async () => {
-      await dynamo.stop();
-    });
 
     it.each([
       ['a 429', new YayRateLimited('GET /account/balance answered 429')],
@@ -120,9 +109,7 @@ describe('transient errors stay transient', () => {
     ])(
       'lets %s on the balance read reach the graph, leaving the transfer UNKNOWN for the retry',
       async (_what, error) => {
-        store = createDynamoStore({ tableName: await dynamo.newTable(), client: dynamo.client });
-        yay = new FakeYay();
-        const obs = recordingObservability();
+        const { store, yay, obs } = h;
         const uuid = yay.addCustomer('cname');
         await store.record(order, 'exec', obs.observability.now());
         yay.transferFaults.push('lost-answer');

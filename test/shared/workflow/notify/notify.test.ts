@@ -16,12 +16,7 @@ import type { OrderEvent } from '../../../../shared/domain/order-event';
 import { OUTBOUND_SOURCE, Outbound, OutboundDetailTypes } from '../../../../shared/domain/outbound-events';
 import { OrderInvalid } from '../../../../shared/errors';
 import { MetricNames } from '../../../../shared/metric-names';
-import {
-  createDynamoStore,
-  createNotificationStores,
-  type DynamoStore,
-  type NotificationStores,
-} from '../../../../shared/store/dynamo-store';
+import type { DynamoStore, NotificationStores } from '../../../../shared/store/dynamo-store';
 import { EmailKeys } from '../../../../shared/store/email-repository';
 import { sesMailer } from '../../../../shared/workflow/mailer';
 import {
@@ -35,9 +30,10 @@ import {
   sendWelcome,
 } from '../../../../shared/workflow/notify';
 import { passwordKey, sealPassword } from '../../../../shared/yay/password-box';
-import { FAKE_CREDENTIALS, type LocalDynamo, startDynalite } from '../../../helpers/dynalite';
-import { deferred, recordingObservability } from '../fakes';
+import { FAKE_CREDENTIALS } from '../../../helpers/dynalite';
+import { deferred } from '../fakes';
 import { orderEvent, paymentFact } from '../fixtures';
+import { type WorkflowHarness, workflowHarness } from '../harness';
 
 const KEY = passwordKey('test-only-password-key-not-a-secret-0000');
 const PASSWORD = 'Test-only-Passw0rd-not-a-secret';
@@ -51,19 +47,18 @@ const TEMPLATES = { welcome: 'test-welcome', receipt: 'test-receipt' };
  * local mode's SES stand-in, which renders the app's own templates into an outbox folder.
  */
 describe('buyer e-mails', () => {
-  let dynamo: LocalDynamo;
+  const h = workflowHarness();
   let ses: LoopbackServer;
   let outbox: string;
   let store: DynamoStore;
   let notifications: NotificationStores;
-  let obs: ReturnType<typeof recordingObservability>;
+  let obs: WorkflowHarness['obs'];
   let accepted: OutboxMessage[];
   /** What the stand-in does before accepting the next SendEmail (hold it, refuse it). */
   let beforeSend: (() => Promise<void> | void) | undefined;
   let client: SESv2Client;
 
   beforeAll(async () => {
-    dynamo = await startDynalite();
     outbox = mkdtempSync(join(tmpdir(), 'yay-outbox-'));
     const parts = loadEmailTemplates();
     ses = await listenLoopback(
@@ -89,14 +84,10 @@ describe('buyer e-mails', () => {
   afterAll(async () => {
     client.destroy();
     await ses.close();
-    await dynamo.stop();
     rmSync(outbox, { recursive: true, force: true });
   });
   beforeEach(async () => {
-    const tableName = await dynamo.newTable();
-    store = createDynamoStore({ tableName, client: dynamo.client });
-    notifications = createNotificationStores({ tableName, client: dynamo.client });
-    obs = recordingObservability();
+    ({ store, notifications, obs } = h);
     accepted = [];
     beforeSend = undefined;
     for (const message of listOutbox(outbox)) rmSync(message.file);
