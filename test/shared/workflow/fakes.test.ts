@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Millis } from '../../../shared/domain/credit';
 import { YayRateLimited } from '../../../shared/errors';
 import { sampleCustomerInput, useYaySandbox } from '../../helpers/yay-sandbox';
-import { FakeYay } from '../workflow/fakes';
+import { FakeYay } from './fakes';
 
 /** Only what a ledger says, without the instants each side stamps with its own clock. */
 const movements = (history: { change: number; balance?: number }[] | undefined) =>
