@@ -51,6 +51,7 @@ export interface Table {
   readonly pageSize?: number;
 }
 
+/** Where the table is and how to reach it. */
 export interface TableOptions {
   tableName: string;
   /** Defaults to a new client; `AWS_ENDPOINT_URL_DYNAMODB` is honoured by the SDK (local mode, dynalite). */
@@ -59,6 +60,7 @@ export interface TableOptions {
   pageSize?: number;
 }
 
+/** The table the repositories share, over one document client. */
 export function openTable(options: TableOptions): Table {
   return { doc: documentClient(options.client), name: options.tableName, pageSize: options.pageSize };
 }

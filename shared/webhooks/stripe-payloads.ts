@@ -6,6 +6,7 @@ import * as z from 'zod';
 
 const Metadata = z.record(z.string(), z.string()).nullish();
 
+/** An address as Stripe sends it (customer, billing, shipping). */
 export const StripeAddress = z
   .object({
     line1: z.string().nullish(),
@@ -121,6 +122,7 @@ export const InvoicePaymentSchema = z.object({
 /** A price as an invoice line carries it before 2025-03-31.basil (`price`), or as its id after (`pricing`). */
 const PriceRef = z.object({ id: z.string().min(1), lookup_key: z.string().nullish() }).nullish();
 
+/** One line of an invoice: what it priced, and how many. */
 export const InvoiceLine = z.object({
   quantity: z.number().int().nonnegative().nullish(),
   price: PriceRef,

@@ -15,6 +15,7 @@ import { DEFAULT_LEASE_SECONDS } from './transfer-credit';
 export { type ReplayDeps, type ReplayResult, replayOrder } from './replay';
 export { creditStillOwed } from './sweep-owed';
 
+/** What the sweep reads, starts and reports through. */
 export interface SweepDeps extends ReplayDeps {
   transfers: TransferStore;
   yay: YayApi;
@@ -24,6 +25,7 @@ export interface SweepDeps extends ReplayDeps {
   credit?: CreditOptions;
 }
 
+/** The sweep's thresholds, from the function's environment. */
 export interface SweepOptions {
   /** The payment window: an unpaid order older than this whose execution is gone is expired. */
   paymentWindowSeconds: number;
@@ -35,6 +37,7 @@ export interface SweepOptions {
   leaseSeconds?: number;
 }
 
+/** What one sweep found and did, by order key (logged, and returned to the caller). */
 export interface SweepReport {
   open: number;
   restarted: string[];

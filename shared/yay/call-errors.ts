@@ -60,6 +60,7 @@ export function cleanStatusMessage(message: string | undefined, secrets: string[
   return flat.length > MAX_STATUS_MESSAGE ? `${flat.slice(0, MAX_STATUS_MESSAGE - 1)}…` : flat;
 }
 
+/** The YayUnavailable for a call that failed before its answer was read, saying whether it may have reached Yay. */
 export function transportError(
   error: unknown,
   context: string,
@@ -133,6 +134,7 @@ function redact(text: string, secrets: string[]): string {
   return out;
 }
 
+/** An answer whose body is not what the call expects: Yay is treated as unavailable (retried). */
 export function unexpectedBody(context: string, error: z.ZodError): YayUnavailable {
   return new YayUnavailable(`${context}: Yay answered an unexpected body (${describeIssues(error)})`, true);
 }
