@@ -5,7 +5,7 @@ import { ConfigInvalid } from './errors';
 /** A Yay store front id: a UUID (any version, either case). */
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The context keys that configure store fronts (infra/config.ts reads them; `ops yay-check` names them). */
+/** The context keys that configure store fronts (infra/config/ reads them; `ops yay-check` names them). */
 export const StoreFrontContextKeys = {
   default: 'yay:storeFront',
   stores: 'provisioning:stores',

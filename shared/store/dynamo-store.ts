@@ -1,22 +1,20 @@
+import type { BuyerStore } from './buyer-repository';
 import { buyerRepository } from './buyer-repository';
+import type { EmailStore } from './email-repository';
 import { emailRepository } from './email-repository';
+import type { LeaseStore } from './lease-repository';
 import { leaseRepository } from './lease-repository';
+import type { OrderQueries } from './order-queries';
 import { orderQueries } from './order-queries';
+import type { OrderStore } from './order-repository';
 import { orderRepository } from './order-repository';
+import type { PasswordStore } from './password-repository';
 import { passwordRepository } from './password-repository';
+import type { PaymentLinkStore } from './payment-repository';
 import { paymentRepository } from './payment-repository';
 import { openTable, type TableOptions } from './table';
+import type { TransferStore } from './transfer-repository';
 import { transferRepository } from './transfer-repository';
-import type {
-  BuyerStore,
-  EmailStore,
-  LeaseStore,
-  OrderQueries,
-  OrderStore,
-  PasswordStore,
-  PaymentLinkStore,
-  TransferStore,
-} from './types';
 
 /** Everything the workflow and the ops CLI need from the table, but the e-mail ports (their method names overlap). */
 export type DynamoStore = OrderStore &

@@ -1,5 +1,26 @@
-import { EXPIRES, ItemKeys, inQueue, PK, queueItems, type Table, tryDelete, tryPut } from './table';
-import type { LeaseStore } from './types';
+import { inQueue, queueItems } from './indexes';
+import { EXPIRES, ItemKeys, PK } from './item-keys';
+import { type Table, tryDelete, tryPut } from './table';
+
+/** A stored lease: `holder` has `resource` until `expiresAt`, after which it counts as gone. */
+export interface Lease {
+  resource: string;
+  holder: string;
+  expiresAt: Date;
+}
+
+/** Per-customer lease: two transfers to one customer never overlap. */
+export interface LeaseStore {
+  /** True when taken (absent or expired); false when another holder's lease is live. */
+  acquire(resource: string, holder: string, ttlSeconds: number, now: Date): Promise<boolean>;
+  /** Releases only our own lease (a conditional delete); a lease already taken over is left alone. */
+  release(resource: string, holder: string): Promise<void>;
+  /**
+   * Every lease still stored, expired ones included (DynamoDB's TTL deletes them late, dynalite never), in one
+   * query: local mode releases at start what a killed process held.
+   */
+  listHeld(): Promise<Lease[]>;
+}
 
 /**
  * Per-customer leases, one item per resource, also in the `LEASE` queue of the sparse index so that the

@@ -1,29 +1,72 @@
 import { BatchGetCommand, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { Provider } from '../domain/keys';
 import { Providers } from '../domain/keys';
+import type { OrderState } from '../domain/order-state';
+import { lookupKey } from './indexes';
+import { DAY_PK, DAY_SK, type Item, ItemKeys, PK, SK, strip } from './item-keys';
+import type { OrderRecord } from './order-repository';
 import { TableSchema } from './schema';
-import {
-  DAY_PK,
-  DAY_SK,
-  type Item,
-  ItemKeys,
-  lookupKey,
-  PK,
-  queryAll,
-  SK,
-  scanAll,
-  strip,
-  type Table,
-} from './table';
-import type {
-  CreditMovement,
-  OrderDaySummary,
-  OrderFilter,
-  OrderQueries,
-  OrderRecord,
-  OrderState,
-  OrderView,
-  TransferIntent,
-} from './types';
+import { queryAll, scanAll, type Table } from './table';
+import type { TransferIntent } from './transfer-repository';
+
+/** An order as the ops CLI shows it: the task token replaced by whether one is stored. */
+export type OrderView = Omit<OrderRecord, 'taskToken'> & { waitingForPayment: boolean };
+
+/** What the console's Orders page filters on. Days are UTC `YYYY-MM-DD`, both inclusive. */
+export interface OrderFilter {
+  state?: OrderState;
+  provider?: Provider;
+  /** The store id of the order key (`provider:store:orderId`), exact. */
+  store?: string;
+  fromDay: string;
+  toDay: string;
+}
+
+/** One page of orders, newest first; `next` is the cursor of the page after it, absent on the last. */
+export interface OrderPage {
+  orders: OrderView[];
+  next?: string;
+}
+
+/** How the console's search finds orders: by key exactly, by the buyer's e-mail or the Yay customer name (any case). */
+export type OrderSearch = { orderKey: string } | { email: string } | { customerName: string };
+
+/** An order as the charts count it. */
+export interface OrderDaySummary {
+  orderKey: string;
+  createdAt: string;
+  state: OrderState;
+}
+
+/** Credit that moved to a customer: a transfer intent that became APPLIED, and when. */
+export interface CreditMovement {
+  orderKey: string;
+  /** Thousandths of a pound. */
+  amount: number;
+  movedAt: string;
+}
+
+/** The read side of the ops CLI and the console. Tokens are never returned. */
+export interface OrderQueries {
+  /** One order with its transfer intent, or undefined. */
+  getOrder(orderKey: string): Promise<(OrderView & { transfer?: TransferIntent }) | undefined>;
+  /** Orders, optionally of one state, oldest first (a scan of the whole table: `ops list`). */
+  listOrders(filter?: { state?: OrderState }): Promise<OrderView[]>;
+  /**
+   * One page of the orders created between two UTC days, newest first, through the ByDay index: a query per day
+   * read, never a scan. `cursor` is a page's `next`; a cursor this store did not make is a RangeError.
+   */
+  listOrderPage(filter: OrderFilter, page: { limit: number; cursor?: string }): Promise<OrderPage>;
+  /**
+   * Orders found by key (one GetItem), or by buyer e-mail or Yay customer name (a keys-only index, then the
+   * items), newest first, at most `limit`; `more` when there are others.
+   */
+  searchOrders(search: OrderSearch, limit: number): Promise<{ orders: OrderView[]; more: boolean }>;
+  /** Every order created between two UTC days (key, time, state), oldest first: the console's charts. */
+  ordersCreated(fromDay: string, toDay: string): Promise<OrderDaySummary[]>;
+  /** Every transfer whose credit moved between two UTC days, oldest first. */
+  creditMoved(fromDay: string, toDay: string): Promise<CreditMovement[]>;
+}
 
 function toView(order: OrderRecord): OrderView {
   const { taskToken, ...rest } = order;

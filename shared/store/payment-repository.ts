@@ -1,6 +1,28 @@
-import { factKey } from '../domain/money';
-import { ItemKeys, mustExist, type Table, tryUpdate, Update, updateItem } from './table';
-import type { PaymentLink, PaymentLinkStore } from './types';
+import { factKey, type MoneyFact } from '../domain/money';
+import { ItemKeys } from './item-keys';
+import { mustExist, type Table, tryUpdate, updateItem } from './table';
+import { Update } from './update';
+
+/**
+ * A payment by the provider's id (`provider:store:<payment id>`), for refunds and disputes that name only the payment
+ * (a Stripe PaymentIntent): the order that made the payment and the facts that came for it meet on this one item,
+ * whichever arrives first. Each method is one conditional write and returns the item as it stands after it.
+ */
+export interface PaymentLinkStore {
+  /** The order claims its payment (the first order to claim it keeps it) and reads the facts that came before it. */
+  claimPayment(paymentKey: string, orderKey: string, now: Date): Promise<PaymentLink>;
+  /** Notes a fact that names only the payment; the answer says which order (if any) has claimed it. */
+  notePaymentFact(paymentKey: string, fact: MoneyFact, now: Date): Promise<PaymentLink>;
+}
+
+/** A payment item as it stands: the order that claimed it, and the facts that named only the payment. */
+export interface PaymentLink {
+  paymentKey: string;
+  /** The order that claimed the payment, once one has. */
+  orderKey?: string;
+  /** Facts that came naming only the payment, each once. */
+  facts: MoneyFact[];
+}
 
 const linkOf = (paymentKey: string) => `payment ${paymentKey}`;
 

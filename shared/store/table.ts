@@ -1,7 +1,7 @@
 /**
- * The single table as every repository sees it: the document client, the key layout, the queue attributes of
- * the sparse `OpenOrders` index, one builder for update expressions, and conditional writes whose failed
- * condition is an answer (with the item as it stood) rather than an error.
+ * The single table as every repository sees it: the document client, reads page after page, and conditional
+ * writes whose failed condition is an answer (with the item as it stood) rather than an error. The key layout is
+ * in item-keys.ts, the index attributes in indexes.ts, the update builder in update.ts.
  */
 import {
   type AttributeValue,
@@ -18,99 +18,11 @@ import {
   type QueryCommandInput,
   type ScanCommandInput,
   UpdateCommand,
-  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { countConsumedCapacity } from './consumed-capacity';
-import { TableSchema } from './schema';
-
-export const PK = TableSchema.partitionKey;
-export const SK = TableSchema.sortKey;
-const OPEN_PK = TableSchema.openOrdersIndex.partitionKey;
-const OPEN_SK = TableSchema.openOrdersIndex.sortKey;
-/** The CustomerTransfers index key: the customer uuid, on an intent only while it is IN_FLIGHT or UNKNOWN. */
-export const UNRESOLVED_FOR = TableSchema.customerTransfersIndex.partitionKey;
-export const EXPIRES = TableSchema.ttlAttribute;
-/** The ByDay index keys: `ORDER#<day>` / `CREDIT#<day>` and `<time>#<orderKey>`. */
-export const DAY_PK = TableSchema.byDayIndex.partitionKey;
-export const DAY_SK = TableSchema.byDayIndex.sortKey;
-/** The OwedCredit index keys: `OWED` and `<since>#<orderKey>`, on an order only while it may owe credit. */
-export const OWED_PK = TableSchema.owedIndex.partitionKey;
-export const OWED_SK = TableSchema.owedIndex.sortKey;
-/** The lookup keys of the console's search: the buyer's lower-cased e-mail and the order's Yay customer. */
-export const BUYER_EMAIL = TableSchema.buyerEmailIndex.partitionKey;
-export const ORDER_CUSTOMER = TableSchema.customerNameIndex.partitionKey;
-
-/** A table key: `{ pk, sk }`. */
-export type ItemKey = Record<string, string>;
-/** An item as the document client reads it. */
-export type Item = Record<string, unknown>;
-
-function itemKey(pk: string, sk: string): ItemKey {
-  return { [PK]: pk, [SK]: sk };
-}
-
-const ORDER_PREFIX = 'ORDER#';
-
-/** Item key layout inside the single table (pk/sk names come from {@link TableSchema}). */
-export const ItemKeys = {
-  order: (orderKey: string) => itemKey(`${ORDER_PREFIX}${orderKey}`, 'ORDER'),
-  transfer: (orderKey: string) => itemKey(`${ORDER_PREFIX}${orderKey}`, 'TRANSFER'),
-  buyer: (buyerKey: string) => itemKey(`BUYER#${buyerKey}`, 'CUSTOMER'),
-  lease: (resource: string) => itemKey(`LEASE#${resource}`, 'LEASE'),
-  /** An e-mail marker: the welcome in its customer's partition, a receipt in its order's. */
-  email: (key: string) =>
-    key.startsWith('receipt:')
-      ? itemKey(`${ORDER_PREFIX}${key.slice('receipt:'.length)}`, 'EMAIL#receipt')
-      : itemKey(`CUSTOMER#${key.slice('welcome:'.length)}`, 'EMAIL#welcome'),
-  password: (customerName: string) => itemKey(`CUSTOMER#${customerName}`, 'PASSWORD'),
-  /**
-   * A payment by the provider's id (`provider:store:<payment id>`): where a refund naming only its payment and the
-   * order that made it meet, whichever comes first.
-   */
-  payment: (paymentKey: string) => itemKey(`PAYMENT#${paymentKey}`, 'PAYMENT'),
-  /** The one partition of the OwedCredit index. */
-  owed: 'OWED',
-  /** Partitions of the sparse index: open orders, transfers whose outcome is not settled, and so on. */
-  openOrders: 'ORDER',
-  openTransfers: 'TRANSFER',
-  attention: 'ATTENTION',
-  leases: 'LEASE',
-  emails: 'EMAIL',
-  /** Partitions of the ByDay index: orders created on a UTC day (`YYYY-MM-DD`), credit moved on one. */
-  ordersOn: (day: string) => `ORDER#${day}`,
-  creditOn: (day: string) => `CREDIT#${day}`,
-} as const;
-
-/** The order key of an item in an order's partition (its `pk` is `ORDER#<orderKey>`). */
-export function orderKeyOf(item: Item): string | undefined {
-  const pk = item[PK];
-  return typeof pk === 'string' && pk.startsWith(ORDER_PREFIX) ? pk.slice(ORDER_PREFIX.length) : undefined;
-}
-
-/** Attributes that place an item in the table and its indexes; callers never see them. */
-const INTERNAL = new Set<string>([
-  PK,
-  SK,
-  OPEN_PK,
-  OPEN_SK,
-  UNRESOLVED_FOR,
-  EXPIRES,
-  DAY_PK,
-  DAY_SK,
-  OWED_PK,
-  OWED_SK,
-  BUYER_EMAIL,
-  ORDER_CUSTOMER,
-  'kind',
-]);
-
-/** The item without its key and index attributes: what the ports return. */
-export function strip<T>(item: Item): T {
-  const out: Item = {};
-  for (const [key, value] of Object.entries(item)) if (!INTERNAL.has(key)) out[key] = value;
-  return out as T;
-}
+import { type Item, type ItemKey, itemKey, PK, SK, strip } from './item-keys';
+import type { Update } from './update';
 
 /**
  * Builds the document client the way every handler does: undefined fields are dropped, not rejected, and every
@@ -139,6 +51,7 @@ export interface Table {
   readonly pageSize?: number;
 }
 
+/** Where the table is and how to reach it. */
 export interface TableOptions {
   tableName: string;
   /** Defaults to a new client; `AWS_ENDPOINT_URL_DYNAMODB` is honoured by the SDK (local mode, dynalite). */
@@ -147,6 +60,7 @@ export interface TableOptions {
   pageSize?: number;
 }
 
+/** The table the repositories share, over one document client. */
 export function openTable(options: TableOptions): Table {
   return { doc: documentClient(options.client), name: options.tableName, pageSize: options.pageSize };
 }
@@ -182,197 +96,9 @@ export async function scanAll(table: Table, input: PagedInput<ScanCommandInput>)
 }
 
 /**
- * The items of one queue of the sparse `OpenOrders` index in sort-key order (oldest first, but for leases); an
- * item is read again when the index does not carry it whole (`isWhole` false: a keys-only projection, which
- * infra may choose).
- */
-export async function queueItems(
-  table: Table,
-  queue: string,
-  isWhole: (item: Item) => boolean,
-): Promise<Item[]> {
-  const items = await queryAll(table, {
-    IndexName: TableSchema.openOrdersIndex.name,
-    KeyConditionExpression: '#open = :queue',
-    ExpressionAttributeNames: { '#open': OPEN_PK },
-    ExpressionAttributeValues: { ':queue': queue },
-  });
-  const out: Item[] = [];
-  for (const item of items) {
-    if (isWhole(item)) out.push(item);
-    else {
-      const again = await table.doc.send(
-        new GetCommand({
-          TableName: table.name,
-          Key: itemKey(String(item[PK]), String(item[SK])),
-          ConsistentRead: true,
-        }),
-      );
-      if (again.Item) out.push(again.Item);
-    }
-  }
-  return out;
-}
-
-/** The sort key of an item in a queue: oldest first, then by order. */
-export function queueSortKey(since: string, orderKey: string): string {
-  return `${since}#${orderKey}`;
-}
-
-/** The attributes that put a new item (a Put) into a queue of the sparse index. */
-export function inQueue(queue: string, sortKey: string): Item {
-  return { [OPEN_PK]: queue, [OPEN_SK]: sortKey };
-}
-
-/** Moves the item into `queue` (from whichever it was in). */
-export function enterQueue(update: Update, queue: string, sortKey: string): Update {
-  return update.set(OPEN_PK, queue).set(OPEN_SK, sortKey);
-}
-
-/** Puts the item into `queue` unless it is in one already (an order a person has in front of them stays there). */
-export function enterQueueUnlessQueued(update: Update, queue: string, sortKey: string): Update {
-  return update.setDefault(OPEN_PK, queue).setDefault(OPEN_SK, sortKey);
-}
-
-/** Takes the item out of every queue. */
-export function leaveQueue(update: Update): Update {
-  return update.remove(OPEN_PK, OPEN_SK);
-}
-
-/** Puts the order on the OwedCredit index unless it is there already (it keeps the time it first owed). */
-export function enterOwed(update: Update, since: string, orderKey: string): Update {
-  return update.setDefault(OWED_PK, ItemKeys.owed).setDefault(OWED_SK, queueSortKey(since, orderKey));
-}
-
-/** Takes the order off the OwedCredit index. */
-export function leaveOwed(update: Update): Update {
-  return update.remove(OWED_PK, OWED_SK);
-}
-
-/** DynamoDB's limits on an index key's value, in UTF-8 bytes: a longer one fails the whole write. */
-const MAX_SORT_KEY_BYTES = 1024;
-/** The longest e-mail address SMTP carries (RFC 5321); anything longer is not an address worth indexing. */
-const MAX_LOOKUP_CHARS = 254;
-
-/** The UTC day (`YYYY-MM-DD`) of an ISO-8601 time. */
-export function dayOf(at: string): string {
-  return at.slice(0, 10);
-}
-
-/**
- * `<time>#<orderKey>`, the ByDay sort key, cut to DynamoDB's 1 KB for a sort key: an order id is whatever the store
- * sent, and an index key past the limit would refuse the order's own write. A cut key only loses uniqueness, which an
- * index sort key does not need (pages resume on the table key as well).
- */
-export function daySortKey(at: string, orderKey: string): string {
-  const key = `${at}#${orderKey}`;
-  if (Buffer.byteLength(key, 'utf8') <= MAX_SORT_KEY_BYTES) return key;
-  return Buffer.from(key, 'utf8')
-    .subarray(0, MAX_SORT_KEY_BYTES)
-    .toString('utf8')
-    .replace(/\uFFFD+$/, '');
-}
-
-/** The attributes that put a new order (a Put) under its creation day. */
-export function onDay(day: (day: string) => string, at: string, orderKey: string): Item {
-  return { [DAY_PK]: day(dayOf(at)), [DAY_SK]: daySortKey(at, orderKey) };
-}
-
-/** The value a search looks up (trimmed, lower-cased), or undefined for none or one too long to be real. */
-export function lookupKey(text: string | undefined): string | undefined {
-  const key = text?.trim().toLowerCase();
-  return key && key.length <= MAX_LOOKUP_CHARS ? key : undefined;
-}
-
-const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
-
-/**
- * One UpdateExpression with its placeholders: every attribute name is `#name`, every value a fresh `:vN`, so
- * a method says what it sets and never keeps the two maps in step by hand. Conditions use {@link name} and
- * {@link value} of the same builder.
- */
-export class Update {
-  readonly #names: Record<string, string> = {};
-  readonly #values: Record<string, unknown> = {};
-  readonly #sets: string[] = [];
-  readonly #removes: string[] = [];
-  #next = 0;
-
-  /** The placeholder of an attribute name (`#state`). */
-  name(attribute: string): string {
-    if (!NAME.test(attribute)) throw new Error(`not a plain attribute name: ${attribute}`);
-    this.#names[`#${attribute}`] = attribute;
-    return `#${attribute}`;
-  }
-
-  /** A placeholder bound to `value`. */
-  value(value: unknown): string {
-    const placeholder = `:v${this.#next++}`;
-    this.#values[placeholder] = value;
-    return placeholder;
-  }
-
-  set(attribute: string, value: unknown): this {
-    this.#sets.push(`${this.name(attribute)} = ${this.value(value)}`);
-    return this;
-  }
-
-  /** Sets the attribute only where the item has none (`if_not_exists`): a default, never an overwrite. */
-  setDefault(attribute: string, value: unknown): this {
-    const name = this.name(attribute);
-    this.#sets.push(`${name} = if_not_exists(${name}, ${this.value(value)})`);
-    return this;
-  }
-
-  /** Sets the attribute to another one's value as the item stands before this update. */
-  copy(attribute: string, from: string): this {
-    this.#sets.push(`${this.name(attribute)} = ${this.name(from)}`);
-    return this;
-  }
-
-  /** Appends to a list attribute, creating the list when absent. */
-  append(attribute: string, items: readonly unknown[]): this {
-    const name = this.name(attribute);
-    this.#sets.push(`${name} = list_append(if_not_exists(${name}, ${this.value([])}), ${this.value(items)})`);
-    return this;
-  }
-
-  /** Adds `by` to a number attribute, from 0 when absent. */
-  increment(attribute: string, by = 1): this {
-    const name = this.name(attribute);
-    this.#sets.push(`${name} = if_not_exists(${name}, ${this.value(0)}) + ${this.value(by)}`);
-    return this;
-  }
-
-  remove(...attributes: string[]): this {
-    for (const attribute of attributes) {
-      const name = this.name(attribute);
-      if (!this.#removes.includes(name)) this.#removes.push(name);
-    }
-    return this;
-  }
-
-  /** The UpdateCommand fields (DynamoDB rejects an empty value map, so none is sent then). */
-  input(): Pick<
-    UpdateCommandInput,
-    'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
-  > {
-    const clauses = [
-      ...(this.#sets.length ? [`SET ${this.#sets.join(', ')}`] : []),
-      ...(this.#removes.length ? [`REMOVE ${this.#removes.join(', ')}`] : []),
-    ];
-    return {
-      UpdateExpression: clauses.join(' '),
-      ExpressionAttributeNames: { ...this.#names },
-      ...(this.#next > 0 ? { ExpressionAttributeValues: { ...this.#values } } : {}),
-    };
-  }
-}
-
-/**
  * What a conditional write came to. On a failed condition, `current()` is the item as it stood: DynamoDB
  * returns it in the ConditionalCheckFailedException when asked (`ReturnValuesOnConditionCheckFailure:
- * 'ALL_OLD'`), which saves a read; dynalite does not (pinned in test/unit/store/dynamo-store.test.ts), and
+ * 'ALL_OLD'`), which saves a read; dynalite does not (pinned in test/shared/store/dynamo-store.test.ts), and
  * neither does DynamoDB when there was no item, so then `current()` reads it (consistently). Callers that do
  * not need the item never call it and pay nothing.
  */

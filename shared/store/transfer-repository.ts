@@ -1,34 +1,150 @@
+import { dayOf, daySortKey, enterQueueUnlessQueued, leaveQueue, queueItems, queueSortKey } from './indexes';
+import { DAY_PK, DAY_SK, ItemKeys, strip, UNRESOLVED_FOR } from './item-keys';
 import { TableSchema } from './schema';
 import {
-  DAY_PK,
-  DAY_SK,
-  dayOf,
-  daySortKey,
-  enterQueueUnlessQueued,
   getItem,
-  ItemKeys,
-  leaveQueue,
   mustExist,
   queryAll,
-  queueItems,
-  queueSortKey,
-  strip,
   type Table,
   tryDelete,
   tryUpdate,
-  UNRESOLVED_FOR,
-  Update,
   updateItem,
   type Written,
 } from './table';
-import {
-  type TransferIntent,
-  type TransferIntentStatus,
-  type TransferPatch,
-  type TransferStore,
-  UnresolvedTransferStatuses,
-  UnsettledTransferStatuses,
-} from './types';
+import { Update } from './update';
+
+/**
+ * The transfer protocol's states (docs/design.md, "Exactly-once transfer"). `IN_FLIGHT` is written before the Yay
+ * call: found again by a later attempt it means "a call may have happened", which is treated exactly as `UNKNOWN`.
+ * `CANCELLED`: the facts owed nothing before any call (refunded in full), so no call can start afterwards.
+ * `REJECTED`: Yay refused the call with the reseller's balance sufficient; a person's replay starts it again. Only
+ * `APPLIED` and `CANCELLED` are final.
+ */
+export type TransferIntentStatus =
+  | 'PENDING'
+  | 'IN_FLIGHT'
+  | 'APPLIED'
+  | 'REJECTED'
+  | 'UNKNOWN'
+  | 'NOT_APPLIED'
+  | 'NEEDS_REVIEW'
+  | 'CANCELLED';
+
+/** States from which a Yay call may (again) be started: none of them has a call outstanding. */
+export const StartableTransferStatuses: readonly TransferIntentStatus[] = [
+  'PENDING',
+  'NOT_APPLIED',
+  'REJECTED',
+];
+/**
+ * States in which a call may have happened but its outcome is not decided: while a customer has such an
+ * intent, no other transfer may move that customer's balance (see {@link TransferStore.listUnresolvedFor}).
+ */
+export const UnresolvedTransferStatuses: readonly TransferIntentStatus[] = ['IN_FLIGHT', 'UNKNOWN'];
+/** States whose outcome is not yet settled (the sweep reconciles them). */
+export const UnsettledTransferStatuses: readonly TransferIntentStatus[] = [
+  'PENDING',
+  'NOT_APPLIED',
+  'IN_FLIGHT',
+  'UNKNOWN',
+];
+
+/** One order's transfer: what moves to whom, and where its Yay call stands. */
+export interface TransferIntent {
+  orderKey: string;
+  status: TransferIntentStatus;
+  /**
+   * Thousandths of a pound: what the current (or last) call moves, derived from the order's facts when it was
+   * marked IN_FLIGHT; 0 before any call.
+   */
+  amount: number;
+  /** The order's fact count the amount was derived from. */
+  plannedFactCount?: number;
+  /**
+   * The order's fact count after the last refund or dispute, written here by the refund itself: an IN_FLIGHT write
+   * planned on fewer facts fails (the amount is derived again), and an APPLIED one sees the refund came after.
+   */
+  moneyVersion?: number;
+  customerUuid?: string;
+  customerName?: string;
+  /** Yay calls started so far. */
+  attempts: number;
+  /** Id of the attempt that holds (or last held) IN_FLIGHT. */
+  attemptId?: string;
+  /** When that attempt marked the call IN_FLIGHT: a credit in Yay's history since then may be it. */
+  callStartedAt?: string;
+  /** Snapshots taken just before the current attempt's call (thousandths). */
+  resellerBalanceBefore?: number;
+  /** Absent when the customer's balance could not be read: reconciliation is then undecidable. */
+  customerBalanceBefore?: number;
+  /** Human-readable reason of the last transition (error message, reconcile decision, operator). */
+  reason?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Fields a transition may set beside the status. */
+export type TransferPatch = Partial<
+  Pick<
+    TransferIntent,
+    | 'attemptId'
+    | 'resellerBalanceBefore'
+    | 'customerBalanceBefore'
+    | 'reason'
+    | 'customerUuid'
+    | 'customerName'
+    | 'amount'
+    | 'plannedFactCount'
+    | 'callStartedAt'
+  >
+> & { incrementAttempts?: boolean };
+
+/** Transfer intents, one per order: the states of the exactly-once transfer (shared/workflow/transfer-credit.ts). */
+export interface TransferStore {
+  getIntent(orderKey: string): Promise<TransferIntent | undefined>;
+  /**
+   * The order's intent, PENDING for this customer unless one exists (a customer already planned stays: a replay
+   * pays the customer the first attempt planned); returns what stands. One write.
+   */
+  planIntent(
+    orderKey: string,
+    customer: { customerUuid: string; customerName: string },
+    now: Date,
+  ): Promise<TransferIntent>;
+  /**
+   * Moves the intent from one of `from` to `to` (one conditional write). Undefined when the intent was
+   * not in one of `from` (someone else moved it first), or, with `plannedOn`, when a refund or dispute was noted on
+   * it after that fact count (the amount must be derived again).
+   */
+  transition(
+    orderKey: string,
+    from: readonly TransferIntentStatus[],
+    to: TransferIntentStatus,
+    patch: TransferPatch,
+    now: Date,
+    plannedOn?: number,
+  ): Promise<TransferIntent | undefined>;
+  /**
+   * A refund or dispute was recorded on the order, which now has `factCount` facts: written on the intent (created
+   * PENDING when none exists yet), so that a transfer planned on fewer facts cannot start and one already started
+   * sees it when it records APPLIED. Returns the intent as it stands.
+   */
+  noteMoneyChange(orderKey: string, factCount: number, now: Date): Promise<TransferIntent>;
+  /**
+   * Removes a CANCELLED intent that never called Yay (a person confirmed a payment the store had refunded), so
+   * the next transfer plans afresh. False when the intent is anything else.
+   */
+  reopenCancelled(orderKey: string): Promise<boolean>;
+  /** Intents not yet settled (PENDING, NOT_APPLIED, IN_FLIGHT, UNKNOWN), via the sparse index. */
+  listUnsettled(): Promise<TransferIntent[]>;
+  /**
+   * One customer's intents whose call may have happened but is not yet decided (IN_FLIGHT, UNKNOWN).
+   * While one exists, no other transfer to that customer may move its balance: reconciliation compares
+   * balances, and a second credit in between could be mistaken for the first. One query of that
+   * customer's undecided intents (an index by customer), not of every unsettled one.
+   */
+  listUnresolvedFor(customerUuid: string): Promise<TransferIntent[]>;
+}
 
 const intentOf = (orderKey: string) => `transfer intent ${orderKey}`;
 

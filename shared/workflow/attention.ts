@@ -4,7 +4,9 @@ import { buyerKey } from '../domain/keys';
 import type { CreditDecision } from '../domain/money';
 import type { OrderEvent } from '../domain/order-event';
 import { OrderInvalid } from '../errors';
-import type { BuyerStore, OrderAction, OrderRecord, OrderStore, TransferStore } from '../store/types';
+import type { BuyerStore } from '../store/buyer-repository';
+import type { OrderAction, OrderRecord, OrderStore } from '../store/order-repository';
+import type { TransferStore } from '../store/transfer-repository';
 import type { Observability, WorkflowControl } from './ports';
 import { claimReplay, type ReplayResult } from './replay';
 

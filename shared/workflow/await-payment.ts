@@ -1,5 +1,5 @@
 import { ErrorNames, OrderInvalid } from '../errors';
-import type { OrderStore } from '../store/types';
+import type { OrderStore } from '../store/order-repository';
 import type { AwaitPaymentInput } from './contract';
 import type { Observability, WorkflowControl } from './ports';
 

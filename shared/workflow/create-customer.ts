@@ -1,7 +1,8 @@
 import { describeMissing, newCustomerDetails } from '../domain/customer-details';
 import { OrderIncomplete } from '../errors';
 import { MetricNames } from '../metric-names';
-import type { BuyerStore, PasswordStore } from '../store/types';
+import type { BuyerStore } from '../store/buyer-repository';
+import type { PasswordStore } from '../store/password-repository';
 import { customerName } from '../yay/customer-name';
 import { ensureCustomer, storeCustomerInput } from '../yay/ensure-customer';
 import { openPassword, sealPassword } from '../yay/password-box';

@@ -1,5 +1,5 @@
 import { MetricNames } from '../metric-names';
-import type { BuyerStore } from '../store/types';
+import type { BuyerStore } from '../store/buyer-repository';
 import type { YayApi } from '../yay/types';
 import type { Observability } from './ports';
 

@@ -1,15 +1,12 @@
 import { executionName, paymentKey } from '../domain/keys';
 import { type CreditOptions, creditOwed, type MoneyFact } from '../domain/money';
 import type { OrderEvent } from '../domain/order-event';
+import { isTerminal } from '../domain/order-state';
 import { ErrorNames } from '../errors';
 import { MetricNames } from '../metric-names';
-import {
-  isTerminal,
-  type OrderRecord,
-  type OrderStore,
-  type PaymentLinkStore,
-  type TransferStore,
-} from '../store/types';
+import type { OrderRecord, OrderStore } from '../store/order-repository';
+import type { PaymentLinkStore } from '../store/payment-repository';
+import type { TransferStore } from '../store/transfer-repository';
 import type { PaymentState } from './contract';
 import type { EventsOut } from './events-out';
 import { creditTakenBackSince, moneyStateOf } from './money-state';

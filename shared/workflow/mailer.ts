@@ -1,6 +1,6 @@
 import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
-import type { EmailKind } from '../store/types';
+import type { EmailKind } from '../store/email-repository';
 
 /** One buyer e-mail: which template, to whom, its variables and the SES tags that let its events find it. */
 export interface OutgoingEmail {

@@ -1,6 +1,6 @@
 import type { MoneyState } from '../domain/money';
 import type { OrderEvent } from '../domain/order-event';
-import type { OrderRecord } from '../store/types';
+import type { OrderRecord } from '../store/order-repository';
 
 /**
  * What the credit owed is derived from, as an order item holds it: the catalog credit and the order's money from its

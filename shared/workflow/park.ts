@@ -1,7 +1,7 @@
 import { type AttentionReason, attentionAction } from '../domain/order-state';
 import { Outbound } from '../domain/outbound-events';
 import { MetricNames } from '../metric-names';
-import type { OrderStore } from '../store/types';
+import type { OrderStore } from '../store/order-repository';
 import type { EventsOut } from './events-out';
 import type { Observability } from './ports';
 

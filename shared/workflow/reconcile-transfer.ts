@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { describeCredit } from '../domain/credit';
+import { isTerminal } from '../domain/order-state';
 import { Outbound } from '../domain/outbound-events';
 import { LeaseBusy, OrderInvalid, YayRejected } from '../errors';
 import { MetricNames } from '../metric-names';
-import {
-  type BuyerStore,
-  isTerminal,
-  type LeaseStore,
-  type TransferIntent,
-  type TransferStore,
-} from '../store/types';
+import type { BuyerStore } from '../store/buyer-repository';
+import type { LeaseStore } from '../store/lease-repository';
+import type { TransferIntent, TransferStore } from '../store/transfer-repository';
 import type { BalanceHistoryEntry, YayApi } from '../yay/types';
 import type { ReconcileResult } from './contract';
 import type { EventsOut } from './events-out';

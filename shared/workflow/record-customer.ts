@@ -1,6 +1,7 @@
 import { Outbound } from '../domain/outbound-events';
 import { OrderInvalid } from '../errors';
-import type { BuyerStore, OrderStore } from '../store/types';
+import type { BuyerStore } from '../store/buyer-repository';
+import type { OrderStore } from '../store/order-repository';
 import type { CustomerRef, ExecutionInput, PaymentState } from './contract';
 import type { EventsOut } from './events-out';
 import type { Observability } from './ports';

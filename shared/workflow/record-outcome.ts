@@ -3,7 +3,8 @@ import { type Attention, attentionAction, type CaughtError, type Outcome } from 
 import { Outbound, type OutboundEvent } from '../domain/outbound-events';
 import { ErrorNames } from '../errors';
 import { MetricNames } from '../metric-names';
-import type { OrderRecord, OrderStore, TransferStore } from '../store/types';
+import type { OrderRecord, OrderStore } from '../store/order-repository';
+import type { TransferStore } from '../store/transfer-repository';
 import type { RecordOutcomeInput } from './contract';
 import type { EventsOut } from './events-out';
 import { creditTakenBackSince, moneyStateOf } from './money-state';

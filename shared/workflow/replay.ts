@@ -1,7 +1,7 @@
 import { executionName } from '../domain/keys';
 import type { OrderEvent } from '../domain/order-event';
 import { OrderInvalid } from '../errors';
-import type { OrderRecord, OrderStore, ReplayChange } from '../store/types';
+import type { OrderRecord, OrderStore, ReplayChange } from '../store/order-repository';
 import type { ExecutionInput } from './contract';
 import type { Observability, WorkflowControl } from './ports';
 

@@ -1,16 +1,21 @@
 import { executionName } from '../domain/keys';
 import { type CreditOptions, creditOwed } from '../domain/money';
 import { MetricNames } from '../metric-names';
-import { isTerminal, type OrderRecord, type TransferIntent, type TransferStore } from '../store/types';
+import type { OrderRecord } from '../store/order-repository';
+import type { TransferStore } from '../store/transfer-repository';
 import type { YayApi } from '../yay/types';
 import type { EventsOut } from './events-out';
 import { moneyStateOf } from './money-state';
 import { parkForPerson } from './park';
-import { claimReplay, type ReplayDeps, replayOrder, startExecution } from './replay';
+import { type ReplayDeps, replayOrder, startExecution } from './replay';
+import { creditStillOwed, sweepOwed } from './sweep-owed';
+import { replayToReconcile } from './sweep-transfers';
 import { DEFAULT_LEASE_SECONDS } from './transfer-credit';
 
 export { type ReplayDeps, type ReplayResult, replayOrder } from './replay';
+export { creditStillOwed } from './sweep-owed';
 
+/** What the sweep reads, starts and reports through. */
 export interface SweepDeps extends ReplayDeps {
   transfers: TransferStore;
   yay: YayApi;
@@ -20,6 +25,7 @@ export interface SweepDeps extends ReplayDeps {
   credit?: CreditOptions;
 }
 
+/** The sweep's thresholds, from the function's environment. */
 export interface SweepOptions {
   /** The payment window: an unpaid order older than this whose execution is gone is expired. */
   paymentWindowSeconds: number;
@@ -31,6 +37,7 @@ export interface SweepOptions {
   leaseSeconds?: number;
 }
 
+/** What one sweep found and did, by order key (logged, and returned to the caller). */
 export interface SweepReport {
   open: number;
   restarted: string[];
@@ -245,163 +252,6 @@ async function gaveUp(
   );
   report.gaveUp.push(order.orderKey);
   return true;
-}
-
-/**
- * An undecided transfer (UNKNOWN, or IN_FLIGHT past its lease) is decided by an execution of its order, with the
- * graph's retries, never by the sweep: the execution's Transfer credit meets the intent and throws
- * TransferOutcomeUnknown, Reconcile transfer decides it from Yay's balances, and the outcome is recorded as for any
- * run. An open order is left to its execution (running, or started or replayed by the pass over open orders). A
- * finished one (e.g. its reconcile ran out of LeaseBusy retries and recorded `failed`) gets one replay, claimed by
- * a conditional write on its replay count and state, so concurrent sweeps start it once. A replay is harmless
- * whatever happened meanwhile: an intent decided since answers first (APPLIED → fulfilled again, never a second
- * call), and a refunded order is CANCELLED once the transfer is proven not applied.
- */
-async function replayToReconcile(
-  deps: SweepDeps,
-  intent: TransferIntent,
-  maxReplays: number,
-  report: SweepReport,
-): Promise<void> {
-  const order = await deps.orders.get(intent.orderKey);
-  // Only a paid order's execution reaches Transfer credit (an intent implies a paid order): a replay of any other
-  // would wait for a payment and decide nothing.
-  if (!order || !isTerminal(order.state) || order.payment !== 'paid') return;
-  const name = order.executionName ?? executionName(order.orderKey, order.replays || undefined);
-  // The execution may still be between Record outcome and its end.
-  if ((await deps.workflow.status(order.executionArn ?? deps.workflow.executionArn(name))) === 'RUNNING')
-    return;
-  if (order.replays >= maxReplays) {
-    // Out of automatic replays: a person decides, as for a transfer reconciliation could not prove. A stale
-    // IN_FLIGHT (no attempt holds its lease, no execution runs) is marked for review too, so resolve-transfer takes it.
-    await deps.transfers.transition(
-      order.orderKey,
-      ['UNKNOWN', 'IN_FLIGHT'],
-      'NEEDS_REVIEW',
-      { reason: `still ${intent.status} after ${order.replays} automatic replays (sweep)` },
-      deps.now(),
-    );
-    await parkForPerson(
-      deps,
-      order.orderKey,
-      'transfer_review',
-      `its transfer is still ${intent.status} after ${order.replays} automatic replays; check the customer's balance in Yay`,
-    );
-    report.gaveUp.push(order.orderKey);
-    return;
-  }
-  const reason = `sweep: transfer ${intent.status}, reconciled by a new execution`;
-  const replay = await claimReplay(deps, order, reason, { fromStates: [order.state] });
-  // Claimed by someone else, or the order moved on: whoever moved it owns it now.
-  if (!replay) return;
-  report.replayed.push(order.orderKey);
-  report.reconciling.push(order.orderKey);
-}
-
-/**
- * An order on the OwedCredit index (paid; credit not moved; no person asked — or, as the index is a superset, one
- * that has since settled). Open orders are their execution's (the pass over open orders restarts a lost one). A
- * finished one is judged by its money: owed → replayed from the state it ended in (claimed once), past the automatic
- * replays → a person; only a person can tell → parked with the figures; owes nothing, its credit moved, or a person
- * is already asked → off the index, conditional on its facts not having changed since they were read.
- */
-async function sweepOwed(
-  deps: SweepDeps,
-  order: OrderRecord,
-  options: SweepOptions,
-  maxReplays: number,
-  now: Date,
-  report: SweepReport,
-): Promise<void> {
-  const orderKey = order.orderKey;
-  const factCount = order.factCount ?? 0;
-  if (!order.event) {
-    // Money for an order the store has not sent (yet): it may still come; past the payment window, a person looks.
-    if (now.getTime() - Date.parse(order.createdAt) > options.paymentWindowSeconds * 1000) {
-      await parkForPerson(
-        deps,
-        orderKey,
-        'order_missing',
-        `money came for this order on ${order.createdAt}, but the store never sent the order itself`,
-      );
-      report.parked.push(orderKey);
-    }
-    return;
-  }
-  if (!isTerminal(order.state)) return;
-  const settle = async (why: string) => {
-    if (await deps.orders.leaveOwed(orderKey, factCount, deps.now())) {
-      report.settled.push(orderKey);
-      deps.log.info('order owes no more credit; off the owed index', { orderKey, why });
-    }
-  };
-  if (order.attention) return settle(`a person is asked (${order.attention.reason})`);
-  if (order.state === 'fulfilled') return settle('its credit moved');
-  const intent = await deps.transfers.getIntent(orderKey);
-  const verdict = creditOwed(moneyStateOf(order), deps.credit);
-  if (order.state === 'closed' && (verdict.kind === 'owed' || verdict.kind === 'person')) {
-    await parkForPerson(
-      deps,
-      orderKey,
-      'credit_undecided',
-      `money came after a person closed the order: ${verdict.why}`,
-    );
-    report.parked.push(orderKey);
-    return;
-  }
-  switch (verdict.kind) {
-    case 'person':
-      await parkForPerson(deps, orderKey, verdict.reason, verdict.why);
-      report.parked.push(orderKey);
-      return;
-    case 'owed':
-    case 'unpriced': {
-      if (order.replays >= maxReplays) {
-        const what =
-          intent?.status === 'APPLIED'
-            ? 'its credit moved but no run recorded it'
-            : `its money owes credit (${verdict.why}) but no run moved it`;
-        await parkForPerson(
-          deps,
-          orderKey,
-          'failed',
-          `${what}; ${order.replays} automatic replays ended ${order.state}`,
-        );
-        report.gaveUp.push(orderKey);
-        return;
-      }
-      const replay = await claimReplay(
-        deps,
-        order,
-        `sweep: the order ended ${order.state} but its money owes credit`,
-        {
-          fromStates: [order.state],
-        },
-      );
-      if (replay) {
-        report.replayed.push(orderKey);
-        report.credited.push(orderKey);
-      }
-      return;
-    }
-    default:
-      return settle(verdict.why);
-  }
-}
-
-/**
- * The credit still owed, as the money of each order on the OwedCredit index says, less what is already under way (a
- * transfer started or moved is the reseller's balance already spoken for). The sweep's alarm input against the
- * reseller's balance, and the console's "credit still owed".
- */
-export function creditStillOwed(deps: Pick<SweepDeps, 'credit'>, owed: readonly OrderRecord[]): number {
-  let total = 0;
-  for (const order of owed) {
-    if (!order.event || order.state === 'fulfilled' || order.attention) continue;
-    const verdict = creditOwed(moneyStateOf(order), deps.credit);
-    if (verdict.kind === 'owed') total += verdict.credit;
-  }
-  return total;
 }
 
 function errorText(error: unknown): string {

@@ -101,7 +101,7 @@ function oneOf<T extends string>(raw: unknown, allowed: readonly T[], fallback: 
 }
 
 /**
- * Reads the settings, the same way for CDK context (infra/config.ts) and for a Lambda's environment
+ * Reads the settings, the same way for CDK context (infra/config/) and for a Lambda's environment
  * ({@link yaySettingsFromEnv}); `describe` names where a field came from (`context yay:creditAllocation`,
  * `environment variable YAY_CREDIT_ALLOCATION`) in the ConfigInvalid a bad value throws.
  */
@@ -151,7 +151,7 @@ export function parseYaySettings(
 }
 
 /**
- * The CDK context key of each setting (infra/config.ts `ContextKeys` takes them from here, so `ops yay-check`
+ * The CDK context key of each setting (infra/config/ `ContextKeys` takes them from here, so `ops yay-check`
  * can name them without importing infra).
  */
 export const YaySettingContextKeys = {

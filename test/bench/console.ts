@@ -37,7 +37,7 @@ import {
   type DynamoStore,
 } from '../../shared/store/dynamo-store';
 import { sfnWorkflowControl } from '../../shared/workflow/sfn-control';
-import { outboundRecorder } from '../unit/workflow/outbound';
+import { outboundRecorder } from '../shared/workflow/outbound';
 
 const ORDERS = Number(process.env.BENCH_CONSOLE_ORDERS) || 10_000;
 const DAYS = 60;

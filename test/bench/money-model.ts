@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- money-model`: the money model-based test (test/unit/workflow/money.model.test.ts) at more runs
+ * `npm run bench -- money-model`: the money model-based test (test/shared/workflow/money.model.test.ts) at more runs
  * than `npm test` gives it, on several seeds, one after the other. Each seed runs in its own vitest process; the
  * section reports runs, seeds, wall time and the result of each. Runs per seed: MONEY_MODEL_BENCH_RUNS (3,000);
  * seeds: MONEY_MODEL_BENCH_SEEDS (comma-separated; 20261206 and two others).
@@ -22,7 +22,7 @@ export default async function moneyModel(): Promise<string> {
         ...process.execArgv,
         'node_modules/vitest/vitest.mjs',
         'run',
-        'test/unit/workflow/money.model.test.ts',
+        'test/shared/workflow/money.model.test.ts',
       ],
       {
         cwd: ROOT,

@@ -12,7 +12,7 @@ import { sampleId, sendStripeEvent } from '../../local/samples';
 import { createDynamoStore, createTable } from '../../shared/store';
 import { parkForPerson } from '../../shared/workflow/park';
 import { Samples, sampleJson, stripeEvent, Variants } from '../fixtures/webhooks';
-import { orderEvent } from '../unit/workflow/fixtures';
+import { orderEvent } from '../shared/workflow/fixtures';
 import { E2E_SECRETS, e2eEnv, eventually } from './support';
 
 const requireHere = createRequire(import.meta.url);
