@@ -235,6 +235,7 @@ async function paymentIn(deps: DispatchDeps, order: OrderRecord): Promise<Dispat
     return { action: 'already_finished', detail: 'fulfilled' };
   }
   if (order.attention) {
+    if (moneyNowDecides(deps, order)) return paymentSettlesPark(deps, order);
     deps.log.info('payment recorded on an order waiting for a person', { orderKey, state: order.state });
     return { action: 'payment_recorded', detail: `state ${order.state}` };
   }
@@ -254,6 +255,31 @@ async function paymentIn(deps: DispatchDeps, order: OrderRecord): Promise<Dispat
   }
   deps.log.info('wait for payment already ended', { orderKey, reason: resumed.reason });
   return { action: 'payment_recorded', detail: resumed.reason };
+}
+
+/**
+ * An order the workflow parked because its money could not say what is owed (a refund recorded before any payment,
+ * and the window closed), that no person has closed, and whose money now says exactly what is owed: the payment that
+ * was missing has come. The reason the person was asked is no longer true.
+ */
+function moneyNowDecides(deps: DispatchDeps, order: OrderRecord): boolean {
+  if (order.state !== 'needs_attention' || order.attention?.reason !== 'credit_undecided') return false;
+  if ((order.actions ?? []).some((action) => action.action === 'close')) return false;
+  return creditOwed(moneyStateOf(order), deps.credit).kind === 'owed';
+}
+
+/** Takes an order out of its park when its payment settled the question, and credits it in a new execution. */
+async function paymentSettlesPark(deps: DispatchDeps, order: OrderRecord): Promise<DispatchResult> {
+  const started = await claimReplay(deps, order, 'the payment came: its money now says what is owed', {
+    fromStates: ['needs_attention'],
+  });
+  if (!started) return { action: 'already_started', detail: 'order already taken from its park' };
+  deps.metrics.addMetric(MetricNames.LatePaymentsCredited, 'Count', 1);
+  deps.log.info('payment settles an order parked for its money; crediting it', {
+    orderKey: order.orderKey,
+    execution: started.executionArn,
+  });
+  return { action: 'late_payment', executionArn: started.executionArn };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { executionName } from '../../../shared/domain/keys';
 import type { DynamoStore } from '../../../shared/store/dynamo-store';
+import { closeOrder } from '../../../shared/workflow/attention';
 import { awaitPayment } from '../../../shared/workflow/await-payment';
 import { dispatchOrderEvent } from '../../../shared/workflow/dispatch';
 import { recordOutcome } from '../../../shared/workflow/record-outcome';
@@ -112,6 +113,47 @@ describe('money regressions', () => {
     expect(transfer).toMatchObject({ status: 'CANCELLED' });
     expect(await store.get(placed.orderKey)).toMatchObject({ state: 'refunded' });
     expect(await store.listOwed()).toEqual([]);
+    expect(yay.transferCalls).toEqual([]);
+  });
+
+  it('a buyer partly refunded before paying, whose payment came only after the window closed, is credited the rest', async () => {
+    const placed = orderEvent();
+    await dispatchOrderEvent(deps, placed);
+    await awaitPayment(deps, { orderKey: placed.orderKey, taskToken: TOKEN });
+    // £1 refunded before any payment: only a person could tell what is owed, so the expiry parks the order.
+    await dispatchOrderEvent(deps, refundEvent(placed, refundFact({ amount: 100 })));
+    await recordOutcome(deps, { order: placed, outcome: 'expired', error: { Error: 'States.Timeout' } });
+    h.executions.set(executionArnOf(executionName(placed.orderKey)), 'SUCCEEDED');
+    expect(await store.get(placed.orderKey)).toMatchObject({
+      state: 'needs_attention',
+      attention: { reason: 'credit_undecided' },
+    });
+
+    // The £10 payment comes: the money now says 9.000 is owed, and no person has decided anything.
+    const late = await dispatchOrderEvent(deps, paidEvent(placed));
+    const transfer = await transferCredit(deps, { order: placed, customer: customerOf() });
+    await recordOutcome(deps, { order: placed, outcome: 'fulfilled', transfer });
+
+    expect(late.action).toBe('late_payment');
+    expect(transfer).toMatchObject({ status: 'APPLIED', amount: 9_000 });
+    expect(yay.transferCalls).toHaveLength(1);
+    expect(await store.get(placed.orderKey)).toMatchObject({ state: 'fulfilled', replays: 1 });
+    expect((await store.get(placed.orderKey))?.attention).toBeUndefined();
+  });
+
+  it('a parked order a person closed stays closed when its payment comes later: the person decided', async () => {
+    const placed = orderEvent();
+    await dispatchOrderEvent(deps, placed);
+    await dispatchOrderEvent(deps, refundEvent(placed, refundFact({ amount: 100 })));
+    await recordOutcome(deps, { order: placed, outcome: 'expired', error: { Error: 'States.Timeout' } });
+    await closeOrder(deps, placed.orderKey, 'refunded by hand; the buyer is not owed credit');
+
+    const late = await dispatchOrderEvent(deps, paidEvent(placed));
+    const again = await dispatchOrderEvent(deps, paidEvent(placed, [paymentFact({ id: 'pi_test_2' })]));
+
+    expect(late).toMatchObject({ action: 'needs_attention', detail: 'credit_undecided' });
+    expect(again.action).not.toBe('late_payment');
+    expect(await store.get(placed.orderKey)).toMatchObject({ state: 'needs_attention', replays: 0 });
     expect(yay.transferCalls).toEqual([]);
   });
 
