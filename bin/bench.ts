@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- <name>…]`: the benchmarks (test/bench/run.ts says how they run). Here so that every npm entry
+ * `npm run bench [-- <name>…]`: the benchmarks (tools/bench/run.ts says how they run). Here so that every npm entry
  * point is found in bin/.
  */
-import '../test/bench/run';
+import '../tools/bench/run';

@@ -1,5 +1,5 @@
 /**
- * `npm start`: local mode in the foreground (DESIGN.md §8), with the operator console at `/console`. Reads `.env`
+ * `npm start`: local mode in the foreground (docs/design.md §8), with the operator console at `/console`. Reads `.env`
  * when present, starts everything on loopback, prints one line per state each order passes through, and stops
  * cleanly on Ctrl-C. `npm start -- --json` logs JSON lines; `npm start -- -c key=value` sets CDK context as
  * `cdk synth -c` does.

@@ -6,7 +6,7 @@ import { ConfigInvalid } from '../shared/errors';
 import type { YayCredentials } from '../shared/secrets';
 import { DEFAULT_SANDBOX_CREDENTIALS } from './yay-sandbox/defaults';
 
-/** The variables local mode reads (DESIGN.md §9); `.env.example` documents each. */
+/** The variables local mode reads (docs/design.md §9); `.env.example` documents each. */
 export const LocalEnvNames = [
   'PORT',
   'YAY_API_BASE_URL',

@@ -58,7 +58,7 @@ export const esbuildOptions = {
 
 /**
  * The build these functions had before (issue 3): ESM with the AWS SDK left to the Lambda runtime. The bundle
- * benchmark still builds it, so the README can say what bundling the SDK as CommonJS bought, measured side by side.
+ * benchmark still builds it, so docs/benchmarks.md can say what bundling the SDK as CommonJS bought, measured side by side.
  */
 export const previousEsbuildOptions = {
   ...esbuildOptions,

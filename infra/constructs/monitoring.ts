@@ -93,7 +93,7 @@ export class Monitoring extends Construct {
 
     alarm(
       'ExecutionsFailed',
-      'A provisioning execution failed: the order is recorded as failed; read lastError, fix, then redrive.',
+      'A provisioning execution failed: the order is recorded as failed; read its attention, fix the cause, then ops replay it (a redrive re-runs the failed state with the same input).',
       props.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: Stats.SUM }),
     );
     alarm(

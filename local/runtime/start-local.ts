@@ -1,5 +1,5 @@
 /**
- * Local mode (DESIGN.md §8): the deployed workflow on one machine, assembled from the synthesized template.
+ * Local mode (docs/design.md §8): the deployed workflow on one machine, assembled from the synthesized template.
  *
  *   webhook ─HTTP─▶ webhook-intake ─PutEvents─▶ LocalEventBus ─rule─▶ dispatch ─StartExecution─▶ LocalStepFunctions
  *   LocalStepFunctions (aws-local-stepfunctions) ─Task─▶ LocalLambda ─▶ functions/<name>/handler.ts
@@ -53,7 +53,7 @@ import { waitForOrder } from './wait-for-order';
 export type { RuntimeInfo } from '../runtime-info';
 
 export interface StartLocalOptions {
-  /** Where configuration is read from (DESIGN.md §9 variables). Default `process.env`. */
+  /** Where configuration is read from (docs/design.md §9 variables). Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
   /** Overrides of the configuration read from `env` (tests use port 0 and their own data dir). */
   readonly overrides?: Partial<Pick<LocalConfig, 'port' | 'dataDir' | 'maxWaitSeconds' | 'logFormat'>>;
@@ -142,7 +142,7 @@ export interface LocalRuntime {
 
 let active: Promise<LocalRuntime> | undefined;
 /**
- * Starts local mode: the real workflow on one machine (DESIGN.md §8). One per process — the handlers
+ * Starts local mode: the real workflow on one machine (docs/design.md §8). One per process — the handlers
  * build their AWS clients at import, so the stand-ins' endpoints are fixed for the process's lifetime;
  * a second start after `stop()` binds the same stand-in ports again.
  */

@@ -122,7 +122,8 @@ export interface MoneyState {
   facts: readonly MoneyFact[];
   /**
    * The order counts as paid though no payment fact is recorded: an execution started by hand with an order event
-   * of kind `paid`, or a person's `--confirm-payment`. Its amount is unknown, so any refund needs a person.
+   * of kind `paid` (a hand-made input, an event from before money facts). Its amount is unknown, so any refund needs
+   * a person.
    */
   paidWithoutFacts?: boolean;
   decision?: CreditDecision;

@@ -2,7 +2,7 @@
  * What DynamoDB says the table's calls cost. DynamoDB reports the read and write units a call consumed only when the
  * call asks (`ReturnConsumedCapacity`); asking is free and changes nothing else. The table module's client asks on
  * every data-plane call and adds the answer to process-wide counters here, so a measurement (the cost benchmark,
- * test/bench/cost.ts) reads real units instead of estimating them. Nothing in the workflow reads them.
+ * tools/bench/cost.ts) reads real units instead of estimating them. Nothing in the workflow reads them.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 

@@ -59,7 +59,7 @@ export interface OrderRecord {
   actions?: OrderAction[];
   /** When a refund after credit was last flagged: it is alarmed once per refund, not per delivery. */
   refundAfterCreditAt?: string;
-  /** `provider:store:<payment id>` when the event named one (`event.paymentRef`): the PaymentRefs index key. */
+  /** `provider:store:<payment id>` when the event named one (`event.paymentRef`): the key of its payment item. */
   paymentRef?: string;
 }
 
@@ -107,7 +107,7 @@ export interface OrderStore {
   /** Every order on the OwedCredit index, oldest first: what the sweep walks so nothing owed is forgotten. */
   listOwed(): Promise<OrderRecord[]>;
   /**
-   * The payment handshake (DESIGN.md §6): stores the token only while the order is `unpaid`.
+   * The payment handshake (docs/design.md §6): stores the token only while the order is `unpaid`.
    * `stored: false` returns the order as it stands (paid/failed/missing) so the caller resumes at once.
    */
   storeTaskToken(
@@ -160,8 +160,8 @@ export interface OrderStore {
    * Claims replay number `expectedReplays + 1` (conditional on the count, so two concurrent replays
    * cannot both start) and re-opens the order. Returns false when someone else replayed first, or when
    * `fromStates` is given and the order is no longer in one of them. `change` replaces the stored event
-   * (`ops complete`), confirms the payment, clears a refund, and records the person's action; the attention
-   * is cleared in the same write.
+   * (`ops complete`), records a person's decision on the credit owed and the person's action; the attention is
+   * cleared in the same write.
    */
   beginReplay(
     orderKey: string,

@@ -11,7 +11,7 @@ export interface AwaitPaymentDeps extends Observability {
 export type AwaitPaymentAction = 'waiting' | 'resumed_paid' | 'resumed_failed' | 'already_closed';
 
 /**
- * "Wait for payment" (the `.waitForTaskToken` task): the race-free half of DESIGN.md §6. The token is
+ * "Wait for payment" (the `.waitForTaskToken` task): the race-free half of docs/design.md §6. The token is
  * stored only while the order is unpaid (one conditional write); if a confirmation got in first, the task
  * is resumed here at once. Dispatch does the other half. The token is never logged.
  */

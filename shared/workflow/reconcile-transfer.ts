@@ -36,10 +36,10 @@ export const DEFAULT_BY_BALANCE_UP_TO = 20_000;
  * by calling again. Under the customer's lease, so no other transfer moves the balance meanwhile; one attempt to
  * take it, and LeaseBusy while another order's transfer holds it (the state machine retries LeaseBusy here, as on
  * Transfer credit, so the wait costs no Lambda time):
- * - balance now = snapshot + amount → APPLIED ('applied');
- * - balance now = snapshot → provably not applied → NOT_APPLIED ('retry': the graph goes back to Transfer credit);
- * - no snapshot, unreadable balance, or any other difference (the customer may have spent credit on calls)
- *   → NEEDS_REVIEW ('needs_review'), metric + alarm, and `ops resolve-transfer` for a person.
+ * - Yay's history, or the balances within `byBalanceUpTo`, show the credit → APPLIED ('applied');
+ * - they prove it did not apply → NOT_APPLIED ('retry': the graph goes back to Transfer credit);
+ * - anything else (no snapshot, an unreadable balance, a difference calls could explain, a larger amount)
+ *   → NEEDS_REVIEW ('needs_review'), metric + alarm, and `ops resolve-transfer` for a person (see `decide`).
  * Intents already decided answer from the table. Idempotent.
  */
 export async function reconcileTransfer(

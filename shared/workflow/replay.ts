@@ -53,7 +53,7 @@ export async function startExecution(
 
 /**
  * Claims the order's next replay (`-r<n>`, one conditional write, so two claims never both win) and starts
- * it. `change` may replace the event, confirm the payment and record a person's action in that same write.
+ * it. `change` may replace the event and record a person's decision and action in that same write.
  * Resolves undefined when someone else claimed it first or the order left `change.fromStates`. A crash
  * between the claim and the start leaves an open order without an execution, which the sweep starts.
  */

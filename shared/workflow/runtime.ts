@@ -93,7 +93,7 @@ export function namingKeyFromEnv(
 
 /**
  * The key that seals store passwords (never logged), read through the secrets cache; derived once per secret
- * value, so a rotated secret is picked up (and what it sealed before no longer opens: see the README).
+ * value, so a rotated secret is picked up (and what it sealed before no longer opens: see docs/deploy.md).
  */
 export function passwordKeyFromEnv(
   secrets: SecretReader,

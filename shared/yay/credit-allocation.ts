@@ -49,7 +49,7 @@ export function creditAllocationCall(
   return { method: 'PUT', path: `/account/reseller/${uuid}`, body };
 }
 
-/** The call's shape for people (`ops yay-check`, the README), with the amount left as a placeholder. */
+/** The call's shape for people (`ops yay-check`, shared/yay/README.md), with the amount left as a placeholder. */
 export function describeCreditAllocation(allocation: CreditAllocation): string {
   return allocation.command === 'allocate'
     ? `POST /account/reseller-balance/{uuid}?net=${allocation.net} with {"balance":"<amount>"} (the reference's allocation command; path, method and amount field guessed)`

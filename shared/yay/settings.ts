@@ -18,7 +18,7 @@ export const CUSTOMER_BALANCE_SOURCES = [
 /** One way of reading one customer's balance; see {@link CustomerBalanceSources}. */
 export type CustomerBalanceSource = (typeof CUSTOMER_BALANCE_SOURCES)[number];
 
-/** What each customer-balance candidate sends, for people (`ops yay-check`, errors, the README). */
+/** What each customer-balance candidate sends, for people (`ops yay-check`, errors, shared/yay/README.md). */
 export const CustomerBalanceSources: Readonly<Record<CustomerBalanceSource, string>> = {
   'reseller-balance': 'GET /account/reseller-balance/{uuid}',
   'reseller-uuid-balance': 'GET /account/reseller/{uuid}/balance',

@@ -4,7 +4,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { sourcesFromTarget } from '../../console/sources';
 import { MASKED } from '../../ops/history';
 import type { Target } from '../../ops/target';
-import { recordingObservability } from '../unit/workflow/fakes';
+import { recordingObservability } from '../shared/workflow/fakes';
 
 const ARN = 'arn:aws:states:eu-west-2:123456789012:execution:CustomerProvisioning:stripe_default_cs_1-abc';
 

@@ -12,9 +12,9 @@ import {
   type DynamoStore,
 } from '../../shared/store/dynamo-store';
 import { type LocalDynamo, startDynalite } from '../helpers/dynalite';
-import { FakeWorkflow, recordingObservability } from '../unit/workflow/fakes';
-import { orderEvent } from '../unit/workflow/fixtures';
-import { outboundRecorder } from '../unit/workflow/outbound';
+import { FakeWorkflow, recordingObservability } from '../shared/workflow/fakes';
+import { orderEvent } from '../shared/workflow/fixtures';
+import { outboundRecorder } from '../shared/workflow/outbound';
 
 /** Fixed secrets, so a test can present the cookie or the form token it means to (or a wrong one). */
 export const TEST_SECRETS: ConsoleSecrets = {

@@ -62,7 +62,7 @@ async function dynaliteChild(path: string, killBetween: boolean) {
 }
 
 /**
- * Production bugs the chaos soak (`npm run bench -- soak`, test/soak/) found that need the whole workflow to show,
+ * Production bugs the chaos soak (`npm run bench -- soak`, tools/soak/) found that need the whole workflow to show,
  * each reduced to one order. Each is `it.fails` until fixed (and its entry in the harness's KNOWN_FINDINGS names
  * it), then a plain test guarding its fix.
  */

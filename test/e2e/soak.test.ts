@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runSoak, type SoakResult } from '../soak/harness';
-import { planCoverage, planSoak, type SoakParameters } from '../soak/plan';
+import { runSoak, type SoakResult } from '../../tools/soak/harness';
+import { planCoverage, planSoak, type SoakParameters } from '../../tools/soak/plan';
 
 /**
  * The chaos soak's short run (the full one is `npm run bench -- soak`): the same harness, with local mode killed

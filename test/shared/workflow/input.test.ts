@@ -5,7 +5,7 @@ import { ExecutionInputSchema } from '../../../shared/workflow/input';
 
 const samplePath = new URL('../../fixtures/console/start-execution.json', import.meta.url);
 
-describe('the README console runbook sample input', () => {
+describe('the sample input of the replay runbook (docs/runbook.md)', () => {
   it('is a valid execution input, so "Start execution" with it runs the workflow', () => {
     const parsed = ExecutionInputSchema.safeParse(JSON.parse(readFileSync(samplePath, 'utf8')));
     expect(parsed.success ? [] : parsed.error.issues).toEqual([]);

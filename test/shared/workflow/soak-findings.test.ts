@@ -11,7 +11,7 @@ import { type WorkflowDeps, workflowHarness } from './harness';
 const TOKEN = 'test-only-task-token-not-a-secret';
 
 /**
- * Production bugs the chaos soak (`npm run bench -- soak`, test/soak/) found, each reduced to the few calls that
+ * Production bugs the chaos soak (`npm run bench -- soak`, tools/soak/) found, each reduced to the few calls that
  * show it. It was `it.fails` until fixed; it now guards the fix.
  */
 describe('soak findings', () => {

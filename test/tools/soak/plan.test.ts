@@ -18,9 +18,9 @@ import {
   type SoakParameters,
   type SoakPlan,
   type Step,
-} from '../../soak/plan';
-import { countSecrets } from '../../soak/processes';
-import { buildWebhook, SOAK_CATALOG, soakOrderKey } from '../../soak/webhooks';
+} from '../../../tools/soak/plan';
+import { countSecrets } from '../../../tools/soak/processes';
+import { buildWebhook, SOAK_CATALOG, soakOrderKey } from '../../../tools/soak/webhooks';
 
 const BENCH: SoakParameters = BENCH_SOAK_PARAMETERS;
 

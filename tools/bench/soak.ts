@@ -2,7 +2,7 @@
  * `npm run bench -- soak`: the chaos soak (issue 12) at full size — at least 500 orders from a few hundred buyers
  * over the three providers and every payment path, each event delivered one to four times, Yay faults throughout,
  * local mode SIGKILLed at least five times and restarted on its data dir — bounded in time, then the invariants
- * checked from the Yay sandbox's own ledger. The harness and its method notes: test/soak/ (README.md there).
+ * checked from the Yay sandbox's own ledger. The harness and its method notes: tools/soak/ (README.md there).
  *
  * `SOAK_SEED` picks another plan (the same seed gives the same plan); `SOAK_ORDERS`, `SOAK_BUYERS`, `SOAK_KILLS`
  * and `SOAK_MINUTES` change its size for a quick look (the table states what ran). Fails (exit 1) when an
@@ -37,7 +37,7 @@ export default async function (): Promise<string> {
   const section = [
     '### Chaos soak (`npm run bench -- soak`)',
     '',
-    `Command: \`${parameters.seed === base.seed ? '' : `SOAK_SEED=${parameters.seed} `}npm run bench -- soak\` (seed ${parameters.seed}) · ${new Date().toISOString().slice(0, 10)} · Node ${process.version} on ${process.platform}/${process.arch}. Local mode (\`bin/start.ts\`, as \`npm start\` runs it) in a child process, killed with SIGKILL at seeded moments and restarted on the same data dir; the Yay sandbox in its own process with a fault programme; invariants from the sandbox's ledger. Method: test/soak/README.md.`,
+    `Command: \`${parameters.seed === base.seed ? '' : `SOAK_SEED=${parameters.seed} `}npm run bench -- soak\` (seed ${parameters.seed}) · ${new Date().toISOString().slice(0, 10)} · Node ${process.version} on ${process.platform}/${process.arch}. Local mode (\`bin/start.ts\`, as \`npm start\` runs it) in a child process, killed with SIGKILL at seeded moments and restarted on the same data dir; the Yay sandbox in its own process with a fault programme; invariants from the sandbox's ledger. Method: tools/soak/README.md.`,
     '',
     result.report,
   ];

@@ -30,7 +30,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { sendHttpApiResult, toHttpApiEvent } from '../../local/aws/http-adapter';
-import { stripeBody, Variants } from '../fixtures/webhooks';
+import { stripeBody, Variants } from '../../test/fixtures/webhooks';
 
 const REQUESTS = 3_000;
 const WARMUP = 300;
@@ -230,7 +230,7 @@ async function quietly<T>(run: () => Promise<T>): Promise<T> {
 export default async function (): Promise<string> {
   const stand = awsStandIn(JSON.stringify({ stripe: [SECRET], shopify: [], woocommerce: [] }));
   const awsPort = await listen(stand);
-  // Stripe's published Checkout Session, completed and paid as the README's store settings make it.
+  // Stripe's published Checkout Session, completed and paid as the store settings of docs/deploy.md make it.
   const body = Buffer.from(stripeBody(Variants.paidSessionEvent()));
   const t = Math.floor(Date.now() / 1000);
   const signature = `t=${t},v1=${createHmac('sha256', SECRET).update(`${t}.`).update(body).digest('hex')}`;

@@ -13,8 +13,8 @@ import {
   per1000,
   readUnits,
   writeUnits,
-} from '../../bench/cost-model';
-import { PriceTable } from '../../bench/prices-eu-west-2';
+} from '../../../tools/bench/cost-model';
+import { PriceTable } from '../../../tools/bench/prices-eu-west-2';
 
 const KEYS = ['pk', 'sk'];
 const ALL: IndexShape = { name: 'OpenOrders', partitionKey: 'openPk', sortKey: 'openSk', projection: 'ALL' };

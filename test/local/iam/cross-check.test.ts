@@ -1,11 +1,11 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
-import { synthesizeLocalTemplate } from '../../local/aws/template/synthesize';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/aws/template/types';
-import { LOCAL_EMAIL_CONTEXT } from '../../local/config';
-import { type AccessRequest, type Decision, evaluate, type Statement } from '../../local/iam/policy';
-import { type LocalRole, readLocalRoles } from '../../local/iam/roles';
-import { localReferences } from '../../local/runtime/handler-environment';
+import { synthesizeLocalTemplate } from '../../../local/aws/template/synthesize';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../../local/aws/template/types';
+import { LOCAL_EMAIL_CONTEXT } from '../../../local/config';
+import { type AccessRequest, type Decision, evaluate, type Statement } from '../../../local/iam/policy';
+import { type LocalRole, readLocalRoles } from '../../../local/iam/roles';
+import { localReferences } from '../../../local/runtime/handler-environment';
 
 /**
  * Local mode's IAM evaluator (local/iam/policy.ts) against an independent one: @cloud-copilot/iam-simulate,

@@ -5,11 +5,11 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type RuntimeInfo, writeRuntimeInfo } from '../../../local/runtime-info';
-import { DEFAULT_STORE_FRONT, SANDBOX_LISTED_PASSWORD } from '../../../local/yay-sandbox/server';
-import { runOps } from '../../../ops/cli';
-import type { Millis } from '../../../shared/domain/credit';
-import { sampleCustomerInput, useYaySandbox } from '../../helpers/yay-sandbox';
+import { type RuntimeInfo, writeRuntimeInfo } from '../../local/runtime-info';
+import { DEFAULT_STORE_FRONT, SANDBOX_LISTED_PASSWORD } from '../../local/yay-sandbox/server';
+import { runOps } from '../../ops/cli';
+import type { Millis } from '../../shared/domain/credit';
+import { sampleCustomerInput, useYaySandbox } from '../helpers/yay-sandbox';
 
 /**
  * `ops yay-check` reports the settings the deployed functions run with and probes with them: local mode's

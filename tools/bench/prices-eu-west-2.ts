@@ -1,5 +1,5 @@
 /**
- * The one price table the cost benchmark (test/bench/cost.ts) multiplies by: AWS list prices, USD, on-demand, free
+ * The one price table the cost benchmark (tools/bench/cost.ts) multiplies by: AWS list prices, USD, on-demand, free
  * tiers not applied, for one region. Each price says where it was read and whether that source confirms the
  * London figure; where it does not, `confirmed` says what was found instead. Re-check them before quoting
  * (`checked`), and change only this file when a price changes.

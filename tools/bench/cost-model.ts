@@ -1,6 +1,6 @@
 /**
- * The arithmetic of the cost benchmark (test/bench/cost.ts), apart from the measuring so a unit test can hold it
- * (test/unit/bench/cost-model.test.ts): how AWS turns what was counted into billed units, and units into dollars.
+ * The arithmetic of the cost benchmark (tools/bench/cost.ts), apart from the measuring so a unit test can hold it
+ * (test/tools/bench/cost-model.test.ts): how AWS turns what was counted into billed units, and units into dollars.
  * Each rule names the AWS rule it follows.
  */
 import type { Price } from './prices-eu-west-2';

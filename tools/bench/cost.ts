@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- cost`: what 1,000 paid orders cost on AWS at list prices, from counts measured in one local run
- * (method: test/bench/COST.md; prices: test/bench/prices-eu-west-2.ts; arithmetic: test/bench/cost-model.ts), and
+ * (method: tools/bench/COST.md; prices: tools/bench/prices-eu-west-2.ts; arithmetic: tools/bench/cost-model.ts), and
  * the fixed monthly cost beside it, with and without the fixed egress IP.
  *
  * Local mode runs the synthesized template in this process, so the meters sit on its seams without touching the
@@ -31,7 +31,7 @@ import { OUTBOUND_SOURCE } from '../../shared/domain/outbound-events';
 import { MetricNames } from '../../shared/metric-names';
 import { observeTableCalls, type TableCall } from '../../shared/store/consumed-capacity';
 import { TableSchema } from '../../shared/store/schema';
-import { shopifyHeaders } from '../fixtures/webhooks';
+import { shopifyHeaders } from '../../test/fixtures/webhooks';
 import { type PlannedBuyer, type PlannedOrder, paidOrder, type SoakPlan } from '../soak/plan';
 import { buildWebhook, SOAK_CATALOG, type SoakWebhook, soakOrderKey } from '../soak/webhooks';
 import { buildHandlerBundle, bundleDir, median, timeNode } from './bundles';
@@ -51,7 +51,7 @@ import {
 } from './cost-model';
 import { type PriceName, PriceTable } from './prices-eu-west-2';
 
-/** Orders in the run; `BENCH_COST_ORDERS` changes it (the report states the count). At least 200 for the README. */
+/** Orders in the run; `BENCH_COST_ORDERS` changes it (the report states the count). At least 200 for docs/benchmarks.md. */
 const ORDERS = Number(process.env.BENCH_COST_ORDERS) || 300;
 /** Orders in flight at once (closed loop): a busy shop's evening, and what sets the measured concurrency. */
 const IN_FLIGHT = 4;
@@ -1058,7 +1058,7 @@ function report(
   return [
     '### What an order costs (`npm run bench -- cost`)',
     '',
-    `${run.orders} paid orders (${run.fulfilled} fulfilled) sent to local mode as signed webhooks, ${Math.round(SHOPIFY_SHARE * 100)}% Shopify (orders/create then orders/paid) and ${Math.round((1 - SHOPIFY_SHARE) * 100)}% Stripe Checkout (one event), one delivery in ${DUPLICATE_EVERY} sent twice, ${run.orders - run.newBuyers} of them (${Math.round((100 * (run.orders - run.newBuyers)) / run.orders)}%) repeat buyers topping up; ${IN_FLIGHT} orders in flight, Yay sandbox at ${YAY_LATENCY_MS} ms, ${run.seconds.toFixed(0)} s. Counts measured in the run and scaled to 1,000; AWS list prices for ${PriceTable.regionName} (${PriceTable.region}) as checked on ${PriceTable.checked} (test/bench/prices-eu-west-2.ts; free tiers not applied). **Steady stream**: one cold start per concurrent environment the run needed (its measured peak per function); **trickle**: orders so far apart that every invocation is a cold start. Method: test/bench/COST.md.`,
+    `${run.orders} paid orders (${run.fulfilled} fulfilled) sent to local mode as signed webhooks, ${Math.round(SHOPIFY_SHARE * 100)}% Shopify (orders/create then orders/paid) and ${Math.round((1 - SHOPIFY_SHARE) * 100)}% Stripe Checkout (one event), one delivery in ${DUPLICATE_EVERY} sent twice, ${run.orders - run.newBuyers} of them (${Math.round((100 * (run.orders - run.newBuyers)) / run.orders)}%) repeat buyers topping up; ${IN_FLIGHT} orders in flight, Yay sandbox at ${YAY_LATENCY_MS} ms, ${run.seconds.toFixed(0)} s. Counts measured in the run and scaled to 1,000; AWS list prices for ${PriceTable.regionName} (${PriceTable.region}) as checked on ${PriceTable.checked} (tools/bench/prices-eu-west-2.ts; free tiers not applied). **Steady stream**: one cold start per concurrent environment the run needed (its measured peak per function); **trickle**: orders so far apart that every invocation is a cold start. Method: tools/bench/COST.md.`,
     '',
     perOrderTable,
     '',

@@ -2,8 +2,8 @@
  * The chaos soak (issue 12): hundreds of orders over the three providers and every payment path, sent to local
  * mode over HTTP while the Yay sandbox injects faults and local mode is SIGKILLed and restarted on its data dir;
  * then the invariants, checked from the sandbox's own ledger. One harness, two entry points:
- * `npm run bench -- soak` (test/bench/soak.ts) and the shorter run in `npm test` (test/e2e/soak.test.ts).
- * Method notes: test/soak/README.md.
+ * `npm run bench -- soak` (tools/bench/soak.ts) and the shorter run in `npm test` (test/e2e/soak.test.ts).
+ * Method notes: tools/soak/README.md.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises';
@@ -1089,7 +1089,7 @@ export async function indexDrift(
   return drift;
 }
 
-/** The figures as the README shows them: one markdown table, then the orders by path and provider. */
+/** The figures as docs/benchmarks.md shows them: one markdown table, then the orders by path and provider. */
 export function formatReport(plan: SoakPlan, figures: SoakFigures): string {
   const p = plan.parameters;
   const d = figures.deliveries;

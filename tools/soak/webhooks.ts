@@ -25,7 +25,7 @@ import {
   Variants,
   WOO_SOURCE,
   wooHeaders,
-} from '../fixtures/webhooks';
+} from '../../test/fixtures/webhooks';
 import {
   type EventRole,
   type PlannedBuyer,

@@ -2,7 +2,7 @@
  * `npm run bench [-- <name>…]`: runs every benchmark (or the named ones), one after the other — never in
  * parallel: the machine has two cores — each in a fresh Node process, because a benchmark configures the
  * handlers through the environment at import and one process would carry that over to the next.
- * Prints one markdown section per benchmark for the README.
+ * Prints one markdown section per benchmark for docs/benchmarks.md.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

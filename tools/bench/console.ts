@@ -37,7 +37,7 @@ import {
   type DynamoStore,
 } from '../../shared/store/dynamo-store';
 import { sfnWorkflowControl } from '../../shared/workflow/sfn-control';
-import { outboundRecorder } from '../shared/workflow/outbound';
+import { outboundRecorder } from '../../test/shared/workflow/outbound';
 
 const ORDERS = Number(process.env.BENCH_CONSOLE_ORDERS) || 10_000;
 const DAYS = 60;
@@ -334,7 +334,7 @@ export default async function (): Promise<string> {
         `through the store's own writes in ${seedSeconds.toFixed(0)} s; ${attention} of them wait for a person. ` +
         `Each page fetched over keep-alive HTTP, one at a time: ${WARM_UP} warm-up, then ${ITERATIONS} timed requests ` +
         `(request to last byte). Node ${process.version} on ${process.platform}/${process.arch}, two shared cores. ` +
-        'Step Functions histories are not in the numbers (see the method in test/bench/console.ts).',
+        'Step Functions histories are not in the numbers (see the method in tools/bench/console.ts).',
       '',
       '| page | rows shown | KB | DynamoDB calls | median ms | p95 ms |',
       '|---|---:|---:|---:|---:|---:|',

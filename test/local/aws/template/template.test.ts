@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadEmailTemplates } from '../../infra/email-templates';
-import { assertSupportedPattern, matchesPattern } from '../../local/aws/event-bus/pattern';
-import { extractLocalTemplate } from '../../local/aws/template/extract';
-import { synthesizeLocalTemplate } from '../../local/aws/template/synthesize';
-import type { CfnTemplate, LocalRule, LocalTemplate } from '../../local/aws/template/types';
-import { LOCAL_EMAIL_CONTEXT } from '../../local/config';
-import { EnvNames } from '../../shared/config';
-import { OUTBOUND_SOURCE } from '../../shared/domain/outbound-events';
+import { loadEmailTemplates } from '../../../../infra/email-templates';
+import { assertSupportedPattern, matchesPattern } from '../../../../local/aws/event-bus/pattern';
+import { extractLocalTemplate } from '../../../../local/aws/template/extract';
+import { synthesizeLocalTemplate } from '../../../../local/aws/template/synthesize';
+import type { CfnTemplate, LocalRule, LocalTemplate } from '../../../../local/aws/template/types';
+import { LOCAL_EMAIL_CONTEXT } from '../../../../local/config';
+import { EnvNames } from '../../../../shared/config';
+import { OUTBOUND_SOURCE } from '../../../../shared/domain/outbound-events';
 
 const OUTBOUND_LOG = { kind: 'logGroup', logGroupName: '/aws/events/YayProvisioning/outbound-events' };
 const logRule = (template: LocalTemplate): LocalRule | undefined =>
