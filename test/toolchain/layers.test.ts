@@ -147,6 +147,26 @@ describe('layers', () => {
     expect(violations([...sources('shared'), ...sources('functions')], allowed)).toEqual([]);
   });
 
+  it('use cases see the store only through its ports (a repository or the store that implements them all)', () => {
+    const allowed = (spec: string) =>
+      !under(spec, 'shared/store') || /^shared\/store\/([a-z-]+-repository|dynamo-store)$/.test(spec);
+    expect(violations(sources('shared/workflow'), allowed)).toEqual([]);
+  });
+
+  it('the send-once protocol knows no message, and the deployment configuration nothing else of infra/', () => {
+    const messages = ['welcome', 'receipt', 'message'].map((name) => `shared/workflow/notify/${name}`);
+    expect(violations(['shared/workflow/notify/send-once.ts'], (spec) => !messages.includes(spec))).toEqual(
+      [],
+    );
+    const configOnly = (spec: string) => !under(spec, 'infra') || under(spec, 'infra/config');
+    expect(violations(sources('infra/config'), configOnly)).toEqual([]);
+  });
+
+  it("the Yay client's request and error modules stand below the client, never importing it", () => {
+    const files = ['shared/yay/request.ts', 'shared/yay/call-errors.ts'];
+    expect(violations(files, (spec) => spec !== 'shared/yay/client')).toEqual([]);
+  });
+
   it('keeps the name tables free of imports, so naming a metric or a state builds nothing', () => {
     expect(importsOf('shared/metric-names.ts')).toEqual([]);
     expect(importsOf('infra/names.ts')).toEqual([]);
