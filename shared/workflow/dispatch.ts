@@ -9,6 +9,7 @@ import type { PaymentLinkStore } from '../store/payment-repository';
 import type { TransferStore } from '../store/transfer-repository';
 import type { PaymentState } from './contract';
 import type { EventsOut } from './events-out';
+import { creditLatePayment, paymentSettlesPark } from './late-payment';
 import { creditTakenBackSince, moneyStateOf } from './money-state';
 import { parkForPerson } from './park';
 import type { Observability, WorkflowControl } from './ports';
@@ -235,7 +236,8 @@ async function paymentIn(deps: DispatchDeps, order: OrderRecord): Promise<Dispat
     return { action: 'already_finished', detail: 'fulfilled' };
   }
   if (order.attention) {
-    if (moneyNowDecides(deps, order)) return paymentSettlesPark(deps, order);
+    const settled = await paymentSettlesPark(deps, order);
+    if (settled) return settled;
     deps.log.info('payment recorded on an order waiting for a person', { orderKey, state: order.state });
     return { action: 'payment_recorded', detail: `state ${order.state}` };
   }
@@ -255,62 +257,6 @@ async function paymentIn(deps: DispatchDeps, order: OrderRecord): Promise<Dispat
   }
   deps.log.info('wait for payment already ended', { orderKey, reason: resumed.reason });
   return { action: 'payment_recorded', detail: resumed.reason };
-}
-
-/**
- * An order the workflow parked because its money could not say what is owed (a refund recorded before any payment,
- * and the window closed), that no person has closed, and whose money now says exactly what is owed: the payment that
- * was missing has come. The reason the person was asked is no longer true.
- */
-function moneyNowDecides(deps: DispatchDeps, order: OrderRecord): boolean {
-  if (order.state !== 'needs_attention' || order.attention?.reason !== 'credit_undecided') return false;
-  if ((order.actions ?? []).some((action) => action.action === 'close')) return false;
-  return creditOwed(moneyStateOf(order), deps.credit).kind === 'owed';
-}
-
-/** Takes an order out of its park when its payment settled the question, and credits it in a new execution. */
-async function paymentSettlesPark(deps: DispatchDeps, order: OrderRecord): Promise<DispatchResult> {
-  const started = await claimReplay(deps, order, 'the payment came: its money now says what is owed', {
-    fromStates: ['needs_attention'],
-  });
-  if (!started) return { action: 'already_started', detail: 'order already taken from its park' };
-  deps.metrics.addMetric(MetricNames.LatePaymentsCredited, 'Count', 1);
-  deps.log.info('payment settles an order parked for its money; crediting it', {
-    orderKey: order.orderKey,
-    execution: started.executionArn,
-  });
-  return { action: 'late_payment', executionArn: started.executionArn };
-}
-
-/**
- * A payment for an order that ended without credit and waits for nobody (expired; payment failed; refunded, closed
- * by a person): what its facts say now decides. Owed → a new execution of the same order moves the credit, with
- * nobody involved (claimed from the state it is in, so any number of deliveries start it once). Only a person can
- * tell → parked with the figures. Nothing owed → nothing to do.
- */
-async function creditLatePayment(deps: DispatchDeps, order: OrderRecord): Promise<DispatchResult> {
-  const orderKey = order.orderKey;
-  const verdict = creditOwed(moneyStateOf(order), deps.credit);
-  if (verdict.kind === 'person' || order.state === 'closed') {
-    const why =
-      order.state === 'closed'
-        ? `a payment came after a person closed the order (${verdict.why})`
-        : verdict.why;
-    const reason = verdict.kind === 'person' ? verdict.reason : 'credit_undecided';
-    await parkForPerson(deps, orderKey, reason, why);
-    return { action: 'needs_attention', detail: reason };
-  }
-  if (verdict.kind !== 'owed' && verdict.kind !== 'unpriced') {
-    deps.log.info('payment on a finished order that owes nothing', { orderKey, verdict: verdict.kind });
-    return { action: 'already_finished', detail: order.state };
-  }
-  const started = await claimReplay(deps, order, `payment confirmed after the order ended ${order.state}`, {
-    fromStates: [order.state],
-  });
-  if (!started) return { action: 'already_started', detail: 'late payment already being credited' };
-  deps.metrics.addMetric(MetricNames.LatePaymentsCredited, 'Count', 1);
-  deps.log.info('late payment: crediting the order', { orderKey, execution: started.executionArn });
-  return { action: 'late_payment', executionArn: started.executionArn };
 }
 
 /** A failure reported for an unpaid order ends its wait for payment. */
