@@ -17,6 +17,7 @@ import { runOps } from '../../ops/cli';
 import { describeCredit } from '../../shared/domain/credit';
 import { paymentKey } from '../../shared/domain/keys';
 import { isTerminal, type OrderView, TableSchema } from '../../shared/store';
+import { LocalModeProcess } from './local-mode-process';
 import {
   type EventRole,
   type ExpectedEnd,
@@ -29,7 +30,8 @@ import {
   type SoakParameters,
   type SoakPlan,
 } from './plan';
-import { countSecrets, LocalModeProcess, type SandboxLedgerState, startSandboxProcess } from './processes';
+import { type SandboxLedgerState, startSandboxProcess } from './sandbox-process';
+import { countSecrets } from './secret-scan';
 import { buildWebhook, SOAK_CATALOG, type SoakWebhook, soakOrderKey } from './webhooks';
 
 /**

@@ -4,7 +4,7 @@ import type { MoneyFact } from '../../../shared/domain/money';
 import type { OrderView } from '../../../shared/store';
 import { emptyFigures, failuresOf, judge } from '../../../tools/soak/harness';
 import { type PlannedOrder, planSoak } from '../../../tools/soak/plan';
-import type { SandboxLedgerState } from '../../../tools/soak/processes';
+import type { SandboxLedgerState } from '../../../tools/soak/sandbox-process';
 import { soakOrderKey } from '../../../tools/soak/webhooks';
 
 // The short run's plan (test/e2e/soak.test.ts): it has every path and refund shape.

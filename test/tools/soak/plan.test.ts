@@ -19,7 +19,7 @@ import {
   type SoakPlan,
   type Step,
 } from '../../../tools/soak/plan';
-import { countSecrets } from '../../../tools/soak/processes';
+import { countSecrets } from '../../../tools/soak/secret-scan';
 import { buildWebhook, SOAK_CATALOG, soakOrderKey } from '../../../tools/soak/webhooks';
 
 const BENCH: SoakParameters = BENCH_SOAK_PARAMETERS;
