@@ -33,7 +33,8 @@ import { observeTableCalls, type TableCall } from '../../shared/store/consumed-c
 import { TableSchema } from '../../shared/store/schema';
 import { shopifyHeaders } from '../../test/fixtures/webhooks';
 import { type PlannedBuyer, type PlannedOrder, paidOrder, type SoakPlan } from '../soak/plan';
-import { buildWebhook, SOAK_CATALOG, type SoakWebhook, soakOrderKey } from '../soak/webhooks';
+import { type SoakWebhook, soakOrderKey } from '../soak/webhook-common';
+import { buildWebhook, SOAK_CATALOG } from '../soak/webhooks';
 import { buildHandlerBundle, bundleDir, median, timeNode } from './bundles';
 import {
   billedMs,

@@ -32,7 +32,8 @@ import {
 } from './plan';
 import { type SandboxLedgerState, startSandboxProcess } from './sandbox-process';
 import { countSecrets } from './secret-scan';
-import { buildWebhook, SOAK_CATALOG, type SoakWebhook, soakOrderKey } from './webhooks';
+import { type SoakWebhook, soakOrderKey } from './webhook-common';
+import { buildWebhook, SOAK_CATALOG } from './webhooks';
 
 /**
  * Obvious fakes for every secret local mode is given. The run fails if any of them (or the naming key local

@@ -5,7 +5,7 @@ import type { OrderView } from '../../../shared/store';
 import { emptyFigures, failuresOf, judge } from '../../../tools/soak/harness';
 import { type PlannedOrder, planSoak } from '../../../tools/soak/plan';
 import type { SandboxLedgerState } from '../../../tools/soak/sandbox-process';
-import { soakOrderKey } from '../../../tools/soak/webhooks';
+import { soakOrderKey } from '../../../tools/soak/webhook-common';
 
 // The short run's plan (test/e2e/soak.test.ts): it has every path and refund shape.
 const plan = planSoak({

@@ -20,7 +20,8 @@ import {
   type Step,
 } from '../../../tools/soak/plan';
 import { countSecrets } from '../../../tools/soak/secret-scan';
-import { buildWebhook, SOAK_CATALOG, soakOrderKey } from '../../../tools/soak/webhooks';
+import { soakOrderKey } from '../../../tools/soak/webhook-common';
+import { buildWebhook, SOAK_CATALOG } from '../../../tools/soak/webhooks';
 
 const BENCH: SoakParameters = BENCH_SOAK_PARAMETERS;
 
