@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runSoak, type SoakResult } from '../../tools/soak/harness';
-import { planCoverage, planSoak, type SoakParameters } from '../../tools/soak/plan';
+import { planSoak } from '../../tools/soak/plan';
+import { planCoverage } from '../../tools/soak/plan-coverage';
+import type { SoakParameters } from '../../tools/soak/plan-types';
 
 /**
  * The chaos soak's short run (the full one is `npm run bench -- soak`): the same harness, with local mode killed

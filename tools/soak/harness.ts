@@ -18,6 +18,7 @@ import { describeCredit } from '../../shared/domain/credit';
 import { paymentKey } from '../../shared/domain/keys';
 import { isTerminal, type OrderView, TableSchema } from '../../shared/store';
 import { LocalModeProcess } from './local-mode-process';
+import { planSoak } from './plan';
 import {
   type EventRole,
   type ExpectedEnd,
@@ -26,10 +27,9 @@ import {
   PaymentPaths,
   type PlannedBuyer,
   type PlannedOrder,
-  planSoak,
   type SoakParameters,
   type SoakPlan,
-} from './plan';
+} from './plan-types';
 import { type SandboxLedgerState, startSandboxProcess } from './sandbox-process';
 import { countSecrets } from './secret-scan';
 import { type SoakWebhook, soakOrderKey } from './webhook-common';

@@ -6,7 +6,7 @@
  */
 import { orderKey } from '../../shared/domain/keys';
 import { SHOP_DOMAIN, WOO_SOURCE } from '../../test/fixtures/webhooks';
-import type { EventRole, PlannedBuyer, PlannedOrder } from './plan';
+import type { EventRole, PlannedBuyer, PlannedOrder } from './plan-types';
 
 /** One planned event, ready to be delivered any number of times. */
 export interface SoakWebhook {

@@ -4,7 +4,8 @@
  * exact; what each changes is named on {@link shopifyWebhook}.
  */
 import { type Json, Samples, shopifyHeaders, Variants } from '../../test/fixtures/webhooks';
-import { type EventRole, type PlannedBuyer, type PlannedOrder, SHOPIFY_OTHER_LINE } from './plan';
+import { SHOPIFY_OTHER_LINE } from './oracle';
+import type { EventRole, PlannedBuyer, PlannedOrder } from './plan-types';
 import {
   decimal,
   eventTime,

@@ -13,7 +13,7 @@ import {
   stripeHeaders,
   Variants,
 } from '../../test/fixtures/webhooks';
-import type { EventRole, PlannedBuyer, PlannedOrder } from './plan';
+import type { EventRole, PlannedBuyer, PlannedOrder } from './plan-types';
 import { eventTime, fullName, quantityOf, refundOf, type SoakWebhook, soakOrderKey } from './webhook-common';
 
 /** A whole published Stripe event: its envelope with this event's id and time, its object edited by `edit`. */

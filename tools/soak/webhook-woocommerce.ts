@@ -4,7 +4,7 @@
  * changes is named on {@link wooWebhook}. Every delivery gets its own id.
  */
 import { type Json, Samples, sampleJson, Variants, wooHeaders } from '../../test/fixtures/webhooks';
-import type { EventRole, PlannedBuyer, PlannedOrder } from './plan';
+import type { EventRole, PlannedBuyer, PlannedOrder } from './plan-types';
 import { decimal, eventTime, quantityOf, refundOf, type SoakWebhook, soakOrderKey } from './webhook-common';
 
 /** The first role an order's script sends: WooCommerce announces it as `order.created`, the rest as updates. */

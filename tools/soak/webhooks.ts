@@ -12,7 +12,7 @@
  * order's totals and refund transactions, a WooCommerce `total` and `refunds[].total`, a dispute's amount — is the
  * order's own (`PlannedOrder.paid`, `PlannedOrder.refund`).
  */
-import type { EventRole, PlannedBuyer, PlannedOrder, SoakPlan } from './plan';
+import type { EventRole, PlannedBuyer, PlannedOrder, SoakPlan } from './plan-types';
 import type { SoakWebhook } from './webhook-common';
 import { shopifyWebhook } from './webhook-shopify';
 import { stripeWebhook } from './webhook-stripe';

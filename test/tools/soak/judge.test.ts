@@ -3,7 +3,8 @@ import type { Millis } from '../../../shared/domain/credit';
 import type { MoneyFact } from '../../../shared/domain/money';
 import type { OrderView } from '../../../shared/store';
 import { emptyFigures, failuresOf, judge } from '../../../tools/soak/harness';
-import { type PlannedOrder, planSoak } from '../../../tools/soak/plan';
+import { planSoak } from '../../../tools/soak/plan';
+import type { PlannedOrder } from '../../../tools/soak/plan-types';
 import type { SandboxLedgerState } from '../../../tools/soak/sandbox-process';
 import { soakOrderKey } from '../../../tools/soak/webhook-common';
 
