@@ -45,7 +45,7 @@ describe('chaos soak, short run', () => {
     });
     expect(figures.customers.duplicateBuyers).toEqual([]);
     expect(figures.lostOrders).toEqual([]);
-    // A stuck order is only allowed where a known, reproduced local-mode bug explains it (harness KNOWN_FINDINGS).
+    // A stuck order is only allowed where a known, reproduced local-mode bug explains it (KNOWN_FINDINGS, tools/soak/findings.ts).
     expect(figures.stuckOrders.filter((stuck) => !stuck.finding)).toEqual([]);
     expect(figures.secretsInOutput).toBe(0);
     expect(figures.orders.sent).toBe(72);
