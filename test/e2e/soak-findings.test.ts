@@ -63,8 +63,8 @@ async function dynaliteChild(path: string, killBetween: boolean) {
 
 /**
  * Production bugs the chaos soak (`npm run bench -- soak`, tools/soak/) found that need the whole workflow to show,
- * each reduced to one order. Each is `it.fails` until fixed (and its entry in the harness's KNOWN_FINDINGS names
- * it), then a plain test guarding its fix.
+ * each reduced to one order. Each is `it.fails` until fixed (and its entry in KNOWN_FINDINGS, tools/soak/findings.ts,
+ * names it), then a plain test guarding its fix.
  */
 describe('soak findings, end to end', () => {
   let runtime: LocalRuntime;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runSoak, type SoakResult } from '../../tools/soak/harness';
-import { planCoverage, planSoak, type SoakParameters } from '../../tools/soak/plan';
+import { planSoak } from '../../tools/soak/plan';
+import { planCoverage } from '../../tools/soak/plan-coverage';
+import type { SoakParameters } from '../../tools/soak/plan-types';
 
 /**
  * The chaos soak's short run (the full one is `npm run bench -- soak`): the same harness, with local mode killed
@@ -43,7 +45,7 @@ describe('chaos soak, short run', () => {
     });
     expect(figures.customers.duplicateBuyers).toEqual([]);
     expect(figures.lostOrders).toEqual([]);
-    // A stuck order is only allowed where a known, reproduced local-mode bug explains it (harness KNOWN_FINDINGS).
+    // A stuck order is only allowed where a known, reproduced local-mode bug explains it (KNOWN_FINDINGS, tools/soak/findings.ts).
     expect(figures.stuckOrders.filter((stuck) => !stuck.finding)).toEqual([]);
     expect(figures.secretsInOutput).toBe(0);
     expect(figures.orders.sent).toBe(72);

@@ -6,8 +6,10 @@
 import { Agent, request } from 'node:http';
 import type { LocalRuntime } from '../../local/runtime/start-local';
 import { shopifyHeaders } from '../../test/fixtures/webhooks';
-import { type PlannedBuyer, type PlannedOrder, paidOrder, type SoakPlan } from '../soak/plan';
-import { buildWebhook, type SoakWebhook, soakOrderKey } from '../soak/webhooks';
+import { paidOrder } from '../soak/plan';
+import type { PlannedBuyer, PlannedOrder, SoakPlan } from '../soak/plan-types';
+import { type SoakWebhook, soakOrderKey } from '../soak/webhook-common';
+import { buildWebhook } from '../soak/webhooks';
 import { accessLogLineBytes } from './cost-aws-logs';
 import type { Deployment } from './cost-deployment';
 import { httpApiRequests, utf8Bytes } from './cost-model';

@@ -9,7 +9,7 @@
  * invariant does not hold, after printing the table and every broken invariant.
  */
 import { runSoak } from '../soak/harness';
-import { BENCH_SOAK_PARAMETERS } from '../soak/plan';
+import { BENCH_SOAK_PARAMETERS } from '../soak/plan-types';
 
 const intEnv = (name: string, fallback: number): number => {
   const raw = process.env[name];

@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { Millis } from '../../../shared/domain/credit';
 import type { MoneyFact } from '../../../shared/domain/money';
 import type { OrderView } from '../../../shared/store';
-import { emptyFigures, failuresOf, judge } from '../../../tools/soak/harness';
-import { type PlannedOrder, planSoak } from '../../../tools/soak/plan';
-import type { SandboxLedgerState } from '../../../tools/soak/processes';
-import { soakOrderKey } from '../../../tools/soak/webhooks';
+import { emptyFigures } from '../../../tools/soak/figures';
+import { failuresOf, judge } from '../../../tools/soak/judge';
+import { planSoak } from '../../../tools/soak/plan';
+import type { PlannedOrder } from '../../../tools/soak/plan-types';
+import type { SandboxLedgerState } from '../../../tools/soak/sandbox-process';
+import { soakOrderKey } from '../../../tools/soak/webhook-common';
 
 // The short run's plan (test/e2e/soak.test.ts): it has every path and refund shape.
 const plan = planSoak({

@@ -5,22 +5,21 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { creditOwed, factKey, type MoneyFact } from '../../../shared/domain/money';
 import type { OrderEvent } from '../../../shared/domain/order-event';
 import { parseCreditCatalog, receiveWebhook } from '../../../shared/webhooks';
+import { creditOf, moneyOwes, SHOPIFY_OTHER_CHARGES } from '../../../tools/soak/oracle';
+import { planSoak } from '../../../tools/soak/plan';
+import { planCoverage } from '../../../tools/soak/plan-coverage';
 import {
   BENCH_SOAK_PARAMETERS,
-  creditOf,
-  moneyOwes,
   type PaymentPath,
   PaymentPaths,
   type PlannedOrder,
-  planCoverage,
-  planSoak,
-  SHOPIFY_OTHER_CHARGES,
   type SoakParameters,
   type SoakPlan,
   type Step,
-} from '../../../tools/soak/plan';
-import { countSecrets } from '../../../tools/soak/processes';
-import { buildWebhook, SOAK_CATALOG, soakOrderKey } from '../../../tools/soak/webhooks';
+} from '../../../tools/soak/plan-types';
+import { countSecrets } from '../../../tools/soak/secret-scan';
+import { soakOrderKey } from '../../../tools/soak/webhook-common';
+import { buildWebhook, SOAK_CATALOG } from '../../../tools/soak/webhooks';
 
 const BENCH: SoakParameters = BENCH_SOAK_PARAMETERS;
 
