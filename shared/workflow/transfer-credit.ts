@@ -125,6 +125,8 @@ export async function transferCredit(
   for (let round = 1; ; round++) {
     const planned = await plan(deps, input);
     if ('result' in planned) {
+      const before = await decidedBefore(deps, orderKey);
+      if (before) return before;
       deps.log.info('no transfer to make', { orderKey, status: planned.result.status });
       return planned.result;
     }
@@ -150,6 +152,29 @@ export async function transferCredit(
       orderKey,
     });
   }
+}
+
+/**
+ * When the money now says no transfer is to be made (a person must decide, nothing is owed, the credit is unpriced):
+ * what an earlier attempt of this order already did, which no later money fact undoes. Credit that moved is reported
+ * as moved (Record outcome then flags the facts that came since for a person: refund after credit). A call that may
+ * have happened (in flight, unknown, under review) is decided by Reconcile first. Undefined when none was made, or it
+ * was cancelled: the money's answer stands.
+ */
+async function decidedBefore(
+  deps: TransferCreditDeps,
+  orderKey: string,
+): Promise<TransferResult | undefined> {
+  const intent = await deps.transfers.getIntent(orderKey);
+  if (!intent || intent.status === 'CANCELLED') return undefined;
+  if (intent.status === 'IN_FLIGHT') {
+    throw new TransferOutcomeUnknown(
+      'an earlier transfer call of this order may have happened; reconcile first',
+    );
+  }
+  const early = settled(intent);
+  if (early) deps.log.info('transfer already decided; not calling Yay', { orderKey, status: early.status });
+  return early;
 }
 
 /**

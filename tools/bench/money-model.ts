@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RUNS = Number(process.env.MONEY_MODEL_BENCH_RUNS ?? 3_000);
@@ -34,7 +35,10 @@ export default async function moneyModel(): Promise<string> {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const passed = child.status === 0;
     failed ||= !passed;
-    const counterexample = /Counterexample: (.{0,300})/.exec(child.stdout ?? '')?.[1];
+    // vitest prints the failure (fast-check's seed, path and counterexample) on either stream, coloured.
+    const printed = stripVTControlCharacters(`${child.stdout ?? ''}${child.stderr ?? ''}`);
+    const failure = /\{ seed: \d+, path: "[\d:]+"/.exec(printed)?.[0];
+    const counterexample = failure ? `${failure} }` : undefined;
     rows.push(
       `| ${seed} | ${RUNS.toLocaleString('en-GB')} | ${passed ? 'held' : `failed: ${counterexample ?? `exit ${child.status}`}`} | ${seconds.toFixed(0)} s |`,
     );

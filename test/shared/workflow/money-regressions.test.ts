@@ -116,6 +116,42 @@ describe('money regressions', () => {
     expect(yay.transferCalls).toEqual([]);
   });
 
+  it('a refund larger than the payment, landing after the credit moved but before the run recorded it, asks a person to take the credit back', async () => {
+    const paid = paidEvent();
+    await dispatchOrderEvent(deps, paid);
+    const customer = customerOf();
+    // The credit moves; the run dies before recording its outcome, and the sweep replays the order.
+    expect(await transferCredit(deps, { order: paid, customer })).toMatchObject({ status: 'APPLIED' });
+    // £15 refunded on a £10 payment: only a person can weigh that — but the credit has already moved.
+    await dispatchOrderEvent(deps, refundEvent(paid, refundFact({ amount: 1_500 })));
+
+    const replayed = await transferCredit(deps, { order: paid, customer });
+    await recordOutcome(deps, { order: paid, outcome: 'fulfilled', transfer: replayed });
+
+    expect(replayed).toMatchObject({ status: 'APPLIED', amount: 10_000 });
+    expect(yay.transferCalls).toHaveLength(1);
+    expect(await store.get(paid.orderKey)).toMatchObject({
+      state: 'fulfilled',
+      attention: { reason: 'refund_after_credit' },
+    });
+  });
+
+  it('a replay whose money now needs a person, while its first call is still undecided, reconciles before anything else', async () => {
+    const paid = paidEvent();
+    await dispatchOrderEvent(deps, paid);
+    const customer = customerOf();
+    // The call's answer is lost: the intent stays undecided (UNKNOWN), and money may have moved.
+    yay.transferFaults.push('lost-answer');
+    await expect(transferCredit(deps, { order: paid, customer })).rejects.toMatchObject({
+      name: 'TransferOutcomeUnknown',
+    });
+    await dispatchOrderEvent(deps, refundEvent(paid, refundFact({ amount: 1_500 })));
+
+    await expect(transferCredit(deps, { order: paid, customer })).rejects.toMatchObject({
+      name: 'TransferOutcomeUnknown',
+    });
+  });
+
   it('a buyer partly refunded before paying, whose payment came only after the window closed, is credited the rest', async () => {
     const placed = orderEvent();
     await dispatchOrderEvent(deps, placed);
