@@ -54,7 +54,6 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { ExecutionHistoryEvent, ExecutionRecord } from '../../local/aws/step-functions/engine';
-import { type LocalRuntime, startLocal } from '../../local/runtime/start-local';
 import { LOCAL_AWS_CREDENTIALS } from '../../local/runtime-info';
 import { sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from '../../local/samples';
 import type { Millis } from '../../shared/domain/credit';
@@ -67,7 +66,7 @@ import {
   sdkServiceModel,
   shapePaths,
 } from './service-models';
-import { E2E_SECRETS, e2eEnv, uniqueBuyer, yayCustomersOf } from './support';
+import { E2E_SECRETS, uniqueBuyer, useLocalMode, yayCustomersOf } from './support';
 
 const run = promisify(execFile);
 const REPO = join(dirname(new URL(import.meta.url).pathname), '..', '..');
@@ -177,8 +176,6 @@ function startMoto(): Promise<{ url: string; process: ChildProcess }> {
 describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
   const RICH = 1_000_000 as Millis;
   const answers: RecordedAnswer[] = [];
-  let runtime: LocalRuntime;
-  let dataDir: string;
   let sfn: SFNClient;
   let events: EventBridgeClient;
   let secrets: SecretsManagerClient;
@@ -187,14 +184,11 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
   let paidOrder: string;
   let paidExecution: ExecutionRecord;
 
-  const sandbox = () => {
-    if (!runtime.sandbox) throw new Error('the conformance runtime runs the in-process sandbox');
-    return runtime.sandbox;
-  };
+  const sandbox = () => localMode.sandbox();
   const send = (event: Record<string, unknown>) =>
-    sendStripeEvent(runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
+    sendStripeEvent(localMode.runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
   const executionOf = (orderKey: string) => {
-    const found = runtime.workflow.list().find((record) => record.orderKey === orderKey);
+    const found = localMode.runtime.workflow.list().find((record) => record.orderKey === orderKey);
     if (!found) throw new Error(`no execution of ${orderKey}`);
     return found;
   };
@@ -203,37 +197,31 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
     new Promise<ExecutionHistoryEvent>((resolve) => {
       const on = (notice: { executionArn: string; event: ExecutionHistoryEvent }) => {
         if (notice.executionArn !== arn || notice.event.type !== type) return;
-        runtime.workflow.events.off('history', on);
+        localMode.runtime.workflow.events.off('history', on);
         resolve(notice.event);
       };
-      runtime.workflow.events.on('history', on);
+      localMode.runtime.workflow.events.on('history', on);
     });
   /** Resolves when the execution next closes. */
   const nextClose = (arn: string) =>
     new Promise<ExecutionRecord>((resolve) => {
       const on = (record: ExecutionRecord) => {
         if (record.executionArn !== arn) return;
-        runtime.workflow.events.off('closed', on);
+        localMode.runtime.workflow.events.off('closed', on);
         resolve(record);
       };
-      runtime.workflow.events.on('closed', on);
+      localMode.runtime.workflow.events.on('closed', on);
     });
   /** The call's answer, or the error it raised (its answer is recorded either way). */
   const attempt = <T>(call: Promise<T>): Promise<T | Error> =>
     call.catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
 
+  // Long enough that no payment wait expires while the runbook's twenty-odd CLI processes run, however slow the machine.
+  const localMode = useLocalMode('aws', { maxWaitSeconds: 3_600, resellerBalance: RICH });
+
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'yay-e2e-aws-'));
-    runtime = await startLocal({
-      env: e2eEnv(),
-      // Long enough that no payment wait expires while the runbook's twenty-odd CLI processes run, however slow the machine.
-      overrides: { port: 0, dataDir, maxWaitSeconds: 3_600 },
-      print: () => undefined,
-      schedules: false,
-    });
-    sandbox().setResellerBalance(RICH);
-    const config = { region: runtime.info.region, credentials: LOCAL_AWS_CREDENTIALS };
-    const { endpoints } = runtime.info;
+    const config = { region: localMode.runtime.info.region, credentials: LOCAL_AWS_CREDENTIALS };
+    const { endpoints } = localMode.runtime.info;
     sfn = recordAnswers(new SFNClient({ ...config, endpoint: endpoints.sfn }), 'sfn', answers);
     events = recordAnswers(
       new EventBridgeClient({ ...config, endpoint: endpoints.eventbridge }),
@@ -254,14 +242,12 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
     const event = stripeCheckoutEvent({ buyer: uniqueBuyer('conformance-paid'), paymentStatus: 'paid' });
     paidOrder = stripeOrderKey(event);
     await send(event);
-    await runtime.waitForOrder(paidOrder);
+    await localMode.runtime.waitForOrder(paidOrder);
     paidExecution = executionOf(paidOrder);
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     for (const client of [sfn, events, secrets, dynamodb]) client?.destroy();
-    await runtime?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('continues a stopped execution from the state it stopped in, with that state’s input, when it is redriven', async () => {
@@ -271,11 +257,11 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
     const sessionId = (placed.data as { object: { id: string } }).object.id;
     const waiting = (arn: string) => nextEvent(arn, 'TaskSubmitted');
     await send(placed);
-    await runtime.waitForOrder(orderKey, 20_000, 'awaiting_payment');
+    await localMode.runtime.waitForOrder(orderKey, 20_000, 'awaiting_payment');
     const { executionArn } = executionOf(orderKey);
-    if (!runtime.workflow.history(executionArn).some((e) => e.type === 'TaskSubmitted'))
+    if (!localMode.runtime.workflow.history(executionArn).some((e) => e.type === 'TaskSubmitted'))
       await waiting(executionArn);
-    const enteredBefore = runtime.workflow
+    const enteredBefore = localMode.runtime.workflow
       .history(executionArn)
       .find((e) => e.stateEnteredEventDetails?.name === 'Wait for payment');
 
@@ -288,7 +274,7 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
     const running = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     const submitted = await resubmitted;
     const token = JSON.parse(
-      runtime.workflow
+      localMode.runtime.workflow
         .history(executionArn)
         .filter((e) => e.type === 'TaskScheduled')
         .at(-1)?.taskScheduledEventDetails?.parameters ?? '{}',
@@ -297,10 +283,10 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
     const closed = nextClose(executionArn);
     await send(stripeCheckoutEvent({ buyer, sessionId, type: 'checkout.session.async_payment_succeeded' }));
     await closed;
-    const order = await runtime.waitForOrder(orderKey);
+    const order = await localMode.runtime.waitForOrder(orderKey);
     const done = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     const again = await attempt(sfn.send(new RedriveExecutionCommand({ executionArn })));
-    const history = runtime.workflow.history(executionArn);
+    const history = localMode.runtime.workflow.history(executionArn);
     const redrivenAt = history.findIndex((e) => e.type === 'ExecutionRedriven');
 
     expect(stopped).toMatchObject({
@@ -348,7 +334,7 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
     // Yay refuses everything (not on its allow-list): a definite error, caught into the order's outcome.
     sandbox().setFaults({ forbidden: true });
     await send(event);
-    const failedOrder = await runtime.waitForOrder(orderKey);
+    const failedOrder = await localMode.runtime.waitForOrder(orderKey);
     sandbox().setFaults({});
     const { executionArn } = executionOf(orderKey);
     const failed = await sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -357,7 +343,7 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
     await sfn.send(new RedriveExecutionCommand({ executionArn }));
     await closed;
     const after = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    const history = runtime.workflow.history(executionArn);
+    const history = localMode.runtime.workflow.history(executionArn);
     const redrivenAt = history.findIndex((e) => e.type === 'ExecutionRedriven');
     const lastEntered = history.slice(0, redrivenAt).findLast((e) => e.type.endsWith('StateEntered'));
 
@@ -377,16 +363,16 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
       lastEntered?.stateEnteredEventDetails?.input,
     );
     expect(after).toMatchObject({ status: 'FAILED', error: 'ProvisioningFailed', redriveCount: 1 });
-    expect((await runtime.store.getOrder(orderKey))?.state).toBe('failed');
+    expect((await localMode.runtime.store.getOrder(orderKey))?.state).toBe('failed');
   });
 
   it('replays the archived order events onto the bus, and they change nothing downstream', async () => {
-    const executionsBefore = runtime.workflow.list().length;
+    const executionsBefore = localMode.runtime.workflow.list().length;
     const ledgerBefore = JSON.stringify(sandbox().state.transfers);
     const archives = await events.send(new ListArchivesCommand({}));
     const archiveName = archives.Archives?.[0]?.ArchiveName ?? '';
     const archive = await events.send(new DescribeArchiveCommand({ ArchiveName: archiveName }));
-    const bus = await events.send(new DescribeEventBusCommand({ Name: runtime.info.eventBusName }));
+    const bus = await events.send(new DescribeEventBusCommand({ Name: localMode.runtime.info.eventBusName }));
     const window = {
       EventStartTime: new Date(Date.now() - 3600_000),
       EventEndTime: new Date(Math.ceil(Date.now() / 1000) * 1000 + 1000),
@@ -400,7 +386,7 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
         ...window,
       }),
     );
-    await runtime.idle();
+    await localMode.runtime.idle();
     const replay = await events.send(new DescribeReplayCommand({ ReplayName: 'conformance-replay' }));
     const twice = await attempt(
       events.send(
@@ -419,7 +405,7 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
     expect(replay).toMatchObject({ State: 'COMPLETED', EventSourceArn: archive.ArchiveArn });
     expect(replay.EventLastReplayedTime).toBeInstanceOf(Date);
     expect(twice).toMatchObject({ name: 'ResourceAlreadyExistsException' });
-    expect(runtime.workflow.list()).toHaveLength(executionsBefore);
+    expect(localMode.runtime.workflow.list()).toHaveLength(executionsBefore);
     expect(JSON.stringify(sandbox().state.transfers)).toBe(ledgerBefore);
     // Replayed events are not archived again.
     expect((await events.send(new DescribeArchiveCommand({ ArchiveName: archiveName }))).EventCount).toBe(
@@ -428,10 +414,10 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
   });
 
   it('answers every operation it serves, errors included, as the AWS SDK’s service models define them', async () => {
-    const stateMachineArn = runtime.info.stateMachineArn;
+    const stateMachineArn = localMode.runtime.info.stateMachineArn;
     const executionArn = paidExecution.executionArn;
     const unknownExecution = `${executionArn}-unknown`;
-    const bus = runtime.info.eventBusName;
+    const bus = localMode.runtime.info.eventBusName;
     // Step Functions: the console's and ops' reads, the runbook's actions, the handlers' callbacks, and their errors.
     await sfn.send(new ListStateMachinesCommand({}));
     await sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
@@ -500,23 +486,23 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
     await attempt(secrets.send(new GetSecretValueCommand({ SecretId: 'no-such-secret' })));
     // DynamoDB (dynalite behind the IAM proxy): the operator's first look.
     await dynamodb.send(new ListTablesCommand({}));
-    await dynamodb.send(new DescribeTableCommand({ TableName: runtime.info.tableName }));
+    await dynamodb.send(new DescribeTableCommand({ TableName: localMode.runtime.info.tableName }));
     await dynamodb.send(
       new GetItemCommand({
-        TableName: runtime.info.tableName,
+        TableName: localMode.runtime.info.tableName,
         Key: { pk: { S: `ORDER#${paidOrder}` }, sk: { S: 'ORDER' } },
       }),
     );
     await dynamodb.send(
       new QueryCommand({
-        TableName: runtime.info.tableName,
+        TableName: localMode.runtime.info.tableName,
         IndexName: 'OpenOrders',
         KeyConditionExpression: 'openPk = :q',
         ExpressionAttributeValues: { ':q': { S: 'ATTENTION' } },
       }),
     );
-    await runtime.waitForOrder(paidOrder);
-    await runtime.idle();
+    await localMode.runtime.waitForOrder(paidOrder);
+    await localMode.runtime.idle();
 
     const problems = [
       ...answers.flatMap((answer) =>
@@ -528,7 +514,7 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
           detailsProblems((answer.body as { events: Array<Record<string, unknown>> }).events),
         ),
     ];
-    const served = runtime.awsOperations;
+    const served = localMode.runtime.awsOperations;
     const answered = (service: string) =>
       new Set(answers.filter((a) => a.service === service).map((a) => a.operation));
 
@@ -570,9 +556,9 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
     const placed = stripeCheckoutEvent({ buyer, paymentStatus: 'unpaid' });
     const orderKey = stripeOrderKey(placed);
     await send(placed);
-    await runtime.waitForOrder(orderKey, 20_000, 'awaiting_payment');
+    await localMode.runtime.waitForOrder(orderKey, 20_000, 'awaiting_payment');
     const execution = executionOf(orderKey);
-    if (!runtime.workflow.history(execution.executionArn).some((e) => e.type === 'TaskSubmitted'))
+    if (!localMode.runtime.workflow.history(execution.executionArn).some((e) => e.type === 'TaskSubmitted'))
       await nextEvent(execution.executionArn, 'TaskSubmitted');
     const work = mkdtempSync(join(tmpdir(), 'yay-runbook-'));
     const script = [
@@ -589,7 +575,7 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
           AWS_CONFIG_FILE: join(work, 'no-config'),
           AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-credentials'),
           AWS_PAGER: '',
-          LOCAL_DATA_DIR: dataDir,
+          LOCAL_DATA_DIR: localMode.dataDir,
           ORDER: orderKey,
           EXECUTION: execution.executionArn,
           FROM: new Date(Date.now() - 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
@@ -598,13 +584,13 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
         },
       });
       const replay = await events.send(new DescribeReplayCommand({ ReplayName: 'runbook-rehearsal' }));
-      const again = runtime.workflow.list().find((r) => r.name === `${execution.name}-r1`);
+      const again = localMode.runtime.workflow.list().find((r) => r.name === `${execution.name}-r1`);
 
       expect(lines.length).toBeGreaterThan(15);
       expect(stdout).toContain('"stopDate"');
       expect(stdout).toContain('"redriveDate"');
       expect(stdout).toContain('"awaiting_payment"');
-      expect(runtime.workflow.describe(execution.executionArn)).toMatchObject({
+      expect(localMode.runtime.workflow.describe(execution.executionArn)).toMatchObject({
         status: 'RUNNING',
         redriveCount: 1,
       });
@@ -625,7 +611,7 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
     const motoAnswers: RecordedAnswer[] = [];
     const localAnswers: RecordedAnswer[] = [];
     const config = { region: 'eu-west-2', credentials: LOCAL_AWS_CREDENTIALS, endpoint: moto.url };
-    const local = { region: runtime.info.region, credentials: LOCAL_AWS_CREDENTIALS };
+    const local = { region: localMode.runtime.info.region, credentials: LOCAL_AWS_CREDENTIALS };
     const clients = {
       moto: {
         sfn: recordAnswers(new SFNClient(config), 'sfn', motoAnswers),
@@ -634,17 +620,17 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
       },
       local: {
         sfn: recordAnswers(
-          new SFNClient({ ...local, endpoint: runtime.info.endpoints.sfn }),
+          new SFNClient({ ...local, endpoint: localMode.runtime.info.endpoints.sfn }),
           'sfn',
           localAnswers,
         ),
         events: recordAnswers(
-          new EventBridgeClient({ ...local, endpoint: runtime.info.endpoints.eventbridge }),
+          new EventBridgeClient({ ...local, endpoint: localMode.runtime.info.endpoints.eventbridge }),
           'eventbridge',
           localAnswers,
         ),
         secrets: recordAnswers(
-          new SecretsManagerClient({ ...local, endpoint: runtime.info.endpoints.secretsManager }),
+          new SecretsManagerClient({ ...local, endpoint: localMode.runtime.info.endpoints.secretsManager }),
           'secretsManager',
           localAnswers,
         ),
@@ -653,8 +639,8 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
     try {
       // moto gets what the templates create: the state machine, one execution of it, the bus, one rule and its
       // targets, the archive, a replay, a secret with a description and tags.
-      const template = runtime.template;
-      const busName = runtime.info.eventBusName;
+      const template = localMode.runtime.template;
+      const busName = localMode.runtime.info.eventBusName;
       const rule = template.rules.find((r) => r.bus === 'provisioning' && (r.apiTargets ?? []).length > 0);
       const archive = template.archives?.[0];
       if (!rule || !archive) throw new Error('the template has no rule with targets, or no archive');
@@ -721,7 +707,7 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
       const both = async (call: (side: (typeof clients)['local'], ids: Ids) => Promise<unknown>) => {
         await attempt(
           call(clients.local, {
-            stateMachineArn: runtime.info.stateMachineArn,
+            stateMachineArn: localMode.runtime.info.stateMachineArn,
             executionArn: paidExecution.executionArn,
             busArn: undefined,
           }),
@@ -815,7 +801,7 @@ describe('local mode, as the AWS SDK, the AWS CLI and moto see it', () => {
   // Last, over everything above: the operator's calls come without a caller and are allowed; the functions' own calls
   // are still checked, and a green run needs no more than the template grants.
   it("made no call a function's role does not allow", () => {
-    expect(runtime.iam.denials).toEqual([]);
-    expect(runtime.iam.checked.size).toBeGreaterThan(5);
+    expect(localMode.runtime.iam.denials).toEqual([]);
+    expect(localMode.runtime.iam.checked.size).toBeGreaterThan(5);
   });
 });

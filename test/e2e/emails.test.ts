@@ -1,16 +1,14 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { consoleIntegrations } from '../../console/integrations';
 import { listOutbox, type OutboxMessage } from '../../local/aws/outbox';
-import { type LocalRuntime, startLocal } from '../../local/runtime/start-local';
 import { sendStripeEvent, stripeCheckoutEvent, stripeOrderKey } from '../../local/samples';
 import { runOps } from '../../ops/cli';
 import { operatorDeps, operatorObservability, runtimeTarget } from '../../ops/target';
 import type { Millis } from '../../shared/domain/credit';
 import { OUTBOUND_SOURCE } from '../../shared/domain/outbound-events';
-import { captureProcessOutput, E2E_SECRETS, e2eEnv, uniqueBuyer } from './support';
+import { captureProcessOutput, E2E_SECRETS, e2eEnv, uniqueBuyer, useLocalMode } from './support';
 
 /**
  * Issue 10 end to end, in process: signed webhooks over HTTP into `startLocal`, whose SES stand-in writes every
@@ -18,26 +16,25 @@ import { captureProcessOutput, E2E_SECRETS, e2eEnv, uniqueBuyer } from './suppor
  * are told, through duplicate deliveries, a replay and a repeat purchase.
  */
 describe('telling the buyer and other systems', () => {
-  let runtime: LocalRuntime;
-  let dataDir: string;
   const written: string[] = [];
   const progress: string[] = [];
   const opsOutput: string[] = [];
 
   const send = (event: Record<string, unknown>) =>
-    sendStripeEvent(runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
+    sendStripeEvent(local.runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
   const ops = async (...args: string[]) => {
     const lines: string[] = [];
     const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l), env: e2eEnv() };
-    const code = await runOps([...args, '--data-dir', dataDir], io);
+    const code = await runOps([...args, '--data-dir', local.dataDir], io);
     opsOutput.push(...lines);
     return { code, text: lines.join('\n') };
   };
-  const outboxFor = (email: string) => listOutbox(runtime.outboxDir).filter((m) => m.to.includes(email));
+  const outboxFor = (email: string) =>
+    listOutbox(local.runtime.outboxDir).filter((m) => m.to.includes(email));
   const body = (message: OutboxMessage | undefined) => readFileSync(message?.file ?? '', 'utf8');
   /** Every outbound event local mode's log group received, oldest first. */
   const published = () => {
-    const file = runtime.info.outboundEventsFile;
+    const file = local.runtime.info.outboundEventsFile;
     if (!file) throw new Error('the template has no outbound-events log group');
     return readFileSync(file, 'utf8')
       .split('\n')
@@ -56,27 +53,23 @@ describe('telling the buyer and other systems', () => {
   /** A paid checkout, settled: its execution finished and every e-mail and event it caused delivered. */
   async function paidCheckout(event: Record<string, unknown>, deliveries = 1) {
     for (let i = 0; i < deliveries; i += 1) expect((await send(event)).status).toBe(202);
-    const order = await runtime.waitForOrder(stripeOrderKey(event));
-    await runtime.idle();
+    const order = await local.runtime.waitForOrder(stripeOrderKey(event));
+    await local.runtime.idle();
     return order;
   }
 
   beforeAll(async () => {
     captureProcessOutput(written);
-    dataDir = mkdtempSync(join(tmpdir(), 'yay-e2e-emails-'));
-    runtime = await startLocal({
-      env: e2eEnv(),
-      overrides: { port: 0, dataDir, maxWaitSeconds: 3, logFormat: 'json' },
-      print: (line) => progress.push(line),
-      schedules: false,
-    });
-    runtime.sandbox?.setResellerBalance(1_000_000 as Millis);
+  });
+  const local = useLocalMode('emails', {
+    maxWaitSeconds: 3,
+    logFormat: 'json',
+    print: (line) => progress.push(line),
+    resellerBalance: 1_000_000 as Millis,
   });
 
-  afterAll(async () => {
-    await runtime?.stop();
+  afterAll(() => {
     vi.restoreAllMocks();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('sends a new buyer exactly one welcome through duplicate deliveries and a replay', async () => {
@@ -86,8 +79,8 @@ describe('telling the buyer and other systems', () => {
 
     const order = await paidCheckout(event, 3);
     const replay = await ops('replay', orderKey, '--force', '--reason', 'e2e: replay a fulfilled order');
-    await runtime.waitForOrder(orderKey);
-    await runtime.idle();
+    await local.runtime.waitForOrder(orderKey);
+    await local.runtime.idle();
 
     expect(order.state).toBe('fulfilled');
     expect(replay.code).toBe(0);
@@ -137,8 +130,8 @@ describe('telling the buyer and other systems', () => {
     const once = eventsOf(orderKey);
 
     await ops('replay', orderKey, '--force', '--reason', 'e2e: republish');
-    await runtime.waitForOrder(orderKey);
-    await runtime.idle();
+    await local.runtime.waitForOrder(orderKey);
+    await local.runtime.idle();
     const after = eventsOf(orderKey);
 
     expect(once.map((e) => e['detail-type'])).toEqual([
@@ -208,7 +201,7 @@ describe('telling the buyer and other systems', () => {
     const event = stripeCheckoutEvent({ buyer, paymentStatus: 'paid' });
     const orderKey = stripeOrderKey(event);
     await paidCheckout(event);
-    const target = runtimeTarget(runtime.info, runtime.config.yayCredentials);
+    const target = runtimeTarget(local.runtime.info, local.runtime.config.yayCredentials);
     const integrations = consoleIntegrations(
       target,
       operatorDeps(
@@ -220,7 +213,7 @@ describe('telling the buyer and other systems', () => {
     try {
       const events = await integrations.events?.(orderKey);
       const said = await integrations.resendWelcome?.(orderKey, 'e2e: from the console');
-      await runtime.idle();
+      await local.runtime.idle();
 
       expect(events?.map((e) => [e.detailType, e.eventId])).toEqual(
         eventsOf(orderKey).map((e) => [e['detail-type'], e.detail.eventId]),
@@ -234,7 +227,7 @@ describe('telling the buyer and other systems', () => {
   });
 
   it('keeps every password out of every output, log, execution history, event and file but the e-mail', async () => {
-    const passwords = listOutbox(runtime.outboxDir)
+    const passwords = listOutbox(local.runtime.outboxDir)
       .map((message) => body(message).match(/Password: +(\S+)/)?.[1])
       .filter((password): password is string => password !== undefined);
     expect(passwords.length).toBeGreaterThan(2);
@@ -247,12 +240,12 @@ describe('telling the buyer and other systems', () => {
         else files.push(path);
       }
     };
-    walk(dataDir);
-    const outside = files.filter((file) => !relative(dataDir, file).startsWith('outbox'));
+    walk(local.dataDir);
+    const outside = files.filter((file) => !relative(local.dataDir, file).startsWith('outbox'));
     expect(outside.some((file) => file.endsWith('executions.jsonl'))).toBe(true);
     for (const password of passwords) {
       for (const file of outside) {
-        expect(readFileSync(file).includes(password), relative(dataDir, file)).toBe(false);
+        expect(readFileSync(file).includes(password), relative(local.dataDir, file)).toBe(false);
       }
       expect(written.join('')).not.toContain(password);
       expect(progress.join('\n')).not.toContain(password);
@@ -262,6 +255,6 @@ describe('telling the buyer and other systems', () => {
 
   // Last, over everything above: local mode enforces the template's IAM grants, and a green flow needs no more.
   it("made no call a function's role does not allow", () => {
-    expect(runtime.iam.denials).toEqual([]);
+    expect(local.runtime.iam.denials).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalSecretIds } from '../../local/aws/secrets';
-import { type LocalRuntime, startLocal } from '../../local/runtime/start-local';
+import { startLocal } from '../../local/runtime/start-local';
 import { sendStripeEvent, signStripe, stripeCheckoutEvent, stripeOrderKey } from '../../local/samples';
 import { runOps } from '../../ops/cli';
 import { type Millis, parseCredit } from '../../shared/domain/credit';
@@ -17,6 +17,7 @@ import {
   eventually,
   TEN_POUNDS,
   uniqueBuyer,
+  useLocalMode,
   yayCustomersOf,
 } from './support';
 
@@ -26,18 +27,13 @@ import {
  * slow part); each test has its own buyers and sessions, and faults are cleared after each.
  */
 describe('local mode', () => {
-  let runtime: LocalRuntime;
-  let dataDir: string;
   const progress: string[] = [];
   const written: string[] = [];
   const RICH = 1_000_000 as Millis;
 
   const send = (event: Record<string, unknown>) =>
-    sendStripeEvent(runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
-  const sandbox = () => {
-    if (!runtime.sandbox) throw new Error('the e2e runtime runs the in-process sandbox');
-    return runtime.sandbox;
-  };
+    sendStripeEvent(local.runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
+  const sandbox = () => local.sandbox();
   /** `npm run ops -- …` against this runtime's data dir; resolves with the exit code and all output. */
   const ops = async (...args: string[]) => {
     const lines: string[] = [];
@@ -46,7 +42,7 @@ describe('local mode', () => {
       err: (line: string) => lines.push(line),
       env: e2eEnv(),
     };
-    const code = await runOps([...args, '--data-dir', dataDir], io);
+    const code = await runOps([...args, '--data-dir', local.dataDir], io);
     return { code, text: lines.join('\n') };
   };
   const collect = () => {
@@ -59,19 +55,16 @@ describe('local mode', () => {
     };
   };
   const executionsOf = (orderKey: string) =>
-    runtime.workflow.list().filter((record) => record.orderKey === orderKey);
+    local.runtime.workflow.list().filter((record) => record.orderKey === orderKey);
 
   beforeAll(async () => {
     // Everything the process writes is kept for the no-secret check at the end.
     captureProcessOutput(written);
-    dataDir = mkdtempSync(join(tmpdir(), 'yay-e2e-'));
-    runtime = await startLocal({
-      env: e2eEnv(),
-      overrides: { port: 0, dataDir, maxWaitSeconds: 3 },
-      print: (line) => progress.push(line),
-      schedules: false,
-    });
-    sandbox().setResellerBalance(RICH);
+  });
+  const local = useLocalMode('local', {
+    maxWaitSeconds: 3,
+    print: (line) => progress.push(line),
+    resellerBalance: RICH,
   });
 
   afterEach(() => {
@@ -85,15 +78,13 @@ describe('local mode', () => {
     sandbox().setResellerBalance(RICH);
   });
 
-  afterAll(async () => {
-    await runtime?.stop();
+  afterAll(() => {
     vi.restoreAllMocks();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('answers GET /healthz with 200 and an unknown route with 404', async () => {
-    const health = await fetch(`${runtime.url}/healthz`);
-    const unknown = await fetch(`${runtime.url}/nope`);
+    const health = await fetch(`${local.runtime.url}/healthz`);
+    const unknown = await fetch(`${local.runtime.url}/nope`);
 
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
@@ -114,7 +105,7 @@ describe('local mode', () => {
     const resellerBefore = sandbox().state.resellerBalance;
 
     const answer = await send(event);
-    const order = await runtime.waitForOrder(stripeOrderKey(event));
+    const order = await local.runtime.waitForOrder(stripeOrderKey(event));
 
     expect(answer.status).toBe(202);
     expect(order.state).toBe('fulfilled');
@@ -153,7 +144,7 @@ describe('local mode', () => {
     const wooBody = JSON.stringify(woo);
 
     const answers = await Promise.all([
-      fetch(`${runtime.url}/webhooks/shopify`, {
+      fetch(`${local.runtime.url}/webhooks/shopify`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -161,7 +152,7 @@ describe('local mode', () => {
         },
         body: shopifyBody,
       }),
-      fetch(`${runtime.url}/webhooks/woocommerce`, {
+      fetch(`${local.runtime.url}/webhooks/woocommerce`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -173,7 +164,7 @@ describe('local mode', () => {
     const keys = await Promise.all(
       answers.map(async (answer) => ((await answer.json()) as { orderKey: string }).orderKey),
     );
-    const orders = await Promise.all(keys.map((key) => runtime.waitForOrder(key)));
+    const orders = await Promise.all(keys.map((key) => local.runtime.waitForOrder(key)));
 
     expect(answers.map((answer) => answer.status)).toEqual([202, 202]);
     expect(keys).toEqual([expect.stringMatching(/^shopify:/), expect.stringMatching(/^woocommerce:/)]);
@@ -191,7 +182,7 @@ describe('local mode', () => {
 
     expect((await send(placed)).status).toBe(202);
     // Resolved by the change that put it there, its execution still running (waiting for the payment).
-    expect(await runtime.waitForOrder(orderKey, 20_000, 'awaiting_payment')).toMatchObject({
+    expect(await local.runtime.waitForOrder(orderKey, 20_000, 'awaiting_payment')).toMatchObject({
       state: 'awaiting_payment',
     });
     const beforePayment = yayCustomersOf(sandbox(), buyer);
@@ -201,7 +192,7 @@ describe('local mode', () => {
       type: 'checkout.session.async_payment_succeeded',
     });
     expect((await send(confirmed)).status).toBe(202);
-    const order = await runtime.waitForOrder(orderKey);
+    const order = await local.runtime.waitForOrder(orderKey);
 
     expect(beforePayment.map((c) => c.transfers.length)).toEqual([0]);
     expect(order).toMatchObject({ state: 'fulfilled', payment: 'paid' });
@@ -216,12 +207,12 @@ describe('local mode', () => {
     const placed = stripeCheckoutEvent({ buyer, paymentStatus: 'unpaid' });
     const orderKey = stripeOrderKey(placed);
     await send(placed);
-    await runtime.waitForOrder(orderKey, 20_000, 'awaiting_payment');
+    await local.runtime.waitForOrder(orderKey, 20_000, 'awaiting_payment');
 
     const [waiting, unknown, neverPaid] = await Promise.allSettled([
-      runtime.waitForOrder(orderKey, 200),
-      runtime.waitForOrder('stripe:default:cs_test_never_sent', 50),
-      runtime.waitForOrder(orderKey, 200, 'fulfilled'),
+      local.runtime.waitForOrder(orderKey, 200),
+      local.runtime.waitForOrder('stripe:default:cs_test_never_sent', 50),
+      local.runtime.waitForOrder(orderKey, 200, 'fulfilled'),
     ]);
 
     expect(waiting).toMatchObject({
@@ -241,7 +232,7 @@ describe('local mode', () => {
       ),
     });
     // Its payment window (capped here) closes, so no execution of it outlives the test.
-    await runtime.waitForOrder(orderKey);
+    await local.runtime.waitForOrder(orderKey);
   });
 
   it('runs one execution and credits once when a delivery is repeated concurrently and late', async () => {
@@ -250,9 +241,9 @@ describe('local mode', () => {
     const orderKey = stripeOrderKey(event);
 
     const concurrent = await Promise.all(Array.from({ length: 5 }, () => send(event)));
-    await runtime.waitForOrder(orderKey);
+    await local.runtime.waitForOrder(orderKey);
     const late = await send(event);
-    await runtime.idle();
+    await local.runtime.idle();
 
     expect(concurrent.map((answer) => answer.status)).toEqual([202, 202, 202, 202, 202]);
     expect(late.status).toBeLessThan(300);
@@ -268,20 +259,20 @@ describe('local mode', () => {
     const body = JSON.stringify(event);
     const yayCallsBefore = sandbox().state.requests.length;
 
-    const forged = await sendStripeEvent(runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event, {
+    const forged = await sendStripeEvent(local.runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event, {
       signature: signStripe(body, 'whsec_attacker-test-only-not-a-secret'),
     });
-    const unsigned = await fetch(`${runtime.url}/webhooks/stripe`, {
+    const unsigned = await fetch(`${local.runtime.url}/webhooks/stripe`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body,
     });
-    await runtime.idle();
+    await local.runtime.idle();
 
     expect(forged.status).toBe(401);
     expect(unsigned.status).toBe(401);
     expect(forged.body).not.toContain(E2E_SECRETS.STRIPE_WEBHOOK_SECRET);
-    expect(await runtime.store.getOrder(stripeOrderKey(event))).toBeUndefined();
+    expect(await local.runtime.store.getOrder(stripeOrderKey(event))).toBeUndefined();
     expect(executionsOf(stripeOrderKey(event))).toHaveLength(0);
     expect(sandbox().state.requests.length).toBe(yayCallsBefore);
   });
@@ -292,9 +283,9 @@ describe('local mode', () => {
     const second = stripeCheckoutEvent({ buyer, paymentStatus: 'paid', credit: '5.000' });
 
     await send(first);
-    const firstOrder = await runtime.waitForOrder(stripeOrderKey(first));
+    const firstOrder = await local.runtime.waitForOrder(stripeOrderKey(first));
     await send(second);
-    const secondOrder = await runtime.waitForOrder(stripeOrderKey(second));
+    const secondOrder = await local.runtime.waitForOrder(stripeOrderKey(second));
 
     const customers = yayCustomersOf(sandbox(), buyer);
     expect(customers).toHaveLength(1);
@@ -309,7 +300,7 @@ describe('local mode', () => {
     sandbox().setFaults({ dropNext: 'create' });
 
     await send(event);
-    const order = await runtime.waitForOrder(stripeOrderKey(event));
+    const order = await local.runtime.waitForOrder(stripeOrderKey(event));
 
     expect(sandbox().state.requests.some((r) => r.fault === 'dropped' && r.method === 'POST')).toBe(true);
     expect(order.state).toBe('fulfilled');
@@ -325,12 +316,12 @@ describe('local mode', () => {
     sandbox().setFaults({ dropNext: 'transfer' });
 
     await send(event);
-    const order = await runtime.waitForOrder(stripeOrderKey(event));
+    const order = await local.runtime.waitForOrder(stripeOrderKey(event));
 
     expect(sandbox().state.requests.some((r) => r.fault === 'dropped' && r.method === 'PUT')).toBe(true);
     expect(order.state).toBe('fulfilled');
     const [execution] = executionsOf(order.orderKey);
-    const states = runtime.workflow
+    const states = local.runtime.workflow
       .history(execution?.executionArn ?? '')
       .map((e) => e.stateEnteredEventDetails?.name);
     expect(states).toContain('Reconcile transfer');
@@ -350,14 +341,14 @@ describe('local mode', () => {
       const [execution] = executionsOf(orderKey);
       if (!execution) return undefined;
       // Transfer credit is a bare function ARN: Step Functions records its failures as LambdaFunctionFailed.
-      const history = runtime.workflow.history(execution.executionArn);
+      const history = local.runtime.workflow.history(execution.executionArn);
       return history.some((e) => e.lambdaFunctionFailedEventDetails?.error === 'ResellerBalanceTooLow')
         ? true
         : undefined;
     });
-    const whileLow = await runtime.store.getOrder(orderKey);
+    const whileLow = await local.runtime.store.getOrder(orderKey);
     sandbox().setResellerBalance(RICH);
-    const order = await runtime.waitForOrder(orderKey);
+    const order = await local.runtime.waitForOrder(orderKey);
 
     expect(whileLow?.state).not.toBe('fulfilled');
     expect(order.state).toBe('fulfilled');
@@ -376,7 +367,7 @@ describe('local mode', () => {
       sandbox().state.requests.filter((r) => r.fault === 'injected-error').length >= 3 ? true : undefined,
     );
     sandbox().setFaults({});
-    const order = await runtime.waitForOrder(stripeOrderKey(event));
+    const order = await local.runtime.waitForOrder(stripeOrderKey(event));
 
     expect(order.state).toBe('fulfilled');
     expect(yayCustomersOf(sandbox(), buyer).map((c) => [c.balance, c.transfers.length])).toEqual([
@@ -391,7 +382,7 @@ describe('local mode', () => {
 
     await Promise.all(events.map((event) => send(event)));
     const orders = await Promise.all(
-      events.map((event) => runtime.waitForOrder(stripeOrderKey(event), 60_000)),
+      events.map((event) => local.runtime.waitForOrder(stripeOrderKey(event), 60_000)),
     );
 
     expect(sandbox().state.requests.some((r) => r.fault === 'rate-limited')).toBe(true);
@@ -408,12 +399,12 @@ describe('local mode', () => {
     const event = stripeCheckoutEvent({ buyer, paymentStatus: 'paid' });
     const orderKey = stripeOrderKey(event);
     await send(event);
-    await runtime.waitForOrder(orderKey);
+    await local.runtime.waitForOrder(orderKey);
 
     const status = await ops('status', orderKey);
     const listed = await ops('list', '--state', 'fulfilled');
     const replay = await ops('replay', orderKey, '--reason', 'e2e check');
-    const replayed = await runtime.waitForOrder(orderKey);
+    const replayed = await local.runtime.waitForOrder(orderKey);
 
     expect(status.code).toBe(0);
     expect(status.text).toMatch(/state\s+fulfilled/);
@@ -441,7 +432,7 @@ describe('local mode', () => {
     sandbox().setFaults({ dropNext: 'transfer' });
 
     await send(event);
-    const review = await runtime.waitForOrder(orderKey);
+    const review = await local.runtime.waitForOrder(orderKey);
     const refusedTwice = await ops('resolve-transfer', orderKey);
     const resolved = await ops(
       'resolve-transfer',
@@ -450,7 +441,7 @@ describe('local mode', () => {
       '--reason',
       'checked in the Yay dashboard',
     );
-    const after = await runtime.store.getOrder(orderKey);
+    const after = await local.runtime.store.getOrder(orderKey);
 
     expect(review.state).toBe('needs_attention');
     expect(review.attention).toMatchObject({
@@ -517,7 +508,7 @@ describe('local mode', () => {
     const buyer = uniqueBuyer('opsaws');
     const event = stripeCheckoutEvent({ buyer, paymentStatus: 'paid' });
     await send(event);
-    await runtime.waitForOrder(stripeOrderKey(event));
+    await local.runtime.waitForOrder(stripeOrderKey(event));
     // Only CloudFormation is faked: the table and state machine named by the outputs are this runtime's,
     // reached through the same AWS_ENDPOINT_URL_* the handlers use.
     const cloudFormation = mockClient(CloudFormationClient);
@@ -530,10 +521,10 @@ describe('local mode', () => {
           Outputs: keys.map((OutputKey) => ({
             OutputKey,
             OutputValue: {
-              TableName: runtime.info.tableName,
-              StateMachineArn: runtime.info.stateMachineArn,
+              TableName: local.runtime.info.tableName,
+              StateMachineArn: local.runtime.info.stateMachineArn,
               YaySecretArn: LocalSecretIds.yay,
-              EventBusName: runtime.info.eventBusName,
+              EventBusName: local.runtime.info.eventBusName,
               // Documentation addresses (RFC 5737), as the stack joins two NAT gateways' Elastic IPs.
               YayEgressIp: '203.0.113.10, 203.0.113.11',
             }[OutputKey],
@@ -552,7 +543,7 @@ describe('local mode', () => {
         cloudFormation
           .on(DescribeStacksCommand)
           .resolves(outputs(withEgress ? [...keys, 'YayEgressIp'] : keys));
-        const io = { ...collect(), env: e2eEnv({ YAY_API_BASE_URL: runtime.info.endpoints.yay }) };
+        const io = { ...collect(), env: e2eEnv({ YAY_API_BASE_URL: local.runtime.info.endpoints.yay }) };
         return { code: await runOps(['yay-check', '--aws'], io), text: io.lines.join('\n') };
       };
       const withEgress = await yayCheck(true);
@@ -593,14 +584,17 @@ describe('local mode', () => {
     const buyer = uniqueBuyer('schedules');
     const event = stripeCheckoutEvent({ buyer, paymentStatus: 'paid' });
     await send(event);
-    await runtime.waitForOrder(stripeOrderKey(event));
+    await local.runtime.waitForOrder(stripeOrderKey(event));
 
-    const sweep = (await runtime.runSchedule('sweep')) as {
+    const sweep = (await local.runtime.runSchedule('sweep')) as {
       open: number;
       creditOwed: number;
       resellerBalance?: number;
     };
-    const drift = (await runtime.runSchedule('daily-reconciliation')) as { recorded: number; drift: number };
+    const drift = (await local.runtime.runSchedule('daily-reconciliation')) as {
+      recorded: number;
+      drift: number;
+    };
 
     expect(sweep).toMatchObject({ open: 0, creditOwed: 0, resellerBalance: sandbox().state.resellerBalance });
     expect(drift.recorded).toBeGreaterThan(0);
@@ -608,7 +602,7 @@ describe('local mode', () => {
   });
 
   it('refuses a bad configuration naming the variable and starts nothing', async () => {
-    const untouched = join(dataDir, 'never-created');
+    const untouched = join(local.dataDir, 'never-created');
     const start = (env: Record<string, string>) =>
       startLocal({ env: e2eEnv({ LOCAL_DATA_DIR: untouched, ...env }), print: () => undefined });
 
@@ -631,7 +625,7 @@ describe('local mode', () => {
 
   it('prints no secret and no task token in any output', () => {
     const everything = [...progress, ...written].join('\n');
-    const namingKey = readFileSync(join(dataDir, 'naming-key'), 'utf8').trim();
+    const namingKey = readFileSync(join(local.dataDir, 'naming-key'), 'utf8').trim();
 
     expect(progress.length).toBeGreaterThan(20);
     for (const secret of [...Object.values(E2E_SECRETS), namingKey]) expect(everything).not.toContain(secret);
@@ -640,6 +634,6 @@ describe('local mode', () => {
 
   // Last, over everything above: local mode enforces the template's IAM grants, and a green flow needs no more.
   it("made no call a function's role does not allow", () => {
-    expect(runtime.iam.denials).toEqual([]);
+    expect(local.runtime.iam.denials).toEqual([]);
   });
 });

@@ -1,9 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalRuntime, startLocal } from '../../local/runtime/start-local';
+import { describe, expect, it } from 'vitest';
 import { sampleId, sendStripeEvent } from '../../local/samples';
 import { runOps } from '../../ops/cli';
 import type { Millis } from '../../shared/domain/credit';
@@ -17,7 +13,7 @@ import {
   Variants,
   wooHeaders,
 } from '../fixtures/webhooks';
-import { E2E_SECRETS, e2eEnv, eventually } from './support';
+import { E2E_SECRETS, e2eEnv, eventually, useLocalMode } from './support';
 
 /**
  * The money sequences found short-changing buyers or crediting refunds with nobody told (issue 16), each end to end
@@ -25,20 +21,20 @@ import { E2E_SECRETS, e2eEnv, eventually } from './support';
  * suffered. Each fails on the code before money facts: run this file against it to see.
  */
 describe('money regressions, end to end', () => {
-  let runtime: LocalRuntime;
-  let dataDir: string;
   const CATALOG = { 'VOIP-10': { GBP: '10.000' }, 'SKU2006-001': { USD: '8.000' } };
+  const local = useLocalMode('money', {
+    maxWaitSeconds: 2,
+    context: { 'provisioning:creditCatalog': CATALOG },
+    resellerBalance: 1_000_000 as Millis,
+  });
 
-  const sandbox = () => {
-    if (!runtime.sandbox) throw new Error('the e2e runtime runs the in-process sandbox');
-    return runtime.sandbox;
-  };
+  const { sandbox } = local;
   const sendStripe = async (event: Json) => {
-    const answer = await sendStripeEvent(runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
+    const answer = await sendStripeEvent(local.runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
     expect(answer.status).toBe(202);
   };
   const post = async (provider: string, body: string, headers: Record<string, string>) => {
-    const answer = await fetch(`${runtime.url}/webhooks/${provider}`, {
+    const answer = await fetch(`${local.runtime.url}/webhooks/${provider}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body,
@@ -47,7 +43,7 @@ describe('money regressions, end to end', () => {
   };
   /** Credit Yay moved to the customer of an order (the sandbox's ledger: Yay's truth, not our table). */
   const creditMovedFor = async (orderKey: string) => {
-    const order = await runtime.store.getOrder(orderKey);
+    const order = await local.runtime.store.getOrder(orderKey);
     return sandbox()
       .state.transfers.filter((transfer) => transfer.customerUuid === order?.customerUuid)
       .reduce((sum, transfer) => sum + transfer.amount, 0);
@@ -80,23 +76,6 @@ describe('money regressions, end to end', () => {
       { id: sampleId('evt') },
     );
 
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'yay-e2e-money-'));
-    runtime = await startLocal({
-      env: e2eEnv(),
-      overrides: { port: 0, dataDir, maxWaitSeconds: 2 },
-      print: () => {},
-      schedules: false,
-      context: { 'provisioning:creditCatalog': CATALOG },
-    });
-    sandbox().setResellerBalance(1_000_000 as Millis);
-  });
-
-  afterAll(async () => {
-    await runtime?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
-
   it('a buyer refunded £1 of £10 in WooCommerce before the credit moved still gets the 9.000 they paid for', async () => {
     // The published wc/v3 order 727 as one £10.00 line of VOIP-10 and nothing else, first on hold, then processing
     // with a £1.00 refund (WooCommerce has no refund topic: the refund rides on the order's update).
@@ -119,7 +98,7 @@ describe('money regressions, end to end', () => {
       created,
       wooHeaders(created, 'order.created', E2E_SECRETS.WOOCOMMERCE_WEBHOOK_SECRET),
     );
-    await runtime.waitForOrder(orderKey, 30_000, 'awaiting_payment');
+    await local.runtime.waitForOrder(orderKey, 30_000, 'awaiting_payment');
     const updated = JSON.stringify({
       ...order,
       status: 'processing',
@@ -132,7 +111,7 @@ describe('money regressions, end to end', () => {
       wooHeaders(updated, 'order.updated', E2E_SECRETS.WOOCOMMERCE_WEBHOOK_SECRET),
     );
 
-    const done = await runtime.waitForOrder(orderKey);
+    const done = await local.runtime.waitForOrder(orderKey);
 
     expect(done.state).toBe('fulfilled');
     expect(await creditMovedFor(orderKey)).toBe(9_000);
@@ -142,7 +121,7 @@ describe('money regressions, end to end', () => {
     const s = session();
     const orderKey = `stripe:default:${s.id}`;
     await sendStripe(stripeEvent('checkout.session.completed', s, { id: sampleId('evt') }));
-    await runtime.waitForOrder(orderKey, 30_000, 'awaiting_payment');
+    await local.runtime.waitForOrder(orderKey, 30_000, 'awaiting_payment');
     await sendStripe(refundOf(s, 250, true));
     await sendStripe(
       stripeEvent(
@@ -152,7 +131,7 @@ describe('money regressions, end to end', () => {
       ),
     );
 
-    const done = await runtime.waitForOrder(orderKey);
+    const done = await local.runtime.waitForOrder(orderKey);
 
     expect(done.state).toBe('fulfilled');
     expect(await creditMovedFor(orderKey)).toBe(7_500);
@@ -173,7 +152,7 @@ describe('money regressions, end to end', () => {
       created,
       shopifyHeaders(created, 'orders/create', E2E_SECRETS.SHOPIFY_WEBHOOK_SECRET),
     );
-    await runtime.waitForOrder(orderKey, 30_000, 'awaiting_payment');
+    await local.runtime.waitForOrder(orderKey, 30_000, 'awaiting_payment');
     const shipping =
       '{"id": 1, "shipping_line_id": 271878346596884015, "subtotal_amount_set": {"shop_money": {"amount": "10.00", ' +
       '"currency_code": "USD"}, "presentment_money": {"amount": "10.00", "currency_code": "USD"}}}';
@@ -193,7 +172,7 @@ describe('money regressions, end to end', () => {
     const paid = created.replace('"financial_status": "pending"', '"financial_status": "paid"');
     await post('shopify', paid, shopifyHeaders(paid, 'orders/paid', E2E_SECRETS.SHOPIFY_WEBHOOK_SECRET));
 
-    const done = await runtime.waitForOrder(orderKey);
+    const done = await local.runtime.waitForOrder(orderKey);
 
     expect(done.state).toBe('fulfilled');
     expect(await creditMovedFor(orderKey)).toBe(8_000);
@@ -206,10 +185,10 @@ describe('money regressions, end to end', () => {
     const orderKey = `stripe:default:${s.id}`;
     // The charge names only its PaymentIntent: no store metadata ties it to the session.
     await sendStripe(refundOf(s, 1000, false));
-    await runtime.idle();
+    await local.runtime.idle();
     await sendStripe(stripeEvent('checkout.session.completed', s, { id: sampleId('evt') }));
 
-    const done = await runtime.waitForOrder(orderKey);
+    const done = await local.runtime.waitForOrder(orderKey);
 
     expect(done.state).toBe('refunded');
     expect(await creditMovedFor(orderKey)).toBe(0);
@@ -228,11 +207,11 @@ describe('money regressions, end to end', () => {
     await sendStripe(stripeEvent('checkout.session.completed', first, { id: sampleId('evt') }));
     await eventually('the first transfer to be held at Yay', () => (sandbox().held > 0 ? true : undefined));
     await sendStripe(stripeEvent('checkout.session.completed', second, { id: sampleId('evt') }));
-    await runtime.waitForOrder(`stripe:default:${second.id}`, 30_000, 'fulfilled');
+    await local.runtime.waitForOrder(`stripe:default:${second.id}`, 30_000, 'fulfilled');
     sandbox().release();
     sandbox().setFaults({});
     await eventually('the refused transfer to wait for a top-up', async () =>
-      (await runtime.store.getOrder(`stripe:default:${first.id}`))?.transfer?.reason?.includes(
+      (await local.runtime.store.getOrder(`stripe:default:${first.id}`))?.transfer?.reason?.includes(
         'Yay refused it',
       )
         ? true
@@ -240,7 +219,7 @@ describe('money regressions, end to end', () => {
     );
     sandbox().setResellerBalance(1_000_000 as Millis);
 
-    const done = await runtime.waitForOrder(`stripe:default:${first.id}`);
+    const done = await local.runtime.waitForOrder(`stripe:default:${first.id}`);
 
     expect(done.state).toBe('fulfilled');
     expect(done.attention).toBeUndefined();
@@ -252,7 +231,7 @@ describe('money regressions, end to end', () => {
    * action, its placeholders filled (`--credit <…>` with `credit`, `--reason …` with a reason).
    */
   const runAttentionCommand = async (orderKey: string, credit?: string) => {
-    const order = await runtime.store.getOrder(orderKey);
+    const order = await local.runtime.store.getOrder(orderKey);
     const action = order?.attention?.action ?? '';
     const command = /npm run ops -- (\S+) '((?:[^']|'\\'')*)'([^,]*)/.exec(action);
     if (!command) throw new Error(`no ops command in "${action}"`);
@@ -262,7 +241,7 @@ describe('money regressions, end to end', () => {
     if (/--reason/.test(rest) || verb === 'close') args.push('--reason', 'e2e: what the attention asked');
     const lines: string[] = [];
     const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l), env: e2eEnv() };
-    const code = await runOps([...args, '--data-dir', dataDir], io);
+    const code = await runOps([...args, '--data-dir', local.dataDir], io);
     return { code, text: lines.join('\n'), action };
   };
 
@@ -289,17 +268,17 @@ describe('money regressions, end to end', () => {
       refund,
       shopifyHeaders(refund, 'refunds/create', E2E_SECRETS.SHOPIFY_WEBHOOK_SECRET),
     );
-    await runtime.idle(5_000).catch(() => {});
+    await local.runtime.idle(5_000).catch(() => {});
     sandbox().release();
     sandbox().setFaults({});
-    const parked = await runtime.waitForOrder(orderKey);
+    const parked = await local.runtime.waitForOrder(orderKey);
     expect(parked.attention?.reason).toBe('credit_undecided');
     expect(parked.attention?.message).toContain('refund 890088186047892319 85.00 USD (money only)');
 
     const { code, text } = await runAttentionCommand(orderKey, '4.000');
 
     expect([code, text]).toEqual([0, expect.stringContaining('resumed as')]);
-    const done = await runtime.waitForOrder(orderKey);
+    const done = await local.runtime.waitForOrder(orderKey);
     expect(done.state).toBe('fulfilled');
     expect(await creditMovedFor(orderKey)).toBe(4_000);
   });
@@ -322,20 +301,20 @@ describe('money regressions, end to end', () => {
     await sendStripe({ ...dispute, id: sampleId('evt'), created: Math.floor(Date.now() / 1000) });
     sandbox().release();
     sandbox().setFaults({});
-    expect((await runtime.waitForOrder(orderKey)).attention?.reason).toBe('disputed');
+    expect((await local.runtime.waitForOrder(orderKey)).attention?.reason).toBe('disputed');
 
     // The dispute settled in the reseller's favour: the person decides the whole credit is owed.
     expect((await runAttentionCommand(orderKey, '10.000')).code).toBe(0);
-    expect((await runtime.waitForOrder(orderKey)).state).toBe('fulfilled');
+    expect((await local.runtime.waitForOrder(orderKey)).state).toBe('fulfilled');
     expect(await creditMovedFor(orderKey)).toBe(10_000);
 
     // Then the store refunds it: Yay cannot take credit back, a person settles it and closes it.
     await sendStripe(refundOf(disputed, 1000, true));
-    await runtime.idle();
-    const flagged = await runtime.store.getOrder(orderKey);
+    await local.runtime.idle();
+    const flagged = await local.runtime.store.getOrder(orderKey);
     expect(flagged?.attention).toMatchObject({ reason: 'refund_after_credit' });
     expect((await runAttentionCommand(orderKey)).code).toBe(0);
-    const closed = await runtime.store.getOrder(orderKey);
+    const closed = await local.runtime.store.getOrder(orderKey);
     expect(closed?.state).toBe('fulfilled');
     expect(closed?.attention).toBeUndefined();
   });

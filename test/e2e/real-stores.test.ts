@@ -1,8 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalRuntime, startLocal } from '../../local/runtime/start-local';
+import { describe, expect, it } from 'vitest';
 import { sampleId, sendStripeEvent } from '../../local/samples';
 import { runOps } from '../../ops/cli';
 import type { Millis } from '../../shared/domain/credit';
@@ -15,7 +11,7 @@ import {
   Variants,
   wooHeaders,
 } from '../fixtures/webhooks';
-import { E2E_SECRETS, e2eEnv } from './support';
+import { E2E_SECRETS, e2eEnv, useLocalMode } from './support';
 
 /**
  * What real stores send and how real payments settle, end to end through local mode over HTTP: genuine orders
@@ -24,21 +20,22 @@ import { E2E_SECRETS, e2eEnv } from './support';
  * with a catalog that also prices by Stripe price id; the payment window is capped at two seconds.
  */
 describe('real stores, end to end', () => {
-  let runtime: LocalRuntime;
-  let dataDir: string;
   const CATALOG = {
     'CREDIT-10': { GBP: '10.000' },
     'VOIP-10': { GBP: '10.000' },
     price_1Monthly: { GBP: '20.000' },
   };
+  const local = useLocalMode('real', {
+    maxWaitSeconds: 2,
+    context: { 'provisioning:creditCatalog': CATALOG },
+    resellerBalance: 1_000_000 as Millis,
+  });
 
-  const sandbox = () => {
-    if (!runtime.sandbox) throw new Error('the e2e runtime runs the in-process sandbox');
-    return runtime.sandbox;
-  };
-  const sendStripe = (event: Json) => sendStripeEvent(runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
+  const { sandbox } = local;
+  const sendStripe = (event: Json) =>
+    sendStripeEvent(local.runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
   const post = async (provider: string, body: string, headers: Record<string, string>) => {
-    const answer = await fetch(`${runtime.url}/webhooks/${provider}`, {
+    const answer = await fetch(`${local.runtime.url}/webhooks/${provider}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body,
@@ -48,13 +45,14 @@ describe('real stores, end to end', () => {
   const ops = async (...args: string[]) => {
     const lines: string[] = [];
     const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l), env: e2eEnv() };
-    const code = await runOps([...args, '--data-dir', dataDir], io);
+    const code = await runOps([...args, '--data-dir', local.dataDir], io);
     return { code, text: lines.join('\n') };
   };
   const customersNamed = (name: string) => sandbox().state.customers.filter((c) => c.contact_name === name);
   const transfersTo = (uuid: string | undefined) =>
     sandbox().state.transfers.filter((t) => t.customerUuid === uuid);
-  const executionsOf = (orderKey: string) => runtime.workflow.list().filter((r) => r.orderKey === orderKey);
+  const executionsOf = (orderKey: string) =>
+    local.runtime.workflow.list().filter((r) => r.orderKey === orderKey);
 
   /** A paid Checkout Session of a new buyer (the published session, as a configured store completes it). */
   const checkout = (name: string, edit?: (session: Json) => void) => {
@@ -69,23 +67,6 @@ describe('real stores, end to end', () => {
     return { session, orderKey: `stripe:default:${session.id}` };
   };
 
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'yay-e2e-real-'));
-    runtime = await startLocal({
-      env: e2eEnv(),
-      overrides: { port: 0, dataDir, maxWaitSeconds: 2 },
-      print: () => {},
-      schedules: false,
-      context: { 'provisioning:creditCatalog': CATALOG },
-    });
-    sandbox().setResellerBalance(1_000_000 as Millis);
-  });
-
-  afterAll(async () => {
-    await runtime?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
-
   it("accepts a Stripe checkout made with Checkout's default settings, parks it naming the fields, and provisions it once completed", async () => {
     // Checkout collects only country and postcode unless the store asks for the full billing address.
     const { session, orderKey } = checkout('Ada Default', (s) => {
@@ -95,9 +76,9 @@ describe('real stores, end to end', () => {
     const event = stripeEvent('checkout.session.completed', session, { id: sampleId('evt') });
 
     const first = await sendStripe(event);
-    const parked = await runtime.waitForOrder(orderKey);
+    const parked = await local.runtime.waitForOrder(orderKey);
     const again = await sendStripe(event);
-    await runtime.idle();
+    await local.runtime.idle();
     const completed = await ops(
       'complete',
       orderKey,
@@ -110,7 +91,7 @@ describe('real stores, end to end', () => {
     );
     // A redelivery while the completed order runs: it must not start anything of its own.
     const during = await sendStripe(event);
-    const done = await runtime.waitForOrder(orderKey);
+    const done = await local.runtime.waitForOrder(orderKey);
     const twice = await ops('complete', orderKey, '--street', '2 Other Street');
 
     expect([first.status, again.status, during.status]).toEqual([202, 202, 202]);
@@ -162,7 +143,7 @@ describe('real stores, end to end', () => {
       shopifyHeaders(body, 'orders/paid', E2E_SECRETS.SHOPIFY_WEBHOOK_SECRET),
     );
     const orderKey = answer.body.orderKey as string;
-    const parked = await runtime.waitForOrder(orderKey);
+    const parked = await local.runtime.waitForOrder(orderKey);
     const listed = await ops('attention');
 
     expect(answer.status).toBe(202);
@@ -182,13 +163,13 @@ describe('real stores, end to end', () => {
     });
 
     await sendStripe(placed);
-    const expired = await runtime.waitForOrder(orderKey);
+    const expired = await local.runtime.waitForOrder(orderKey);
     // The bank settles days later; Stripe delivers the confirmation (and, as it does, more than once).
     const answers = await Promise.all([sendStripe(succeeded), sendStripe(succeeded)]);
-    await runtime.idle();
-    const credited = await runtime.waitForOrder(orderKey);
+    await local.runtime.idle();
+    const credited = await local.runtime.waitForOrder(orderKey);
     const repeated = await sendStripe(succeeded);
-    await runtime.idle();
+    await local.runtime.idle();
 
     expect(expired).toMatchObject({ state: 'expired', payment: 'unpaid' });
     expect(answers.map((a) => a.status)).toEqual([202, 202]);
@@ -197,7 +178,9 @@ describe('real stores, end to end', () => {
     const [customer] = customersNamed('Sepa Late');
     expect(transfersTo(customer?.uuid)).toHaveLength(1);
     expect(executionsOf(orderKey).map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
-    expect(await runtime.store.listAttention()).not.toContainEqual(expect.objectContaining({ orderKey }));
+    expect(await local.runtime.store.listAttention()).not.toContainEqual(
+      expect.objectContaining({ orderKey }),
+    );
   });
 
   it('tops up the same Yay customer for each Stripe subscription invoice, priced by the price id', async () => {
@@ -222,9 +205,9 @@ describe('real stores, end to end', () => {
     const renewal = invoice('subscription_cycle');
 
     await sendStripe(stripeEvent('invoice.paid', first, { id: sampleId('evt') }));
-    const one = await runtime.waitForOrder(`stripe:default:${first.id}`);
+    const one = await local.runtime.waitForOrder(`stripe:default:${first.id}`);
     await sendStripe(stripeEvent('invoice.paid', renewal, { id: sampleId('evt') }));
-    const two = await runtime.waitForOrder(`stripe:default:${renewal.id}`);
+    const two = await local.runtime.waitForOrder(`stripe:default:${renewal.id}`);
 
     expect([one.state, two.state]).toEqual(['fulfilled', 'fulfilled']);
     const customers = customersNamed('Monthly Bundle');
@@ -264,9 +247,9 @@ describe('real stores, end to end', () => {
     ]) {
       const answer = await send();
       keys.push(answer.body.orderKey as string);
-      await runtime.waitForOrder(answer.body.orderKey as string);
+      await local.runtime.waitForOrder(answer.body.orderKey as string);
     }
-    const orders = await Promise.all(keys.map((key) => runtime.store.getOrder(key)));
+    const orders = await Promise.all(keys.map((key) => local.runtime.store.getOrder(key)));
 
     expect(orders.map((o) => o?.state)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
     // WooCommerce customer 1 (James Allan) and Shopify customer 115310627314723954 (billed as Steve Shipper).
@@ -279,6 +262,6 @@ describe('real stores, end to end', () => {
 
   // Last, over everything above: local mode enforces the template's IAM grants, and a green flow needs no more.
   it("made no call a function's role does not allow", () => {
-    expect(runtime.iam.denials).toEqual([]);
+    expect(local.runtime.iam.denials).toEqual([]);
   });
 });

@@ -4,16 +4,15 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { repairLocalIndexes } from '../../local/aws/dynamodb/index-repair';
-import { type LocalRuntime, startLocal } from '../../local/runtime/start-local';
 import { LOCAL_AWS_CREDENTIALS } from '../../local/runtime-info';
 import { sampleId, sendStripeEvent } from '../../local/samples';
 import { createDynamoStore, createTable } from '../../shared/store';
 import { parkForPerson } from '../../shared/workflow/park';
 import { Samples, sampleJson, stripeEvent, Variants } from '../fixtures/webhooks';
 import { orderEvent } from '../shared/workflow/fixtures';
-import { E2E_SECRETS, e2eEnv, eventually } from './support';
+import { E2E_SECRETS, eventually, useLocalMode } from './support';
 
 const requireHere = createRequire(import.meta.url);
 
@@ -67,23 +66,7 @@ async function dynaliteChild(path: string, killBetween: boolean) {
  * names it), then a plain test guarding its fix.
  */
 describe('soak findings, end to end', () => {
-  let runtime: LocalRuntime;
-  let dataDir: string;
-
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'yay-e2e-soak-findings-'));
-    runtime = await startLocal({
-      env: e2eEnv(),
-      overrides: { port: 0, dataDir, maxWaitSeconds: 60 },
-      print: () => {},
-      schedules: false,
-    });
-  });
-
-  afterAll(async () => {
-    await runtime?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  const local = useLocalMode('soak-findings', { maxWaitSeconds: 60 });
 
   // Soak seed 20261127: every refund_before_credit order whose refund reached it while it waited for its payment
   // ended `payment_failed` (then `needs_attention` once the store's contradicting confirmation came), not
@@ -100,10 +83,10 @@ describe('soak findings, end to end', () => {
     });
     const orderKey = `stripe:default:${session.id}`;
     const send = (event: Record<string, unknown>) =>
-      sendStripeEvent(runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
+      sendStripeEvent(local.runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
 
     await send(stripeEvent('checkout.session.completed', session, { id: sampleId('evt') }));
-    await runtime.waitForOrder(orderKey, 30_000, 'awaiting_payment');
+    await local.runtime.waitForOrder(orderKey, 30_000, 'awaiting_payment');
     const charge = Variants.refundedCharge((c) => {
       c.payment_intent = session.payment_intent;
       c.metadata = { checkout_session_id: session.id };
@@ -118,7 +101,7 @@ describe('soak findings, end to end', () => {
         { id: sampleId('evt') },
       ),
     );
-    const done = await runtime.waitForOrder(orderKey);
+    const done = await local.runtime.waitForOrder(orderKey);
 
     expect(done.refunded).toBe(true);
     expect(done.transfer?.status).toBe('CANCELLED');
@@ -143,7 +126,7 @@ describe('soak findings, end to end', () => {
     });
     const orderKey = `stripe:default:${session.id}`;
     const send = (event: Record<string, unknown>) =>
-      sendStripeEvent(runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
+      sendStripeEvent(local.runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
     // £1.00 of the £10.00 session refunded before it was paid: 9.000 of its 10.000 credit is owed.
     const refund = stripeEvent(
       'charge.refunded',
@@ -158,10 +141,10 @@ describe('soak findings, end to end', () => {
     );
 
     await send(stripeEvent('checkout.session.completed', session, { id: sampleId('evt') }));
-    await runtime.waitForOrder(orderKey, 30_000, 'awaiting_payment');
+    await local.runtime.waitForOrder(orderKey, 30_000, 'awaiting_payment');
     await send(refund);
     await eventually('the refund on the order', async () =>
-      (await runtime.store.getOrder(orderKey))?.facts?.some((fact) => fact.type === 'refund')
+      (await local.runtime.store.getOrder(orderKey))?.facts?.some((fact) => fact.type === 'refund')
         ? true
         : undefined,
     );
@@ -172,11 +155,11 @@ describe('soak findings, end to end', () => {
         { id: sampleId('evt') },
       ),
     );
-    const fulfilled = await runtime.waitForOrder(orderKey);
+    const fulfilled = await local.runtime.waitForOrder(orderKey);
     // The same refund again, as Stripe retries it.
     await send(refund);
-    await runtime.idle();
-    const after = await runtime.store.getOrder(orderKey);
+    await local.runtime.idle();
+    const after = await local.runtime.store.getOrder(orderKey);
 
     expect(fulfilled.state).toBe('fulfilled');
     expect(fulfilled.transfer?.amount).toBe(9000);
@@ -201,10 +184,10 @@ describe('soak findings, end to end', () => {
     });
     const orderKey = `stripe:default:${session.id}`;
     const send = (event: Record<string, unknown>) =>
-      sendStripeEvent(runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
+      sendStripeEvent(local.runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
 
     await send(stripeEvent('checkout.session.completed', session, { id: sampleId('evt') }));
-    await runtime.waitForOrder(orderKey, 30_000, 'awaiting_payment');
+    await local.runtime.waitForOrder(orderKey, 30_000, 'awaiting_payment');
     // £1.00 of the £10.00 refunded, the charge naming only its PaymentIntent (no session in its metadata).
     await send(
       stripeEvent(
@@ -220,7 +203,7 @@ describe('soak findings, end to end', () => {
       ),
     );
     await eventually('the refund on the order', async () =>
-      (await runtime.store.getOrder(orderKey))?.facts?.some((fact) => fact.type === 'refund')
+      (await local.runtime.store.getOrder(orderKey))?.facts?.some((fact) => fact.type === 'refund')
         ? true
         : undefined,
     );
@@ -232,7 +215,7 @@ describe('soak findings, end to end', () => {
       ),
     );
     // The payment window here is 60 s and no sweep runs: only the confirmation can resume the order.
-    const done = await runtime.waitForOrder(orderKey, 15_000);
+    const done = await local.runtime.waitForOrder(orderKey, 15_000);
 
     expect(done.state).toBe('fulfilled');
     expect(done.transfer?.amount).toBe(9000);
@@ -251,7 +234,7 @@ describe('soak findings, end to end', () => {
     const customer = sampleId('cus');
     const orderKey = `stripe:default:${invoiceId}`;
     const send = (event: Record<string, unknown>) =>
-      sendStripeEvent(runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
+      sendStripeEvent(local.runtime.url, E2E_SECRETS.STRIPE_WEBHOOK_SECRET, event);
     const payment = sampleJson(Samples.stripe.invoicePaymentPaid);
     Object.assign(payment.data.object, {
       id: sampleId('inpay'),
@@ -277,13 +260,13 @@ describe('soak findings, end to end', () => {
 
     await send(payment);
     await eventually('the payment on a stub of the order', async () =>
-      (await runtime.store.getOrder(orderKey))?.payment === 'paid' ? true : undefined,
+      (await local.runtime.store.getOrder(orderKey))?.payment === 'paid' ? true : undefined,
     );
     // What the sweep does to a payment whose order has not come within the payment window.
     const quiet = () => undefined;
     await parkForPerson(
       {
-        orders: runtime.store,
+        orders: local.runtime.store,
         events: { publish: async () => undefined },
         log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
         metrics: { addMetric: quiet },
@@ -295,10 +278,10 @@ describe('soak findings, end to end', () => {
     );
     await send(stripeEvent('invoice.paid', invoice, { id: sampleId('evt') }));
     await eventually('the order itself on the stub', async () =>
-      (await runtime.store.getOrder(orderKey))?.event ? true : undefined,
+      (await local.runtime.store.getOrder(orderKey))?.event ? true : undefined,
     );
     // Parked, the order is already in an end state: wait for the one its money owes, not for any.
-    const credited = await runtime.waitForOrder(orderKey, 15_000, 'fulfilled');
+    const credited = await local.runtime.waitForOrder(orderKey, 15_000, 'fulfilled');
 
     expect(credited.attention).toBeUndefined();
     expect(credited.transfer?.amount).toBe(10_000);

@@ -1,15 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalSecretIds } from '../../local/aws/secrets';
-import { type LocalRuntime, startLocal } from '../../local/runtime/start-local';
 import { runOps } from '../../ops/cli';
 import { parseCredit } from '../../shared/domain/credit';
 import { Samples, sampleJson, shopifyHeaders, Variants, WOO_SOURCE, wooHeaders } from '../fixtures/webhooks';
-import { E2E_SECRETS, e2eEnv } from './support';
+import { E2E_SECRETS, e2eEnv, useLocalMode } from './support';
 
 /**
  * Several stores, several store fronts, through local mode over HTTP: `provisioning:stores` given as
@@ -22,13 +18,8 @@ describe('local mode with several stores', () => {
   const FRONT_A = '5a4d0000-0000-4000-8000-0000000000a1';
   const FRONT_B = '5a4d0000-0000-4000-8000-0000000000b2';
   const DEFAULT_FRONT = '5a4d0000-0000-4000-8000-0000000000d0';
-  let runtime: LocalRuntime;
-  let dataDir: string;
 
-  const sandbox = () => {
-    if (!runtime.sandbox) throw new Error('the e2e runtime runs the in-process sandbox');
-    return runtime.sandbox;
-  };
+  const sandbox = () => local.sandbox();
   /** The catalog's GBP SKU, so the providers' sample orders are priced. */
   const gbpSku = () => {
     const catalog = JSON.parse(process.env.CREDIT_CATALOG ?? '{}') as Record<string, Record<string, string>>;
@@ -37,7 +28,7 @@ describe('local mode with several stores', () => {
     return { sku, price: parseCredit(prices.GBP) };
   };
   const post = async (provider: string, body: string, headers: Record<string, string>) => {
-    const answer = await fetch(`${runtime.url}/webhooks/${provider}`, {
+    const answer = await fetch(`${local.runtime.url}/webhooks/${provider}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body,
@@ -81,25 +72,15 @@ describe('local mode with several stores', () => {
   const storeFrontOf = (customerUuid: string | undefined) =>
     sandbox().state.customers.find((customer) => customer.uuid === customerUuid)?.store_front;
 
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'yay-e2e-stores-'));
-    runtime = await startLocal({
-      env: e2eEnv({ CDK_CONTEXT_JSON: JSON.stringify({ 'yay:storeFront': DEFAULT_FRONT }) }),
-      overrides: { port: 0, dataDir, maxWaitSeconds: 3 },
-      print: () => undefined,
-      schedules: false,
-      context: {
-        'provisioning:stores': JSON.stringify({
-          [SHOP_A]: { storeFront: FRONT_A },
-          [SHOP_B]: { storeFront: FRONT_B },
-        }),
-      },
-    });
-  });
-
-  afterAll(async () => {
-    await runtime?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  const local = useLocalMode('stores', {
+    maxWaitSeconds: 3,
+    env: { CDK_CONTEXT_JSON: JSON.stringify({ 'yay:storeFront': DEFAULT_FRONT }) },
+    context: {
+      'provisioning:stores': JSON.stringify({
+        [SHOP_A]: { storeFront: FRONT_A },
+        [SHOP_B]: { storeFront: FRONT_B },
+      }),
+    },
   });
 
   it('gives the sandbox one store front per configured UUID and records them for the ops CLI', () => {
@@ -108,7 +89,7 @@ describe('local mode with several stores', () => {
         .storeFronts.map((front) => front.uuid)
         .sort(),
     ).toEqual([DEFAULT_FRONT, FRONT_A, FRONT_B].sort());
-    expect(runtime.info.storeFronts).toEqual({
+    expect(local.runtime.info.storeFronts).toEqual({
       default: DEFAULT_FRONT,
       stores: { [SHOP_A]: FRONT_A, [SHOP_B]: FRONT_B },
     });
@@ -116,7 +97,7 @@ describe('local mode with several stores', () => {
 
   it("provisions each shop's paid order under that shop's store front, an unlisted site's under the default", async () => {
     const answers = await Promise.all([paidShopifyOrder(SHOP_A), paidShopifyOrder(SHOP_B), paidWooOrder()]);
-    const orders = await Promise.all(answers.map((answer) => runtime.waitForOrder(answer.orderKey)));
+    const orders = await Promise.all(answers.map((answer) => local.runtime.waitForOrder(answer.orderKey)));
 
     expect(answers.map((answer) => answer.status)).toEqual([202, 202, 202]);
     expect(answers.map((answer) => answer.orderKey)).toEqual([
@@ -137,7 +118,7 @@ describe('local mode with several stores', () => {
   });
 
   it("passes ops yay-check with every configured store front among the account's, naming each store", async () => {
-    const check = await ops(['yay-check', '--data-dir', dataDir]);
+    const check = await ops(['yay-check', '--data-dir', local.dataDir]);
 
     expect(check.code).toBe(0);
     expect(check.text).toMatch(new RegExp(`ok +store-front yay:storeFront: ${DEFAULT_FRONT} `));
@@ -157,17 +138,18 @@ describe('local mode with several stores', () => {
           CreationTime: new Date(),
           StackStatus: 'CREATE_COMPLETE' as const,
           Outputs: [
-            { OutputKey: 'TableName', OutputValue: runtime.info.tableName },
-            { OutputKey: 'StateMachineArn', OutputValue: runtime.info.stateMachineArn },
+            { OutputKey: 'TableName', OutputValue: local.runtime.info.tableName },
+            { OutputKey: 'StateMachineArn', OutputValue: local.runtime.info.stateMachineArn },
             { OutputKey: 'YaySecretArn', OutputValue: LocalSecretIds.yay },
-            { OutputKey: 'EventBusName', OutputValue: runtime.info.eventBusName },
+            { OutputKey: 'EventBusName', OutputValue: local.runtime.info.eventBusName },
             ...(storeFronts ? [{ OutputKey: 'StoreFronts', OutputValue: JSON.stringify(storeFronts) }] : []),
           ],
         },
       ],
     });
     // The deployed functions' Yay is this runtime's sandbox; the secret is read from its Secrets Manager stand-in.
-    const yayCheck = () => ops(['yay-check', '--aws'], { YAY_API_BASE_URL: runtime.info.endpoints.yay });
+    const yayCheck = () =>
+      ops(['yay-check', '--aws'], { YAY_API_BASE_URL: local.runtime.info.endpoints.yay });
     try {
       cloudFormation
         .on(DescribeStacksCommand)
@@ -195,6 +177,6 @@ describe('local mode with several stores', () => {
 
   // Last, over everything above: local mode enforces the template's IAM grants, and a green flow needs no more.
   it("made no call a function's role does not allow", () => {
-    expect(runtime.iam.denials).toEqual([]);
+    expect(local.runtime.iam.denials).toEqual([]);
   });
 });

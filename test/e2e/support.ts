@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { vi } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, vi } from 'vitest';
+import { type LocalRuntime, type StartLocalOptions, startLocal } from '../../local/runtime/start-local';
 import { type SampleBuyer, sampleId } from '../../local/samples';
 import type { YaySandbox } from '../../local/yay-sandbox/server';
 import type { Millis } from '../../shared/domain/credit';
@@ -78,4 +82,70 @@ export function captureProcessOutput(written: string[]): void {
       return original(chunk, ...rest);
     }) as typeof stream.write);
   }
+}
+
+/** One local mode for a test file (see {@link useLocalMode}). */
+export interface E2eLocalMode {
+  /** The running local mode, from the file's first test on. */
+  readonly runtime: LocalRuntime;
+  /** Its data dir (for `ops --data-dir`). */
+  readonly dataDir: string;
+  /** Its in-process Yay sandbox. */
+  sandbox(): YaySandbox;
+}
+
+/**
+ * Starts local mode before a file's tests (the synthesis and dynalite are the slow part, so one per file) on a
+ * throw-away data dir with the fake secrets of {@link e2eEnv}, no schedules and port 0; stops it and removes the dir
+ * after. `label` names the dir; `resellerBalance`, when given, is set on the sandbox once it runs.
+ */
+export function useLocalMode(
+  label: string,
+  options: {
+    maxWaitSeconds: number;
+    env?: Record<string, string>;
+    context?: StartLocalOptions['context'];
+    print?: StartLocalOptions['print'];
+    logFormat?: 'human' | 'json';
+    resellerBalance?: Millis;
+  },
+): E2eLocalMode {
+  let runtime: LocalRuntime | undefined;
+  let dataDir: string | undefined;
+  const local: E2eLocalMode = {
+    get runtime() {
+      if (!runtime) throw new Error('local mode is not running: use it inside a test');
+      return runtime;
+    },
+    get dataDir() {
+      if (!dataDir) throw new Error('local mode is not running: use it inside a test');
+      return dataDir;
+    },
+    sandbox() {
+      const sandbox = local.runtime.sandbox;
+      if (!sandbox) throw new Error('the e2e runtime runs the in-process sandbox');
+      return sandbox;
+    },
+  };
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), `yay-e2e-${label}-`));
+    runtime = await startLocal({
+      env: e2eEnv(options.env),
+      overrides: {
+        port: 0,
+        dataDir,
+        maxWaitSeconds: options.maxWaitSeconds,
+        ...(options.logFormat ? { logFormat: options.logFormat } : {}),
+      },
+      print: options.print ?? (() => undefined),
+      schedules: false,
+      ...(options.context ? { context: options.context } : {}),
+    });
+    if (options.resellerBalance !== undefined) local.sandbox().setResellerBalance(options.resellerBalance);
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+  return local;
 }
